@@ -1,0 +1,41 @@
+// Named bounds on everything untrusted or unbounded. Each says why.
+#pragma once
+
+#include <cstdint>
+
+namespace patron::limits {
+
+// Largest single amount a command may carry: 10^15 minor units leaves room to
+// add a million of them without overflowing int64 (9.2e18).
+inline constexpr int64_t kAmountMax = 1'000'000'000'000'000;
+
+// External ids (member, order, line, idempotency key) are shop-supplied text;
+// 128 bytes fits UUIDs, Shopify GIDs and composite keys with room to spare.
+inline constexpr std::size_t kIdBytesMax = 128;
+
+// A reason on an admin adjustment is for humans; keep it a sentence or two.
+inline constexpr std::size_t kReasonBytesMax = 500;
+
+// Lines on one spend/refund; checkout carts are far smaller, and the lot
+// allocation is quadratic-ish in lines x lots.
+inline constexpr std::size_t kLinesMax = 500;
+
+// Open lots per member wallet considered in one command. A member with more
+// open lots than this is a data problem worth an error, not a slow path.
+inline constexpr std::size_t kOpenLotsMax = 10'000;
+
+// Hold time-to-live bounds: a checkout session rarely lasts more than an hour;
+// a week is the outer bound for manual flows (bank transfer orders).
+inline constexpr int64_t kHoldTtlSecondsDefault = 15 * 60;
+inline constexpr int64_t kHoldTtlSecondsMax = 7 * 24 * 3600;
+
+// Group commit: at most this many commands share one transaction, and the
+// writer waits at most this long for a batch to fill after the first command.
+// 1,000 commands per fsync already amortise the fsync below 1 us per command.
+inline constexpr std::size_t kCommitBatchMax = 1'000;
+inline constexpr int64_t kCommitWaitMicrosecondsMax = 2'000;
+
+// Commands waiting for the writer; beyond this callers get back-pressure.
+inline constexpr std::size_t kWriterQueueMax = 100'000;
+
+}  // namespace patron::limits

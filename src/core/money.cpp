@@ -1,0 +1,105 @@
+#include "core/money.h"
+
+#include <charconv>
+
+#include "core/limits.h"
+
+namespace patron {
+
+__extension__ using Int128 = __int128;  // GCC builtin; pedantic wants the marker
+
+std::optional<int64_t> scale(int64_t value, int64_t numerator, int64_t denominator,
+                             Rounding rounding) {
+  if (denominator <= 0) return std::nullopt;
+  Int128 product = static_cast<Int128>(value) * numerator;
+  Int128 quotient = product / denominator;
+  Int128 remainder = product % denominator;
+  if (remainder != 0) {
+    bool negative = (product < 0);
+    switch (rounding) {
+      case Rounding::kFloor:
+        if (negative) quotient -= 1;
+        break;
+      case Rounding::kCeil:
+        if (!negative) quotient += 1;
+        break;
+      case Rounding::kHalfUp: {
+        Int128 twice = (remainder < 0 ? -remainder : remainder) * 2;
+        if (twice >= denominator) quotient += negative ? -1 : 1;
+        break;
+      }
+    }
+  }
+  if (quotient > INT64_MAX || quotient < INT64_MIN) return std::nullopt;
+  return static_cast<int64_t>(quotient);
+}
+
+Result<int64_t> positive_amount(int64_t amount, std::string_view field) {
+  if (amount <= 0) {
+    return fail(ErrorCode::kInvalidArgument, std::string(field), "amount must be positive");
+  }
+  if (amount > limits::kAmountMax) {
+    return fail(ErrorCode::kInvalidArgument, std::string(field), "amount is too large");
+  }
+  return amount;
+}
+
+Result<int64_t> parse_major_units(std::string_view text, int minor_digits,
+                                  std::string_view field) {
+  auto bad = [&](const char* why) {
+    return fail(ErrorCode::kInvalidArgument, std::string(field),
+                std::string(why) + ": '" + std::string(text) + "'");
+  };
+  if (text.empty()) return bad("empty amount");
+  bool negative = false;
+  if (text.front() == '-' || text.front() == '+') {
+    negative = text.front() == '-';
+    text.remove_prefix(1);
+  }
+  auto dot = text.find('.');
+  std::string_view whole = text.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  if (whole.empty() && frac.empty()) return bad("not a number");
+  if (static_cast<int>(frac.size()) > minor_digits) {
+    // Allow trailing zeros beyond the currency's digits ("100.00" for TWD).
+    for (std::size_t i = static_cast<std::size_t>(minor_digits); i < frac.size(); ++i) {
+      if (frac[i] != '0') return bad("more decimals than the currency has");
+    }
+    frac = frac.substr(0, static_cast<std::size_t>(minor_digits));
+  }
+  int64_t value = 0;
+  for (char c : whole) {
+    if (c < '0' || c > '9') return bad("not a number");
+    auto next = checked_mul(value, 10).and_then([&](int64_t v) { return checked_add(v, c - '0'); });
+    if (!next) return bad("amount is too large");
+    value = *next;
+  }
+  for (int i = 0; i < minor_digits; ++i) {
+    int digit = 0;
+    if (static_cast<std::size_t>(i) < frac.size()) {
+      char c = frac[static_cast<std::size_t>(i)];
+      if (c < '0' || c > '9') return bad("not a number");
+      digit = c - '0';
+    }
+    auto next = checked_mul(value, 10).and_then([&](int64_t v) { return checked_add(v, digit); });
+    if (!next) return bad("amount is too large");
+    value = *next;
+  }
+  if (value > limits::kAmountMax) return bad("amount is too large");
+  return negative ? -value : value;
+}
+
+std::string format_major_units(int64_t minor, int minor_digits) {
+  bool negative = minor < 0;
+  unsigned long long magnitude =
+      negative ? 0ULL - static_cast<unsigned long long>(minor) : static_cast<unsigned long long>(minor);
+  std::string digits = std::to_string(magnitude);
+  if (minor_digits > 0) {
+    auto width = static_cast<std::size_t>(minor_digits);
+    if (digits.size() <= width) digits.insert(0, width + 1 - digits.size(), '0');
+    digits.insert(digits.size() - width, ".");
+  }
+  return negative ? "-" + digits : digits;
+}
+
+}  // namespace patron

@@ -1,0 +1,693 @@
+#include "ledger/wallet_ledger.h"
+
+#include <algorithm>
+
+#include "core/assert.h"
+#include "core/limits.h"
+#include "core/money.h"
+#include "ledger/allocation.h"
+
+namespace patron::ledger {
+
+namespace {
+
+bool valid_source(const std::string& s) {
+  if (s.empty() || s.size() > 40) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+Result<void> check_id(const std::string& id, std::string_view field, bool required) {
+  if (id.empty()) {
+    if (required) return fail(ErrorCode::kInvalidArgument, std::string(field), "is required");
+    return {};
+  }
+  if (id.size() > limits::kIdBytesMax) {
+    return fail(ErrorCode::kInvalidArgument, std::string(field), "is longer than 128 bytes");
+  }
+  return {};
+}
+
+Result<void> check_lines(const std::vector<PayLine>& lines) {
+  if (lines.size() > limits::kLinesMax) {
+    return fail(ErrorCode::kInvalidArgument, "lines", "too many lines (at most 500)");
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string field = "lines[" + std::to_string(i) + "]";
+    if (lines[i].amount < 0 || lines[i].amount > limits::kAmountMax) {
+      return fail(ErrorCode::kInvalidArgument, field + ".amount", "must be between 0 and 10^15");
+    }
+    if (auto ok = check_id(lines[i].line_id, field + ".line_id", true); !ok) return ok;
+  }
+  return {};
+}
+
+}  // namespace
+
+WalletLedger::WalletLedger(WalletState state, const WalletPolicy& policy, IdSource& ids,
+                           Instant now)
+    : state_(std::move(state)), policy_(policy), ids_(ids), now_(now) {
+  initial_debt_ = state_.debt;
+  PATRON_ASSERT(state_.debt >= 0);
+  settle();
+}
+
+int64_t WalletLedger::journal() {
+  if (journal_id_ == 0) journal_id_ = ids_.next_journal_id();
+  return journal_id_;
+}
+
+void WalletLedger::post(const char* kind, const std::string& from, const std::string& to,
+                        int64_t amount, int64_t lot_id) {
+  PATRON_ASSERT(amount > 0);
+  PATRON_ASSERT(from != to);
+  transfers_.push_back(Transfer{ids_.next_transfer_id(), journal(), state_.wallet, kind, from, to,
+                                amount, lot_id, now_});
+}
+
+Lot& WalletLedger::lot_by_id(int64_t id) {
+  for (Lot& lot : state_.lots) {
+    if (lot.id == id) return lot;
+  }
+  PATRON_ASSERT(false && "allocation refers to a lot that was not loaded");
+  __builtin_unreachable();
+}
+
+Hold* WalletLedger::find_hold(int64_t id) {
+  for (Hold& hold : state_.holds) {
+    if (hold.id == id) return &hold;
+  }
+  return nullptr;
+}
+
+void WalletLedger::settle() {
+  expire_holds();
+  mature();
+  expire();
+  settle_debt();
+  journal_id_ = 0;
+}
+
+void WalletLedger::settle_debt() {
+  if (state_.debt == 0) return;
+  for (std::size_t index : spendable_in_order(state_.lots, now_)) {
+    if (state_.debt == 0) break;
+    Lot& lot = state_.lots[index];
+    // Debt lives in member:debt (negative); value that becomes available pays it.
+    int64_t take = std::min(lot.remaining, state_.debt);
+    lot.remaining -= take;
+    state_.debt -= take;
+    post("settle_debt", account::kAvailable, account::kDebt, take, lot.id);
+    touch_lot(lot);
+  }
+}
+
+JobResult WalletLedger::expire_holds() {
+  JobResult result;
+  journal_id_ = 0;
+  for (Hold& hold : state_.holds) {
+    if (hold.state != HoldState::kOpen || hold.expires_at > now_) continue;
+    return_to_lots(hold, hold.allocations, "hold_expire");
+    hold.state = HoldState::kExpired;
+    touched_holds_.insert(hold.id);
+    result.holds += 1;
+    result.amount += hold.amount;
+  }
+  return result;
+}
+
+JobResult WalletLedger::mature() {
+  JobResult result;
+  journal_id_ = 0;
+  for (Lot& lot : state_.lots) {
+    if (lot.state != LotState::kPending || !lot.available_at || *lot.available_at > now_) continue;
+    if (lot.remaining > 0) post("mature", account::kPending, account::kAvailable, lot.remaining, lot.id);
+    lot.state = LotState::kAvailable;
+    touch_lot(lot);
+    result.lots += 1;
+    result.amount += lot.remaining;
+  }
+  settle_debt();
+  return result;
+}
+
+JobResult WalletLedger::expire() {
+  JobResult result;
+  journal_id_ = 0;
+  for (Lot& lot : state_.lots) {
+    if (lot.state == LotState::kExpired || !lot.expires_at || *lot.expires_at > now_) continue;
+    const char* from = lot.state == LotState::kPending ? account::kPending : account::kAvailable;
+    if (lot.remaining > 0) post("expire", from, account::kExpired, lot.remaining, lot.id);
+    result.lots += 1;
+    result.amount += lot.remaining;
+    lot.remaining = 0;
+    lot.state = LotState::kExpired;
+    touch_lot(lot);
+  }
+  return result;
+}
+
+// Puts held value back on its lots. A lot that expired while held gets the
+// value back and expires it at once, so breakage is booked against the lot.
+void WalletLedger::return_to_lots(Hold& hold, std::vector<Allocation> allocations,
+                                  const char* kind) {
+  for (const Allocation& a : allocations) {
+    if (a.amount == 0) continue;
+    Lot& lot = lot_by_id(a.lot_id);
+    post(kind, account::kHeld, account::kAvailable, a.amount, lot.id);
+    if (lot.state == LotState::kExpired) {
+      post("expire", account::kAvailable, account::kExpired, a.amount, lot.id);
+    } else {
+      lot.remaining += a.amount;  // expire() books it if the lot is past its expiry
+    }
+    touch_lot(lot);
+  }
+  (void)hold;
+}
+
+Result<GrantResult> WalletLedger::grant(const Grant& c) {
+  journal_id_ = 0;
+  if (auto ok = positive_amount(c.amount, "amount"); !ok) return std::unexpected(ok.error());
+  if (!valid_source(c.source)) {
+    return fail(ErrorCode::kInvalidArgument, "source",
+                "must be 1-40 characters of a-z, 0-9 and _, got '" + c.source + "'");
+  }
+  if (c.reason.size() > limits::kReasonBytesMax) {
+    return fail(ErrorCode::kInvalidArgument, "reason", "is longer than 500 bytes");
+  }
+  if (auto ok = check_id(c.order_id, "order_id", false); !ok) return std::unexpected(ok.error());
+  std::optional<Instant> expires = c.expires_at;
+  if (!expires) expires = expires_at(policy_.expiry_for(c.source), now_, policy_.zone);
+  if (c.expires_at && *c.expires_at <= now_) {
+    return fail(ErrorCode::kInvalidArgument, "expires_at", "must be in the future");
+  }
+  Instant available = c.available_at.value_or(now_);
+  if (expires && available >= *expires) {
+    return fail(ErrorCode::kInvalidArgument, "available_at", "must be before expires_at");
+  }
+  if (!c.line_shares.empty()) {
+    int64_t sum = 0;
+    for (const LineShare& share : c.line_shares) {
+      if (share.amount < 0 || share.clawed != 0) {
+        return fail(ErrorCode::kInvalidArgument, "line_shares", "must be non-negative and fresh");
+      }
+      if (auto ok = check_id(share.line_id, "line_shares.line_id", true); !ok) {
+        return std::unexpected(ok.error());
+      }
+      sum += share.amount;
+    }
+    if (sum != c.amount) {
+      return fail(ErrorCode::kInvalidArgument, "line_shares", "must sum to the granted amount");
+    }
+  }
+  Lot lot;
+  lot.id = ids_.next_lot_id();
+  lot.wallet = state_.wallet;
+  lot.source = c.source;
+  lot.amount = c.amount;
+  lot.remaining = c.amount;
+  lot.granted_at = now_;
+  lot.expires_at = expires;
+  lot.scope = c.scope;
+  lot.order_id = c.order_id;
+  lot.line_shares = c.line_shares;
+  lot.reason = c.reason;
+  bool pending = c.pending_until_release || available > now_;
+  lot.state = pending ? LotState::kPending : LotState::kAvailable;
+  if (!c.pending_until_release) lot.available_at = available;
+  post("grant", account::issued(c.source), pending ? account::kPending : account::kAvailable,
+       c.amount, lot.id);
+  state_.lots.push_back(lot);
+  touched_lots_.insert(lot.id);
+  int64_t debt_before = state_.debt;
+  settle_debt();
+  GrantResult result{lot.id, pending, expires, debt_before - state_.debt};
+  settle();
+  return result;
+}
+
+Result<std::vector<Allocation>> WalletLedger::pick(int64_t amount,
+                                                   const std::vector<PayLine>& lines_in) {
+  std::vector<PayLine> lines = lines_in;
+  if (lines.empty()) {
+    PayLine any;
+    any.amount = amount;
+    lines.push_back(any);
+  }
+  auto order = spendable_in_order(state_.lots, now_);
+  // A spend without lines may use only unrestricted lots.
+  if (lines_in.empty()) {
+    std::erase_if(order, [&](std::size_t i) { return !state_.lots[i].scope.unrestricted(); });
+  }
+  auto pieces = allocate(state_.lots, order, lines, amount);
+  int64_t total = 0;
+  for (const Piece& p : pieces) total += p.amount;
+  if (total < amount) {
+    return fail(ErrorCode::kInsufficientFunds, "amount",
+                "only " + std::to_string(total) + " of " + std::to_string(amount) +
+                    " is spendable on these lines");
+  }
+  std::vector<Allocation> allocations;
+  for (const Piece& p : pieces) {
+    allocations.push_back(
+        Allocation{state_.lots[p.lot_index].id, lines[p.line_index].line_id, p.amount, 0});
+  }
+  return allocations;
+}
+
+Result<SpendResult> WalletLedger::spend(const Spend& c) {
+  journal_id_ = 0;
+  if (auto ok = positive_amount(c.amount, "amount"); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_id(c.order_id, "order_id", false); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_lines(c.lines); !ok) return std::unexpected(ok.error());
+  auto allocations = pick(c.amount, c.lines);
+  if (!allocations) return std::unexpected(allocations.error());
+  for (const Allocation& a : *allocations) {
+    Lot& lot = lot_by_id(a.lot_id);
+    lot.remaining -= a.amount;
+    PATRON_ASSERT(lot.remaining >= 0);
+    post("spend", account::kAvailable, account::kRedeemed, a.amount, lot.id);
+    touch_lot(lot);
+  }
+  Redemption r{ids_.next_redemption_id(), state_.wallet, c.order_id, 0, now_, *allocations};
+  state_.redemptions.push_back(r);
+  touched_redemptions_.insert(r.id);
+  settle();
+  return SpendResult{r.id, r.allocations};
+}
+
+Result<HoldResult> WalletLedger::reserve(const Reserve& c) {
+  journal_id_ = 0;
+  if (auto ok = positive_amount(c.amount, "amount"); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_id(c.order_id, "order_id", true); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_lines(c.lines); !ok) return std::unexpected(ok.error());
+  int64_t ttl = c.ttl_s.value_or(policy_.hold_ttl_s);
+  if (ttl <= 0 || ttl > limits::kHoldTtlSecondsMax) {
+    return fail(ErrorCode::kInvalidArgument, "ttl_s", "must be between 1 and 604800 seconds");
+  }
+  auto allocations = pick(c.amount, c.lines);
+  if (!allocations) return std::unexpected(allocations.error());
+  Hold hold;
+  hold.id = ids_.next_hold_id();
+  hold.wallet = state_.wallet;
+  hold.order_id = c.order_id;
+  hold.amount = c.amount;
+  hold.created_at = now_;
+  hold.expires_at = now_ + std::chrono::seconds{ttl};
+  hold.allocations = *allocations;
+  for (const Allocation& a : hold.allocations) {
+    Lot& lot = lot_by_id(a.lot_id);
+    lot.remaining -= a.amount;
+    PATRON_ASSERT(lot.remaining >= 0);
+    post("reserve", account::kAvailable, account::kHeld, a.amount, lot.id);
+    touch_lot(lot);
+  }
+  state_.holds.push_back(hold);
+  touched_holds_.insert(hold.id);
+  settle();
+  return HoldResult{hold.id, hold.amount, 0, 0, HoldState::kOpen, hold.expires_at};
+}
+
+Result<HoldResult> WalletLedger::capture(int64_t hold_id, std::optional<int64_t> amount) {
+  journal_id_ = 0;
+  Hold* hold = find_hold(hold_id);
+  if (hold == nullptr) {
+    return fail(ErrorCode::kNotFound, "hold_id", "no hold " + std::to_string(hold_id));
+  }
+  if (hold->state != HoldState::kOpen) {
+    return fail(ErrorCode::kConflict, "hold_id",
+                "hold " + std::to_string(hold_id) + " is already " +
+                    std::string(to_string(hold->state)));
+  }
+  int64_t want = amount.value_or(hold->amount);
+  if (auto ok = positive_amount(want, "amount"); !ok) return std::unexpected(ok.error());
+  if (want > hold->amount) {
+    return fail(ErrorCode::kFailedPrecondition, "amount",
+                "cannot capture " + std::to_string(want) + ": the hold is " +
+                    std::to_string(hold->amount));
+  }
+  std::vector<Allocation> captured;
+  std::vector<Allocation> released;
+  int64_t left = want;
+  for (const Allocation& a : hold->allocations) {
+    int64_t take = std::min(left, a.amount);
+    left -= take;
+    if (take > 0) captured.push_back(Allocation{a.lot_id, a.line_id, take, 0});
+    if (a.amount - take > 0) released.push_back(Allocation{a.lot_id, a.line_id, a.amount - take, 0});
+  }
+  for (const Allocation& a : captured) post("capture", account::kHeld, account::kRedeemed, a.amount, a.lot_id);
+  return_to_lots(*hold, released, "release");
+  hold->captured = want;
+  hold->state = HoldState::kCaptured;
+  touched_holds_.insert(hold->id);
+  Redemption r{ids_.next_redemption_id(), state_.wallet, hold->order_id, hold->id, now_, captured};
+  state_.redemptions.push_back(r);
+  touched_redemptions_.insert(r.id);
+  HoldResult result{hold->id, hold->amount, want, hold->amount - want, HoldState::kCaptured,
+                    hold->expires_at};
+  settle();
+  return result;
+}
+
+Result<HoldResult> WalletLedger::release(int64_t hold_id) {
+  journal_id_ = 0;
+  Hold* hold = find_hold(hold_id);
+  if (hold == nullptr) {
+    return fail(ErrorCode::kNotFound, "hold_id", "no hold " + std::to_string(hold_id));
+  }
+  if (hold->state != HoldState::kOpen) {
+    return fail(ErrorCode::kConflict, "hold_id",
+                "hold " + std::to_string(hold_id) + " is already " +
+                    std::string(to_string(hold->state)));
+  }
+  return_to_lots(*hold, hold->allocations, "release");
+  hold->state = HoldState::kReleased;
+  touched_holds_.insert(hold->id);
+  HoldResult result{hold->id, hold->amount, 0, hold->amount, HoldState::kReleased,
+                    hold->expires_at};
+  settle();
+  return result;
+}
+
+int64_t WalletLedger::take_from_available(int64_t amount, const char* kind, const std::string& to,
+                                          std::optional<int64_t> skip_lot) {
+  int64_t left = amount;
+  for (std::size_t index : spendable_in_order(state_.lots, now_)) {
+    if (left == 0) break;
+    Lot& lot = state_.lots[index];
+    if (skip_lot && lot.id == *skip_lot) continue;
+    int64_t take = std::min(left, lot.remaining);
+    lot.remaining -= take;
+    left -= take;
+    post(kind, account::kAvailable, to, take, lot.id);
+    touch_lot(lot);
+  }
+  return amount - left;
+}
+
+Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
+  journal_id_ = 0;
+  if (auto ok = check_id(c.order_id, "order_id", true); !ok) return std::unexpected(ok.error());
+  auto check_fraction = [](int64_t n, int64_t d, const std::string& field) -> Result<void> {
+    if (d <= 0 || n <= 0 || n > d || d > limits::kAmountMax) {
+      return fail(ErrorCode::kInvalidArgument, field,
+                  "refunded fraction must satisfy 0 < numerator <= denominator");
+    }
+    return {};
+  };
+  if (c.lines.empty()) {
+    if (auto ok = check_fraction(c.numerator, c.denominator, "fraction"); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  for (std::size_t i = 0; i < c.lines.size(); ++i) {
+    std::string field = "lines[" + std::to_string(i) + "]";
+    if (auto ok = check_fraction(c.lines[i].numerator, c.lines[i].denominator, field); !ok) {
+      return std::unexpected(ok.error());
+    }
+    if (auto ok = check_id(c.lines[i].line_id, field + ".line_id", true); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  ClawbackResult result;
+  // Pending lots first (peers.md §3: Open Loyalty forgot them), then available.
+  std::vector<Lot*> funded;
+  for (Lot& lot : state_.lots) {
+    if (lot.order_id == c.order_id) funded.push_back(&lot);
+  }
+  std::stable_sort(funded.begin(), funded.end(), [](const Lot* a, const Lot* b) {
+    return (a->state == LotState::kPending) > (b->state == LotState::kPending);
+  });
+  int64_t shortfall = 0;
+  for (Lot* lot : funded) {
+    // Value due back from this lot for the refunded lines.
+    int64_t due = 0;
+    auto due_for = [](LineShare& share, int64_t n, int64_t d) {
+      int64_t open = share.amount - share.clawed;
+      int64_t part = n == d ? open : std::min(open, *scale(share.amount, n, d, Rounding::kFloor));
+      share.clawed += part;
+      return part;
+    };
+    if (lot->line_shares.empty()) {
+      // No attribution stored: the whole lot counts as one line.
+      lot->line_shares.push_back(LineShare{"", lot->amount, 0});
+    }
+    for (LineShare& share : lot->line_shares) {
+      if (c.lines.empty()) {
+        due += due_for(share, c.numerator, c.denominator);
+      } else {
+        for (const RefundLine& line : c.lines) {
+          if (line.line_id == share.line_id) due += due_for(share, line.numerator, line.denominator);
+        }
+      }
+    }
+    touch_lot(*lot);
+    if (due == 0) continue;
+    result.due += due;
+    if (lot->state == LotState::kExpired) {
+      result.expired += due;
+      continue;
+    }
+    int64_t take = std::min(due, lot->remaining);
+    if (take > 0) {
+      bool pending = lot->state == LotState::kPending;
+      post("clawback", pending ? account::kPending : account::kAvailable, account::kClawedBack,
+           take, lot->id);
+      lot->remaining -= take;
+      (pending ? result.from_pending : result.from_available) += take;
+    }
+    shortfall += due - take;
+  }
+  if (shortfall > 0) {
+    // The earned value was already spent (or is held): recover from other
+    // available value first, then apply the debt policy. Never drop it silently.
+    int64_t taken = take_from_available(shortfall, "clawback", account::kClawedBack, std::nullopt);
+    result.from_available += taken;
+    shortfall -= taken;
+  }
+  if (shortfall > 0) {
+    post("clawback", account::kDebt, account::kClawedBack, shortfall, 0);
+    if (policy_.debt == DebtPolicy::kNegativeBalance) {
+      state_.debt += shortfall;
+      result.debt_added = shortfall;
+    } else {
+      post("write_off", account::kWrittenOff, account::kDebt, shortfall, 0);
+      result.written_off = shortfall;
+    }
+  }
+  settle();
+  return result;
+}
+
+Result<RestoreResult> WalletLedger::restore(const Restore& c) {
+  journal_id_ = 0;
+  if (auto ok = check_id(c.order_id, "order_id", true); !ok) return std::unexpected(ok.error());
+  if (c.amount) {
+    if (auto ok = positive_amount(*c.amount, "amount"); !ok) return std::unexpected(ok.error());
+  }
+  auto selected = [&](const Allocation& a) {
+    return c.line_ids.empty() ||
+           std::find(c.line_ids.begin(), c.line_ids.end(), a.line_id) != c.line_ids.end();
+  };
+  int64_t restorable = 0;
+  for (const Redemption& r : state_.redemptions) {
+    if (r.order_id != c.order_id) continue;
+    for (const Allocation& a : r.allocations) {
+      if (selected(a)) restorable += a.amount - a.restored;
+    }
+  }
+  int64_t want = c.amount.value_or(restorable);
+  if (want > restorable) {
+    return fail(ErrorCode::kFailedPrecondition, "amount",
+                "only " + std::to_string(restorable) + " spent on order " + c.order_id +
+                    " can still be restored");
+  }
+  RestoreResult result;
+  int64_t left = want;
+  // Undo in reverse: the value spent last (latest expiry) goes back first.
+  for (auto r = state_.redemptions.rbegin(); r != state_.redemptions.rend() && left > 0; ++r) {
+    if (r->order_id != c.order_id) continue;
+    for (auto a = r->allocations.rbegin(); a != r->allocations.rend() && left > 0; ++a) {
+      if (!selected(*a)) continue;
+      int64_t give = std::min(left, a->amount - a->restored);
+      if (give == 0) continue;
+      a->restored += give;
+      left -= give;
+      touched_redemptions_.insert(r->id);
+      Lot& lot = lot_by_id(a->lot_id);
+      bool expired = lot.state == LotState::kExpired || (lot.expires_at && *lot.expires_at <= now_);
+      if (!expired) {
+        lot.remaining += give;
+        touch_lot(lot);
+        post("restore", account::kRedeemed, account::kAvailable, give, lot.id);
+      } else if (policy_.restore == RestorePolicy::kNewLotIfExpired) {
+        Lot fresh;
+        fresh.id = ids_.next_lot_id();
+        fresh.wallet = state_.wallet;
+        fresh.source = "restore";
+        fresh.amount = give;
+        fresh.remaining = give;
+        fresh.state = LotState::kAvailable;
+        fresh.granted_at = now_;
+        fresh.available_at = now_;
+        fresh.expires_at = expires_at(policy_.restored_lot_expiry, now_, policy_.zone);
+        fresh.scope = lot.scope;
+        fresh.order_id = "";
+        fresh.reason = "restored from expired lot " + std::to_string(lot.id) + " (order " +
+                       c.order_id + ")";
+        post("restore", account::kRedeemed, account::kAvailable, give, fresh.id);
+        state_.lots.push_back(std::move(fresh));
+        touched_lots_.insert(state_.lots.back().id);
+        result.to_new_lots += give;
+      } else {
+        post("restore", account::kRedeemed, account::kAvailable, give, lot.id);
+        post("expire", account::kAvailable, account::kExpired, give, lot.id);
+        touch_lot(lot);
+        result.expired_now += give;
+      }
+      result.restored += give;
+    }
+  }
+  PATRON_ASSERT(left == 0);
+  settle();
+  return result;
+}
+
+Result<GrantResult> WalletLedger::adjust(const Adjust& c) {
+  journal_id_ = 0;
+  if (c.reason.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "reason", "an adjustment needs a reason");
+  }
+  if (c.amount == 0) return fail(ErrorCode::kInvalidArgument, "amount", "must not be zero");
+  if (c.amount > 0) {
+    Grant g;
+    g.amount = c.amount;
+    g.source = "adjustment";
+    g.reason = c.reason;
+    g.expires_at = c.expires_at;
+    return grant(g);
+  }
+  if (c.reason.size() > limits::kReasonBytesMax) {
+    return fail(ErrorCode::kInvalidArgument, "reason", "is longer than 500 bytes");
+  }
+  if (c.amount < -limits::kAmountMax) {
+    return fail(ErrorCode::kInvalidArgument, "amount", "amount is too large");
+  }
+  int64_t want = -c.amount;
+  int64_t spendable = 0;
+  for (std::size_t i : spendable_in_order(state_.lots, now_)) spendable += state_.lots[i].remaining;
+  if (spendable < want) {
+    return fail(ErrorCode::kInsufficientFunds, "amount",
+                "only " + std::to_string(spendable) + " is available to remove");
+  }
+  take_from_available(want, "adjust", account::kAdjusted, std::nullopt);
+  settle();
+  return GrantResult{};
+}
+
+Result<JobResult> WalletLedger::release_order(const std::string& order_id) {
+  journal_id_ = 0;
+  if (auto ok = check_id(order_id, "order_id", true); !ok) return std::unexpected(ok.error());
+  JobResult result;
+  for (Lot& lot : state_.lots) {
+    if (lot.order_id != order_id || lot.state != LotState::kPending) continue;
+    if (lot.remaining > 0) post("mature", account::kPending, account::kAvailable, lot.remaining, lot.id);
+    lot.state = LotState::kAvailable;
+    lot.available_at = now_;
+    touch_lot(lot);
+    result.lots += 1;
+    result.amount += lot.remaining;
+  }
+  settle();
+  return result;
+}
+
+Balances WalletLedger::balances() const {
+  Balances b;
+  for (const Lot& lot : state_.lots) {
+    if (lot.state == LotState::kAvailable) b.available += lot.remaining;
+    if (lot.state == LotState::kPending) b.pending += lot.remaining;
+  }
+  for (const Hold& hold : state_.holds) {
+    if (hold.state != HoldState::kOpen) continue;
+    for (const Allocation& a : hold.allocations) b.held += a.amount;
+  }
+  b.debt = state_.debt;
+  b.available -= state_.debt;
+  return b;
+}
+
+Changes WalletLedger::take_changes() {
+  Changes changes;
+  for (const Lot& lot : state_.lots) {
+    if (touched_lots_.count(lot.id)) changes.lots.push_back(lot);
+  }
+  for (const Hold& hold : state_.holds) {
+    if (touched_holds_.count(hold.id)) changes.holds.push_back(hold);
+  }
+  for (const Redemption& r : state_.redemptions) {
+    if (touched_redemptions_.count(r.id)) changes.redemptions.push_back(r);
+  }
+  changes.transfers = std::move(transfers_);
+  transfers_.clear();
+  if (state_.debt != initial_debt_) changes.debt = state_.debt;
+  initial_debt_ = state_.debt;
+  touched_lots_.clear();
+  touched_holds_.clear();
+  touched_redemptions_.clear();
+  return changes;
+}
+
+namespace {
+class NoIds final : public IdSource {
+ public:
+  int64_t next_lot_id() override { return -1; }
+  int64_t next_hold_id() override { return -1; }
+  int64_t next_redemption_id() override { return -1; }
+  int64_t next_journal_id() override { return -1; }
+  int64_t next_transfer_id() override { return -1; }
+};
+}  // namespace
+
+Balances balances_at(const WalletState& state, const WalletPolicy& policy, Instant now) {
+  NoIds ids;  // settling creates no lots, holds or redemptions; transfer ids are discarded
+  WalletLedger view(state, policy, ids, now);
+  return view.balances();
+}
+
+std::string_view to_string(LotState s) {
+  switch (s) {
+    case LotState::kPending: return "pending";
+    case LotState::kAvailable: return "available";
+    case LotState::kExpired: return "expired";
+  }
+  return "unknown";
+}
+
+std::optional<LotState> lot_state_from(std::string_view s) {
+  if (s == "pending") return LotState::kPending;
+  if (s == "available") return LotState::kAvailable;
+  if (s == "expired") return LotState::kExpired;
+  return std::nullopt;
+}
+
+std::string_view to_string(HoldState s) {
+  switch (s) {
+    case HoldState::kOpen: return "open";
+    case HoldState::kCaptured: return "captured";
+    case HoldState::kReleased: return "released";
+    case HoldState::kExpired: return "expired";
+  }
+  return "unknown";
+}
+
+std::optional<HoldState> hold_state_from(std::string_view s) {
+  if (s == "open") return HoldState::kOpen;
+  if (s == "captured") return HoldState::kCaptured;
+  if (s == "released") return HoldState::kReleased;
+  if (s == "expired") return HoldState::kExpired;
+  return std::nullopt;
+}
+
+}  // namespace patron::ledger
