@@ -1,0 +1,20 @@
+# Generates a C++ source holding every migration file as a string literal,
+# in file-name order, so the binary carries its own schema.
+# Usage: cmake -DMIGRATIONS_DIR=... -DOUTPUT=... -DNAMESPACE=... -P embed_migrations.cmake
+file(GLOB files "${MIGRATIONS_DIR}/*.sql")
+list(SORT files)
+set(body "// Generated from ${MIGRATIONS_DIR} by cmake/embed_migrations.cmake. Do not edit.\n")
+string(APPEND body "#include <string_view>\n#include <vector>\n#include <utility>\n")
+string(APPEND body "namespace ${NAMESPACE} {\n")
+string(APPEND body "const std::vector<std::pair<int, std::string_view>>& migrations() {\n")
+string(APPEND body "  static const std::vector<std::pair<int, std::string_view>> all = {\n")
+foreach(f ${files})
+  get_filename_component(name "${f}" NAME)
+  string(REGEX MATCH "^[0-9]+" number "${name}")
+  math(EXPR version "${number}")
+  file(READ "${f}" sql)
+  string(APPEND body "    {${version}, R\"patron_sql(${sql})patron_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return all;\n}\n}\n")
+file(WRITE "${OUTPUT}.tmp" "${body}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)

@@ -1,0 +1,54 @@
+// Commands the app executes: one per use case. Adapters (CLI, HTTP) build
+// them from user input; the writer runs them in order, in batches.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "core/time.h"
+#include "ledger/wallet_ledger.h"
+
+namespace patron::app {
+
+struct UpsertMember {
+  std::optional<std::chrono::year_month_day> birthday;
+  std::optional<std::string> email;
+  std::optional<std::string> phone;
+};
+
+struct Capture {
+  int64_t hold_id = 0;
+  std::optional<int64_t> amount;
+};
+
+struct Release {
+  int64_t hold_id = 0;
+};
+
+struct ReleaseOrder {
+  std::string order_id;
+};
+
+// What a job does to one member wallet: settle it at `now`.
+struct Settle {
+  std::string job;  // mature, expire, holds
+};
+
+using CommandBody = std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve,
+                                 Capture, Release, ledger::Clawback, ledger::Restore,
+                                 ledger::Adjust, ReleaseOrder, Settle>;
+
+struct Command {
+  std::string program_id = "default";
+  std::string member_id;  // hold capture/release: empty, found from the hold
+  std::string wallet;     // ledger commands
+  std::string idempotency_key;  // empty: not idempotent
+  std::optional<Instant> now;   // replay/testing override of the clock
+  CommandBody body;
+};
+
+// The name of a command for logs, metrics and idempotency hashing.
+std::string_view command_name(const CommandBody& body);
+
+}  // namespace patron::app

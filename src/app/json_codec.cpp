@@ -1,0 +1,265 @@
+#include "app/json_codec.h"
+
+#include <openssl/evp.h>
+
+#include <boost/json.hpp>
+
+#include "core/assert.h"
+
+namespace patron::app {
+
+namespace json = boost::json;
+
+namespace {
+
+json::value opt_time(const std::optional<Instant>& t) {
+  return t ? json::value(format_instant(*t)) : json::value(nullptr);
+}
+
+json::array strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+json::object scope_json(const ledger::Scope& s) {
+  json::object o;
+  if (!s.channels.empty()) o["channels"] = strings(s.channels);
+  if (!s.categories.empty()) o["categories"] = strings(s.categories);
+  if (!s.brands.empty()) o["brands"] = strings(s.brands);
+  if (!s.skus.empty()) o["skus"] = strings(s.skus);
+  return o;
+}
+
+json::array lines_json(const std::vector<ledger::PayLine>& lines) {
+  json::array a;
+  for (const auto& l : lines) {
+    a.emplace_back(json::object{{"line_id", l.line_id}, {"sku", l.sku}, {"category", l.category},
+                                {"brand", l.brand}, {"channel", l.channel}, {"amount", l.amount}});
+  }
+  return a;
+}
+
+struct BodyJson {
+  json::object operator()(const UpsertMember& c) const {
+    json::object o{{"type", "member_upsert"}};
+    if (c.birthday) o["birthday"] = format_date(*c.birthday);
+    if (c.email) o["email"] = *c.email;
+    if (c.phone) o["phone"] = *c.phone;
+    return o;
+  }
+  json::object operator()(const ledger::Grant& c) const {
+    json::array shares;
+    for (const auto& s : c.line_shares) {
+      shares.emplace_back(json::object{{"line_id", s.line_id}, {"amount", s.amount}});
+    }
+    return json::object{{"type", "grant"},
+                        {"amount", c.amount},
+                        {"source", c.source},
+                        {"reason", c.reason},
+                        {"available_at", opt_time(c.available_at)},
+                        {"pending_until_release", c.pending_until_release},
+                        {"expires_at", opt_time(c.expires_at)},
+                        {"scope", scope_json(c.scope)},
+                        {"order_id", c.order_id},
+                        {"line_shares", shares}};
+  }
+  json::object operator()(const ledger::Spend& c) const {
+    return json::object{{"type", "spend"}, {"amount", c.amount}, {"order_id", c.order_id},
+                        {"lines", lines_json(c.lines)}};
+  }
+  json::object operator()(const ledger::Reserve& c) const {
+    return json::object{{"type", "hold_reserve"},
+                        {"amount", c.amount},
+                        {"order_id", c.order_id},
+                        {"ttl_s", c.ttl_s ? json::value(*c.ttl_s) : json::value(nullptr)},
+                        {"lines", lines_json(c.lines)}};
+  }
+  json::object operator()(const Capture& c) const {
+    return json::object{{"type", "hold_capture"},
+                        {"hold_id", c.hold_id},
+                        {"amount", c.amount ? json::value(*c.amount) : json::value(nullptr)}};
+  }
+  json::object operator()(const Release& c) const {
+    return json::object{{"type", "hold_release"}, {"hold_id", c.hold_id}};
+  }
+  json::object operator()(const ledger::Clawback& c) const {
+    json::array lines;
+    for (const auto& l : c.lines) {
+      lines.emplace_back(json::object{
+          {"line_id", l.line_id}, {"numerator", l.numerator}, {"denominator", l.denominator}});
+    }
+    return json::object{{"type", "clawback"},     {"order_id", c.order_id},
+                        {"lines", lines},          {"numerator", c.numerator},
+                        {"denominator", c.denominator}};
+  }
+  json::object operator()(const ledger::Restore& c) const {
+    return json::object{{"type", "restore"},
+                        {"order_id", c.order_id},
+                        {"amount", c.amount ? json::value(*c.amount) : json::value(nullptr)},
+                        {"line_ids", strings(c.line_ids)}};
+  }
+  json::object operator()(const ledger::Adjust& c) const {
+    return json::object{{"type", "adjust"},
+                        {"amount", c.amount},
+                        {"reason", c.reason},
+                        {"expires_at", opt_time(c.expires_at)}};
+  }
+  json::object operator()(const ReleaseOrder& c) const {
+    return json::object{{"type", "release_order"}, {"order_id", c.order_id}};
+  }
+  json::object operator()(const Settle& c) const {
+    return json::object{{"type", "settle"}, {"job", c.job}};
+  }
+};
+
+}  // namespace
+
+std::string_view command_name(const CommandBody& body) {
+  static constexpr std::string_view kNames[] = {
+      "member_upsert", "grant",   "spend",   "hold_reserve",  "hold_capture", "hold_release",
+      "clawback",      "restore", "adjust",  "release_order", "settle"};
+  static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
+  return kNames[body.index()];
+}
+
+std::string canonical_request(const Command& c) {
+  json::object o{{"program_id", c.program_id},
+                 {"member_id", c.member_id},
+                 {"wallet", c.wallet},
+                 {"body", std::visit(BodyJson{}, c.body)}};
+  return json::serialize(o);
+}
+
+std::string request_hash(const Command& c) {
+  std::string text = canonical_request(c);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  int ok = EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  PATRON_ASSERT(ok == 1);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(size * 2);
+  for (unsigned int i = 0; i < size; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 15]);
+  }
+  return hex;
+}
+
+json::object balances_json(const ledger::Balances& b) {
+  return json::object{
+      {"available", b.available}, {"pending", b.pending}, {"held", b.held}, {"debt", b.debt}};
+}
+
+json::object lot_json(const ledger::Lot& lot) {
+  json::array shares;
+  for (const auto& s : lot.line_shares) {
+    shares.emplace_back(
+        json::object{{"line_id", s.line_id}, {"amount", s.amount}, {"clawed", s.clawed}});
+  }
+  return json::object{{"id", lot.id},
+                      {"source", lot.source},
+                      {"amount", lot.amount},
+                      {"remaining", lot.remaining},
+                      {"state", ledger::to_string(lot.state)},
+                      {"granted_at", format_instant(lot.granted_at)},
+                      {"available_at", opt_time(lot.available_at)},
+                      {"expires_at", opt_time(lot.expires_at)},
+                      {"scope", scope_json(lot.scope)},
+                      {"order_id", lot.order_id},
+                      {"line_shares", shares},
+                      {"reason", lot.reason}};
+}
+
+json::array allocations_json(const std::vector<ledger::Allocation>& allocations) {
+  json::array a;
+  for (const auto& x : allocations) {
+    json::object o{{"lot_id", x.lot_id}, {"amount", x.amount}};
+    if (!x.line_id.empty()) o["line_id"] = x.line_id;
+    if (x.restored != 0) o["restored"] = x.restored;
+    a.emplace_back(std::move(o));
+  }
+  return a;
+}
+
+json::object hold_json(const ledger::Hold& h) {
+  return json::object{{"id", h.id},
+                      {"order_id", h.order_id},
+                      {"amount", h.amount},
+                      {"captured", h.captured},
+                      {"state", ledger::to_string(h.state)},
+                      {"created_at", format_instant(h.created_at)},
+                      {"expires_at", format_instant(h.expires_at)},
+                      {"allocations", allocations_json(h.allocations)}};
+}
+
+json::object transfer_json(const ledger::Transfer& t) {
+  json::object o{{"id", t.id},         {"journal_id", t.journal_id}, {"wallet", t.wallet},
+                 {"kind", t.kind},     {"from", t.from},             {"to", t.to},
+                 {"amount", t.amount}, {"at", format_instant(t.at)}};
+  if (t.lot_id != 0) o["lot_id"] = t.lot_id;
+  return o;
+}
+
+json::object member_json(const Member& m) {
+  return json::object{
+      {"id", m.id},
+      {"program", m.program_id},
+      {"birthday", m.birthday ? json::value(format_date(*m.birthday)) : json::value(nullptr)},
+      {"email", m.email},
+      {"phone", m.phone},
+      {"created_at", format_instant(m.created_at)},
+      {"updated_at", format_instant(m.updated_at)}};
+}
+
+namespace {
+void pretty_into(std::string& out, const json::value& v, int indent) {
+  auto pad = [&](int n) { out.append(static_cast<std::size_t>(n) * 2, ' '); };
+  if (v.is_object()) {
+    const auto& o = v.as_object();
+    if (o.empty()) {
+      out += "{}";
+      return;
+    }
+    out += "{\n";
+    bool first = true;
+    for (const auto& [k, x] : o) {
+      if (!first) out += ",\n";
+      first = false;
+      pad(indent + 1);
+      out += json::serialize(json::value(k));
+      out += ": ";
+      pretty_into(out, x, indent + 1);
+    }
+    out += "\n";
+    pad(indent);
+    out += "}";
+  } else if (v.is_array()) {
+    const auto& a = v.as_array();
+    if (a.empty()) {
+      out += "[]";
+      return;
+    }
+    out += "[\n";
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (i) out += ",\n";
+      pad(indent + 1);
+      pretty_into(out, a[i], indent + 1);
+    }
+    out += "\n";
+    pad(indent);
+    out += "]";
+  } else {
+    out += json::serialize(v);
+  }
+}
+}  // namespace
+
+std::string pretty(const json::value& v) {
+  std::string out;
+  pretty_into(out, v, 0);
+  return out;
+}
+
+}  // namespace patron::app

@@ -1,0 +1,33 @@
+// JSON forms of commands (canonical, for idempotency hashing) and of results
+// and views (what the CLI prints with --json and the HTTP API returns).
+// Amounts are integers in minor units; times are ISO 8601 UTC strings.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/model.h"
+#include "ledger/types.h"
+
+namespace patron::app {
+
+// Deterministic JSON of everything that makes a request what it is: the body,
+// program, member and wallet (not the key, not the time).
+std::string canonical_request(const Command& command);
+// Hex SHA-256 of canonical_request.
+std::string request_hash(const Command& command);
+
+boost::json::object balances_json(const ledger::Balances& b);
+boost::json::object lot_json(const ledger::Lot& lot);
+boost::json::object hold_json(const ledger::Hold& hold);
+boost::json::object transfer_json(const ledger::Transfer& t);
+boost::json::array allocations_json(const std::vector<ledger::Allocation>& allocations);
+boost::json::object member_json(const Member& m);
+
+// Pretty-prints with two-space indentation (CLI output).
+std::string pretty(const boost::json::value& v);
+
+}  // namespace patron::app

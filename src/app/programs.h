@@ -1,0 +1,36 @@
+// Program configurations resolved for execution: the time zone looked up in
+// the tz database once, and one ledger::WalletPolicy per wallet.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "app/model.h"
+#include "app/store.h"
+#include "ledger/policy.h"
+
+namespace patron::app {
+
+struct ResolvedProgram {
+  Program program;
+  const date::time_zone* zone = nullptr;
+  std::map<std::string, ledger::WalletPolicy> wallets;
+
+  Result<const ledger::WalletPolicy*> wallet(const std::string& name) const;
+};
+
+class Programs {
+ public:
+  // Reads every program; creates the default program in an empty database.
+  static Result<Programs> load(Store& store);
+  Result<const ResolvedProgram*> find(const std::string& id) const;
+  const std::map<std::string, ResolvedProgram>& all() const { return by_id_; }
+
+ private:
+  std::map<std::string, ResolvedProgram> by_id_;
+};
+
+Result<const date::time_zone*> resolve_zone(const std::string& name);
+
+}  // namespace patron::app

@@ -1,0 +1,158 @@
+#include "app/queries.h"
+
+#include <boost/json.hpp>
+
+#include "app/json_codec.h"
+#include "ledger/verify.h"
+#include "ledger/wallet_ledger.h"
+
+namespace patron::app {
+
+namespace json = boost::json;
+
+namespace {
+
+// Settling for display creates no lots or holds; transfer ids are discarded.
+class ScratchIds final : public ledger::IdSource {
+ public:
+  int64_t next_lot_id() override { return --n_; }
+  int64_t next_hold_id() override { return --n_; }
+  int64_t next_redemption_id() override { return --n_; }
+  int64_t next_journal_id() override { return --n_; }
+  int64_t next_transfer_id() override { return --n_; }
+
+ private:
+  int64_t n_ = 0;
+};
+
+}  // namespace
+
+Result<std::string> member_view(Store& store, const Programs& programs,
+                                const std::string& program_id, const std::string& member_id,
+                                Instant now) {
+  auto program = programs.find(program_id);
+  if (!program) return std::unexpected(program.error());
+  auto member = store.find_member(program_id, member_id);
+  if (!member) return std::unexpected(member.error());
+  if (!*member) {
+    return fail(ErrorCode::kNotFound, "member_id",
+                "no member '" + member_id + "' in program " + program_id);
+  }
+  json::object wallets;
+  for (const WalletConfig& config : (*program)->program.wallets) {
+    const ledger::WalletPolicy& policy = (*program)->wallets.at(config.name);
+    auto state = store.load_wallet(program_id, member_id, config.name, {});
+    if (!state) return std::unexpected(state.error());
+    ScratchIds ids;
+    ledger::WalletLedger view(std::move(*state), policy, ids, now);
+    ledger::Balances b = view.balances();
+    json::object w = balances_json(b);
+    w["unit"] = policy.unit;
+    json::array lots;
+    for (const auto& lot : view.state().lots) {
+      if (lot.state != ledger::LotState::kExpired) lots.emplace_back(lot_json(lot));
+    }
+    json::array holds;
+    for (const auto& h : view.state().holds) {
+      if (h.state == ledger::HoldState::kOpen) holds.emplace_back(hold_json(h));
+    }
+    w["lots"] = std::move(lots);
+    w["holds"] = std::move(holds);
+    wallets[config.name] = std::move(w);
+  }
+  json::object out{{"member", member_json(**member)}, {"wallets", std::move(wallets)},
+                   {"as_of", format_instant(now)}};
+  return json::serialize(out);
+}
+
+Result<std::string> ledger_view(Store& store, const Programs& programs,
+                                const std::string& program_id, const std::string& member_id,
+                                const std::string& wallet) {
+  auto program = programs.find(program_id);
+  if (!program) return std::unexpected(program.error());
+  auto member = store.find_member(program_id, member_id);
+  if (!member) return std::unexpected(member.error());
+  if (!*member) {
+    return fail(ErrorCode::kNotFound, "member_id",
+                "no member '" + member_id + "' in program " + program_id);
+  }
+  json::array transfers;
+  for (const WalletConfig& config : (*program)->program.wallets) {
+    if (!wallet.empty() && config.name != wallet) continue;
+    auto list = store.transfers(program_id, member_id, config.name);
+    if (!list) return std::unexpected(list.error());
+    for (const auto& t : *list) transfers.emplace_back(transfer_json(t));
+  }
+  if (!wallet.empty()) {
+    if (auto w = (*program)->wallet(wallet); !w) return std::unexpected(w.error());
+  }
+  return json::serialize(json::object{{"member_id", member_id}, {"transfers", transfers}});
+}
+
+Result<VerifyReport> verify(Store& store, const Programs& programs) {
+  VerifyReport report;
+  for (const auto& [program_id, program] : programs.all()) {
+    auto members = store.member_ids(program_id);
+    if (!members) return std::unexpected(members.error());
+    for (const std::string& member_id : *members) {
+      report.members += 1;
+      for (const WalletConfig& config : program.program.wallets) {
+        auto state = store.load_wallet_history(program_id, member_id, config.name);
+        if (!state) return std::unexpected(state.error());
+        auto transfers = store.transfers(program_id, member_id, config.name);
+        if (!transfers) return std::unexpected(transfers.error());
+        if (state->lots.empty() && transfers->empty() && state->holds.empty()) continue;
+        report.wallets += 1;
+        report.transfers += static_cast<int64_t>(transfers->size());
+        for (auto& problem : ledger::verify_wallet(*state, *transfers)) {
+          report.problems.push_back(program_id + "/" + member_id + "/" + problem);
+        }
+      }
+    }
+  }
+  return report;
+}
+
+Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now) {
+  if (job != "mature" && job != "expire" && job != "holds") {
+    return fail(ErrorCode::kInvalidArgument, "job",
+                "unknown job '" + job + "' (jobs: mature, expire, holds)");
+  }
+  JobReport report;
+  report.job = job;
+  for (const auto& [program_id, program] : writer.programs().all()) {
+    for (const WalletConfig& config : program.program.wallets) {
+      auto due = reader.members_due(program_id, config.name, job, now);
+      if (!due) return std::unexpected(due.error());
+      // Submit in windows so the writer batches them without an unbounded queue.
+      constexpr std::size_t kWindow = 4096;
+      for (std::size_t start = 0; start < due->size(); start += kWindow) {
+        std::vector<std::future<Result<Response>>> futures;
+        for (std::size_t i = start; i < std::min(due->size(), start + kWindow); ++i) {
+          Command c;
+          c.program_id = program_id;
+          c.member_id = (*due)[i];
+          c.wallet = config.name;
+          c.now = now;
+          c.body = Settle{job};
+          futures.push_back(writer.submit(std::move(c)));
+        }
+        for (auto& f : futures) {
+          auto r = f.get();
+          report.members += 1;
+          if (!r) {
+            report.failed += 1;
+            continue;
+          }
+          auto out = json::parse(r->json).as_object();
+          report.matured += out["matured"].as_int64();
+          report.expired += out["expired"].as_int64();
+          report.holds_expired += out["holds_expired"].as_int64();
+        }
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace patron::app

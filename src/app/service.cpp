@@ -1,0 +1,254 @@
+#include "app/service.h"
+
+#include <boost/json.hpp>
+
+#include "app/json_codec.h"
+#include "core/limits.h"
+
+namespace patron::app {
+
+namespace json = boost::json;
+
+namespace {
+
+Result<void> check_member_id(const std::string& id) {
+  if (id.empty()) return fail(ErrorCode::kInvalidArgument, "member_id", "is required");
+  if (id.size() > limits::kIdBytesMax) {
+    return fail(ErrorCode::kInvalidArgument, "member_id", "is longer than 128 bytes");
+  }
+  for (unsigned char c : id) {
+    if (c < 0x20 || c == 0x7f) {
+      return fail(ErrorCode::kInvalidArgument, "member_id", "contains a control character");
+    }
+  }
+  return {};
+}
+
+// Runs one ledger command on a member wallet and turns the result into JSON.
+class LedgerRun {
+ public:
+  LedgerRun(Store& store, ledger::IdSource& ids, Instant now) : store_(store), ids_(ids), now_(now) {}
+
+  template <class F>
+  Result<Executed> run(const Command& c, const ledger::WalletPolicy& policy, const LoadHint& hint,
+                       F&& body) {
+    auto state = store_.load_wallet(c.program_id, c.member_id, c.wallet, hint);
+    if (!state) return std::unexpected(state.error());
+    if (state->lots.size() > limits::kOpenLotsMax) {
+      return fail(ErrorCode::kFailedPrecondition, "member_id",
+                  "member has more open lots than patron handles in one command");
+    }
+    ledger::WalletLedger wallet(std::move(*state), policy, ids_, now_);
+    json::object out;
+    if (auto r = body(wallet, out); !r) return std::unexpected(r.error());
+    out["member_id"] = c.member_id;
+    out["wallet"] = c.wallet;
+    out["balances"] = balances_json(wallet.balances());
+    Executed e;
+    e.response = json::serialize(out);
+    e.write.program_id = c.program_id;
+    e.write.member_id = c.member_id;
+    e.write.wallet = c.wallet;
+    e.write.changes = wallet.take_changes();
+    return e;
+  }
+
+ private:
+  Store& store_;
+  ledger::IdSource& ids_;
+  Instant now_;
+};
+
+json::object hold_result_json(const ledger::HoldResult& h) {
+  return json::object{{"hold_id", h.hold_id},     {"state", ledger::to_string(h.state)},
+                      {"amount", h.amount},       {"captured", h.captured},
+                      {"released", h.released},   {"expires_at", format_instant(h.expires_at)}};
+}
+
+}  // namespace
+
+Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,
+                         const Command& input, Instant now) {
+  Command c = input;
+  auto program = programs.find(c.program_id);
+  if (!program) return std::unexpected(program.error());
+  if (c.idempotency_key.size() > limits::kIdBytesMax) {
+    return fail(ErrorCode::kInvalidArgument, "idempotency_key", "is longer than 128 bytes");
+  }
+
+  // Hold commands name a hold, not a member: find where it lives.
+  int64_t hold_id = 0;
+  if (auto* cap = std::get_if<Capture>(&c.body)) hold_id = cap->hold_id;
+  if (auto* rel = std::get_if<Release>(&c.body)) hold_id = rel->hold_id;
+  if (hold_id != 0 || std::holds_alternative<Capture>(c.body) ||
+      std::holds_alternative<Release>(c.body)) {
+    auto ref = store.find_hold(c.program_id, hold_id);
+    if (!ref) return std::unexpected(ref.error());
+    if (!*ref) return fail(ErrorCode::kNotFound, "hold_id", "no hold " + std::to_string(hold_id));
+    c.member_id = (*ref)->member_id;
+    c.wallet = (*ref)->wallet;
+  }
+  if (auto ok = check_member_id(c.member_id); !ok) return std::unexpected(ok.error());
+
+  std::string hash;
+  if (!c.idempotency_key.empty()) {
+    hash = request_hash(c);
+    auto seen = store.find_idempotency(c.program_id, c.idempotency_key);
+    if (!seen) return std::unexpected(seen.error());
+    if (*seen) {
+      if ((*seen)->request_hash != hash) {
+        return fail(ErrorCode::kConflict, "idempotency_key",
+                    "key '" + c.idempotency_key + "' was already used for a different request");
+      }
+      return Executed{(*seen)->response, true, {}};
+    }
+  }
+
+  auto member = store.find_member(c.program_id, c.member_id);
+  if (!member) return std::unexpected(member.error());
+
+  Result<Executed> result = [&]() -> Result<Executed> {
+    if (auto* upsert = std::get_if<UpsertMember>(&c.body)) {
+      auto fits = [](const std::optional<std::string>& s, const char* field) -> Result<void> {
+        if (s && s->size() > 254) {
+          return fail(ErrorCode::kInvalidArgument, field, "is longer than 254 bytes");
+        }
+        return {};
+      };
+      if (auto ok = fits(upsert->email, "email"); !ok) return std::unexpected(ok.error());
+      if (auto ok = fits(upsert->phone, "phone"); !ok) return std::unexpected(ok.error());
+      Member m = member->value_or(Member{c.program_id, c.member_id, {}, "", "", now, now});
+      bool created = !member->has_value();
+      if (upsert->birthday) m.birthday = upsert->birthday;
+      if (upsert->email) m.email = *upsert->email;
+      if (upsert->phone) m.phone = *upsert->phone;
+      m.updated_at = now;
+      Executed e;
+      json::object out{{"member", member_json(m)}, {"created", created}};
+      e.response = json::serialize(out);
+      e.write.program_id = c.program_id;
+      e.write.member_id = c.member_id;
+      e.write.member = m;
+      return e;
+    }
+    if (!*member) {
+      return fail(ErrorCode::kNotFound, "member_id",
+                  "no member '" + c.member_id + "' in program " + c.program_id);
+    }
+    auto policy = (*program)->wallet(c.wallet);
+    if (!policy) return std::unexpected(policy.error());
+    LedgerRun run(store, ids, now);
+    return std::visit(
+        [&](const auto& body) -> Result<Executed> {
+          using T = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<T, UpsertMember>) {
+            return fail(ErrorCode::kInvalidArgument, "", "unreachable");
+          } else if constexpr (std::is_same_v<T, ledger::Grant>) {
+            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
+              auto r = w.grant(body);
+              if (!r) return std::unexpected(r.error());
+              out = {{"lot_id", r->lot_id}, {"pending", r->pending},
+                     {"expires_at", r->expires_at ? json::value(format_instant(*r->expires_at))
+                                                  : json::value(nullptr)},
+                     {"debt_settled", r->debt_settled}};
+              return {};
+            });
+          } else if constexpr (std::is_same_v<T, ledger::Spend>) {
+            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
+              auto r = w.spend(body);
+              if (!r) return std::unexpected(r.error());
+              out = {{"redemption_id", r->redemption_id}, {"amount", body.amount},
+                     {"allocations", allocations_json(r->allocations)}};
+              return {};
+            });
+          } else if constexpr (std::is_same_v<T, ledger::Reserve>) {
+            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
+              auto r = w.reserve(body);
+              if (!r) return std::unexpected(r.error());
+              out = hold_result_json(*r);
+              out["order_id"] = body.order_id;
+              return {};
+            });
+          } else if constexpr (std::is_same_v<T, Capture>) {
+            return run.run(c, **policy, {"", body.hold_id}, [&](auto& w, json::object& out) -> Result<void> {
+              auto r = w.capture(body.hold_id, body.amount);
+              if (!r) return std::unexpected(r.error());
+              out = hold_result_json(*r);
+              return {};
+            });
+          } else if constexpr (std::is_same_v<T, Release>) {
+            return run.run(c, **policy, {"", body.hold_id}, [&](auto& w, json::object& out) -> Result<void> {
+              auto r = w.release(body.hold_id);
+              if (!r) return std::unexpected(r.error());
+              out = hold_result_json(*r);
+              return {};
+            });
+          } else if constexpr (std::is_same_v<T, ledger::Clawback>) {
+            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
+              auto r = w.clawback(body);
+              if (!r) return std::unexpected(r.error());
+              out = {{"order_id", body.order_id},        {"due", r->due},
+                     {"from_pending", r->from_pending},  {"from_available", r->from_available},
+                     {"expired", r->expired},            {"debt_added", r->debt_added},
+                     {"written_off", r->written_off}};
+              return {};
+            });
+          } else if constexpr (std::is_same_v<T, ledger::Restore>) {
+            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
+              auto r = w.restore(body);
+              if (!r) return std::unexpected(r.error());
+              out = {{"order_id", body.order_id}, {"restored", r->restored},
+                     {"to_new_lots", r->to_new_lots}, {"expired_now", r->expired_now}};
+              return {};
+            });
+          } else if constexpr (std::is_same_v<T, ledger::Adjust>) {
+            return run.run(c, **policy, {}, [&](auto& w, json::object& out) -> Result<void> {
+              auto r = w.adjust(body);
+              if (!r) return std::unexpected(r.error());
+              out = {{"amount", body.amount}, {"reason", body.reason}};
+              if (r->lot_id != 0) out["lot_id"] = r->lot_id;
+              return {};
+            });
+          } else if constexpr (std::is_same_v<T, ReleaseOrder>) {
+            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
+              auto r = w.release_order(body.order_id);
+              if (!r) return std::unexpected(r.error());
+              out = {{"order_id", body.order_id}, {"lots", r->lots}, {"amount", r->amount}};
+              return {};
+            });
+          } else {
+            static_assert(std::is_same_v<T, Settle>);
+            // The ledger settles every wallet it opens at `now`; the job only
+            // needs to open it and keep what settling changed.
+            return run.run(c, **policy, {}, [&](auto&, json::object& out) -> Result<void> {
+              out = {{"job", body.job}};
+              return {};
+            });
+          }
+        },
+        c.body);
+  }();
+  if (!result) return result;
+  if (std::holds_alternative<Settle>(c.body)) {
+    // Report what settling did: matured and expired value, holds released by TTL.
+    int64_t matured = 0, expired = 0, holds_expired = 0;
+    for (const auto& t : result->write.changes.transfers) {
+      if (t.kind == "mature") matured += t.amount;
+      if (t.kind == "expire") expired += t.amount;
+    }
+    for (const auto& h : result->write.changes.holds) {
+      if (h.state == ledger::HoldState::kExpired) holds_expired += 1;
+    }
+    json::object out = json::parse(result->response).as_object();
+    out["matured"] = matured;
+    out["expired"] = expired;
+    out["holds_expired"] = holds_expired;
+    result->response = json::serialize(out);
+  }
+  if (!c.idempotency_key.empty()) {
+    result->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, result->response, now};
+  }
+  return result;
+}
+
+}  // namespace patron::app

@@ -1,0 +1,25 @@
+// The use cases: turns one Command into store writes by loading the state it
+// needs, running the ledger core, and building the response. Runs inside the
+// writer's open transaction; writes nothing itself (the caller applies the
+// returned CommandWrite), so a failed command leaves no trace.
+#pragma once
+
+#include <string>
+
+#include "app/commands.h"
+#include "app/programs.h"
+#include "app/store.h"
+#include "ledger/wallet_ledger.h"
+
+namespace patron::app {
+
+struct Executed {
+  std::string response;  // JSON
+  bool replayed = false; // the idempotency key had been used with the same request
+  CommandWrite write;    // empty on replay
+};
+
+Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,
+                         const Command& command, Instant now);
+
+}  // namespace patron::app

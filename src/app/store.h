@@ -1,0 +1,100 @@
+// The storage port. The app owns this interface; store/memory and
+// store/sqlite (and later store/postgres) implement it, and one behaviour
+// suite (tests/store_conformance) runs against every implementation.
+//
+// Contract:
+// - One Store object is one connection: not thread-safe; each thread opens its own.
+// - Writes happen only between begin() and commit()/rollback(); a batch of
+//   commands shares one transaction (group commit). commit() returns only once
+//   the transaction is durable.
+// - Reads inside a transaction see that transaction's writes.
+// - Every method reports failure as Error{kStorage or kCorruption}; none throws.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/model.h"
+#include "core/error.h"
+#include "ledger/types.h"
+
+namespace patron::app {
+
+// Narrows what load_wallet brings besides the open state of the wallet.
+struct LoadHint {
+  std::string order_id;  // also lots funded by, holds of and redemptions of this order
+  int64_t hold_id = 0;   // also this hold, whatever its state
+};
+
+// One command's effects, applied as a unit inside the current transaction.
+struct CommandWrite {
+  std::string program_id;
+  std::string member_id;
+  std::string wallet;  // empty when there are no ledger changes
+  std::optional<Member> member;  // upsert
+  ledger::Changes changes;
+  std::optional<IdempotencyRecord> idempotency;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Programs
+  virtual Result<std::vector<Program>> programs() = 0;
+  virtual Result<void> put_program(const Program& program) = 0;
+
+  // Members
+  virtual Result<std::optional<Member>> find_member(const std::string& program_id,
+                                                    const std::string& member_id) = 0;
+
+  // Ledger state of one member wallet for a command: every lot not expired,
+  // every open hold, the debt, plus what `hint` names and every lot the loaded
+  // holds and redemptions refer to.
+  virtual Result<ledger::WalletState> load_wallet(const std::string& program_id,
+                                                  const std::string& member_id,
+                                                  const std::string& wallet,
+                                                  const LoadHint& hint) = 0;
+  // Everything ever recorded for the wallet (for verify and history views).
+  virtual Result<ledger::WalletState> load_wallet_history(const std::string& program_id,
+                                                          const std::string& member_id,
+                                                          const std::string& wallet) = 0;
+  virtual Result<std::vector<ledger::Transfer>> transfers(const std::string& program_id,
+                                                          const std::string& member_id,
+                                                          const std::string& wallet) = 0;
+  virtual Result<std::optional<HoldRef>> find_hold(const std::string& program_id,
+                                                   int64_t hold_id) = 0;
+
+  // Members of a program with something due at `now` in `wallet`:
+  // kind "mature" (pending lots with available_at <= now), "expire" (lots not
+  // expired with expires_at <= now), "holds" (open holds with expires_at <= now).
+  virtual Result<std::vector<std::string>> members_due(const std::string& program_id,
+                                                       const std::string& wallet,
+                                                       const std::string& kind,
+                                                       Instant now) = 0;
+  // Every member of a program, in id order (verify walks them).
+  virtual Result<std::vector<std::string>> member_ids(const std::string& program_id) = 0;
+
+  // Idempotency
+  virtual Result<std::optional<IdempotencyRecord>> find_idempotency(
+      const std::string& program_id, const std::string& key) = 0;
+
+  virtual Result<IdHighWater> id_high_water() = 0;
+
+  // Transactions and writes
+  virtual Result<void> begin() = 0;
+  virtual Result<void> commit() = 0;
+  virtual Result<void> rollback() = 0;
+  virtual Result<void> apply(const CommandWrite& write) = 0;
+};
+
+// Opens connections to one database; the writer takes one, readers others.
+class StoreFactory {
+ public:
+  virtual ~StoreFactory() = default;
+  virtual Result<std::unique_ptr<Store>> open() = 0;
+};
+
+}  // namespace patron::app

@@ -1,0 +1,152 @@
+#include "app/writer.h"
+
+#include <chrono>
+
+#include "app/service.h"
+
+namespace patron::app {
+
+class Writer::Counters final : public ledger::IdSource {
+ public:
+  explicit Counters(IdHighWater h) : h_(h) {}
+  int64_t next_lot_id() override { return ++h_.lot; }
+  int64_t next_hold_id() override { return ++h_.hold; }
+  int64_t next_redemption_id() override { return ++h_.redemption; }
+  int64_t next_journal_id() override { return ++h_.journal; }
+  int64_t next_transfer_id() override { return ++h_.transfer; }
+
+ private:
+  IdHighWater h_;
+};
+
+Result<std::unique_ptr<Writer>> Writer::start(StoreFactory& factory, const Clock& clock,
+                                              WriterOptions options) {
+  if (options.batch_max == 0 || options.batch_max > limits::kCommitBatchMax) {
+    return fail(ErrorCode::kInvalidArgument, "batch_max", "must be between 1 and 1000");
+  }
+  if (options.wait_us < 0 || options.wait_us > limits::kCommitWaitMicrosecondsMax) {
+    return fail(ErrorCode::kInvalidArgument, "wait_us", "must be between 0 and 2000");
+  }
+  auto store = factory.open();
+  if (!store) return std::unexpected(store.error());
+  auto programs = Programs::load(**store);
+  if (!programs) return std::unexpected(programs.error());
+  auto high = (*store)->id_high_water();
+  if (!high) return std::unexpected(high.error());
+  return std::unique_ptr<Writer>(
+      new Writer(std::move(*store), std::move(*programs), clock, options, *high));
+}
+
+Writer::Writer(std::unique_ptr<Store> store, Programs programs, const Clock& clock,
+               WriterOptions options, IdHighWater high_water)
+    : store_(std::move(store)),
+      programs_(std::move(programs)),
+      clock_(clock),
+      options_(options),
+      counters_(std::make_unique<Counters>(high_water)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::future<Result<Response>> Writer::submit(Command command) {
+  std::promise<Result<Response>> promise;
+  auto future = promise.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || queue_.size() >= limits::kWriterQueueMax) {
+      promise.set_value(fail(ErrorCode::kFailedPrecondition, "",
+                             stopping_ ? "the writer is stopping" : "the writer queue is full"));
+      return future;
+    }
+    queue_.push_back(Pending{std::move(command), std::move(promise)});
+  }
+  wake_.notify_one();
+  return future;
+}
+
+WriterStats Writer::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void Writer::loop() {
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      if (options_.wait_us > 0 && queue_.size() < options_.batch_max) {
+        wake_.wait_for(lock, std::chrono::microseconds(options_.wait_us),
+                       [&] { return stopping_ || queue_.size() >= options_.batch_max; });
+      }
+      while (!queue_.empty() && batch.size() < options_.batch_max) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch);
+  }
+}
+
+Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
+                                        std::vector<Result<Response>>& results) {
+  results.clear();
+  if (auto r = store_->begin(); !r) return r;
+  for (Pending* item : items) {
+    Instant now = item->command.now.value_or(clock_.now());
+    auto executed = app::execute(*store_, programs_, *counters_, item->command, now);
+    if (!executed) {
+      if (executed.error().code == ErrorCode::kStorage) {
+        store_->rollback();
+        return std::unexpected(executed.error());
+      }
+      results.emplace_back(std::unexpected(executed.error()));
+      continue;
+    }
+    if (!executed->replayed) {
+      if (auto r = store_->apply(executed->write); !r) {
+        store_->rollback();
+        return r;
+      }
+    }
+    results.emplace_back(Response{std::move(executed->response), executed->replayed});
+  }
+  if (auto r = store_->commit(); !r) {
+    store_->rollback();
+    return r;
+  }
+  return {};
+}
+
+void Writer::run_batch(std::vector<Pending>& batch) {
+  std::vector<Pending*> all;
+  for (Pending& p : batch) all.push_back(&p);
+  std::vector<Result<Response>> results;
+  auto ok = run_in_transaction(all, results);
+  if (ok) {
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(results[i]));
+  } else {
+    // Retry one by one so a single failing write only fails its own caller.
+    for (Pending* p : all) {
+      std::vector<Pending*> one{p};
+      auto alone = run_in_transaction(one, results);
+      p->promise.set_value(alone ? std::move(results[0])
+                                 : Result<Response>(std::unexpected(alone.error())));
+    }
+  }
+  std::lock_guard lock(mutex_);
+  stats_.commands += batch.size();
+  stats_.batches += 1;
+  stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
+}
+
+}  // namespace patron::app

@@ -1,0 +1,89 @@
+// The single writer: every command that changes the ledger goes through one
+// thread that owns the write connection and the id counters. Commands are
+// batched into one transaction (group commit): the writer takes whatever is
+// queued, up to batch_max, optionally waits up to wait_us for more, runs each,
+// and commits once; every caller gets its result only after the commit is
+// durable. A command that fails leaves no writes (its CommandWrite is never
+// applied). If the store fails mid-batch, the batch is rolled back and each
+// command is retried alone, so one bad command cannot sink its neighbours.
+//
+// Thread safety: submit() may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "app/clock.h"
+#include "app/commands.h"
+#include "app/programs.h"
+#include "app/store.h"
+#include "core/limits.h"
+
+namespace patron::app {
+
+struct WriterOptions {
+  std::size_t batch_max = limits::kCommitBatchMax;  // 1 = one commit per command
+  int64_t wait_us = 0;  // extra wait for a batch to fill; 0 = take what is queued
+};
+
+struct Response {
+  std::string json;
+  bool replayed = false;
+};
+
+struct WriterStats {
+  uint64_t commands = 0;
+  uint64_t batches = 0;
+  uint64_t largest_batch = 0;
+};
+
+class Writer {
+ public:
+  // Opens the write connection, creates the default program in a new
+  // database, and starts the writer thread.
+  static Result<std::unique_ptr<Writer>> start(StoreFactory& factory, const Clock& clock,
+                                               WriterOptions options = {});
+  ~Writer();  // drains the queue, then stops
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  std::future<Result<Response>> submit(Command command);
+  Result<Response> execute(Command command) { return submit(std::move(command)).get(); }
+
+  WriterStats stats() const;
+  const Programs& programs() const { return programs_; }
+
+ private:
+  struct Pending {
+    Command command;
+    std::promise<Result<Response>> promise;
+  };
+  class Counters;
+
+  Writer(std::unique_ptr<Store> store, Programs programs, const Clock& clock,
+         WriterOptions options, IdHighWater high_water);
+  void loop();
+  void run_batch(std::vector<Pending>& batch);
+  // Runs commands in the open transaction; fills results. Store errors abort.
+  Result<void> run_in_transaction(std::vector<Pending*>& items,
+                                  std::vector<Result<Response>>& results);
+
+  std::unique_ptr<Store> store_;
+  Programs programs_;
+  const Clock& clock_;
+  WriterOptions options_;
+  std::unique_ptr<Counters> counters_;
+
+  mutable std::mutex mutex_;  // guards queue_, stopping_, stats_
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  WriterStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace patron::app

@@ -1,0 +1,29 @@
+// Text encodings of nested ledger values (scopes, line shares, allocations,
+// expiry maps) for SQL columns. Shared by every SQL store so they agree
+// byte for byte. JSON via Boost.JSON; decoding validates and reports
+// kCorruption instead of trusting the column.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "ledger/policy.h"
+#include "ledger/types.h"
+
+namespace patron::store {
+
+std::string encode_scope(const ledger::Scope& scope);
+Result<ledger::Scope> decode_scope(std::string_view text);
+
+std::string encode_line_shares(const std::vector<ledger::LineShare>& shares);
+Result<std::vector<ledger::LineShare>> decode_line_shares(std::string_view text);
+
+std::string encode_allocations(const std::vector<ledger::Allocation>& allocations);
+Result<std::vector<ledger::Allocation>> decode_allocations(std::string_view text);
+
+std::string encode_expiry_map(const std::map<std::string, ledger::ExpiryRule>& rules);
+Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_view text);
+
+}  // namespace patron::store

@@ -1,0 +1,284 @@
+#include "store/memory/memory_store.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+#include <tuple>
+
+namespace patron::store {
+
+namespace {
+
+using app::CommandWrite;
+using app::IdempotencyRecord;
+using app::Member;
+using app::Program;
+
+struct WalletKey {
+  std::string program_id, member_id, wallet;
+  friend auto operator<=>(const WalletKey&, const WalletKey&) = default;
+};
+
+struct WalletRows {
+  std::map<int64_t, ledger::Lot> lots;
+  std::map<int64_t, ledger::Hold> holds;
+  std::map<int64_t, ledger::Redemption> redemptions;
+  std::vector<ledger::Transfer> transfers;
+  int64_t debt = 0;
+};
+
+struct Data {
+  std::map<std::string, Program> programs;
+  std::map<std::pair<std::string, std::string>, Member> members;
+  std::map<WalletKey, WalletRows> wallets;
+  std::map<std::pair<std::string, int64_t>, app::HoldRef> hold_refs;
+  std::map<std::pair<std::string, std::string>, IdempotencyRecord> idempotency;
+  app::IdHighWater high_water;
+};
+
+struct Shared {
+  std::mutex mutex;  // guards data
+  Data data;
+};
+
+class MemoryStore final : public app::Store {
+ public:
+  explicit MemoryStore(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+
+  Result<std::vector<Program>> programs() override {
+    return read([](const Data& d) {
+      std::vector<Program> out;
+      for (const auto& [id, p] : d.programs) out.push_back(p);
+      return out;
+    });
+  }
+
+  Result<void> put_program(const Program& program) override {
+    if (!working_) return not_in_transaction();
+    working_->programs[program.id] = program;
+    return {};
+  }
+
+  Result<std::optional<Member>> find_member(const std::string& program_id,
+                                            const std::string& member_id) override {
+    return read([&](const Data& d) -> std::optional<Member> {
+      auto it = d.members.find({program_id, member_id});
+      if (it == d.members.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<ledger::WalletState> load_wallet(const std::string& program_id,
+                                          const std::string& member_id,
+                                          const std::string& wallet,
+                                          const app::LoadHint& hint) override {
+    return read([&](const Data& d) {
+      ledger::WalletState state;
+      state.wallet = wallet;
+      auto it = d.wallets.find({program_id, member_id, wallet});
+      if (it == d.wallets.end()) return state;
+      const WalletRows& rows = it->second;
+      state.debt = rows.debt;
+      std::set<int64_t> lot_ids;
+      for (const auto& [id, h] : rows.holds) {
+        bool wanted = h.state == ledger::HoldState::kOpen || id == hint.hold_id ||
+                      (!hint.order_id.empty() && h.order_id == hint.order_id);
+        if (!wanted) continue;
+        state.holds.push_back(h);
+        for (const auto& a : h.allocations) lot_ids.insert(a.lot_id);
+      }
+      if (!hint.order_id.empty()) {
+        for (const auto& [id, r] : rows.redemptions) {
+          if (r.order_id != hint.order_id) continue;
+          state.redemptions.push_back(r);
+          for (const auto& a : r.allocations) lot_ids.insert(a.lot_id);
+        }
+      }
+      for (const auto& [id, lot] : rows.lots) {
+        bool wanted = lot.state != ledger::LotState::kExpired || lot_ids.count(id) ||
+                      (!hint.order_id.empty() && lot.order_id == hint.order_id);
+        if (wanted) state.lots.push_back(lot);
+      }
+      return state;
+    });
+  }
+
+  Result<ledger::WalletState> load_wallet_history(const std::string& program_id,
+                                                  const std::string& member_id,
+                                                  const std::string& wallet) override {
+    return read([&](const Data& d) {
+      ledger::WalletState state;
+      state.wallet = wallet;
+      auto it = d.wallets.find({program_id, member_id, wallet});
+      if (it == d.wallets.end()) return state;
+      state.debt = it->second.debt;
+      for (const auto& [id, lot] : it->second.lots) state.lots.push_back(lot);
+      for (const auto& [id, h] : it->second.holds) state.holds.push_back(h);
+      for (const auto& [id, r] : it->second.redemptions) state.redemptions.push_back(r);
+      return state;
+    });
+  }
+
+  Result<std::vector<ledger::Transfer>> transfers(const std::string& program_id,
+                                                  const std::string& member_id,
+                                                  const std::string& wallet) override {
+    return read([&](const Data& d) {
+      auto it = d.wallets.find({program_id, member_id, wallet});
+      return it == d.wallets.end() ? std::vector<ledger::Transfer>{} : it->second.transfers;
+    });
+  }
+
+  Result<std::optional<app::HoldRef>> find_hold(const std::string& program_id,
+                                                int64_t hold_id) override {
+    return read([&](const Data& d) -> std::optional<app::HoldRef> {
+      auto it = d.hold_refs.find({program_id, hold_id});
+      if (it == d.hold_refs.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<std::vector<std::string>> members_due(const std::string& program_id,
+                                               const std::string& wallet,
+                                               const std::string& kind, Instant now) override {
+    return read([&](const Data& d) {
+      std::vector<std::string> out;
+      for (const auto& [key, rows] : d.wallets) {
+        if (key.program_id != program_id || key.wallet != wallet) continue;
+        bool due = false;
+        if (kind == "holds") {
+          for (const auto& [id, h] : rows.holds) {
+            due = due || (h.state == ledger::HoldState::kOpen && h.expires_at <= now);
+          }
+        } else {
+          for (const auto& [id, lot] : rows.lots) {
+            if (kind == "mature") {
+              due = due || (lot.state == ledger::LotState::kPending && lot.available_at &&
+                            *lot.available_at <= now);
+            } else {
+              due = due || (lot.state != ledger::LotState::kExpired && lot.expires_at &&
+                            *lot.expires_at <= now);
+            }
+          }
+        }
+        if (due) out.push_back(key.member_id);
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<std::string>> member_ids(const std::string& program_id) override {
+    return read([&](const Data& d) {
+      std::vector<std::string> out;
+      for (const auto& [key, m] : d.members) {
+        if (key.first == program_id) out.push_back(key.second);
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<IdempotencyRecord>> find_idempotency(const std::string& program_id,
+                                                            const std::string& key) override {
+    return read([&](const Data& d) -> std::optional<IdempotencyRecord> {
+      auto it = d.idempotency.find({program_id, key});
+      if (it == d.idempotency.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<app::IdHighWater> id_high_water() override {
+    return read([](const Data& d) { return d.high_water; });
+  }
+
+  Result<void> begin() override {
+    if (working_) return fail(ErrorCode::kStorage, "", "transaction already open");
+    std::lock_guard lock(shared_->mutex);
+    working_ = std::make_unique<Data>(shared_->data);
+    return {};
+  }
+
+  Result<void> commit() override {
+    if (!working_) return not_in_transaction();
+    std::lock_guard lock(shared_->mutex);
+    shared_->data = std::move(*working_);
+    working_.reset();
+    return {};
+  }
+
+  Result<void> rollback() override {
+    working_.reset();
+    return {};
+  }
+
+  Result<void> apply(const CommandWrite& w) override {
+    if (!working_) return not_in_transaction();
+    Data& d = *working_;
+    if (w.member) d.members[{w.program_id, w.member_id}] = *w.member;
+    if (!w.wallet.empty()) {
+      if (!d.members.count({w.program_id, w.member_id})) {
+        return fail(ErrorCode::kStorage, "member_id", "ledger rows for an unknown member");
+      }
+      WalletRows& rows = d.wallets[{w.program_id, w.member_id, w.wallet}];
+      for (const auto& lot : w.changes.lots) {
+        rows.lots[lot.id] = lot;
+        d.high_water.lot = std::max(d.high_water.lot, lot.id);
+      }
+      for (const auto& h : w.changes.holds) {
+        rows.holds[h.id] = h;
+        d.hold_refs[{w.program_id, h.id}] = app::HoldRef{w.member_id, w.wallet};
+        d.high_water.hold = std::max(d.high_water.hold, h.id);
+      }
+      for (const auto& r : w.changes.redemptions) {
+        rows.redemptions[r.id] = r;
+        d.high_water.redemption = std::max(d.high_water.redemption, r.id);
+      }
+      for (const auto& t : w.changes.transfers) {
+        rows.transfers.push_back(t);
+        d.high_water.transfer = std::max(d.high_water.transfer, t.id);
+        d.high_water.journal = std::max(d.high_water.journal, t.journal_id);
+      }
+      if (w.changes.debt) rows.debt = *w.changes.debt;
+    }
+    if (w.idempotency) {
+      auto key = std::make_pair(w.program_id, w.idempotency->key);
+      if (d.idempotency.count(key)) {
+        return fail(ErrorCode::kConflict, "idempotency_key", "key already recorded");
+      }
+      d.idempotency[key] = *w.idempotency;
+    }
+    return {};
+  }
+
+ private:
+  template <class F>
+  auto read(F f) -> Result<decltype(f(std::declval<const Data&>()))> {
+    if (working_) return f(*working_);
+    std::lock_guard lock(shared_->mutex);
+    return f(shared_->data);
+  }
+
+  static std::unexpected<Error> not_in_transaction() {
+    return fail(ErrorCode::kStorage, "", "write outside a transaction");
+  }
+
+  std::shared_ptr<Shared> shared_;
+  std::unique_ptr<Data> working_;
+};
+
+class MemoryStoreFactory final : public app::StoreFactory {
+ public:
+  Result<std::unique_ptr<app::Store>> open() override {
+    return std::unique_ptr<app::Store>(std::make_unique<MemoryStore>(shared_));
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
+};
+
+}  // namespace
+
+std::unique_ptr<app::StoreFactory> make_memory_store_factory() {
+  return std::make_unique<MemoryStoreFactory>();
+}
+
+}  // namespace patron::store

@@ -1,0 +1,692 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <set>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/assert.h"
+#include "store/codec.h"
+
+namespace patron::store {
+
+const std::vector<std::pair<int, std::string_view>>& migrations();  // generated
+
+namespace {
+
+using app::CommandWrite;
+using app::IdempotencyRecord;
+using app::Member;
+using app::Program;
+
+std::unexpected<Error> sql_error(sqlite3* db, std::string_view what) {
+  return fail(ErrorCode::kStorage, "",
+              std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "cannot open database"));
+}
+
+// A prepared statement with positional binding; reset on every use.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  ~Stmt() { sqlite3_reset(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& bind(int64_t v) {
+    sqlite3_bind_int64(s_, ++n_, v);
+    return *this;
+  }
+  Stmt& bind(const std::string& v) {
+    sqlite3_bind_text(s_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(std::optional<Instant> v) {
+    if (v) {
+      sqlite3_bind_int64(s_, ++n_, to_unix_seconds(*v));
+    } else {
+      sqlite3_bind_null(s_, ++n_);
+    }
+    return *this;
+  }
+  Stmt& bind(Instant v) { return bind(to_unix_seconds(v)); }
+
+  // true: a row is ready; false: done. Errors go to `error`.
+  Result<bool> step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return sql_error(db_, "sqlite step");
+  }
+  Result<void> run() {
+    auto r = step();
+    if (!r) return std::unexpected(r.error());
+    return {};
+  }
+  int64_t i(int col) const { return sqlite3_column_int64(s_, col); }
+  std::string s(int col) const {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : "";
+  }
+  bool null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::optional<Instant> opt_t(int col) const {
+    if (null(col)) return std::nullopt;
+    return from_unix_seconds(i(col));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+  int n_ = 0;
+};
+
+constexpr const char* kLotColumns =
+    "id, source, amount, remaining, state, granted_at, available_at, expires_at, scope, "
+    "order_id, line_shares, reason";
+constexpr const char* kHoldColumns =
+    "id, order_id, amount, captured, state, created_at, expires_at, allocations";
+constexpr const char* kRedemptionColumns = "id, order_id, hold_id, at, allocations";
+
+class SqliteStore final : public app::Store {
+ public:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  ~SqliteStore() override {
+    for (auto& [sql, s] : cache_) sqlite3_finalize(s);
+    sqlite3_close_v2(db_);
+  }
+
+  Result<Stmt> prepare(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      sqlite3_stmt* s = nullptr;
+      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
+          SQLITE_OK) {
+        return sql_error(db_, "sqlite prepare");
+      }
+      it = cache_.emplace(sql, s).first;
+    }
+    return Result<Stmt>(std::in_place, db_, it->second);
+  }
+
+  Result<void> exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+      std::string text = message ? message : "unknown error";
+      sqlite3_free(message);
+      return fail(ErrorCode::kStorage, "", std::string("sqlite: ") + text);
+    }
+    return {};
+  }
+
+  Result<std::vector<Program>> programs() override {
+    std::vector<Program> out;
+    auto q = prepare("SELECT id, currency, minor_digits, time_zone FROM programs ORDER BY id");
+    if (!q) return std::unexpected(q.error());
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      out.push_back(Program{q->s(0), q->s(1), static_cast<int>(q->i(2)), q->s(3), {}});
+    }
+    for (Program& p : out) {
+      auto w = prepare(
+          "SELECT name, unit, minor_digits, default_expiry, expiry_by_source, hold_ttl_s, "
+          "debt_policy, restore_policy, restored_lot_expiry FROM wallets WHERE program_id = ? "
+          "ORDER BY position");
+      if (!w) return std::unexpected(w.error());
+      w->bind(p.id);
+      for (;;) {
+        auto row = w->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        app::WalletConfig c;
+        c.name = w->s(0);
+        c.unit = w->s(1);
+        c.minor_digits = static_cast<int>(w->i(2));
+        auto def = ledger::parse_expiry_rule(w->s(3), "default_expiry");
+        auto by_source = decode_expiry_map(w->s(4));
+        auto restored = ledger::parse_expiry_rule(w->s(8), "restored_lot_expiry");
+        if (!def || !by_source || !restored) {
+          return fail(ErrorCode::kCorruption, "", "wallet " + c.name + " has a bad expiry rule");
+        }
+        c.default_expiry = *def;
+        c.expiry_by_source = *by_source;
+        c.hold_ttl_s = w->i(5);
+        c.debt = w->s(6) == "write_off" ? ledger::DebtPolicy::kWriteOff
+                                        : ledger::DebtPolicy::kNegativeBalance;
+        c.restore = w->s(7) == "original_lot" ? ledger::RestorePolicy::kOriginalLot
+                                              : ledger::RestorePolicy::kNewLotIfExpired;
+        c.restored_lot_expiry = *restored;
+        p.wallets.push_back(std::move(c));
+      }
+    }
+    return out;
+  }
+
+  Result<void> put_program(const Program& p) override {
+    auto q = prepare(
+        "INSERT INTO programs (id, currency, minor_digits, time_zone) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET currency = excluded.currency, "
+        "minor_digits = excluded.minor_digits, time_zone = excluded.time_zone");
+    if (!q) return std::unexpected(q.error());
+    q->bind(p.id).bind(p.currency).bind(int64_t{p.minor_digits}).bind(p.time_zone);
+    if (auto r = q->run(); !r) return r;
+    auto del = prepare("DELETE FROM wallets WHERE program_id = ?");
+    if (!del) return std::unexpected(del.error());
+    del->bind(p.id);
+    if (auto r = del->run(); !r) return r;
+    int64_t position = 0;
+    for (const auto& w : p.wallets) {
+      auto ins = prepare(
+          "INSERT INTO wallets (program_id, name, unit, minor_digits, default_expiry, "
+          "expiry_by_source, hold_ttl_s, debt_policy, restore_policy, restored_lot_expiry, "
+          "position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      if (!ins) return std::unexpected(ins.error());
+      ins->bind(p.id).bind(w.name).bind(w.unit).bind(int64_t{w.minor_digits})
+          .bind(ledger::to_string(w.default_expiry)).bind(encode_expiry_map(w.expiry_by_source))
+          .bind(w.hold_ttl_s).bind(std::string(ledger::to_string(w.debt)))
+          .bind(std::string(ledger::to_string(w.restore)))
+          .bind(ledger::to_string(w.restored_lot_expiry)).bind(position++);
+      if (auto r = ins->run(); !r) return r;
+    }
+    return {};
+  }
+
+  Result<std::optional<Member>> find_member(const std::string& program_id,
+                                            const std::string& member_id) override {
+    auto q = prepare(
+        "SELECT birthday, email, phone, created_at, updated_at FROM members "
+        "WHERE program_id = ? AND id = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(member_id);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<Member>{};
+    Member m;
+    m.program_id = program_id;
+    m.id = member_id;
+    if (!q->null(0)) {
+      auto d = parse_date(q->s(0), "birthday");
+      if (!d) return fail(ErrorCode::kCorruption, "", "member " + member_id + " has a bad birthday");
+      m.birthday = *d;
+    }
+    m.email = q->s(1);
+    m.phone = q->s(2);
+    m.created_at = from_unix_seconds(q->i(3));
+    m.updated_at = from_unix_seconds(q->i(4));
+    return std::optional<Member>{std::move(m)};
+  }
+
+  Result<ledger::Lot> read_lot(Stmt& q, const std::string& wallet) {
+    ledger::Lot lot;
+    lot.id = q.i(0);
+    lot.wallet = wallet;
+    lot.source = q.s(1);
+    lot.amount = q.i(2);
+    lot.remaining = q.i(3);
+    auto state = ledger::lot_state_from(q.s(4));
+    if (!state) return fail(ErrorCode::kCorruption, "", "lot has unknown state " + q.s(4));
+    lot.state = *state;
+    lot.granted_at = from_unix_seconds(q.i(5));
+    lot.available_at = q.opt_t(6);
+    lot.expires_at = q.opt_t(7);
+    auto scope = decode_scope(q.s(8));
+    if (!scope) return std::unexpected(scope.error());
+    lot.scope = std::move(*scope);
+    lot.order_id = q.s(9);
+    auto shares = decode_line_shares(q.s(10));
+    if (!shares) return std::unexpected(shares.error());
+    lot.line_shares = std::move(*shares);
+    lot.reason = q.s(11);
+    return lot;
+  }
+
+  Result<ledger::Hold> read_hold(Stmt& q, const std::string& wallet) {
+    ledger::Hold h;
+    h.id = q.i(0);
+    h.wallet = wallet;
+    h.order_id = q.s(1);
+    h.amount = q.i(2);
+    h.captured = q.i(3);
+    auto state = ledger::hold_state_from(q.s(4));
+    if (!state) return fail(ErrorCode::kCorruption, "", "hold has unknown state " + q.s(4));
+    h.state = *state;
+    h.created_at = from_unix_seconds(q.i(5));
+    h.expires_at = from_unix_seconds(q.i(6));
+    auto allocations = decode_allocations(q.s(7));
+    if (!allocations) return std::unexpected(allocations.error());
+    h.allocations = std::move(*allocations);
+    return h;
+  }
+
+  Result<ledger::Redemption> read_redemption(Stmt& q, const std::string& wallet) {
+    ledger::Redemption r;
+    r.id = q.i(0);
+    r.wallet = wallet;
+    r.order_id = q.s(1);
+    r.hold_id = q.i(2);
+    r.at = from_unix_seconds(q.i(3));
+    auto allocations = decode_allocations(q.s(4));
+    if (!allocations) return std::unexpected(allocations.error());
+    r.allocations = std::move(*allocations);
+    return r;
+  }
+
+  // Runs `sql` with the member-wallet key bound first, then `extra` binders,
+  // and appends each decoded row.
+  template <class T, class Read, class... Extra>
+  Result<void> collect(const std::string& sql, const std::string& program_id,
+                       const std::string& member_id, const std::string& wallet,
+                       std::vector<T>& out, Read read, const Extra&... extra) {
+    auto q = prepare(sql);
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(member_id).bind(wallet);
+    (q->bind(extra), ...);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return {};
+      auto value = (this->*read)(*q, wallet);
+      if (!value) return std::unexpected(value.error());
+      out.push_back(std::move(*value));
+    }
+  }
+
+  Result<int64_t> debt(const std::string& program_id, const std::string& member_id,
+                       const std::string& wallet) {
+    auto q = prepare(
+        "SELECT debt FROM wallet_debts WHERE program_id = ? AND member_id = ? AND wallet = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(member_id).bind(wallet);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    return *row ? q->i(0) : 0;
+  }
+
+  Result<ledger::WalletState> load_wallet(const std::string& program_id,
+                                          const std::string& member_id,
+                                          const std::string& wallet,
+                                          const app::LoadHint& hint) override {
+    ledger::WalletState state;
+    state.wallet = wallet;
+    const std::string where = " WHERE program_id = ? AND member_id = ? AND wallet = ?";
+    auto d = debt(program_id, member_id, wallet);
+    if (!d) return std::unexpected(d.error());
+    state.debt = *d;
+    if (auto r = collect(std::string("SELECT ") + kHoldColumns + " FROM holds" + where +
+                             " AND (state = 'open' OR id = ? OR (order_id != '' AND order_id = ?))"
+                             " ORDER BY id",
+                         program_id, member_id, wallet, state.holds, &SqliteStore::read_hold,
+                         hint.hold_id, hint.order_id);
+        !r) {
+      return std::unexpected(r.error());
+    }
+    if (!hint.order_id.empty()) {
+      if (auto r = collect(std::string("SELECT ") + kRedemptionColumns + " FROM redemptions" +
+                               where + " AND order_id = ? ORDER BY id",
+                           program_id, member_id, wallet, state.redemptions,
+                           &SqliteStore::read_redemption, hint.order_id);
+          !r) {
+        return std::unexpected(r.error());
+      }
+    }
+    if (auto r = collect(std::string("SELECT ") + kLotColumns + " FROM lots" + where +
+                             " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
+                             " ORDER BY id",
+                         program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
+                         hint.order_id);
+        !r) {
+      return std::unexpected(r.error());
+    }
+    // Expired lots that loaded holds or redemptions point at (restores need them).
+    std::set<int64_t> have;
+    for (const auto& lot : state.lots) have.insert(lot.id);
+    std::set<int64_t> missing;
+    for (const auto& h : state.holds) {
+      for (const auto& a : h.allocations) {
+        if (!have.count(a.lot_id)) missing.insert(a.lot_id);
+      }
+    }
+    for (const auto& r : state.redemptions) {
+      for (const auto& a : r.allocations) {
+        if (!have.count(a.lot_id)) missing.insert(a.lot_id);
+      }
+    }
+    for (int64_t id : missing) {
+      if (auto r = collect(std::string("SELECT ") + kLotColumns + " FROM lots" + where +
+                               " AND id = ?",
+                           program_id, member_id, wallet, state.lots, &SqliteStore::read_lot, id);
+          !r) {
+        return std::unexpected(r.error());
+      }
+    }
+    return state;
+  }
+
+  Result<ledger::WalletState> load_wallet_history(const std::string& program_id,
+                                                  const std::string& member_id,
+                                                  const std::string& wallet) override {
+    ledger::WalletState state;
+    state.wallet = wallet;
+    const std::string where = " WHERE program_id = ? AND member_id = ? AND wallet = ? ORDER BY id";
+    auto d = debt(program_id, member_id, wallet);
+    if (!d) return std::unexpected(d.error());
+    state.debt = *d;
+    if (auto r = collect(std::string("SELECT ") + kLotColumns + " FROM lots" + where, program_id,
+                         member_id, wallet, state.lots, &SqliteStore::read_lot);
+        !r) {
+      return std::unexpected(r.error());
+    }
+    if (auto r = collect(std::string("SELECT ") + kHoldColumns + " FROM holds" + where,
+                         program_id, member_id, wallet, state.holds, &SqliteStore::read_hold);
+        !r) {
+      return std::unexpected(r.error());
+    }
+    if (auto r = collect(std::string("SELECT ") + kRedemptionColumns + " FROM redemptions" + where,
+                         program_id, member_id, wallet, state.redemptions,
+                         &SqliteStore::read_redemption);
+        !r) {
+      return std::unexpected(r.error());
+    }
+    return state;
+  }
+
+  Result<ledger::Transfer> read_transfer(Stmt& q, const std::string& wallet) {
+    return ledger::Transfer{q.i(0), q.i(1), wallet,  q.s(2), q.s(3),
+                            q.s(4), q.i(5), q.i(6), from_unix_seconds(q.i(7))};
+  }
+
+  Result<std::vector<ledger::Transfer>> transfers(const std::string& program_id,
+                                                  const std::string& member_id,
+                                                  const std::string& wallet) override {
+    std::vector<ledger::Transfer> out;
+    if (auto r = collect("SELECT id, journal_id, kind, from_account, to_account, amount, lot_id, "
+                         "at FROM transfers WHERE program_id = ? AND member_id = ? AND wallet = ? "
+                         "ORDER BY id",
+                         program_id, member_id, wallet, out, &SqliteStore::read_transfer);
+        !r) {
+      return std::unexpected(r.error());
+    }
+    return out;
+  }
+
+  Result<std::optional<app::HoldRef>> find_hold(const std::string& program_id,
+                                                int64_t hold_id) override {
+    auto q = prepare("SELECT member_id, wallet FROM holds WHERE program_id = ? AND id = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(hold_id);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<app::HoldRef>{};
+    return std::optional<app::HoldRef>{app::HoldRef{q->s(0), q->s(1)}};
+  }
+
+  Result<std::vector<std::string>> strings(const std::string& sql,
+                                           const std::vector<std::string>& text_args,
+                                           std::optional<Instant> at) {
+    auto q = prepare(sql);
+    if (!q) return std::unexpected(q.error());
+    for (const auto& a : text_args) q->bind(a);
+    if (at) q->bind(*at);
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      out.push_back(q->s(0));
+    }
+  }
+
+  Result<std::vector<std::string>> members_due(const std::string& program_id,
+                                               const std::string& wallet,
+                                               const std::string& kind, Instant now) override {
+    if (kind == "mature") {
+      return strings("SELECT DISTINCT member_id FROM lots WHERE program_id = ? AND wallet = ? "
+                     "AND state = 'pending' AND available_at <= ? ORDER BY member_id",
+                     {program_id, wallet}, now);
+    }
+    if (kind == "expire") {
+      return strings("SELECT DISTINCT member_id FROM lots WHERE program_id = ? AND wallet = ? "
+                     "AND state != 'expired' AND expires_at <= ? ORDER BY member_id",
+                     {program_id, wallet}, now);
+    }
+    if (kind == "holds") {
+      return strings("SELECT DISTINCT member_id FROM holds WHERE program_id = ? AND wallet = ? "
+                     "AND state = 'open' AND expires_at <= ? ORDER BY member_id",
+                     {program_id, wallet}, now);
+    }
+    return fail(ErrorCode::kInvalidArgument, "kind", "unknown due kind " + kind);
+  }
+
+  Result<std::vector<std::string>> member_ids(const std::string& program_id) override {
+    return strings("SELECT id FROM members WHERE program_id = ? ORDER BY id", {program_id},
+                   std::nullopt);
+  }
+
+  Result<std::optional<IdempotencyRecord>> find_idempotency(const std::string& program_id,
+                                                            const std::string& key) override {
+    auto q = prepare(
+        "SELECT request_hash, response, created_at FROM idempotency "
+        "WHERE program_id = ? AND key = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(key);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<IdempotencyRecord>{};
+    return std::optional<IdempotencyRecord>{
+        IdempotencyRecord{key, q->s(0), q->s(1), from_unix_seconds(q->i(2))}};
+  }
+
+  Result<app::IdHighWater> id_high_water() override {
+    app::IdHighWater h;
+    auto max_of = [&](const char* sql, int64_t& out) -> Result<void> {
+      auto q = prepare(sql);
+      if (!q) return std::unexpected(q.error());
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      out = *row ? q->i(0) : 0;
+      return {};
+    };
+    for (auto [sql, out] : {std::pair{"SELECT COALESCE(MAX(id), 0) FROM lots", &h.lot},
+                            std::pair{"SELECT COALESCE(MAX(id), 0) FROM holds", &h.hold},
+                            std::pair{"SELECT COALESCE(MAX(id), 0) FROM redemptions", &h.redemption},
+                            std::pair{"SELECT COALESCE(MAX(journal_id), 0) FROM transfers", &h.journal},
+                            std::pair{"SELECT COALESCE(MAX(id), 0) FROM transfers", &h.transfer}}) {
+      if (auto r = max_of(sql, *out); !r) return std::unexpected(r.error());
+    }
+    return h;
+  }
+
+  Result<void> begin() override { return exec("BEGIN IMMEDIATE"); }
+  Result<void> commit() override { return exec("COMMIT"); }
+  Result<void> rollback() override {
+    if (sqlite3_get_autocommit(db_)) return {};
+    return exec("ROLLBACK");
+  }
+
+  Result<void> apply(const CommandWrite& w) override {
+    if (sqlite3_get_autocommit(db_)) {
+      return fail(ErrorCode::kStorage, "", "write outside a transaction");
+    }
+    if (w.member) {
+      const Member& m = *w.member;
+      auto q = prepare(
+          "INSERT INTO members (program_id, id, birthday, email, phone, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (program_id, id) DO UPDATE SET "
+          "birthday = excluded.birthday, email = excluded.email, phone = excluded.phone, "
+          "updated_at = excluded.updated_at");
+      if (!q) return std::unexpected(q.error());
+      q->bind(m.program_id).bind(m.id);
+      if (m.birthday) {
+        q->bind(format_date(*m.birthday));
+      } else {
+        q->bind(std::optional<Instant>{});
+      }
+      q->bind(m.email).bind(m.phone).bind(m.created_at).bind(m.updated_at);
+      if (auto r = q->run(); !r) return r;
+    }
+    const auto& c = w.changes;
+    for (const auto& lot : c.lots) {
+      auto q = prepare(
+          "INSERT INTO lots (id, program_id, member_id, wallet, source, amount, remaining, state, "
+          "granted_at, available_at, expires_at, scope, order_id, line_shares, reason) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+          "remaining = excluded.remaining, state = excluded.state, "
+          "available_at = excluded.available_at, line_shares = excluded.line_shares");
+      if (!q) return std::unexpected(q.error());
+      q->bind(lot.id).bind(w.program_id).bind(w.member_id).bind(w.wallet).bind(lot.source)
+          .bind(lot.amount).bind(lot.remaining).bind(std::string(ledger::to_string(lot.state)))
+          .bind(lot.granted_at).bind(lot.available_at).bind(lot.expires_at)
+          .bind(encode_scope(lot.scope)).bind(lot.order_id)
+          .bind(encode_line_shares(lot.line_shares)).bind(lot.reason);
+      if (auto r = q->run(); !r) return r;
+    }
+    for (const auto& h : c.holds) {
+      auto q = prepare(
+          "INSERT INTO holds (id, program_id, member_id, wallet, order_id, amount, captured, "
+          "state, created_at, expires_at, allocations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (id) DO UPDATE SET captured = excluded.captured, state = excluded.state");
+      if (!q) return std::unexpected(q.error());
+      q->bind(h.id).bind(w.program_id).bind(w.member_id).bind(w.wallet).bind(h.order_id)
+          .bind(h.amount).bind(h.captured).bind(std::string(ledger::to_string(h.state)))
+          .bind(h.created_at).bind(h.expires_at).bind(encode_allocations(h.allocations));
+      if (auto r = q->run(); !r) return r;
+    }
+    for (const auto& r : c.redemptions) {
+      auto q = prepare(
+          "INSERT INTO redemptions (id, program_id, member_id, wallet, order_id, hold_id, at, "
+          "allocations) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+          "allocations = excluded.allocations");
+      if (!q) return std::unexpected(q.error());
+      q->bind(r.id).bind(w.program_id).bind(w.member_id).bind(w.wallet).bind(r.order_id)
+          .bind(r.hold_id).bind(r.at).bind(encode_allocations(r.allocations));
+      if (auto x = q->run(); !x) return x;
+    }
+    for (const auto& t : c.transfers) {
+      auto q = prepare(
+          "INSERT INTO transfers (id, journal_id, program_id, member_id, wallet, kind, "
+          "from_account, to_account, amount, lot_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      if (!q) return std::unexpected(q.error());
+      q->bind(t.id).bind(t.journal_id).bind(w.program_id).bind(w.member_id).bind(w.wallet)
+          .bind(t.kind).bind(t.from).bind(t.to).bind(t.amount).bind(t.lot_id).bind(t.at);
+      if (auto r = q->run(); !r) return r;
+    }
+    if (c.debt) {
+      auto q = prepare(
+          "INSERT INTO wallet_debts (program_id, member_id, wallet, debt) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT (program_id, member_id, wallet) DO UPDATE SET debt = excluded.debt");
+      if (!q) return std::unexpected(q.error());
+      q->bind(w.program_id).bind(w.member_id).bind(w.wallet).bind(*c.debt);
+      if (auto r = q->run(); !r) return r;
+    }
+    if (w.idempotency) {
+      const auto& i = *w.idempotency;
+      auto q = prepare(
+          "INSERT INTO idempotency (program_id, key, request_hash, response, created_at) "
+          "VALUES (?, ?, ?, ?, ?)");
+      if (!q) return std::unexpected(q.error());
+      q->bind(w.program_id).bind(i.key).bind(i.request_hash).bind(i.response).bind(i.created_at);
+      if (auto r = q->run(); !r) return r;
+    }
+    return {};
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+Result<sqlite3*> open_connection(const std::string& path, const SqliteOptions& options) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    auto e = fail(ErrorCode::kStorage, "db",
+                  "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close_v2(db);
+    return e;
+  }
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  std::string pragmas = std::string("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; ") +
+                        "PRAGMA synchronous = " + (options.synchronous_full ? "FULL" : "NORMAL") +
+                        "; PRAGMA temp_store = MEMORY;";
+  char* message = nullptr;
+  if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "unknown";
+    sqlite3_free(message);
+    sqlite3_close_v2(db);
+    return fail(ErrorCode::kStorage, "db", path + " is not a usable SQLite database: " + text);
+  }
+  return db;
+}
+
+Result<void> migrate(sqlite3* db, const std::string& path) {
+  SqliteStore store(db);  // takes ownership only for the duration; see release below
+  auto run = [&]() -> Result<void> {
+    if (auto r = store.exec("BEGIN IMMEDIATE"); !r) return r;
+    if (auto r = store.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+        !r) {
+      return r;
+    }
+    auto q = store.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    if (!q) return std::unexpected(q.error());
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    int64_t current = q->i(0);
+    int64_t newest = migrations().empty() ? 0 : migrations().back().first;
+    if (current > newest) {
+      return fail(ErrorCode::kFailedPrecondition, "db",
+                  path + " has schema version " + std::to_string(current) +
+                      ", newer than this patron (" + std::to_string(newest) +
+                      "); upgrade patron");
+    }
+    for (const auto& [version, sql] : migrations()) {
+      if (version <= current) continue;
+      if (auto r = store.exec(std::string(sql).c_str()); !r) {
+        return fail(ErrorCode::kStorage, "db",
+                    "migration " + std::to_string(version) + " failed: " + r.error().message);
+      }
+      auto ins = store.prepare("INSERT INTO schema_version (version) VALUES (?)");
+      if (!ins) return std::unexpected(ins.error());
+      ins->bind(int64_t{version});
+      if (auto r = ins->run(); !r) return r;
+    }
+    return store.exec("COMMIT");
+  };
+  auto result = run();
+  if (!result) store.rollback();
+  return result;
+}
+
+class SqliteFactory final : public app::StoreFactory {
+ public:
+  SqliteFactory(std::string path, SqliteOptions options)
+      : path_(std::move(path)), options_(options) {}
+  Result<std::unique_ptr<app::Store>> open() override {
+    auto db = open_connection(path_, options_);
+    if (!db) return std::unexpected(db.error());
+    return std::unique_ptr<app::Store>(std::make_unique<SqliteStore>(*db));
+  }
+
+ private:
+  std::string path_;
+  SqliteOptions options_;
+};
+
+}  // namespace
+
+int sqlite_schema_version() { return migrations().empty() ? 0 : migrations().back().first; }
+
+Result<std::unique_ptr<app::StoreFactory>> open_sqlite(const std::string& path,
+                                                       SqliteOptions options) {
+  auto db = open_connection(path, options);
+  if (!db) return std::unexpected(db.error());
+  // SqliteStore closes the connection when the migration is done.
+  if (auto r = migrate(*db, path); !r) return std::unexpected(r.error());
+  return std::unique_ptr<app::StoreFactory>(std::make_unique<SqliteFactory>(path, options));
+}
+
+}  // namespace patron::store

@@ -1,0 +1,28 @@
+// The SQLite store: one file, WAL journal, synchronous=FULL, foreign keys on,
+// versioned migrations (migrations/NNNN_*.sql, embedded at build time) applied
+// when the factory opens the file. A database whose schema is newer than this
+// binary is refused. Each Store object is one connection (one thread).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/store.h"
+
+namespace patron::store {
+
+struct SqliteOptions {
+  // FULL: with WAL, a commit is durable against power loss, not only against a
+  // process crash (NORMAL). Group commit makes the extra fsync affordable.
+  bool synchronous_full = true;
+  int busy_timeout_ms = 10'000;
+};
+
+// Opens (creating if needed) and migrates the database at `path`.
+Result<std::unique_ptr<app::StoreFactory>> open_sqlite(const std::string& path,
+                                                       SqliteOptions options = {});
+
+// The schema version this binary writes.
+int sqlite_schema_version();
+
+}  // namespace patron::store
