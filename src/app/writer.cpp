@@ -9,6 +9,7 @@ namespace patron::app {
 class Writer::Counters final : public ledger::IdSource {
  public:
   explicit Counters(IdHighWater h) : h_(h) {}
+  void reset(IdHighWater h) { h_ = h; }
   int64_t next_lot_id() override { return ++h_.lot; }
   int64_t next_hold_id() override { return ++h_.hold; }
   int64_t next_redemption_id() override { return ++h_.redemption; }
@@ -101,6 +102,14 @@ Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
                                         std::vector<Result<Response>>& results) {
   results.clear();
   if (auto r = store_->begin(); !r) return r;
+  // Other processes may write the same database (CLI runs beside a server):
+  // continue ids from what is committed, read under the write lock.
+  auto high = store_->id_high_water();
+  if (!high) {
+    store_->rollback();
+    return std::unexpected(high.error());
+  }
+  counters_->reset(*high);
   for (Pending* item : items) {
     Instant now = item->command.now.value_or(clock_.now());
     auto executed = app::execute(*store_, programs_, *counters_, item->command, now);
@@ -131,22 +140,28 @@ void Writer::run_batch(std::vector<Pending>& batch) {
   std::vector<Pending*> all;
   for (Pending& p : batch) all.push_back(&p);
   std::vector<Result<Response>> results;
-  auto ok = run_in_transaction(all, results);
-  if (ok) {
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(results[i]));
+  std::vector<Result<Response>> outcomes;
+  uint64_t commits = 1;
+  if (run_in_transaction(all, results)) {
+    outcomes = std::move(results);
   } else {
     // Retry one by one so a single failing write only fails its own caller.
+    commits = all.size();
     for (Pending* p : all) {
       std::vector<Pending*> one{p};
       auto alone = run_in_transaction(one, results);
-      p->promise.set_value(alone ? std::move(results[0])
-                                 : Result<Response>(std::unexpected(alone.error())));
+      outcomes.push_back(alone ? std::move(results[0])
+                               : Result<Response>(std::unexpected(alone.error())));
     }
   }
-  std::lock_guard lock(mutex_);
-  stats_.commands += batch.size();
-  stats_.batches += 1;
-  stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
+  {
+    // Count before answering, so a caller that saw its answer sees the stats too.
+    std::lock_guard lock(mutex_);
+    stats_.commands += batch.size();
+    stats_.batches += commits;
+    stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(outcomes[i]));
 }
 
 }  // namespace patron::app

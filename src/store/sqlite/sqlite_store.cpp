@@ -494,7 +494,10 @@ class SqliteStore final : public app::Store {
     for (auto [sql, out] : {std::pair{"SELECT COALESCE(MAX(id), 0) FROM lots", &h.lot},
                             std::pair{"SELECT COALESCE(MAX(id), 0) FROM holds", &h.hold},
                             std::pair{"SELECT COALESCE(MAX(id), 0) FROM redemptions", &h.redemption},
-                            std::pair{"SELECT COALESCE(MAX(journal_id), 0) FROM transfers", &h.journal},
+                            // Journal ids grow with transfer ids, so the newest transfer has the
+                            // largest: an index lookup instead of a scan.
+                            std::pair{"SELECT COALESCE((SELECT journal_id FROM transfers ORDER BY id "
+                                      "DESC LIMIT 1), 0)", &h.journal},
                             std::pair{"SELECT COALESCE(MAX(id), 0) FROM transfers", &h.transfer}}) {
       if (auto r = max_of(sql, *out); !r) return std::unexpected(r.error());
     }

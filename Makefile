@@ -1,0 +1,50 @@
+# patron: the two commands a newcomer needs are `make run` and `make test`.
+# Everything else is reachable from here too; see README.md.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_GEN  := -G Ninja
+
+.PHONY: all setup configure build run test test-fast test-asan bench clean format
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+configure: setup $(BUILD)/build.ninja
+
+# Leaves the binary at build/patron.
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Until the HTTP server lands, a scripted CLI demo on a fresh SQLite file.
+run: build
+	@bash scripts/demo.sh $(BUILD)/patron
+
+# Every test: unit, property, store conformance, app and CLI on the release
+# build, then the core, ledger, store and app suites again under ASan+UBSan.
+test: build test-fast test-asan
+
+test-fast: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPATRON_SANITIZE=ON -DPATRON_BENCH=OFF
+
+test-asan: setup $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|property|store|app'
+
+bench: build
+	@bash scripts/bench.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

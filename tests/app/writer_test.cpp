@@ -1,0 +1,395 @@
+// The app layer end to end on real stores: idempotency, validation that
+// changes nothing, group commit, concurrent reservations, jobs, verify.
+#include "app/writer.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <thread>
+
+#include "app/queries.h"
+#include "store/memory/memory_store.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/temp_dir.h"
+
+namespace patron {
+namespace {
+
+namespace json = boost::json;
+using app::Command;
+
+Instant t0() { return *parse_instant("2026-11-01T10:00:00+08:00", nullptr, "t"); }
+
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<app::StoreFactory>(const testing::TempDir&)> make;
+};
+
+void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
+
+const Backend kBackends[] = {
+    {"memory", [](const testing::TempDir&) { return store::make_memory_store_factory(); }},
+    {"sqlite", [](const testing::TempDir& d) { return std::move(*store::open_sqlite(d.file("a.db"))); }},
+};
+
+class AppTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    factory_ = GetParam().make(dir_);
+    start({});
+    reader_ = std::move(*factory_->open());
+  }
+  void start(app::WriterOptions options) {
+    writer_.reset();
+    auto w = app::Writer::start(*factory_, clock_, options);
+    ASSERT_TRUE(w) << w.error().message;
+    writer_ = std::move(*w);
+  }
+
+  Command cmd(std::string member, app::CommandBody body, std::string key = "") {
+    Command c;
+    c.member_id = std::move(member);
+    c.wallet = "credit";
+    c.idempotency_key = std::move(key);
+    c.body = std::move(body);
+    return c;
+  }
+  json::object ok(Command c) {
+    auto r = writer_->execute(std::move(c));
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    return r ? json::parse(r->json).as_object() : json::object{};
+  }
+  Error err(Command c) {
+    auto r = writer_->execute(std::move(c));
+    EXPECT_FALSE(r);
+    return r ? Error{} : r.error();
+  }
+  static ledger::Grant grant(int64_t amount, std::string source = "signup") {
+    ledger::Grant g;
+    g.amount = amount;
+    g.source = std::move(source);
+    return g;
+  }
+  json::object wallet(const std::string& member, const std::string& name = "credit") {
+    auto v = app::member_view(*reader_, writer_->programs(), "default", member, clock_.now());
+    EXPECT_TRUE(v) << (v ? "" : v.error().message);
+    return json::parse(*v).at("wallets").at(name).as_object();
+  }
+  int64_t transfer_count(const std::string& member) {
+    return static_cast<int64_t>(reader_->transfers("default", member, "credit")->size());
+  }
+  void expect_verified() {
+    auto report = app::verify(*reader_, writer_->programs());
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->problems.empty()) << report->problems.front();
+  }
+
+  testing::TempDir dir_;
+  app::FixedClock clock_{t0()};
+  std::unique_ptr<app::StoreFactory> factory_;
+  std::unique_ptr<app::Writer> writer_;
+  std::unique_ptr<app::Store> reader_;
+};
+
+TEST_P(AppTest, NewDatabaseHasTheDefaultProgram) {
+  auto p = writer_->programs().find("default");
+  ASSERT_TRUE(p);
+  EXPECT_EQ((*p)->program.currency, "TWD");
+  EXPECT_EQ((*p)->program.minor_digits, 0);
+  EXPECT_EQ((*p)->program.time_zone, "Asia/Taipei");
+  ASSERT_EQ((*p)->program.wallets.size(), 2u);
+  EXPECT_EQ((*p)->program.wallets[0].name, "credit");
+  EXPECT_EQ((*p)->program.wallets[1].name, "points");
+}
+
+TEST_P(AppTest, IdempotentRepeatReturnsTheFirstResponse) {
+  ok(cmd("m1", app::UpsertMember{}));
+  auto first = writer_->execute(cmd("m1", grant(100), "k1"));
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->replayed);
+  clock_.advance(std::chrono::seconds(60));
+  auto again = writer_->execute(cmd("m1", grant(100), "k1"));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->json, first->json);
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 100);
+  EXPECT_EQ(transfer_count("m1"), 1);
+
+  Error conflict = err(cmd("m1", grant(101), "k1"));
+  EXPECT_EQ(conflict.code, ErrorCode::kConflict);
+  EXPECT_EQ(conflict.field, "idempotency_key");
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 100);
+}
+
+TEST_P(AppTest, AFailedCommandDoesNotBurnItsKey) {
+  ok(cmd("m1", app::UpsertMember{}));
+  ledger::Spend spend{50, "O1", {}};
+  EXPECT_EQ(err(cmd("m1", spend, "pay-O1")).code, ErrorCode::kInsufficientFunds);
+  ok(cmd("m1", grant(80)));
+  auto paid = ok(cmd("m1", spend, "pay-O1"));
+  EXPECT_EQ(paid.at("balances").at("available").as_int64(), 30);
+}
+
+TEST_P(AppTest, BadInputIsRejectedAndChangesNothing) {
+  ok(cmd("m1", app::UpsertMember{}));
+  ok(cmd("m1", grant(100)));
+  int64_t before = transfer_count("m1");
+  EXPECT_EQ(err(cmd("ghost", grant(10))).code, ErrorCode::kNotFound);
+  Error unknown_wallet = err([&] {
+    auto c = cmd("m1", grant(10));
+    c.wallet = "miles";
+    return c;
+  }());
+  EXPECT_EQ(unknown_wallet.code, ErrorCode::kNotFound);
+  EXPECT_EQ(unknown_wallet.field, "wallet");
+  auto other_program = cmd("m1", grant(10));
+  other_program.program_id = "nope";
+  EXPECT_EQ(err(other_program).field, "program");
+  EXPECT_EQ(err(cmd("m1", grant(0))).field, "amount");
+  EXPECT_EQ(err(cmd("m1", grant(-5))).field, "amount");
+  EXPECT_EQ(err(cmd("m1", grant(5, "Bad Source"))).field, "source");
+  EXPECT_EQ(err(cmd("m1", ledger::Spend{101, "", {}})).code, ErrorCode::kInsufficientFunds);
+  EXPECT_EQ(err(cmd("m1", app::Capture{42, std::nullopt})).code, ErrorCode::kNotFound);
+  EXPECT_EQ(err(cmd("m1", ledger::Adjust{-5, "", std::nullopt})).field, "reason");
+  EXPECT_EQ(err(cmd("", app::UpsertMember{})).field, "member_id");
+  EXPECT_EQ(err(cmd(std::string(200, 'x'), app::UpsertMember{})).field, "member_id");
+  EXPECT_EQ(transfer_count("m1"), before);
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 100);
+  expect_verified();
+}
+
+TEST_P(AppTest, HoldLifecycleThroughTheApp) {
+  ok(cmd("m1", app::UpsertMember{}));
+  ok(cmd("m1", grant(100)));
+  auto reserved = ok(cmd("m1", ledger::Reserve{60, "O1", 600, {}}));
+  int64_t hold_id = reserved.at("hold_id").as_int64();
+  EXPECT_EQ(wallet("m1").at("held").as_int64(), 60);
+  EXPECT_EQ(err(cmd("m1", ledger::Spend{41, "", {}})).code, ErrorCode::kInsufficientFunds)
+      << "held value is not spendable";
+  auto captured = ok(cmd("", app::Capture{hold_id, 45}));
+  EXPECT_EQ(captured.at("captured").as_int64(), 45);
+  EXPECT_EQ(captured.at("released").as_int64(), 15);
+  EXPECT_EQ(err(cmd("", app::Release{hold_id})).code, ErrorCode::kConflict);
+  auto second = ok(cmd("m1", ledger::Reserve{10, "O2", 60, {}}));
+  clock_.advance(std::chrono::seconds(61));
+  auto report = app::run_job(*writer_, *reader_, "holds", clock_.now());
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->holds_expired, 1);
+  EXPECT_EQ(wallet("m1").at("held").as_int64(), 0);
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 55);
+  (void)second;
+  auto restored = ok(cmd("m1", ledger::Restore{"O1", std::nullopt, {}}));
+  EXPECT_EQ(restored.at("restored").as_int64(), 45);
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 100);
+  expect_verified();
+}
+
+TEST_P(AppTest, JobsMatureAndExpireAtTheirTime) {
+  ok(cmd("m1", app::UpsertMember{}));
+  ledger::Grant pending = grant(50, "purchase");
+  pending.available_at = t0() + std::chrono::days(7);
+  ok(cmd("m1", pending));
+  ok(cmd("m1", grant(100, "birthday")));  // 30 days by the default policy
+  EXPECT_EQ(wallet("m1").at("pending").as_int64(), 50);
+  auto early = app::run_job(*writer_, *reader_, "mature", t0() + std::chrono::days(6));
+  EXPECT_EQ(early->matured, 0);
+  auto matured = app::run_job(*writer_, *reader_, "mature", t0() + std::chrono::days(7));
+  EXPECT_EQ(matured->matured, 50);
+  EXPECT_EQ(matured->members, 1);
+  auto again = app::run_job(*writer_, *reader_, "mature", t0() + std::chrono::days(7));
+  EXPECT_EQ(again->members, 0) << "nothing left to do: jobs are idempotent";
+  auto expired = app::run_job(*writer_, *reader_, "expire", t0() + std::chrono::days(40));
+  EXPECT_EQ(expired->expired, 100);
+  clock_.set(t0() + std::chrono::days(40));
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 50);
+  expect_verified();
+}
+
+TEST_P(AppTest, GroupCommitSharesTransactions) {
+  constexpr int kMembers = 50, kGrants = 20;
+  for (int m = 0; m < kMembers; ++m) ok(cmd("m" + std::to_string(m), app::UpsertMember{}));
+  auto before = writer_->stats();
+  std::vector<std::future<Result<app::Response>>> futures;
+  for (int i = 0; i < kGrants; ++i) {
+    for (int m = 0; m < kMembers; ++m) {
+      futures.push_back(writer_->submit(cmd("m" + std::to_string(m), grant(1 + i))));
+    }
+  }
+  for (auto& f : futures) ASSERT_TRUE(f.get());
+  auto after = writer_->stats();
+  EXPECT_EQ(after.commands - before.commands, uint64_t{kMembers * kGrants});
+  EXPECT_LT(after.batches - before.batches, after.commands - before.commands)
+      << "queued commands must share commits";
+  EXPECT_GT(after.largest_batch, 1u);
+  for (int m = 0; m < kMembers; ++m) {
+    EXPECT_EQ(wallet("m" + std::to_string(m)).at("available").as_int64(), kGrants * (kGrants + 1) / 2);
+  }
+  expect_verified();
+}
+
+TEST_P(AppTest, OneCommitPerCommandWhenBatchMaxIsOne) {
+  start({.batch_max = 1, .wait_us = 0});
+  ok(cmd("m1", app::UpsertMember{}));
+  auto before = writer_->stats();
+  std::vector<std::future<Result<app::Response>>> futures;
+  for (int i = 0; i < 30; ++i) futures.push_back(writer_->submit(cmd("m1", grant(1))));
+  for (auto& f : futures) ASSERT_TRUE(f.get());
+  EXPECT_EQ(writer_->stats().batches - before.batches, 30u);
+  EXPECT_EQ(writer_->stats().largest_batch, 1u);
+}
+
+TEST_P(AppTest, ConcurrentReservationsNeverOverdraw) {
+  ok(cmd("m1", app::UpsertMember{}));
+  ok(cmd("m1", grant(100)));
+  std::atomic<int> succeeded{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        auto r = writer_->execute(
+            cmd("m1", ledger::Reserve{7, "O" + std::to_string(t * 100 + i), 600, {}}));
+        if (r) {
+          ++succeeded;
+        } else {
+          EXPECT_EQ(r.error().code, ErrorCode::kInsufficientFunds);
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(succeeded.load(), 14) << "100 / 7 = 14 holds fit";
+  EXPECT_EQ(refused.load(), 80 - 14);
+  EXPECT_EQ(wallet("m1").at("held").as_int64(), 98);
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 2);
+  expect_verified();
+}
+
+TEST_P(AppTest, DuplicateDeliveriesNeverDoubleCredit) {
+  ok(cmd("m1", app::UpsertMember{}));
+  std::vector<std::thread> threads;
+  std::atomic<int> replayed{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      auto r = writer_->execute(cmd("m1", grant(250, "purchase"), "order-9-earn"));
+      ASSERT_TRUE(r);
+      replayed += r->replayed ? 1 : 0;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(replayed.load(), 7);
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 250);
+  EXPECT_EQ(transfer_count("m1"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AppTest, ::testing::ValuesIn(kBackends),
+                         [](const auto& info) { return info.param.name; });
+
+// A store whose writes fail for one member: the batch holding that command
+// is retried command by command, so only its own caller sees the failure.
+class FailingStore final : public app::Store {
+ public:
+  explicit FailingStore(std::unique_ptr<app::Store> inner) : inner_(std::move(inner)) {}
+  Result<std::vector<app::Program>> programs() override { return inner_->programs(); }
+  Result<void> put_program(const app::Program& p) override { return inner_->put_program(p); }
+  Result<std::optional<app::Member>> find_member(const std::string& p, const std::string& m) override {
+    return inner_->find_member(p, m);
+  }
+  Result<ledger::WalletState> load_wallet(const std::string& p, const std::string& m,
+                                          const std::string& w, const app::LoadHint& h) override {
+    return inner_->load_wallet(p, m, w, h);
+  }
+  Result<ledger::WalletState> load_wallet_history(const std::string& p, const std::string& m,
+                                                  const std::string& w) override {
+    return inner_->load_wallet_history(p, m, w);
+  }
+  Result<std::vector<ledger::Transfer>> transfers(const std::string& p, const std::string& m,
+                                                  const std::string& w) override {
+    return inner_->transfers(p, m, w);
+  }
+  Result<std::optional<app::HoldRef>> find_hold(const std::string& p, int64_t id) override {
+    return inner_->find_hold(p, id);
+  }
+  Result<std::vector<std::string>> members_due(const std::string& p, const std::string& w,
+                                               const std::string& k, Instant n) override {
+    return inner_->members_due(p, w, k, n);
+  }
+  Result<std::vector<std::string>> member_ids(const std::string& p) override {
+    return inner_->member_ids(p);
+  }
+  Result<std::optional<app::IdempotencyRecord>> find_idempotency(const std::string& p,
+                                                                 const std::string& k) override {
+    return inner_->find_idempotency(p, k);
+  }
+  Result<app::IdHighWater> id_high_water() override { return inner_->id_high_water(); }
+  Result<void> begin() override { return inner_->begin(); }
+  Result<void> commit() override { return inner_->commit(); }
+  Result<void> rollback() override { return inner_->rollback(); }
+  Result<void> apply(const app::CommandWrite& w) override {
+    if (w.member_id == "cursed" && !w.wallet.empty()) {
+      return fail(ErrorCode::kStorage, "", "injected disk error");
+    }
+    return inner_->apply(w);
+  }
+
+ private:
+  std::unique_ptr<app::Store> inner_;
+};
+
+class FailingFactory final : public app::StoreFactory {
+ public:
+  Result<std::unique_ptr<app::Store>> open() override {
+    auto s = inner_->open();
+    if (!s) return std::unexpected(s.error());
+    return std::unique_ptr<app::Store>(std::make_unique<FailingStore>(std::move(*s)));
+  }
+
+ private:
+  std::unique_ptr<app::StoreFactory> inner_ = store::make_memory_store_factory();
+};
+
+TEST(WriterFaults, AStorageFailureOnlyFailsItsOwnCommand) {
+  FailingFactory factory;
+  app::FixedClock clock(t0());
+  auto writer = std::move(*app::Writer::start(factory, clock));
+  auto reader = std::move(*factory.open());
+  for (const char* m : {"a", "cursed", "b"}) {
+    Command c;
+    c.member_id = m;
+    c.body = app::UpsertMember{};
+    ASSERT_TRUE(writer->execute(c));
+  }
+  std::vector<std::future<Result<app::Response>>> futures;
+  for (int i = 0; i < 30; ++i) {
+    for (const char* m : {"a", "cursed", "b"}) {
+      Command c;
+      c.member_id = m;
+      c.wallet = "credit";
+      ledger::Grant g;
+      g.amount = 10;
+      g.source = "signup";
+      c.body = g;
+      futures.push_back(writer->submit(c));
+    }
+  }
+  int failed = 0;
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    auto r = futures[i].get();
+    if (i % 3 == 1) {
+      ASSERT_FALSE(r);
+      EXPECT_EQ(r.error().code, ErrorCode::kStorage);
+      ++failed;
+    } else {
+      EXPECT_TRUE(r) << r.error().message;
+    }
+  }
+  EXPECT_EQ(failed, 30);
+  auto a = reader->load_wallet("default", "a", "credit", {});
+  EXPECT_EQ(a->lots.size(), 30u);
+  EXPECT_TRUE(reader->load_wallet("default", "cursed", "credit", {})->lots.empty());
+  auto report = app::verify(*reader, writer->programs());
+  EXPECT_TRUE(report->problems.empty());
+}
+
+}  // namespace
+}  // namespace patron

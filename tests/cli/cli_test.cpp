@@ -1,0 +1,359 @@
+// The CLI contract, run as a user would: the real binary on real SQLite files.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "support/temp_dir.h"
+
+namespace patron {
+namespace {
+
+namespace json = boost::json;
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+  json::value json() const { return json::parse(out); }
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  Outcome patron(const std::vector<std::string>& args) {
+    std::string command = std::string(PATRON_BINARY) + " --db " + quote(db());
+    for (const auto& a : args) command += " " + quote(a);
+    command += " >" + dir_.file("out") + " 2>" + dir_.file("err");
+    int status = std::system(command.c_str());
+    Outcome r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(dir_.file("out"));
+    r.err = slurp(dir_.file("err"));
+    return r;
+  }
+  Outcome ok(const std::vector<std::string>& args) {
+    Outcome r = patron(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r;
+  }
+  std::string db() const { return dir_.file("patron.db"); }
+  std::string write_file(const std::string& name, const std::string& text) {
+    std::ofstream(dir_.file(name)) << text;
+    return dir_.file(name);
+  }
+  json::object credit(const std::string& member, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = extra;
+    for (const char* a : {"--json", "member", "show"}) args.push_back(a);
+    args.push_back(member);
+    return ok(args).json().at("wallets").at("credit").as_object();
+  }
+  int64_t transfer_count(const std::string& member) {
+    return static_cast<int64_t>(
+        ok({"--json", "ledger", member}).json().at("transfers").as_array().size());
+  }
+  void expect_verified() {
+    Outcome v = patron({"verify"});
+    EXPECT_EQ(v.code, 0) << v.out << v.err;
+    EXPECT_NE(v.out.find("ledger OK"), std::string::npos);
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(Cli, ContractForms) {
+  ok({"member", "upsert", "M1", "--birthday", "1990-05-17"});
+  ok({"wallet", "grant", "M1", "--wallet", "credit", "--amount", "300", "--source", "signup",
+      "--reason", "入會禮", "--key", "g1"});
+  ok({"wallet", "grant", "M1", "--wallet", "credit", "--amount", "40", "--source", "purchase",
+      "--available-at", "2099-01-01T00:00:00+08:00"});
+  ok({"wallet", "grant", "M1", "--wallet", "points", "--amount", "7", "--source", "review",
+      "--expires-at", "2099-12-31T23:59:59Z"});
+  Outcome spent = ok({"wallet", "spend", "M1", "--wallet", "credit", "--amount", "50", "--key", "s1"});
+  EXPECT_NE(spent.out.find("credit: available 250"), std::string::npos) << spent.out;
+  Outcome hold = ok({"--json", "hold", "reserve", "M1", "--wallet", "credit", "--amount", "30",
+                 "--order", "O1"});
+  int64_t hold_id = hold.json().at("hold_id").as_int64();
+
+  json::value show = ok({"--json", "member", "show", "M1"}).json();
+  const auto& wallet = show.at("wallets").at("credit").as_object();
+  EXPECT_EQ(wallet.at("available").as_int64(), 220);
+  EXPECT_EQ(wallet.at("pending").as_int64(), 40);
+  EXPECT_EQ(wallet.at("held").as_int64(), 30);
+  EXPECT_EQ(wallet.at("lots").as_array().size(), 2u);
+  EXPECT_EQ(show.at("wallets").at("points").at("available").as_int64(), 7);
+  EXPECT_EQ(show.at("member").at("birthday").as_string(), "1990-05-17");
+
+  ok({"hold", "capture", std::to_string(hold_id), "--amount", "20"});
+  EXPECT_EQ(credit("M1").at("held").as_int64(), 0);
+  EXPECT_EQ(credit("M1").at("available").as_int64(), 230);
+  Outcome ledger = ok({"--json", "ledger", "M1"});
+  EXPECT_GE(ledger.json().at("transfers").as_array().size(), 6u);
+  Outcome text_ledger = ok({"ledger", "M1", "--wallet", "credit"});
+  EXPECT_NE(text_ledger.out.find("issued:signup -> member:available"), std::string::npos);
+  Outcome jobs = ok({"--now", "2099-02-01", "jobs", "run", "mature"});
+  EXPECT_NE(jobs.out.find("matured 40"), std::string::npos) << jobs.out;
+  ok({"--now", "2099-02-01", "jobs", "run", "expire"});
+  ok({"--now", "2099-02-01", "jobs", "run", "holds"});
+  expect_verified();
+}
+
+TEST_F(Cli, HoldReleaseAndExpiry) {
+  ok({"member", "upsert", "M1"});
+  ok({"wallet", "grant", "M1", "--wallet", "credit", "--amount", "100", "--source", "signup"});
+  int64_t h1 = ok({"--json", "hold", "reserve", "M1", "--wallet", "credit", "--amount", "60",
+                   "--order", "O1"})
+                   .json().at("hold_id").as_int64();
+  EXPECT_EQ(credit("M1").at("held").as_int64(), 60);
+  ok({"hold", "release", std::to_string(h1)});
+  EXPECT_EQ(credit("M1").at("held").as_int64(), 0);
+  Outcome again = patron({"hold", "release", std::to_string(h1)});
+  EXPECT_EQ(again.code, 5);
+  EXPECT_NE(again.err.find("already released"), std::string::npos) << again.err;
+  ok({"--now", "2026-01-01T00:00:00Z", "hold", "reserve", "M1", "--amount", "70", "--order",
+      "O2", "--ttl", "60"});
+  ok({"--now", "2026-01-01T00:01:00Z", "jobs", "run", "holds"});
+  EXPECT_EQ(credit("M1").at("held").as_int64(), 0);
+  EXPECT_EQ(credit("M1").at("available").as_int64(), 100);
+  expect_verified();
+}
+
+TEST_F(Cli, BadInputGetsAClearErrorAndChangesNothing) {
+  ok({"member", "upsert", "M1"});
+  ok({"wallet", "grant", "M1", "--wallet", "credit", "--amount", "100", "--source", "signup"});
+  int64_t before = transfer_count("M1");
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    std::string mentions;
+  };
+  std::string bad_lines = write_file("bad.json", "[\n  {\"line_id\": \"L1\",\n  \"amount\": }\n]");
+  std::string neg_lines = write_file("neg.json", "[{\"line_id\": \"L1\", \"amount\": -3}]");
+  const Case cases[] = {
+      {{"wallet", "grant", "ghost", "--amount", "5", "--source", "signup"}, 3, "no member 'ghost'"},
+      {{"wallet", "grant", "M1", "--amount", "0", "--source", "signup"}, 2, "amount"},
+      {{"wallet", "grant", "M1", "--amount", "-5", "--source", "signup"}, 2, "amount"},
+      {{"wallet", "grant", "M1", "--amount", "5", "--source", "Sign Up"}, 2, "source"},
+      {{"wallet", "grant", "M1", "--amount", "5", "--source", "signup", "--expires-at",
+        "next tuesday"},
+       2, "--expires-at"},
+      {{"wallet", "grant", "M1", "--amount", "5", "--source", "signup", "--expires-at",
+        "2020-01-01"},
+       2, "expires_at"},
+      {{"wallet", "grant", "M1", "--wallet", "miles", "--amount", "5", "--source", "signup"}, 3,
+       "no wallet 'miles'"},
+      {{"wallet", "spend", "M1", "--amount", "101"}, 4, "only 100 of 101"},
+      {{"wallet", "spend", "M1", "--amount", "10", "--lines", bad_lines}, 2, "bad.json:3"},
+      {{"wallet", "spend", "M1", "--amount", "10", "--lines", neg_lines}, 2, "non-negative"},
+      {{"wallet", "spend", "M1", "--amount", "10", "--lines", dir_.file("missing.json")}, 2,
+       "cannot read"},
+      {{"wallet", "adjust", "M1", "--amount", "-500", "--reason", "fix"}, 4, "only 100"},
+      {{"wallet", "adjust", "M1", "--amount", "5"}, 2, "--reason"},
+      {{"hold", "capture", "999"}, 3, "no hold 999"},
+      {{"hold", "reserve", "M1", "--amount", "500", "--order", "O1"}, 4, "only 100"},
+      {{"hold", "reserve", "M1", "--amount", "5", "--order", "O1", "--ttl", "99999999"}, 2, "ttl"},
+      {{"wallet", "restore", "M1", "--order", "nothing-spent", "--amount", "5"}, 6, "only 0"},
+      {{"wallet", "clawback", "M1", "--order", "O1", "--fraction", "3/2"}, 2, "fraction"},
+      {{"member", "upsert", "M2", "--birthday", "1990-02-30"}, 2, "--birthday"},
+      {{"--now", "yesterday", "member", "show", "M1"}, 2, "--now"},
+      {{"--program", "nope", "member", "show", "M1"}, 3, "no program 'nope'"},
+      {{"jobs", "run", "launch-rockets"}, 2, "launch-rockets"},
+      {{"member", "show", "nobody"}, 3, "no member 'nobody'"},
+  };
+  for (const Case& c : cases) {
+    Outcome r = patron(c.args);
+    std::string shown;
+    for (const auto& a : c.args) shown += a + " ";
+    EXPECT_EQ(r.code, c.code) << shown << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.mentions), std::string::npos) << shown << "\nstderr: " << r.err;
+    EXPECT_TRUE(r.out.empty()) << shown << "\nstdout: " << r.out;
+  }
+  EXPECT_EQ(transfer_count("M1"), before);
+  EXPECT_EQ(credit("M1").at("available").as_int64(), 100);
+  EXPECT_EQ(patron({"member", "show", "M2"}).code, 3) << "a rejected upsert creates nothing";
+  expect_verified();
+}
+
+TEST_F(Cli, IdempotencyKeys) {
+  ok({"member", "upsert", "M1"});
+  ok({"wallet", "grant", "M1", "--amount", "100", "--source", "signup", "--key", "k"});
+  Outcome again = ok({"wallet", "grant", "M1", "--amount", "100", "--source", "signup", "--key", "k"});
+  EXPECT_NE(again.out.find("replayed"), std::string::npos);
+  Outcome different = patron({"wallet", "grant", "M1", "--amount", "99", "--source", "signup", "--key", "k"});
+  EXPECT_EQ(different.code, 5);
+  EXPECT_NE(different.err.find("idempotency_key"), std::string::npos);
+  EXPECT_EQ(credit("M1").at("available").as_int64(), 100);
+}
+
+TEST_F(Cli, ScopedLotsPayOnlyCoveredLines) {
+  ok({"member", "upsert", "M1"});
+  // Neither lot expires, so the older scoped lot ranks first; the allocation
+  // must still leave the unrestricted lot enough to pay the bags line.
+  ok({"wallet", "grant", "M1", "--amount", "50", "--source", "campaign", "--scope-category", "shoes"});
+  ok({"wallet", "grant", "M1", "--amount", "30", "--source", "purchase"});
+  std::string lines = write_file(
+      "lines.json",
+      R"([{"line_id":"L1","sku":"S1","category":"shoes","amount":60},
+          {"line_id":"L2","sku":"B1","category":"bags","amount":25}])");
+  EXPECT_EQ(patron({"wallet", "spend", "M1", "--amount", "40"}).code, 4)
+      << "without lines only the unrestricted 30 is spendable";
+  Outcome paid = ok({"--json", "wallet", "spend", "M1", "--amount", "75", "--lines", lines, "--order", "O1"});
+  int64_t shoes_from_scoped = 0;
+  json::value body = paid.json();
+  for (const auto& a : body.at("allocations").as_array()) {
+    if (a.at("line_id").as_string() == "L1" && a.at("lot_id").as_int64() == 1) {
+      shoes_from_scoped += a.at("amount").as_int64();
+    }
+  }
+  EXPECT_EQ(shoes_from_scoped, 50);
+  EXPECT_EQ(credit("M1").at("available").as_int64(), 5);
+  expect_verified();
+}
+
+TEST_F(Cli, RefundsClawBackAndRestore) {
+  ok({"member", "upsert", "M1"});
+  ok({"wallet", "grant", "M1", "--amount", "100", "--source", "signup"});
+  ok({"wallet", "grant", "M1", "--amount", "50", "--source", "purchase", "--order", "A1", "--line",
+      "L1=30", "--line", "L2=20", "--pending"});
+  Outcome claw = ok({"--json", "wallet", "clawback", "M1", "--order", "A1", "--line", "L2"});
+  EXPECT_EQ(claw.json().at("from_pending").as_int64(), 20);
+  ok({"wallet", "release", "M1", "--order", "A1"});
+  EXPECT_EQ(credit("M1").at("available").as_int64(), 130);
+  ok({"wallet", "spend", "M1", "--amount", "125", "--order", "B1"});
+  Outcome debt = ok({"--json", "wallet", "clawback", "M1", "--order", "A1", "--line", "L1"});
+  EXPECT_EQ(debt.json().at("debt_added").as_int64(), 25);
+  EXPECT_EQ(credit("M1").at("available").as_int64(), -25);
+  ok({"wallet", "restore", "M1", "--order", "B1", "--amount", "40"});
+  EXPECT_EQ(credit("M1").at("available").as_int64(), 15);
+  EXPECT_EQ(credit("M1").at("debt").as_int64(), 0);
+  expect_verified();
+}
+
+TEST_F(Cli, VerifyReportsTamperingAndExitsNonZero) {
+  ok({"member", "upsert", "M1"});
+  ok({"wallet", "grant", "M1", "--amount", "100", "--source", "signup"});
+  expect_verified();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(this->db().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE lots SET remaining = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  Outcome v = patron({"verify"});
+  EXPECT_EQ(v.code, 1);
+  EXPECT_NE(v.out.find("lot 1"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("INCONSISTENT"), std::string::npos);
+  Outcome j = patron({"--json", "verify"});
+  EXPECT_EQ(j.code, 1);
+  EXPECT_FALSE(j.json().at("ok").as_bool());
+}
+
+TEST_F(Cli, ParallelProcessesNeverOverdraw) {
+  ok({"member", "upsert", "M1"});
+  ok({"wallet", "grant", "M1", "--amount", "100", "--source", "signup"});
+  std::string script;
+  for (int i = 0; i < 8; ++i) {
+    script += std::string(PATRON_BINARY) + " --db " + quote(db()) +
+              " hold reserve M1 --amount 30 --order P" + std::to_string(i) + " >/dev/null 2>&1 & ";
+  }
+  script += "wait";
+  ASSERT_EQ(std::system(("bash -c " + quote(script)).c_str()), 0);
+  auto c = credit("M1");
+  EXPECT_EQ(c.at("held").as_int64(), 90) << "exactly three 30s fit in 100";
+  EXPECT_EQ(c.at("available").as_int64(), 10);
+  EXPECT_EQ(c.at("holds").as_array().size(), 3u);
+  expect_verified();
+}
+
+// Random sequences of every ledger command through the real binary (with
+// clock jumps via --now), then `patron verify` must pass. Seeds reproduce.
+TEST_F(Cli, RandomSequencesReplayedThroughTheCliVerify) {
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 rng(seed);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
+    int64_t now = 1'800'000'000 + seed * 10'000'000;
+    auto iso = [&] {
+      std::time_t t = now;
+      char buf[32];
+      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+      return std::string(buf);
+    };
+    std::vector<std::string> members = {"a" + std::to_string(seed), "b" + std::to_string(seed)};
+    for (const auto& m : members) ok({"member", "upsert", m});
+    std::vector<int64_t> holds;
+    int orders = 0;
+    for (int step = 0; step < 40; ++step) {
+      const std::string m = members[static_cast<std::size_t>(pick(2))];
+      std::vector<std::string> args = {"--now", iso()};
+      std::string order = "O" + std::to_string(pick(orders + 1));
+      switch (pick(9)) {
+        case 0:
+        case 1: {
+          args.insert(args.end(), {"wallet", "grant", m, "--amount", std::to_string(1 + pick(200)),
+                                   "--source", pick(2) ? "birthday" : "purchase"});
+          if (pick(2)) {
+            args.insert(args.end(), {"--order", "O" + std::to_string(++orders), "--pending"});
+          }
+          break;
+        }
+        case 2:
+          args.insert(args.end(), {"wallet", "spend", m, "--amount", std::to_string(1 + pick(150)),
+                                   "--order", "O" + std::to_string(++orders)});
+          break;
+        case 3: {
+          args.insert(args.end(), {"--json", "hold", "reserve", m, "--amount",
+                                   std::to_string(1 + pick(100)), "--order",
+                                   "O" + std::to_string(++orders), "--ttl", "3600"});
+          Outcome r = patron(args);
+          if (r.code == 0) holds.push_back(r.json().at("hold_id").as_int64());
+          continue;
+        }
+        case 4:
+          if (holds.empty()) continue;
+          args.insert(args.end(), {"hold", pick(2) ? "capture" : "release",
+                                   std::to_string(holds[static_cast<std::size_t>(pick(static_cast<int>(holds.size())))])});
+          break;
+        case 5:
+          args.insert(args.end(), {"wallet", "clawback", m, "--order", order, "--fraction",
+                                   std::to_string(1 + pick(2)) + "/2"});
+          break;
+        case 6:
+          args.insert(args.end(), {"wallet", "restore", m, "--order", order});
+          break;
+        case 7:
+          args.insert(args.end(), {"wallet", "adjust", m, "--amount",
+                                   std::to_string(pick(2) ? 1 + pick(50) : -(1 + pick(50))),
+                                   "--reason", "support ticket"});
+          break;
+        case 8:
+          now += (pick(3) == 0 ? 40 * 86400 : 3 * 3600);
+          args = {"--now", iso(), "jobs", "run", "all"};
+          break;
+      }
+      Outcome r = patron(args);
+      EXPECT_TRUE(r.code == 0 || r.code == 4 || r.code == 5 || r.code == 6 || r.code == 3)
+          << "unexpected exit " << r.code << ": " << r.err;
+      EXPECT_NE(r.code, 10) << r.err;
+      now += 60;
+    }
+    expect_verified();
+  }
+}
+
+}  // namespace
+}  // namespace patron
