@@ -162,6 +162,7 @@ json::object lot_json(const ledger::Lot& lot) {
                       {"source", lot.source},
                       {"amount", lot.amount},
                       {"remaining", lot.remaining},
+                      {"expired", lot.expired},
                       {"state", ledger::to_string(lot.state)},
                       {"granted_at", format_instant(lot.granted_at)},
                       {"available_at", opt_time(lot.available_at)},

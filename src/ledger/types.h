@@ -85,6 +85,7 @@ struct Lot {
   std::string source;     // signup, birthday, purchase, adjustment, restore, ...
   int64_t amount = 0;     // granted value
   int64_t remaining = 0;  // free value: not spent, not held, not clawed back, not expired
+  int64_t expired = 0;    // value that expired and no refund has claimed back yet
   LotState state = LotState::kAvailable;
   Instant granted_at{};
   std::optional<Instant> available_at;  // pending until then; nullopt while pending = until released

@@ -50,6 +50,7 @@ std::vector<std::string> verify_wallet(const WalletState& state,
     std::string name = "lot " + std::to_string(lot.id);
     if (lot.remaining < 0) report(name + " has a negative remainder");
     if (lot.remaining > lot.amount) report(name + " has more remaining than was granted");
+    if (lot.expired < 0 || lot.expired > lot.amount) report(name + " has an impossible expired amount");
     if (lot.state == LotState::kExpired && lot.remaining != 0) {
       report(name + " is expired but keeps " + std::to_string(lot.remaining));
     }

@@ -141,6 +141,7 @@ JobResult WalletLedger::expire() {
     if (lot.remaining > 0) post("expire", from, account::kExpired, lot.remaining, lot.id);
     result.lots += 1;
     result.amount += lot.remaining;
+    lot.expired += lot.remaining;
     lot.remaining = 0;
     lot.state = LotState::kExpired;
     touch_lot(lot);
@@ -158,6 +159,7 @@ void WalletLedger::return_to_lots(Hold& hold, std::vector<Allocation> allocation
     post(kind, account::kHeld, account::kAvailable, a.amount, lot.id);
     if (lot.state == LotState::kExpired) {
       post("expire", account::kAvailable, account::kExpired, a.amount, lot.id);
+      lot.expired += a.amount;
     } else {
       lot.remaining += a.amount;  // expire() books it if the lot is past its expiry
     }
@@ -187,15 +189,19 @@ Result<GrantResult> WalletLedger::grant(const Grant& c) {
     return fail(ErrorCode::kInvalidArgument, "available_at", "must be before expires_at");
   }
   if (!c.line_shares.empty()) {
+    if (c.line_shares.size() > limits::kLinesMax) {
+      return fail(ErrorCode::kInvalidArgument, "line_shares", "too many lines (at most 500)");
+    }
     int64_t sum = 0;
     for (const LineShare& share : c.line_shares) {
-      if (share.amount < 0 || share.clawed != 0) {
-        return fail(ErrorCode::kInvalidArgument, "line_shares", "must be non-negative and fresh");
+      if (share.amount < 0 || share.amount > limits::kAmountMax || share.clawed != 0) {
+        return fail(ErrorCode::kInvalidArgument, "line_shares",
+                    "amounts must be between 0 and 10^15 and not yet clawed back");
       }
       if (auto ok = check_id(share.line_id, "line_shares.line_id", true); !ok) {
         return std::unexpected(ok.error());
       }
-      sum += share.amount;
+      sum += share.amount;  // at most 500 x 10^15: cannot overflow int64
     }
     if (sum != c.amount) {
       return fail(ErrorCode::kInvalidArgument, "line_shares", "must sum to the granted amount");
@@ -446,7 +452,15 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
     if (due == 0) continue;
     result.due += due;
     if (lot->state == LotState::kExpired) {
-      result.expired += due;
+      // What expired unspent is no longer the member's: reclassify it from
+      // breakage to clawed back. What was spent before expiry is a shortfall.
+      int64_t lapsed = std::min(due, lot->expired);
+      if (lapsed > 0) {
+        post("clawback", account::kExpired, account::kClawedBack, lapsed, lot->id);
+        lot->expired -= lapsed;
+        result.expired += lapsed;
+      }
+      shortfall += due - lapsed;
       continue;
     }
     int64_t take = std::min(due, lot->remaining);
@@ -485,6 +499,14 @@ Result<RestoreResult> WalletLedger::restore(const Restore& c) {
   if (auto ok = check_id(c.order_id, "order_id", true); !ok) return std::unexpected(ok.error());
   if (c.amount) {
     if (auto ok = positive_amount(*c.amount, "amount"); !ok) return std::unexpected(ok.error());
+  }
+  if (c.line_ids.size() > limits::kLinesMax) {
+    return fail(ErrorCode::kInvalidArgument, "line_ids", "too many lines (at most 500)");
+  }
+  for (std::size_t i = 0; i < c.line_ids.size(); ++i) {
+    if (auto ok = check_id(c.line_ids[i], "line_ids[" + std::to_string(i) + "]", true); !ok) {
+      return std::unexpected(ok.error());
+    }
   }
   auto selected = [&](const Allocation& a) {
     return c.line_ids.empty() ||
@@ -543,6 +565,7 @@ Result<RestoreResult> WalletLedger::restore(const Restore& c) {
       } else {
         post("restore", account::kRedeemed, account::kAvailable, give, lot.id);
         post("expire", account::kAvailable, account::kExpired, give, lot.id);
+        lot.expired += give;
         touch_lot(lot);
         result.expired_now += give;
       }

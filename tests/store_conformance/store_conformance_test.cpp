@@ -74,6 +74,7 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     l.source = "purchase";
     l.amount = 100;
     l.remaining = state == ledger::LotState::kExpired ? 0 : 60;
+    l.expired = state == ledger::LotState::kExpired ? 40 : 0;
     l.state = state;
     l.granted_at = at(1);
     l.available_at = state == ledger::LotState::kPending ? std::optional(at(50)) : std::optional(at(1));

@@ -86,7 +86,7 @@ class Stmt {
 
 constexpr const char* kLotColumns =
     "id, source, amount, remaining, state, granted_at, available_at, expires_at, scope, "
-    "order_id, line_shares, reason";
+    "order_id, line_shares, reason, expired";
 constexpr const char* kHoldColumns =
     "id, order_id, amount, captured, state, created_at, expires_at, allocations";
 constexpr const char* kRedemptionColumns = "id, order_id, hold_id, at, allocations";
@@ -242,6 +242,7 @@ class SqliteStore final : public app::Store {
     if (!shares) return std::unexpected(shares.error());
     lot.line_shares = std::move(*shares);
     lot.reason = q.s(11);
+    lot.expired = q.i(12);
     return lot;
   }
 
@@ -536,16 +537,17 @@ class SqliteStore final : public app::Store {
     for (const auto& lot : c.lots) {
       auto q = prepare(
           "INSERT INTO lots (id, program_id, member_id, wallet, source, amount, remaining, state, "
-          "granted_at, available_at, expires_at, scope, order_id, line_shares, reason) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+          "granted_at, available_at, expires_at, scope, order_id, line_shares, reason, expired) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
           "remaining = excluded.remaining, state = excluded.state, "
-          "available_at = excluded.available_at, line_shares = excluded.line_shares");
+          "available_at = excluded.available_at, line_shares = excluded.line_shares, "
+          "expired = excluded.expired");
       if (!q) return std::unexpected(q.error());
       q->bind(lot.id).bind(w.program_id).bind(w.member_id).bind(w.wallet).bind(lot.source)
           .bind(lot.amount).bind(lot.remaining).bind(std::string(ledger::to_string(lot.state)))
           .bind(lot.granted_at).bind(lot.available_at).bind(lot.expires_at)
           .bind(encode_scope(lot.scope)).bind(lot.order_id)
-          .bind(encode_line_shares(lot.line_shares)).bind(lot.reason);
+          .bind(encode_line_shares(lot.line_shares)).bind(lot.reason).bind(lot.expired);
       if (auto r = q->run(); !r) return r;
     }
     for (const auto& h : c.holds) {

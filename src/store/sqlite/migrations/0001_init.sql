@@ -50,6 +50,7 @@ CREATE TABLE lots (
   source TEXT NOT NULL,
   amount INTEGER NOT NULL CHECK (amount > 0),
   remaining INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= amount),
+  expired INTEGER NOT NULL CHECK (expired >= 0 AND expired <= amount),
   state TEXT NOT NULL CHECK (state IN ('pending', 'available', 'expired')),
   granted_at INTEGER NOT NULL,
   available_at INTEGER,
