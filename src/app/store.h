@@ -74,6 +74,16 @@ class Store {
                                                        const std::string& wallet,
                                                        const std::string& kind,
                                                        Instant now) = 0;
+  // Up to `limit` lots of `wallet` not yet expired with expires_at <= now,
+  // soonest expiry first (then id). Expiring them removes them from the next
+  // call, so the expiry job pages by calling again.
+  struct DueLot {
+    std::string member_id;
+    ledger::Lot lot;
+  };
+  virtual Result<std::vector<DueLot>> due_lots(const std::string& program_id,
+                                               const std::string& wallet, Instant now,
+                                               std::size_t limit) = 0;
   // Every member of a program, in id order (verify walks them).
   virtual Result<std::vector<std::string>> member_ids(const std::string& program_id) = 0;
 

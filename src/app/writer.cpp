@@ -58,19 +58,46 @@ Writer::~Writer() {
 }
 
 std::future<Result<Response>> Writer::submit(Command command) {
-  std::promise<Result<Response>> promise;
-  auto future = promise.get_future();
+  return enqueue(Pending{std::move(command), {}, {}});
+}
+
+std::future<Result<Response>> Writer::submit_exclusive(ExclusiveWork work) {
+  return enqueue(Pending{{}, {}, std::move(work)});
+}
+
+std::future<Result<Response>> Writer::enqueue(Pending pending) {
+  auto future = pending.promise.get_future();
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || queue_.size() >= limits::kWriterQueueMax) {
-      promise.set_value(fail(ErrorCode::kFailedPrecondition, "",
-                             stopping_ ? "the writer is stopping" : "the writer queue is full"));
+      pending.promise.set_value(
+          fail(ErrorCode::kFailedPrecondition, "",
+               stopping_ ? "the writer is stopping" : "the writer queue is full"));
       return future;
     }
-    queue_.push_back(Pending{std::move(command), std::move(promise)});
+    queue_.push_back(std::move(pending));
   }
   wake_.notify_one();
   return future;
+}
+
+ledger::IdSource& Writer::Session::ids() { return *writer_.counters_; }
+
+Result<void> Writer::Session::begin() {
+  if (auto r = store_.begin(); !r) return r;
+  auto high = store_.id_high_water();
+  if (!high) {
+    store_.rollback();
+    return std::unexpected(high.error());
+  }
+  writer_.counters_->reset(*high);
+  return {};
+}
+
+Result<void> Writer::Session::commit() {
+  auto r = store_.commit();
+  if (!r) store_.rollback();
+  return r;
 }
 
 WriterStats Writer::stats() const {
@@ -89,10 +116,22 @@ void Writer::loop() {
         wake_.wait_for(lock, std::chrono::microseconds(options_.wait_us),
                        [&] { return stopping_ || queue_.size() >= options_.batch_max; });
       }
-      while (!queue_.empty() && batch.size() < options_.batch_max) {
+      if (queue_.front().exclusive) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
+      } else {
+        while (!queue_.empty() && !queue_.front().exclusive && batch.size() < options_.batch_max) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
       }
+    }
+    if (batch.front().exclusive) {
+      Session session(*store_, *this, programs_);
+      auto out = batch.front().exclusive(session);
+      batch.front().promise.set_value(out ? Result<Response>(Response{std::move(*out), false})
+                                          : Result<Response>(std::unexpected(out.error())));
+      continue;
     }
     run_batch(batch);
   }

@@ -12,6 +12,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -54,6 +55,29 @@ class Writer {
   std::future<Result<Response>> submit(Command command);
   Result<Response> execute(Command command) { return submit(std::move(command)).get(); }
 
+  // Bulk work (jobs over many rows) that runs on the writer thread between
+  // batches, with the write connection. It opens and commits its own
+  // transactions through the Session, which keeps id counters in step.
+  class Session {
+   public:
+    Store& store() { return store_; }
+    ledger::IdSource& ids();
+    const Programs& programs() const { return programs_; }
+    Result<void> begin();  // BEGIN, then continue ids from what is committed
+    Result<void> commit();
+    void rollback() { store_.rollback(); }
+
+   private:
+    friend class Writer;
+    Session(Store& store, Writer& writer, const Programs& programs)
+        : store_(store), writer_(writer), programs_(programs) {}
+    Store& store_;
+    Writer& writer_;
+    const Programs& programs_;
+  };
+  using ExclusiveWork = std::function<Result<std::string>(Session&)>;
+  std::future<Result<Response>> submit_exclusive(ExclusiveWork work);
+
   WriterStats stats() const;
   const Programs& programs() const { return programs_; }
 
@@ -61,11 +85,13 @@ class Writer {
   struct Pending {
     Command command;
     std::promise<Result<Response>> promise;
+    ExclusiveWork exclusive;  // set: bulk work instead of a command
   };
   class Counters;
 
   Writer(std::unique_ptr<Store> store, Programs programs, const Clock& clock,
          WriterOptions options, IdHighWater high_water);
+  std::future<Result<Response>> enqueue(Pending pending);
   void loop();
   void run_batch(std::vector<Pending>& batch);
   // Runs commands in the open transaction; fills results. Store errors abort.

@@ -79,6 +79,7 @@ Result<ledger::Scope> decode_scope(std::string_view text) {
 }
 
 std::string encode_line_shares(const std::vector<ledger::LineShare>& shares) {
+  if (shares.empty()) return "[]";
   json::array a;
   for (const auto& s : shares) {
     a.emplace_back(json::object{{"line_id", s.line_id}, {"amount", s.amount}, {"clawed", s.clawed}});
@@ -106,6 +107,7 @@ Result<std::vector<ledger::LineShare>> decode_line_shares(std::string_view text)
 }
 
 std::string encode_allocations(const std::vector<ledger::Allocation>& allocations) {
+  if (allocations.empty()) return "[]";
   json::array a;
   for (const auto& x : allocations) {
     json::object o{{"lot_id", x.lot_id}, {"amount", x.amount}};

@@ -314,6 +314,10 @@ class FailingStore final : public app::Store {
                                                const std::string& k, Instant n) override {
     return inner_->members_due(p, w, k, n);
   }
+  Result<std::vector<DueLot>> due_lots(const std::string& p, const std::string& w, Instant n,
+                                       std::size_t limit) override {
+    return inner_->due_lots(p, w, n, limit);
+  }
   Result<std::vector<std::string>> member_ids(const std::string& p) override {
     return inner_->member_ids(p);
   }

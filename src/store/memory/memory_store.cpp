@@ -167,6 +167,26 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  Result<std::vector<DueLot>> due_lots(const std::string& program_id, const std::string& wallet,
+                                       Instant now, std::size_t limit) override {
+    return read([&](const Data& d) {
+      std::vector<DueLot> out;
+      for (const auto& [key, rows] : d.wallets) {
+        if (key.program_id != program_id || key.wallet != wallet) continue;
+        for (const auto& [id, lot] : rows.lots) {
+          if (lot.state != ledger::LotState::kExpired && lot.expires_at && *lot.expires_at <= now) {
+            out.push_back(DueLot{key.member_id, lot});
+          }
+        }
+      }
+      std::sort(out.begin(), out.end(), [](const DueLot& a, const DueLot& b) {
+        return std::pair(*a.lot.expires_at, a.lot.id) < std::pair(*b.lot.expires_at, b.lot.id);
+      });
+      if (out.size() > limit) out.resize(limit);
+      return out;
+    });
+  }
+
   Result<std::vector<std::string>> member_ids(const std::string& program_id) override {
     return read([&](const Data& d) {
       std::vector<std::string> out;

@@ -84,12 +84,14 @@ class Stmt {
   int n_ = 0;
 };
 
-constexpr const char* kLotColumns =
-    "id, source, amount, remaining, state, granted_at, available_at, expires_at, scope, "
-    "order_id, line_shares, reason, expired";
-constexpr const char* kHoldColumns =
-    "id, order_id, amount, captured, state, created_at, expires_at, allocations";
-constexpr const char* kRedemptionColumns = "id, order_id, hold_id, at, allocations";
+// Column lists as macros so the statements below are single literals.
+#define PATRON_LOT_COLUMNS                                                              \
+  "id, source, amount, remaining, state, granted_at, available_at, expires_at, scope, " \
+  "order_id, line_shares, reason, expired"
+#define PATRON_HOLD_COLUMNS \
+  "id, order_id, amount, captured, state, created_at, expires_at, allocations"
+#define PATRON_REDEMPTION_COLUMNS "id, order_id, hold_id, at, allocations"
+#define PATRON_MEMBER_WALLET " WHERE program_id = ? AND member_id = ? AND wallet = ?"
 
 class SqliteStore final : public app::Store {
  public:
@@ -99,12 +101,13 @@ class SqliteStore final : public app::Store {
     sqlite3_close_v2(db_);
   }
 
-  Result<Stmt> prepare(const std::string& sql) {
+  // Statements are cached by the address of their text, so every SQL string
+  // passed here must live as long as the connection (literals, static strings).
+  Result<Stmt> prepare(const char* sql) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
       sqlite3_stmt* s = nullptr;
-      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
-          SQLITE_OK) {
+      if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
         return sql_error(db_, "sqlite prepare");
       }
       it = cache_.emplace(sql, s).first;
@@ -280,7 +283,7 @@ class SqliteStore final : public app::Store {
   // Runs `sql` with the member-wallet key bound first, then `extra` binders,
   // and appends each decoded row.
   template <class T, class Read, class... Extra>
-  Result<void> collect(const std::string& sql, const std::string& program_id,
+  Result<void> collect(const char* sql, const std::string& program_id,
                        const std::string& member_id, const std::string& wallet,
                        std::vector<T>& out, Read read, const Extra&... extra) {
     auto q = prepare(sql);
@@ -314,30 +317,29 @@ class SqliteStore final : public app::Store {
                                           const app::LoadHint& hint) override {
     ledger::WalletState state;
     state.wallet = wallet;
-    const std::string where = " WHERE program_id = ? AND member_id = ? AND wallet = ?";
     auto d = debt(program_id, member_id, wallet);
     if (!d) return std::unexpected(d.error());
     state.debt = *d;
-    if (auto r = collect(std::string("SELECT ") + kHoldColumns + " FROM holds" + where +
-                             " AND (state = 'open' OR id = ? OR (order_id != '' AND order_id = ?))"
-                             " ORDER BY id",
+    if (auto r = collect("SELECT " PATRON_HOLD_COLUMNS " FROM holds" PATRON_MEMBER_WALLET
+                         " AND (state = 'open' OR id = ? OR (order_id != '' AND order_id = ?))"
+                         " ORDER BY id",
                          program_id, member_id, wallet, state.holds, &SqliteStore::read_hold,
                          hint.hold_id, hint.order_id);
         !r) {
       return std::unexpected(r.error());
     }
     if (!hint.order_id.empty()) {
-      if (auto r = collect(std::string("SELECT ") + kRedemptionColumns + " FROM redemptions" +
-                               where + " AND order_id = ? ORDER BY id",
+      if (auto r = collect("SELECT " PATRON_REDEMPTION_COLUMNS " FROM redemptions" PATRON_MEMBER_WALLET
+                           " AND order_id = ? ORDER BY id",
                            program_id, member_id, wallet, state.redemptions,
                            &SqliteStore::read_redemption, hint.order_id);
           !r) {
         return std::unexpected(r.error());
       }
     }
-    if (auto r = collect(std::string("SELECT ") + kLotColumns + " FROM lots" + where +
-                             " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
-                             " ORDER BY id",
+    if (auto r = collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET
+                         " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
+                         " ORDER BY id",
                          program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
                          hint.order_id);
         !r) {
@@ -358,8 +360,7 @@ class SqliteStore final : public app::Store {
       }
     }
     for (int64_t id : missing) {
-      if (auto r = collect(std::string("SELECT ") + kLotColumns + " FROM lots" + where +
-                               " AND id = ?",
+      if (auto r = collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET " AND id = ?",
                            program_id, member_id, wallet, state.lots, &SqliteStore::read_lot, id);
           !r) {
         return std::unexpected(r.error());
@@ -373,21 +374,20 @@ class SqliteStore final : public app::Store {
                                                   const std::string& wallet) override {
     ledger::WalletState state;
     state.wallet = wallet;
-    const std::string where = " WHERE program_id = ? AND member_id = ? AND wallet = ? ORDER BY id";
     auto d = debt(program_id, member_id, wallet);
     if (!d) return std::unexpected(d.error());
     state.debt = *d;
-    if (auto r = collect(std::string("SELECT ") + kLotColumns + " FROM lots" + where, program_id,
+    if (auto r = collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET " ORDER BY id", program_id,
                          member_id, wallet, state.lots, &SqliteStore::read_lot);
         !r) {
       return std::unexpected(r.error());
     }
-    if (auto r = collect(std::string("SELECT ") + kHoldColumns + " FROM holds" + where,
+    if (auto r = collect("SELECT " PATRON_HOLD_COLUMNS " FROM holds" PATRON_MEMBER_WALLET " ORDER BY id",
                          program_id, member_id, wallet, state.holds, &SqliteStore::read_hold);
         !r) {
       return std::unexpected(r.error());
     }
-    if (auto r = collect(std::string("SELECT ") + kRedemptionColumns + " FROM redemptions" + where,
+    if (auto r = collect("SELECT " PATRON_REDEMPTION_COLUMNS " FROM redemptions" PATRON_MEMBER_WALLET " ORDER BY id",
                          program_id, member_id, wallet, state.redemptions,
                          &SqliteStore::read_redemption);
         !r) {
@@ -426,7 +426,7 @@ class SqliteStore final : public app::Store {
     return std::optional<app::HoldRef>{app::HoldRef{q->s(0), q->s(1)}};
   }
 
-  Result<std::vector<std::string>> strings(const std::string& sql,
+  Result<std::vector<std::string>> strings(const char* sql,
                                            const std::vector<std::string>& text_args,
                                            std::optional<Instant> at) {
     auto q = prepare(sql);
@@ -461,6 +461,24 @@ class SqliteStore final : public app::Store {
                      {program_id, wallet}, now);
     }
     return fail(ErrorCode::kInvalidArgument, "kind", "unknown due kind " + kind);
+  }
+
+  Result<std::vector<DueLot>> due_lots(const std::string& program_id, const std::string& wallet,
+                                       Instant now, std::size_t limit) override {
+    auto q = prepare("SELECT " PATRON_LOT_COLUMNS ", member_id FROM lots "
+                     "WHERE program_id = ? AND wallet = ? AND state != 'expired' "
+                     "AND expires_at <= ? ORDER BY expires_at, id LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(wallet).bind(now).bind(static_cast<int64_t>(limit));
+    std::vector<DueLot> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      auto lot = read_lot(*q, wallet);
+      if (!lot) return std::unexpected(lot.error());
+      out.push_back(DueLot{q->s(13), std::move(*lot)});
+    }
   }
 
   Result<std::vector<std::string>> member_ids(const std::string& program_id) override {
@@ -535,13 +553,20 @@ class SqliteStore final : public app::Store {
     }
     const auto& c = w.changes;
     for (const auto& lot : c.lots) {
+      // Most writes touch existing lots (spend, expire, clawback): try the
+      // narrow UPDATE of the mutable columns first, INSERT when it hit nothing.
+      auto u = prepare(
+          "UPDATE lots SET remaining = ?, state = ?, available_at = ?, line_shares = ?, "
+          "expired = ? WHERE id = ?");
+      if (!u) return std::unexpected(u.error());
+      u->bind(lot.remaining).bind(std::string(ledger::to_string(lot.state))).bind(lot.available_at)
+          .bind(encode_line_shares(lot.line_shares)).bind(lot.expired).bind(lot.id);
+      if (auto r = u->run(); !r) return r;
+      if (sqlite3_changes(db_) > 0) continue;
       auto q = prepare(
           "INSERT INTO lots (id, program_id, member_id, wallet, source, amount, remaining, state, "
           "granted_at, available_at, expires_at, scope, order_id, line_shares, reason, expired) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-          "remaining = excluded.remaining, state = excluded.state, "
-          "available_at = excluded.available_at, line_shares = excluded.line_shares, "
-          "expired = excluded.expired");
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!q) return std::unexpected(q.error());
       q->bind(lot.id).bind(w.program_id).bind(w.member_id).bind(w.wallet).bind(lot.source)
           .bind(lot.amount).bind(lot.remaining).bind(std::string(ledger::to_string(lot.state)))
@@ -602,7 +627,7 @@ class SqliteStore final : public app::Store {
 
  private:
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
 Result<sqlite3*> open_connection(const std::string& path, const SqliteOptions& options) {
@@ -650,7 +675,8 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
     }
     for (const auto& [version, sql] : migrations()) {
       if (version <= current) continue;
-      if (auto r = store.exec(std::string(sql).c_str()); !r) {
+      std::string text(sql);  // embedded migrations are not NUL-terminated views
+      if (auto r = store.exec(text.c_str()); !r) {
         return fail(ErrorCode::kStorage, "db",
                     "migration " + std::to_string(version) + " failed: " + r.error().message);
       }

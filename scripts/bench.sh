@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every benchmark on the release build and prints the figures that
+# docs/benchmarks.md records. Machines are shared: compare ratios from one run.
+set -euo pipefail
+build=${1:-build}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/patron-bench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+echo "== core (one core, Google Benchmark)"
+"$build/bench/core_bench" --benchmark_min_time=1
+echo
+echo "== durable earn commands through the app layer (SQLite)"
+"$build/bench/durable_bench" --dir "$dir"
+echo
+echo "== expiry job over 1,000,000 lots (SQLite)"
+"$build/bench/expiry_bench" --lots 1000000 --dir "$dir"
