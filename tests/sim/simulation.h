@@ -1,0 +1,99 @@
+// One seeded run of the ledger property test: random commands applied to the
+// production WalletLedger (rebuilt from the stored state per command, as the
+// app does) and to ReferenceWallet, with every check made after each step.
+// See ledger_property_test.cpp for what is checked and how to reproduce a seed.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ledger/policy.h"
+#include "ledger/types.h"
+#include "ledger/wallet_ledger.h"
+#include "reference_wallet.h"
+#include "sim_support.h"
+
+namespace patron::sim {
+
+// An integer from the environment, or `fallback` when unset.
+int64_t env_int(const char* name, int64_t fallback);
+
+// What happened across all seeds, to show (and assert) what the run covered.
+struct Coverage {
+  std::map<std::string, int64_t> ok;
+  std::map<std::string, int64_t> failed;  // "<command>:<error code>"
+  int64_t debt_added = 0;
+  int64_t written_off = 0;
+  int64_t restored_to_new_lots = 0;
+  int64_t restored_expired_now = 0;
+  int64_t breakage = 0;
+  int64_t multi_line_spends = 0;
+  int64_t spent_then_expired = 0;  // refunds owing value spent from since-expired lots
+  std::set<std::string> policies;
+};
+
+class Simulation {
+ public:
+  Simulation(uint64_t seed, Coverage& coverage);
+
+  // Runs `steps` random steps; stops at the first failing one and prints how to rerun it.
+  void run(int steps);
+
+ private:
+  // --- randomness ---
+  int64_t uniform(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
+  }
+  bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+  template <class T>
+  const T& pick(const std::vector<T>& values) {
+    return values[static_cast<std::size_t>(uniform(0, static_cast<int64_t>(values.size()) - 1))];
+  }
+  int64_t amount() { return chance(0.15) ? uniform(1, 5) : uniform(1, 400); }
+
+  void step();
+  void grant();
+  void spend();
+  void reserve();
+  void capture();
+  void release();
+  void clawback();
+  void restore();
+  void adjust();
+  void release_order();
+  void clock_jump();
+  void invalid();
+
+  ledger::Scope random_scope();
+  std::vector<ledger::PayLine> random_lines();
+  int64_t random_hold_id();
+
+  template <class Prod, class Model, class Compare>
+  void execute(const std::string& kind, const std::string& what, Prod prod, Model model,
+               Compare compare);
+  void commit(ledger::WalletLedger& ledger, const std::vector<ledger::Changes>& changes);
+  void check_against_model(const ledger::WalletLedger& ledger);
+
+  uint64_t seed_;
+  bool trace_ = env_int("PATRON_SIM_TRACE", 0) == 1;  // log every transfer
+  Coverage& coverage_;
+  std::mt19937_64 rng_;
+  ledger::WalletPolicy policy_;
+  CountingIds ids_;
+  ledger::WalletState stored_;
+  std::vector<ledger::Transfer> transfers_;
+  std::map<std::string, int64_t> accounts_;  // balance of every account over transfers_
+  Instant now_{};
+  ReferenceWallet model_;
+  std::vector<std::string> log_;
+  const std::vector<std::string> orders_ = {"o1", "o2", "o3", "o4", "o5", "o6"};
+  const std::vector<std::string> line_ids_ = {"l1", "l2", "l3"};
+};
+
+}  // namespace patron::sim
