@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--one-commit-commands")) one_commit_commands = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--clients")) clients = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
+    if (!std::strcmp(argv[i], "--members")) members = std::atoi(argv[i + 1]);
   }
   std::string path = dir + "/patron-durable-bench.db";
   Figures grouped = run(path, commands, clients, 1000, members);

@@ -16,100 +16,106 @@ json::value opt_time(const std::optional<Instant>& t) {
   return t ? json::value(format_instant(*t)) : json::value(nullptr);
 }
 
-json::array strings(const std::vector<std::string>& v) {
-  json::array a;
+json::array strings(const std::vector<std::string>& v, json::storage_ptr sp = {}) {
+  json::array a(sp);
   for (const auto& s : v) a.emplace_back(s);
   return a;
 }
 
-json::object scope_json(const ledger::Scope& s) {
-  json::object o;
-  if (!s.channels.empty()) o["channels"] = strings(s.channels);
-  if (!s.categories.empty()) o["categories"] = strings(s.categories);
-  if (!s.brands.empty()) o["brands"] = strings(s.brands);
-  if (!s.skus.empty()) o["skus"] = strings(s.skus);
+json::object scope_json(const ledger::Scope& s, json::storage_ptr sp = {}) {
+  json::object o(sp);
+  if (!s.channels.empty()) o["channels"] = strings(s.channels, sp);
+  if (!s.categories.empty()) o["categories"] = strings(s.categories, sp);
+  if (!s.brands.empty()) o["brands"] = strings(s.brands, sp);
+  if (!s.skus.empty()) o["skus"] = strings(s.skus, sp);
   return o;
 }
 
-json::array lines_json(const std::vector<ledger::PayLine>& lines) {
-  json::array a;
+json::array lines_json(const std::vector<ledger::PayLine>& lines, json::storage_ptr sp) {
+  json::array a(sp);
   for (const auto& l : lines) {
-    a.emplace_back(json::object{{"line_id", l.line_id}, {"sku", l.sku}, {"category", l.category},
-                                {"brand", l.brand}, {"channel", l.channel}, {"amount", l.amount}});
+    a.emplace_back(json::object({{"line_id", l.line_id}, {"sku", l.sku}, {"category", l.category},
+                                 {"brand", l.brand}, {"channel", l.channel}, {"amount", l.amount}},
+                                sp));
   }
   return a;
 }
 
+// Builds the canonical JSON of a command body. All values live in `sp` (a
+// monotonic arena in canonical_request) because this runs for every keyed
+// command and malloc/free dominated it.
 struct BodyJson {
+  json::storage_ptr sp;
+
   json::object operator()(const UpsertMember& c) const {
-    json::object o{{"type", "member_upsert"}};
+    json::object o({{"type", "member_upsert"}}, sp);
     if (c.birthday) o["birthday"] = format_date(*c.birthday);
     if (c.email) o["email"] = *c.email;
     if (c.phone) o["phone"] = *c.phone;
     return o;
   }
   json::object operator()(const ledger::Grant& c) const {
-    json::array shares;
+    json::array shares(sp);
     for (const auto& s : c.line_shares) {
-      shares.emplace_back(json::object{{"line_id", s.line_id}, {"amount", s.amount}});
+      shares.emplace_back(json::object({{"line_id", s.line_id}, {"amount", s.amount}}, sp));
     }
-    return json::object{{"type", "grant"},
+    return json::object({{"type", "grant"},
                         {"amount", c.amount},
                         {"source", c.source},
                         {"reason", c.reason},
                         {"available_at", opt_time(c.available_at)},
                         {"pending_until_release", c.pending_until_release},
                         {"expires_at", opt_time(c.expires_at)},
-                        {"scope", scope_json(c.scope)},
+                        {"scope", scope_json(c.scope, sp)},
                         {"order_id", c.order_id},
-                        {"line_shares", shares}};
+                        {"line_shares", shares}}, sp);
   }
   json::object operator()(const ledger::Spend& c) const {
-    return json::object{{"type", "spend"}, {"amount", c.amount}, {"order_id", c.order_id},
-                        {"lines", lines_json(c.lines)}};
+    return json::object({{"type", "spend"}, {"amount", c.amount}, {"order_id", c.order_id},
+                        {"lines", lines_json(c.lines, sp)}}, sp);
   }
   json::object operator()(const ledger::Reserve& c) const {
-    return json::object{{"type", "hold_reserve"},
+    return json::object({{"type", "hold_reserve"},
                         {"amount", c.amount},
                         {"order_id", c.order_id},
                         {"ttl_s", c.ttl_s ? json::value(*c.ttl_s) : json::value(nullptr)},
-                        {"lines", lines_json(c.lines)}};
+                        {"lines", lines_json(c.lines, sp)}}, sp);
   }
   json::object operator()(const Capture& c) const {
-    return json::object{{"type", "hold_capture"},
+    return json::object({{"type", "hold_capture"},
                         {"hold_id", c.hold_id},
-                        {"amount", c.amount ? json::value(*c.amount) : json::value(nullptr)}};
+                        {"amount", c.amount ? json::value(*c.amount) : json::value(nullptr)}}, sp);
   }
   json::object operator()(const Release& c) const {
-    return json::object{{"type", "hold_release"}, {"hold_id", c.hold_id}};
+    return json::object({{"type", "hold_release"}, {"hold_id", c.hold_id}}, sp);
   }
   json::object operator()(const ledger::Clawback& c) const {
-    json::array lines;
+    json::array lines(sp);
     for (const auto& l : c.lines) {
-      lines.emplace_back(json::object{
-          {"line_id", l.line_id}, {"numerator", l.numerator}, {"denominator", l.denominator}});
+      lines.emplace_back(json::object(
+          {{"line_id", l.line_id}, {"numerator", l.numerator}, {"denominator", l.denominator}}, sp));
     }
-    return json::object{{"type", "clawback"},     {"order_id", c.order_id},
+    return json::object({{"type", "clawback"},     {"order_id", c.order_id},
                         {"lines", lines},          {"numerator", c.numerator},
-                        {"denominator", c.denominator}};
+                        {"denominator", c.denominator}}, sp);
   }
   json::object operator()(const ledger::Restore& c) const {
-    return json::object{{"type", "restore"},
+    return json::object({{"type", "restore"},
                         {"order_id", c.order_id},
                         {"amount", c.amount ? json::value(*c.amount) : json::value(nullptr)},
-                        {"line_ids", strings(c.line_ids)}};
+                        {"line_ids", strings(c.line_ids, sp)}}, sp);
   }
   json::object operator()(const ledger::Adjust& c) const {
-    return json::object{{"type", "adjust"},
+    return json::object({{"type", "adjust"},
                         {"amount", c.amount},
                         {"reason", c.reason},
-                        {"expires_at", opt_time(c.expires_at)}};
+                        {"expires_at", opt_time(c.expires_at)}}, sp);
   }
   json::object operator()(const ReleaseOrder& c) const {
-    return json::object{{"type", "release_order"}, {"order_id", c.order_id}};
+    return json::object({{"type", "release_order"}, {"order_id", c.order_id}}, sp);
   }
   json::object operator()(const Settle& c) const {
-    return json::object{{"type", "settle"}, {"job", c.job}};
+    return json::object({{"type", "settle"}, {"job", c.job}}, sp);
   }
 };
 
@@ -124,10 +130,14 @@ std::string_view command_name(const CommandBody& body) {
 }
 
 std::string canonical_request(const Command& c) {
-  json::object o{{"program_id", c.program_id},
-                 {"member_id", c.member_id},
-                 {"wallet", c.wallet},
-                 {"body", std::visit(BodyJson{}, c.body)}};
+  unsigned char buffer[4096];
+  json::monotonic_resource arena(buffer, sizeof buffer);
+  json::storage_ptr sp(&arena);
+  json::object o({{"program_id", c.program_id},
+                  {"member_id", c.member_id},
+                  {"wallet", c.wallet},
+                  {"body", std::visit(BodyJson{sp}, c.body)}},
+                 sp);
   return json::serialize(o);
 }
 

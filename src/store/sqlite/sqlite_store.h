@@ -16,6 +16,10 @@ struct SqliteOptions {
   // process crash (NORMAL). Group commit makes the extra fsync affordable.
   bool synchronous_full = true;
   int busy_timeout_ms = 10'000;
+  // Reads go through a memory map of up to this many bytes (fewer syscalls).
+  int64_t mmap_bytes = int64_t{1} << 30;
+  // Page cache per connection, in KiB.
+  int64_t cache_kib = 64 * 1024;
 };
 
 // Opens (creating if needed) and migrates the database at `path`.
