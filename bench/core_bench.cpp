@@ -84,6 +84,34 @@ void BM_Spend(benchmark::State& state) {
 }
 BENCHMARK(BM_Spend)->Arg(5)->Arg(20);
 
+// The figure: an earn and a spend on the same wallet, each opening
+// the wallet from its loaded state as the app does. Two ops per iteration.
+void BM_EarnAndSpend(benchmark::State& state) {
+  WalletPolicy policy = default_credit_policy(zone());
+  WalletState base = wallet_with_lots(static_cast<int>(state.range(0)));
+  Counter ids;
+  Grant g;
+  g.amount = 50;
+  g.source = "purchase";
+  g.order_id = "O1";
+  Spend s;
+  s.amount = 120;
+  s.order_id = "O2";
+  for (auto _ : state) {
+    WalletLedger earn(base, policy, ids, t0());
+    benchmark::DoNotOptimize(earn.grant(g));
+    auto earned = earn.take_changes();
+    WalletLedger spend(base, policy, ids, t0());
+    benchmark::DoNotOptimize(spend.spend(s));
+    auto spent = spend.take_changes();
+    benchmark::DoNotOptimize(earned);
+    benchmark::DoNotOptimize(spent);
+  }
+  state.counters["ops/s"] = benchmark::Counter(2.0 * static_cast<double>(state.iterations()),
+                                               benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_EarnAndSpend)->Arg(5)->Arg(20);
+
 // A 10-line cart against 20 lots, half of them scoped: the min-cost flow path.
 void BM_AllocateMultiLine(benchmark::State& state) {
   WalletState base = wallet_with_lots(20);

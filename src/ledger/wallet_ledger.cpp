@@ -235,12 +235,13 @@ Result<GrantResult> WalletLedger::grant(const Grant& c) {
 
 Result<std::vector<Allocation>> WalletLedger::pick(int64_t amount,
                                                    const std::vector<PayLine>& lines_in) {
-  std::vector<PayLine> lines = lines_in;
-  if (lines.empty()) {
-    PayLine any;
-    any.amount = amount;
-    lines.push_back(any);
+  std::vector<PayLine> no_lines;
+  if (lines_in.empty()) {
+    // A spend without a cart: one line that only unrestricted lots can pay.
+    no_lines.emplace_back();
+    no_lines.back().amount = amount;
   }
+  const std::vector<PayLine>& lines = lines_in.empty() ? no_lines : lines_in;
   auto order = spendable_in_order(state_.lots, now_);
   // A spend without lines may use only unrestricted lots.
   if (lines_in.empty()) {
@@ -255,6 +256,7 @@ Result<std::vector<Allocation>> WalletLedger::pick(int64_t amount,
                     " is spendable on these lines");
   }
   std::vector<Allocation> allocations;
+  allocations.reserve(pieces.size());
   for (const Piece& p : pieces) {
     allocations.push_back(
         Allocation{state_.lots[p.lot_index].id, lines[p.line_index].line_id, p.amount, 0});
@@ -643,6 +645,7 @@ Balances WalletLedger::balances() const {
 
 Changes WalletLedger::take_changes() {
   Changes changes;
+  changes.lots.reserve(touched_lots_.size());
   for (const Lot& lot : state_.lots) {
     if (touched_lots_.count(lot.id)) changes.lots.push_back(lot);
   }
