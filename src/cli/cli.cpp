@@ -235,6 +235,8 @@ void print_member(const json::object& view) {
 int run(int argc, char** argv) {
   CLI::App cli{"patron: loyalty and store-credit engine"};
   cli.require_subcommand(1);
+  // Global options (--db, --json, --now, --program) may also follow the subcommand.
+  cli.fallthrough();
   Context ctx;
   cli.add_option("--db", ctx.db_path, "SQLite database file (created if missing)");
   cli.add_option("--program", ctx.program_id, "program id")->capture_default_str();

@@ -91,7 +91,9 @@ TEST_F(Cli, ContractForms) {
                  "--order", "O1"});
   int64_t hold_id = hold.json().at("hold_id").as_int64();
 
-  json::value show = ok({"--json", "member", "show", "M1"}).json();
+  // The contract's form: --json after the subcommand (global options fall through).
+  json::value show = ok({"member", "show", "M1", "--json"}).json();
+  EXPECT_EQ(ok({"ledger", "M1", "--json"}).json().at("member_id").as_string(), "M1");
   const auto& wallet = show.at("wallets").at("credit").as_object();
   EXPECT_EQ(wallet.at("available").as_int64(), 220);
   EXPECT_EQ(wallet.at("pending").as_int64(), 40);
