@@ -206,6 +206,9 @@ TEST_P(AppTest, JobsMatureAndExpireAtTheirTime) {
 }
 
 TEST_P(AppTest, GroupCommitSharesTransactions) {
+  // A bounded wait lets a batch fill even when the writer is faster than the
+  // submitting thread, so the assertion below does not depend on timing.
+  start({.batch_max = 1000, .wait_us = 2000});
   constexpr int kMembers = 50, kGrants = 20;
   for (int m = 0; m < kMembers; ++m) ok(cmd("m" + std::to_string(m), app::UpsertMember{}));
   auto before = writer_->stats();
