@@ -22,8 +22,12 @@ class Counter final : public IdSource {
   int64_t n_ = 1'000'000;
 };
 
-const date::time_zone* zone() { return date::locate_zone("Asia/Taipei"); }
-Instant t0() { return from_unix_seconds(1'790'000'000); }
+const date::time_zone* zone() {
+  return date::locate_zone("Asia/Taipei");
+}
+Instant t0() {
+  return from_unix_seconds(1'790'000'000);
+}
 
 WalletState wallet_with_lots(int n) {
   WalletState s;
@@ -59,8 +63,8 @@ void BM_Earn(benchmark::State& state) {
     auto changes = w.take_changes();
     benchmark::DoNotOptimize(changes);
   }
-  state.counters["ops/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  state.counters["ops/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Earn)->Arg(5)->Arg(20);
 
@@ -79,8 +83,8 @@ void BM_Spend(benchmark::State& state) {
     auto changes = w.take_changes();
     benchmark::DoNotOptimize(changes);
   }
-  state.counters["ops/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  state.counters["ops/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Spend)->Arg(5)->Arg(20);
 
@@ -115,7 +119,8 @@ BENCHMARK(BM_EarnAndSpend)->Arg(5)->Arg(20);
 // A 10-line cart against 20 lots, half of them scoped: the min-cost flow path.
 void BM_AllocateMultiLine(benchmark::State& state) {
   WalletState base = wallet_with_lots(20);
-  for (std::size_t i = 0; i < base.lots.size(); i += 2) base.lots[i].scope.categories = {"c1", "c3"};
+  for (std::size_t i = 0; i < base.lots.size(); i += 2)
+    base.lots[i].scope.categories = {"c1", "c3"};
   std::vector<PayLine> lines;
   for (int l = 0; l < 10; ++l) {
     PayLine line;
@@ -143,8 +148,8 @@ void BM_ExpireWallet(benchmark::State& state) {
     auto changes = w.take_changes();
     benchmark::DoNotOptimize(changes);
   }
-  state.counters["lots/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 10,
-                                                benchmark::Counter::kIsRate);
+  state.counters["lots/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 10, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ExpireWallet);
 

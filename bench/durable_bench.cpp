@@ -89,7 +89,8 @@ int main(int argc, char** argv) {
   std::string dir = std::filesystem::temp_directory_path().string();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--commands")) commands = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--one-commit-commands")) one_commit_commands = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--one-commit-commands"))
+      one_commit_commands = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--clients")) clients = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
     if (!std::strcmp(argv[i], "--members")) members = std::atoi(argv[i + 1]);
@@ -98,10 +99,11 @@ int main(int argc, char** argv) {
   Figures grouped = run(path, commands, clients, 1000, members);
   Figures single = run(path, one_commit_commands, clients, 1, members);
   std::printf("durable earn commands, SQLite WAL synchronous=FULL, %d clients\n", clients);
-  std::printf("  group commit (batch <= 1000): %8.0f commands/s  (%d commands, %lu commits, "
-              "largest batch %lu)\n",
-              grouped.per_second, commands, static_cast<unsigned long>(grouped.batches),
-              static_cast<unsigned long>(grouped.largest_batch));
+  std::printf(
+      "  group commit (batch <= 1000): %8.0f commands/s  (%d commands, %lu commits, "
+      "largest batch %lu)\n",
+      grouped.per_second, commands, static_cast<unsigned long>(grouped.batches),
+      static_cast<unsigned long>(grouped.largest_batch));
   std::printf("  one commit per command:       %8.0f commands/s  (%d commands)\n",
               single.per_second, one_commit_commands);
   std::printf("  ratio: %.1fx\n", grouped.per_second / single.per_second);

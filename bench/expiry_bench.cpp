@@ -32,20 +32,24 @@ void build_fixture(const std::string& path, int64_t lots, int64_t per_member, in
                    int64_t expires) {
   sqlite3* db = nullptr;
   check(sqlite3_open(path.c_str(), &db), db, "open");
-  check(sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", nullptr, nullptr, nullptr), db, "begin");
+  check(sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", nullptr, nullptr, nullptr), db,
+        "begin");
   sqlite3_stmt* member = nullptr;
   sqlite3_stmt* lot = nullptr;
   sqlite3_stmt* transfer = nullptr;
   check(sqlite3_prepare_v2(db, "INSERT INTO members VALUES ('default', ?, NULL, '', '', ?, ?)", -1,
-                           &member, nullptr), db, "prepare");
+                           &member, nullptr),
+        db, "prepare");
   check(sqlite3_prepare_v2(db,
                            "INSERT INTO lots VALUES (?, 'default', ?, 'credit', 'birthday', 100, "
                            "100, 0, 'available', ?, ?, ?, '{}', '', '[]', '')",
-                           -1, &lot, nullptr), db, "prepare");
+                           -1, &lot, nullptr),
+        db, "prepare");
   check(sqlite3_prepare_v2(db,
                            "INSERT INTO transfers VALUES (?, ?, 'default', ?, 'credit', 'grant', "
                            "'issued:birthday', 'member:available', 100, ?, ?)",
-                           -1, &transfer, nullptr), db, "prepare");
+                           -1, &transfer, nullptr),
+        db, "prepare");
   for (int64_t id = 1; id <= lots; ++id) {
     std::string m = "member-" + std::to_string((id - 1) / per_member);
     if ((id - 1) % per_member == 0) {
@@ -114,11 +118,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto stats = writer->stats();
-  std::printf("expiry job on SQLite: %lld lots (%lld per member) expired in %.2f s = %.0f lots/s "
-              "(%llu commits; fixture built in %.1f s)\n",
-              static_cast<long long>(lots), static_cast<long long>(per_member), seconds,
-              static_cast<double>(lots) / seconds, static_cast<unsigned long long>(stats.batches),
-              fixture_s);
+  std::printf(
+      "expiry job on SQLite: %lld lots (%lld per member) expired in %.2f s = %.0f lots/s "
+      "(%llu commits; fixture built in %.1f s)\n",
+      static_cast<long long>(lots), static_cast<long long>(per_member), seconds,
+      static_cast<double>(lots) / seconds, static_cast<unsigned long long>(stats.batches),
+      fixture_s);
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   return 0;
 }

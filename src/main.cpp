@@ -2,4 +2,6 @@
 // concrete adapter; today that is the CLI.
 #include "cli/cli.h"
 
-int main(int argc, char** argv) { return patron::cli::run(argc, argv); }
+int main(int argc, char** argv) {
+  return patron::cli::run(argc, argv);
+}

@@ -35,14 +35,14 @@ struct Settle {
   std::string job;  // mature, expire, holds
 };
 
-using CommandBody = std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve,
-                                 Capture, Release, ledger::Clawback, ledger::Restore,
-                                 ledger::Adjust, ReleaseOrder, Settle>;
+using CommandBody =
+    std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
+                 ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle>;
 
 struct Command {
   std::string program_id = "default";
-  std::string member_id;  // hold capture/release: empty, found from the hold
-  std::string wallet;     // ledger commands
+  std::string member_id;        // hold capture/release: empty, found from the hold
+  std::string wallet;           // ledger commands
   std::string idempotency_key;  // empty: not idempotent
   std::optional<Instant> now;   // replay/testing override of the clock
   CommandBody body;

@@ -34,8 +34,12 @@ json::object scope_json(const ledger::Scope& s, json::storage_ptr sp = {}) {
 json::array lines_json(const std::vector<ledger::PayLine>& lines, json::storage_ptr sp) {
   json::array a(sp);
   for (const auto& l : lines) {
-    a.emplace_back(json::object({{"line_id", l.line_id}, {"sku", l.sku}, {"category", l.category},
-                                 {"brand", l.brand}, {"channel", l.channel}, {"amount", l.amount}},
+    a.emplace_back(json::object({{"line_id", l.line_id},
+                                 {"sku", l.sku},
+                                 {"category", l.category},
+                                 {"brand", l.brand},
+                                 {"channel", l.channel},
+                                 {"amount", l.amount}},
                                 sp));
   }
   return a;
@@ -60,31 +64,37 @@ struct BodyJson {
       shares.emplace_back(json::object({{"line_id", s.line_id}, {"amount", s.amount}}, sp));
     }
     return json::object({{"type", "grant"},
-                        {"amount", c.amount},
-                        {"source", c.source},
-                        {"reason", c.reason},
-                        {"available_at", opt_time(c.available_at)},
-                        {"pending_until_release", c.pending_until_release},
-                        {"expires_at", opt_time(c.expires_at)},
-                        {"scope", scope_json(c.scope, sp)},
-                        {"order_id", c.order_id},
-                        {"line_shares", shares}}, sp);
+                         {"amount", c.amount},
+                         {"source", c.source},
+                         {"reason", c.reason},
+                         {"available_at", opt_time(c.available_at)},
+                         {"pending_until_release", c.pending_until_release},
+                         {"expires_at", opt_time(c.expires_at)},
+                         {"scope", scope_json(c.scope, sp)},
+                         {"order_id", c.order_id},
+                         {"line_shares", shares}},
+                        sp);
   }
   json::object operator()(const ledger::Spend& c) const {
-    return json::object({{"type", "spend"}, {"amount", c.amount}, {"order_id", c.order_id},
-                        {"lines", lines_json(c.lines, sp)}}, sp);
+    return json::object({{"type", "spend"},
+                         {"amount", c.amount},
+                         {"order_id", c.order_id},
+                         {"lines", lines_json(c.lines, sp)}},
+                        sp);
   }
   json::object operator()(const ledger::Reserve& c) const {
     return json::object({{"type", "hold_reserve"},
-                        {"amount", c.amount},
-                        {"order_id", c.order_id},
-                        {"ttl_s", c.ttl_s ? json::value(*c.ttl_s) : json::value(nullptr)},
-                        {"lines", lines_json(c.lines, sp)}}, sp);
+                         {"amount", c.amount},
+                         {"order_id", c.order_id},
+                         {"ttl_s", c.ttl_s ? json::value(*c.ttl_s) : json::value(nullptr)},
+                         {"lines", lines_json(c.lines, sp)}},
+                        sp);
   }
   json::object operator()(const Capture& c) const {
     return json::object({{"type", "hold_capture"},
-                        {"hold_id", c.hold_id},
-                        {"amount", c.amount ? json::value(*c.amount) : json::value(nullptr)}}, sp);
+                         {"hold_id", c.hold_id},
+                         {"amount", c.amount ? json::value(*c.amount) : json::value(nullptr)}},
+                        sp);
   }
   json::object operator()(const Release& c) const {
     return json::object({{"type", "hold_release"}, {"hold_id", c.hold_id}}, sp);
@@ -93,23 +103,29 @@ struct BodyJson {
     json::array lines(sp);
     for (const auto& l : c.lines) {
       lines.emplace_back(json::object(
-          {{"line_id", l.line_id}, {"numerator", l.numerator}, {"denominator", l.denominator}}, sp));
+          {{"line_id", l.line_id}, {"numerator", l.numerator}, {"denominator", l.denominator}},
+          sp));
     }
-    return json::object({{"type", "clawback"},     {"order_id", c.order_id},
-                        {"lines", lines},          {"numerator", c.numerator},
-                        {"denominator", c.denominator}}, sp);
+    return json::object({{"type", "clawback"},
+                         {"order_id", c.order_id},
+                         {"lines", lines},
+                         {"numerator", c.numerator},
+                         {"denominator", c.denominator}},
+                        sp);
   }
   json::object operator()(const ledger::Restore& c) const {
     return json::object({{"type", "restore"},
-                        {"order_id", c.order_id},
-                        {"amount", c.amount ? json::value(*c.amount) : json::value(nullptr)},
-                        {"line_ids", strings(c.line_ids, sp)}}, sp);
+                         {"order_id", c.order_id},
+                         {"amount", c.amount ? json::value(*c.amount) : json::value(nullptr)},
+                         {"line_ids", strings(c.line_ids, sp)}},
+                        sp);
   }
   json::object operator()(const ledger::Adjust& c) const {
     return json::object({{"type", "adjust"},
-                        {"amount", c.amount},
-                        {"reason", c.reason},
-                        {"expires_at", opt_time(c.expires_at)}}, sp);
+                         {"amount", c.amount},
+                         {"reason", c.reason},
+                         {"expires_at", opt_time(c.expires_at)}},
+                        sp);
   }
   json::object operator()(const ReleaseOrder& c) const {
     return json::object({{"type", "release_order"}, {"order_id", c.order_id}}, sp);
@@ -123,8 +139,8 @@ struct BodyJson {
 
 std::string_view command_name(const CommandBody& body) {
   static constexpr std::string_view kNames[] = {
-      "member_upsert", "grant",   "spend",   "hold_reserve",  "hold_capture", "hold_release",
-      "clawback",      "restore", "adjust",  "release_order", "settle"};
+      "member_upsert", "grant",   "spend",  "hold_reserve",  "hold_capture", "hold_release",
+      "clawback",      "restore", "adjust", "release_order", "settle"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }
@@ -206,8 +222,9 @@ json::object hold_json(const ledger::Hold& h) {
 }
 
 json::object transfer_json(const ledger::Transfer& t) {
-  json::object o{{"id", t.id},         {"journal_id", t.journal_id}, {"wallet", t.wallet},
-                 {"kind", t.kind},     {"from", t.from},             {"to", t.to},
+  json::object o{{"id", t.id},         {"journal_id", t.journal_id},
+                 {"wallet", t.wallet}, {"kind", t.kind},
+                 {"from", t.from},     {"to", t.to},
                  {"amount", t.amount}, {"at", format_instant(t.at)}};
   if (t.lot_id != 0) o["lot_id"] = t.lot_id;
   return o;

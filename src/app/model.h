@@ -16,18 +16,9 @@ namespace patron::app {
 
 inline constexpr const char* kDefaultProgram = "default";
 
-struct WalletConfig {
-  std::string name;
-  std::string unit = "TWD";
-  int minor_digits = 0;
-  ledger::ExpiryRule default_expiry;
-  std::map<std::string, ledger::ExpiryRule> expiry_by_source;
-  int64_t hold_ttl_s = 15 * 60;
-  ledger::DebtPolicy debt = ledger::DebtPolicy::kNegativeBalance;
-  ledger::RestorePolicy restore = ledger::RestorePolicy::kNewLotIfExpired;
-  ledger::ExpiryRule restored_lot_expiry = ledger::ExpiryRule::days(30);
-  friend bool operator==(const WalletConfig&, const WalletConfig&) = default;
-};
+// A wallet's stored configuration is its ledger policy; `zone` stays null in
+// storage and is filled in when the program is resolved (app/programs.h).
+using WalletConfig = ledger::WalletPolicy;
 
 struct Program {
   std::string id;

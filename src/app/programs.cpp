@@ -10,21 +10,7 @@ Program default_program() {
   p.currency = "TWD";
   p.minor_digits = 0;
   p.time_zone = "Asia/Taipei";
-  auto to_config = [](const ledger::WalletPolicy& w) {
-    WalletConfig c;
-    c.name = w.name;
-    c.unit = w.unit;
-    c.minor_digits = w.minor_digits;
-    c.default_expiry = w.default_expiry;
-    c.expiry_by_source = w.expiry_by_source;
-    c.hold_ttl_s = w.hold_ttl_s;
-    c.debt = w.debt;
-    c.restore = w.restore;
-    c.restored_lot_expiry = w.restored_lot_expiry;
-    return c;
-  };
-  p.wallets = {to_config(ledger::default_credit_policy(nullptr)),
-               to_config(ledger::default_points_policy(nullptr))};
+  p.wallets = {ledger::default_credit_policy(nullptr), ledger::default_points_policy(nullptr)};
   return p;
 }
 
@@ -67,16 +53,7 @@ Result<Programs> Programs::load(Store& store) {
     ResolvedProgram resolved;
     resolved.zone = *zone;
     for (const WalletConfig& c : p.wallets) {
-      ledger::WalletPolicy w;
-      w.name = c.name;
-      w.unit = c.unit;
-      w.minor_digits = c.minor_digits;
-      w.default_expiry = c.default_expiry;
-      w.expiry_by_source = c.expiry_by_source;
-      w.hold_ttl_s = c.hold_ttl_s;
-      w.debt = c.debt;
-      w.restore = c.restore;
-      w.restored_lot_expiry = c.restored_lot_expiry;
+      ledger::WalletPolicy w = c;
       w.zone = *zone;
       resolved.wallets.emplace(c.name, std::move(w));
     }

@@ -27,6 +27,17 @@ class ScratchIds final : public ledger::IdSource {
   int64_t n_ = 0;
 };
 
+Result<Member> require_member(Store& store, const std::string& program_id,
+                              const std::string& member_id) {
+  auto member = store.find_member(program_id, member_id);
+  if (!member) return std::unexpected(member.error());
+  if (!*member) {
+    return fail(ErrorCode::kNotFound, "member_id",
+                "no member '" + member_id + "' in program " + program_id);
+  }
+  return std::move(**member);
+}
+
 }  // namespace
 
 Result<std::string> member_view(Store& store, const Programs& programs,
@@ -34,12 +45,8 @@ Result<std::string> member_view(Store& store, const Programs& programs,
                                 Instant now) {
   auto program = programs.find(program_id);
   if (!program) return std::unexpected(program.error());
-  auto member = store.find_member(program_id, member_id);
+  auto member = require_member(store, program_id, member_id);
   if (!member) return std::unexpected(member.error());
-  if (!*member) {
-    return fail(ErrorCode::kNotFound, "member_id",
-                "no member '" + member_id + "' in program " + program_id);
-  }
   json::object wallets;
   for (const WalletConfig& config : (*program)->program.wallets) {
     const ledger::WalletPolicy& policy = (*program)->wallets.at(config.name);
@@ -62,7 +69,8 @@ Result<std::string> member_view(Store& store, const Programs& programs,
     w["holds"] = std::move(holds);
     wallets[config.name] = std::move(w);
   }
-  json::object out{{"member", member_json(**member)}, {"wallets", std::move(wallets)},
+  json::object out{{"member", member_json(*member)},
+                   {"wallets", std::move(wallets)},
                    {"as_of", format_instant(now)}};
   return json::serialize(out);
 }
@@ -72,11 +80,8 @@ Result<std::string> ledger_view(Store& store, const Programs& programs,
                                 const std::string& wallet) {
   auto program = programs.find(program_id);
   if (!program) return std::unexpected(program.error());
-  auto member = store.find_member(program_id, member_id);
-  if (!member) return std::unexpected(member.error());
-  if (!*member) {
-    return fail(ErrorCode::kNotFound, "member_id",
-                "no member '" + member_id + "' in program " + program_id);
+  if (auto member = require_member(store, program_id, member_id); !member) {
+    return std::unexpected(member.error());
   }
   json::array transfers;
   for (const WalletConfig& config : (*program)->program.wallets) {
@@ -147,8 +152,8 @@ Result<JobReport> expire_in_bulk(Writer& writer, Instant now) {
           for (auto& d : *due) {
             if (previous_page.count(d.lot.id)) {
               session.rollback();
-              return fail(ErrorCode::kCorruption, "", "lot " + std::to_string(d.lot.id) +
-                                                          " is still due after it was expired");
+              return fail(ErrorCode::kCorruption, "",
+                          "lot " + std::to_string(d.lot.id) + " is still due after it was expired");
             }
             this_page.insert(d.lot.id);
             auto& state = by_member[d.member_id];

@@ -27,7 +27,8 @@ Result<void> check_member_id(const std::string& id) {
 // Runs one ledger command on a member wallet and turns the result into JSON.
 class LedgerRun {
  public:
-  LedgerRun(Store& store, ledger::IdSource& ids, Instant now) : store_(store), ids_(ids), now_(now) {}
+  LedgerRun(Store& store, ledger::IdSource& ids, Instant now)
+      : store_(store), ids_(ids), now_(now) {}
 
   template <class F>
   Result<Executed> run(const Command& c, const ledger::WalletPolicy& policy, const LoadHint& hint,
@@ -60,9 +61,9 @@ class LedgerRun {
 };
 
 json::object hold_result_json(const ledger::HoldResult& h) {
-  return json::object{{"hold_id", h.hold_id},     {"state", ledger::to_string(h.state)},
-                      {"amount", h.amount},       {"captured", h.captured},
-                      {"released", h.released},   {"expires_at", format_instant(h.expires_at)}};
+  return json::object{{"hold_id", h.hold_id},   {"state", ledger::to_string(h.state)},
+                      {"amount", h.amount},     {"captured", h.captured},
+                      {"released", h.released}, {"expires_at", format_instant(h.expires_at)}};
 }
 
 }  // namespace
@@ -144,63 +145,74 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
           if constexpr (std::is_same_v<T, UpsertMember>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
-            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
-              auto r = w.grant(body);
-              if (!r) return std::unexpected(r.error());
-              out = {{"lot_id", r->lot_id}, {"pending", r->pending},
-                     {"expires_at", r->expires_at ? json::value(format_instant(*r->expires_at))
-                                                  : json::value(nullptr)},
-                     {"debt_settled", r->debt_settled}};
-              return {};
-            });
+            return run.run(
+                c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
+                  auto r = w.grant(body);
+                  if (!r) return std::unexpected(r.error());
+                  out = {{"lot_id", r->lot_id},
+                         {"pending", r->pending},
+                         {"expires_at", r->expires_at ? json::value(format_instant(*r->expires_at))
+                                                      : json::value(nullptr)},
+                         {"debt_settled", r->debt_settled}};
+                  return {};
+                });
           } else if constexpr (std::is_same_v<T, ledger::Spend>) {
-            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
-              auto r = w.spend(body);
-              if (!r) return std::unexpected(r.error());
-              out = {{"redemption_id", r->redemption_id}, {"amount", body.amount},
-                     {"allocations", allocations_json(r->allocations)}};
-              return {};
-            });
+            return run.run(c, **policy, {body.order_id, 0},
+                           [&](auto& w, json::object& out) -> Result<void> {
+                             auto r = w.spend(body);
+                             if (!r) return std::unexpected(r.error());
+                             out = {{"redemption_id", r->redemption_id},
+                                    {"amount", body.amount},
+                                    {"allocations", allocations_json(r->allocations)}};
+                             return {};
+                           });
           } else if constexpr (std::is_same_v<T, ledger::Reserve>) {
-            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
-              auto r = w.reserve(body);
-              if (!r) return std::unexpected(r.error());
-              out = hold_result_json(*r);
-              out["order_id"] = body.order_id;
-              return {};
-            });
+            return run.run(c, **policy, {body.order_id, 0},
+                           [&](auto& w, json::object& out) -> Result<void> {
+                             auto r = w.reserve(body);
+                             if (!r) return std::unexpected(r.error());
+                             out = hold_result_json(*r);
+                             out["order_id"] = body.order_id;
+                             return {};
+                           });
           } else if constexpr (std::is_same_v<T, Capture>) {
-            return run.run(c, **policy, {"", body.hold_id}, [&](auto& w, json::object& out) -> Result<void> {
-              auto r = w.capture(body.hold_id, body.amount);
-              if (!r) return std::unexpected(r.error());
-              out = hold_result_json(*r);
-              return {};
-            });
+            return run.run(c, **policy, {"", body.hold_id},
+                           [&](auto& w, json::object& out) -> Result<void> {
+                             auto r = w.capture(body.hold_id, body.amount);
+                             if (!r) return std::unexpected(r.error());
+                             out = hold_result_json(*r);
+                             return {};
+                           });
           } else if constexpr (std::is_same_v<T, Release>) {
-            return run.run(c, **policy, {"", body.hold_id}, [&](auto& w, json::object& out) -> Result<void> {
-              auto r = w.release(body.hold_id);
-              if (!r) return std::unexpected(r.error());
-              out = hold_result_json(*r);
-              return {};
-            });
+            return run.run(c, **policy, {"", body.hold_id},
+                           [&](auto& w, json::object& out) -> Result<void> {
+                             auto r = w.release(body.hold_id);
+                             if (!r) return std::unexpected(r.error());
+                             out = hold_result_json(*r);
+                             return {};
+                           });
           } else if constexpr (std::is_same_v<T, ledger::Clawback>) {
-            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
-              auto r = w.clawback(body);
-              if (!r) return std::unexpected(r.error());
-              out = {{"order_id", body.order_id},        {"due", r->due},
-                     {"from_pending", r->from_pending},  {"from_available", r->from_available},
-                     {"expired", r->expired},            {"debt_added", r->debt_added},
-                     {"written_off", r->written_off}};
-              return {};
-            });
+            return run.run(
+                c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
+                  auto r = w.clawback(body);
+                  if (!r) return std::unexpected(r.error());
+                  out = {{"order_id", body.order_id},       {"due", r->due},
+                         {"from_pending", r->from_pending}, {"from_available", r->from_available},
+                         {"expired", r->expired},           {"debt_added", r->debt_added},
+                         {"written_off", r->written_off}};
+                  return {};
+                });
           } else if constexpr (std::is_same_v<T, ledger::Restore>) {
-            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
-              auto r = w.restore(body);
-              if (!r) return std::unexpected(r.error());
-              out = {{"order_id", body.order_id}, {"restored", r->restored},
-                     {"to_new_lots", r->to_new_lots}, {"expired_now", r->expired_now}};
-              return {};
-            });
+            return run.run(c, **policy, {body.order_id, 0},
+                           [&](auto& w, json::object& out) -> Result<void> {
+                             auto r = w.restore(body);
+                             if (!r) return std::unexpected(r.error());
+                             out = {{"order_id", body.order_id},
+                                    {"restored", r->restored},
+                                    {"to_new_lots", r->to_new_lots},
+                                    {"expired_now", r->expired_now}};
+                             return {};
+                           });
           } else if constexpr (std::is_same_v<T, ledger::Adjust>) {
             return run.run(c, **policy, {}, [&](auto& w, json::object& out) -> Result<void> {
               auto r = w.adjust(body);
@@ -210,12 +222,13 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
               return {};
             });
           } else if constexpr (std::is_same_v<T, ReleaseOrder>) {
-            return run.run(c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
-              auto r = w.release_order(body.order_id);
-              if (!r) return std::unexpected(r.error());
-              out = {{"order_id", body.order_id}, {"lots", r->lots}, {"amount", r->amount}};
-              return {};
-            });
+            return run.run(
+                c, **policy, {body.order_id, 0}, [&](auto& w, json::object& out) -> Result<void> {
+                  auto r = w.release_order(body.order_id);
+                  if (!r) return std::unexpected(r.error());
+                  out = {{"order_id", body.order_id}, {"lots", r->lots}, {"amount", r->amount}};
+                  return {};
+                });
           } else {
             static_assert(std::is_same_v<T, Settle>);
             // The ledger settles every wallet it opens at `now`; the job only

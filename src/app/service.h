@@ -14,9 +14,9 @@
 namespace patron::app {
 
 struct Executed {
-  std::string response;  // JSON
-  bool replayed = false; // the idempotency key had been used with the same request
-  CommandWrite write;    // empty on replay
+  std::string response;   // JSON
+  bool replayed = false;  // the idempotency key had been used with the same request
+  CommandWrite write;     // empty on replay
 };
 
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,

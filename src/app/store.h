@@ -32,7 +32,7 @@ struct LoadHint {
 struct CommandWrite {
   std::string program_id;
   std::string member_id;
-  std::string wallet;  // empty when there are no ledger changes
+  std::string wallet;            // empty when there are no ledger changes
   std::optional<Member> member;  // upsert
   ledger::Changes changes;
   std::optional<IdempotencyRecord> idempotency;
@@ -72,8 +72,7 @@ class Store {
   // expired with expires_at <= now), "holds" (open holds with expires_at <= now).
   virtual Result<std::vector<std::string>> members_due(const std::string& program_id,
                                                        const std::string& wallet,
-                                                       const std::string& kind,
-                                                       Instant now) = 0;
+                                                       const std::string& kind, Instant now) = 0;
   // Up to `limit` lots of `wallet` not yet expired with expires_at <= now,
   // soonest expiry first (then id). Expiring them removes them from the next
   // call, so the expiry job pages by calling again.
@@ -88,8 +87,8 @@ class Store {
   virtual Result<std::vector<std::string>> member_ids(const std::string& program_id) = 0;
 
   // Idempotency
-  virtual Result<std::optional<IdempotencyRecord>> find_idempotency(
-      const std::string& program_id, const std::string& key) = 0;
+  virtual Result<std::optional<IdempotencyRecord>> find_idempotency(const std::string& program_id,
+                                                                    const std::string& key) = 0;
 
   virtual Result<IdHighWater> id_high_water() = 0;
 

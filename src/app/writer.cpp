@@ -81,7 +81,9 @@ std::future<Result<Response>> Writer::enqueue(Pending pending) {
   return future;
 }
 
-ledger::IdSource& Writer::Session::ids() { return *writer_.counters_; }
+ledger::IdSource& Writer::Session::ids() {
+  return *writer_.counters_;
+}
 
 Result<void> Writer::Session::begin() {
   if (auto r = store_.begin(); !r) return r;

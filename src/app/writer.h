@@ -89,8 +89,8 @@ class Writer {
   };
   class Counters;
 
-  Writer(std::unique_ptr<Store> store, Programs programs, const Clock& clock,
-         WriterOptions options, IdHighWater high_water);
+  Writer(std::unique_ptr<Store> store, Programs programs, const Clock& clock, WriterOptions options,
+         IdHighWater high_water);
   std::future<Result<Response>> enqueue(Pending pending);
   void loop();
   void run_batch(std::vector<Pending>& batch);

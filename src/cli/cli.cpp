@@ -21,13 +21,20 @@ namespace {
 
 int exit_code_for(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return kInvalidInput;
-    case ErrorCode::kNotFound: return kNotFound;
-    case ErrorCode::kInsufficientFunds: return kInsufficientFunds;
-    case ErrorCode::kConflict: return kConflict;
-    case ErrorCode::kFailedPrecondition: return kFailedPrecondition;
-    case ErrorCode::kStorage: return kStorage;
-    case ErrorCode::kCorruption: return kCorruption;
+    case ErrorCode::kInvalidArgument:
+      return kInvalidInput;
+    case ErrorCode::kNotFound:
+      return kNotFound;
+    case ErrorCode::kInsufficientFunds:
+      return kInsufficientFunds;
+    case ErrorCode::kConflict:
+      return kConflict;
+    case ErrorCode::kFailedPrecondition:
+      return kFailedPrecondition;
+    case ErrorCode::kStorage:
+      return kStorage;
+    case ErrorCode::kCorruption:
+      return kCorruption;
   }
   return kStorage;
 }
@@ -75,9 +82,7 @@ struct Context {
   }
 
   Instant now() const { return fixed_clock ? fixed_clock->now() : system_clock.now(); }
-  const date::time_zone* zone() const {
-    return (*writer->programs().find(program_id))->zone;
-  }
+  const date::time_zone* zone() const { return (*writer->programs().find(program_id))->zone; }
 
   Result<Instant> instant(const std::string& text, const char* field) const {
     return parse_instant(text, zone(), field);
@@ -109,20 +114,23 @@ Result<std::vector<ledger::PayLine>> read_lines_file(const std::string& path) {
   std::size_t used = parser.write_some(text.data(), text.size(), ec);
   if (!ec) parser.finish(ec);
   if (ec) {
-    std::size_t line = 1 + static_cast<std::size_t>(
-                               std::count(text.begin(), text.begin() + static_cast<long>(std::min(used, text.size())), '\n'));
+    std::size_t line =
+        1 + static_cast<std::size_t>(std::count(
+                text.begin(), text.begin() + static_cast<long>(std::min(used, text.size())), '\n'));
     return fail(ErrorCode::kInvalidArgument, "--lines",
                 path + ":" + std::to_string(line) + ": invalid JSON: " + ec.message());
   }
   json::value v = parser.release();
   if (!v.is_array()) {
-    return fail(ErrorCode::kInvalidArgument, "--lines", path + ":1: expected a JSON array of lines");
+    return fail(ErrorCode::kInvalidArgument, "--lines",
+                path + ":1: expected a JSON array of lines");
   }
   std::vector<ledger::PayLine> lines;
   for (std::size_t i = 0; i < v.as_array().size(); ++i) {
     const json::value& item = v.as_array()[i];
     std::string where = path + ": line item " + std::to_string(i);
-    if (!item.is_object()) return fail(ErrorCode::kInvalidArgument, "--lines", where + ": not an object");
+    if (!item.is_object())
+      return fail(ErrorCode::kInvalidArgument, "--lines", where + ": not an object");
     const auto& o = item.as_object();
     ledger::PayLine line;
     auto text_field = [&](const char* key, std::string& out) -> bool {
@@ -207,16 +215,18 @@ void print_member(const json::object& view) {
   const auto& m = view.at("member").as_object();
   std::cout << "member " << m.at("id").as_string().c_str() << " (program "
             << m.at("program").as_string().c_str() << ")";
-  if (!m.at("birthday").is_null()) std::cout << " birthday " << m.at("birthday").as_string().c_str();
+  if (!m.at("birthday").is_null())
+    std::cout << " birthday " << m.at("birthday").as_string().c_str();
   std::cout << "\n";
   for (const auto& [name, w] : view.at("wallets").as_object()) {
     const auto& wallet = w.as_object();
     print_balances(wallet, std::string(name));
     for (const auto& lot_value : wallet.at("lots").as_array()) {
       const auto& lot = lot_value.as_object();
-      std::cout << "  lot " << lot.at("id").as_int64() << "  " << lot.at("source").as_string().c_str()
-                << "  " << lot.at("remaining").as_int64() << "/" << lot.at("amount").as_int64()
-                << "  " << lot.at("state").as_string().c_str() << "  expires "
+      std::cout << "  lot " << lot.at("id").as_int64() << "  "
+                << lot.at("source").as_string().c_str() << "  " << lot.at("remaining").as_int64()
+                << "/" << lot.at("amount").as_int64() << "  " << lot.at("state").as_string().c_str()
+                << "  expires "
                 << (lot.at("expires_at").is_null() ? std::string("never")
                                                    : std::string(lot.at("expires_at").as_string()))
                 << "\n";
@@ -285,8 +295,8 @@ int run(int argc, char** argv) {
   show->add_option("ID", show_id)->required();
   show->callback([&] {
     action = [&]() -> Result<int> {
-      auto view = app::member_view(*ctx.reader, ctx.writer->programs(), ctx.program_id, show_id,
-                                   ctx.now());
+      auto view =
+          app::member_view(*ctx.reader, ctx.writer->programs(), ctx.program_id, show_id, ctx.now());
       if (!view) return std::unexpected(view.error());
       json::value v = json::parse(*view);
       if (ctx.json_output) {
@@ -299,10 +309,11 @@ int run(int argc, char** argv) {
   });
 
   // wallet grant / spend / adjust / clawback / restore / release
-  auto* wallet = cli.add_subcommand("wallet", "grant, spend, adjust, refund")->require_subcommand(1);
+  auto* wallet =
+      cli.add_subcommand("wallet", "grant, spend, adjust, refund")->require_subcommand(1);
   struct {
     std::string id, wallet = "credit", source, reason, expires_at, available_at, key, order,
-                lines_file, fraction;
+                    lines_file, fraction;
     int64_t amount = 0;
     std::vector<std::string> line_args, scope_categories, scope_skus, scope_brands, scope_channels;
     bool pending = false;
@@ -354,7 +365,8 @@ int run(int argc, char** argv) {
           amount = std::stoll(arg.substr(eq + 1), &used);
           if (used != arg.size() - eq - 1) throw std::invalid_argument("trailing");
         } catch (const std::exception&) {
-          return fail(ErrorCode::kInvalidArgument, "--line", "expected LINE=AMOUNT, got '" + arg + "'");
+          return fail(ErrorCode::kInvalidArgument, "--line",
+                      "expected LINE=AMOUNT, got '" + arg + "'");
         }
         g.line_shares.push_back(ledger::LineShare{arg.substr(0, eq), amount, 0});
       }
@@ -526,8 +538,8 @@ int run(int argc, char** argv) {
   ledger_cmd->add_option("--wallet", ledger_wallet, "only this wallet");
   ledger_cmd->callback([&] {
     action = [&]() -> Result<int> {
-      auto view = app::ledger_view(*ctx.reader, ctx.writer->programs(), ctx.program_id,
-                                   ledger_id, ledger_wallet);
+      auto view = app::ledger_view(*ctx.reader, ctx.writer->programs(), ctx.program_id, ledger_id,
+                                   ledger_wallet);
       if (!view) return std::unexpected(view.error());
       json::value v = json::parse(*view);
       if (ctx.json_output) {
@@ -537,9 +549,9 @@ int run(int argc, char** argv) {
       for (const auto& t : v.as_object().at("transfers").as_array()) {
         const auto& o = t.as_object();
         std::cout << o.at("at").as_string().c_str() << "  " << o.at("wallet").as_string().c_str()
-                  << "  " << o.at("kind").as_string().c_str() << "  "
-                  << o.at("amount").as_int64() << "  " << o.at("from").as_string().c_str()
-                  << " -> " << o.at("to").as_string().c_str();
+                  << "  " << o.at("kind").as_string().c_str() << "  " << o.at("amount").as_int64()
+                  << "  " << o.at("from").as_string().c_str() << " -> "
+                  << o.at("to").as_string().c_str();
         if (o.contains("lot_id")) std::cout << "  lot " << o.at("lot_id").as_int64();
         std::cout << "\n";
       }
@@ -556,9 +568,9 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"mature", "expire", "holds", "all"}));
   jobs_run->callback([&] {
     action = [&]() -> Result<int> {
-      std::vector<std::string> names =
-          job_name == "all" ? std::vector<std::string>{"holds", "mature", "expire"}
-                            : std::vector<std::string>{job_name};
+      std::vector<std::string> names = job_name == "all"
+                                           ? std::vector<std::string>{"holds", "mature", "expire"}
+                                           : std::vector<std::string>{job_name};
       json::array reports;
       for (const auto& name : names) {
         auto r = app::run_job(*ctx.writer, *ctx.reader, name, ctx.now());
@@ -572,8 +584,8 @@ int run(int argc, char** argv) {
         if (!ctx.json_output) {
           std::cout << "job " << r->job << ": " << r->members << " member wallets, matured "
                     << r->matured << ", expired " << r->expired << ", holds expired "
-                    << r->holds_expired << (r->failed ? ", FAILED " + std::to_string(r->failed) : "")
-                    << "\n";
+                    << r->holds_expired
+                    << (r->failed ? ", FAILED " + std::to_string(r->failed) : "") << "\n";
         }
         if (r->failed > 0) return kStorage;
       }
@@ -619,16 +631,16 @@ int run(int argc, char** argv) {
       for (const auto& c : program.wallets) {
         json::object by_source;
         for (const auto& [s, rule] : c.expiry_by_source) by_source[s] = ledger::to_string(rule);
-        wallets.emplace_back(json::object{{"name", c.name},
-                                          {"unit", c.unit},
-                                          {"minor_digits", c.minor_digits},
-                                          {"default_expiry", ledger::to_string(c.default_expiry)},
-                                          {"expiry_by_source", by_source},
-                                          {"hold_ttl_s", c.hold_ttl_s},
-                                          {"debt_policy", ledger::to_string(c.debt)},
-                                          {"restore_policy", ledger::to_string(c.restore)},
-                                          {"restored_lot_expiry",
-                                           ledger::to_string(c.restored_lot_expiry)}});
+        wallets.emplace_back(
+            json::object{{"name", c.name},
+                         {"unit", c.unit},
+                         {"minor_digits", c.minor_digits},
+                         {"default_expiry", ledger::to_string(c.default_expiry)},
+                         {"expiry_by_source", by_source},
+                         {"hold_ttl_s", c.hold_ttl_s},
+                         {"debt_policy", ledger::to_string(c.debt)},
+                         {"restore_policy", ledger::to_string(c.restore)},
+                         {"restored_lot_expiry", ledger::to_string(c.restored_lot_expiry)}});
       }
       std::cout << app::pretty(json::object{{"id", program.id},
                                             {"currency", program.currency},

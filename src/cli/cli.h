@@ -8,11 +8,11 @@ namespace patron::cli {
 // Exit codes, stable for scripts.
 enum ExitCode : int {
   kOk = 0,
-  kVerifyFailed = 1,      // verify found problems
-  kInvalidInput = 2,      // bad arguments or input files
-  kNotFound = 3,          // unknown member, hold, wallet, program
+  kVerifyFailed = 1,  // verify found problems
+  kInvalidInput = 2,  // bad arguments or input files
+  kNotFound = 3,      // unknown member, hold, wallet, program
   kInsufficientFunds = 4,
-  kConflict = 5,          // idempotency key reuse, hold already resolved
+  kConflict = 5,  // idempotency key reuse, hold already resolved
   kFailedPrecondition = 6,
   kStorage = 10,
   kCorruption = 11,

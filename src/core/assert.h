@@ -6,11 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define PATRON_ASSERT(cond)                                                          \
-  do {                                                                               \
-    if (!(cond)) [[unlikely]] {                                                      \
-      std::fprintf(stderr, "patron: assertion failed: %s (%s:%d)\n", #cond, __FILE__, \
-                   __LINE__);                                                        \
-      std::abort();                                                                  \
-    }                                                                                \
+#define PATRON_ASSERT(cond)                                                                      \
+  do {                                                                                           \
+    if (!(cond)) [[unlikely]] {                                                                  \
+      std::fprintf(stderr, "patron: assertion failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+      std::abort();                                                                              \
+    }                                                                                            \
   } while (0)

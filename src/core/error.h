@@ -10,13 +10,13 @@
 namespace patron {
 
 enum class ErrorCode {
-  kInvalidArgument,    // malformed or out-of-range input; `field` names it
-  kNotFound,           // unknown member, hold, wallet, order
-  kInsufficientFunds,  // spend/reserve more than is spendable
-  kConflict,           // idempotency key reused with a different request; hold already resolved
-  kFailedPrecondition, // state does not allow the command (e.g. capture more than held)
-  kStorage,            // the store failed; the command was not applied
-  kCorruption,         // stored data violates an invariant (found by verify or by a read check)
+  kInvalidArgument,     // malformed or out-of-range input; `field` names it
+  kNotFound,            // unknown member, hold, wallet, order
+  kInsufficientFunds,   // spend/reserve more than is spendable
+  kConflict,            // idempotency key reused with a different request; hold already resolved
+  kFailedPrecondition,  // state does not allow the command (e.g. capture more than held)
+  kStorage,             // the store failed; the command was not applied
+  kCorruption,          // stored data violates an invariant (found by verify or by a read check)
 };
 
 std::string_view to_string(ErrorCode code);

@@ -44,8 +44,7 @@ Result<int64_t> positive_amount(int64_t amount, std::string_view field) {
   return amount;
 }
 
-Result<int64_t> parse_major_units(std::string_view text, int minor_digits,
-                                  std::string_view field) {
+Result<int64_t> parse_major_units(std::string_view text, int minor_digits, std::string_view field) {
   auto bad = [&](const char* why) {
     return fail(ErrorCode::kInvalidArgument, std::string(field),
                 std::string(why) + ": '" + std::string(text) + "'");
@@ -91,8 +90,8 @@ Result<int64_t> parse_major_units(std::string_view text, int minor_digits,
 
 std::string format_major_units(int64_t minor, int minor_digits) {
   bool negative = minor < 0;
-  unsigned long long magnitude =
-      negative ? 0ULL - static_cast<unsigned long long>(minor) : static_cast<unsigned long long>(minor);
+  unsigned long long magnitude = negative ? 0ULL - static_cast<unsigned long long>(minor)
+                                          : static_cast<unsigned long long>(minor);
   std::string digits = std::to_string(magnitude);
   if (minor_digits > 0) {
     auto width = static_cast<std::size_t>(minor_digits);

@@ -37,8 +37,7 @@ Result<int64_t> positive_amount(int64_t amount, std::string_view field);
 
 // Parses a decimal in major units ("12.50") into minor units given the number of
 // minor digits; rejects more fractional digits than the currency has.
-Result<int64_t> parse_major_units(std::string_view text, int minor_digits,
-                                  std::string_view field);
+Result<int64_t> parse_major_units(std::string_view text, int minor_digits, std::string_view field);
 
 // Formats minor units as a decimal in major units ("12.50", "-3", "1234").
 std::string format_major_units(int64_t minor, int minor_digits);

@@ -51,7 +51,8 @@ Result<std::chrono::year_month_day> parse_date(std::string_view text, std::strin
       !parse_int(text.substr(8, 2), d)) {
     return bad();
   }
-  std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+  std::chrono::year_month_day ymd{std::chrono::year{y},
+                                  std::chrono::month{static_cast<unsigned>(m)},
                                   std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || y < 1900 || y > 9999) return bad();
   return ymd;
@@ -89,10 +90,10 @@ Result<Instant> parse_instant(std::string_view text, const date::time_zone* zone
     }
     if (hh > 23 || mm > 59 || ss > 59) return bad();
   }
-  auto local = date::local_days{date::year{static_cast<int>(ymd->year())} /
-                                static_cast<unsigned>(ymd->month()) /
-                                static_cast<unsigned>(ymd->day())} +
-               hours{hh} + minutes{mm} + seconds{ss};
+  auto local =
+      date::local_days{date::year{static_cast<int>(ymd->year())} /
+                       static_cast<unsigned>(ymd->month()) / static_cast<unsigned>(ymd->day())} +
+      hours{hh} + minutes{mm} + seconds{ss};
   if (rest.empty()) {
     if (zone == nullptr) return bad();
     return from_local(local, zone);

@@ -22,8 +22,12 @@ using Instant = std::chrono::sys_seconds;
 
 inline constexpr int64_t kSecondsPerDay = 86'400;
 
-inline int64_t to_unix_seconds(Instant t) { return t.time_since_epoch().count(); }
-inline Instant from_unix_seconds(int64_t s) { return Instant{std::chrono::seconds{s}}; }
+inline int64_t to_unix_seconds(Instant t) {
+  return t.time_since_epoch().count();
+}
+inline Instant from_unix_seconds(int64_t s) {
+  return Instant{std::chrono::seconds{s}};
+}
 
 // Parses ISO 8601: "2026-11-23", "2026-11-23T10:00", "2026-11-23T10:00:00",
 // "...Z", "...+08:00" (also with a space instead of 'T'). Without an offset the

@@ -41,8 +41,10 @@ Result<ExpiryRule> parse_expiry_rule(std::string_view text, std::string_view fie
 
 std::string to_string(const ExpiryRule& rule) {
   switch (rule.kind) {
-    case ExpiryRule::Kind::kNever: return "never";
-    case ExpiryRule::Kind::kDays: return std::to_string(rule.count) + "d";
+    case ExpiryRule::Kind::kNever:
+      return "never";
+    case ExpiryRule::Kind::kDays:
+      return std::to_string(rule.count) + "d";
     case ExpiryRule::Kind::kEndOfPeriod: {
       std::string base = rule.unit == CalendarUnit::kMonth     ? "end_of_month"
                          : rule.unit == CalendarUnit::kQuarter ? "end_of_quarter"

@@ -53,9 +53,9 @@ enum class RestorePolicy {
 std::string_view to_string(RestorePolicy p);
 
 struct WalletPolicy {
-  std::string name;             // "credit", "points"
-  std::string unit = "TWD";     // ISO 4217 currency or "points"
-  int minor_digits = 0;         // TWD 0, GBP 2, points 0
+  std::string name;                                    // "credit", "points"
+  std::string unit = "TWD";                            // ISO 4217 currency or "points"
+  int minor_digits = 0;                                // TWD 0, GBP 2, points 0
   std::map<std::string, ExpiryRule> expiry_by_source;  // default rule per grant source
   ExpiryRule default_expiry = ExpiryRule::never();
   int64_t hold_ttl_s = 15 * 60;
@@ -64,6 +64,7 @@ struct WalletPolicy {
   ExpiryRule restored_lot_expiry = ExpiryRule::days(30);
   const date::time_zone* zone = nullptr;  // program time zone, resolved by the app
 
+  friend bool operator==(const WalletPolicy&, const WalletPolicy&) = default;
   const ExpiryRule& expiry_for(const std::string& source) const {
     auto it = expiry_by_source.find(source);
     return it == expiry_by_source.end() ? default_expiry : it->second;

@@ -38,7 +38,9 @@ inline constexpr const char* kExpired = "expired";
 inline constexpr const char* kClawedBack = "clawed_back";
 inline constexpr const char* kWrittenOff = "written_off";
 inline constexpr const char* kAdjusted = "adjusted";
-inline std::string issued(const std::string& source) { return "issued:" + source; }
+inline std::string issued(const std::string& source) {
+  return "issued:" + source;
+}
 }  // namespace account
 
 // What a lot may pay for. An empty list means "any"; a non-empty list must
@@ -88,8 +90,9 @@ struct Lot {
   int64_t expired = 0;    // value that expired and no refund has claimed back yet
   LotState state = LotState::kAvailable;
   Instant granted_at{};
-  std::optional<Instant> available_at;  // pending until then; nullopt while pending = until released
-  std::optional<Instant> expires_at;    // exclusive; nullopt = never expires
+  std::optional<Instant>
+      available_at;                   // pending until then; nullopt while pending = until released
+  std::optional<Instant> expires_at;  // exclusive; nullopt = never expires
   Scope scope;
   std::string order_id;  // the order that funded it, empty when none
   std::vector<LineShare> line_shares;

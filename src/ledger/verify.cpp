@@ -5,13 +5,17 @@
 namespace patron::ledger {
 
 namespace {
-bool is_member_account(const std::string& a) { return a.rfind("member:", 0) == 0; }
+bool is_member_account(const std::string& a) {
+  return a.rfind("member:", 0) == 0;
+}
 }  // namespace
 
 std::vector<std::string> verify_wallet(const WalletState& state,
                                        const std::vector<Transfer>& transfers) {
   std::vector<std::string> problems;
-  auto report = [&](std::string text) { problems.push_back(state.wallet + ": " + std::move(text)); };
+  auto report = [&](std::string text) {
+    problems.push_back(state.wallet + ": " + std::move(text));
+  };
 
   std::map<std::string, int64_t> account_balance;
   std::map<int64_t, int64_t> lot_net;  // value in member accounts traced to each lot
@@ -50,7 +54,8 @@ std::vector<std::string> verify_wallet(const WalletState& state,
     std::string name = "lot " + std::to_string(lot.id);
     if (lot.remaining < 0) report(name + " has a negative remainder");
     if (lot.remaining > lot.amount) report(name + " has more remaining than was granted");
-    if (lot.expired < 0 || lot.expired > lot.amount) report(name + " has an impossible expired amount");
+    if (lot.expired < 0 || lot.expired > lot.amount)
+      report(name + " has an impossible expired amount");
     if (lot.state == LotState::kExpired && lot.remaining != 0) {
       report(name + " is expired but keeps " + std::to_string(lot.remaining));
     }
@@ -69,8 +74,8 @@ std::vector<std::string> verify_wallet(const WalletState& state,
   auto check = [&](const char* account, int64_t from_lots, const char* what) {
     int64_t posted = account_balance[account];
     if (posted != from_lots) {
-      report(std::string(account) + " is " + std::to_string(posted) + " by transfers but " +
-             what + " sum to " + std::to_string(from_lots));
+      report(std::string(account) + " is " + std::to_string(posted) + " by transfers but " + what +
+             " sum to " + std::to_string(from_lots));
     }
   };
   check(account::kAvailable, available, "available lot remainders");

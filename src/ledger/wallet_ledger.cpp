@@ -122,7 +122,8 @@ JobResult WalletLedger::mature() {
   journal_id_ = 0;
   for (Lot& lot : state_.lots) {
     if (lot.state != LotState::kPending || !lot.available_at || *lot.available_at > now_) continue;
-    if (lot.remaining > 0) post("mature", account::kPending, account::kAvailable, lot.remaining, lot.id);
+    if (lot.remaining > 0)
+      post("mature", account::kPending, account::kAvailable, lot.remaining, lot.id);
     lot.state = LotState::kAvailable;
     touch_lot(lot);
     result.lots += 1;
@@ -324,16 +325,16 @@ Result<HoldResult> WalletLedger::capture(int64_t hold_id, std::optional<int64_t>
     return fail(ErrorCode::kNotFound, "hold_id", "no hold " + std::to_string(hold_id));
   }
   if (hold->state != HoldState::kOpen) {
-    return fail(ErrorCode::kConflict, "hold_id",
-                "hold " + std::to_string(hold_id) + " is already " +
-                    std::string(to_string(hold->state)));
+    return fail(
+        ErrorCode::kConflict, "hold_id",
+        "hold " + std::to_string(hold_id) + " is already " + std::string(to_string(hold->state)));
   }
   int64_t want = amount.value_or(hold->amount);
   if (auto ok = positive_amount(want, "amount"); !ok) return std::unexpected(ok.error());
   if (want > hold->amount) {
-    return fail(ErrorCode::kFailedPrecondition, "amount",
-                "cannot capture " + std::to_string(want) + ": the hold is " +
-                    std::to_string(hold->amount));
+    return fail(
+        ErrorCode::kFailedPrecondition, "amount",
+        "cannot capture " + std::to_string(want) + ": the hold is " + std::to_string(hold->amount));
   }
   std::vector<Allocation> captured;
   std::vector<Allocation> released;
@@ -342,9 +343,11 @@ Result<HoldResult> WalletLedger::capture(int64_t hold_id, std::optional<int64_t>
     int64_t take = std::min(left, a.amount);
     left -= take;
     if (take > 0) captured.push_back(Allocation{a.lot_id, a.line_id, take, 0});
-    if (a.amount - take > 0) released.push_back(Allocation{a.lot_id, a.line_id, a.amount - take, 0});
+    if (a.amount - take > 0)
+      released.push_back(Allocation{a.lot_id, a.line_id, a.amount - take, 0});
   }
-  for (const Allocation& a : captured) post("capture", account::kHeld, account::kRedeemed, a.amount, a.lot_id);
+  for (const Allocation& a : captured)
+    post("capture", account::kHeld, account::kRedeemed, a.amount, a.lot_id);
   return_to_lots(*hold, released, "release");
   hold->captured = want;
   hold->state = HoldState::kCaptured;
@@ -352,7 +355,7 @@ Result<HoldResult> WalletLedger::capture(int64_t hold_id, std::optional<int64_t>
   Redemption r{ids_.next_redemption_id(), state_.wallet, hold->order_id, hold->id, now_, captured};
   state_.redemptions.push_back(r);
   touched_redemptions_.insert(r.id);
-  HoldResult result{hold->id, hold->amount, want, hold->amount - want, HoldState::kCaptured,
+  HoldResult result{hold->id,        hold->amount, want, hold->amount - want, HoldState::kCaptured,
                     hold->expires_at};
   settle();
   return result;
@@ -365,15 +368,15 @@ Result<HoldResult> WalletLedger::release(int64_t hold_id) {
     return fail(ErrorCode::kNotFound, "hold_id", "no hold " + std::to_string(hold_id));
   }
   if (hold->state != HoldState::kOpen) {
-    return fail(ErrorCode::kConflict, "hold_id",
-                "hold " + std::to_string(hold_id) + " is already " +
-                    std::string(to_string(hold->state)));
+    return fail(
+        ErrorCode::kConflict, "hold_id",
+        "hold " + std::to_string(hold_id) + " is already " + std::string(to_string(hold->state)));
   }
   return_to_lots(*hold, hold->allocations, "release");
   hold->state = HoldState::kReleased;
   touched_holds_.insert(hold->id);
-  HoldResult result{hold->id, hold->amount, 0, hold->amount, HoldState::kReleased,
-                    hold->expires_at};
+  HoldResult result{hold->id,     hold->amount,         0,
+                    hold->amount, HoldState::kReleased, hold->expires_at};
   settle();
   return result;
 }
@@ -446,7 +449,8 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
         due += due_for(share, c.numerator, c.denominator);
       } else {
         for (const RefundLine& line : c.lines) {
-          if (line.line_id == share.line_id) due += due_for(share, line.numerator, line.denominator);
+          if (line.line_id == share.line_id)
+            due += due_for(share, line.numerator, line.denominator);
         }
       }
     }
@@ -558,8 +562,8 @@ Result<RestoreResult> WalletLedger::restore(const Restore& c) {
         fresh.expires_at = expires_at(policy_.restored_lot_expiry, now_, policy_.zone);
         fresh.scope = lot.scope;
         fresh.order_id = "";
-        fresh.reason = "restored from expired lot " + std::to_string(lot.id) + " (order " +
-                       c.order_id + ")";
+        fresh.reason =
+            "restored from expired lot " + std::to_string(lot.id) + " (order " + c.order_id + ")";
         post("restore", account::kRedeemed, account::kAvailable, give, fresh.id);
         state_.lots.push_back(std::move(fresh));
         touched_lots_.insert(state_.lots.back().id);
@@ -617,7 +621,8 @@ Result<JobResult> WalletLedger::release_order(const std::string& order_id) {
   JobResult result;
   for (Lot& lot : state_.lots) {
     if (lot.order_id != order_id || lot.state != LotState::kPending) continue;
-    if (lot.remaining > 0) post("mature", account::kPending, account::kAvailable, lot.remaining, lot.id);
+    if (lot.remaining > 0)
+      post("mature", account::kPending, account::kAvailable, lot.remaining, lot.id);
     lot.state = LotState::kAvailable;
     lot.available_at = now_;
     touch_lot(lot);
@@ -684,9 +689,12 @@ Balances balances_at(const WalletState& state, const WalletPolicy& policy, Insta
 
 std::string_view to_string(LotState s) {
   switch (s) {
-    case LotState::kPending: return "pending";
-    case LotState::kAvailable: return "available";
-    case LotState::kExpired: return "expired";
+    case LotState::kPending:
+      return "pending";
+    case LotState::kAvailable:
+      return "available";
+    case LotState::kExpired:
+      return "expired";
   }
   return "unknown";
 }
@@ -700,10 +708,14 @@ std::optional<LotState> lot_state_from(std::string_view s) {
 
 std::string_view to_string(HoldState s) {
   switch (s) {
-    case HoldState::kOpen: return "open";
-    case HoldState::kCaptured: return "captured";
-    case HoldState::kReleased: return "released";
-    case HoldState::kExpired: return "expired";
+    case HoldState::kOpen:
+      return "open";
+    case HoldState::kCaptured:
+      return "captured";
+    case HoldState::kReleased:
+      return "released";
+    case HoldState::kExpired:
+      return "expired";
   }
   return "unknown";
 }

@@ -81,7 +81,7 @@ struct Clawback {
 // Return spent value of an order (refund of a paid order).
 struct Restore {
   std::string order_id;
-  std::optional<int64_t> amount;       // default: everything still restorable
+  std::optional<int64_t> amount;      // default: everything still restorable
   std::vector<std::string> line_ids;  // only value spent on these lines, when given
 };
 
@@ -123,8 +123,8 @@ struct ClawbackResult {
 
 struct RestoreResult {
   int64_t restored = 0;
-  int64_t to_new_lots = 0;   // the original lot had expired
-  int64_t expired_now = 0;   // kOriginalLot into an expired lot
+  int64_t to_new_lots = 0;  // the original lot had expired
+  int64_t expired_now = 0;  // kOriginalLot into an expired lot
 };
 
 struct JobResult {

@@ -9,8 +9,9 @@ namespace json = boost::json;
 namespace {
 
 std::unexpected<Error> corrupt(std::string_view what, std::string_view text) {
-  return fail(ErrorCode::kCorruption, "", "cannot decode " + std::string(what) + ": '" +
-                                              std::string(text.substr(0, 200)) + "'");
+  return fail(
+      ErrorCode::kCorruption, "",
+      "cannot decode " + std::string(what) + ": '" + std::string(text.substr(0, 200)) + "'");
 }
 
 Result<json::value> parse(std::string_view text, std::string_view what) {
@@ -82,7 +83,8 @@ std::string encode_line_shares(const std::vector<ledger::LineShare>& shares) {
   if (shares.empty()) return "[]";
   json::array a;
   for (const auto& s : shares) {
-    a.emplace_back(json::object{{"line_id", s.line_id}, {"amount", s.amount}, {"clawed", s.clawed}});
+    a.emplace_back(
+        json::object{{"line_id", s.line_id}, {"amount", s.amount}, {"clawed", s.clawed}});
   }
   return json::serialize(a);
 }

@@ -18,18 +18,23 @@ namespace {
 namespace json = boost::json;
 using app::Command;
 
-Instant t0() { return *parse_instant("2026-11-01T10:00:00+08:00", nullptr, "t"); }
+Instant t0() {
+  return *parse_instant("2026-11-01T10:00:00+08:00", nullptr, "t");
+}
 
 struct Backend {
   std::string name;
   std::function<std::unique_ptr<app::StoreFactory>(const testing::TempDir&)> make;
 };
 
-void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
+void PrintTo(const Backend& b, std::ostream* os) {
+  *os << b.name;
+}
 
 const Backend kBackends[] = {
     {"memory", [](const testing::TempDir&) { return store::make_memory_store_factory(); }},
-    {"sqlite", [](const testing::TempDir& d) { return std::move(*store::open_sqlite(d.file("a.db"))); }},
+    {"sqlite",
+     [](const testing::TempDir& d) { return std::move(*store::open_sqlite(d.file("a.db"))); }},
 };
 
 class AppTest : public ::testing::TestWithParam<Backend> {
@@ -225,7 +230,8 @@ TEST_P(AppTest, GroupCommitSharesTransactions) {
       << "queued commands must share commits";
   EXPECT_GT(after.largest_batch, 1u);
   for (int m = 0; m < kMembers; ++m) {
-    EXPECT_EQ(wallet("m" + std::to_string(m)).at("available").as_int64(), kGrants * (kGrants + 1) / 2);
+    EXPECT_EQ(wallet("m" + std::to_string(m)).at("available").as_int64(),
+              kGrants * (kGrants + 1) / 2);
   }
   expect_verified();
 }
@@ -295,7 +301,8 @@ class FailingStore final : public app::Store {
   explicit FailingStore(std::unique_ptr<app::Store> inner) : inner_(std::move(inner)) {}
   Result<std::vector<app::Program>> programs() override { return inner_->programs(); }
   Result<void> put_program(const app::Program& p) override { return inner_->put_program(p); }
-  Result<std::optional<app::Member>> find_member(const std::string& p, const std::string& m) override {
+  Result<std::optional<app::Member>> find_member(const std::string& p,
+                                                 const std::string& m) override {
     return inner_->find_member(p, m);
   }
   Result<ledger::WalletState> load_wallet(const std::string& p, const std::string& m,

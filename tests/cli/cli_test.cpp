@@ -85,10 +85,11 @@ TEST_F(Cli, ContractForms) {
       "--available-at", "2099-01-01T00:00:00+08:00"});
   ok({"wallet", "grant", "M1", "--wallet", "points", "--amount", "7", "--source", "review",
       "--expires-at", "2099-12-31T23:59:59Z"});
-  Outcome spent = ok({"wallet", "spend", "M1", "--wallet", "credit", "--amount", "50", "--key", "s1"});
+  Outcome spent =
+      ok({"wallet", "spend", "M1", "--wallet", "credit", "--amount", "50", "--key", "s1"});
   EXPECT_NE(spent.out.find("credit: available 250"), std::string::npos) << spent.out;
-  Outcome hold = ok({"--json", "hold", "reserve", "M1", "--wallet", "credit", "--amount", "30",
-                 "--order", "O1"});
+  Outcome hold = ok(
+      {"--json", "hold", "reserve", "M1", "--wallet", "credit", "--amount", "30", "--order", "O1"});
   int64_t hold_id = hold.json().at("hold_id").as_int64();
 
   // The contract's form: --json after the subcommand (global options fall through).
@@ -121,15 +122,17 @@ TEST_F(Cli, HoldReleaseAndExpiry) {
   ok({"wallet", "grant", "M1", "--wallet", "credit", "--amount", "100", "--source", "signup"});
   int64_t h1 = ok({"--json", "hold", "reserve", "M1", "--wallet", "credit", "--amount", "60",
                    "--order", "O1"})
-                   .json().at("hold_id").as_int64();
+                   .json()
+                   .at("hold_id")
+                   .as_int64();
   EXPECT_EQ(credit("M1").at("held").as_int64(), 60);
   ok({"hold", "release", std::to_string(h1)});
   EXPECT_EQ(credit("M1").at("held").as_int64(), 0);
   Outcome again = patron({"hold", "release", std::to_string(h1)});
   EXPECT_EQ(again.code, 5);
   EXPECT_NE(again.err.find("already released"), std::string::npos) << again.err;
-  ok({"--now", "2026-01-01T00:00:00Z", "hold", "reserve", "M1", "--amount", "70", "--order",
-      "O2", "--ttl", "60"});
+  ok({"--now", "2026-01-01T00:00:00Z", "hold", "reserve", "M1", "--amount", "70", "--order", "O2",
+      "--ttl", "60"});
   ok({"--now", "2026-01-01T00:01:00Z", "jobs", "run", "holds"});
   EXPECT_EQ(credit("M1").at("held").as_int64(), 0);
   EXPECT_EQ(credit("M1").at("available").as_int64(), 100);
@@ -154,16 +157,20 @@ TEST_F(Cli, BadInputGetsAClearErrorAndChangesNothing) {
       {{"wallet", "grant", "M1", "--amount", "5", "--source", "Sign Up"}, 2, "source"},
       {{"wallet", "grant", "M1", "--amount", "5", "--source", "signup", "--expires-at",
         "next tuesday"},
-       2, "--expires-at"},
+       2,
+       "--expires-at"},
       {{"wallet", "grant", "M1", "--amount", "5", "--source", "signup", "--expires-at",
         "2020-01-01"},
-       2, "expires_at"},
-      {{"wallet", "grant", "M1", "--wallet", "miles", "--amount", "5", "--source", "signup"}, 3,
+       2,
+       "expires_at"},
+      {{"wallet", "grant", "M1", "--wallet", "miles", "--amount", "5", "--source", "signup"},
+       3,
        "no wallet 'miles'"},
       {{"wallet", "spend", "M1", "--amount", "101"}, 4, "only 100 of 101"},
       {{"wallet", "spend", "M1", "--amount", "10", "--lines", bad_lines}, 2, "bad.json:3"},
       {{"wallet", "spend", "M1", "--amount", "10", "--lines", neg_lines}, 2, "non-negative"},
-      {{"wallet", "spend", "M1", "--amount", "10", "--lines", dir_.file("missing.json")}, 2,
+      {{"wallet", "spend", "M1", "--amount", "10", "--lines", dir_.file("missing.json")},
+       2,
        "cannot read"},
       {{"wallet", "adjust", "M1", "--amount", "-500", "--reason", "fix"}, 4, "only 100"},
       {{"wallet", "adjust", "M1", "--amount", "5"}, 2, "--reason"},
@@ -195,9 +202,11 @@ TEST_F(Cli, BadInputGetsAClearErrorAndChangesNothing) {
 TEST_F(Cli, IdempotencyKeys) {
   ok({"member", "upsert", "M1"});
   ok({"wallet", "grant", "M1", "--amount", "100", "--source", "signup", "--key", "k"});
-  Outcome again = ok({"wallet", "grant", "M1", "--amount", "100", "--source", "signup", "--key", "k"});
+  Outcome again =
+      ok({"wallet", "grant", "M1", "--amount", "100", "--source", "signup", "--key", "k"});
   EXPECT_NE(again.out.find("replayed"), std::string::npos);
-  Outcome different = patron({"wallet", "grant", "M1", "--amount", "99", "--source", "signup", "--key", "k"});
+  Outcome different =
+      patron({"wallet", "grant", "M1", "--amount", "99", "--source", "signup", "--key", "k"});
   EXPECT_EQ(different.code, 5);
   EXPECT_NE(different.err.find("idempotency_key"), std::string::npos);
   EXPECT_EQ(credit("M1").at("available").as_int64(), 100);
@@ -207,15 +216,16 @@ TEST_F(Cli, ScopedLotsPayOnlyCoveredLines) {
   ok({"member", "upsert", "M1"});
   // Neither lot expires, so the older scoped lot ranks first; the allocation
   // must still leave the unrestricted lot enough to pay the bags line.
-  ok({"wallet", "grant", "M1", "--amount", "50", "--source", "campaign", "--scope-category", "shoes"});
+  ok({"wallet", "grant", "M1", "--amount", "50", "--source", "campaign", "--scope-category",
+      "shoes"});
   ok({"wallet", "grant", "M1", "--amount", "30", "--source", "purchase"});
-  std::string lines = write_file(
-      "lines.json",
-      R"([{"line_id":"L1","sku":"S1","category":"shoes","amount":60},
+  std::string lines = write_file("lines.json",
+                                 R"([{"line_id":"L1","sku":"S1","category":"shoes","amount":60},
           {"line_id":"L2","sku":"B1","category":"bags","amount":25}])");
   EXPECT_EQ(patron({"wallet", "spend", "M1", "--amount", "40"}).code, 4)
       << "without lines only the unrestricted 30 is spendable";
-  Outcome paid = ok({"--json", "wallet", "spend", "M1", "--amount", "75", "--lines", lines, "--order", "O1"});
+  Outcome paid =
+      ok({"--json", "wallet", "spend", "M1", "--amount", "75", "--lines", lines, "--order", "O1"});
   int64_t shoes_from_scoped = 0;
   json::value body = paid.json();
   for (const auto& a : body.at("allocations").as_array()) {
@@ -253,7 +263,8 @@ TEST_F(Cli, VerifyReportsTamperingAndExitsNonZero) {
   expect_verified();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(this->db().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE lots SET remaining = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE lots SET remaining = 99", nullptr, nullptr, nullptr),
+            SQLITE_OK);
   sqlite3_close(db);
   Outcome v = patron({"verify"});
   EXPECT_EQ(v.code, 1);
@@ -318,17 +329,19 @@ TEST_F(Cli, RandomSequencesReplayedThroughTheCliVerify) {
                                    "--order", "O" + std::to_string(++orders)});
           break;
         case 3: {
-          args.insert(args.end(), {"--json", "hold", "reserve", m, "--amount",
-                                   std::to_string(1 + pick(100)), "--order",
-                                   "O" + std::to_string(++orders), "--ttl", "3600"});
+          args.insert(args.end(),
+                      {"--json", "hold", "reserve", m, "--amount", std::to_string(1 + pick(100)),
+                       "--order", "O" + std::to_string(++orders), "--ttl", "3600"});
           Outcome r = patron(args);
           if (r.code == 0) holds.push_back(r.json().at("hold_id").as_int64());
           continue;
         }
         case 4:
           if (holds.empty()) continue;
-          args.insert(args.end(), {"hold", pick(2) ? "capture" : "release",
-                                   std::to_string(holds[static_cast<std::size_t>(pick(static_cast<int>(holds.size())))])});
+          args.insert(args.end(),
+                      {"hold", pick(2) ? "capture" : "release",
+                       std::to_string(
+                           holds[static_cast<std::size_t>(pick(static_cast<int>(holds.size())))])});
           break;
         case 5:
           args.insert(args.end(), {"wallet", "clawback", m, "--order", order, "--fraction",

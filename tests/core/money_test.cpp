@@ -8,8 +8,8 @@ namespace {
 TEST(Money, ScaleRoundsAsAsked) {
   EXPECT_EQ(scale(999, 5, 100, Rounding::kFloor), 49);
   EXPECT_EQ(scale(999, 5, 100, Rounding::kCeil), 50);
-  EXPECT_EQ(scale(990, 5, 100, Rounding::kHalfUp), 50);   // 49.5 -> 50
-  EXPECT_EQ(scale(989, 5, 100, Rounding::kHalfUp), 49);   // 49.45 -> 49
+  EXPECT_EQ(scale(990, 5, 100, Rounding::kHalfUp), 50);  // 49.5 -> 50
+  EXPECT_EQ(scale(989, 5, 100, Rounding::kHalfUp), 49);  // 49.45 -> 49
   EXPECT_EQ(scale(-999, 5, 100, Rounding::kFloor), -50);
   EXPECT_EQ(scale(INT64_MAX, 3, 2, Rounding::kFloor), std::nullopt);
   EXPECT_EQ(scale(INT64_MAX, 2, 2, Rounding::kFloor), INT64_MAX);  // 128-bit intermediate

@@ -6,10 +6,16 @@
 namespace patron {
 namespace {
 
-const date::time_zone* taipei() { return date::locate_zone("Asia/Taipei"); }
-const date::time_zone* london() { return date::locate_zone("Europe/London"); }
+const date::time_zone* taipei() {
+  return date::locate_zone("Asia/Taipei");
+}
+const date::time_zone* london() {
+  return date::locate_zone("Europe/London");
+}
 
-Instant utc(const char* text) { return *parse_instant(text, nullptr, "t"); }
+Instant utc(const char* text) {
+  return *parse_instant(text, nullptr, "t");
+}
 
 TEST(Time, ParsesOffsetsAndLocalTimes) {
   EXPECT_EQ(format_instant(utc("2026-01-01T00:00:00Z")), "2026-01-01T00:00:00Z");
@@ -51,8 +57,8 @@ TEST(Time, StartOfNextPeriodUsesTheProgramZone) {
   EXPECT_EQ(format_instant(start_of_next_period(t, CalendarUnit::kYear, taipei())),
             "2026-12-31T16:00:00Z");
   // London in summer: BST midnight is 23:00 UTC.
-  EXPECT_EQ(format_instant(start_of_next_period(utc("2026-06-10T12:00:00Z"), CalendarUnit::kMonth,
-                                                london())),
+  EXPECT_EQ(format_instant(
+                start_of_next_period(utc("2026-06-10T12:00:00Z"), CalendarUnit::kMonth, london())),
             "2026-06-30T23:00:00Z");
 }
 

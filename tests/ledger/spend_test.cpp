@@ -121,7 +121,9 @@ struct ScopeCase {
 };
 
 // Names the case in test listings instead of dumping its bytes.
-void PrintTo(const ScopeCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const ScopeCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ScopedLot : public ::testing::TestWithParam<ScopeCase> {};
 

@@ -22,7 +22,9 @@ struct Backend {
   std::function<std::unique_ptr<app::StoreFactory>(const testing::TempDir&)> make;
 };
 
-void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
+void PrintTo(const Backend& b, std::ostream* os) {
+  *os << b.name;
+}
 
 const Backend kBackends[] = {
     {"memory", [](const testing::TempDir&) { return store::make_memory_store_factory(); }},
@@ -34,7 +36,9 @@ const Backend kBackends[] = {
      }},
 };
 
-Instant at(int64_t s) { return from_unix_seconds(1'790'000'000 + s); }
+Instant at(int64_t s) {
+  return from_unix_seconds(1'790'000'000 + s);
+}
 
 class StoreConformance : public ::testing::TestWithParam<Backend> {
  protected:
@@ -61,8 +65,8 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     CommandWrite w;
     w.program_id = "default";
     w.member_id = id;
-    w.member = app::Member{"default", id, std::chrono::year{1990} / 2 / 28, "a@b.tw", "0912",
-                           at(0), at(0)};
+    w.member = app::Member{"default", id,   std::chrono::year{1990} / 2 / 28, "a@b.tw", "0912",
+                           at(0),     at(0)};
     return w;
   }
 
@@ -77,7 +81,8 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     l.expired = state == ledger::LotState::kExpired ? 40 : 0;
     l.state = state;
     l.granted_at = at(1);
-    l.available_at = state == ledger::LotState::kPending ? std::optional(at(50)) : std::optional(at(1));
+    l.available_at =
+        state == ledger::LotState::kPending ? std::optional(at(50)) : std::optional(at(1));
     l.expires_at = expires;
     l.scope.categories = {"shoes", "鞋"};
     l.order_id = std::move(order);
@@ -106,7 +111,8 @@ TEST_P(StoreConformance, ProgramsRoundTrip) {
   EXPECT_EQ((*programs)[0], app::default_program());
   app::Program changed = app::default_program();
   changed.wallets[0].debt = ledger::DebtPolicy::kWriteOff;
-  changed.wallets[0].expiry_by_source["review"] = ledger::ExpiryRule::end_of(CalendarUnit::kQuarter, 1);
+  changed.wallets[0].expiry_by_source["review"] =
+      ledger::ExpiryRule::end_of(CalendarUnit::kQuarter, 1);
   ASSERT_TRUE(store_->begin());
   ASSERT_TRUE(store_->put_program(changed));
   ASSERT_TRUE(store_->commit());
@@ -138,15 +144,16 @@ TEST_P(StoreConformance, LedgerRowsRoundTripAndLoadFollowsHints) {
                     lot(3, ledger::LotState::kExpired, at(10)),
                     lot(4, ledger::LotState::kPending, std::nullopt, "O2"),
                     lot(5, ledger::LotState::kExpired, at(10))};
-  ledger::Hold open{7, "credit", "O3", 20, 0, ledger::HoldState::kOpen, at(2), at(900),
-                    {{1, "", 20, 0}}};
-  ledger::Hold done{8, "credit", "O4", 5, 5, ledger::HoldState::kCaptured, at(2), at(900),
-                    {{3, "L1", 5, 0}}};
+  ledger::Hold open{7,       "credit",        "O3", 20, 0, ledger::HoldState::kOpen, at(2),
+                    at(900), {{1, "", 20, 0}}};
+  ledger::Hold done{8,       "credit",         "O4", 5, 5, ledger::HoldState::kCaptured, at(2),
+                    at(900), {{3, "L1", 5, 0}}};
   ledger::Redemption r{9, "credit", "O4", 8, at(3), {{5, "L1", 5, 2}}};
   w.changes.holds = {open, done};
   w.changes.redemptions = {r};
-  w.changes.transfers = {{11, 10, "credit", "grant", "issued:purchase", "member:available", 100, 1, at(1)},
-                         {12, 10, "credit", "reserve", "member:available", "member:held", 20, 1, at(2)}};
+  w.changes.transfers = {
+      {11, 10, "credit", "grant", "issued:purchase", "member:available", 100, 1, at(1)},
+      {12, 10, "credit", "reserve", "member:available", "member:held", 20, 1, at(2)}};
   w.changes.debt = 15;
   write(w);
 
@@ -229,7 +236,8 @@ TEST_P(StoreConformance, MembersDueByJob) {
   auto wb = ledger_write("b");
   wb.changes.lots = {lot(3, ledger::LotState::kAvailable, at(500)),
                      lot(4, ledger::LotState::kExpired, at(10))};
-  wb.changes.holds = {{5, "credit", "O", 10, 0, ledger::HoldState::kOpen, at(0), at(60), {{3, "", 10, 0}}}};
+  wb.changes.holds = {
+      {5, "credit", "O", 10, 0, ledger::HoldState::kOpen, at(0), at(60), {{3, "", 10, 0}}}};
   write(wb);
   using V = std::vector<std::string>;
   EXPECT_EQ(*store_->members_due("default", "credit", "expire", at(99)), V{});

@@ -70,8 +70,7 @@ class MemoryStore final : public app::Store {
   }
 
   Result<ledger::WalletState> load_wallet(const std::string& program_id,
-                                          const std::string& member_id,
-                                          const std::string& wallet,
+                                          const std::string& member_id, const std::string& wallet,
                                           const app::LoadHint& hint) override {
     return read([&](const Data& d) {
       ledger::WalletState state;
@@ -139,8 +138,8 @@ class MemoryStore final : public app::Store {
   }
 
   Result<std::vector<std::string>> members_due(const std::string& program_id,
-                                               const std::string& wallet,
-                                               const std::string& kind, Instant now) override {
+                                               const std::string& wallet, const std::string& kind,
+                                               Instant now) override {
     return read([&](const Data& d) {
       std::vector<std::string> out;
       for (const auto& [key, rows] : d.wallets) {

@@ -146,7 +146,7 @@ class SqliteStore final : public app::Store {
         auto row = w->step();
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
-        app::WalletConfig c;
+        app::WalletConfig c;  // zone stays null: resolved by the app
         c.name = w->s(0);
         c.unit = w->s(1);
         c.minor_digits = static_cast<int>(w->i(2));
@@ -189,11 +189,17 @@ class SqliteStore final : public app::Store {
           "expiry_by_source, hold_ttl_s, debt_policy, restore_policy, restored_lot_expiry, "
           "position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!ins) return std::unexpected(ins.error());
-      ins->bind(p.id).bind(w.name).bind(w.unit).bind(int64_t{w.minor_digits})
-          .bind(ledger::to_string(w.default_expiry)).bind(encode_expiry_map(w.expiry_by_source))
-          .bind(w.hold_ttl_s).bind(std::string(ledger::to_string(w.debt)))
+      ins->bind(p.id)
+          .bind(w.name)
+          .bind(w.unit)
+          .bind(int64_t{w.minor_digits})
+          .bind(ledger::to_string(w.default_expiry))
+          .bind(encode_expiry_map(w.expiry_by_source))
+          .bind(w.hold_ttl_s)
+          .bind(std::string(ledger::to_string(w.debt)))
           .bind(std::string(ledger::to_string(w.restore)))
-          .bind(ledger::to_string(w.restored_lot_expiry)).bind(position++);
+          .bind(ledger::to_string(w.restored_lot_expiry))
+          .bind(position++);
       if (auto r = ins->run(); !r) return r;
     }
     return {};
@@ -214,7 +220,8 @@ class SqliteStore final : public app::Store {
     m.id = member_id;
     if (!q->null(0)) {
       auto d = parse_date(q->s(0), "birthday");
-      if (!d) return fail(ErrorCode::kCorruption, "", "member " + member_id + " has a bad birthday");
+      if (!d)
+        return fail(ErrorCode::kCorruption, "", "member " + member_id + " has a bad birthday");
       m.birthday = *d;
     }
     m.email = q->s(1);
@@ -283,9 +290,9 @@ class SqliteStore final : public app::Store {
   // Runs `sql` with the member-wallet key bound first, then `extra` binders,
   // and appends each decoded row.
   template <class T, class Read, class... Extra>
-  Result<void> collect(const char* sql, const std::string& program_id,
-                       const std::string& member_id, const std::string& wallet,
-                       std::vector<T>& out, Read read, const Extra&... extra) {
+  Result<void> collect(const char* sql, const std::string& program_id, const std::string& member_id,
+                       const std::string& wallet, std::vector<T>& out, Read read,
+                       const Extra&... extra) {
     auto q = prepare(sql);
     if (!q) return std::unexpected(q.error());
     q->bind(program_id).bind(member_id).bind(wallet);
@@ -312,8 +319,7 @@ class SqliteStore final : public app::Store {
   }
 
   Result<ledger::WalletState> load_wallet(const std::string& program_id,
-                                          const std::string& member_id,
-                                          const std::string& wallet,
+                                          const std::string& member_id, const std::string& wallet,
                                           const app::LoadHint& hint) override {
     ledger::WalletState state;
     state.wallet = wallet;
@@ -329,8 +335,8 @@ class SqliteStore final : public app::Store {
       return std::unexpected(r.error());
     }
     if (!hint.order_id.empty()) {
-      if (auto r = collect("SELECT " PATRON_REDEMPTION_COLUMNS " FROM redemptions" PATRON_MEMBER_WALLET
-                           " AND order_id = ? ORDER BY id",
+      if (auto r = collect("SELECT " PATRON_REDEMPTION_COLUMNS
+                           " FROM redemptions" PATRON_MEMBER_WALLET " AND order_id = ? ORDER BY id",
                            program_id, member_id, wallet, state.redemptions,
                            &SqliteStore::read_redemption, hint.order_id);
           !r) {
@@ -360,8 +366,9 @@ class SqliteStore final : public app::Store {
       }
     }
     for (int64_t id : missing) {
-      if (auto r = collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET " AND id = ?",
-                           program_id, member_id, wallet, state.lots, &SqliteStore::read_lot, id);
+      if (auto r =
+              collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET " AND id = ?",
+                      program_id, member_id, wallet, state.lots, &SqliteStore::read_lot, id);
           !r) {
         return std::unexpected(r.error());
       }
@@ -377,17 +384,20 @@ class SqliteStore final : public app::Store {
     auto d = debt(program_id, member_id, wallet);
     if (!d) return std::unexpected(d.error());
     state.debt = *d;
-    if (auto r = collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET " ORDER BY id", program_id,
-                         member_id, wallet, state.lots, &SqliteStore::read_lot);
+    if (auto r =
+            collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET " ORDER BY id",
+                    program_id, member_id, wallet, state.lots, &SqliteStore::read_lot);
         !r) {
       return std::unexpected(r.error());
     }
-    if (auto r = collect("SELECT " PATRON_HOLD_COLUMNS " FROM holds" PATRON_MEMBER_WALLET " ORDER BY id",
-                         program_id, member_id, wallet, state.holds, &SqliteStore::read_hold);
+    if (auto r =
+            collect("SELECT " PATRON_HOLD_COLUMNS " FROM holds" PATRON_MEMBER_WALLET " ORDER BY id",
+                    program_id, member_id, wallet, state.holds, &SqliteStore::read_hold);
         !r) {
       return std::unexpected(r.error());
     }
-    if (auto r = collect("SELECT " PATRON_REDEMPTION_COLUMNS " FROM redemptions" PATRON_MEMBER_WALLET " ORDER BY id",
+    if (auto r = collect("SELECT " PATRON_REDEMPTION_COLUMNS
+                         " FROM redemptions" PATRON_MEMBER_WALLET " ORDER BY id",
                          program_id, member_id, wallet, state.redemptions,
                          &SqliteStore::read_redemption);
         !r) {
@@ -397,8 +407,8 @@ class SqliteStore final : public app::Store {
   }
 
   Result<ledger::Transfer> read_transfer(Stmt& q, const std::string& wallet) {
-    return ledger::Transfer{q.i(0), q.i(1), wallet,  q.s(2), q.s(3),
-                            q.s(4), q.i(5), q.i(6), from_unix_seconds(q.i(7))};
+    return ledger::Transfer{
+        q.i(0), q.i(1), wallet, q.s(2), q.s(3), q.s(4), q.i(5), q.i(6), from_unix_seconds(q.i(7))};
   }
 
   Result<std::vector<ledger::Transfer>> transfers(const std::string& program_id,
@@ -443,29 +453,33 @@ class SqliteStore final : public app::Store {
   }
 
   Result<std::vector<std::string>> members_due(const std::string& program_id,
-                                               const std::string& wallet,
-                                               const std::string& kind, Instant now) override {
+                                               const std::string& wallet, const std::string& kind,
+                                               Instant now) override {
     if (kind == "mature") {
-      return strings("SELECT DISTINCT member_id FROM lots WHERE program_id = ? AND wallet = ? "
-                     "AND state = 'pending' AND available_at <= ? ORDER BY member_id",
-                     {program_id, wallet}, now);
+      return strings(
+          "SELECT DISTINCT member_id FROM lots WHERE program_id = ? AND wallet = ? "
+          "AND state = 'pending' AND available_at <= ? ORDER BY member_id",
+          {program_id, wallet}, now);
     }
     if (kind == "expire") {
-      return strings("SELECT DISTINCT member_id FROM lots WHERE program_id = ? AND wallet = ? "
-                     "AND state != 'expired' AND expires_at <= ? ORDER BY member_id",
-                     {program_id, wallet}, now);
+      return strings(
+          "SELECT DISTINCT member_id FROM lots WHERE program_id = ? AND wallet = ? "
+          "AND state != 'expired' AND expires_at <= ? ORDER BY member_id",
+          {program_id, wallet}, now);
     }
     if (kind == "holds") {
-      return strings("SELECT DISTINCT member_id FROM holds WHERE program_id = ? AND wallet = ? "
-                     "AND state = 'open' AND expires_at <= ? ORDER BY member_id",
-                     {program_id, wallet}, now);
+      return strings(
+          "SELECT DISTINCT member_id FROM holds WHERE program_id = ? AND wallet = ? "
+          "AND state = 'open' AND expires_at <= ? ORDER BY member_id",
+          {program_id, wallet}, now);
     }
     return fail(ErrorCode::kInvalidArgument, "kind", "unknown due kind " + kind);
   }
 
   Result<std::vector<DueLot>> due_lots(const std::string& program_id, const std::string& wallet,
                                        Instant now, std::size_t limit) override {
-    auto q = prepare("SELECT " PATRON_LOT_COLUMNS ", member_id FROM lots "
+    auto q = prepare("SELECT " PATRON_LOT_COLUMNS
+                     ", member_id FROM lots "
                      "WHERE program_id = ? AND wallet = ? AND state != 'expired' "
                      "AND expires_at <= ? ORDER BY expires_at, id LIMIT ?");
     if (!q) return std::unexpected(q.error());
@@ -510,14 +524,16 @@ class SqliteStore final : public app::Store {
       out = *row ? q->i(0) : 0;
       return {};
     };
-    for (auto [sql, out] : {std::pair{"SELECT COALESCE(MAX(id), 0) FROM lots", &h.lot},
-                            std::pair{"SELECT COALESCE(MAX(id), 0) FROM holds", &h.hold},
-                            std::pair{"SELECT COALESCE(MAX(id), 0) FROM redemptions", &h.redemption},
-                            // Journal ids grow with transfer ids, so the newest transfer has the
-                            // largest: an index lookup instead of a scan.
-                            std::pair{"SELECT COALESCE((SELECT journal_id FROM transfers ORDER BY id "
-                                      "DESC LIMIT 1), 0)", &h.journal},
-                            std::pair{"SELECT COALESCE(MAX(id), 0) FROM transfers", &h.transfer}}) {
+    for (auto [sql, out] :
+         {std::pair{"SELECT COALESCE(MAX(id), 0) FROM lots", &h.lot},
+          std::pair{"SELECT COALESCE(MAX(id), 0) FROM holds", &h.hold},
+          std::pair{"SELECT COALESCE(MAX(id), 0) FROM redemptions", &h.redemption},
+          // Journal ids grow with transfer ids, so the newest transfer has the
+          // largest: an index lookup instead of a scan.
+          std::pair{"SELECT COALESCE((SELECT journal_id FROM transfers ORDER BY id "
+                    "DESC LIMIT 1), 0)",
+                    &h.journal},
+          std::pair{"SELECT COALESCE(MAX(id), 0) FROM transfers", &h.transfer}}) {
       if (auto r = max_of(sql, *out); !r) return std::unexpected(r.error());
     }
     return h;
@@ -559,8 +575,12 @@ class SqliteStore final : public app::Store {
           "UPDATE lots SET remaining = ?, state = ?, available_at = ?, line_shares = ?, "
           "expired = ? WHERE id = ?");
       if (!u) return std::unexpected(u.error());
-      u->bind(lot.remaining).bind(std::string(ledger::to_string(lot.state))).bind(lot.available_at)
-          .bind(encode_line_shares(lot.line_shares)).bind(lot.expired).bind(lot.id);
+      u->bind(lot.remaining)
+          .bind(std::string(ledger::to_string(lot.state)))
+          .bind(lot.available_at)
+          .bind(encode_line_shares(lot.line_shares))
+          .bind(lot.expired)
+          .bind(lot.id);
       if (auto r = u->run(); !r) return r;
       if (sqlite3_changes(db_) > 0) continue;
       auto q = prepare(
@@ -568,11 +588,22 @@ class SqliteStore final : public app::Store {
           "granted_at, available_at, expires_at, scope, order_id, line_shares, reason, expired) "
           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!q) return std::unexpected(q.error());
-      q->bind(lot.id).bind(w.program_id).bind(w.member_id).bind(w.wallet).bind(lot.source)
-          .bind(lot.amount).bind(lot.remaining).bind(std::string(ledger::to_string(lot.state)))
-          .bind(lot.granted_at).bind(lot.available_at).bind(lot.expires_at)
-          .bind(encode_scope(lot.scope)).bind(lot.order_id)
-          .bind(encode_line_shares(lot.line_shares)).bind(lot.reason).bind(lot.expired);
+      q->bind(lot.id)
+          .bind(w.program_id)
+          .bind(w.member_id)
+          .bind(w.wallet)
+          .bind(lot.source)
+          .bind(lot.amount)
+          .bind(lot.remaining)
+          .bind(std::string(ledger::to_string(lot.state)))
+          .bind(lot.granted_at)
+          .bind(lot.available_at)
+          .bind(lot.expires_at)
+          .bind(encode_scope(lot.scope))
+          .bind(lot.order_id)
+          .bind(encode_line_shares(lot.line_shares))
+          .bind(lot.reason)
+          .bind(lot.expired);
       if (auto r = q->run(); !r) return r;
     }
     for (const auto& h : c.holds) {
@@ -581,9 +612,17 @@ class SqliteStore final : public app::Store {
           "state, created_at, expires_at, allocations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
           "ON CONFLICT (id) DO UPDATE SET captured = excluded.captured, state = excluded.state");
       if (!q) return std::unexpected(q.error());
-      q->bind(h.id).bind(w.program_id).bind(w.member_id).bind(w.wallet).bind(h.order_id)
-          .bind(h.amount).bind(h.captured).bind(std::string(ledger::to_string(h.state)))
-          .bind(h.created_at).bind(h.expires_at).bind(encode_allocations(h.allocations));
+      q->bind(h.id)
+          .bind(w.program_id)
+          .bind(w.member_id)
+          .bind(w.wallet)
+          .bind(h.order_id)
+          .bind(h.amount)
+          .bind(h.captured)
+          .bind(std::string(ledger::to_string(h.state)))
+          .bind(h.created_at)
+          .bind(h.expires_at)
+          .bind(encode_allocations(h.allocations));
       if (auto r = q->run(); !r) return r;
     }
     for (const auto& r : c.redemptions) {
@@ -592,8 +631,14 @@ class SqliteStore final : public app::Store {
           "allocations) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
           "allocations = excluded.allocations");
       if (!q) return std::unexpected(q.error());
-      q->bind(r.id).bind(w.program_id).bind(w.member_id).bind(w.wallet).bind(r.order_id)
-          .bind(r.hold_id).bind(r.at).bind(encode_allocations(r.allocations));
+      q->bind(r.id)
+          .bind(w.program_id)
+          .bind(w.member_id)
+          .bind(w.wallet)
+          .bind(r.order_id)
+          .bind(r.hold_id)
+          .bind(r.at)
+          .bind(encode_allocations(r.allocations));
       if (auto x = q->run(); !x) return x;
     }
     for (const auto& t : c.transfers) {
@@ -601,8 +646,17 @@ class SqliteStore final : public app::Store {
           "INSERT INTO transfers (id, journal_id, program_id, member_id, wallet, kind, "
           "from_account, to_account, amount, lot_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!q) return std::unexpected(q.error());
-      q->bind(t.id).bind(t.journal_id).bind(w.program_id).bind(w.member_id).bind(w.wallet)
-          .bind(t.kind).bind(t.from).bind(t.to).bind(t.amount).bind(t.lot_id).bind(t.at);
+      q->bind(t.id)
+          .bind(t.journal_id)
+          .bind(w.program_id)
+          .bind(w.member_id)
+          .bind(w.wallet)
+          .bind(t.kind)
+          .bind(t.from)
+          .bind(t.to)
+          .bind(t.amount)
+          .bind(t.lot_id)
+          .bind(t.at);
       if (auto r = q->run(); !r) return r;
     }
     if (c.debt) {
@@ -674,8 +728,7 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
     if (current > newest) {
       return fail(ErrorCode::kFailedPrecondition, "db",
                   path + " has schema version " + std::to_string(current) +
-                      ", newer than this patron (" + std::to_string(newest) +
-                      "); upgrade patron");
+                      ", newer than this patron (" + std::to_string(newest) + "); upgrade patron");
     }
     for (const auto& [version, sql] : migrations()) {
       if (version <= current) continue;
@@ -713,7 +766,9 @@ class SqliteFactory final : public app::StoreFactory {
 
 }  // namespace
 
-int sqlite_schema_version() { return migrations().empty() ? 0 : migrations().back().first; }
+int sqlite_schema_version() {
+  return migrations().empty() ? 0 : migrations().back().first;
+}
 
 Result<std::unique_ptr<app::StoreFactory>> open_sqlite(const std::string& path,
                                                        SqliteOptions options) {
