@@ -3,7 +3,8 @@
 // per command, in one run, and their ratio. Clients are threads that each
 // submit a command and wait for its durable answer, like HTTP handlers.
 //
-// Usage: durable_bench [--commands N] [--one-commit-commands N] [--clients C] [--dir D]
+// Usage: durable_bench [--commands N] [--one-commit-commands N] [--clients C]
+//                      [--members M] [--wait-us W] [--dir D]
 // Targets (issue 3): >= 20,000/s with group commit; >= 8x one-commit-per-command.
 #include <atomic>
 #include <chrono>
@@ -27,8 +28,8 @@ struct Figures {
   uint64_t largest_batch = 0;
 };
 
-Figures run(const std::string& path, int commands, int clients, std::size_t batch_max,
-            int members) {
+Figures run(const std::string& path, int commands, int clients, std::size_t batch_max, int members,
+            int64_t wait_us) {
   std::filesystem::remove(path);
   std::filesystem::remove(path + "-wal");
   std::filesystem::remove(path + "-shm");
@@ -50,7 +51,8 @@ Figures run(const std::string& path, int commands, int clients, std::size_t batc
     for (auto& f : futures) f.get();
   }
   writer.reset();
-  writer = std::move(*app::Writer::start(**factory, clock, {.batch_max = batch_max, .wait_us = 0}));
+  writer = std::move(
+      *app::Writer::start(**factory, clock, {.batch_max = batch_max, .wait_us = wait_us}));
   auto before = writer->stats();
   std::atomic<int> next{0};
   std::atomic<int> failures{0};
@@ -86,6 +88,7 @@ Figures run(const std::string& path, int commands, int clients, std::size_t batc
 
 int main(int argc, char** argv) {
   int commands = 50'000, one_commit_commands = 3'000, clients = 64, members = 10'000;
+  int64_t wait_us = 0;
   std::string dir = std::filesystem::temp_directory_path().string();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--commands")) commands = std::atoi(argv[i + 1]);
@@ -94,10 +97,11 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--clients")) clients = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
     if (!std::strcmp(argv[i], "--members")) members = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--wait-us")) wait_us = std::atoll(argv[i + 1]);
   }
   std::string path = dir + "/patron-durable-bench.db";
-  Figures grouped = run(path, commands, clients, 1000, members);
-  Figures single = run(path, one_commit_commands, clients, 1, members);
+  Figures grouped = run(path, commands, clients, 1000, members, wait_us);
+  Figures single = run(path, one_commit_commands, clients, 1, members, 0);
   std::printf("durable earn commands, SQLite WAL synchronous=FULL, %d clients\n", clients);
   std::printf(
       "  group commit (batch <= 1000): %8.0f commands/s  (%d commands, %lu commits, "

@@ -42,7 +42,7 @@ void build_fixture(const std::string& path, int64_t lots, int64_t per_member, in
         db, "prepare");
   check(sqlite3_prepare_v2(db,
                            "INSERT INTO lots VALUES (?, 'default', ?, 'credit', 'birthday', 100, "
-                           "100, 0, 'available', ?, ?, ?, '{}', '', '[]', '')",
+                           "100, 0, 0, 'available', ?, ?, ?, '{}', '', '[]', '')",
                            -1, &lot, nullptr),
         db, "prepare");
   check(sqlite3_prepare_v2(db,

@@ -189,6 +189,7 @@ json::object lot_json(const ledger::Lot& lot) {
                       {"amount", lot.amount},
                       {"remaining", lot.remaining},
                       {"expired", lot.expired},
+                      {"written_off", lot.written_off},
                       {"state", ledger::to_string(lot.state)},
                       {"granted_at", format_instant(lot.granted_at)},
                       {"available_at", opt_time(lot.available_at)},

@@ -88,6 +88,10 @@ struct Lot {
   int64_t amount = 0;     // granted value
   int64_t remaining = 0;  // free value: not spent, not held, not clawed back, not expired
   int64_t expired = 0;    // value that expired and no refund has claimed back yet
+  // Refund shortfall of this lot that the program wrote off (DebtPolicy::kWriteOff)
+  // and has not recovered: value coming back to the lot (a released hold, a
+  // restored spend) repays it first, so the order of refunds does not matter.
+  int64_t written_off = 0;
   LotState state = LotState::kAvailable;
   Instant granted_at{};
   std::optional<Instant>

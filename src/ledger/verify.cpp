@@ -35,7 +35,7 @@ std::vector<std::string> verify_wallet(const WalletState& state,
     }
   }
 
-  int64_t available = 0, pending = 0, held = 0;
+  int64_t available = 0, pending = 0, held = 0, written_off_by_lots = 0;
   std::map<int64_t, int64_t> held_by_lot;
   for (const Hold& hold : state.holds) {
     int64_t sum = 0;
@@ -54,8 +54,13 @@ std::vector<std::string> verify_wallet(const WalletState& state,
     std::string name = "lot " + std::to_string(lot.id);
     if (lot.remaining < 0) report(name + " has a negative remainder");
     if (lot.remaining > lot.amount) report(name + " has more remaining than was granted");
-    if (lot.expired < 0 || lot.expired > lot.amount)
+    if (lot.expired < 0 || lot.expired > lot.amount) {
       report(name + " has an impossible expired amount");
+    }
+    if (lot.written_off < 0 || lot.written_off > lot.amount) {
+      report(name + " has an impossible written-off amount");
+    }
+    written_off_by_lots += lot.written_off;
     if (lot.state == LotState::kExpired && lot.remaining != 0) {
       report(name + " is expired but keeps " + std::to_string(lot.remaining));
     }
@@ -82,6 +87,7 @@ std::vector<std::string> verify_wallet(const WalletState& state,
   check(account::kPending, pending, "pending lot remainders");
   check(account::kHeld, held, "open hold allocations");
   check(account::kDebt, -state.debt, "minus the recorded debt");
+  check(account::kWrittenOff, -written_off_by_lots, "minus the lots' unrecovered write-offs");
   if (state.debt < 0) report("debt is negative");
   return problems;
 }

@@ -108,7 +108,7 @@ JobResult WalletLedger::expire_holds() {
   journal_id_ = 0;
   for (Hold& hold : state_.holds) {
     if (hold.state != HoldState::kOpen || hold.expires_at > now_) continue;
-    return_to_lots(hold, hold.allocations, "hold_expire");
+    return_to_lots(hold.allocations, "hold_expire");
     hold.state = HoldState::kExpired;
     touched_holds_.insert(hold.id);
     result.holds += 1;
@@ -151,22 +151,42 @@ JobResult WalletLedger::expire() {
 }
 
 // Puts held value back on its lots. A lot that expired while held gets the
-// value back and expires it at once, so breakage is booked against the lot.
-void WalletLedger::return_to_lots(Hold& hold, std::vector<Allocation> allocations,
-                                  const char* kind) {
+// value back and expires it at once (after repaying what it owes), so
+// breakage is booked against the lot.
+void WalletLedger::return_to_lots(std::vector<Allocation> allocations, const char* kind) {
   for (const Allocation& a : allocations) {
     if (a.amount == 0) continue;
     Lot& lot = lot_by_id(a.lot_id);
     post(kind, account::kHeld, account::kAvailable, a.amount, lot.id);
-    if (lot.state == LotState::kExpired) {
-      post("expire", account::kAvailable, account::kExpired, a.amount, lot.id);
-      lot.expired += a.amount;
-    } else {
-      lot.remaining += a.amount;  // expire() books it if the lot is past its expiry
-    }
-    touch_lot(lot);
+    return_value(lot, a.amount);
   }
-  (void)hold;
+}
+
+int64_t WalletLedger::return_value(Lot& lot, int64_t amount) {
+  touch_lot(lot);
+  int64_t recover = std::min(amount, lot.written_off);
+  if (recover > 0) {
+    post("write_off_recovered", account::kAvailable, account::kWrittenOff, recover, lot.id);
+    lot.written_off -= recover;
+    amount -= recover;
+  }
+  if (amount == 0) return 0;
+  if (lot.state != LotState::kExpired) {
+    lot.remaining += amount;  // expire() books it if the lot is past its expiry
+    return 0;
+  }
+  // The member's own value, about to lapse: pay what the member owes first.
+  int64_t pay = std::min(amount, state_.debt);
+  if (pay > 0) {
+    post("settle_debt", account::kAvailable, account::kDebt, pay, lot.id);
+    state_.debt -= pay;
+    amount -= pay;
+  }
+  if (amount > 0) {
+    post("expire", account::kAvailable, account::kExpired, amount, lot.id);
+    lot.expired += amount;
+  }
+  return amount;
 }
 
 Result<GrantResult> WalletLedger::grant(const Grant& c) {
@@ -348,7 +368,7 @@ Result<HoldResult> WalletLedger::capture(int64_t hold_id, std::optional<int64_t>
   }
   for (const Allocation& a : captured)
     post("capture", account::kHeld, account::kRedeemed, a.amount, a.lot_id);
-  return_to_lots(*hold, released, "release");
+  return_to_lots(released, "release");
   hold->captured = want;
   hold->state = HoldState::kCaptured;
   touched_holds_.insert(hold->id);
@@ -372,7 +392,7 @@ Result<HoldResult> WalletLedger::release(int64_t hold_id) {
         ErrorCode::kConflict, "hold_id",
         "hold " + std::to_string(hold_id) + " is already " + std::string(to_string(hold->state)));
   }
-  return_to_lots(*hold, hold->allocations, "release");
+  return_to_lots(hold->allocations, "release");
   hold->state = HoldState::kReleased;
   touched_holds_.insert(hold->id);
   HoldResult result{hold->id,     hold->amount,         0,
@@ -425,12 +445,20 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
   // Pending lots first (peers.md §3: Open Loyalty forgot them), then available.
   std::vector<Lot*> funded;
   for (Lot& lot : state_.lots) {
-    if (lot.order_id == c.order_id) funded.push_back(&lot);
+    if (lot.order_id != c.order_id) continue;
+    bool attributed = !lot.line_shares.empty() && !lot.line_shares.front().line_id.empty();
+    if (!c.lines.empty() && !attributed) {
+      return fail(ErrorCode::kFailedPrecondition, "lines",
+                  "order " + c.order_id + " earned lot " + std::to_string(lot.id) +
+                      " without line attribution: refund it by fraction");
+    }
+    funded.push_back(&lot);
   }
   std::stable_sort(funded.begin(), funded.end(), [](const Lot* a, const Lot* b) {
     return (a->state == LotState::kPending) > (b->state == LotState::kPending);
   });
   int64_t shortfall = 0;
+  std::vector<std::pair<Lot*, int64_t>> short_by_lot;  // who owes the shortfall
   for (Lot* lot : funded) {
     // Value due back from this lot for the refunded lines.
     int64_t due = 0;
@@ -467,6 +495,7 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
         result.expired += lapsed;
       }
       shortfall += due - lapsed;
+      if (due > lapsed) short_by_lot.push_back({lot, due - lapsed});
       continue;
     }
     int64_t take = std::min(due, lot->remaining);
@@ -478,6 +507,7 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
       (pending ? result.from_pending : result.from_available) += take;
     }
     shortfall += due - take;
+    if (due > take) short_by_lot.push_back({lot, due - take});
   }
   if (shortfall > 0) {
     // The earned value was already spent (or is held): recover from other
@@ -494,6 +524,15 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
     } else {
       post("write_off", account::kWrittenOff, account::kDebt, shortfall, 0);
       result.written_off = shortfall;
+      // Remember which lots owe it: value returning to them repays it first.
+      int64_t left = shortfall;
+      for (auto& [lot, owed] : short_by_lot) {
+        int64_t x = std::min(left, owed);
+        lot->written_off += x;
+        left -= x;
+        touch_lot(*lot);
+      }
+      PATRON_ASSERT(left == 0);
     }
   }
   settle();
@@ -545,11 +584,22 @@ Result<RestoreResult> WalletLedger::restore(const Restore& c) {
       touched_redemptions_.insert(r->id);
       Lot& lot = lot_by_id(a->lot_id);
       bool expired = lot.state == LotState::kExpired || (lot.expires_at && *lot.expires_at <= now_);
-      if (!expired) {
-        lot.remaining += give;
-        touch_lot(lot);
+      if (!expired || policy_.restore == RestorePolicy::kOriginalLot) {
         post("restore", account::kRedeemed, account::kAvailable, give, lot.id);
-      } else if (policy_.restore == RestorePolicy::kNewLotIfExpired) {
+        result.expired_now += return_value(lot, give);
+        result.restored += give;
+        continue;
+      }
+      // The lot expired: repay what it owes, the rest goes to a new lot.
+      int64_t recover = std::min(give, lot.written_off);
+      if (recover > 0) {
+        post("restore", account::kRedeemed, account::kAvailable, recover, lot.id);
+        return_value(lot, recover);
+      }
+      result.restored += give;
+      give -= recover;
+      if (give == 0) continue;
+      {
         Lot fresh;
         fresh.id = ids_.next_lot_id();
         fresh.wallet = state_.wallet;
@@ -568,14 +618,7 @@ Result<RestoreResult> WalletLedger::restore(const Restore& c) {
         state_.lots.push_back(std::move(fresh));
         touched_lots_.insert(state_.lots.back().id);
         result.to_new_lots += give;
-      } else {
-        post("restore", account::kRedeemed, account::kAvailable, give, lot.id);
-        post("expire", account::kAvailable, account::kExpired, give, lot.id);
-        lot.expired += give;
-        touch_lot(lot);
-        result.expired_now += give;
       }
-      result.restored += give;
     }
   }
   PATRON_ASSERT(left == 0);

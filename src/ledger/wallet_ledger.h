@@ -166,7 +166,11 @@ class WalletLedger {
   Lot& lot_by_id(int64_t id);
   Hold* find_hold(int64_t id);
   void touch_lot(const Lot& lot) { touched_lots_.insert(lot.id); }
-  void return_to_lots(Hold& hold, std::vector<Allocation> allocations, const char* kind);
+  void return_to_lots(std::vector<Allocation> allocations, const char* kind);
+  // `amount` was just posted into member:available against `lot`: repay the
+  // lot's written-off refund first; then back to a live lot, or, for an expired
+  // lot, pay debt and expire the rest. Returns what expired.
+  int64_t return_value(Lot& lot, int64_t amount);
   int64_t take_from_available(int64_t amount, const char* kind, const std::string& to,
                               std::optional<int64_t> skip_lot);
   Result<std::vector<Allocation>> pick(int64_t amount, const std::vector<PayLine>& lines);

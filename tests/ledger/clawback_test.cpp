@@ -92,11 +92,15 @@ TEST_F(Clawbacks, ByFractionOfTheWholeOrder) {
   EXPECT_EQ(h_.balances(now_).available, 75);
 }
 
-TEST_F(Clawbacks, LotWithoutAttributionCountsAsOneLine) {
+// Regression (review finding 3): a refund by line used to claw back nothing,
+// silently, from a lot that has no line attribution. It is now refused.
+TEST_F(Clawbacks, LotWithoutAttributionRefusesLineRefundsAndCountsAsOneLine) {
   int64_t lot = h_.grant(now_, 90, "purchase", [](Grant& g) { g.order_id = "order-1"; });
   auto by_line = claw_lines(h_, now_, "order-1", {{"l1", 1, 1}});
-  ASSERT_TRUE(by_line);
-  EXPECT_EQ(by_line->due, 0) << "no stored line attribution to match";
+  ASSERT_FALSE(by_line);
+  EXPECT_EQ(by_line.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(by_line.error().field, "lines");
+  EXPECT_EQ(h_.lot(lot).remaining, 90);
   auto r = claw_fraction(h_, now_, "order-1", 1, 3);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->due, 30);

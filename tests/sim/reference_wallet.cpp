@@ -106,13 +106,24 @@ ModelHold* ReferenceWallet::hold(int64_t id) {
 }
 
 void ReferenceWallet::return_piece(const ModelPiece& piece) {
-  ModelLot* l = lot(piece.lot_id);
-  if (l->state == ModelLotState::kExpired) {
-    l->breakage += piece.amount;
-    totals_.expired += piece.amount;
-  } else {
-    l->remaining += piece.amount;
+  give_back(*lot(piece.lot_id), piece.amount);
+}
+
+int64_t ReferenceWallet::give_back(ModelLot& l, int64_t amount) {
+  int64_t repaid = std::min(amount, l.written_off);
+  l.written_off -= repaid;
+  totals_.written_off -= repaid;
+  amount -= repaid;
+  if (l.state != ModelLotState::kExpired) {
+    l.remaining += amount;
+    return 0;
   }
+  int64_t pay = std::min(amount, debt_);
+  debt_ -= pay;
+  amount -= pay;
+  l.breakage += amount;
+  totals_.expired += amount;
+  return amount;
 }
 
 int64_t ReferenceWallet::take_in_rank_order(int64_t amount) {
@@ -296,8 +307,16 @@ ModelResult<ledger::ClawbackResult> ReferenceWallet::clawback(Instant now,
     }
     if (auto e = bad_id(c.lines[i].line_id, field + ".line_id", true)) return std::unexpected(*e);
   }
+  if (!c.lines.empty()) {
+    for (const ModelLot& l : lots_) {
+      if (l.order_id == c.order_id && l.shares.empty()) {
+        return error(ErrorCode::kFailedPrecondition, "lines");
+      }
+    }
+  }
   ledger::ClawbackResult result;
   int64_t shortfall = 0;
+  std::vector<std::pair<ModelLot*, int64_t>> owed;
   for (ModelLot& l : lots_) {
     if (l.order_id != c.order_id) continue;
     int64_t due = 0;
@@ -327,6 +346,7 @@ ModelResult<ledger::ClawbackResult> ReferenceWallet::clawback(Instant now,
       totals_.clawed_back += broken;
       last_expired_shortfall_ += due - broken;
       shortfall += due - broken;
+      if (due > broken) owed.push_back({&l, due - broken});
       continue;
     }
     int64_t take = std::min(due, l.remaining);
@@ -334,6 +354,7 @@ ModelResult<ledger::ClawbackResult> ReferenceWallet::clawback(Instant now,
     (l.state == ModelLotState::kPending ? result.from_pending : result.from_available) += take;
     totals_.clawed_back += take;
     shortfall += due - take;
+    if (due > take) owed.push_back({&l, due - take});
   }
   int64_t taken = take_in_rank_order(shortfall);
   result.from_available += taken;
@@ -347,6 +368,12 @@ ModelResult<ledger::ClawbackResult> ReferenceWallet::clawback(Instant now,
     } else {
       totals_.written_off += shortfall;
       result.written_off = shortfall;
+      int64_t left = shortfall;
+      for (auto& [l, x] : owed) {
+        int64_t part = std::min(left, x);
+        l->written_off += part;
+        left -= part;
+      }
     }
   }
   settle(now);
@@ -384,9 +411,15 @@ ModelResult<ledger::RestoreResult> ReferenceWallet::restore(Instant now, const l
       totals_.redeemed -= give;
       result.restored += give;
       ModelLot* original = lot(p->lot_id);
-      if (original->state != ModelLotState::kExpired) {
-        original->remaining += give;
-      } else if (config_.restore == ledger::RestorePolicy::kNewLotIfExpired) {
+      if (original->state != ModelLotState::kExpired ||
+          config_.restore == ledger::RestorePolicy::kOriginalLot) {
+        result.expired_now += give_back(*original, give);
+      } else {
+        // Expired: what the lot owes is repaid first, the rest is a new lot.
+        int64_t repaid = std::min(give, original->written_off);
+        give_back(*original, repaid);
+        give -= repaid;
+        if (give == 0) continue;
         ModelLot fresh;
         fresh.id = next_lot_id_++;
         fresh.source = "restore";
@@ -398,10 +431,6 @@ ModelResult<ledger::RestoreResult> ReferenceWallet::restore(Instant now, const l
         fresh.scope = original->scope;
         lots_.push_back(fresh);
         result.to_new_lots += give;
-      } else {
-        original->breakage += give;
-        totals_.expired += give;
-        result.expired_now += give;
       }
     }
   }

@@ -52,6 +52,7 @@ struct ModelLot {
   int64_t unattributed_clawed = 0;  // clawed from a lot without line shares
   int64_t breakage = 0;             // value of this lot that expired
   int64_t breakage_claimed = 0;     // breakage already counted by clawbacks
+  int64_t written_off = 0;          // refund shortfall written off, not yet repaid
 };
 
 struct ModelPiece {
@@ -154,6 +155,9 @@ class ReferenceWallet {
                                             const std::vector<ledger::PayLine>& lines,
                                             const std::vector<ledger::Allocation>* observed);
   void return_piece(const ModelPiece& piece);
+  // Value coming back to a lot: repays its write-off, then live lot or (expired)
+  // debt and breakage. Returns what expired.
+  int64_t give_back(ModelLot& l, int64_t amount);
   int64_t take_in_rank_order(int64_t amount);
   void settle_debt();
   ModelLot* lot(int64_t id);

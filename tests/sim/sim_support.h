@@ -137,6 +137,10 @@ inline std::vector<std::string> compare_rows(const ledger::WalletState& s,
                   (m.expires_at ? format_instant(*m.expires_at) : "never") + ")");
     }
     if (!same_shares(p, m)) d.push_back(name + ": line shares differ");
+    if (p.written_off != m.written_off) {
+      d.push_back(name + ": written off " + std::to_string(p.written_off) + " vs model " +
+                  std::to_string(m.written_off));
+    }
     if (p.expired != m.breakage - m.breakage_claimed) {
       d.push_back(name + ": unclaimed breakage " + std::to_string(p.expired) + " vs model " +
                   std::to_string(m.breakage - m.breakage_claimed));

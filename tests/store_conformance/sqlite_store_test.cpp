@@ -73,7 +73,8 @@ TEST(SqliteStore, ReportsCorruptColumnsInsteadOfTrustingThem) {
   exec(dir.file("p.db"),
        "INSERT INTO programs VALUES ('default', 'TWD', 0, 'Asia/Taipei');"
        "INSERT INTO members VALUES ('default', 'm1', NULL, '', '', 0, 0);"
-       "INSERT INTO lots VALUES (1, 'default', 'm1', 'credit', 'signup', 10, 10, 0, 'available', 0,"
+       "INSERT INTO lots VALUES (1, 'default', 'm1', 'credit', 'signup', 10, 10, 0, 0, "
+       "'available', 0,"
        " 0, NULL, '{not json', '', '[]', '');");
   auto s = (*f)->open();
   ASSERT_TRUE(s);

@@ -79,6 +79,7 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     l.amount = 100;
     l.remaining = state == ledger::LotState::kExpired ? 0 : 60;
     l.expired = state == ledger::LotState::kExpired ? 40 : 0;
+    l.written_off = state == ledger::LotState::kExpired ? 25 : 0;
     l.state = state;
     l.granted_at = at(1);
     l.available_at =

@@ -87,7 +87,7 @@ class Stmt {
 // Column lists as macros so the statements below are single literals.
 #define PATRON_LOT_COLUMNS                                                              \
   "id, source, amount, remaining, state, granted_at, available_at, expires_at, scope, " \
-  "order_id, line_shares, reason, expired"
+  "order_id, line_shares, reason, expired, written_off"
 #define PATRON_HOLD_COLUMNS \
   "id, order_id, amount, captured, state, created_at, expires_at, allocations"
 #define PATRON_REDEMPTION_COLUMNS "id, order_id, hold_id, at, allocations"
@@ -253,6 +253,7 @@ class SqliteStore final : public app::Store {
     lot.line_shares = std::move(*shares);
     lot.reason = q.s(11);
     lot.expired = q.i(12);
+    lot.written_off = q.i(13);
     return lot;
   }
 
@@ -491,7 +492,7 @@ class SqliteStore final : public app::Store {
       if (!*row) return out;
       auto lot = read_lot(*q, wallet);
       if (!lot) return std::unexpected(lot.error());
-      out.push_back(DueLot{q->s(13), std::move(*lot)});
+      out.push_back(DueLot{q->s(14), std::move(*lot)});
     }
   }
 
@@ -573,20 +574,22 @@ class SqliteStore final : public app::Store {
       // narrow UPDATE of the mutable columns first, INSERT when it hit nothing.
       auto u = prepare(
           "UPDATE lots SET remaining = ?, state = ?, available_at = ?, line_shares = ?, "
-          "expired = ? WHERE id = ?");
+          "expired = ?, written_off = ? WHERE id = ?");
       if (!u) return std::unexpected(u.error());
       u->bind(lot.remaining)
           .bind(std::string(ledger::to_string(lot.state)))
           .bind(lot.available_at)
           .bind(encode_line_shares(lot.line_shares))
           .bind(lot.expired)
+          .bind(lot.written_off)
           .bind(lot.id);
       if (auto r = u->run(); !r) return r;
       if (sqlite3_changes(db_) > 0) continue;
       auto q = prepare(
           "INSERT INTO lots (id, program_id, member_id, wallet, source, amount, remaining, state, "
-          "granted_at, available_at, expires_at, scope, order_id, line_shares, reason, expired) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+          "granted_at, available_at, expires_at, scope, order_id, line_shares, reason, expired, "
+          "written_off) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!q) return std::unexpected(q.error());
       q->bind(lot.id)
           .bind(w.program_id)
@@ -603,7 +606,8 @@ class SqliteStore final : public app::Store {
           .bind(lot.order_id)
           .bind(encode_line_shares(lot.line_shares))
           .bind(lot.reason)
-          .bind(lot.expired);
+          .bind(lot.expired)
+          .bind(lot.written_off);
       if (auto r = q->run(); !r) return r;
     }
     for (const auto& h : c.holds) {

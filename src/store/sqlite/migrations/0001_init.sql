@@ -54,6 +54,7 @@ CREATE TABLE lots (
   amount INTEGER NOT NULL CHECK (amount > 0),
   remaining INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= amount),
   expired INTEGER NOT NULL CHECK (expired >= 0 AND expired <= amount),
+  written_off INTEGER NOT NULL CHECK (written_off >= 0 AND written_off <= amount),
   state TEXT NOT NULL CHECK (state = 'pending' OR state = 'available' OR state = 'expired'),
   granted_at INTEGER NOT NULL,
   available_at INTEGER,
