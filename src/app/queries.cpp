@@ -27,6 +27,23 @@ class ScratchIds final : public ledger::IdSource {
   int64_t n_ = 0;
 };
 
+// Every read of one view sees one committed state, even while writers commit
+// (verify would otherwise compare lots and transfers from different moments).
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Store& store) : store_(store), opened_(store.begin_read()) {}
+  ~ReadSnapshot() {
+    if (opened_) store_.rollback();
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+  const Result<void>& opened() const { return opened_; }
+
+ private:
+  Store& store_;
+  Result<void> opened_;
+};
+
 Result<Member> require_member(Store& store, const std::string& program_id,
                               const std::string& member_id) {
   auto member = store.find_member(program_id, member_id);
@@ -45,6 +62,8 @@ Result<std::string> member_view(Store& store, const Programs& programs,
                                 Instant now) {
   auto program = programs.find(program_id);
   if (!program) return std::unexpected(program.error());
+  ReadSnapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
   auto member = require_member(store, program_id, member_id);
   if (!member) return std::unexpected(member.error());
   json::object wallets;
@@ -80,6 +99,8 @@ Result<std::string> ledger_view(Store& store, const Programs& programs,
                                 const std::string& wallet) {
   auto program = programs.find(program_id);
   if (!program) return std::unexpected(program.error());
+  ReadSnapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
   if (auto member = require_member(store, program_id, member_id); !member) {
     return std::unexpected(member.error());
   }
@@ -97,6 +118,8 @@ Result<std::string> ledger_view(Store& store, const Programs& programs,
 }
 
 Result<VerifyReport> verify(Store& store, const Programs& programs) {
+  ReadSnapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
   VerifyReport report;
   for (const auto& [program_id, program] : programs.all()) {
     auto members = store.member_ids(program_id);

@@ -94,6 +94,9 @@ class Store {
 
   // Transactions and writes
   virtual Result<void> begin() = 0;
+  // A read-only snapshot: every read until commit()/rollback() sees the same
+  // committed state. Other writers are not blocked.
+  virtual Result<void> begin_read() = 0;
   virtual Result<void> commit() = 0;
   virtual Result<void> rollback() = 0;
   virtual Result<void> apply(const CommandWrite& write) = 0;

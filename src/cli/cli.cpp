@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -59,7 +61,14 @@ struct Context {
   std::unique_ptr<app::Writer> writer;
   std::unique_ptr<app::Store> reader;
 
+  // Commands that only read (show, ledger, verify) must not create an empty
+  // database at a mistyped path and report on it.
+  bool read_only = false;
+
   Result<void> open() {
+    if (read_only && !std::filesystem::exists(db_path)) {
+      return fail(ErrorCode::kNotFound, "--db", "no database at " + db_path);
+    }
     auto f = store::open_sqlite(db_path);
     if (!f) return std::unexpected(f.error());
     factory = std::move(*f);
@@ -157,34 +166,46 @@ Result<std::vector<ledger::PayLine>> read_lines_file(const std::string& path) {
   return lines;
 }
 
+// "N/D" with both parts whole numbers and nothing else.
+std::optional<std::pair<int64_t, int64_t>> fraction_of(std::string_view text) {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto whole = [](std::string_view part) -> std::optional<int64_t> {
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || ec != std::errc{} || p != part.data() + part.size()) return std::nullopt;
+    return v;
+  };
+  auto n = whole(text.substr(0, slash));
+  auto d = whole(text.substr(slash + 1));
+  if (!n || !d) return std::nullopt;
+  return std::pair{*n, *d};
+}
+
 // "L1" (whole line) or "L1:1/3" (a third of it).
 Result<ledger::RefundLine> parse_refund_line(const std::string& text) {
   ledger::RefundLine line;
   auto colon = text.find(':');
   line.line_id = text.substr(0, colon);
   if (colon != std::string::npos) {
-    auto slash = text.find('/', colon);
-    try {
-      if (slash == std::string::npos) throw std::invalid_argument("no slash");
-      line.numerator = std::stoll(text.substr(colon + 1, slash - colon - 1));
-      line.denominator = std::stoll(text.substr(slash + 1));
-    } catch (const std::exception&) {
+    auto f = fraction_of(std::string_view(text).substr(colon + 1));
+    if (!f) {
       return fail(ErrorCode::kInvalidArgument, "--line",
                   "expected LINE or LINE:NUMERATOR/DENOMINATOR, got '" + text + "'");
     }
+    line.numerator = f->first;
+    line.denominator = f->second;
   }
   return line;
 }
 
 Result<std::pair<int64_t, int64_t>> parse_fraction(const std::string& text) {
-  auto slash = text.find('/');
-  try {
-    if (slash == std::string::npos) throw std::invalid_argument("no slash");
-    return std::pair{std::stoll(text.substr(0, slash)), std::stoll(text.substr(slash + 1))};
-  } catch (const std::exception&) {
+  auto f = fraction_of(text);
+  if (!f) {
     return fail(ErrorCode::kInvalidArgument, "--fraction",
                 "expected NUMERATOR/DENOMINATOR such as 1/3, got '" + text + "'");
   }
+  return *f;
 }
 
 void print_balances(const json::object& b, const std::string& wallet) {
@@ -294,6 +315,7 @@ int run(int argc, char** argv) {
   auto* show = member->add_subcommand("show", "balances, lots and holds of a member");
   show->add_option("ID", show_id)->required();
   show->callback([&] {
+    ctx.read_only = true;
     action = [&]() -> Result<int> {
       auto view =
           app::member_view(*ctx.reader, ctx.writer->programs(), ctx.program_id, show_id, ctx.now());
@@ -537,6 +559,7 @@ int run(int argc, char** argv) {
   ledger_cmd->add_option("ID", ledger_id)->required();
   ledger_cmd->add_option("--wallet", ledger_wallet, "only this wallet");
   ledger_cmd->callback([&] {
+    ctx.read_only = true;
     action = [&]() -> Result<int> {
       auto view = app::ledger_view(*ctx.reader, ctx.writer->programs(), ctx.program_id, ledger_id,
                                    ledger_wallet);
@@ -597,6 +620,7 @@ int run(int argc, char** argv) {
   // verify
   auto* verify_cmd = cli.add_subcommand("verify", "check every ledger invariant");
   verify_cmd->callback([&] {
+    ctx.read_only = true;
     action = [&]() -> Result<int> {
       auto r = app::verify(*ctx.reader, ctx.writer->programs());
       if (!r) return std::unexpected(r.error());
@@ -623,6 +647,7 @@ int run(int argc, char** argv) {
   auto* program_cmd = cli.add_subcommand("program", "program configuration")->require_subcommand(1);
   auto* program_show = program_cmd->add_subcommand("show", "the program and its wallets");
   program_show->callback([&] {
+    ctx.read_only = true;
     action = [&]() -> Result<int> {
       auto p = ctx.writer->programs().find(ctx.program_id);
       if (!p) return std::unexpected(p.error());

@@ -5,9 +5,10 @@
 
 namespace patron::limits {
 
-// Largest single amount a command may carry: 10^15 minor units leaves room to
-// add a million of them without overflowing int64 (9.2e18).
-inline constexpr int64_t kAmountMax = 1'000'000'000'000'000;
+// Largest single amount a command may carry: 10^14 minor units (NT$100
+// trillion). A wallet may hold kOpenLotsMax lots, and 10,000 x 10^14 = 10^18
+// still fits int64 (9.2e18), so balance sums cannot overflow.
+inline constexpr int64_t kAmountMax = 100'000'000'000'000;
 
 // External ids (member, order, line, idempotency key) are shop-supplied text;
 // 128 bytes fits UUIDs, Shopify GIDs and composite keys with room to spare.
@@ -15,6 +16,10 @@ inline constexpr std::size_t kIdBytesMax = 128;
 
 // A reason on an admin adjustment is for humans; keep it a sentence or two.
 inline constexpr std::size_t kReasonBytesMax = 500;
+
+// Lot-line pairs one multi-line payment may weigh (the allocation is a small
+// min-cost flow; 5,000 pairs, e.g. 500 lots x 10 lines, stay in milliseconds).
+inline constexpr std::size_t kAllocationPairsMax = 5'000;
 
 // Lines on one spend/refund; checkout carts are far smaller, and the lot
 // allocation is quadratic-ish in lines x lots.

@@ -134,6 +134,11 @@ std::string format_date(std::chrono::year_month_day d) {
   return buf;
 }
 
+Instant local_midnight_after(Instant t, int64_t days, const date::time_zone* zone) {
+  auto local_day = date::floor<date::days>(zone->to_local(t)) + date::days{days};
+  return from_local(date::local_seconds{local_day.time_since_epoch()}, zone);
+}
+
 Instant start_of_next_period(Instant t, CalendarUnit unit, const date::time_zone* zone) {
   auto local = zone->to_local(t);
   auto local_day = date::floor<date::days>(local);

@@ -49,4 +49,8 @@ enum class CalendarUnit { kDay, kMonth, kQuarter, kYear };
 // of next year. An expiry at "end of month" is exclusive at this instant.
 Instant start_of_next_period(Instant t, CalendarUnit unit, const date::time_zone* zone);
 
+// Local midnight `days` calendar days after the local date of `t` (DST-safe:
+// counts dates, not 24-hour spans).
+Instant local_midnight_after(Instant t, int64_t days, const date::time_zone* zone);
+
 }  // namespace patron

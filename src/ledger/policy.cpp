@@ -61,8 +61,7 @@ std::optional<Instant> expires_at(const ExpiryRule& rule, Instant granted_at,
     case ExpiryRule::Kind::kNever:
       return std::nullopt;
     case ExpiryRule::Kind::kDays:
-      return start_of_next_period(granted_at + std::chrono::days{rule.count}, CalendarUnit::kDay,
-                                  zone);
+      return local_midnight_after(granted_at, rule.count + 1, zone);
     case ExpiryRule::Kind::kEndOfPeriod: {
       Instant end = start_of_next_period(granted_at, rule.unit, zone);
       for (int64_t i = 0; i < rule.count; ++i) end = start_of_next_period(end, rule.unit, zone);

@@ -22,11 +22,22 @@ std::vector<std::string> verify_wallet(const WalletState& state,
   for (const Transfer& t : transfers) {
     if (t.amount <= 0) report("transfer " + std::to_string(t.id) + " has a non-positive amount");
     if (t.from == t.to) report("transfer " + std::to_string(t.id) + " moves to its own account");
-    account_balance[t.from] -= t.amount;
-    account_balance[t.to] += t.amount;
+    // History is unbounded: sums are checked, and an overflow is a finding.
+    bool overflow =
+        __builtin_sub_overflow(account_balance[t.from], t.amount, &account_balance[t.from]) ||
+        __builtin_add_overflow(account_balance[t.to], t.amount, &account_balance[t.to]);
     if (t.lot_id != 0) {
-      if (is_member_account(t.to) && t.to != "member:debt") lot_net[t.lot_id] += t.amount;
-      if (is_member_account(t.from) && t.from != "member:debt") lot_net[t.lot_id] -= t.amount;
+      int64_t& net = lot_net[t.lot_id];
+      if (is_member_account(t.to) && t.to != "member:debt") {
+        overflow = overflow || __builtin_add_overflow(net, t.amount, &net);
+      }
+      if (is_member_account(t.from) && t.from != "member:debt") {
+        overflow = overflow || __builtin_sub_overflow(net, t.amount, &net);
+      }
+    }
+    if (overflow) {
+      report("account sums overflow int64 at transfer " + std::to_string(t.id));
+      return problems;
     }
   }
   for (const auto& [name, balance] : account_balance) {

@@ -36,7 +36,7 @@ Result<void> check_lines(const std::vector<PayLine>& lines) {
   for (std::size_t i = 0; i < lines.size(); ++i) {
     std::string field = "lines[" + std::to_string(i) + "]";
     if (lines[i].amount < 0 || lines[i].amount > limits::kAmountMax) {
-      return fail(ErrorCode::kInvalidArgument, field + ".amount", "must be between 0 and 10^15");
+      return fail(ErrorCode::kInvalidArgument, field + ".amount", "must be between 0 and 10^14");
     }
     if (auto ok = check_id(lines[i].line_id, field + ".line_id", true); !ok) return ok;
   }
@@ -210,6 +210,10 @@ Result<GrantResult> WalletLedger::grant(const Grant& c) {
     return fail(ErrorCode::kInvalidArgument, "available_at", "must be before expires_at");
   }
   if (!c.line_shares.empty()) {
+    if (c.order_id.empty()) {
+      return fail(ErrorCode::kInvalidArgument, "order_id",
+                  "line shares need the order they belong to");
+    }
     if (c.line_shares.size() > limits::kLinesMax) {
       return fail(ErrorCode::kInvalidArgument, "line_shares", "too many lines (at most 500)");
     }
@@ -217,12 +221,12 @@ Result<GrantResult> WalletLedger::grant(const Grant& c) {
     for (const LineShare& share : c.line_shares) {
       if (share.amount < 0 || share.amount > limits::kAmountMax || share.clawed != 0) {
         return fail(ErrorCode::kInvalidArgument, "line_shares",
-                    "amounts must be between 0 and 10^15 and not yet clawed back");
+                    "amounts must be between 0 and 10^14 and not yet clawed back");
       }
       if (auto ok = check_id(share.line_id, "line_shares.line_id", true); !ok) {
         return std::unexpected(ok.error());
       }
-      sum += share.amount;  // at most 500 x 10^15: cannot overflow int64
+      sum += share.amount;  // at most 500 x 10^14: cannot overflow int64
     }
     if (sum != c.amount) {
       return fail(ErrorCode::kInvalidArgument, "line_shares", "must sum to the granted amount");
@@ -267,6 +271,11 @@ Result<std::vector<Allocation>> WalletLedger::pick(int64_t amount,
   // A spend without lines may use only unrestricted lots.
   if (lines_in.empty()) {
     std::erase_if(order, [&](std::size_t i) { return !state_.lots[i].scope.unrestricted(); });
+  }
+  if (lines.size() > 1 && order.size() * lines.size() > limits::kAllocationPairsMax) {
+    return fail(ErrorCode::kFailedPrecondition, "lines",
+                std::to_string(order.size()) + " lots x " + std::to_string(lines.size()) +
+                    " lines is more than one payment may weigh (5,000 pairs); pay fewer lines");
   }
   auto pieces = allocate(state_.lots, order, lines, amount);
   int64_t total = 0;

@@ -337,6 +337,7 @@ class FailingStore final : public app::Store {
   }
   Result<app::IdHighWater> id_high_water() override { return inner_->id_high_water(); }
   Result<void> begin() override { return inner_->begin(); }
+  Result<void> begin_read() override { return inner_->begin_read(); }
   Result<void> commit() override { return inner_->commit(); }
   Result<void> rollback() override { return inner_->rollback(); }
   Result<void> apply(const app::CommandWrite& w) override {

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -184,6 +185,11 @@ TEST_F(Cli, BadInputGetsAClearErrorAndChangesNothing) {
       {{"--program", "nope", "member", "show", "M1"}, 3, "no program 'nope'"},
       {{"jobs", "run", "launch-rockets"}, 2, "launch-rockets"},
       {{"member", "show", "nobody"}, 3, "no member 'nobody'"},
+      {{"wallet", "clawback", "M1", "--order", "O1", "--fraction", "1/3xyz"}, 2, "--fraction"},
+      {{"wallet", "clawback", "M1", "--order", "O1", "--line", "L1:1/2/3"}, 2, "--line"},
+      {{"wallet", "grant", "M1", "--amount", "5", "--source", "purchase", "--line", "L1=5"},
+       2,
+       "order_id"},
   };
   for (const Case& c : cases) {
     Outcome r = patron(c.args);
@@ -197,6 +203,18 @@ TEST_F(Cli, BadInputGetsAClearErrorAndChangesNothing) {
   EXPECT_EQ(credit("M1").at("available").as_int64(), 100);
   EXPECT_EQ(patron({"member", "show", "M2"}).code, 3) << "a rejected upsert creates nothing";
   expect_verified();
+}
+
+TEST_F(Cli, ReadingAMissingDatabaseIsAnErrorAndCreatesNothing) {
+  for (const char* command : {"verify", "ledger", "member"}) {
+    std::vector<std::string> args = {command};
+    if (std::string(command) == "ledger") args.push_back("M1");
+    if (std::string(command) == "member") args = {"member", "show", "M1"};
+    Outcome r = patron(args);
+    EXPECT_EQ(r.code, 3) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("no database at"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(db())) << command << " created the database";
+  }
 }
 
 TEST_F(Cli, IdempotencyKeys) {

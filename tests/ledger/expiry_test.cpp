@@ -31,6 +31,19 @@ TEST(ExpiryRule, DaysCountLocalDaysNotUtcDays) {
   EXPECT_EQ(*expiry(ExpiryRule::days(30), "2026-03-10T17:00:00Z"), at("2026-04-10T16:00:00Z"));
 }
 
+// Regression (review finding 8): N days used to be N x 24 hours, a day short or
+// long across a DST change.
+TEST(ExpiryRule, DaysAreCalendarDaysAcrossDaylightSavingChanges) {
+  const date::time_zone* london = date::locate_zone("Europe/London");
+  auto local = [&](const char* text) { return *parse_instant(text, london, "t"); };
+  // BST ends on 2026-10-25: 00:30 BST + 1 day is usable through 26 October.
+  EXPECT_EQ(expires_at(ExpiryRule::days(1), local("2026-10-25T00:30"), london),
+            local("2026-10-27T00:00"));
+  // BST starts on 2026-03-29.
+  EXPECT_EQ(expires_at(ExpiryRule::days(1), local("2026-03-28T23:30"), london),
+            local("2026-03-30T00:00"));
+}
+
 TEST(ExpiryRule, EndOfMonthQuarterYearUseTaipeiCalendar) {
   EXPECT_EQ(expiry(ExpiryRule::end_of(CalendarUnit::kMonth), "2026-02-15T10:00"),
             at("2026-03-01T00:00"));

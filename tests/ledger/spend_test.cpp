@@ -283,3 +283,25 @@ TEST(SpendValidation, OrderIdIsBounded) {
 
 }  // namespace
 }  // namespace patron::ledger
+
+namespace patron::ledger {
+namespace {
+
+// Regression (review finding 6): a multi-line payment over many lots could
+// keep the single writer busy for seconds; it is now bounded.
+TEST(Spend, TooManyLotLinePairsIsRefusedQuickly) {
+  WalletHarness h;
+  Instant now = at("2026-03-10T15:00");
+  for (int i = 0; i < 501; ++i) h.grant(now, 1, "purchase");
+  std::vector<PayLine> lines;
+  for (int l = 0; l < 10; ++l) lines.push_back(line("l" + std::to_string(l), 100));
+  auto r = spend(h, now, 10, lines);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(r.error().field, "lines");
+  lines.resize(9);  // 501 x 9 = 4,509 pairs: allowed
+  EXPECT_TRUE(spend(h, now, 9, lines));
+}
+
+}  // namespace
+}  // namespace patron::ledger

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "app/store.h"
 #include "store/memory/memory_store.h"
@@ -267,6 +268,37 @@ TEST_P(StoreConformance, RollbackDiscardsAndReadersSeeOnlyCommits) {
   EXPECT_EQ(store_->load_wallet("default", "m1", "credit", {})->lots.size(), 0u);
   write(w);
   EXPECT_EQ((*other)->load_wallet("default", "m1", "credit", {})->lots.size(), 1u);
+}
+
+TEST_P(StoreConformance, WriteTransactionsAreSerialised) {
+  auto other = factory_->open();
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_->apply(member("first")));
+  std::thread second([&] {
+    // Waits for the first transaction, then commits on top of it.
+    ASSERT_TRUE((*other)->begin());
+    ASSERT_TRUE((*other)->apply(member("second")));
+    ASSERT_TRUE((*other)->commit());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(store_->commit());
+  second.join();
+  EXPECT_TRUE(store_->find_member("default", "first")->has_value());
+  EXPECT_TRUE(store_->find_member("default", "second")->has_value())
+      << "the second writer must not overwrite the first";
+}
+
+TEST_P(StoreConformance, ReadSnapshotsIgnoreLaterCommits) {
+  write(member("m1"));
+  auto other = factory_->open();
+  ASSERT_TRUE(other);
+  ASSERT_TRUE((*other)->begin_read());
+  EXPECT_EQ((*other)->member_ids("default")->size(), 1u);
+  write(member("m2"));
+  EXPECT_EQ((*other)->member_ids("default")->size(), 1u) << "the snapshot holds";
+  ASSERT_TRUE((*other)->rollback());
+  EXPECT_EQ((*other)->member_ids("default")->size(), 2u);
 }
 
 TEST_P(StoreConformance, IdempotencyKeysAreUniquePerProgram) {

@@ -40,6 +40,7 @@ struct Data {
 struct Shared {
   std::mutex mutex;  // guards data
   Data data;
+  std::mutex writer;  // held from begin() to commit()/rollback(): one writer at a time
 };
 
 class MemoryStore final : public app::Store {
@@ -55,7 +56,7 @@ class MemoryStore final : public app::Store {
   }
 
   Result<void> put_program(const Program& program) override {
-    if (!working_) return not_in_transaction();
+    if (!working_ || !writer_.owns_lock()) return not_in_transaction();
     working_->programs[program.id] = program;
     return {};
   }
@@ -211,6 +212,14 @@ class MemoryStore final : public app::Store {
 
   Result<void> begin() override {
     if (working_) return fail(ErrorCode::kStorage, "", "transaction already open");
+    writer_ = std::unique_lock(shared_->writer);
+    std::lock_guard lock(shared_->mutex);
+    working_ = std::make_unique<Data>(shared_->data);
+    return {};
+  }
+
+  Result<void> begin_read() override {
+    if (working_) return fail(ErrorCode::kStorage, "", "transaction already open");
     std::lock_guard lock(shared_->mutex);
     working_ = std::make_unique<Data>(shared_->data);
     return {};
@@ -218,19 +227,24 @@ class MemoryStore final : public app::Store {
 
   Result<void> commit() override {
     if (!working_) return not_in_transaction();
-    std::lock_guard lock(shared_->mutex);
-    shared_->data = std::move(*working_);
+    if (!writer_.owns_lock()) return rollback();  // a read snapshot: nothing to publish
+    {
+      std::lock_guard lock(shared_->mutex);
+      shared_->data = std::move(*working_);
+    }
     working_.reset();
+    writer_.unlock();
     return {};
   }
 
   Result<void> rollback() override {
     working_.reset();
+    if (writer_.owns_lock()) writer_.unlock();
     return {};
   }
 
   Result<void> apply(const CommandWrite& w) override {
-    if (!working_) return not_in_transaction();
+    if (!working_ || !writer_.owns_lock()) return not_in_transaction();
     Data& d = *working_;
     if (w.member) d.members[{w.program_id, w.member_id}] = *w.member;
     if (!w.wallet.empty()) {
@@ -282,6 +296,7 @@ class MemoryStore final : public app::Store {
 
   std::shared_ptr<Shared> shared_;
   std::unique_ptr<Data> working_;
+  std::unique_lock<std::mutex> writer_;  // owned while a write transaction is open
 };
 
 class MemoryStoreFactory final : public app::StoreFactory {

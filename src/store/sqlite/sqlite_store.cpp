@@ -541,6 +541,8 @@ class SqliteStore final : public app::Store {
   }
 
   Result<void> begin() override { return exec("BEGIN IMMEDIATE"); }
+  // WAL: a deferred transaction takes its snapshot at the first read.
+  Result<void> begin_read() override { return exec("BEGIN DEFERRED"); }
   Result<void> commit() override { return exec("COMMIT"); }
   Result<void> rollback() override {
     if (sqlite3_get_autocommit(db_)) return {};
