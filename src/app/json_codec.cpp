@@ -159,9 +159,13 @@ std::string canonical_request(const Command& c) {
 
 std::string request_hash(const Command& c) {
   std::string text = canonical_request(c);
+  // Fetched once: an implicit fetch on every call (EVP_sha256()) takes global
+  // locks in OpenSSL 3 and cost more than the hash itself.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  PATRON_ASSERT(kSha256 != nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  int ok = EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  int ok = EVP_Digest(text.data(), text.size(), digest, &size, kSha256, nullptr);
   PATRON_ASSERT(ok == 1);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;

@@ -1,5 +1,7 @@
 #include "app/writer.h"
 
+#include <pthread.h>
+
 #include <chrono>
 
 #include "app/service.h"
@@ -45,7 +47,10 @@ Writer::Writer(std::unique_ptr<Store> store, Programs programs, const Clock& clo
       clock_(clock),
       options_(options),
       counters_(std::make_unique<Counters>(high_water)) {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "patron-writer");  // shows in top, perf, gdb
+    loop();
+  });
 }
 
 Writer::~Writer() {
