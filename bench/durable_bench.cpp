@@ -104,9 +104,9 @@ int main(int argc, char** argv) {
   Figures single = run(path, one_commit_commands, clients, 1, members, 0);
   std::printf("durable earn commands, SQLite WAL synchronous=FULL, %d clients\n", clients);
   std::printf(
-      "  group commit (batch <= 1000): %8.0f commands/s  (%d commands, %lu commits, "
+      "  group commit (batch <= 1000, wait %lld us): %8.0f commands/s  (%d commands, %lu commits, "
       "largest batch %lu)\n",
-      grouped.per_second, commands, static_cast<unsigned long>(grouped.batches),
+      static_cast<long long>(wait_us), grouped.per_second, commands, static_cast<unsigned long>(grouped.batches),
       static_cast<unsigned long>(grouped.largest_batch));
   std::printf("  one commit per command:       %8.0f commands/s  (%d commands)\n",
               single.per_second, one_commit_commands);
