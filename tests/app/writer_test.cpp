@@ -10,6 +10,7 @@
 #include "app/queries.h"
 #include "store/memory/memory_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/backends.h"
 #include "support/temp_dir.h"
 
 namespace patron {
@@ -22,20 +23,8 @@ Instant t0() {
   return *parse_instant("2026-11-01T10:00:00+08:00", nullptr, "t");
 }
 
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<app::StoreFactory>(const testing::TempDir&)> make;
-};
-
-void PrintTo(const Backend& b, std::ostream* os) {
-  *os << b.name;
-}
-
-const Backend kBackends[] = {
-    {"memory", [](const testing::TempDir&) { return store::make_memory_store_factory(); }},
-    {"sqlite",
-     [](const testing::TempDir& d) { return std::move(*store::open_sqlite(d.file("a.db"))); }},
-};
+using testing::Backend;
+using testing::kBackends;
 
 class AppTest : public ::testing::TestWithParam<Backend> {
  protected:

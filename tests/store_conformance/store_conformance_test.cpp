@@ -10,6 +10,7 @@
 #include "app/store.h"
 #include "store/memory/memory_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/backends.h"
 #include "support/temp_dir.h"
 
 namespace patron {
@@ -18,24 +19,8 @@ namespace {
 using app::CommandWrite;
 using app::Store;
 
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<app::StoreFactory>(const testing::TempDir&)> make;
-};
-
-void PrintTo(const Backend& b, std::ostream* os) {
-  *os << b.name;
-}
-
-const Backend kBackends[] = {
-    {"memory", [](const testing::TempDir&) { return store::make_memory_store_factory(); }},
-    {"sqlite",
-     [](const testing::TempDir& dir) {
-       auto f = store::open_sqlite(dir.file("conformance.db"));
-       EXPECT_TRUE(f) << f.error().message;
-       return std::move(*f);
-     }},
-};
+using testing::Backend;
+using testing::kBackends;
 
 Instant at(int64_t s) {
   return from_unix_seconds(1'790'000'000 + s);
