@@ -106,7 +106,8 @@ int main(int argc, char** argv) {
   std::printf(
       "  group commit (batch <= 1000, wait %lld us): %8.0f commands/s  (%d commands, %lu commits, "
       "largest batch %lu)\n",
-      static_cast<long long>(wait_us), grouped.per_second, commands, static_cast<unsigned long>(grouped.batches),
+      static_cast<long long>(wait_us), grouped.per_second, commands,
+      static_cast<unsigned long>(grouped.batches),
       static_cast<unsigned long>(grouped.largest_batch));
   std::printf("  one commit per command:       %8.0f commands/s  (%d commands)\n",
               single.per_second, one_commit_commands);

@@ -117,10 +117,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "expiry job failed or incomplete\n");
     return 1;
   }
-  std::printf("expiry job on SQLite: %lld lots (%lld per member) expired in %.2f s = %.0f lots/s "
-              "(fixture built in %.1f s)\n",
-              static_cast<long long>(lots), static_cast<long long>(per_member), seconds,
-              static_cast<double>(lots) / seconds, fixture_s);
+  std::printf(
+      "expiry job on SQLite: %lld lots (%lld per member) expired in %.2f s = %.0f lots/s "
+      "(fixture built in %.1f s)\n",
+      static_cast<long long>(lots), static_cast<long long>(per_member), seconds,
+      static_cast<double>(lots) / seconds, fixture_s);
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   return 0;
 }
