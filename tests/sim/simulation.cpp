@@ -105,6 +105,29 @@ std::vector<ledger::PayLine> Simulation::random_lines() {
   return lines;
 }
 
+namespace {
+
+std::string lines_json(const std::vector<ledger::PayLine>& lines) {
+  if (lines.empty()) return "";
+  std::string out = "[";
+  for (const auto& l : lines) {
+    if (out.size() > 1) out += ",";
+    out += "{\"line_id\":\"" + l.line_id + "\",\"sku\":\"" + l.sku + "\",\"category\":\"" +
+           l.category + "\",\"brand\":\"" + l.brand + "\",\"channel\":\"" + l.channel +
+           "\",\"amount\":" + std::to_string(l.amount) + "}";
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+void Simulation::record(std::vector<std::string> args, std::string lines, int64_t creates_hold,
+                        int64_t uses_hold) {
+  if (record_ == nullptr) return;
+  record_->push_back(
+      CliCall{now_, std::move(args), std::move(lines), last_error_, creates_hold, uses_hold});
+}
+
 int64_t Simulation::random_hold_id() {
   const auto& holds = model_.holds();
   if (holds.empty() || chance(0.08)) return uniform(0, 3) == 0 ? 0 : 1000 + uniform(0, 9);
@@ -159,6 +182,24 @@ void Simulation::grant() {
         EXPECT_EQ(p.expires_at, m.expires_at);
         EXPECT_EQ(p.debt_settled, m.debt_settled);
       });
+  std::vector<std::string> args = {"wallet",   "grant", "sim", "--amount", std::to_string(g.amount),
+                                   "--source", g.source};
+  // The wallet's default expiry is passed explicitly: the CLI's program has
+  // no rule for "campaign".
+  auto expiry = g.expires_at ? g.expires_at
+                             : ledger::expires_at(policy_.expiry_for(g.source), now_, policy_.zone);
+  if (expiry) args.insert(args.end(), {"--expires-at", format_instant(*expiry)});
+  if (g.available_at) args.insert(args.end(), {"--available-at", format_instant(*g.available_at)});
+  if (g.pending_until_release) args.push_back("--pending");
+  if (!g.order_id.empty()) args.insert(args.end(), {"--order", g.order_id});
+  for (const auto& share : g.line_shares) {
+    args.insert(args.end(), {"--line", share.line_id + "=" + std::to_string(share.amount)});
+  }
+  for (const auto& v : g.scope.categories) args.insert(args.end(), {"--scope-category", v});
+  for (const auto& v : g.scope.skus) args.insert(args.end(), {"--scope-sku", v});
+  for (const auto& v : g.scope.brands) args.insert(args.end(), {"--scope-brand", v});
+  for (const auto& v : g.scope.channels) args.insert(args.end(), {"--scope-channel", v});
+  record(std::move(args));
 }
 
 void Simulation::spend() {
@@ -182,6 +223,9 @@ void Simulation::spend() {
         EXPECT_EQ(p.allocations, m.allocations);
         if (multi) coverage_.multi_line_spends += 1;
       });
+  std::vector<std::string> args = {"wallet", "spend", "sim", "--amount", std::to_string(s.amount)};
+  if (!s.order_id.empty()) args.insert(args.end(), {"--order", s.order_id});
+  record(std::move(args), lines_json(s.lines));
 }
 
 void Simulation::reserve() {
@@ -195,10 +239,12 @@ void Simulation::reserve() {
                      std::to_string(r.lines.size()) + " order " + r.order_id + " ttl " +
                      std::to_string(r.ttl_s.value_or(-1));
   std::vector<ledger::Allocation> observed;
+  int64_t created_hold = 0;
   execute(
       "reserve", what,
       [&](ledger::WalletLedger& l) {
         auto result = l.reserve(r);
+        if (result) created_hold = result->hold_id;
         if (result) {
           for (const ledger::Hold& h : l.state().holds) {
             if (h.id == result->hold_id) observed = h.allocations;
@@ -214,6 +260,11 @@ void Simulation::reserve() {
         EXPECT_EQ(p.amount, m.amount);
         EXPECT_EQ(p.expires_at, m.expires_at);
       });
+  std::vector<std::string> args = {"--json",  "hold",     "reserve",
+                                   "sim",     "--amount", std::to_string(r.amount),
+                                   "--order", r.order_id};
+  if (r.ttl_s) args.insert(args.end(), {"--ttl", std::to_string(*r.ttl_s)});
+  record(std::move(args), lines_json(r.lines), last_error_ ? 0 : created_hold);
 }
 
 void Simulation::capture() {
@@ -238,6 +289,9 @@ void Simulation::capture() {
         EXPECT_EQ(p.released, m.released);
         EXPECT_EQ(p.state, m.state);
       });
+  std::vector<std::string> args = {"hold", "capture", "HOLD"};
+  if (amount) args.insert(args.end(), {"--amount", std::to_string(*amount)});
+  record(std::move(args), "", 0, hold_id);
 }
 
 void Simulation::release() {
@@ -251,6 +305,7 @@ void Simulation::release() {
         EXPECT_EQ(p.released, m.released);
         EXPECT_EQ(p.state, m.state);
       });
+  record({"hold", "release", "HOLD"}, "", 0, hold_id);
 }
 
 void Simulation::clawback() {
@@ -284,6 +339,16 @@ void Simulation::clawback() {
         coverage_.written_off += m.written_off;
         coverage_.spent_then_expired += model_.last_expired_shortfall();
       });
+  std::vector<std::string> args = {"wallet", "clawback", "sim", "--order", c.order_id};
+  for (const auto& l : c.lines) {
+    args.insert(args.end(), {"--line", l.line_id + ":" + std::to_string(l.numerator) + "/" +
+                                           std::to_string(l.denominator)});
+  }
+  if (c.lines.empty()) {
+    args.insert(args.end(),
+                {"--fraction", std::to_string(c.numerator) + "/" + std::to_string(c.denominator)});
+  }
+  record(std::move(args));
 }
 
 void Simulation::restore() {
@@ -305,6 +370,10 @@ void Simulation::restore() {
         coverage_.restored_to_new_lots += m.to_new_lots;
         coverage_.restored_expired_now += m.expired_now;
       });
+  std::vector<std::string> args = {"wallet", "restore", "sim", "--order", r.order_id};
+  if (r.amount) args.insert(args.end(), {"--amount", std::to_string(*r.amount)});
+  for (const auto& l : r.line_ids) args.insert(args.end(), {"--line", l});
+  record(std::move(args));
 }
 
 void Simulation::adjust() {
@@ -324,6 +393,10 @@ void Simulation::adjust() {
         EXPECT_EQ(p.lot_id, m.lot_id);
         EXPECT_EQ(p.debt_settled, m.debt_settled);
       });
+  std::vector<std::string> args = {
+      "wallet", "adjust", "sim", "--amount", std::to_string(a.amount), "--reason", a.reason};
+  if (a.expires_at) args.insert(args.end(), {"--expires-at", format_instant(*a.expires_at)});
+  record(std::move(args));
 }
 
 void Simulation::release_order() {
@@ -336,6 +409,7 @@ void Simulation::release_order() {
         EXPECT_EQ(p.lots, m.lots);
         EXPECT_EQ(p.amount, m.amount);
       });
+  record({"wallet", "release", "sim", "--order", order});
 }
 
 void Simulation::clock_jump() {
@@ -488,6 +562,7 @@ template <class Prod, class Model, class Compare>
 void Simulation::execute(const std::string& kind, const std::string& what, Prod prod, Model model,
                          Compare compare) {
   log_.push_back(format_instant(now_) + " " + what);
+  last_error_.reset();
   SCOPED_TRACE("seed " + std::to_string(seed_) + ": " + log_.back());
   ledger::WalletLedger ledger(stored_, policy_, ids_, now_);
   ledger::Changes settled = ledger.take_changes();
@@ -505,6 +580,7 @@ void Simulation::execute(const std::string& kind, const std::string& what, Prod 
     return;
   }
   if (!p) {
+    last_error_ = p.error().code;
     EXPECT_EQ(to_string(p.error().code), to_string(m.error().code)) << p.error().message;
     EXPECT_EQ(p.error().field, m.error().field) << p.error().message;
     EXPECT_TRUE(changes.transfers.empty()) << "a failed command posted transfers";

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -41,6 +42,22 @@ struct Coverage {
 class Simulation {
  public:
   Simulation(uint64_t seed, Coverage& coverage);
+
+  // One command as the CLI would be given it, recorded for replay through the
+  // real binary (sim_cli_replay_test.cpp). Hold ids are the simulation's; the
+  // replay maps them to the ids the database hands out.
+  struct CliCall {
+    Instant now{};
+    std::vector<std::string> args;   // after `patron --db FILE --now T`
+    std::string lines_json;          // non-empty: written to a file, passed as --lines
+    std::optional<ErrorCode> error;  // what production answered
+    int64_t creates_hold = 0;        // reserve that succeeded: the new hold's id
+    int64_t uses_hold = -1;          // capture/release: the hold named (args carry a placeholder)
+  };
+  void record_cli(std::vector<CliCall>* calls) { record_ = calls; }
+  const ledger::WalletState& stored() const { return stored_; }
+  const ledger::WalletPolicy& policy() const { return policy_; }
+  Instant now() const { return now_; }
 
   // Runs `steps` random steps; stops at the first failing one and prints how to rerun it.
   void run(int steps);
@@ -94,6 +111,10 @@ class Simulation {
   std::vector<std::string> log_;
   const std::vector<std::string> orders_ = {"o1", "o2", "o3", "o4", "o5", "o6"};
   const std::vector<std::string> line_ids_ = {"l1", "l2", "l3"};
+  std::vector<CliCall>* record_ = nullptr;
+  std::optional<ErrorCode> last_error_;  // the last executed command's failure, if any
+  void record(std::vector<std::string> args, std::string lines_json = "", int64_t creates_hold = 0,
+              int64_t uses_hold = -1);
 };
 
 }  // namespace patron::sim
