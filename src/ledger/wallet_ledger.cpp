@@ -128,6 +128,14 @@ JobResult WalletLedger::mature() {
     touch_lot(lot);
     result.lots += 1;
     result.amount += lot.remaining;
+    // It became spendable at available_at and paid debt then, even if it has
+    // expired since (a job that runs late must not change the outcome).
+    int64_t pay = std::min(lot.remaining, state_.debt);
+    if (pay > 0) {
+      post("settle_debt", account::kAvailable, account::kDebt, pay, lot.id);
+      lot.remaining -= pay;
+      state_.debt -= pay;
+    }
   }
   settle_debt();
   return result;
@@ -170,17 +178,19 @@ int64_t WalletLedger::return_value(Lot& lot, int64_t amount) {
     lot.written_off -= recover;
     amount -= recover;
   }
-  if (amount == 0) return 0;
-  if (lot.state != LotState::kExpired) {
-    lot.remaining += amount;  // expire() books it if the lot is past its expiry
-    return 0;
-  }
-  // The member's own value, about to lapse: pay what the member owes first.
+  // Value becoming available pays debt at once, as it would have when the hold
+  // resolved even if the lot has expired since: the result must not depend
+  // on when a job ran.
   int64_t pay = std::min(amount, state_.debt);
   if (pay > 0) {
     post("settle_debt", account::kAvailable, account::kDebt, pay, lot.id);
     state_.debt -= pay;
     amount -= pay;
+  }
+  if (amount == 0) return 0;
+  if (lot.state != LotState::kExpired) {
+    lot.remaining += amount;  // expire() books it if the lot is past its expiry
+    return 0;
   }
   if (amount > 0) {
     post("expire", account::kAvailable, account::kExpired, amount, lot.id);

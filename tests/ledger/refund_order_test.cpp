@@ -143,3 +143,38 @@ TEST_F(RefundOrder, WriteOffOfAnExpiredLotIsRepaidBeforeANewLot) {
 
 }  // namespace
 }  // namespace patron::ledger
+
+namespace patron::ledger {
+namespace {
+
+// Regression (review finding 4): debt is paid when value becomes available,
+// whether or not a job ran before the value expired.
+TEST(SettleOrder, MaturedValuePaysDebtEvenIfTheJobRunsAfterItExpired) {
+  auto run = [](bool job_in_between) {
+    WalletHarness h;
+    Instant t = at("2026-03-10T15:00");
+    h.grant(t, 50, "purchase", [](Grant& g) {
+      g.order_id = "earn";
+      g.line_shares = {{"l1", 50, 0}};
+    });
+    Spend s;
+    s.amount = 50;
+    EXPECT_TRUE(h.run(t, [&](WalletLedger& l) { return l.spend(s); }));
+    Clawback c;
+    c.order_id = "earn";
+    EXPECT_TRUE(h.run(t, [&](WalletLedger& l) { return l.clawback(c); }));
+    EXPECT_EQ(h.state().debt, 50);
+    h.grant(t, 100, "purchase", [](Grant& g) {
+      g.available_at = at("2026-03-17T00:00");
+      g.expires_at = at("2026-03-20T00:00");
+    });
+    if (job_in_between) h.advance(at("2026-03-18T00:00"));
+    h.advance(at("2026-03-21T00:00"));
+    return std::pair{h.state().debt, h.moved(account::kAvailable, account::kExpired)};
+  };
+  EXPECT_EQ(run(true), run(false));
+  EXPECT_EQ(run(false), (std::pair<int64_t, int64_t>{0, 50}));
+}
+
+}  // namespace
+}  // namespace patron::ledger

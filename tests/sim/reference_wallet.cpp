@@ -114,13 +114,13 @@ int64_t ReferenceWallet::give_back(ModelLot& l, int64_t amount) {
   l.written_off -= repaid;
   totals_.written_off -= repaid;
   amount -= repaid;
+  int64_t pay = std::min(amount, debt_);  // value becoming available pays debt first
+  debt_ -= pay;
+  amount -= pay;
   if (l.state != ModelLotState::kExpired) {
     l.remaining += amount;
     return 0;
   }
-  int64_t pay = std::min(amount, debt_);
-  debt_ -= pay;
-  amount -= pay;
   l.breakage += amount;
   totals_.expired += amount;
   return amount;
@@ -150,6 +150,10 @@ void ReferenceWallet::settle(Instant now) {
   for (ModelLot& l : lots_) {
     if (l.state == ModelLotState::kPending && l.available_at && *l.available_at <= now) {
       l.state = ModelLotState::kAvailable;
+      // Debt is paid at the moment the value became available.
+      int64_t pay = std::min(l.remaining, debt_);
+      l.remaining -= pay;
+      debt_ -= pay;
     }
   }
   for (ModelLot& l : lots_) {
