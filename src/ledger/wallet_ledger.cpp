@@ -120,8 +120,17 @@ JobResult WalletLedger::expire_holds() {
 JobResult WalletLedger::mature() {
   JobResult result;
   journal_id_ = 0;
+  // In the order they became available, since each may pay debt in turn.
+  std::vector<Lot*> due;
   for (Lot& lot : state_.lots) {
-    if (lot.state != LotState::kPending || !lot.available_at || *lot.available_at > now_) continue;
+    if (lot.state == LotState::kPending && lot.available_at && *lot.available_at <= now_) {
+      due.push_back(&lot);
+    }
+  }
+  std::stable_sort(due.begin(), due.end(),
+                   [](const Lot* a, const Lot* b) { return *a->available_at < *b->available_at; });
+  for (Lot* due_lot : due) {
+    Lot& lot = *due_lot;
     if (lot.remaining > 0)
       post("mature", account::kPending, account::kAvailable, lot.remaining, lot.id);
     lot.state = LotState::kAvailable;

@@ -176,5 +176,32 @@ TEST(SettleOrder, MaturedValuePaysDebtEvenIfTheJobRunsAfterItExpired) {
   EXPECT_EQ(run(false), (std::pair<int64_t, int64_t>{0, 50}));
 }
 
+TEST(SettleOrder, LotsPayDebtInTheOrderTheyBecameAvailable) {
+  WalletHarness h;
+  Instant t = at("2026-03-10T15:00");
+  h.grant(t, 50, "purchase", [](Grant& g) {
+    g.order_id = "earn";
+    g.line_shares = {{"l1", 50, 0}};
+  });
+  Spend s;
+  s.amount = 50;
+  ASSERT_TRUE(h.run(t, [&](WalletLedger& l) { return l.spend(s); }));
+  Clawback c;
+  c.order_id = "earn";
+  ASSERT_TRUE(h.run(t, [&](WalletLedger& l) { return l.clawback(c); }));
+  // Granted first (lower id) but available later, and it never expires.
+  h.grant(t, 100, "purchase", [](Grant& g) { g.available_at = at("2026-03-12T00:00"); });
+  // Available first, and gone by the time anything runs.
+  h.grant(t, 100, "purchase", [](Grant& g) {
+    g.available_at = at("2026-03-11T00:00");
+    g.expires_at = at("2026-03-13T00:00");
+  });
+  Instant late = at("2026-03-14T00:00");
+  h.advance(late);
+  EXPECT_EQ(h.state().debt, 0);
+  EXPECT_EQ(h.balances(late).available, 100) << "the lot available first paid the debt";
+  EXPECT_EQ(h.moved(account::kAvailable, account::kExpired), 50);
+}
+
 }  // namespace
 }  // namespace patron::ledger

@@ -147,8 +147,18 @@ void ReferenceWallet::settle(Instant now) {
     for (const ModelPiece& p : h.pieces) return_piece(p);
     h.state = ModelHoldState::kExpired;
   }
+  std::vector<ModelLot*> maturing;  // earliest first: each may pay debt in turn
   for (ModelLot& l : lots_) {
     if (l.state == ModelLotState::kPending && l.available_at && *l.available_at <= now) {
+      maturing.push_back(&l);
+    }
+  }
+  std::stable_sort(maturing.begin(), maturing.end(), [](const ModelLot* a, const ModelLot* b) {
+    return *a->available_at < *b->available_at;
+  });
+  for (ModelLot* lp : maturing) {
+    ModelLot& l = *lp;
+    {
       l.state = ModelLotState::kAvailable;
       // Debt is paid at the moment the value became available.
       int64_t pay = std::min(l.remaining, debt_);
