@@ -41,7 +41,13 @@ class Stmt {
     sqlite3_bind_int64(s_, ++n_, v);
     return *this;
   }
+  // An lvalue string outlives the statement's use (every call site binds and
+  // steps within one scope), so SQLite may read it in place; a temporary is copied.
   Stmt& bind(const std::string& v) {
+    sqlite3_bind_text(s_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
+  Stmt& bind(std::string&& v) {
     sqlite3_bind_text(s_, ++n_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
