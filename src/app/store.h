@@ -73,9 +73,11 @@ class Store {
   virtual Result<std::vector<std::string>> members_due(const std::string& program_id,
                                                        const std::string& wallet,
                                                        const std::string& kind, Instant now) = 0;
-  // Up to `limit` lots of `wallet` not yet expired with expires_at <= now,
-  // soonest expiry first (then id). Expiring them removes them from the next
-  // call, so the expiry job pages by calling again.
+  // Up to `limit` lots of `wallet` with expires_at <= now that are available
+  // or pending until released, soonest expiry first (then id). Expiring them
+  // removes them from the next call, so the expiry job pages by calling again.
+  // Lots pending until a time are left to the maturation job: maturing may pay
+  // debt, which needs the whole wallet.
   struct DueLot {
     std::string member_id;
     ledger::Lot lot;

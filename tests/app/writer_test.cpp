@@ -199,6 +199,34 @@ TEST_P(AppTest, JobsMatureAndExpireAtTheirTime) {
   expect_verified();
 }
 
+// Regression (second review, finding 4): the bulk expiry job must not expire a
+// lot that matured in the meantime without letting it pay the member's debt.
+TEST_P(AppTest, ExpiryJobLeavesMaturingLotsToTheMaturationJob) {
+  ok(cmd("m1", app::UpsertMember{}));
+  ledger::Grant earned = grant(50, "purchase");
+  earned.order_id = "earn";
+  earned.line_shares = {{"l1", 50, 0}};
+  ok(cmd("m1", earned));
+  ok(cmd("m1", ledger::Spend{50, "paid", {}}));
+  ledger::Clawback refund;
+  refund.order_id = "earn";
+  ok(cmd("m1", refund));
+  ledger::Grant later = grant(100, "purchase");
+  later.available_at = t0() + std::chrono::days(7);
+  later.expires_at = t0() + std::chrono::days(10);
+  ok(cmd("m1", later));
+  Instant t = t0() + std::chrono::days(11);
+  auto expired = app::run_job(*writer_, *reader_, "expire", t);
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->expired, 0) << "the pending lot is the maturation job's";
+  auto all = app::run_job(*writer_, *reader_, "mature", t);
+  ASSERT_TRUE(all);
+  clock_.set(t);
+  EXPECT_EQ(wallet("m1").at("debt").as_int64(), 0) << "the matured lot paid the debt";
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 0);
+  expect_verified();
+}
+
 TEST_P(AppTest, GroupCommitSharesTransactions) {
   // A bounded wait lets a batch fill even when the writer is faster than the
   // submitting thread, so the assertion below does not depend on timing.

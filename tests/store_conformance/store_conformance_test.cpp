@@ -237,6 +237,31 @@ TEST_P(StoreConformance, MembersDueByJob) {
   EXPECT_EQ(*store_->members_due("default", "points", "expire", at(600)), V{});
 }
 
+TEST_P(StoreConformance, DueLotsForTheExpiryJob) {
+  write(member("a"));
+  write(member("b"));
+  auto wa = ledger_write("a");
+  auto held_back = lot(3, ledger::LotState::kPending, at(90));
+  held_back.available_at.reset();  // pending until released
+  wa.changes.lots = {lot(1, ledger::LotState::kAvailable, at(100)),
+                     lot(2, ledger::LotState::kPending, at(80)),  // matures at 50: not ours
+                     held_back, lot(4, ledger::LotState::kExpired, at(10)),
+                     lot(5, ledger::LotState::kAvailable, at(500))};
+  write(wa);
+  auto wb = ledger_write("b");
+  wb.changes.lots = {lot(6, ledger::LotState::kAvailable, at(90))};
+  write(wb);
+  auto due = store_->due_lots("default", "credit", at(100), 10);
+  ASSERT_TRUE(due) << due.error().message;
+  std::vector<std::pair<std::string, int64_t>> got;
+  for (const auto& d : *due) got.push_back({d.member_id, d.lot.id});
+  using P = std::vector<std::pair<std::string, int64_t>>;
+  EXPECT_EQ(got, (P{{"a", 3}, {"b", 6}, {"a", 1}})) << "soonest expiry first, then id";
+  EXPECT_EQ((*due)[2].lot, lot(1, ledger::LotState::kAvailable, at(100)));
+  EXPECT_EQ(store_->due_lots("default", "credit", at(100), 2)->size(), 2u);
+  EXPECT_TRUE(store_->due_lots("default", "points", at(100), 10)->empty());
+}
+
 TEST_P(StoreConformance, RollbackDiscardsAndReadersSeeOnlyCommits) {
   write(member("m1"));
   auto other = factory_->open();

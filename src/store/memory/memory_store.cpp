@@ -174,7 +174,9 @@ class MemoryStore final : public app::Store {
       for (const auto& [key, rows] : d.wallets) {
         if (key.program_id != program_id || key.wallet != wallet) continue;
         for (const auto& [id, lot] : rows.lots) {
-          if (lot.state != ledger::LotState::kExpired && lot.expires_at && *lot.expires_at <= now) {
+          bool held_back = lot.state == ledger::LotState::kPending && !lot.available_at;
+          if ((lot.state == ledger::LotState::kAvailable || held_back) && lot.expires_at &&
+              *lot.expires_at <= now) {
             out.push_back(DueLot{key.member_id, lot});
           }
         }

@@ -487,7 +487,8 @@ class SqliteStore final : public app::Store {
                                        Instant now, std::size_t limit) override {
     auto q = prepare("SELECT " PATRON_LOT_COLUMNS
                      ", member_id FROM lots "
-                     "WHERE program_id = ? AND wallet = ? AND state != 'expired' "
+                     "WHERE program_id = ? AND wallet = ? "
+                     "AND (state = 'available' OR (state = 'pending' AND available_at IS NULL)) "
                      "AND expires_at <= ? ORDER BY expires_at, id LIMIT ?");
     if (!q) return std::unexpected(q.error());
     q->bind(program_id).bind(wallet).bind(now).bind(static_cast<int64_t>(limit));
