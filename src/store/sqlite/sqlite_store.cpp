@@ -488,6 +488,8 @@ class SqliteStore final : public app::Store {
     auto q = prepare("SELECT " PATRON_LOT_COLUMNS
                      ", member_id FROM lots "
                      "WHERE program_id = ? AND wallet = ? "
+                     // Spelled out so the partial index lots_expiring applies.
+                     "AND state != 'expired' "
                      "AND (state = 'available' OR (state = 'pending' AND available_at IS NULL)) "
                      "AND expires_at <= ? ORDER BY expires_at, id LIMIT ?");
     if (!q) return std::unexpected(q.error());
