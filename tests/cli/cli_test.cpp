@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "support/run_patron.h"
 #include "support/temp_dir.h"
 
 namespace patron {
@@ -16,38 +17,13 @@ namespace {
 
 namespace json = boost::json;
 
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-  json::value json() const { return json::parse(out); }
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::Outcome;
+using testing::shell_quote;
 
 class Cli : public ::testing::Test {
  protected:
   Outcome patron(const std::vector<std::string>& args) {
-    std::string command = std::string(PATRON_BINARY) + " --db " + quote(db());
-    for (const auto& a : args) command += " " + quote(a);
-    command += " >" + dir_.file("out") + " 2>" + dir_.file("err");
-    int status = std::system(command.c_str());
-    Outcome r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(dir_.file("out"));
-    r.err = slurp(dir_.file("err"));
-    return r;
+    return testing::run_patron(PATRON_BINARY, dir_, {"--db", db()}, args);
   }
   Outcome ok(const std::vector<std::string>& args) {
     Outcome r = patron(args);
@@ -298,11 +274,11 @@ TEST_F(Cli, ParallelProcessesNeverOverdraw) {
   ok({"wallet", "grant", "M1", "--amount", "100", "--source", "signup"});
   std::string script;
   for (int i = 0; i < 8; ++i) {
-    script += std::string(PATRON_BINARY) + " --db " + quote(db()) +
+    script += std::string(PATRON_BINARY) + " --db " + shell_quote(db()) +
               " hold reserve M1 --amount 30 --order P" + std::to_string(i) + " >/dev/null 2>&1 & ";
   }
   script += "wait";
-  ASSERT_EQ(std::system(("bash -c " + quote(script)).c_str()), 0);
+  ASSERT_EQ(std::system(("bash -c " + shell_quote(script)).c_str()), 0);
   auto c = credit("M1");
   EXPECT_EQ(c.at("held").as_int64(), 90) << "exactly three 30s fit in 100";
   EXPECT_EQ(c.at("available").as_int64(), 10);

@@ -147,23 +147,28 @@ TEST_F(RefundOrder, WriteOffOfAnExpiredLotIsRepaidBeforeANewLot) {
 namespace patron::ledger {
 namespace {
 
+// Leaves the member owing `amount`: earned, spent, then the order refunded.
+void owe(WalletHarness& h, Instant t, int64_t amount) {
+  h.grant(t, amount, "purchase", [&](Grant& g) {
+    g.order_id = "earn";
+    g.line_shares = {{"l1", amount, 0}};
+  });
+  Spend s;
+  s.amount = amount;
+  ASSERT_TRUE(h.run(t, [&](WalletLedger& l) { return l.spend(s); }));
+  Clawback c;
+  c.order_id = "earn";
+  ASSERT_TRUE(h.run(t, [&](WalletLedger& l) { return l.clawback(c); }));
+  ASSERT_EQ(h.state().debt, amount);
+}
+
 // Regression (review finding 4): debt is paid when value becomes available,
 // whether or not a job ran before the value expired.
 TEST(SettleOrder, MaturedValuePaysDebtEvenIfTheJobRunsAfterItExpired) {
   auto run = [](bool job_in_between) {
     WalletHarness h;
     Instant t = at("2026-03-10T15:00");
-    h.grant(t, 50, "purchase", [](Grant& g) {
-      g.order_id = "earn";
-      g.line_shares = {{"l1", 50, 0}};
-    });
-    Spend s;
-    s.amount = 50;
-    EXPECT_TRUE(h.run(t, [&](WalletLedger& l) { return l.spend(s); }));
-    Clawback c;
-    c.order_id = "earn";
-    EXPECT_TRUE(h.run(t, [&](WalletLedger& l) { return l.clawback(c); }));
-    EXPECT_EQ(h.state().debt, 50);
+    owe(h, t, 50);
     h.grant(t, 100, "purchase", [](Grant& g) {
       g.available_at = at("2026-03-17T00:00");
       g.expires_at = at("2026-03-20T00:00");
@@ -179,16 +184,7 @@ TEST(SettleOrder, MaturedValuePaysDebtEvenIfTheJobRunsAfterItExpired) {
 TEST(SettleOrder, LotsPayDebtInTheOrderTheyBecameAvailable) {
   WalletHarness h;
   Instant t = at("2026-03-10T15:00");
-  h.grant(t, 50, "purchase", [](Grant& g) {
-    g.order_id = "earn";
-    g.line_shares = {{"l1", 50, 0}};
-  });
-  Spend s;
-  s.amount = 50;
-  ASSERT_TRUE(h.run(t, [&](WalletLedger& l) { return l.spend(s); }));
-  Clawback c;
-  c.order_id = "earn";
-  ASSERT_TRUE(h.run(t, [&](WalletLedger& l) { return l.clawback(c); }));
+  owe(h, t, 50);
   // Granted first (lower id) but available later, and it never expires.
   h.grant(t, 100, "purchase", [](Grant& g) { g.available_at = at("2026-03-12T00:00"); });
   // Available first, and gone by the time anything runs.

@@ -15,6 +15,7 @@
 
 #include "ledger/wallet_ledger.h"
 #include "simulation.h"
+#include "support/run_patron.h"
 #include "support/temp_dir.h"
 
 namespace patron::sim {
@@ -22,24 +23,7 @@ namespace {
 
 namespace json = boost::json;
 
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::Outcome;
 
 int exit_code_for(ErrorCode code) {
   switch (code) {
@@ -63,13 +47,8 @@ class Replay {
   explicit Replay(const testing::TempDir& dir) : dir_(dir) {}
 
   Outcome run(Instant now, const std::vector<std::string>& args) {
-    std::string command = std::string(PATRON_BINARY) + " --db " + quote(dir_.file("sim.db")) +
-                          " --now " + format_instant(now);
-    for (const auto& a : args) command += " " + quote(a);
-    command += " >" + dir_.file("out") + " 2>" + dir_.file("err");
-    int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_.file("out")),
-            slurp(dir_.file("err"))};
+    return testing::run_patron(PATRON_BINARY, dir_,
+                               {"--db", dir_.file("sim.db"), "--now", format_instant(now)}, args);
   }
 
  private:
