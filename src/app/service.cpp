@@ -78,11 +78,11 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
   }
 
   // Hold commands name a hold, not a member: find where it lives.
-  int64_t hold_id = 0;
-  if (auto* cap = std::get_if<Capture>(&c.body)) hold_id = cap->hold_id;
-  if (auto* rel = std::get_if<Release>(&c.body)) hold_id = rel->hold_id;
-  if (hold_id != 0 || std::holds_alternative<Capture>(c.body) ||
-      std::holds_alternative<Release>(c.body)) {
+  std::optional<int64_t> named_hold;
+  if (auto* cap = std::get_if<Capture>(&c.body)) named_hold = cap->hold_id;
+  if (auto* rel = std::get_if<Release>(&c.body)) named_hold = rel->hold_id;
+  if (named_hold) {
+    int64_t hold_id = *named_hold;
     auto ref = store.find_hold(c.program_id, hold_id);
     if (!ref) return std::unexpected(ref.error());
     if (!*ref) return fail(ErrorCode::kNotFound, "hold_id", "no hold " + std::to_string(hold_id));

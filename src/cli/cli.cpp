@@ -72,7 +72,6 @@ struct Context {
     auto f = store::open_sqlite(db_path);
     if (!f) return std::unexpected(f.error());
     factory = std::move(*f);
-    const app::Clock* clock = &system_clock;
     auto w = app::Writer::start(*factory, system_clock);
     if (!w) return std::unexpected(w.error());
     writer = std::move(*w);
@@ -83,7 +82,6 @@ struct Context {
       if (!t) return std::unexpected(t.error());
       fixed_clock = std::make_unique<app::FixedClock>(*t);
     }
-    (void)clock;
     auto r = factory->open();
     if (!r) return std::unexpected(r.error());
     reader = std::move(*r);
