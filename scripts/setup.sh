@@ -7,7 +7,8 @@ packages=(
   cmake ninja-build g++ ccache pkg-config tzdata
   libsqlite3-dev sqlite3
   libssl-dev
-  libboost1.81-dev libboost-json1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  curl wrk
   libcli11-dev
   libhowardhinnant-date-dev
   libgtest-dev libgmock-dev libbenchmark-dev

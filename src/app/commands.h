@@ -6,6 +6,7 @@
 #include <string>
 #include <variant>
 
+#include "app/model.h"
 #include "core/time.h"
 #include "ledger/wallet_ledger.h"
 
@@ -35,9 +36,25 @@ struct Settle {
   std::string job;  // mature, expire, holds
 };
 
+// Stores a new API key (made by app/keys.h make_key); audited.
+struct CreateKey {
+  ApiKey key;
+};
+
+// Revokes a key of the command's program; audited. Revoking twice is a no-op.
+struct RevokeKey {
+  std::string key_id;
+};
+
+// Records one job run (the scheduler, `jobs run` and POST /v1/jobs/runs).
+struct RecordJobRun {
+  JobRun run;
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
-                 ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle>;
+                 ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
+                 RevokeKey, RecordJobRun>;
 
 struct Command {
   std::string program_id = "default";
@@ -45,6 +62,7 @@ struct Command {
   std::string wallet;           // ledger commands
   std::string idempotency_key;  // empty: not idempotent
   std::optional<Instant> now;   // replay/testing override of the clock
+  std::string actor = "cli";    // who asks: an API key id, or "cli"; goes to the audit log
   CommandBody body;
 };
 

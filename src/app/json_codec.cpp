@@ -133,14 +133,27 @@ struct BodyJson {
   json::object operator()(const Settle& c) const {
     return json::object({{"type", "settle"}, {"job", c.job}}, sp);
   }
+  // The id and secret are random per attempt: a retry with the same
+  // idempotency key is the same request when role and label match.
+  json::object operator()(const CreateKey& c) const {
+    return json::object(
+        {{"type", "key_create"}, {"role", to_string(c.key.role)}, {"label", c.key.label}}, sp);
+  }
+  json::object operator()(const RevokeKey& c) const {
+    return json::object({{"type", "key_revoke"}, {"key_id", c.key_id}}, sp);
+  }
+  json::object operator()(const RecordJobRun& c) const {
+    return json::object({{"type", "job_run"}, {"job", c.run.job}}, sp);
+  }
 };
 
 }  // namespace
 
 std::string_view command_name(const CommandBody& body) {
   static constexpr std::string_view kNames[] = {
-      "member_upsert", "grant",   "spend",  "hold_reserve",  "hold_capture", "hold_release",
-      "clawback",      "restore", "adjust", "release_order", "settle"};
+      "member_upsert", "grant",      "spend",      "hold_reserve", "hold_capture",
+      "hold_release",  "clawback",   "restore",    "adjust",       "release_order",
+      "settle",        "key_create", "key_revoke", "job_run"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }
@@ -244,6 +257,62 @@ json::object member_json(const Member& m) {
       {"phone", m.phone},
       {"created_at", format_instant(m.created_at)},
       {"updated_at", format_instant(m.updated_at)}};
+}
+
+json::object program_json(const Program& program) {
+  json::array wallets;
+  for (const auto& c : program.wallets) {
+    json::object by_source;
+    for (const auto& [s, rule] : c.expiry_by_source) by_source[s] = ledger::to_string(rule);
+    wallets.emplace_back(
+        json::object{{"name", c.name},
+                     {"unit", c.unit},
+                     {"minor_digits", c.minor_digits},
+                     {"default_expiry", ledger::to_string(c.default_expiry)},
+                     {"expiry_by_source", by_source},
+                     {"hold_ttl_s", c.hold_ttl_s},
+                     {"debt_policy", ledger::to_string(c.debt)},
+                     {"restore_policy", ledger::to_string(c.restore)},
+                     {"restored_lot_expiry", ledger::to_string(c.restored_lot_expiry)}});
+  }
+  return json::object{{"id", program.id},
+                      {"currency", program.currency},
+                      {"minor_digits", program.minor_digits},
+                      {"time_zone", program.time_zone},
+                      {"wallets", wallets}};
+}
+
+json::object api_key_json(const ApiKey& k) {
+  return json::object{{"id", k.id},
+                      {"program", k.program_id},
+                      {"role", to_string(k.role)},
+                      {"label", k.label},
+                      {"created_at", format_instant(k.created_at)},
+                      {"revoked_at", k.revoked_at ? json::value(format_instant(*k.revoked_at))
+                                                  : json::value(nullptr)}};
+}
+
+json::object audit_entry_json(const AuditEntry& e) {
+  boost::system::error_code ec;
+  json::value detail = json::parse(e.detail, ec);
+  if (ec) detail = e.detail;  // stored by an older version as text: show it as text
+  return json::object{{"id", e.id},         {"actor", e.actor}, {"action", e.action},
+                      {"target", e.target}, {"detail", detail}, {"at", format_instant(e.at)}};
+}
+
+json::object job_run_json(const JobRun& r) {
+  boost::system::error_code ec;
+  json::value report = json::parse(r.report, ec);
+  if (ec) report = r.report;
+  json::object o{{"job", r.job},
+                 {"trigger", r.trigger},
+                 {"as_of", format_instant(r.as_of)},
+                 {"started_at", format_instant(r.started_at)},
+                 {"finished_at", format_instant(r.finished_at)},
+                 {"ok", r.ok},
+                 {"report", report}};
+  if (r.id != 0) o["id"] = r.id;  // 0: not stored (an idle scheduled run) or not read back
+  return o;
 }
 
 namespace {

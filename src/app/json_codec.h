@@ -26,6 +26,12 @@ boost::json::object hold_json(const ledger::Hold& hold);
 boost::json::object transfer_json(const ledger::Transfer& t);
 boost::json::array allocations_json(const std::vector<ledger::Allocation>& allocations);
 boost::json::object member_json(const Member& m);
+// {"id", "currency", "minor_digits", "time_zone", "wallets": [{"name", "unit", ...}]}
+boost::json::object program_json(const Program& program);
+// A key without its secret hash: id, program_id, role, label, created_at, revoked_at.
+boost::json::object api_key_json(const ApiKey& key);
+boost::json::object audit_entry_json(const AuditEntry& entry);
+boost::json::object job_run_json(const JobRun& run);
 
 // Pretty-prints with two-space indentation (CLI output).
 std::string pretty(const boost::json::value& v);

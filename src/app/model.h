@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/time.h"
@@ -59,6 +60,70 @@ struct IdHighWater {
   int64_t redemption = 0;
   int64_t journal = 0;
   int64_t transfer = 0;
+};
+
+// Who an API key lets in; the permission table is in app/keys.h and docs/api.md.
+enum class Role { kAdmin, kIntegration, kStorefront, kAnalyst };
+
+// The stored and wire names of roles: "admin", "integration", "storefront", "analyst".
+inline std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kIntegration:
+      return "integration";
+    case Role::kStorefront:
+      return "storefront";
+    case Role::kAnalyst:
+      return "analyst";
+  }
+  return "unknown";
+}
+
+inline std::optional<Role> parse_role(std::string_view text) {
+  if (text == "admin") return Role::kAdmin;
+  if (text == "integration") return Role::kIntegration;
+  if (text == "storefront") return Role::kStorefront;
+  if (text == "analyst") return Role::kAnalyst;
+  return std::nullopt;
+}
+
+// An API key as stored: the secret itself is never stored, only its hash.
+struct ApiKey {
+  std::string id;  // public id ("key_" + 16 hex), shown in lists and the audit log
+  std::string program_id;
+  Role role = Role::kAnalyst;
+  std::string secret_hash;  // hex SHA-256 of the whole key
+  std::string label;
+  Instant created_at{};
+  std::optional<Instant> revoked_at;
+  friend bool operator==(const ApiKey&, const ApiKey&) = default;
+};
+
+// One admin change: who did what to which record. Append-only.
+struct AuditEntry {
+  int64_t id = 0;  // assigned by the store, increasing
+  std::string program_id;
+  std::string actor;   // key id, or "cli"
+  std::string action;  // "key.create", "key.revoke", "wallet.adjust", ...
+  std::string target;  // the member id, key id, ...
+  std::string detail;  // JSON object
+  Instant at{};
+  friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
+};
+
+// One run of a scheduled job over one program.
+struct JobRun {
+  int64_t id = 0;  // assigned by the store, increasing
+  std::string program_id;
+  std::string job;      // mature, expire, holds
+  std::string trigger;  // schedule, api, cli
+  Instant as_of{};      // the `now` the job settled wallets at
+  Instant started_at{};
+  Instant finished_at{};
+  bool ok = true;
+  std::string report;  // JSON object: counts, or the error
+  friend bool operator==(const JobRun&, const JobRun&) = default;
 };
 
 // Where a hold lives, so a capture/release by hold id can load the right wallet.

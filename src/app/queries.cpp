@@ -149,63 +149,66 @@ namespace {
 // by member and each group goes through the ledger core's expiry rule, one
 // transaction per page. Expiry touches only the due lots themselves, so the
 // core needs no other part of the wallet.
-Result<JobReport> expire_in_bulk(Writer& writer, Instant now) {
-  auto done = writer.submit_exclusive([now](Writer::Session& session) -> Result<std::string> {
-    // Lots per transaction: big enough to amortise the commit, small enough
-    // to keep the writer responsive to other commands between pages.
-    constexpr std::size_t kPageLots = 20'000;
-    int64_t members = 0, expired = 0;
-    std::unordered_set<std::string> seen_members;
-    for (const auto& [program_id, program] : session.programs().all()) {
-      for (const auto& [wallet_name, policy] : program.wallets) {
-        std::unordered_set<int64_t> previous_page;
-        for (;;) {
-          if (auto r = session.begin(); !r) return std::unexpected(r.error());
-          auto due = session.store().due_lots(program_id, wallet_name, now, kPageLots);
-          if (!due) {
-            session.rollback();
-            return std::unexpected(due.error());
-          }
-          if (due->empty()) {
-            session.rollback();
-            break;
-          }
-          std::map<std::string, ledger::WalletState> by_member;
-          std::unordered_set<int64_t> this_page;
-          for (auto& d : *due) {
-            if (previous_page.count(d.lot.id)) {
-              session.rollback();
-              return fail(ErrorCode::kCorruption, "",
-                          "lot " + std::to_string(d.lot.id) + " is still due after it was expired");
+Result<JobReport> expire_in_bulk(Writer& writer, Instant now, const std::string& only_program) {
+  auto done =
+      writer.submit_exclusive([now, only_program](Writer::Session& session) -> Result<std::string> {
+        // Lots per transaction: big enough to amortise the commit, small enough
+        // to keep the writer responsive to other commands between pages.
+        constexpr std::size_t kPageLots = 20'000;
+        int64_t members = 0, expired = 0;
+        std::unordered_set<std::string> seen_members;
+        for (const auto& [program_id, program] : session.programs().all()) {
+          if (!only_program.empty() && program_id != only_program) continue;
+          for (const auto& [wallet_name, policy] : program.wallets) {
+            std::unordered_set<int64_t> previous_page;
+            for (;;) {
+              if (auto r = session.begin(); !r) return std::unexpected(r.error());
+              auto due = session.store().due_lots(program_id, wallet_name, now, kPageLots);
+              if (!due) {
+                session.rollback();
+                return std::unexpected(due.error());
+              }
+              if (due->empty()) {
+                session.rollback();
+                break;
+              }
+              std::map<std::string, ledger::WalletState> by_member;
+              std::unordered_set<int64_t> this_page;
+              for (auto& d : *due) {
+                if (previous_page.count(d.lot.id)) {
+                  session.rollback();
+                  return fail(
+                      ErrorCode::kCorruption, "",
+                      "lot " + std::to_string(d.lot.id) + " is still due after it was expired");
+                }
+                this_page.insert(d.lot.id);
+                auto& state = by_member[d.member_id];
+                state.wallet = wallet_name;
+                state.lots.push_back(std::move(d.lot));
+              }
+              for (auto& [member_id, state] : by_member) {
+                ledger::WalletLedger wallet(std::move(state), policy, session.ids(), now);
+                CommandWrite write;
+                write.program_id = program_id;
+                write.member_id = member_id;
+                write.wallet = wallet_name;
+                write.changes = wallet.take_changes();
+                for (const auto& t : write.changes.transfers) {
+                  if (t.kind == "expire") expired += t.amount;
+                }
+                if (auto r = session.store().apply(write); !r) {
+                  session.rollback();
+                  return std::unexpected(r.error());
+                }
+                if (seen_members.insert(program_id + "/" + member_id).second) ++members;
+              }
+              if (auto r = session.commit(); !r) return std::unexpected(r.error());
+              previous_page = std::move(this_page);
             }
-            this_page.insert(d.lot.id);
-            auto& state = by_member[d.member_id];
-            state.wallet = wallet_name;
-            state.lots.push_back(std::move(d.lot));
           }
-          for (auto& [member_id, state] : by_member) {
-            ledger::WalletLedger wallet(std::move(state), policy, session.ids(), now);
-            CommandWrite write;
-            write.program_id = program_id;
-            write.member_id = member_id;
-            write.wallet = wallet_name;
-            write.changes = wallet.take_changes();
-            for (const auto& t : write.changes.transfers) {
-              if (t.kind == "expire") expired += t.amount;
-            }
-            if (auto r = session.store().apply(write); !r) {
-              session.rollback();
-              return std::unexpected(r.error());
-            }
-            if (seen_members.insert(program_id + "/" + member_id).second) ++members;
-          }
-          if (auto r = session.commit(); !r) return std::unexpected(r.error());
-          previous_page = std::move(this_page);
         }
-      }
-    }
-    return json::serialize(json::object{{"members", members}, {"expired", expired}});
-  });
+        return json::serialize(json::object{{"members", members}, {"expired", expired}});
+      });
   auto r = done.get();
   if (!r) return std::unexpected(r.error());
   auto out = json::parse(r->json).as_object();
@@ -218,15 +221,20 @@ Result<JobReport> expire_in_bulk(Writer& writer, Instant now) {
 
 }  // namespace
 
-Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now) {
+Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
+                          const std::string& only_program) {
   if (job != "mature" && job != "expire" && job != "holds") {
     return fail(ErrorCode::kInvalidArgument, "job",
                 "unknown job '" + job + "' (jobs: mature, expire, holds)");
   }
-  if (job == "expire") return expire_in_bulk(writer, now);
+  if (!only_program.empty()) {
+    if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
+  }
+  if (job == "expire") return expire_in_bulk(writer, now, only_program);
   JobReport report;
   report.job = job;
   for (const auto& [program_id, program] : writer.programs().all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
     for (const WalletConfig& config : program.program.wallets) {
       auto due = reader.members_due(program_id, config.name, job, now);
       if (!due) return std::unexpected(due.error());
@@ -259,6 +267,45 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
     }
   }
   return report;
+}
+
+json::object job_report_json(const JobReport& r) {
+  return json::object{{"members", r.members},
+                      {"matured", r.matured},
+                      {"expired", r.expired},
+                      {"holds_expired", r.holds_expired},
+                      {"failed", r.failed}};
+}
+
+Result<JobRun> run_and_record(Writer& writer, Store& reader, const Clock& clock,
+                              const std::string& program_id, const std::string& job, Instant as_of,
+                              const std::string& trigger, bool record_if_idle) {
+  JobRun run;
+  run.program_id = program_id;
+  run.job = job;
+  run.trigger = trigger;
+  run.as_of = as_of;
+  run.started_at = clock.now();
+  auto report = run_job(writer, reader, job, as_of, program_id);
+  // An unknown job or program is the caller's mistake, not a run to record.
+  if (!report && report.error().code == ErrorCode::kInvalidArgument) {
+    return std::unexpected(report.error());
+  }
+  if (!report && report.error().code == ErrorCode::kNotFound) {
+    return std::unexpected(report.error());
+  }
+  run.finished_at = clock.now();
+  run.ok = report.has_value();
+  run.report = report ? json::serialize(job_report_json(*report))
+                      : json::serialize(json::object{{"error", report.error().message}});
+  bool idle = report && report->members == 0 && report->failed == 0;
+  if (idle && !record_if_idle) return run;
+  Command c;
+  c.program_id = program_id;
+  c.actor = trigger;
+  c.body = RecordJobRun{run};
+  if (auto r = writer.execute(std::move(c)); !r) return std::unexpected(r.error());
+  return run;
 }
 
 }  // namespace patron::app

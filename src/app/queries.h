@@ -4,9 +4,11 @@
 // expired) even when the jobs have not run yet.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <string>
 #include <vector>
 
+#include "app/clock.h"
 #include "app/programs.h"
 #include "app/store.h"
 #include "app/writer.h"
@@ -43,8 +45,20 @@ struct JobReport {
   int64_t failed = 0;
 };
 
-// Runs a job (mature, expire, holds) at `now` over every program: finds the
-// member wallets with something due and settles each through the writer.
-Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now);
+// Runs a job (mature, expire, holds) at `now` over every program, or only
+// `only_program` when it is not empty: finds the member wallets with
+// something due and settles each through the writer.
+Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
+                          const std::string& only_program = "");
+
+boost::json::object job_report_json(const JobReport& report);
+
+// Runs a job over one program and records the run (job_runs), ok or not.
+// Jobs are idempotent: a rerun at the same `as_of` finds nothing due.
+// `record_if_idle` false: a run that found nothing due is not recorded (the
+// scheduler runs every minute; only runs that did something are history).
+Result<JobRun> run_and_record(Writer& writer, Store& reader, const Clock& clock,
+                              const std::string& program_id, const std::string& job, Instant as_of,
+                              const std::string& trigger, bool record_if_idle = true);
 
 }  // namespace patron::app

@@ -1,5 +1,6 @@
 #include "app/service.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "app/json_codec.h"
@@ -66,6 +67,68 @@ json::object hold_result_json(const ledger::HoldResult& h) {
                       {"released", h.released}, {"expires_at", format_instant(h.expires_at)}};
 }
 
+// The idempotency check every keyed command makes: a replay of the same
+// request returns the stored response; the same key for another request is a
+// conflict. Returns the request hash to store with the response.
+Result<std::optional<Executed>> replayed(Store& store, const Command& c, std::string& hash) {
+  if (c.idempotency_key.empty()) return std::nullopt;
+  hash = request_hash(c);
+  auto seen = store.find_idempotency(c.program_id, c.idempotency_key);
+  if (!seen) return std::unexpected(seen.error());
+  if (!*seen) return std::nullopt;
+  if ((*seen)->request_hash != hash) {
+    return fail(ErrorCode::kConflict, "idempotency_key",
+                "key '" + c.idempotency_key + "' was already used for a different request");
+  }
+  return Executed{(*seen)->response, true, {}};
+}
+
+Result<Executed> create_key(Store& store, const Command& c, const CreateKey& create, Instant now) {
+  ApiKey key = create.key;
+  key.program_id = c.program_id;
+  if (key.label.size() > limits::kLabelBytesMax) {
+    return fail(ErrorCode::kInvalidArgument, "label", "is longer than 200 bytes");
+  }
+  if (key.id.empty() || key.secret_hash.size() != 64) {
+    return fail(ErrorCode::kInvalidArgument, "key", "was not made by make_key");
+  }
+  std::string hash;
+  auto seen = replayed(store, c, hash);
+  if (!seen) return std::unexpected(seen.error());
+  if (*seen) return std::move(**seen);
+  Executed e;
+  e.response = json::serialize(api_key_json(key));
+  e.write.program_id = c.program_id;
+  e.write.api_key = key;
+  json::object detail{{"role", to_string(key.role)}, {"label", key.label}};
+  e.write.audit.push_back(
+      AuditEntry{0, c.program_id, c.actor, "key.create", key.id, json::serialize(detail), now});
+  if (!hash.empty())
+    e.write.idempotency = IdempotencyRecord{c.idempotency_key, hash, e.response, now};
+  return e;
+}
+
+Result<Executed> revoke_key(Store& store, const Command& c, const RevokeKey& revoke, Instant now) {
+  auto keys = store.api_keys(c.program_id);
+  if (!keys) return std::unexpected(keys.error());
+  auto it = std::find_if(keys->begin(), keys->end(),
+                         [&](const ApiKey& k) { return k.id == revoke.key_id; });
+  // A key of another program is as unknown as one that never existed.
+  if (it == keys->end()) {
+    return fail(ErrorCode::kNotFound, "key_id", "no key '" + revoke.key_id + "'");
+  }
+  ApiKey key = *it;
+  Executed e;
+  e.write.program_id = c.program_id;
+  if (!key.revoked_at) {
+    key.revoked_at = now;
+    e.write.api_key = key;
+    e.write.audit.push_back(AuditEntry{0, c.program_id, c.actor, "key.revoke", key.id, "{}", now});
+  }
+  e.response = json::serialize(api_key_json(key));
+  return e;
+}
+
 }  // namespace
 
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,
@@ -89,21 +152,23 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     c.member_id = (*ref)->member_id;
     c.wallet = (*ref)->wallet;
   }
+  // Commands about the program itself, not a member.
+  if (auto* create = std::get_if<CreateKey>(&c.body)) return create_key(store, c, *create, now);
+  if (auto* revoke = std::get_if<RevokeKey>(&c.body)) return revoke_key(store, c, *revoke, now);
+  if (auto* record = std::get_if<RecordJobRun>(&c.body)) {
+    Executed e;
+    e.write.program_id = c.program_id;
+    e.write.job_run = record->run;
+    e.write.job_run->program_id = c.program_id;
+    e.response = json::serialize(json::object{{"job", record->run.job}, {"recorded", true}});
+    return e;
+  }
   if (auto ok = check_member_id(c.member_id); !ok) return std::unexpected(ok.error());
 
   std::string hash;
-  if (!c.idempotency_key.empty()) {
-    hash = request_hash(c);
-    auto seen = store.find_idempotency(c.program_id, c.idempotency_key);
-    if (!seen) return std::unexpected(seen.error());
-    if (*seen) {
-      if ((*seen)->request_hash != hash) {
-        return fail(ErrorCode::kConflict, "idempotency_key",
-                    "key '" + c.idempotency_key + "' was already used for a different request");
-      }
-      return Executed{(*seen)->response, true, {}};
-    }
-  }
+  auto seen = replayed(store, c, hash);
+  if (!seen) return std::unexpected(seen.error());
+  if (*seen) return std::move(**seen);
 
   auto member = store.find_member(c.program_id, c.member_id);
   if (!member) return std::unexpected(member.error());
@@ -142,7 +207,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     return std::visit(
         [&](const auto& body) -> Result<Executed> {
           using T = std::decay_t<decltype(body)>;
-          if constexpr (std::is_same_v<T, UpsertMember>) {
+          if constexpr (std::is_same_v<T, UpsertMember> || std::is_same_v<T, CreateKey> ||
+                        std::is_same_v<T, RevokeKey> || std::is_same_v<T, RecordJobRun>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(
@@ -257,6 +323,12 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     out["expired"] = expired;
     out["holds_expired"] = holds_expired;
     result->response = json::serialize(out);
+  }
+  if (auto* adjust = std::get_if<ledger::Adjust>(&c.body)) {
+    json::object detail{
+        {"wallet", c.wallet}, {"amount", adjust->amount}, {"reason", adjust->reason}};
+    result->write.audit.push_back(AuditEntry{0, c.program_id, c.actor, "wallet.adjust", c.member_id,
+                                             json::serialize(detail), now});
   }
   if (!c.idempotency_key.empty()) {
     result->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, result->response, now};

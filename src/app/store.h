@@ -36,6 +36,15 @@ struct CommandWrite {
   std::optional<Member> member;  // upsert
   ledger::Changes changes;
   std::optional<IdempotencyRecord> idempotency;
+  std::optional<ApiKey> api_key;  // insert, or update revoked_at of an existing key
+  std::vector<AuditEntry> audit;  // appended; ids assigned by the store
+  std::optional<JobRun> job_run;  // appended; id assigned by the store
+};
+
+// A page of a list read: rows after a cursor, in a stable order.
+struct PageRequest {
+  std::string after;       // cursor: the last id of the previous page; empty = from the start
+  std::size_t limit = 50;  // at most limits::kPageSizeMax
 };
 
 class Store {
@@ -87,6 +96,21 @@ class Store {
                                                std::size_t limit) = 0;
   // Every member of a program, in id order (verify walks them).
   virtual Result<std::vector<std::string>> member_ids(const std::string& program_id) = 0;
+
+  // Members of a program with id > request.after, in id order, at most request.limit.
+  virtual Result<std::vector<Member>> members_page(const std::string& program_id,
+                                                   const PageRequest& request) = 0;
+
+  // API keys: by the hash of the secret (any program), and every key of a program.
+  virtual Result<std::optional<ApiKey>> find_api_key(const std::string& secret_hash) = 0;
+  virtual Result<std::vector<ApiKey>> api_keys(const std::string& program_id) = 0;
+
+  // Audit log and job runs of a program, newest first: entries with id below
+  // request.after (a decimal id; empty = from the newest), at most request.limit.
+  virtual Result<std::vector<AuditEntry>> audit_log(const std::string& program_id,
+                                                    const PageRequest& request) = 0;
+  virtual Result<std::vector<JobRun>> job_runs(const std::string& program_id,
+                                               const PageRequest& request) = 0;
 
   // Idempotency
   virtual Result<std::optional<IdempotencyRecord>> find_idempotency(const std::string& program_id,

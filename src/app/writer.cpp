@@ -62,22 +62,35 @@ Writer::~Writer() {
   thread_.join();
 }
 
+void Writer::Pending::answer(Result<Response> result) {
+  if (done) {
+    done(std::move(result));
+  } else {
+    promise.set_value(std::move(result));
+  }
+}
+
 std::future<Result<Response>> Writer::submit(Command command) {
-  return enqueue(Pending{std::move(command), {}, {}});
+  return enqueue(Pending{std::move(command), {}, {}, {}});
+}
+
+void Writer::submit(Command command, Done done) {
+  enqueue(Pending{std::move(command), {}, {}, std::move(done)});
 }
 
 std::future<Result<Response>> Writer::submit_exclusive(ExclusiveWork work) {
-  return enqueue(Pending{{}, {}, std::move(work)});
+  return enqueue(Pending{{}, {}, std::move(work), {}});
 }
 
 std::future<Result<Response>> Writer::enqueue(Pending pending) {
   auto future = pending.promise.get_future();
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (stopping_ || queue_.size() >= limits::kWriterQueueMax) {
-      pending.promise.set_value(
-          fail(ErrorCode::kFailedPrecondition, "",
-               stopping_ ? "the writer is stopping" : "the writer queue is full"));
+      bool was_stopping = stopping_;
+      lock.unlock();
+      pending.answer(fail(ErrorCode::kFailedPrecondition, "",
+                          was_stopping ? "the writer is stopping" : "the writer queue is full"));
       return future;
     }
     queue_.push_back(std::move(pending));
@@ -136,8 +149,8 @@ void Writer::loop() {
     if (batch.front().exclusive) {
       Session session(*store_, *this, programs_);
       auto out = batch.front().exclusive(session);
-      batch.front().promise.set_value(out ? Result<Response>(Response{std::move(*out), false})
-                                          : Result<Response>(std::unexpected(out.error())));
+      batch.front().answer(out ? Result<Response>(Response{std::move(*out), false})
+                               : Result<Response>(std::unexpected(out.error())));
       continue;
     }
     run_batch(batch);
@@ -207,7 +220,7 @@ void Writer::run_batch(std::vector<Pending>& batch) {
     stats_.batches += commits;
     stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(outcomes[i]));
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].answer(std::move(outcomes[i]));
 }
 
 }  // namespace patron::app

@@ -53,6 +53,11 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
 
   std::future<Result<Response>> submit(Command command);
+  // Calls `done` on the writer thread once the command's batch is durable (or
+  // failed). `done` must be quick and must not throw: adapters post the result
+  // back to their own thread (the HTTP server resumes the request's coroutine).
+  using Done = std::function<void(Result<Response>)>;
+  void submit(Command command, Done done);
   Result<Response> execute(Command command) { return submit(std::move(command)).get(); }
 
   // Bulk work (jobs over many rows) that runs on the writer thread between
@@ -86,6 +91,8 @@ class Writer {
     Command command;
     std::promise<Result<Response>> promise;
     ExclusiveWork exclusive;  // set: bulk work instead of a command
+    Done done;                // set: answer through it instead of the promise
+    void answer(Result<Response> result);
   };
   class Counters;
 

@@ -12,14 +12,13 @@
 #include "app/json_codec.h"
 #include "app/queries.h"
 #include "app/writer.h"
+#include "cli/context.h"
 #include "core/money.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace patron::cli {
 
 namespace json = boost::json;
-
-namespace {
 
 int exit_code_for(ErrorCode code) {
   switch (code) {
@@ -48,65 +47,7 @@ int report(const Error& e) {
   return exit_code_for(e.code);
 }
 
-// Everything the subcommands share; opened lazily after parsing.
-struct Context {
-  std::string db_path = "patron.db";
-  std::string program_id = app::kDefaultProgram;
-  std::string now_text;
-  bool json_output = false;
-
-  app::SystemClock system_clock;
-  std::unique_ptr<app::FixedClock> fixed_clock;
-  std::unique_ptr<app::StoreFactory> factory;
-  std::unique_ptr<app::Writer> writer;
-  std::unique_ptr<app::Store> reader;
-
-  // Commands that only read (show, ledger, verify) must not create an empty
-  // database at a mistyped path and report on it.
-  bool read_only = false;
-
-  Result<void> open() {
-    if (read_only && !std::filesystem::exists(db_path)) {
-      return fail(ErrorCode::kNotFound, "--db", "no database at " + db_path);
-    }
-    auto f = store::open_sqlite(db_path);
-    if (!f) return std::unexpected(f.error());
-    factory = std::move(*f);
-    auto w = app::Writer::start(*factory, system_clock);
-    if (!w) return std::unexpected(w.error());
-    writer = std::move(*w);
-    auto program = writer->programs().find(program_id);
-    if (!program) return std::unexpected(program.error());
-    if (!now_text.empty()) {
-      auto t = parse_instant(now_text, (*program)->zone, "--now");
-      if (!t) return std::unexpected(t.error());
-      fixed_clock = std::make_unique<app::FixedClock>(*t);
-    }
-    auto r = factory->open();
-    if (!r) return std::unexpected(r.error());
-    reader = std::move(*r);
-    return {};
-  }
-
-  Instant now() const { return fixed_clock ? fixed_clock->now() : system_clock.now(); }
-  const date::time_zone* zone() const { return (*writer->programs().find(program_id))->zone; }
-
-  Result<Instant> instant(const std::string& text, const char* field) const {
-    return parse_instant(text, zone(), field);
-  }
-
-  app::Command command(std::string member_id, std::string wallet, std::string key,
-                       app::CommandBody body) const {
-    app::Command c;
-    c.program_id = program_id;
-    c.member_id = std::move(member_id);
-    c.wallet = std::move(wallet);
-    c.idempotency_key = std::move(key);
-    if (fixed_clock) c.now = fixed_clock->now();
-    c.body = std::move(body);
-    return c;
-  }
-};
+namespace {
 
 // Reads a JSON file of lines being paid: [{"line_id","sku","category","brand",
 // "channel","amount"}], amounts in minor units. Errors name the file and line.
@@ -649,31 +590,12 @@ int run(int argc, char** argv) {
     action = [&]() -> Result<int> {
       auto p = ctx.writer->programs().find(ctx.program_id);
       if (!p) return std::unexpected(p.error());
-      const app::Program& program = (*p)->program;
-      json::array wallets;
-      for (const auto& c : program.wallets) {
-        json::object by_source;
-        for (const auto& [s, rule] : c.expiry_by_source) by_source[s] = ledger::to_string(rule);
-        wallets.emplace_back(
-            json::object{{"name", c.name},
-                         {"unit", c.unit},
-                         {"minor_digits", c.minor_digits},
-                         {"default_expiry", ledger::to_string(c.default_expiry)},
-                         {"expiry_by_source", by_source},
-                         {"hold_ttl_s", c.hold_ttl_s},
-                         {"debt_policy", ledger::to_string(c.debt)},
-                         {"restore_policy", ledger::to_string(c.restore)},
-                         {"restored_lot_expiry", ledger::to_string(c.restored_lot_expiry)}});
-      }
-      std::cout << app::pretty(json::object{{"id", program.id},
-                                            {"currency", program.currency},
-                                            {"minor_digits", program.minor_digits},
-                                            {"time_zone", program.time_zone},
-                                            {"wallets", wallets}})
-                << "\n";
+      std::cout << app::pretty(app::program_json((*p)->program)) << "\n";
       return kOk;
     };
   });
+
+  add_server_commands(cli, ctx, action);
 
   try {
     cli.parse(argc, argv);

@@ -43,4 +43,27 @@ inline constexpr int64_t kCommitWaitMicrosecondsMax = 2'000;
 // Commands waiting for the writer; beyond this callers get back-pressure.
 inline constexpr std::size_t kWriterQueueMax = 100'000;
 
+
+// List reads (members, audit log, job runs): one page is what a client needs
+// to render a screen; a larger page would hold the reader connection longer.
+inline constexpr std::size_t kPageSizeMax = 500;
+inline constexpr std::size_t kPageSizeDefault = 50;
+
+// HTTP server. Request bodies are small JSON documents (a cart of kLinesMax
+// lines at ~200 bytes each is ~100 KiB); 1 MiB leaves room and bounds memory
+// per connection.
+inline constexpr std::size_t kRequestBodyBytesMax = 1 << 20;
+inline constexpr std::size_t kRequestHeaderBytesMax = 16 * 1024;
+// A client that sends nothing for this long loses its connection (slowloris).
+inline constexpr int64_t kReadTimeoutSeconds = 30;
+inline constexpr int64_t kWriteTimeoutSeconds = 30;
+// Idle keep-alive connections are closed after this long.
+inline constexpr int64_t kIdleTimeoutSeconds = 60;
+// Connections held at once; more are accepted and closed at once with 503.
+inline constexpr std::size_t kConnectionsMax = 10'000;
+// On SIGTERM, in-flight requests get this long to finish.
+inline constexpr int64_t kShutdownGraceSeconds = 10;
+// Key labels and audit details are short notes.
+inline constexpr std::size_t kLabelBytesMax = 200;
+
 }  // namespace patron::limits

@@ -348,6 +348,24 @@ class FailingStore final : public app::Store {
   Result<std::vector<std::string>> member_ids(const std::string& p) override {
     return inner_->member_ids(p);
   }
+  Result<std::vector<app::Member>> members_page(const std::string& p,
+                                                const app::PageRequest& r) override {
+    return inner_->members_page(p, r);
+  }
+  Result<std::optional<app::ApiKey>> find_api_key(const std::string& h) override {
+    return inner_->find_api_key(h);
+  }
+  Result<std::vector<app::ApiKey>> api_keys(const std::string& p) override {
+    return inner_->api_keys(p);
+  }
+  Result<std::vector<app::AuditEntry>> audit_log(const std::string& p,
+                                                 const app::PageRequest& r) override {
+    return inner_->audit_log(p, r);
+  }
+  Result<std::vector<app::JobRun>> job_runs(const std::string& p,
+                                            const app::PageRequest& r) override {
+    return inner_->job_runs(p, r);
+  }
   Result<std::optional<app::IdempotencyRecord>> find_idempotency(const std::string& p,
                                                                  const std::string& k) override {
     return inner_->find_idempotency(p, k);

@@ -1,13 +1,22 @@
-// SQLite-specific behaviour: the file persists, migrations are versioned, a
-// newer schema is refused, corrupt columns are reported, transfers are append-only.
+// SQLite-specific behaviour: the file persists, migrations are versioned and
+// upgrade older files in place, a newer schema is refused, corrupt columns are
+// reported, transfers and the audit log are append-only.
 #include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include "support/temp_dir.h"
 
 namespace patron {
+namespace store {
+const std::vector<std::pair<int, std::string_view>>& migrations();  // generated, embedded
+}  // namespace store
+
 namespace {
 
 void exec(const std::string& path, const char* sql) {
@@ -41,6 +50,93 @@ TEST(SqliteStore, CreatesWalFileAndRecordsSchemaVersion) {
   sqlite3_close(db);
   // Opening again applies nothing and keeps working.
   EXPECT_TRUE(store::open_sqlite(dir.file("p.db")));
+}
+
+int64_t query_int(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  int64_t value = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return value;
+}
+
+TEST(SqliteStore, UpgradesAVersion1DatabaseAndKeepsItsData) {
+  ASSERT_GE(store::sqlite_schema_version(), 2);
+  ASSERT_GE(store::migrations().size(), 2u);
+  ASSERT_EQ(store::migrations()[0].first, 1);
+  testing::TempDir dir;
+  const std::string path = dir.file("v1.db");
+  // A database as a version-1 patron left it: schema 1 and some rows.
+  exec(path, std::string(store::migrations()[0].second).c_str());
+  exec(path,
+       "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+       "INSERT INTO schema_version (version) VALUES (1);"
+       "INSERT INTO programs VALUES ('default', 'TWD', 0, 'Asia/Taipei');"
+       "INSERT INTO members VALUES ('default', 'm1', NULL, 'a@b.tw', '', 0, 0);");
+  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'api_keys'"), 0);
+
+  auto f = store::open_sqlite(path);
+  ASSERT_TRUE(f) << f.error().message;
+  const auto migrated = static_cast<int64_t>(store::migrations().size());
+  EXPECT_EQ(query_int(path, "SELECT MAX(version) FROM schema_version"),
+            store::sqlite_schema_version());
+  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM schema_version"), migrated)
+      << "one row per migration";
+  auto s = (*f)->open();
+  ASSERT_TRUE(s);
+  EXPECT_EQ((*(*s)->find_member("default", "m1"))->email, "a@b.tw") << "version-1 rows survive";
+  app::ApiKey key{"key_1",     "default", app::Role::kIntegration,
+                  "hash-1",    "shop",    from_unix_seconds(1'790'000'000),
+                  std::nullopt};
+  app::CommandWrite w;
+  w.api_key = key;
+  w.audit = {app::AuditEntry{0, "default", "cli", "key.create", "key_1", "{}", key.created_at}};
+  ASSERT_TRUE((*s)->begin());
+  auto applied = (*s)->apply(w);
+  ASSERT_TRUE(applied) << applied.error().message;
+  ASSERT_TRUE((*s)->commit());
+  s->reset();
+  f->reset();
+
+  // Reopened: nothing left to migrate, the key and its audit entry are there.
+  auto again = store::open_sqlite(path);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM schema_version"), migrated);
+  auto reader = (*again)->open();
+  ASSERT_TRUE(reader);
+  auto found = (*reader)->find_api_key("hash-1");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ(**found, key);
+  EXPECT_EQ((*reader)->audit_log("default", {})->size(), 1u);
+}
+
+TEST(SqliteStore, AuditLogIsAppendOnlyAndColumnsAreChecked) {
+  testing::TempDir dir;
+  const std::string path = dir.file("p.db");
+  ASSERT_TRUE(store::open_sqlite(path));
+  exec(path,
+       "INSERT INTO programs VALUES ('default', 'TWD', 0, 'Asia/Taipei');"
+       "INSERT INTO audit_log (program_id, actor, action, target, detail, at) "
+       "VALUES ('default', 'cli', 'key.create', 'key_1', '{}', 0)");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto refused = [&](const char* sql) {
+    return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK;
+  };
+  EXPECT_TRUE(refused("UPDATE audit_log SET actor = 'someone else'"));
+  EXPECT_TRUE(refused("DELETE FROM audit_log"));
+  EXPECT_TRUE(refused("INSERT INTO api_keys VALUES ('key_1', 'default', 'root', 'h', '', 0, NULL)"))
+      << "unknown role";
+  EXPECT_TRUE(
+      refused("INSERT INTO job_runs (program_id, job, trigger, as_of, started_at, finished_at, ok, "
+              "report) VALUES ('default', 'expire', 'cli', 0, 0, 0, 2, '{}')"))
+      << "ok is 0 or 1";
+  EXPECT_FALSE(
+      refused("INSERT INTO api_keys VALUES ('key_1', 'default', 'analyst', 'h', '', 0, NULL)"));
+  sqlite3_close(db);
 }
 
 TEST(SqliteStore, RefusesANewerSchema) {

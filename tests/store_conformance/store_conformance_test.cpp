@@ -3,11 +3,14 @@
 // factory maker to kBackends below.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <thread>
 
 #include "app/store.h"
+#include "core/limits.h"
 #include "store/memory/memory_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/backends.h"
@@ -84,6 +87,53 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     w.member_id = member_id;
     w.wallet = "credit";
     return w;
+  }
+
+  void add_program(const std::string& id) {
+    app::Program p = app::default_program();
+    p.id = id;
+    ASSERT_TRUE(store_->begin());
+    ASSERT_TRUE(store_->put_program(p));
+    ASSERT_TRUE(store_->commit());
+  }
+
+  static app::ApiKey key(const std::string& id, const std::string& program, app::Role role,
+                         int64_t created) {
+    return app::ApiKey{id, program, role, "hash-" + id, "label " + id, at(created), std::nullopt};
+  }
+
+  static CommandWrite key_write(const app::ApiKey& k) {
+    CommandWrite w;
+    w.program_id = k.program_id;  // no member: a key write touches no ledger rows
+    w.api_key = k;
+    return w;
+  }
+
+  static app::AuditEntry audit(const std::string& program, const std::string& target) {
+    return app::AuditEntry{0,      program,          "key_admin", "wallet.adjust",
+                           target, "{\"amount\":5}", at(7)};
+  }
+
+  static app::JobRun job_run(const std::string& program, const std::string& job, bool ok) {
+    return app::JobRun{0,          program, job,
+                       "schedule", at(100), at(101),
+                       at(103),    ok,      ok ? "{\"lots\":3}" : "{\"error\":\"disk\"}"};
+  }
+
+  // Follows a newest-first list from the newest row to the end, `limit` rows a page.
+  template <class T, class Read>
+  std::vector<T> newest_first_pages(Read read, std::size_t limit) {
+    std::vector<T> all;
+    app::PageRequest request{"", limit};
+    for (int pages = 0; pages < 100; ++pages) {
+      Result<std::vector<T>> page = read(request);
+      EXPECT_TRUE(page) << page.error().message;
+      if (!page || page->empty()) break;
+      EXPECT_LE(page->size(), limit);
+      all.insert(all.end(), page->begin(), page->end());
+      request.after = std::to_string(page->back().id);
+    }
+    return all;
   }
 
   testing::TempDir dir_;
@@ -340,6 +390,238 @@ TEST_P(StoreConformance, LedgerRowsNeedAKnownMember) {
   ASSERT_TRUE(store_->begin());
   EXPECT_FALSE(store_->apply(w));
   ASSERT_TRUE(store_->rollback());
+}
+
+TEST_P(StoreConformance, MembersPageWalksEveryMemberOnceInByteOrder) {
+  add_program("other");
+  // Byte order: upper case before lower case, a prefix before its extensions,
+  // UTF-8 after ASCII.
+  for (const char* id : {"b", "a1", "é", "M", "a", "z", "a10", "Z9"}) write(member(id));
+  auto stranger = member("a0");
+  stranger.program_id = stranger.member->program_id = "other";
+  write(stranger);
+
+  const std::vector<std::string> expected = {"M", "Z9", "a", "a1", "a10", "b", "z", "é"};
+  for (std::size_t limit : {1u, 3u, 8u, 50u}) {
+    std::vector<std::string> seen;
+    app::PageRequest request{"", limit};
+    for (int pages = 0; pages < 20; ++pages) {
+      auto page = store_->members_page("default", request);
+      ASSERT_TRUE(page) << page.error().message;
+      ASSERT_LE(page->size(), limit);
+      if (page->empty()) break;
+      for (const auto& m : *page) {
+        EXPECT_EQ(m.program_id, "default");
+        seen.push_back(m.id);
+      }
+      request.after = page->back().id;
+    }
+    EXPECT_EQ(seen, expected) << "limit " << limit << ": no duplicates, no gaps";
+  }
+  auto first = store_->members_page("default", {"", 2});
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 2u);
+  auto full = member("M").member;
+  EXPECT_EQ((*first)[0], *full) << "pages carry whole member records";
+  EXPECT_EQ(store_->members_page("default", {"a1", 2})->front().id, "a10") << "strictly after";
+  EXPECT_TRUE(store_->members_page("default", {"é", 5})->empty());
+  auto others = store_->members_page("other", {"", 10});
+  ASSERT_EQ(others->size(), 1u);
+  EXPECT_EQ((*others)[0], *stranger.member);
+  EXPECT_TRUE(store_->members_page("nowhere", {"", 10})->empty());
+}
+
+TEST_P(StoreConformance, MembersPageLimitIsDefaultedAndClamped) {
+  ASSERT_TRUE(store_->begin());
+  for (std::size_t i = 0; i < limits::kPageSizeMax + 1; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "m%04zu", i);
+    auto r = store_->apply(member(id));
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  ASSERT_TRUE(store_->commit());
+  auto zero = store_->members_page("default", {"", 0});
+  ASSERT_TRUE(zero);
+  EXPECT_EQ(zero->size(), limits::kPageSizeDefault) << "limit 0 asks for the default page";
+  auto huge = store_->members_page("default", {"", 1'000'000});
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->size(), limits::kPageSizeMax) << "limits above the maximum are clamped";
+  EXPECT_EQ(huge->back().id, "m0499");
+  auto rest = store_->members_page("default", {"m0499", 1'000'000});
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ(rest->front().id, "m0500");
+}
+
+TEST_P(StoreConformance, ApiKeysInsertFindRevokeAndListPerProgram) {
+  add_program("other");
+  auto k1 = key("key_1", "default", app::Role::kAdmin, 10);
+  auto k2 = key("key_2", "default", app::Role::kStorefront, 5);
+  auto k0 = key("key_0", "default", app::Role::kAnalyst, 5);  // same time as key_2
+  auto k3 = key("key_3", "other", app::Role::kIntegration, 1);
+  for (const auto& k : {k1, k2, k0, k3}) write(key_write(k));
+  auto no_program = key_write(key("key_4", "other", app::Role::kAnalyst, 2));
+  no_program.program_id.clear();  // the key names its program
+  write(no_program);
+
+  auto found = store_->find_api_key("hash-key_1");
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(**found, k1);
+  EXPECT_EQ((*store_->find_api_key("hash-key_3"))->program_id, "other")
+      << "found by hash whatever the program";
+  EXPECT_FALSE(store_->find_api_key("hash-nobody")->has_value());
+
+  using Keys = std::vector<app::ApiKey>;
+  EXPECT_EQ(*store_->api_keys("default"), (Keys{k0, k2, k1})) << "created_at, then id";
+  EXPECT_EQ(*store_->api_keys("other"), (Keys{k3, *no_program.api_key}));
+  EXPECT_TRUE(store_->api_keys("nowhere")->empty());
+
+  // Revoking: the same key id again changes only revoked_at and the label.
+  auto revoked = k1;
+  revoked.revoked_at = at(20);
+  revoked.label = "leaked";
+  auto tampered = revoked;
+  tampered.role = app::Role::kAnalyst;
+  tampered.created_at = at(99);
+  tampered.secret_hash = "hash-other";
+  auto revoke = key_write(tampered);
+  revoke.audit = {app::AuditEntry{0, "default", "key_1", "key.revoke", "key_1", "{}", at(20)}};
+  write(revoke);
+  EXPECT_EQ(**store_->find_api_key("hash-key_1"), revoked);
+  EXPECT_FALSE(store_->find_api_key("hash-other")->has_value());
+  EXPECT_EQ(*store_->api_keys("default"), (Keys{k0, k2, revoked}));
+  auto log = store_->audit_log("default", {});
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ((*log)[0].action, "key.revoke");
+}
+
+TEST_P(StoreConformance, ApiKeyWithATakenSecretHashFailsAndRollsBack) {
+  auto k1 = key("key_1", "default", app::Role::kAdmin, 10);
+  write(key_write(k1));
+  ASSERT_TRUE(store_->begin());
+  auto before = member("m1");
+  before.audit = {audit("default", "m1")};
+  ASSERT_TRUE(store_->apply(before));
+  auto clash = key("key_2", "default", app::Role::kAdmin, 11);
+  clash.secret_hash = k1.secret_hash;
+  auto w = key_write(clash);
+  w.audit = {audit("default", "key_2")};
+  EXPECT_FALSE(store_->apply(w)) << "secret hashes are unique across keys";
+  ASSERT_TRUE(store_->rollback());
+
+  EXPECT_EQ(**store_->find_api_key(k1.secret_hash), k1);
+  EXPECT_EQ(*store_->api_keys("default"), std::vector<app::ApiKey>{k1});
+  EXPECT_FALSE(store_->find_member("default", "m1")->has_value());
+  EXPECT_TRUE(store_->audit_log("default", {})->empty()) << "the rollback leaves nothing";
+
+  ASSERT_TRUE(store_->begin());
+  EXPECT_FALSE(store_->apply(key_write(key("key_9", "nowhere", app::Role::kAdmin, 1))))
+      << "a key needs a known program";
+  ASSERT_TRUE(store_->rollback());
+  EXPECT_FALSE(store_->find_api_key("hash-key_9")->has_value());
+}
+
+TEST_P(StoreConformance, AuditLogPagesNewestFirst) {
+  add_program("other");
+  CommandWrite first;
+  first.program_id = "default";
+  first.audit = {audit("default", "a"), audit("other", "x"), audit("default", "b")};
+  write(first);
+  CommandWrite second;  // a member write carries its audit entry along
+  second = member("m1");
+  second.audit = {audit("", "c")};  // no program of its own: the command's
+  write(second);
+  CommandWrite third;
+  third.audit = {audit("default", "d"), audit("default", "e"), audit("other", "y")};
+  write(third);
+
+  auto all = newest_first_pages<app::AuditEntry>(
+      [&](const app::PageRequest& r) { return store_->audit_log("default", r); }, 2);
+  std::vector<std::string> targets;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    targets.push_back(all[i].target);
+    EXPECT_EQ(all[i].program_id, "default");
+    if (i > 0) {
+      EXPECT_LT(all[i].id, all[i - 1].id) << "ids decrease down the list";
+    }
+  }
+  EXPECT_EQ(targets, (std::vector<std::string>{"e", "d", "c", "b", "a"}));
+  ASSERT_FALSE(all.empty());
+  auto expected = audit("default", "e");
+  expected.id = all[0].id;
+  EXPECT_EQ(all[0], expected);
+
+  auto other = store_->audit_log("other", {});
+  ASSERT_TRUE(other);
+  ASSERT_EQ(other->size(), 2u);
+  EXPECT_EQ((*other)[0].target, "y");
+  EXPECT_EQ((*other)[1].target, "x");
+  EXPECT_EQ(store_->audit_log("default", {"", 0})->size(), 5u) << "limit 0: the default page";
+  auto below = store_->audit_log("default", {std::to_string(all[1].id), 50});
+  EXPECT_EQ(below->size(), 3u) << "strictly below the cursor";
+  EXPECT_TRUE(store_->audit_log("default", {"0", 50})->empty());
+  EXPECT_TRUE(store_->audit_log("nowhere", {})->empty());
+
+  for (const char* bad : {"abc", "-1", "12x", " 3", "+3", "99999999999999999999999"}) {
+    auto r = store_->audit_log("default", {bad, 10});
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.error().field, "cursor");
+  }
+}
+
+TEST_P(StoreConformance, JobRunsPageNewestFirst) {
+  add_program("other");
+  std::vector<app::JobRun> written;
+  for (int i = 0; i < 5; ++i) {
+    CommandWrite w;
+    w.program_id = i == 2 ? "other" : "default";
+    w.job_run = job_run(w.program_id, i % 2 ? "expire" : "mature", i != 3);
+    write(w);
+    if (i != 2) written.push_back(*w.job_run);
+  }
+  auto all = newest_first_pages<app::JobRun>(
+      [&](const app::PageRequest& r) { return store_->job_runs("default", r); }, 3);
+  ASSERT_EQ(all.size(), 4u);
+  std::reverse(written.begin(), written.end());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i > 0) {
+      EXPECT_LT(all[i].id, all[i - 1].id);
+    }
+    auto expected = written[i];
+    expected.id = all[i].id;
+    EXPECT_EQ(all[i], expected) << "every field round-trips, ok=false included";
+  }
+  auto other = store_->job_runs("other", {});
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_EQ((*other)[0].program_id, "other");
+  EXPECT_TRUE(store_->job_runs("default", {std::to_string(all.back().id), 10})->empty());
+
+  auto r = store_->job_runs("default", {"latest", 10});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.error().field, "cursor");
+}
+
+TEST_P(StoreConformance, AppendedRowsGetIncreasingIdsAndRollBack) {
+  CommandWrite w;
+  w.program_id = "default";
+  w.audit = {audit("default", "a")};
+  w.job_run = job_run("default", "holds", true);
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_->apply(w));
+  ASSERT_TRUE(store_->rollback());
+  EXPECT_TRUE(store_->audit_log("default", {})->empty());
+  EXPECT_TRUE(store_->job_runs("default", {})->empty());
+  write(w);
+  write(w);
+  auto log = store_->audit_log("default", {});
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_GT((*log)[0].id, (*log)[1].id);
+  EXPECT_GT((*log)[1].id, 0);
+  auto runs = store_->job_runs("default", {});
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_GT((*runs)[0].id, (*runs)[1].id);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),

@@ -1,10 +1,14 @@
 #include "store/memory/memory_store.h"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
 #include <tuple>
+
+#include "core/limits.h"
 
 namespace patron::store {
 
@@ -14,6 +18,42 @@ using app::CommandWrite;
 using app::IdempotencyRecord;
 using app::Member;
 using app::Program;
+
+// Same paging rules as the SQL stores: 0 asks for the default page, more than
+// the maximum gets the maximum.
+std::size_t page_limit(std::size_t requested) {
+  if (requested == 0) return limits::kPageSizeDefault;
+  return std::min(requested, limits::kPageSizeMax);
+}
+
+// A newest-first cursor is the decimal id of the last row seen; empty starts
+// from the newest.
+Result<int64_t> id_cursor(const std::string& after) {
+  if (after.empty()) return std::numeric_limits<int64_t>::max();
+  int64_t id = 0;
+  const char* end = after.data() + after.size();
+  bool digits =
+      std::all_of(after.begin(), after.end(), [](char c) { return c >= '0' && c <= '9'; });
+  auto [ptr, ec] = std::from_chars(after.data(), end, id);
+  if (!digits || ec != std::errc{} || ptr != end) {
+    return fail(ErrorCode::kInvalidArgument, "cursor", "cursor must be a decimal id");
+  }
+  return id;
+}
+
+// Rows of `log` (ascending ids) of one program below the cursor, newest first.
+template <class T>
+Result<std::vector<T>> newest_first(const std::vector<T>& log, const std::string& program_id,
+                                    const app::PageRequest& request) {
+  auto before = id_cursor(request.after);
+  if (!before) return std::unexpected(before.error());
+  std::size_t limit = page_limit(request.limit);
+  std::vector<T> out;
+  for (auto it = log.rbegin(); it != log.rend() && out.size() < limit; ++it) {
+    if (it->program_id == program_id && it->id < *before) out.push_back(*it);
+  }
+  return out;
+}
 
 struct WalletKey {
   std::string program_id, member_id, wallet;
@@ -35,6 +75,12 @@ struct Data {
   std::map<std::pair<std::string, int64_t>, app::HoldRef> hold_refs;
   std::map<std::pair<std::string, std::string>, IdempotencyRecord> idempotency;
   app::IdHighWater high_water;
+  std::map<std::string, app::ApiKey> api_keys;               // by id
+  std::map<std::string, std::string> api_key_ids_by_secret;  // secret_hash -> id
+  std::vector<app::AuditEntry> audit;                        // ascending id
+  std::vector<app::JobRun> job_runs;                         // ascending id
+  int64_t last_audit_id = 0;
+  int64_t last_job_run_id = 0;
 };
 
 struct Shared {
@@ -199,6 +245,54 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  Result<std::vector<Member>> members_page(const std::string& program_id,
+                                           const app::PageRequest& request) override {
+    return read([&](const Data& d) {
+      std::size_t limit = page_limit(request.limit);
+      std::vector<Member> out;
+      for (auto it = d.members.upper_bound({program_id, request.after});
+           it != d.members.end() && it->first.first == program_id && out.size() < limit; ++it) {
+        out.push_back(it->second);
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<app::ApiKey>> find_api_key(const std::string& secret_hash) override {
+    return read([&](const Data& d) -> std::optional<app::ApiKey> {
+      auto it = d.api_key_ids_by_secret.find(secret_hash);
+      if (it == d.api_key_ids_by_secret.end()) return std::nullopt;
+      return d.api_keys.at(it->second);
+    });
+  }
+
+  Result<std::vector<app::ApiKey>> api_keys(const std::string& program_id) override {
+    return read([&](const Data& d) {
+      std::vector<app::ApiKey> out;
+      for (const auto& [id, k] : d.api_keys) {
+        if (k.program_id == program_id) out.push_back(k);
+      }
+      std::stable_sort(out.begin(), out.end(), [](const app::ApiKey& a, const app::ApiKey& b) {
+        return a.created_at < b.created_at;  // ties stay in id order
+      });
+      return out;
+    });
+  }
+
+  Result<std::vector<app::AuditEntry>> audit_log(const std::string& program_id,
+                                                 const app::PageRequest& request) override {
+    auto page = read([&](const Data& d) { return newest_first(d.audit, program_id, request); });
+    if (!page) return std::unexpected(page.error());
+    return std::move(*page);
+  }
+
+  Result<std::vector<app::JobRun>> job_runs(const std::string& program_id,
+                                            const app::PageRequest& request) override {
+    auto page = read([&](const Data& d) { return newest_first(d.job_runs, program_id, request); });
+    if (!page) return std::unexpected(page.error());
+    return std::move(*page);
+  }
+
   Result<std::optional<IdempotencyRecord>> find_idempotency(const std::string& program_id,
                                                             const std::string& key) override {
     return read([&](const Data& d) -> std::optional<IdempotencyRecord> {
@@ -281,6 +375,21 @@ class MemoryStore final : public app::Store {
       }
       d.idempotency[key] = *w.idempotency;
     }
+    if (w.api_key) {
+      if (auto r = put_api_key(d, *w.api_key, w.program_id); !r) return r;
+    }
+    for (const auto& e : w.audit) {
+      app::AuditEntry row = e;
+      row.id = ++d.last_audit_id;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      d.audit.push_back(std::move(row));
+    }
+    if (w.job_run) {
+      app::JobRun row = *w.job_run;
+      row.id = ++d.last_job_run_id;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      d.job_runs.push_back(std::move(row));
+    }
     return {};
   }
 
@@ -290,6 +399,28 @@ class MemoryStore final : public app::Store {
     if (working_) return f(*working_);
     std::lock_guard lock(shared_->mutex);
     return f(shared_->data);
+  }
+
+  // Mirrors the SQL stores: a known key id changes only its label and
+  // revocation; a new key needs a known program and an unused secret hash.
+  static Result<void> put_api_key(Data& d, const app::ApiKey& key,
+                                  const std::string& command_program) {
+    if (auto it = d.api_keys.find(key.id); it != d.api_keys.end()) {
+      it->second.label = key.label;
+      it->second.revoked_at = key.revoked_at;
+      return {};
+    }
+    app::ApiKey row = key;
+    if (row.program_id.empty()) row.program_id = command_program;
+    if (!d.programs.count(row.program_id)) {
+      return fail(ErrorCode::kStorage, "program_id", "api key for an unknown program");
+    }
+    if (d.api_key_ids_by_secret.count(row.secret_hash)) {
+      return fail(ErrorCode::kStorage, "secret_hash", "secret hash already in use");
+    }
+    d.api_key_ids_by_secret[row.secret_hash] = row.id;
+    d.api_keys[row.id] = std::move(row);
+    return {};
   }
 
   static std::unexpected<Error> not_in_transaction() {

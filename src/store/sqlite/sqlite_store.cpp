@@ -2,12 +2,16 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <charconv>
+#include <limits>
 #include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "core/assert.h"
+#include "core/limits.h"
 #include "store/codec.h"
 
 namespace patron::store {
@@ -24,6 +28,28 @@ using app::Program;
 std::unexpected<Error> sql_error(sqlite3* db, std::string_view what) {
   return fail(ErrorCode::kStorage, "",
               std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "cannot open database"));
+}
+
+// The rows one page read returns: 0 asks for the default page, more than the
+// maximum gets the maximum.
+int64_t page_limit(std::size_t requested) {
+  if (requested == 0) return static_cast<int64_t>(limits::kPageSizeDefault);
+  return static_cast<int64_t>(std::min(requested, limits::kPageSizeMax));
+}
+
+// A newest-first cursor is the decimal id of the last row seen; rows below it
+// come next. Empty starts from the newest.
+Result<int64_t> id_cursor(const std::string& after) {
+  if (after.empty()) return std::numeric_limits<int64_t>::max();
+  int64_t id = 0;
+  const char* end = after.data() + after.size();
+  bool digits =
+      std::all_of(after.begin(), after.end(), [](char c) { return c >= '0' && c <= '9'; });
+  auto [ptr, ec] = std::from_chars(after.data(), end, id);
+  if (!digits || ec != std::errc{} || ptr != end) {
+    return fail(ErrorCode::kInvalidArgument, "cursor", "cursor must be a decimal id");
+  }
+  return id;
 }
 
 // A prepared statement with positional binding; reset on every use.
@@ -98,6 +124,11 @@ class Stmt {
   "id, order_id, amount, captured, state, created_at, expires_at, allocations"
 #define PATRON_REDEMPTION_COLUMNS "id, order_id, hold_id, at, allocations"
 #define PATRON_MEMBER_WALLET " WHERE program_id = ? AND member_id = ? AND wallet = ?"
+#define PATRON_MEMBER_COLUMNS "id, birthday, email, phone, created_at, updated_at"
+#define PATRON_API_KEY_COLUMNS "id, program_id, role, secret_hash, label, created_at, revoked_at"
+#define PATRON_AUDIT_COLUMNS "id, program_id, actor, action, target, detail, at"
+#define PATRON_JOB_RUN_COLUMNS \
+  "id, program_id, job, trigger, as_of, started_at, finished_at, ok, report"
 
 class SqliteStore final : public app::Store {
  public:
@@ -211,30 +242,35 @@ class SqliteStore final : public app::Store {
     return {};
   }
 
+  Result<Member> read_member(Stmt& q, const std::string& program_id) {
+    Member m;
+    m.program_id = program_id;
+    m.id = q.s(0);
+    if (!q.null(1)) {
+      auto d = parse_date(q.s(1), "birthday");
+      if (!d) return fail(ErrorCode::kCorruption, "", "member " + m.id + " has a bad birthday");
+      m.birthday = *d;
+    }
+    m.email = q.s(2);
+    m.phone = q.s(3);
+    m.created_at = from_unix_seconds(q.i(4));
+    m.updated_at = from_unix_seconds(q.i(5));
+    return m;
+  }
+
   Result<std::optional<Member>> find_member(const std::string& program_id,
                                             const std::string& member_id) override {
-    auto q = prepare(
-        "SELECT birthday, email, phone, created_at, updated_at FROM members "
-        "WHERE program_id = ? AND id = ?");
+    auto q = prepare("SELECT " PATRON_MEMBER_COLUMNS
+                     " FROM members "
+                     "WHERE program_id = ? AND id = ?");
     if (!q) return std::unexpected(q.error());
     q->bind(program_id).bind(member_id);
     auto row = q->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<Member>{};
-    Member m;
-    m.program_id = program_id;
-    m.id = member_id;
-    if (!q->null(0)) {
-      auto d = parse_date(q->s(0), "birthday");
-      if (!d)
-        return fail(ErrorCode::kCorruption, "", "member " + member_id + " has a bad birthday");
-      m.birthday = *d;
-    }
-    m.email = q->s(1);
-    m.phone = q->s(2);
-    m.created_at = from_unix_seconds(q->i(3));
-    m.updated_at = from_unix_seconds(q->i(4));
-    return std::optional<Member>{std::move(m)};
+    auto m = read_member(*q, program_id);
+    if (!m) return std::unexpected(m.error());
+    return std::optional<Member>{std::move(*m)};
   }
 
   Result<ledger::Lot> read_lot(Stmt& q, const std::string& wallet) {
@@ -510,6 +546,112 @@ class SqliteStore final : public app::Store {
                    std::nullopt);
   }
 
+  Result<std::vector<Member>> members_page(const std::string& program_id,
+                                           const app::PageRequest& request) override {
+    auto q = prepare("SELECT " PATRON_MEMBER_COLUMNS
+                     " FROM members WHERE program_id = ? AND id > ? ORDER BY id LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(request.after).bind(page_limit(request.limit));
+    std::vector<Member> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      auto m = read_member(*q, program_id);
+      if (!m) return std::unexpected(m.error());
+      out.push_back(std::move(*m));
+    }
+  }
+
+  Result<app::ApiKey> read_api_key(Stmt& q) {
+    app::ApiKey k;
+    k.id = q.s(0);
+    k.program_id = q.s(1);
+    auto role = app::parse_role(q.s(2));
+    if (!role) return fail(ErrorCode::kCorruption, "", "api key " + k.id + " has unknown role");
+    k.role = *role;
+    k.secret_hash = q.s(3);
+    k.label = q.s(4);
+    k.created_at = from_unix_seconds(q.i(5));
+    k.revoked_at = q.opt_t(6);
+    return k;
+  }
+
+  Result<std::optional<app::ApiKey>> find_api_key(const std::string& secret_hash) override {
+    auto q = prepare("SELECT " PATRON_API_KEY_COLUMNS " FROM api_keys WHERE secret_hash = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(secret_hash);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<app::ApiKey>{};
+    auto k = read_api_key(*q);
+    if (!k) return std::unexpected(k.error());
+    return std::optional<app::ApiKey>{std::move(*k)};
+  }
+
+  Result<std::vector<app::ApiKey>> api_keys(const std::string& program_id) override {
+    auto q = prepare("SELECT " PATRON_API_KEY_COLUMNS
+                     " FROM api_keys WHERE program_id = ? ORDER BY created_at, id");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id);
+    std::vector<app::ApiKey> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      auto k = read_api_key(*q);
+      if (!k) return std::unexpected(k.error());
+      out.push_back(std::move(*k));
+    }
+  }
+
+  // Runs a newest-first page query (program_id, id below, limit) and decodes each row.
+  template <class T, class Read>
+  Result<std::vector<T>> newest_first(const char* sql, const std::string& program_id,
+                                      const app::PageRequest& request, Read read) {
+    auto before = id_cursor(request.after);
+    if (!before) return std::unexpected(before.error());
+    auto q = prepare(sql);
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(*before).bind(page_limit(request.limit));
+    std::vector<T> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      out.push_back(read(*q));
+    }
+  }
+
+  Result<std::vector<app::AuditEntry>> audit_log(const std::string& program_id,
+                                                 const app::PageRequest& request) override {
+    return newest_first<app::AuditEntry>(
+        "SELECT " PATRON_AUDIT_COLUMNS
+        " FROM audit_log WHERE program_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        program_id, request, [](const Stmt& q) {
+          return app::AuditEntry{
+              q.i(0), q.s(1), q.s(2), q.s(3), q.s(4), q.s(5), from_unix_seconds(q.i(6))};
+        });
+  }
+
+  Result<std::vector<app::JobRun>> job_runs(const std::string& program_id,
+                                            const app::PageRequest& request) override {
+    return newest_first<app::JobRun>(
+        "SELECT " PATRON_JOB_RUN_COLUMNS
+        " FROM job_runs WHERE program_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        program_id, request, [](const Stmt& q) {
+          return app::JobRun{q.i(0),
+                             q.s(1),
+                             q.s(2),
+                             q.s(3),
+                             from_unix_seconds(q.i(4)),
+                             from_unix_seconds(q.i(5)),
+                             from_unix_seconds(q.i(6)),
+                             q.i(7) != 0,
+                             q.s(8)};
+        });
+  }
+
   Result<std::optional<IdempotencyRecord>> find_idempotency(const std::string& program_id,
                                                             const std::string& key) override {
     auto q = prepare(
@@ -691,7 +833,60 @@ class SqliteStore final : public app::Store {
       q->bind(w.program_id).bind(i.key).bind(i.request_hash).bind(i.response).bind(i.created_at);
       if (auto r = q->run(); !r) return r;
     }
+    if (w.api_key) {
+      if (auto r = put_api_key(*w.api_key, w.program_id); !r) return r;
+    }
+    for (const auto& e : w.audit) {
+      auto q = prepare(
+          "INSERT INTO audit_log (program_id, actor, action, target, detail, at) "
+          "VALUES (?, ?, ?, ?, ?, ?)");
+      if (!q) return std::unexpected(q.error());
+      q->bind(e.program_id.empty() ? w.program_id : e.program_id)
+          .bind(e.actor)
+          .bind(e.action)
+          .bind(e.target)
+          .bind(e.detail)
+          .bind(e.at);
+      if (auto r = q->run(); !r) return r;
+    }
+    if (w.job_run) {
+      const auto& j = *w.job_run;
+      auto q = prepare(
+          "INSERT INTO job_runs (program_id, job, trigger, as_of, started_at, finished_at, ok, "
+          "report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      if (!q) return std::unexpected(q.error());
+      q->bind(j.program_id.empty() ? w.program_id : j.program_id)
+          .bind(j.job)
+          .bind(j.trigger)
+          .bind(j.as_of)
+          .bind(j.started_at)
+          .bind(j.finished_at)
+          .bind(int64_t{j.ok ? 1 : 0})
+          .bind(j.report);
+      if (auto r = q->run(); !r) return r;
+    }
     return {};
+  }
+
+  // A known key id changes only its label and revocation; a new one is inserted
+  // (a secret hash already in use by another key fails the UNIQUE constraint).
+  Result<void> put_api_key(const app::ApiKey& k, const std::string& command_program) {
+    auto u = prepare("UPDATE api_keys SET label = ?, revoked_at = ? WHERE id = ?");
+    if (!u) return std::unexpected(u.error());
+    u->bind(k.label).bind(k.revoked_at).bind(k.id);
+    if (auto r = u->run(); !r) return r;
+    if (sqlite3_changes(db_) > 0) return {};
+    auto q =
+        prepare("INSERT INTO api_keys (" PATRON_API_KEY_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!q) return std::unexpected(q.error());
+    q->bind(k.id)
+        .bind(k.program_id.empty() ? command_program : k.program_id)
+        .bind(std::string(app::to_string(k.role)))
+        .bind(k.secret_hash)
+        .bind(k.label)
+        .bind(k.created_at)
+        .bind(k.revoked_at);
+    return q->run();
   }
 
  private:

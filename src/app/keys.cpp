@@ -1,0 +1,104 @@
+#include "app/keys.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+
+namespace patron::app {
+
+namespace {
+
+std::string hex(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(kDigits[data[i] >> 4]);
+    out.push_back(kDigits[data[i] & 0x0f]);
+  }
+  return out;
+}
+
+Result<std::string> random_hex(std::size_t bytes) {
+  std::array<unsigned char, 64> buffer{};
+  if (bytes > buffer.size() || RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
+    return fail(ErrorCode::kStorage, "", "no randomness available from OpenSSL");
+  }
+  return hex(buffer.data(), bytes);
+}
+
+}  // namespace
+
+Result<NewKey> make_key(const std::string& program_id, Role role, std::string label, Instant now) {
+  auto id = random_hex(8);
+  if (!id) return std::unexpected(id.error());
+  // 256 bits: guessing is out of reach, so one unsalted hash is enough.
+  auto secret = random_hex(32);
+  if (!secret) return std::unexpected(secret.error());
+  NewKey out;
+  out.secret = "pat_" + *id + "_" + *secret;
+  out.record.id = "key_" + *id;
+  out.record.program_id = program_id;
+  out.record.role = role;
+  out.record.secret_hash = hash_key(out.secret);
+  out.record.label = std::move(label);
+  out.record.created_at = now;
+  return out;
+}
+
+std::string hash_key(std::string_view key) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(key.data(), key.size(), digest, &size, EVP_sha256(), nullptr);
+  return hex(digest, size);
+}
+
+bool allows(Role role, Permission p) {
+  switch (role) {
+    case Role::kAdmin:
+      return true;
+    case Role::kIntegration:
+      // The shop's backend: members, wallets, checkout; not keys, audit or adjustments.
+      return p == Permission::kMembersRead || p == Permission::kMembersWrite ||
+             p == Permission::kCheckoutQuote || p == Permission::kHolds ||
+             p == Permission::kProgramRead;
+    case Role::kStorefront:
+      // Ships to browsers and apps: may look, quote, nothing that moves value.
+      return p == Permission::kMembersRead || p == Permission::kCheckoutQuote ||
+             p == Permission::kProgramRead;
+    case Role::kAnalyst:
+      // Reads everything about the program except keys; changes nothing.
+      return p == Permission::kMembersRead || p == Permission::kJobsRead ||
+             p == Permission::kAudit || p == Permission::kProgramRead;
+  }
+  return false;
+}
+
+std::string_view to_string(Permission p) {
+  switch (p) {
+    case Permission::kMembersRead:
+      return "members:read";
+    case Permission::kMembersWrite:
+      return "members:write";
+    case Permission::kCheckoutQuote:
+      return "checkout:quote";
+    case Permission::kHolds:
+      return "holds";
+    case Permission::kAdjust:
+      return "adjust";
+    case Permission::kJobsRun:
+      return "jobs:run";
+    case Permission::kJobsRead:
+      return "jobs:read";
+    case Permission::kKeys:
+      return "keys";
+    case Permission::kAudit:
+      return "audit";
+    case Permission::kProgramRead:
+      return "program:read";
+  }
+  return "unknown";
+}
+
+}  // namespace patron::app

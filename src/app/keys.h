@@ -1,0 +1,45 @@
+// API keys and what each role may do. A key is "pat_<id>_<secret>": the id
+// (16 hex digits) is public and names the key in lists and the audit log; the
+// whole key is shown once and only its SHA-256 is stored, so a stolen
+// database does not yield working keys.
+//
+// Failure: make_key fails (kStorage) only when OpenSSL has no randomness.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "app/model.h"
+#include "core/error.h"
+
+namespace patron::app {
+
+struct NewKey {
+  ApiKey record;       // to store (CreateKey)
+  std::string secret;  // the whole key, to show once
+};
+
+Result<NewKey> make_key(const std::string& program_id, Role role, std::string label, Instant now);
+
+// Hex SHA-256 of a presented key; what find_api_key looks up.
+std::string hash_key(std::string_view key);
+
+// What a request may do. Each HTTP route names one permission; docs/api.md
+// lists the table, and a test walks every route with every role.
+enum class Permission {
+  kMembersRead,    // GET members, wallets, ledger, lots
+  kMembersWrite,   // PUT members, wallet grants, refunds (clawback, restore)
+  kCheckoutQuote,  // POST /v1/checkout/quote
+  kHolds,          // reserve, capture, release
+  kAdjust,         // manual adjustments (audited)
+  kJobsRun,        // run a job now
+  kJobsRead,       // job runs
+  kKeys,           // create, list, revoke keys (audited)
+  kAudit,          // read the audit log
+  kProgramRead,    // GET the program
+};
+
+bool allows(Role role, Permission permission);
+std::string_view to_string(Permission permission);
+
+}  // namespace patron::app

@@ -1,0 +1,69 @@
+#include "app/reader_pool.h"
+
+#include <pthread.h>
+
+namespace patron::app {
+
+Result<std::unique_ptr<ReaderPool>> ReaderPool::start(StoreFactory& factory, std::size_t threads,
+                                                      std::size_t queue_max) {
+  if (threads == 0 || threads > 64) {
+    return fail(ErrorCode::kInvalidArgument, "threads", "must be between 1 and 64");
+  }
+  std::vector<std::unique_ptr<Store>> stores;
+  for (std::size_t i = 0; i < threads; ++i) {
+    auto s = factory.open();
+    if (!s) return std::unexpected(s.error());
+    stores.push_back(std::move(*s));
+  }
+  return std::unique_ptr<ReaderPool>(new ReaderPool(std::move(stores), queue_max));
+}
+
+ReaderPool::ReaderPool(std::vector<std::unique_ptr<Store>> stores, std::size_t queue_max)
+    : stores_(std::move(stores)), queue_max_(queue_max) {
+  for (auto& store : stores_) {
+    threads_.emplace_back([this, s = store.get()] {
+      pthread_setname_np(pthread_self(), "patron-reader");
+      loop(*s);
+    });
+  }
+}
+
+ReaderPool::~ReaderPool() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+bool ReaderPool::post(Task task) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || queue_.size() >= queue_max_) return false;
+    queue_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+std::size_t ReaderPool::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+void ReaderPool::loop(Store& store) {
+  for (;;) {
+    Task task;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    task(store);
+  }
+}
+
+}  // namespace patron::app

@@ -1,0 +1,89 @@
+// What the CLI subcommands share: global options, the opened store, the
+// writer and a read connection, and the error reporting. cli.cpp holds the
+// ledger commands; serve.cpp holds serve, keys and program create.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/clock.h"
+#include "app/writer.h"
+#include "core/error.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace patron::cli {
+
+int exit_code_for(ErrorCode code);
+// Prints "patron: error: FIELD: MESSAGE (code)" to stderr; returns the exit code.
+int report(const Error& e);
+
+// Everything the subcommands share; opened lazily after parsing.
+struct Context {
+  std::string db_path = "patron.db";
+  std::string program_id = app::kDefaultProgram;
+  std::string now_text;
+  bool json_output = false;
+
+  app::SystemClock system_clock;
+  std::unique_ptr<app::FixedClock> fixed_clock;
+  std::unique_ptr<app::StoreFactory> factory;
+  std::unique_ptr<app::Writer> writer;
+  std::unique_ptr<app::Store> reader;
+
+  // Commands that only read (show, ledger, verify) must not create an empty
+  // database at a mistyped path and report on it.
+  bool read_only = false;
+
+  Result<void> open() {
+    if (read_only && !std::filesystem::exists(db_path)) {
+      return fail(ErrorCode::kNotFound, "--db", "no database at " + db_path);
+    }
+    auto f = store::open_sqlite(db_path);
+    if (!f) return std::unexpected(f.error());
+    factory = std::move(*f);
+    auto w = app::Writer::start(*factory, system_clock);
+    if (!w) return std::unexpected(w.error());
+    writer = std::move(*w);
+    auto program = writer->programs().find(program_id);
+    if (!program) return std::unexpected(program.error());
+    if (!now_text.empty()) {
+      auto t = parse_instant(now_text, (*program)->zone, "--now");
+      if (!t) return std::unexpected(t.error());
+      fixed_clock = std::make_unique<app::FixedClock>(*t);
+    }
+    auto r = factory->open();
+    if (!r) return std::unexpected(r.error());
+    reader = std::move(*r);
+    return {};
+  }
+
+  Instant now() const { return fixed_clock ? fixed_clock->now() : system_clock.now(); }
+  const app::Clock& clock() const {
+    return fixed_clock ? static_cast<const app::Clock&>(*fixed_clock) : system_clock;
+  }
+  const date::time_zone* zone() const { return (*writer->programs().find(program_id))->zone; }
+
+  Result<Instant> instant(const std::string& text, const char* field) const {
+    return parse_instant(text, zone(), field);
+  }
+
+  app::Command command(std::string member_id, std::string wallet, std::string key,
+                       app::CommandBody body) const {
+    app::Command c;
+    c.program_id = program_id;
+    c.member_id = std::move(member_id);
+    c.wallet = std::move(wallet);
+    c.idempotency_key = std::move(key);
+    if (fixed_clock) c.now = fixed_clock->now();
+    c.body = std::move(body);
+    return c;
+  }
+};
+
+// Adds serve, keys and program create (serve.cpp).
+void add_server_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
+
+}  // namespace patron::cli

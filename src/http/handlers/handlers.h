@@ -1,0 +1,40 @@
+// One function per route; each translates the request into a read or a
+// command and the result into a reply (style.md rule 12). Routes and their
+// permissions are listed in http/routes.cpp.
+#pragma once
+
+#include "http/api.h"
+
+namespace patron::http::handlers {
+
+// system.cpp
+void healthz(Api&, Call&&);
+void readyz(Api&, Call&&);
+void metrics(Api&, Call&&);
+void openapi(Api&, Call&&);
+
+// members.cpp
+void members_list(Api&, Call&&);
+void member_put(Api&, Call&&);
+void member_get(Api&, Call&&);
+void member_ledger(Api&, Call&&);
+void member_lots(Api&, Call&&);
+void member_adjust(Api&, Call&&);
+void member_grant(Api&, Call&&);
+
+// holds.cpp
+void hold_reserve(Api&, Call&&);
+void hold_capture(Api&, Call&&);
+void hold_release(Api&, Call&&);
+
+// admin.cpp
+void program_get(Api&, Call&&);
+void keys_create(Api&, Call&&);
+void keys_list(Api&, Call&&);
+void key_revoke(Api&, Call&&);
+void audit_list(Api&, Call&&);
+void jobs_list(Api&, Call&&);
+void job_runs_list(Api&, Call&&);
+void job_run(Api&, Call&&);
+
+}  // namespace patron::http::handlers

@@ -1,0 +1,40 @@
+// The route table: method, path pattern, the permission it needs (docs/api.md
+// has the same table per role), and the handler. The OpenAPI document
+// (http/openapi.json) must list exactly these; tests/http checks it.
+#include "http/api.h"
+#include "http/handlers/handlers.h"
+
+namespace patron::http {
+
+using app::Permission;
+namespace h = handlers;
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> kRoutes = {
+      {"GET", "/healthz", std::nullopt, h::healthz},
+      {"GET", "/readyz", std::nullopt, h::readyz},
+      {"GET", "/metrics", std::nullopt, h::metrics},
+      {"GET", "/v1/openapi.json", std::nullopt, h::openapi},
+      {"GET", "/v1/program", Permission::kProgramRead, h::program_get},
+      {"GET", "/v1/members", Permission::kMembersRead, h::members_list},
+      {"PUT", "/v1/members/{member_id}", Permission::kMembersWrite, h::member_put},
+      {"GET", "/v1/members/{member_id}", Permission::kMembersRead, h::member_get},
+      {"GET", "/v1/members/{member_id}/ledger", Permission::kMembersRead, h::member_ledger},
+      {"GET", "/v1/members/{member_id}/lots", Permission::kMembersRead, h::member_lots},
+      {"POST", "/v1/members/{member_id}/adjustments", Permission::kAdjust, h::member_adjust},
+      {"POST", "/v1/members/{member_id}/grants", Permission::kMembersWrite, h::member_grant},
+      {"POST", "/v1/checkout/holds", Permission::kHolds, h::hold_reserve},
+      {"POST", "/v1/checkout/holds/{hold_id}/capture", Permission::kHolds, h::hold_capture},
+      {"POST", "/v1/checkout/holds/{hold_id}/release", Permission::kHolds, h::hold_release},
+      {"GET", "/v1/jobs", Permission::kJobsRead, h::jobs_list},
+      {"GET", "/v1/jobs/runs", Permission::kJobsRead, h::job_runs_list},
+      {"POST", "/v1/jobs/runs", Permission::kJobsRun, h::job_run},
+      {"GET", "/v1/keys", Permission::kKeys, h::keys_list},
+      {"POST", "/v1/keys", Permission::kKeys, h::keys_create},
+      {"POST", "/v1/keys/{key_id}/revoke", Permission::kKeys, h::key_revoke},
+      {"GET", "/v1/audit", Permission::kAudit, h::audit_list},
+  };
+  return kRoutes;
+}
+
+}  // namespace patron::http

@@ -1,0 +1,79 @@
+#include "jobs/scheduler.h"
+
+#include <pthread.h>
+
+#include <cstdio>
+
+#include "app/queries.h"
+
+namespace patron::jobs {
+
+Result<std::unique_ptr<Scheduler>> Scheduler::start(app::Writer& writer, app::StoreFactory& factory,
+                                                    const app::Clock& clock,
+                                                    std::chrono::seconds interval, OnRun on_run) {
+  if (interval.count() <= 0) {
+    return fail(ErrorCode::kInvalidArgument, "--jobs-interval", "must be positive");
+  }
+  auto reader = factory.open();
+  if (!reader) return std::unexpected(reader.error());
+  return std::unique_ptr<Scheduler>(
+      new Scheduler(writer, std::move(*reader), clock, interval, std::move(on_run)));
+}
+
+Scheduler::Scheduler(app::Writer& writer, std::unique_ptr<app::Store> reader,
+                     const app::Clock& clock, std::chrono::seconds interval, OnRun on_run)
+    : writer_(writer),
+      reader_(std::move(reader)),
+      clock_(clock),
+      interval_(interval),
+      on_run_(std::move(on_run)) {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "patron-jobs");
+    loop();
+  });
+}
+
+Scheduler::~Scheduler() {
+  stop();
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::loop() {
+  for (;;) {
+    tick();
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_for(lock, interval_, [this] { return stopping_; })) return;
+  }
+}
+
+void Scheduler::tick() {
+  // Holds first: a hold past its TTL returns value that maturation or expiry
+  // then sees in the right state.
+  static constexpr const char* kJobs[] = {"holds", "mature", "expire"};
+  for (const auto& [program_id, program] : writer_.programs().all()) {
+    for (const char* job : kJobs) {
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+      }
+      auto run = app::run_and_record(writer_, *reader_, clock_, program_id, job, clock_.now(),
+                                     "schedule", /*record_if_idle=*/false);
+      if (!run) {
+        std::fprintf(stderr, "patron: job %s in program %s failed: %s\n", job, program_id.c_str(),
+                     run.error().message.c_str());
+        continue;
+      }
+      if (on_run_) on_run_(*run);
+    }
+  }
+}
+
+}  // namespace patron::jobs

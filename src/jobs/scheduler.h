@@ -1,0 +1,51 @@
+// The scheduler inside `patron serve`: every interval it runs the hold TTL,
+// maturation and expiry jobs over every program at the clock's `now`, and
+// records each run that did something (or failed) in job_runs. The jobs are
+// idempotent (a rerun finds nothing due), so a missed or repeated tick is
+// harmless. Calendar jobs (birthdays, tier evaluation) join when those
+// features land; they will run at local midnight in the program time zone.
+//
+// Thread safety: start() and stop() from one thread; the jobs run on the
+// scheduler's own thread with its own read connection.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "app/clock.h"
+#include "app/store.h"
+#include "app/writer.h"
+
+namespace patron::jobs {
+
+class Scheduler {
+ public:
+  using OnRun = std::function<void(const app::JobRun&)>;
+  static Result<std::unique_ptr<Scheduler>> start(app::Writer& writer, app::StoreFactory& factory,
+                                                  const app::Clock& clock,
+                                                  std::chrono::seconds interval, OnRun on_run);
+  ~Scheduler();  // stop()
+  void stop();   // waits for a running job to finish
+
+ private:
+  Scheduler(app::Writer& writer, std::unique_ptr<app::Store> reader, const app::Clock& clock,
+            std::chrono::seconds interval, OnRun on_run);
+  void loop();
+  void tick();
+
+  app::Writer& writer_;
+  std::unique_ptr<app::Store> reader_;
+  const app::Clock& clock_;
+  std::chrono::seconds interval_;
+  OnRun on_run_;
+  std::mutex mutex_;  // guards stopping_
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace patron::jobs
