@@ -563,5 +563,45 @@ TEST(HttpServer, SigkillUnderLoadLosesNoAcknowledgedWrite) {
   write_under_load_then_stop(SIGKILL);
 }
 
+// The scheduler inside serve runs the jobs on its own and records the runs
+// that did something: a lot that expired before the server started is
+// expired within a tick, and the run shows in /v1/jobs/runs.
+TEST(HttpServer, SchedulerExpiresDueLotsAndRecordsTheRun) {
+  testing::TempDir dir;
+  std::string db = dir.file("jobs.db");
+  auto cli = [&](std::vector<std::string> args) {
+    auto r = testing::run_patron(PATRON_BINARY, dir, {"--db", db}, args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r;
+  };
+  std::string key = last_line(cli({"keys", "create", "--role", "admin"}).out);
+  cli({"member", "upsert", "old"});
+  cli({"--now", "2024-01-01T10:00:00+08:00", "wallet", "grant", "old", "--amount", "70", "--source",
+       "signup", "--expires-at", "2024-03-01"});
+  ServerProcess server(PATRON_BINARY, db, dir.path().string(), {"--jobs-interval", "1"});
+  HttpClient client(server.port());
+  Headers auth{{"Authorization", "Bearer " + key}};
+  json::array runs;
+  for (int i = 0; i < 100 && runs.empty(); ++i) {
+    auto r = client.request("GET", "/v1/jobs/runs", "", auth);
+    ASSERT_EQ(r.status, 200) << r.body;
+    runs = r.json().at("runs").as_array();
+    if (runs.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(runs.empty()) << "no scheduled run recorded within 10 s";
+  EXPECT_EQ(runs[0].at("trigger").as_string(), "schedule");
+  EXPECT_EQ(runs[0].at("job").as_string(), "expire");
+  EXPECT_EQ(runs[0].at("report").at("expired").as_int64(), 70);
+  auto member = client.request("GET", "/v1/members/old", "", auth);
+  EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), 0);
+  // Idle ticks are not recorded: one run only, however many ticks passed.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto later = client.request("GET", "/v1/jobs/runs", "", auth);
+  EXPECT_EQ(later.json().at("runs").as_array().size(), 1u) << later.body;
+  auto metrics = client.request("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("patron_job_runs_total{outcome=\"ok\"}"), std::string::npos);
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace patron
