@@ -22,9 +22,11 @@ configure: setup $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Until the HTTP server lands, a scripted CLI demo on a fresh SQLite file.
+# A fresh demo database ($(BUILD)/demo.db: members and a year of wallet
+# activity), then `patron serve` on it at 127.0.0.1:8080 (PATRON_LISTEN=HOST:PORT
+# to change); prints the API URL, an admin key and curl examples. Ctrl-C stops it.
 run: build
-	@bash scripts/demo.sh $(BUILD)/patron
+	@bash scripts/demo.sh $(BUILD)/patron $(BUILD)/demo.db
 
 # Every test: unit, property, store conformance, app and CLI on the release
 # build, then the core, ledger, store and app suites again under ASan+UBSan.

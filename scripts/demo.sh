@@ -1,26 +1,94 @@
 #!/usr/bin/env bash
-# A short scripted tour of the wallet ledger on a fresh SQLite file: 入會禮,
-# birthday credit, a purchase rebate pending through the 7-day 鑑賞期, a checkout
-# hold, a partial refund with clawback, expiry, and `patron verify`.
+# `make run`: a fresh demo database with members and a year of wallet activity
+# (scripts/demo_data.sh), then `patron serve` on it in the foreground.
+#
+#   scripts/demo.sh BINARY [DB]        DB defaults to build/demo.db (replaced)
+#   PATRON_LISTEN=127.0.0.1:8090 ...   another address (default 127.0.0.1:8080)
+#
+# Prints the API base URL, an admin API key and curl commands to paste; Ctrl-C
+# stops the server. There is no web dashboard yet: only the HTTP API.
 set -euo pipefail
-patron=${1:-build/patron}
-db=${PATRON_DEMO_DB:-build/demo.db}
-rm -f "$db" "$db-wal" "$db-shm"
-p() { echo "\$ patron $*" | sed "s|--db $db |--db demo.db |"; "$patron" "$@"; echo; }
 
-p --db "$db" --now 2026-11-01T10:00 member upsert amy --birthday 1995-11-20 --email amy@example.com
-p --db "$db" --now 2026-11-01T10:00 wallet grant amy --wallet credit --amount 100 --source signup --reason "入會禮" --key signup-amy
-p --db "$db" --now 2026-11-01T10:00 wallet grant amy --wallet credit --amount 100 --source signup --reason "入會禮" --key signup-amy
-p --db "$db" --now 2026-11-01T10:05 wallet grant amy --wallet credit --amount 200 --source birthday --reason "生日禮"
-p --db "$db" --now 2026-11-02T12:00 wallet grant amy --wallet credit --amount 50 --source purchase --order A1001 --line L1=30 --line L2=20 --available-at 2026-11-09T12:00 --reason "每滿1000送50"
-p --db "$db" --now 2026-11-03T09:00 member show amy
-p --db "$db" --now 2026-11-03T09:00 hold reserve amy --wallet credit --amount 120 --order A1002 --ttl 900
-p --db "$db" --now 2026-11-03T09:05 hold capture 1 --amount 100
-p --db "$db" --now 2026-11-05T15:00 wallet clawback amy --wallet credit --order A1001 --line L2
-p --db "$db" --now 2026-11-10T00:00 jobs run all
-p --db "$db" --now 2026-11-10T00:00 member show amy
-p --db "$db" --now 2027-01-15T00:00 jobs run expire
-p --db "$db" --now 2027-01-15T00:00 member show amy
-p --db "$db" ledger amy
-p --db "$db" verify
-echo "demo database: $db (try: $patron --db $db member show amy --json)"
+patron=${1:-build/patron}
+db=${2:-build/demo.db}
+listen=${PATRON_LISTEN:-127.0.0.1:8080}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+die() { echo "demo: $*" >&2; exit 1; }
+[[ -x "$patron" ]] || die "no executable $patron (run: make build)"
+[[ "$listen" == *:* ]] || die "PATRON_LISTEN must be HOST:PORT, got '$listen'"
+host=${listen%:*}
+port=${listen##*:}
+[[ "$port" =~ ^[0-9]+$ && "$port" -gt 0 ]] || die "PATRON_LISTEN needs a fixed port, got '$listen'"
+[[ "$host" == "0.0.0.0" || -z "$host" ]] && url_host=127.0.0.1 || url_host=$host
+base="http://$url_host:$port"
+
+# Before spending time on the data: is something already listening there?
+if timeout 2 bash -c ": <>/dev/tcp/$url_host/$port" 2>/dev/null; then
+  die "$url_host:$port is already in use (an earlier \`make run\` still running?).
+      Stop it, or pick another address: PATRON_LISTEN=127.0.0.1:8090 make run"
+fi
+
+echo "== demo database $db"
+bash "$here/demo_data.sh" "$patron" "$db"
+showcase=$(head -n 1 "$db.showcase")
+tour=$(tail -n +2 "$db.showcase")
+rm -f "$db.showcase"
+
+echo
+echo "== scheduled jobs, as of now (maturation after the 7-day return window, expiry, hold TTL)"
+"$patron" --db "$db" jobs run all
+
+echo
+echo "== patron verify"
+if ! "$patron" --db "$db" verify; then
+  echo >&2
+  echo "demo: VERIFY FAILED on $db: the ledger invariants do not hold (report above)." >&2
+  exit 1
+fi
+
+# One checkout in progress right now, so the member below has an open hold.
+available=$("$patron" --db "$db" member show "$showcase" | awk '/^credit:/ { sub(/,$/, "", $3); print $3 }')
+if [[ "$available" =~ ^[0-9]+$ ]] && ((available > 0)); then
+  amount=$((available < 100 ? available : 100))
+  "$patron" --db "$db" hold reserve "$showcase" --wallet credit --amount "$amount" \
+    --order DEMO-CHECKOUT --ttl 3600 >/dev/null
+fi
+
+echo
+echo "== one member: $showcase (every command of the demo is in $db.commands)"
+sed 's/^/  $ /; s/@HOLD/HOLD_ID/' <<<"$tour"
+[[ -n "${amount:-}" ]] &&
+  echo "  \$ patron hold reserve $showcase --wallet credit --amount $amount --order DEMO-CHECKOUT --ttl 3600   # now"
+"$patron" --db "$db" member show "$showcase" | sed 's/^/  /'
+
+key=$("$patron" --db "$db" keys create --role admin --label "make run demo" | tail -n 1)
+[[ "$key" == pat_* ]] || die "could not create an API key (got: $key)"
+
+cat <<EOF
+
+================================================================================
+ patron demo: HTTP API at $base/v1   (OpenAPI: $base/v1/openapi.json)
+ Web dashboard: not built yet (a later issue); today there is the API and the CLI.
+
+ Admin API key (shown once; \`patron --db $db keys list\` lists keys):
+   $key
+
+ Try, in another terminal:
+   curl -s -w '\\n' -H 'Authorization: Bearer $key' \\
+     $base/v1/members/$showcase
+
+   curl -s -w '\\n' -X POST -H 'Authorization: Bearer $key' \\
+     -H 'Idempotency-Key: demo-adjust-1' -H 'Content-Type: application/json' \\
+     -d '{"wallet":"credit","amount":50,"reason":"goodwill"}' \\
+     $base/v1/members/$showcase/adjustments
+
+   curl -s $base/metrics | grep -v -e '^#' -e _bucket
+
+ The CLI works on the same file: $patron --db $db member show $showcase
+ Database: $db (recreated by every \`make run\`). Ctrl-C stops the server.
+================================================================================
+
+EOF
+
+exec "$patron" --db "$db" serve --listen "$listen"
