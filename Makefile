@@ -28,8 +28,9 @@ build: configure
 run: build
 	@bash scripts/demo.sh $(BUILD)/patron $(BUILD)/demo.db
 
-# Every test: unit, property, store conformance, app and CLI on the release
-# build, then the core, ledger, store and app suites again under ASan+UBSan.
+# Every test: unit, property, store conformance, app, CLI and HTTP on the
+# release build, then the core, ledger, store, app and HTTP suites again under
+# ASan+UBSan (the HTTP suite then drives a sanitized `patron serve`).
 test: build test-fast test-asan
 
 test-fast: build
@@ -40,7 +41,7 @@ $(ASAN_BUILD)/build.ninja:
 
 test-asan: setup $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|property|store|app'
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|property|store|app|http'
 
 bench: build
 	@bash scripts/bench.sh $(BUILD)

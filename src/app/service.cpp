@@ -117,6 +117,10 @@ Result<Executed> revoke_key(Store& store, const Command& c, const RevokeKey& rev
   if (it == keys->end()) {
     return fail(ErrorCode::kNotFound, "key_id", "no key '" + revoke.key_id + "'");
   }
+  std::string hash;
+  auto seen = replayed(store, c, hash);
+  if (!seen) return std::unexpected(seen.error());
+  if (*seen) return std::move(**seen);
   ApiKey key = *it;
   Executed e;
   e.write.program_id = c.program_id;
@@ -126,6 +130,8 @@ Result<Executed> revoke_key(Store& store, const Command& c, const RevokeKey& rev
     e.write.audit.push_back(AuditEntry{0, c.program_id, c.actor, "key.revoke", key.id, "{}", now});
   }
   e.response = json::serialize(api_key_json(key));
+  if (!hash.empty())
+    e.write.idempotency = IdempotencyRecord{c.idempotency_key, hash, e.response, now};
   return e;
 }
 

@@ -59,10 +59,14 @@ inline constexpr int64_t kReadTimeoutSeconds = 30;
 inline constexpr int64_t kWriteTimeoutSeconds = 30;
 // Idle keep-alive connections are closed after this long.
 inline constexpr int64_t kIdleTimeoutSeconds = 60;
-// Connections held at once; more are accepted and closed at once with 503.
+// Connections held at once; more are accepted and closed at once.
 inline constexpr std::size_t kConnectionsMax = 10'000;
 // On SIGTERM, in-flight requests get this long to finish.
 inline constexpr int64_t kShutdownGraceSeconds = 10;
+// After refusing a request (413, 431, 400) the server reads and discards what
+// the client still sends, so the client sees the reply instead of a reset.
+inline constexpr int64_t kLingerSeconds = 2;
+inline constexpr std::size_t kLingerBytesMax = 4 * kRequestBodyBytesMax;
 // Key labels and audit details are short notes.
 inline constexpr std::size_t kLabelBytesMax = 200;
 

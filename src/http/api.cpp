@@ -245,7 +245,11 @@ void Api::write(Call&& call, app::Command command, ReplyMaker make) {
   auto respond = std::make_shared<Respond>(std::move(call.respond));
   auto maker = std::make_shared<ReplyMaker>(std::move(make));
   writer_.submit(std::move(command), [respond, maker](Result<app::Response> result) {
-    if (!result) return (*respond)(problem(result.error()));
+    if (!result) {
+      Error e = result.error();
+      if (e.field == "idempotency_key") e.field = "Idempotency-Key";  // the header at fault
+      return (*respond)(problem(e));
+    }
     Reply reply = (*maker)(*result);
     if (result->replayed) reply.headers.emplace_back("Idempotency-Replayed", "true");
     (*respond)(std::move(reply));

@@ -104,4 +104,16 @@ Result<app::PageRequest> page_request(const Call& call) {
   return page;
 }
 
+Result<int64_t> id_after(const app::PageRequest& page) {
+  if (page.after.empty()) return 0;
+  int64_t id = 0;
+  const char* end = page.after.data() + page.after.size();
+  auto [p, ec] = std::from_chars(page.after.data(), end, id);
+  if (ec != std::errc{} || p != end || id < 0 || page.after.front() == '-') {
+    return fail(ErrorCode::kInvalidArgument, "after",
+                "must be the next_cursor of the previous page");
+  }
+  return id;
+}
+
 }  // namespace patron::http

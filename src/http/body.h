@@ -38,5 +38,8 @@ Result<std::optional<Instant>> optional_instant(const boost::json::object& o,
 // Query parameters: ?limit=N (1..kPageSizeMax) and ?after=CURSOR.
 Result<app::PageRequest> page_request(const Call& call);
 std::string query_value(const Call& call, const std::string& name);
+// A cursor that is a row id (ledger, audit log, job runs): the decimal id in
+// `after`, or 0 when absent. Anything else fails naming "after".
+Result<int64_t> id_after(const app::PageRequest& page);
 
 }  // namespace patron::http

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -115,6 +116,21 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
         auto res = to_beast(std::move(*error), 11, false);
         stream.expires_after(std::chrono::seconds(limits::kWriteTimeoutSeconds));
         co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        // Lingering close: the client may still be sending the body we
+        // refused. Closing with unread data makes the kernel send RST, which
+        // can destroy our reply before the client reads it; so stop sending,
+        // then read and discard for a bounded time and amount.
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.expires_after(std::chrono::seconds(limits::kLingerSeconds));
+        std::array<char, 16 * 1024> sink;
+        std::size_t drained = 0;
+        while (drained < limits::kLingerBytesMax) {
+          auto [read_ec, n] = co_await stream.async_read_some(asio::buffer(sink),
+                                                              asio::as_tuple(asio::use_awaitable));
+          if (read_ec) break;
+          drained += n;
+        }
       }
       break;
     }

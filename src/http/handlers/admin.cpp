@@ -81,6 +81,7 @@ void audit_list(Api& api, Call&& call) {
   api.read(std::move(call), [](app::Store& store, Call& c) -> Reply {
     auto page = page_request(c);
     if (!page) return problem(page.error());
+    if (auto after = id_after(*page); !after) return problem(after.error());
     auto entries = store.audit_log(c.key.program_id, *page);
     if (!entries) return problem(entries.error());
     json::array items;
@@ -105,6 +106,7 @@ void job_runs_list(Api& api, Call&& call) {
   api.read(std::move(call), [](app::Store& store, Call& c) -> Reply {
     auto page = page_request(c);
     if (!page) return problem(page.error());
+    if (auto after = id_after(*page); !after) return problem(after.error());
     auto runs = store.job_runs(c.key.program_id, *page);
     if (!runs) return problem(runs.error());
     json::array items;

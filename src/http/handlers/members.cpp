@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "app/json_codec.h"
@@ -113,21 +114,21 @@ void member_ledger(Api& api, Call&& call) {
   api.read(std::move(call), [&api](app::Store& store, Call& c) -> Reply {
     auto page = page_request(c);
     if (!page) return problem(page.error());
-    int64_t after = 0;
-    if (!page->after.empty()) {
-      try {
-        after = std::stoll(page->after);
-      } catch (const std::exception&) {
-        return problem(400, "invalid_argument", "after", "must be a transfer id");
-      }
-    }
+    auto after = id_after(*page);
+    if (!after) return problem(after.error());
     auto view = app::ledger_view(store, api.writer().programs(), c.key.program_id, c.params[0],
                                  query_value(c, "wallet"));
     if (!view) return problem(view.error());
     json::object out = json::parse(*view).as_object();
+    // The view lists wallet after wallet; the cursor is a transfer id, so
+    // page through them in id order.
+    json::array& all = out.at("transfers").as_array();
+    std::stable_sort(all.begin(), all.end(), [](const json::value& a, const json::value& b) {
+      return a.at("id").as_int64() < b.at("id").as_int64();
+    });
     json::array page_items;
-    for (const auto& t : out.at("transfers").as_array()) {
-      if (t.as_object().at("id").as_int64() <= after) continue;
+    for (const auto& t : all) {
+      if (t.as_object().at("id").as_int64() <= *after) continue;
       if (page_items.size() == page->limit) break;
       page_items.push_back(t);
     }

@@ -76,7 +76,12 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& t
     bhttp::write(*impl_->stream, req, ec);
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
-    if (!ec) bhttp::read(*impl_->stream, impl_->buffer, parser, ec);
+    // Read even when the write failed: a server may answer (413) and stop
+    // reading before the whole body was sent.
+    beast::error_code read_ec;
+    bhttp::read(*impl_->stream, impl_->buffer, parser, read_ec);
+    if (!read_ec && parser.is_done()) ec = {};
+    if (read_ec) ec = read_ec;
     if (ec) {
       // A keep-alive connection the server closed: retry once on a new one,
       // but only if nothing could have been processed (write failed) or the
