@@ -13,3 +13,6 @@ echo "== durable earn commands through the app layer (SQLite)"
 echo
 echo "== expiry job over 1,000,000 lots (SQLite)"
 "$build/bench/expiry_bench" --lots 1000000 --dir "$dir"
+echo
+echo "== HTTP API (wrk against patron serve; nginx baseline when installed)"
+bash "$(dirname "$0")/../bench/http/run.sh" "$build"

@@ -64,6 +64,7 @@ if command -v nginx >/dev/null; then
   body_bytes=$(curl -s -H "Authorization: Bearer $key" "$url/v1/members/m1" | wc -c)
   mkdir -p "$dir/www"
   head -c "$body_bytes" /dev/zero | tr '\0' ' ' >"$dir/www/m.json"
+  chmod a+x "$dir" && chmod -R a+rX "$dir/www"  # nginx workers run as nobody when started as root
   cat >"$dir/nginx.conf" <<NGINX
 worker_processes 1;
 daemon off;
@@ -80,6 +81,7 @@ NGINX
   sleep 0.5
   out=$(wrk -t2 -c64 -d"$duration" --latency "http://127.0.0.1:$((port + 1))/m.json")
   summary "nginx static $body_bytes B, 64 conns" "$out"
+  grep -q 'Non-2xx' <<<"$out" && { echo "nginx did not serve the file: no baseline" >&2; exit 1; }
   nginx_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   echo "patron member reads / nginx static: $(awk -v a="$patron_reads" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')"
 else
