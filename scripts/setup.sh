@@ -9,7 +9,7 @@ packages=(
   libssl-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   curl wrk
-  libcli11-dev
+  libcli11-dev libtomlplusplus-dev
   libhowardhinnant-date-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -51,10 +51,22 @@ struct RecordJobRun {
   JobRun run;
 };
 
+// Stores a new version of the command's program (creates the program when
+// it does not exist). The adapter parsed and validated the file; the app
+// checks what may not change once value exists (currency, a wallet's unit
+// and minor digits, removing a wallet) and the expected version (If-Match).
+// Applying a configuration equal to the current one stores nothing.
+struct ApplyProgram {
+  Program program;
+  std::string config;  // the file as given, kept with the version
+  std::optional<int64_t> expected_version;
+  bool dry_run = false;
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
-                 RevokeKey, RecordJobRun>;
+                 RevokeKey, RecordJobRun, ApplyProgram>;
 
 struct Command {
   std::string program_id = "default";

@@ -142,6 +142,14 @@ struct BodyJson {
   json::object operator()(const RevokeKey& c) const {
     return json::object({{"type", "key_revoke"}, {"key_id", c.key_id}}, sp);
   }
+  json::object operator()(const ApplyProgram& c) const {
+    return json::object({{"type", "program_apply"},
+                         {"config", c.config},
+                         {"expected_version", c.expected_version ? json::value(*c.expected_version)
+                                                                 : json::value(nullptr)},
+                         {"dry_run", c.dry_run}},
+                        sp);
+  }
   json::object operator()(const RecordJobRun& c) const {
     return json::object({{"type", "job_run"}, {"job", c.run.job}}, sp);
   }
@@ -153,7 +161,7 @@ std::string_view command_name(const CommandBody& body) {
   static constexpr std::string_view kNames[] = {
       "member_upsert", "grant",      "spend",      "hold_reserve", "hold_capture",
       "hold_release",  "clawback",   "restore",    "adjust",       "release_order",
-      "settle",        "key_create", "key_revoke", "job_run"};
+      "settle",        "key_create", "key_revoke", "job_run",      "program_apply"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }
@@ -276,6 +284,7 @@ json::object program_json(const Program& program) {
                      {"restored_lot_expiry", ledger::to_string(c.restored_lot_expiry)}});
   }
   return json::object{{"id", program.id},
+                      {"version", program.version},
                       {"currency", program.currency},
                       {"minor_digits", program.minor_digits},
                       {"time_zone", program.time_zone},

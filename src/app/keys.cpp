@@ -47,6 +47,18 @@ Result<NewKey> make_key(const std::string& program_id, Role role, std::string la
   return out;
 }
 
+bool looks_like_key(std::string_view t) {
+  auto hex_run = [&](std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i) {
+      char c = t[i];
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+  };
+  return t.size() == 4 + 16 + 1 + 64 && t.substr(0, 4) == "pat_" && hex_run(4, 16) &&
+         t[20] == '_' && hex_run(21, 64);
+}
+
 std::string hash_key(std::string_view key) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -97,6 +109,8 @@ std::string_view to_string(Permission p) {
       return "audit";
     case Permission::kProgramRead:
       return "program:read";
+    case Permission::kProgramWrite:
+      return "program:write";
   }
   return "unknown";
 }

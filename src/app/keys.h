@@ -21,6 +21,10 @@ struct NewKey {
 
 Result<NewKey> make_key(const std::string& program_id, Role role, std::string label, Instant now);
 
+// True when `token` has the shape of a key ("pat_" 16 hex "_" 64 hex):
+// anything else is refused without a lookup.
+bool looks_like_key(std::string_view token);
+
 // Hex SHA-256 of a presented key; what find_api_key looks up.
 std::string hash_key(std::string_view key);
 
@@ -37,6 +41,7 @@ enum class Permission {
   kKeys,           // create, list, revoke keys (audited)
   kAudit,          // read the audit log
   kProgramRead,    // GET the program
+  kProgramWrite,   // PUT a new program version, validate a configuration (audited)
 };
 
 bool allows(Role role, Permission permission);

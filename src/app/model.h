@@ -27,7 +27,18 @@ struct Program {
   int minor_digits = 0;
   std::string time_zone = "Asia/Taipei";
   std::vector<WalletConfig> wallets;
+  int64_t version = 1;  // 1 when created; +1 per applied configuration
   friend bool operator==(const Program&, const Program&) = default;
+};
+
+// One applied configuration of a program, kept forever (append-only).
+struct ProgramVersion {
+  std::string program_id;
+  int64_t version = 0;
+  std::string config;  // the TOML as applied
+  Instant applied_at{};
+  std::string actor;  // key id, or "cli"
+  friend bool operator==(const ProgramVersion&, const ProgramVersion&) = default;
 };
 
 // The program every new database starts with: TWD, 0 minor digits, Asia/Taipei,

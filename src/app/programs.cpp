@@ -2,6 +2,8 @@
 
 #include <date/tz.h>
 
+#include <algorithm>
+
 namespace patron::app {
 
 Program default_program() {
@@ -46,8 +48,12 @@ Result<Programs> Programs::load(Store& store) {
     list = store.programs();
     if (!list) return std::unexpected(list.error());
   }
+  return resolve(std::move(*list));
+}
+
+Result<Programs> Programs::resolve(std::vector<Program> list) {
   Programs out;
-  for (Program& p : *list) {
+  for (Program& p : list) {
     auto zone = resolve_zone(p.time_zone);
     if (!zone) return std::unexpected(zone.error());
     ResolvedProgram resolved;
@@ -70,6 +76,47 @@ Result<const ResolvedProgram*> Programs::find(const std::string& id) const {
     return fail(ErrorCode::kNotFound, "program", "no program '" + id + "'");
   }
   return &it->second;
+}
+
+std::map<std::string, std::string> program_settings(const Program& p) {
+  std::map<std::string, std::string> out;
+  out["program.currency"] = p.currency;
+  out["program.minor_digits"] = std::to_string(p.minor_digits);
+  out["program.time_zone"] = p.time_zone;
+  for (const WalletConfig& w : p.wallets) {
+    std::string at = "wallets." + w.name + ".";
+    out[at + "unit"] = w.unit;
+    out[at + "minor_digits"] = std::to_string(w.minor_digits);
+    out[at + "default_expiry"] = ledger::to_string(w.default_expiry);
+    out[at + "hold_ttl_s"] = std::to_string(w.hold_ttl_s);
+    out[at + "debt_policy"] = std::string(ledger::to_string(w.debt));
+    out[at + "restore_policy"] = std::string(ledger::to_string(w.restore));
+    out[at + "restored_lot_expiry"] = ledger::to_string(w.restored_lot_expiry);
+    for (const auto& [source, rule] : w.expiry_by_source) {
+      out[at + "expiry_by_source." + source] = ledger::to_string(rule);
+    }
+  }
+  return out;
+}
+
+std::vector<SettingChange> setting_changes(const Program& before, const Program& after) {
+  auto a = program_settings(before);
+  auto b = program_settings(after);
+  std::vector<SettingChange> out;
+  for (const auto& [key, value] : a) {
+    auto it = b.find(key);
+    if (it == b.end()) {
+      out.push_back({key, value, std::nullopt});
+    } else if (it->second != value) {
+      out.push_back({key, value, it->second});
+    }
+  }
+  for (const auto& [key, value] : b) {
+    if (!a.count(key)) out.push_back({key, std::nullopt, value});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SettingChange& x, const SettingChange& y) { return x.key < y.key; });
+  return out;
 }
 
 }  // namespace patron::app

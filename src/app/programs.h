@@ -4,7 +4,9 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "app/model.h"
 #include "app/store.h"
@@ -24,6 +26,8 @@ class Programs {
  public:
   // Reads every program; creates the default program in an empty database.
   static Result<Programs> load(Store& store);
+  // Resolves stored programs (time zones, wallet policies).
+  static Result<Programs> resolve(std::vector<Program> list);
   Result<const ResolvedProgram*> find(const std::string& id) const;
   const std::map<std::string, ResolvedProgram>& all() const { return by_id_; }
 
@@ -32,5 +36,17 @@ class Programs {
 };
 
 Result<const date::time_zone*> resolve_zone(const std::string& name);
+
+// Every setting of a program as "dotted.key" -> value text, keys named as in
+// the configuration file (docs/config.md): what `program apply --dry-run`
+// compares. The version is not a setting.
+std::map<std::string, std::string> program_settings(const Program& program);
+
+struct SettingChange {
+  std::string key;
+  std::optional<std::string> before;  // nullopt: added
+  std::optional<std::string> after;   // nullopt: removed
+};
+std::vector<SettingChange> setting_changes(const Program& before, const Program& after);
 
 }  // namespace patron::app

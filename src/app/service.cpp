@@ -135,11 +135,106 @@ Result<Executed> revoke_key(Store& store, const Command& c, const RevokeKey& rev
   return e;
 }
 
+// What may not change once a program holds value: its currency, and each
+// wallet's existence, unit and minor digits (amounts are stored in them).
+Result<void> check_compatible(const Program& current, const Program& next) {
+  if (next.currency != current.currency) {
+    return fail(ErrorCode::kFailedPrecondition, "program.currency",
+                "cannot change from " + current.currency + " (amounts are stored in it)");
+  }
+  if (next.minor_digits != current.minor_digits) {
+    return fail(ErrorCode::kFailedPrecondition, "program.minor_digits",
+                "cannot change from " + std::to_string(current.minor_digits));
+  }
+  for (const WalletConfig& w : current.wallets) {
+    auto it = std::find_if(next.wallets.begin(), next.wallets.end(),
+                           [&](const WalletConfig& n) { return n.name == w.name; });
+    std::string at = "wallets." + w.name;
+    if (it == next.wallets.end()) {
+      return fail(ErrorCode::kFailedPrecondition, at,
+                  "cannot be removed (its lots and ledger would be stranded)");
+    }
+    if (it->unit != w.unit) {
+      return fail(ErrorCode::kFailedPrecondition, at + ".unit", "cannot change from " + w.unit);
+    }
+    if (it->minor_digits != w.minor_digits) {
+      return fail(ErrorCode::kFailedPrecondition, at + ".minor_digits",
+                  "cannot change from " + std::to_string(w.minor_digits));
+    }
+  }
+  return {};
+}
+
+Result<Executed> apply_program(Store& store, const Programs& programs, const Command& c,
+                               const ApplyProgram& apply, Instant now) {
+  if (c.program_id.empty() || c.program_id.size() > 64) {
+    return fail(ErrorCode::kInvalidArgument, "program", "must be 1 to 64 characters");
+  }
+  std::string hash;
+  auto seen = replayed(store, c, hash);
+  if (!seen) return std::unexpected(seen.error());
+  if (*seen) return std::move(**seen);
+  auto existing = programs.find(c.program_id);
+  const Program* current = existing ? &(*existing)->program : nullptr;
+  int64_t version = current ? current->version : 0;
+  if (apply.expected_version && *apply.expected_version != version) {
+    return fail(ErrorCode::kConflict, "If-Match",
+                "the program is at version " + std::to_string(version) + ", not " +
+                    std::to_string(*apply.expected_version));
+  }
+  Program next = apply.program;
+  next.id = c.program_id;
+  if (current) {
+    if (auto ok = check_compatible(*current, next); !ok) return std::unexpected(ok.error());
+  }
+  if (auto zone = resolve_zone(next.time_zone); !zone) {
+    return fail(ErrorCode::kInvalidArgument, "program.time_zone", zone.error().message);
+  }
+  std::vector<SettingChange> changes;
+  if (current) {
+    changes = setting_changes(*current, next);
+  } else {
+    for (auto& [key, value] : program_settings(next)) changes.push_back({key, std::nullopt, value});
+  }
+  bool apply_now = !apply.dry_run && (!current || !changes.empty());
+  next.version = apply_now ? version + 1 : version;
+  json::array listed;
+  for (const auto& ch : changes) {
+    listed.emplace_back(
+        json::object{{"key", ch.key},
+                     {"before", ch.before ? json::value(*ch.before) : json::value(nullptr)},
+                     {"after", ch.after ? json::value(*ch.after) : json::value(nullptr)}});
+  }
+  Executed e;
+  e.write.program_id = c.program_id;
+  e.response = json::serialize(
+      json::object{{"program", program_json(apply_now ? next : (current ? *current : next))},
+                   {"applied", apply_now},
+                   {"dry_run", apply.dry_run},
+                   {"changes", std::move(listed)}});
+  if (apply_now) {
+    e.write.program = next;
+    e.write.program_version =
+        ProgramVersion{c.program_id, next.version, apply.config, now, c.actor};
+    json::object detail{{"version", next.version}, {"changes", changes.size()}};
+    e.write.audit.push_back(AuditEntry{0, c.program_id, c.actor, "program.apply", c.program_id,
+                                       json::serialize(detail), now});
+    if (!hash.empty()) {
+      e.write.idempotency = IdempotencyRecord{c.idempotency_key, hash, e.response, now};
+    }
+  }
+  return e;
+}
+
 }  // namespace
 
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,
                          const Command& input, Instant now) {
   Command c = input;
+  // Applying a configuration may create its program; everything else needs one.
+  if (auto* apply = std::get_if<ApplyProgram>(&c.body)) {
+    return apply_program(store, programs, c, *apply, now);
+  }
   auto program = programs.find(c.program_id);
   if (!program) return std::unexpected(program.error());
   if (c.idempotency_key.size() > limits::kIdBytesMax) {
@@ -214,7 +309,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
         [&](const auto& body) -> Result<Executed> {
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, UpsertMember> || std::is_same_v<T, CreateKey> ||
-                        std::is_same_v<T, RevokeKey> || std::is_same_v<T, RecordJobRun>) {
+                        std::is_same_v<T, RevokeKey> || std::is_same_v<T, RecordJobRun> ||
+                        std::is_same_v<T, ApplyProgram>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

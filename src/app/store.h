@@ -36,9 +36,11 @@ struct CommandWrite {
   std::optional<Member> member;  // upsert
   ledger::Changes changes;
   std::optional<IdempotencyRecord> idempotency;
-  std::optional<ApiKey> api_key;  // insert, or update revoked_at of an existing key
-  std::vector<AuditEntry> audit;  // appended; ids assigned by the store
-  std::optional<JobRun> job_run;  // appended; id assigned by the store
+  std::optional<ApiKey> api_key;                  // insert, or update revoked_at of an existing key
+  std::vector<AuditEntry> audit;                  // appended; ids assigned by the store
+  std::optional<JobRun> job_run;                  // appended; id assigned by the store
+  std::optional<Program> program;                 // a new configuration (as put_program)
+  std::optional<ProgramVersion> program_version;  // appended with it
 };
 
 // A page of a list read: rows after a cursor, in a stable order.
@@ -54,6 +56,12 @@ class Store {
   // Programs
   virtual Result<std::vector<Program>> programs() = 0;
   virtual Result<void> put_program(const Program& program) = 0;
+  // Every applied configuration of a program, oldest first.
+  virtual Result<std::vector<ProgramVersion>> program_versions(const std::string& program_id) = 0;
+  // Changes whenever any program's version changes ("id:version,..." in id
+  // order); the writer compares it per batch to reload programs that another
+  // process (the CLI beside a server) changed.
+  virtual Result<std::string> programs_fingerprint() = 0;
 
   // Members
   virtual Result<std::optional<Member>> find_member(const std::string& program_id,

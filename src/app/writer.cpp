@@ -34,19 +34,24 @@ Result<std::unique_ptr<Writer>> Writer::start(StoreFactory& factory, const Clock
   if (!store) return std::unexpected(store.error());
   auto programs = Programs::load(**store);
   if (!programs) return std::unexpected(programs.error());
+  auto fingerprint = (*store)->programs_fingerprint();
+  if (!fingerprint) return std::unexpected(fingerprint.error());
   auto high = (*store)->id_high_water();
   if (!high) return std::unexpected(high.error());
-  return std::unique_ptr<Writer>(
+  auto writer = std::unique_ptr<Writer>(
       new Writer(std::move(*store), std::move(*programs), clock, options, *high));
+  writer->fingerprint_ = *fingerprint;
+  return writer;
 }
 
 Writer::Writer(std::unique_ptr<Store> store, Programs programs, const Clock& clock,
                WriterOptions options, IdHighWater high_water)
     : store_(std::move(store)),
-      programs_(std::move(programs)),
       clock_(clock),
       options_(options),
       counters_(std::make_unique<Counters>(high_water)) {
+  snapshots_.push_back(std::make_unique<const Programs>(std::move(programs)));
+  programs_.store(snapshots_.back().get(), std::memory_order_release);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "patron-writer");  // shows in top, perf, gdb
     loop();
@@ -89,7 +94,8 @@ std::future<Result<Response>> Writer::enqueue(Pending pending) {
     if (stopping_ || queue_.size() >= limits::kWriterQueueMax) {
       bool was_stopping = stopping_;
       lock.unlock();
-      pending.answer(fail(ErrorCode::kFailedPrecondition, "",
+      // Transient: nothing was applied and a retry (same idempotency key) is safe.
+      pending.answer(fail(ErrorCode::kStorage, "",
                           was_stopping ? "the writer is stopping" : "the writer queue is full"));
       return future;
     }
@@ -147,7 +153,7 @@ void Writer::loop() {
       }
     }
     if (batch.front().exclusive) {
-      Session session(*store_, *this, programs_);
+      Session session(*store_, *this);
       auto out = batch.front().exclusive(session);
       batch.front().answer(out ? Result<Response>(Response{std::move(*out), false})
                                : Result<Response>(std::unexpected(out.error())));
@@ -169,9 +175,14 @@ Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
     return std::unexpected(high.error());
   }
   counters_->reset(*high);
+  if (auto r = refresh_programs(); !r) {
+    store_->rollback();
+    return r;
+  }
+  bool programs_changed = false;
   for (Pending* item : items) {
     Instant now = item->command.now.value_or(clock_.now());
-    auto executed = app::execute(*store_, programs_, *counters_, item->command, now);
+    auto executed = app::execute(*store_, programs(), *counters_, item->command, now);
     if (!executed) {
       if (executed.error().code == ErrorCode::kStorage) {
         store_->rollback();
@@ -185,6 +196,15 @@ Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
         store_->rollback();
         return r;
       }
+      // Later commands of this batch must see the new configuration.
+      if (executed->write.program) programs_changed = true;
+      if (programs_changed) {
+        if (auto r = refresh_programs(); !r) {
+          store_->rollback();
+          return r;
+        }
+        programs_changed = false;
+      }
     }
     results.emplace_back(Response{std::move(executed->response), executed->replayed});
   }
@@ -192,6 +212,20 @@ Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
     store_->rollback();
     return r;
   }
+  return {};
+}
+
+Result<void> Writer::refresh_programs() {
+  auto fingerprint = store_->programs_fingerprint();
+  if (!fingerprint) return std::unexpected(fingerprint.error());
+  if (*fingerprint == fingerprint_) return {};
+  auto list = store_->programs();
+  if (!list) return std::unexpected(list.error());
+  auto resolved = Programs::resolve(std::move(*list));
+  if (!resolved) return std::unexpected(resolved.error());
+  snapshots_.push_back(std::make_unique<const Programs>(std::move(*resolved)));
+  programs_.store(snapshots_.back().get(), std::memory_order_release);
+  fingerprint_ = *fingerprint;
   return {};
 }
 
@@ -204,6 +238,9 @@ void Writer::run_batch(std::vector<Pending>& batch) {
   if (run_in_transaction(all, results)) {
     outcomes = std::move(results);
   } else {
+    // A program applied in the failed batch was published before the
+    // rollback: force a reload from what is committed.
+    fingerprint_.clear();
     // Retry one by one so a single failing write only fails its own caller.
     commits = all.size();
     for (Pending* p : all) {

@@ -10,6 +10,7 @@
 // Thread safety: submit() may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -67,24 +68,26 @@ class Writer {
    public:
     Store& store() { return store_; }
     ledger::IdSource& ids();
-    const Programs& programs() const { return programs_; }
+    const Programs& programs() const { return writer_.programs(); }
     Result<void> begin();  // BEGIN, then continue ids from what is committed
     Result<void> commit();
     void rollback() { store_.rollback(); }
 
    private:
     friend class Writer;
-    Session(Store& store, Writer& writer, const Programs& programs)
-        : store_(store), writer_(writer), programs_(programs) {}
+    Session(Store& store, Writer& writer) : store_(store), writer_(writer) {}
     Store& store_;
     Writer& writer_;
-    const Programs& programs_;
   };
   using ExclusiveWork = std::function<Result<std::string>(Session&)>;
   std::future<Result<Response>> submit_exclusive(ExclusiveWork work);
 
   WriterStats stats() const;
-  const Programs& programs() const { return programs_; }
+  // The programs as of the last batch. A program applied by this writer or
+  // by another process is picked up at the start of the next batch. Every
+  // published snapshot stays alive as long as the writer (applies are rare),
+  // so a reference taken here stays valid.
+  const Programs& programs() const { return *programs_.load(std::memory_order_acquire); }
 
  private:
   struct Pending {
@@ -105,8 +108,13 @@ class Writer {
   Result<void> run_in_transaction(std::vector<Pending*>& items,
                                   std::vector<Result<Response>>& results);
 
+  // Reloads programs when the store's fingerprint changed; writer thread only.
+  Result<void> refresh_programs();
+
   std::unique_ptr<Store> store_;
-  Programs programs_;
+  std::vector<std::unique_ptr<const Programs>> snapshots_;  // writer thread only
+  std::atomic<const Programs*> programs_{nullptr};
+  std::string fingerprint_;  // writer thread only
   const Clock& clock_;
   WriterOptions options_;
   std::unique_ptr<Counters> counters_;

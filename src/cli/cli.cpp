@@ -13,6 +13,7 @@
 #include "app/queries.h"
 #include "app/writer.h"
 #include "cli/context.h"
+#include "config/program_file.h"
 #include "core/money.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -585,17 +586,24 @@ int run(int argc, char** argv) {
   // program show
   auto* program_cmd = cli.add_subcommand("program", "program configuration")->require_subcommand(1);
   auto* program_show = program_cmd->add_subcommand("show", "the program and its wallets");
+  static bool show_toml = false;
+  program_show->add_flag("--toml", show_toml, "print the configuration file of this version");
   program_show->callback([&] {
     ctx.read_only = true;
     action = [&]() -> Result<int> {
       auto p = ctx.writer->programs().find(ctx.program_id);
       if (!p) return std::unexpected(p.error());
+      if (show_toml) {
+        std::cout << config::to_toml((*p)->program);
+        return kOk;
+      }
       std::cout << app::pretty(app::program_json((*p)->program)) << "\n";
       return kOk;
     };
   });
 
   add_server_commands(cli, ctx, action);
+  add_program_commands(cli, ctx, action);
 
   try {
     cli.parse(argc, argv);

@@ -36,6 +36,8 @@ struct Context {
   // Commands that only read (show, ledger, verify) must not create an empty
   // database at a mistyped path and report on it.
   bool read_only = false;
+  // `program apply` may create the program it names.
+  bool program_may_be_new = false;
 
   Result<void> open() {
     if (read_only && !std::filesystem::exists(db_path)) {
@@ -48,9 +50,10 @@ struct Context {
     if (!w) return std::unexpected(w.error());
     writer = std::move(*w);
     auto program = writer->programs().find(program_id);
-    if (!program) return std::unexpected(program.error());
+    if (!program && !program_may_be_new) return std::unexpected(program.error());
     if (!now_text.empty()) {
-      auto t = parse_instant(now_text, (*program)->zone, "--now");
+      // A program being created has no zone yet: --now must carry an offset.
+      auto t = parse_instant(now_text, program ? (*program)->zone : nullptr, "--now");
       if (!t) return std::unexpected(t.error());
       fixed_clock = std::make_unique<app::FixedClock>(*t);
     }
@@ -85,5 +88,7 @@ struct Context {
 
 // Adds serve, keys and program create (serve.cpp).
 void add_server_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
+// Adds program apply and program versions (program.cpp).
+void add_program_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 
 }  // namespace patron::cli

@@ -68,13 +68,16 @@ Result<int> serve(Context& ctx, const ServeArgs& args) {
   }
   std::cout << "patron: listening on http://" << where->first << ":" << *port << std::endl;
   server.run([&] {
-    if (scheduler) scheduler->stop();
+    if (scheduler) scheduler->request_stop();
   });
-  // Every reply has been sent or abandoned; finish what the writer and the
-  // readers still hold before the server (and its io_context) goes away.
+  if (scheduler) scheduler->stop();  // waits for a job in progress
+  // Every reply has been sent or abandoned. Finish what the readers still
+  // hold (a queued read may submit a write), then what the writer holds,
+  // before the server (its io_context) and the Api go away: their callbacks
+  // refer to both.
+  pool->reset();
   ctx.writer->submit_exclusive([](app::Writer::Session&) -> Result<std::string> { return ""; })
       .get();
-  pool->reset();
   std::cout << "patron: stopped" << std::endl;
   return kOk;
 }

@@ -48,11 +48,11 @@ bool matches(std::string_view pattern, const std::vector<std::string>& segments,
   return true;
 }
 
-bool is_json(std::string_view content_type) {
+bool is_media(std::string_view content_type, std::string_view expected) {
   auto semicolon = content_type.find(';');
   std::string_view media = content_type.substr(0, semicolon);
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  return media == "application/json";
+  return media == expected;
 }
 
 bool printable(std::string_view text) {
@@ -96,36 +96,18 @@ void Api::handle(Request request, Respond respond) {
   std::string allowed;
   for (std::size_t i = 0; i < routes().size() && !bad_target; ++i) {
     if (!matches(routes()[i].pattern, segments, params)) continue;
-    if (request.method == routes()[i].method) {
+    // HEAD is GET without the body (the transport drops it).
+    std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+    if (method == routes()[i].method) {
       route = i;
       break;
     }
     allowed += allowed.empty() ? "" : ", ";
     allowed += routes()[i].method;
   }
-  std::string method = request.method;
-  std::string target = request.target;
-  Respond measured = [this, route, started, method = std::move(method), target = std::move(target),
-                      respond = std::move(respond)](Reply reply) mutable {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
-    metrics_.record(route, reply.status, us);
-    if (options_.access_log != nullptr) {
-      json::object line{{"ts", format_instant(clock_.now())},
-                        {"method", method},
-                        {"target", target},
-                        {"route", route < routes().size() ? routes()[route].pattern : ""},
-                        {"status", reply.status},
-                        {"us", us},
-                        {"bytes", reply.body.size()},
-                        {"actor", reply.actor}};
-      std::string text = json::serialize(line);
-      text += '\n';
-      std::lock_guard lock(log_mutex_);
-      std::fwrite(text.data(), 1, text.size(), options_.access_log);
-      std::fflush(options_.access_log);
-    }
+  Respond measured = [route, started, respond = std::move(respond)](Reply reply) mutable {
+    reply.route_index = route;
+    reply.started = started;
     respond(std::move(reply));
   };
   if (bad_target) {
@@ -144,13 +126,37 @@ void Api::handle(Request request, Respond respond) {
     return measured(problem(400, "invalid_argument", "Idempotency-Key",
                             "must be 1 to 128 printable ASCII characters"));
   }
+  const char* media = routes()[route].body_media;
   if ((request.method == "POST" || request.method == "PUT") && !request.body.empty() &&
-      !is_json(request.content_type)) {
+      !is_media(request.content_type, media)) {
     return measured(problem(415, "unsupported_media_type", "Content-Type",
-                            "send the body as application/json"));
+                            std::string("send the body as ") + media));
   }
   Call call{std::move(request), std::move(params), std::move(query), {}, std::move(measured)};
   dispatch(std::move(call), route);
+}
+
+void Api::record(std::string_view method, std::string_view target, const Reply& reply) {
+  std::size_t route = std::min(reply.route_index, routes().size());
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                  reply.started)
+                .count();
+  if (reply.started == std::chrono::steady_clock::time_point{}) us = 0;  // refused before routing
+  metrics_.record(route, reply.status, us);
+  if (options_.access_log == nullptr) return;
+  json::object line{{"ts", format_instant(clock_.now())},
+                    {"method", method},
+                    {"target", target},
+                    {"route", route < routes().size() ? routes()[route].pattern : ""},
+                    {"status", reply.status},
+                    {"us", us},
+                    {"bytes", reply.body.size()},
+                    {"actor", reply.actor}};
+  std::string text = json::serialize(line);
+  text += '\n';
+  std::lock_guard lock(log_mutex_);
+  std::fwrite(text.data(), 1, text.size(), options_.access_log);
+  std::fflush(options_.access_log);
 }
 
 std::optional<app::ApiKey> Api::cached_key(const std::string& hash) {
@@ -180,7 +186,14 @@ void Api::dispatch(Call&& call, std::size_t route) {
     reply.headers.emplace_back("WWW-Authenticate", "Bearer");
     return call.respond(std::move(reply));
   }
-  std::string hash = app::hash_key(auth.substr(kBearer.size()));
+  std::string_view token = auth.substr(kBearer.size());
+  if (!app::looks_like_key(token)) {
+    // Not a patron key at all: answer without a database lookup.
+    Reply reply = problem(401, "unauthorized", "Authorization", "unknown API key");
+    reply.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    return call.respond(std::move(reply));
+  }
+  std::string hash = app::hash_key(token);
   if (auto key = cached_key(hash)) return authenticated(std::move(call), route, *key);
   auto shared = std::make_shared<Call>(std::move(call));
   bool posted = readers_.post([this, shared, route, hash](app::Store& store) {
@@ -248,6 +261,8 @@ void Api::write(Call&& call, app::Command command, ReplyMaker make) {
     if (!result) {
       Error e = result.error();
       if (e.field == "idempotency_key") e.field = "Idempotency-Key";  // the header at fault
+      if (e.field == "If-Match")
+        return (*respond)(problem(412, "precondition_failed", e.field, e.message));
       return (*respond)(problem(e));
     }
     Reply reply = (*maker)(*result);

@@ -43,6 +43,7 @@ struct Route {
   const char* pattern;                        // "/v1/members/{member_id}"
   std::optional<app::Permission> permission;  // nullopt: public (health, metrics, openapi)
   Handler handler;
+  const char* body_media = "application/json";  // what a POST/PUT body must be
 };
 
 // The route table (http/routes.cpp); the OpenAPI test walks it.
@@ -64,6 +65,9 @@ class Api {
       ApiOptions options = {});
 
   void handle(Request request, Respond respond);
+  // Counts the reply and writes its access-log line; the transport calls it
+  // on its own thread once the reply is back.
+  void record(std::string_view method, std::string_view target, const Reply& reply);
 
   // For handlers.
   using ReadWork = std::move_only_function<Reply(app::Store&, Call&)>;

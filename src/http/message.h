@@ -3,6 +3,7 @@
 // in style.md: handle_request knows nothing of the connection).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <utility>
@@ -25,8 +26,11 @@ struct Reply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string route;  // the matched route pattern, for metrics and the access log
-  std::string actor;  // the key id that made the request, for the access log
+  // For metrics and the access log, which the transport records on its own
+  // thread once the reply is back (never on the writer or a reader thread).
+  std::size_t route_index = static_cast<std::size_t>(-1);  // routes() index; -1: none
+  std::chrono::steady_clock::time_point started{};
+  std::string actor;  // the key id that made the request
 };
 
 // Answers a request exactly once, from any thread.

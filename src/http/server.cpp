@@ -57,7 +57,8 @@ struct Server::Impl {
   Api& api;
   ServerOptions options;
   asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(ioc)};
+  tcp::acceptor acceptor{accept_strand};
   asio::signal_set signals{ioc};
   std::atomic<bool> stopping{false};
   std::function<void()> on_stop;
@@ -146,10 +147,19 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     request.body = std::move(req.body());
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
+    bool head = request.method == "HEAD";
+    std::string method = request.method;
+    std::string target = request.target;
     stream.expires_never();  // the reply may wait for a group commit
     Reply reply = co_await async_handle(api, std::move(request), asio::use_awaitable);
+    api.record(method, target, reply);  // here, not on the thread that answered
     keep_alive = keep_alive && !stopping.load();
+    std::size_t body_bytes = reply.body.size();
     auto res = to_beast(std::move(reply), version, keep_alive);
+    if (head) {
+      res.body().clear();
+      res.content_length(body_bytes);  // what GET would send
+    }
     stream.expires_after(std::chrono::seconds(limits::kWriteTimeoutSeconds));
     auto [write_ec, written] =
         co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
@@ -175,7 +185,11 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     auto [ec, socket] = co_await acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (stopping.load() || ec == asio::error::operation_aborted) co_return;
-      continue;  // e.g. too many open files: keep serving the connections we have
+      // E.g. too many open files: keep serving the connections we have, and
+      // back off instead of spinning on a failing accept.
+      asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
     }
     std::size_t open = 0;
     {
@@ -196,9 +210,15 @@ asio::awaitable<void> Server::Impl::accept_loop() {
 void Server::Impl::begin_shutdown() {
   if (stopping.exchange(true)) return;
   api.set_ready(false);
-  if (on_stop) on_stop();
+  if (on_stop) on_stop();  // must not block: it only asks (the scheduler stops later)
+  // The acceptor belongs to the accept loop's strand.
+  asio::post(accept_strand, [this] {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+  });
+  // Back to the default action: a second Ctrl-C kills at once.
   beast::error_code ignored;
-  acceptor.close(ignored);
+  signals.clear(ignored);
   signals.cancel(ignored);
   // Close connections waiting for a request; busy ones close after their reply.
   std::lock_guard lock(connections_mutex);
@@ -244,7 +264,7 @@ void Server::run(std::function<void()> on_stop) {
       if (!ec) s.begin_shutdown();
     });
   }
-  asio::co_spawn(s.ioc, s.accept_loop(), asio::detached);
+  asio::co_spawn(s.accept_strand, s.accept_loop(), asio::detached);
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < s.options.threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
   // A watchdog: once shutdown begins, in-flight requests get a grace period.

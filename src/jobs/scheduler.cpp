@@ -37,12 +37,16 @@ Scheduler::~Scheduler() {
   stop();
 }
 
-void Scheduler::stop() {
+void Scheduler::request_stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
+}
+
+void Scheduler::stop() {
+  request_stop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -28,8 +28,9 @@ class Scheduler {
   static Result<std::unique_ptr<Scheduler>> start(app::Writer& writer, app::StoreFactory& factory,
                                                   const app::Clock& clock,
                                                   std::chrono::seconds interval, OnRun on_run);
-  ~Scheduler();  // stop()
-  void stop();   // waits for a running job to finish
+  ~Scheduler();         // stop()
+  void request_stop();  // returns at once; no new job starts
+  void stop();          // request_stop(), then waits for a running job to finish
 
  private:
   Scheduler(app::Writer& writer, std::unique_ptr<app::Store> reader, const app::Clock& clock,

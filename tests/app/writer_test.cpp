@@ -317,6 +317,10 @@ class FailingStore final : public app::Store {
  public:
   explicit FailingStore(std::unique_ptr<app::Store> inner) : inner_(std::move(inner)) {}
   Result<std::vector<app::Program>> programs() override { return inner_->programs(); }
+  Result<std::vector<app::ProgramVersion>> program_versions(const std::string& id) override {
+    return inner_->program_versions(id);
+  }
+  Result<std::string> programs_fingerprint() override { return inner_->programs_fingerprint(); }
   Result<void> put_program(const app::Program& p) override { return inner_->put_program(p); }
   Result<std::optional<app::Member>> find_member(const std::string& p,
                                                  const std::string& m) override {

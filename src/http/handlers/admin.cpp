@@ -22,12 +22,6 @@ json::value newest_first_cursor(const std::vector<T>& rows, std::size_t limit) {
 
 }  // namespace
 
-void program_get(Api& api, Call&& call) {
-  auto p = api.writer().programs().find(call.key.program_id);
-  if (!p) return call.respond(problem(p.error()));
-  call.respond(json_reply(json::serialize(app::program_json((*p)->program))));
-}
-
 void keys_create(Api& api, Call&& call) {
   auto body = object_body(call);
   if (!body) return call.respond(problem(body.error()));

@@ -29,6 +29,10 @@ void hold_release(Api&, Call&&);
 
 // admin.cpp
 void program_get(Api&, Call&&);
+void program_put(Api&, Call&&);
+void program_validate(Api&, Call&&);
+void program_config(Api&, Call&&);
+void program_versions(Api&, Call&&);
 void keys_create(Api&, Call&&);
 void keys_list(Api&, Call&&);
 void key_revoke(Api&, Call&&);

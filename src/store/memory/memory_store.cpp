@@ -81,6 +81,7 @@ struct Data {
   std::vector<app::JobRun> job_runs;                         // ascending id
   int64_t last_audit_id = 0;
   int64_t last_job_run_id = 0;
+  std::map<std::pair<std::string, int64_t>, app::ProgramVersion> program_versions;
 };
 
 struct Shared {
@@ -105,6 +106,25 @@ class MemoryStore final : public app::Store {
     if (!working_ || !writer_.owns_lock()) return not_in_transaction();
     working_->programs[program.id] = program;
     return {};
+  }
+
+  Result<std::vector<app::ProgramVersion>> program_versions(
+      const std::string& program_id) override {
+    return read([&](const Data& d) {
+      std::vector<app::ProgramVersion> out;
+      for (const auto& [key, v] : d.program_versions) {
+        if (key.first == program_id) out.push_back(v);
+      }
+      return out;
+    });
+  }
+
+  Result<std::string> programs_fingerprint() override {
+    return read([](const Data& d) {
+      std::string out;
+      for (const auto& [id, p] : d.programs) out += id + ":" + std::to_string(p.version) + ",";
+      return out;
+    });
   }
 
   Result<std::optional<Member>> find_member(const std::string& program_id,
@@ -389,6 +409,15 @@ class MemoryStore final : public app::Store {
       row.id = ++d.last_job_run_id;
       if (row.program_id.empty()) row.program_id = w.program_id;
       d.job_runs.push_back(std::move(row));
+    }
+    if (w.program) d.programs[w.program->id] = *w.program;
+    if (w.program_version) {
+      const auto& v = *w.program_version;
+      // Mirrors the SQLite primary key and foreign key.
+      if (!d.programs.count(v.program_id) || d.program_versions.count({v.program_id, v.version})) {
+        return fail(ErrorCode::kStorage, "", "program version already stored or program unknown");
+      }
+      d.program_versions[{v.program_id, v.version}] = v;
     }
     return {};
   }

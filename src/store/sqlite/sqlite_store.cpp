@@ -164,13 +164,14 @@ class SqliteStore final : public app::Store {
 
   Result<std::vector<Program>> programs() override {
     std::vector<Program> out;
-    auto q = prepare("SELECT id, currency, minor_digits, time_zone FROM programs ORDER BY id");
+    auto q = prepare(
+        "SELECT id, currency, minor_digits, time_zone, version FROM programs ORDER BY id");
     if (!q) return std::unexpected(q.error());
     for (;;) {
       auto row = q->step();
       if (!row) return std::unexpected(row.error());
       if (!*row) break;
-      out.push_back(Program{q->s(0), q->s(1), static_cast<int>(q->i(2)), q->s(3), {}});
+      out.push_back(Program{q->s(0), q->s(1), static_cast<int>(q->i(2)), q->s(3), {}, q->i(4)});
     }
     for (Program& p : out) {
       auto w = prepare(
@@ -209,11 +210,13 @@ class SqliteStore final : public app::Store {
 
   Result<void> put_program(const Program& p) override {
     auto q = prepare(
-        "INSERT INTO programs (id, currency, minor_digits, time_zone) VALUES (?, ?, ?, ?) "
+        "INSERT INTO programs (id, currency, minor_digits, time_zone, version) "
+        "VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET currency = excluded.currency, "
-        "minor_digits = excluded.minor_digits, time_zone = excluded.time_zone");
+        "minor_digits = excluded.minor_digits, time_zone = excluded.time_zone, "
+        "version = excluded.version");
     if (!q) return std::unexpected(q.error());
-    q->bind(p.id).bind(p.currency).bind(int64_t{p.minor_digits}).bind(p.time_zone);
+    q->bind(p.id).bind(p.currency).bind(int64_t{p.minor_digits}).bind(p.time_zone).bind(p.version);
     if (auto r = q->run(); !r) return r;
     auto del = prepare("DELETE FROM wallets WHERE program_id = ?");
     if (!del) return std::unexpected(del.error());
@@ -240,6 +243,35 @@ class SqliteStore final : public app::Store {
       if (auto r = ins->run(); !r) return r;
     }
     return {};
+  }
+
+  Result<std::vector<app::ProgramVersion>> program_versions(const std::string& program_id) override {
+    auto q = prepare(
+        "SELECT version, config, applied_at, actor FROM program_versions WHERE program_id = ? "
+        "ORDER BY version");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id);
+    std::vector<app::ProgramVersion> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      out.push_back(app::ProgramVersion{program_id, q->i(0), q->s(1), from_unix_seconds(q->i(2)), q->s(3)});
+    }
+    return out;
+  }
+
+  Result<std::string> programs_fingerprint() override {
+    auto q = prepare("SELECT id, version FROM programs ORDER BY id");
+    if (!q) return std::unexpected(q.error());
+    std::string out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      out += q->s(0) + ":" + std::to_string(q->i(1)) + ",";
+    }
+    return out;
   }
 
   Result<Member> read_member(Stmt& q, const std::string& program_id) {
@@ -863,6 +895,18 @@ class SqliteStore final : public app::Store {
           .bind(j.finished_at)
           .bind(int64_t{j.ok ? 1 : 0})
           .bind(j.report);
+      if (auto r = q->run(); !r) return r;
+    }
+    if (w.program) {
+      if (auto r = put_program(*w.program); !r) return r;
+    }
+    if (w.program_version) {
+      const auto& v = *w.program_version;
+      auto q = prepare(
+          "INSERT INTO program_versions (program_id, version, config, applied_at, actor) "
+          "VALUES (?, ?, ?, ?, ?)");
+      if (!q) return std::unexpected(q.error());
+      q->bind(v.program_id).bind(v.version).bind(v.config).bind(v.applied_at).bind(v.actor);
       if (auto r = q->run(); !r) return r;
     }
     return {};
