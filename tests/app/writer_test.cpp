@@ -445,5 +445,45 @@ TEST(WriterFaults, AStorageFailureOnlyFailsItsOwnCommand) {
   EXPECT_TRUE(report->problems.empty());
 }
 
+// Two writers on one SQLite file (a CLI beside a running server): a program
+// applied by one is used by the other from its next batch on.
+TEST(WriterPrograms, AProgramAppliedElsewhereIsPickedUpAtTheNextBatch) {
+  testing::TempDir dir;
+  auto factory = store::open_sqlite(dir.file("programs.db"));
+  ASSERT_TRUE(factory);
+  app::FixedClock clock(from_unix_seconds(1'790'000'000));
+  auto server = app::Writer::start(**factory, clock);
+  auto cli = app::Writer::start(**factory, clock);
+  ASSERT_TRUE(server && cli);
+  app::Program next = (*(*server)->programs().find("default"))->program;
+  next.wallets[0].hold_ttl_s = 120;
+  Command apply;
+  apply.body = app::ApplyProgram{next, "[program]", std::nullopt, false};
+  auto applied = (*cli)->execute(apply);
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ((*(*cli)->programs().find("default"))->program.version, 2);
+  EXPECT_EQ((*(*server)->programs().find("default"))->program.version, 1);  // not yet
+  Command upsert;
+  upsert.member_id = "m1";
+  upsert.body = app::UpsertMember{};
+  ASSERT_TRUE((*server)->execute(upsert));
+  const auto* seen = *(*server)->programs().find("default");
+  EXPECT_EQ(seen->program.version, 2);
+  EXPECT_EQ(seen->wallets.at("credit").hold_ttl_s, 120);
+  // A dry run and an identical apply store no version.
+  apply.body = app::ApplyProgram{next, "[program]", std::nullopt, true};
+  ASSERT_TRUE((*cli)->execute(apply));
+  apply.body = app::ApplyProgram{next, "[program]", std::int64_t{2}, false};
+  auto same = (*cli)->execute(apply);
+  ASSERT_TRUE(same);
+  EXPECT_FALSE(json::parse(same->json).at("applied").as_bool());
+  apply.body = app::ApplyProgram{next, "[program]", std::int64_t{1}, false};
+  auto stale = (*cli)->execute(apply);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().field, "If-Match");
+  auto reader = (*factory)->open();
+  EXPECT_EQ((*reader)->program_versions("default")->size(), 1u);
+}
+
 }  // namespace
 }  // namespace patron

@@ -654,5 +654,117 @@ TEST(HttpServer, SchedulerExpiresDueLotsAndRecordsTheRun) {
   EXPECT_EQ(server.stop(SIGTERM), 0);
 }
 
+// A new configuration through the API: If-Match guards against lost
+// updates, a dry run changes nothing, incompatible changes are refused, and
+// an applied hold TTL is what the next reserve uses.
+TEST(HttpServer, ProgramUpdatesAreVersionedAndTakeEffect) {
+  testing::TempDir dir;
+  std::string db = dir.file("program.db");
+  auto cli = [&](std::vector<std::string> args) {
+    return testing::run_patron(PATRON_BINARY, dir, {"--db", db}, args);
+  };
+  std::string key = last_line(cli({"keys", "create", "--role", "admin"}).out);
+  std::string analyst = last_line(cli({"keys", "create", "--role", "analyst"}).out);
+  ASSERT_EQ(cli({"member", "upsert", "p1"}).code, 0);
+  ServerProcess server(PATRON_BINARY, db, dir.path().string(), {"--jobs-interval", "0"});
+  HttpClient client(server.port());
+  Headers admin{{"Authorization", "Bearer " + key}};
+  auto with = [&](Headers more) {
+    more.emplace_back("Authorization", "Bearer " + key);
+    return more;
+  };
+  auto got = client.request("GET", "/v1/program", "", admin);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.header("etag"), "\"1\"");
+  auto toml = client.request("GET", "/v1/program/config", "", admin);
+  ASSERT_EQ(toml.status, 200);
+  EXPECT_EQ(toml.header("content-type"), "application/toml");
+  std::string edited = toml.body;
+  auto at = edited.find("hold_ttl_s = 900");
+  ASSERT_NE(at, std::string::npos) << edited;
+  edited.replace(at, 16, "hold_ttl_s = 120");  // the first wallet: credit
+  Headers toml_type{{"Content-Type", "application/toml"}};
+
+  // No If-Match: 428. A stale one: 412. Neither stores anything.
+  auto none = client.request("PUT", "/v1/program", edited, with(toml_type));
+  EXPECT_EQ(none.status, 428) << none.body;
+  Headers stale = toml_type;
+  stale.emplace_back("If-Match", "\"7\"");
+  auto old = client.request("PUT", "/v1/program", edited, with(stale));
+  EXPECT_EQ(old.status, 412) << old.body;
+  EXPECT_EQ(old.json().at("field").as_string(), "If-Match");
+  // JSON where TOML is expected: 415.
+  EXPECT_EQ(client.request("PUT", "/v1/program", "{}", with({{"If-Match", "\"1\""}})).status, 415);
+  // A dry run lists the change and stores nothing.
+  auto dry = client.request("POST", "/v1/program/validate", edited, with(toml_type));
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_FALSE(dry.json().at("applied").as_bool());
+  ASSERT_EQ(dry.json().at("changes").as_array().size(), 1u) << dry.body;
+  EXPECT_EQ(dry.json().at("changes").as_array()[0].at("key").as_string(),
+            "wallets.credit.hold_ttl_s");
+  EXPECT_EQ(client.request("GET", "/v1/program", "", admin).header("etag"), "\"1\"");
+  // A broken file names the line and key.
+  auto broken =
+      client.request("POST", "/v1/program/validate",
+                     "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n[wallets.credit]\nttl = 1\n",
+                     with(toml_type));
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_EQ(broken.json().at("field").as_string(), "body:5:1: wallets.credit.ttl");
+  // An incompatible change: 422 naming the setting.
+  std::string digits = edited;
+  digits.replace(digits.find("minor_digits = 0"), 16, "minor_digits = 2");
+  auto refused =
+      client.request("PUT", "/v1/program", digits,
+                     with({{"Content-Type", "application/toml"}, {"If-Match", "\"1\""}}));
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(refused.json().at("field").as_string(), "program.minor_digits");
+  // The analyst may read but not write.
+  EXPECT_EQ(client
+                .request("PUT", "/v1/program", edited,
+                         {{"Authorization", "Bearer " + analyst},
+                          {"Content-Type", "application/toml"},
+                          {"If-Match", "\"1\""}})
+                .status,
+            403);
+
+  // Applied: version 2, and the next hold uses the new TTL.
+  auto put = client.request("PUT", "/v1/program", edited,
+                            with({{"Content-Type", "application/toml"}, {"If-Match", "\"1\""}}));
+  ASSERT_EQ(put.status, 201) << put.body;
+  EXPECT_EQ(put.header("etag"), "\"2\"");
+  EXPECT_TRUE(put.json().at("applied").as_bool());
+  auto again = client.request("PUT", "/v1/program", edited,
+                              with({{"Content-Type", "application/toml"}, {"If-Match", "\"2\""}}));
+  EXPECT_EQ(again.status, 200) << again.body;  // nothing changed: no version 3
+  EXPECT_EQ(again.header("etag"), "\"2\"");
+  ASSERT_EQ(client
+                .request("POST", "/v1/members/p1/adjustments",
+                         R"({"wallet":"credit","amount":100,"reason":"ttl test"})", admin)
+                .status,
+            201);
+  auto hold =
+      client.request("POST", "/v1/checkout/holds",
+                     R"({"member_id":"p1","wallet":"credit","amount":10,"order_id":"o1"})", admin);
+  ASSERT_EQ(hold.status, 201) << hold.body;
+  auto expires = parse_instant(std::string(hold.json().at("expires_at").as_string()), nullptr, "t");
+  ASSERT_TRUE(expires);
+  auto ttl = *expires -
+             std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  EXPECT_LE(ttl.count(), 121);
+  EXPECT_GE(ttl.count(), 100);
+  auto versions = client.request("GET", "/v1/program/versions", "", admin);
+  ASSERT_EQ(versions.status, 200);
+  json::value versions_json = versions.json();
+  ASSERT_EQ(versions_json.at("versions").as_array().size(), 1u);
+  EXPECT_EQ(versions_json.at("versions").as_array()[0].at("version").as_int64(), 2);
+  EXPECT_EQ(versions_json.at("versions").as_array()[0].at("config").as_string(), edited);
+  auto audit = client.request("GET", "/v1/audit", "", admin);
+  EXPECT_NE(audit.body.find("program.apply"), std::string::npos);
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+  // The CLI sees the same version.
+  auto shown = cli({"--json", "program", "show"});
+  EXPECT_EQ(shown.json().at("version").as_int64(), 2);
+}
+
 }  // namespace
 }  // namespace patron

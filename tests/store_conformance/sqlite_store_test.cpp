@@ -74,7 +74,8 @@ TEST(SqliteStore, UpgradesAVersion1DatabaseAndKeepsItsData) {
   exec(path,
        "CREATE TABLE schema_version (version INTEGER NOT NULL);"
        "INSERT INTO schema_version (version) VALUES (1);"
-       "INSERT INTO programs (id, currency, minor_digits, time_zone) VALUES ('default', 'TWD', 0, 'Asia/Taipei');"
+       "INSERT INTO programs (id, currency, minor_digits, time_zone) VALUES ('default', 'TWD', 0, "
+       "'Asia/Taipei');"
        "INSERT INTO members VALUES ('default', 'm1', NULL, 'a@b.tw', '', 0, 0);");
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'api_keys'"), 0);
 
@@ -118,7 +119,8 @@ TEST(SqliteStore, AuditLogIsAppendOnlyAndColumnsAreChecked) {
   const std::string path = dir.file("p.db");
   ASSERT_TRUE(store::open_sqlite(path));
   exec(path,
-       "INSERT INTO programs (id, currency, minor_digits, time_zone) VALUES ('default', 'TWD', 0, 'Asia/Taipei');"
+       "INSERT INTO programs (id, currency, minor_digits, time_zone) VALUES ('default', 'TWD', 0, "
+       "'Asia/Taipei');"
        "INSERT INTO audit_log (program_id, actor, action, target, detail, at) "
        "VALUES ('default', 'cli', 'key.create', 'key_1', '{}', 0)");
   sqlite3* db = nullptr;
@@ -167,7 +169,8 @@ TEST(SqliteStore, ReportsCorruptColumnsInsteadOfTrustingThem) {
   auto f = store::open_sqlite(dir.file("p.db"));
   ASSERT_TRUE(f);
   exec(dir.file("p.db"),
-       "INSERT INTO programs (id, currency, minor_digits, time_zone) VALUES ('default', 'TWD', 0, 'Asia/Taipei');"
+       "INSERT INTO programs (id, currency, minor_digits, time_zone) VALUES ('default', 'TWD', 0, "
+       "'Asia/Taipei');"
        "INSERT INTO members VALUES ('default', 'm1', NULL, '', '', 0, 0);"
        "INSERT INTO lots VALUES (1, 'default', 'm1', 'credit', 'signup', 10, 10, 0, 0, "
        "'available', 0,"

@@ -156,6 +156,37 @@ TEST_P(StoreConformance, ProgramsRoundTrip) {
   EXPECT_EQ((*store_->programs())[0], changed);
 }
 
+TEST_P(StoreConformance, ProgramVersionsAreKeptAndTheFingerprintFollowsVersions) {
+  auto before = store_->programs_fingerprint();
+  ASSERT_TRUE(before);
+  EXPECT_EQ(*before, "default:1,");
+  app::Program next = app::default_program();
+  next.version = 2;
+  next.wallets[0].hold_ttl_s = 120;
+  CommandWrite w;
+  w.program_id = "default";
+  w.program = next;
+  w.program_version = app::ProgramVersion{"default", 2, "[program]\n", at(5), "key_x"};
+  write(w);
+  EXPECT_EQ(*store_->programs_fingerprint(), "default:2,");
+  auto programs = store_->programs();
+  ASSERT_TRUE(programs);
+  EXPECT_EQ((*programs)[0], next);
+  auto versions = store_->program_versions("default");
+  ASSERT_TRUE(versions);
+  ASSERT_EQ(versions->size(), 1u);
+  EXPECT_EQ((*versions)[0], *w.program_version);
+  EXPECT_TRUE(store_->program_versions("other")->empty());
+  // The same version twice is refused, and the refused transaction leaves nothing.
+  ASSERT_TRUE(store_->begin());
+  CommandWrite again;
+  again.program_id = "default";
+  again.program_version = app::ProgramVersion{"default", 2, "other", at(6), "key_y"};
+  EXPECT_FALSE(store_->apply(again));
+  ASSERT_TRUE(store_->rollback());
+  EXPECT_EQ((*store_->program_versions("default"))[0].config, "[program]\n");
+}
+
 TEST_P(StoreConformance, MembersUpsertAndFind) {
   write(member("m1"));
   auto found = store_->find_member("default", "m1");
