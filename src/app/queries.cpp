@@ -150,72 +150,84 @@ namespace {
 // transaction per page. Expiry touches only the due lots themselves, so the
 // core needs no other part of the wallet.
 Result<JobReport> expire_in_bulk(Writer& writer, Instant now, const std::string& only_program) {
-  auto done =
-      writer.submit_exclusive([now, only_program](Writer::Session& session) -> Result<std::string> {
-        // Lots per transaction: big enough to amortise the commit, small enough
-        // to keep the writer responsive to other commands between pages.
-        constexpr std::size_t kPageLots = 20'000;
-        int64_t members = 0, expired = 0;
-        std::unordered_set<std::string> seen_members;
-        for (const auto& [program_id, program] : session.programs().all()) {
-          if (!only_program.empty() && program_id != only_program) continue;
-          for (const auto& [wallet_name, policy] : program.wallets) {
-            std::unordered_set<int64_t> previous_page;
-            for (;;) {
-              if (auto r = session.begin(); !r) return std::unexpected(r.error());
-              auto due = session.store().due_lots(program_id, wallet_name, now, kPageLots);
-              if (!due) {
-                session.rollback();
-                return std::unexpected(due.error());
-              }
-              if (due->empty()) {
-                session.rollback();
-                break;
-              }
-              std::map<std::string, ledger::WalletState> by_member;
-              std::unordered_set<int64_t> this_page;
-              for (auto& d : *due) {
-                if (previous_page.count(d.lot.id)) {
-                  session.rollback();
-                  return fail(
-                      ErrorCode::kCorruption, "",
-                      "lot " + std::to_string(d.lot.id) + " is still due after it was expired");
-                }
-                this_page.insert(d.lot.id);
-                auto& state = by_member[d.member_id];
-                state.wallet = wallet_name;
-                state.lots.push_back(std::move(d.lot));
-              }
-              for (auto& [member_id, state] : by_member) {
-                ledger::WalletLedger wallet(std::move(state), policy, session.ids(), now);
-                CommandWrite write;
-                write.program_id = program_id;
-                write.member_id = member_id;
-                write.wallet = wallet_name;
-                write.changes = wallet.take_changes();
-                for (const auto& t : write.changes.transfers) {
-                  if (t.kind == "expire") expired += t.amount;
-                }
-                if (auto r = session.store().apply(write); !r) {
-                  session.rollback();
-                  return std::unexpected(r.error());
-                }
-                if (seen_members.insert(program_id + "/" + member_id).second) ++members;
-              }
-              if (auto r = session.commit(); !r) return std::unexpected(r.error());
-              previous_page = std::move(this_page);
+  // Lots per transaction: big enough to amortise the commit, small enough to
+  // keep the writer responsive: each page is its own exclusive turn on the
+  // writer, so commands queued meanwhile (checkouts) run between pages.
+  constexpr std::size_t kPageLots = 20'000;
+  // Touched only by the page work on the writer thread, while this thread
+  // waits for it (the future orders the accesses).
+  struct Progress {
+    int64_t expired = 0;
+    std::unordered_set<std::string> members;
+    std::unordered_set<int64_t> previous_page;
+    bool done = false;
+  } progress;
+  const Programs& programs = writer.programs();
+  for (const auto& [program_id, program] : programs.all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
+    for (const auto& [wallet_name, policy] : program.wallets) {
+      progress.previous_page.clear();
+      progress.done = false;
+      while (!progress.done) {
+        auto page = writer.submit_exclusive([&,
+                                             now](Writer::Session& session) -> Result<std::string> {
+          if (auto r = session.begin(); !r) return std::unexpected(r.error());
+          auto due = session.store().due_lots(program_id, wallet_name, now, kPageLots);
+          if (!due) {
+            session.rollback();
+            return std::unexpected(due.error());
+          }
+          if (due->empty()) {
+            session.rollback();
+            progress.done = true;
+            return std::string();
+          }
+          std::map<std::string, ledger::WalletState> by_member;
+          std::unordered_set<int64_t> this_page;
+          for (auto& d : *due) {
+            if (progress.previous_page.count(d.lot.id)) {
+              session.rollback();
+              return fail(ErrorCode::kCorruption, "",
+                          "lot " + std::to_string(d.lot.id) + " is still due after it was expired");
+            }
+            this_page.insert(d.lot.id);
+            auto& state = by_member[d.member_id];
+            state.wallet = wallet_name;
+            state.lots.push_back(std::move(d.lot));
+          }
+          int64_t expired = 0;
+          for (auto& [member_id, state] : by_member) {
+            ledger::WalletLedger wallet(std::move(state), policy, session.ids(), now);
+            CommandWrite write;
+            write.program_id = program_id;
+            write.member_id = member_id;
+            write.wallet = wallet_name;
+            write.changes = wallet.take_changes();
+            for (const auto& t : write.changes.transfers) {
+              if (t.kind == "expire") expired += t.amount;
+            }
+            if (auto r = session.store().apply(write); !r) {
+              session.rollback();
+              return std::unexpected(r.error());
             }
           }
-        }
-        return json::serialize(json::object{{"members", members}, {"expired", expired}});
-      });
-  auto r = done.get();
-  if (!r) return std::unexpected(r.error());
-  auto out = json::parse(r->json).as_object();
+          if (auto r = session.commit(); !r) return std::unexpected(r.error());
+          // Counted only once committed.
+          progress.expired += expired;
+          for (const auto& [member_id, state] : by_member) {
+            progress.members.insert(program_id + "/" + member_id);
+          }
+          progress.previous_page = std::move(this_page);
+          return std::string();
+        });
+        if (auto r = page.get(); !r) return std::unexpected(r.error());
+      }
+    }
+  }
   JobReport report;
   report.job = "expire";
-  report.members = out["members"].as_int64();
-  report.expired = out["expired"].as_int64();
+  report.members = static_cast<int64_t>(progress.members.size());
+  report.expired = progress.expired;
   return report;
 }
 
