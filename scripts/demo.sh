@@ -31,6 +31,9 @@ fi
 
 echo "== demo database $db"
 bash "$here/demo_data.sh" "$patron" "$db"
+# The example program's configuration, stored as version 2 of `default`
+# (version 1 is the built-in default the data above was loaded under).
+"$patron" --db "$db" program apply "$here/../examples/taiwan-fashion.toml"
 showcase=$(head -n 1 "$db.showcase")
 tour=$(tail -n +2 "$db.showcase")
 rm -f "$db.showcase"

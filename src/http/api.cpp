@@ -86,8 +86,10 @@ void Api::handle(Request request, Respond respond) {
   bool bad_target = false;
   if (auto url = boost::urls::parse_origin_form(request.target); url) {
     for (auto segment : url->segments()) segments.push_back(std::string(segment));
-    for (auto param : url->params())
+    // '+' stays '+' (RFC 3986); only %XX is decoded.
+    for (auto param : url->params(boost::urls::encoding_opts(false, false, false))) {
       query.emplace(std::string(param.key), std::string(param.value));
+    }
   } else {
     bad_target = true;
   }
@@ -97,7 +99,8 @@ void Api::handle(Request request, Respond respond) {
   for (std::size_t i = 0; i < routes().size() && !bad_target; ++i) {
     if (!matches(routes()[i].pattern, segments, params)) continue;
     // HEAD is GET without the body (the transport drops it).
-    std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+    std::string_view method = request.method;
+    if (method == "HEAD") method = "GET";
     if (method == routes()[i].method) {
       route = i;
       break;
@@ -172,6 +175,7 @@ std::optional<app::ApiKey> Api::cached_key(const std::string& hash) {
 
 void Api::forget_key(const std::string& key_id) {
   std::lock_guard lock(keys_mutex_);
+  ++revocations_;
   std::erase_if(keys_, [&](const auto& entry) { return entry.second.key.id == key_id; });
 }
 
@@ -196,7 +200,12 @@ void Api::dispatch(Call&& call, std::size_t route) {
   std::string hash = app::hash_key(token);
   if (auto key = cached_key(hash)) return authenticated(std::move(call), route, *key);
   auto shared = std::make_shared<Call>(std::move(call));
-  bool posted = readers_.post([this, shared, route, hash](app::Store& store) {
+  uint64_t epoch = 0;
+  {
+    std::lock_guard lock(keys_mutex_);
+    epoch = revocations_;
+  }
+  bool posted = readers_.post([this, shared, route, hash, epoch](app::Store& store) {
     auto found = store.find_api_key(hash);
     if (!found) return shared->respond(problem(found.error()));
     if (!*found) {
@@ -207,7 +216,9 @@ void Api::dispatch(Call&& call, std::size_t route) {
     {
       std::lock_guard lock(keys_mutex_);
       // Bounded: only keys that exist are cached, and there are few of them.
-      keys_[hash] = CachedKey{**found, std::chrono::steady_clock::now()};
+      // A revocation during the lookup may have been read before it
+      // committed: then do not cache what was read.
+      if (revocations_ == epoch) keys_[hash] = CachedKey{**found, std::chrono::steady_clock::now()};
     }
     authenticated(std::move(*shared), route, **found);
   });

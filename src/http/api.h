@@ -105,6 +105,7 @@ class Api {
   };
   std::mutex keys_mutex_;                  // guards keys_
   std::map<std::string, CachedKey> keys_;  // by secret hash
+  uint64_t revocations_ = 0;               // guarded by keys_mutex_
   std::mutex log_mutex_;                   // serialises access log lines
 };
 

@@ -363,6 +363,27 @@ TEST_F(HttpApi, RevokeIsIdempotentWithAKey) {
   }
 }
 
+TEST_F(HttpApi, HeadIsGetWithoutTheBodyAndPlusIsNotASpace) {
+  auto get = admin("GET", "/v1/program");
+  auto head = admin("HEAD", "/v1/program");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.header("content-length"), std::to_string(get.body.size()));
+  EXPECT_EQ(admin("GET", "/healthz").status, 200);  // the connection is still in step
+  // RFC 3986: '+' in a query is a plus; only %20 is a space.
+  put_member("plus+one");
+  put_member("plus%20one");
+  put_member("plusz");  // sorts after "plus+one"
+  auto after = admin("GET", "/v1/members?limit=1&after=plus%20one");
+  ASSERT_EQ(after.status, 200);
+  EXPECT_EQ(after.json().at("members").as_array()[0].at("id").as_string(), "plus+one");
+  auto plus = admin("GET", "/v1/members?limit=1&after=plus+one");
+  ASSERT_EQ(plus.status, 200);
+  auto items = plus.json().at("members").as_array();
+  ASSERT_FALSE(items.empty());
+  EXPECT_EQ(items[0].at("id").as_string(), "plusz");  // strictly after "plus+one"
+}
+
 // Every route with a permission, with every role: 403 exactly when the
 // permission table says no. The request itself may fail for other reasons
 // (404, 400), which only shows the key got past authorisation.
