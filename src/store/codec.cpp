@@ -1,6 +1,11 @@
 #include "store/codec.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
+#include <limits>
+
+#include "core/limits.h"
 
 namespace patron::store {
 
@@ -160,6 +165,24 @@ Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_
     out[std::string(key)] = *rule;
   }
   return out;
+}
+
+std::size_t page_limit(std::size_t requested) {
+  if (requested == 0) return limits::kPageSizeDefault;
+  return std::min(requested, limits::kPageSizeMax);
+}
+
+Result<int64_t> id_cursor(const std::string& after) {
+  if (after.empty()) return std::numeric_limits<int64_t>::max();
+  int64_t id = 0;
+  const char* end = after.data() + after.size();
+  bool digits =
+      std::all_of(after.begin(), after.end(), [](char c) { return c >= '0' && c <= '9'; });
+  auto [ptr, ec] = std::from_chars(after.data(), end, id);
+  if (!digits || ec != std::errc{} || ptr != end) {
+    return fail(ErrorCode::kInvalidArgument, "cursor", "cursor must be a decimal id");
+  }
+  return id;
 }
 
 }  // namespace patron::store

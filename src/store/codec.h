@@ -26,4 +26,12 @@ Result<std::vector<ledger::Allocation>> decode_allocations(std::string_view text
 std::string encode_expiry_map(const std::map<std::string, ledger::ExpiryRule>& rules);
 Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_view text);
 
+// Paging rules every store shares: 0 asks for the default page, more than
+// the maximum gets the maximum.
+std::size_t page_limit(std::size_t requested);
+
+// A newest-first cursor is the decimal id of the last row seen; rows below it
+// come next. Empty starts from the newest (the largest id).
+Result<int64_t> id_cursor(const std::string& after);
+
 }  // namespace patron::store

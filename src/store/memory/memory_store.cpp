@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "core/limits.h"
+#include "store/codec.h"
 
 namespace patron::store {
 
@@ -18,28 +19,6 @@ using app::CommandWrite;
 using app::IdempotencyRecord;
 using app::Member;
 using app::Program;
-
-// Same paging rules as the SQL stores: 0 asks for the default page, more than
-// the maximum gets the maximum.
-std::size_t page_limit(std::size_t requested) {
-  if (requested == 0) return limits::kPageSizeDefault;
-  return std::min(requested, limits::kPageSizeMax);
-}
-
-// A newest-first cursor is the decimal id of the last row seen; empty starts
-// from the newest.
-Result<int64_t> id_cursor(const std::string& after) {
-  if (after.empty()) return std::numeric_limits<int64_t>::max();
-  int64_t id = 0;
-  const char* end = after.data() + after.size();
-  bool digits =
-      std::all_of(after.begin(), after.end(), [](char c) { return c >= '0' && c <= '9'; });
-  auto [ptr, ec] = std::from_chars(after.data(), end, id);
-  if (!digits || ec != std::errc{} || ptr != end) {
-    return fail(ErrorCode::kInvalidArgument, "cursor", "cursor must be a decimal id");
-  }
-  return id;
-}
 
 // Rows of `log` (ascending ids) of one program below the cursor, newest first.
 template <class T>

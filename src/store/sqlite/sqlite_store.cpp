@@ -30,28 +30,6 @@ std::unexpected<Error> sql_error(sqlite3* db, std::string_view what) {
               std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "cannot open database"));
 }
 
-// The rows one page read returns: 0 asks for the default page, more than the
-// maximum gets the maximum.
-int64_t page_limit(std::size_t requested) {
-  if (requested == 0) return static_cast<int64_t>(limits::kPageSizeDefault);
-  return static_cast<int64_t>(std::min(requested, limits::kPageSizeMax));
-}
-
-// A newest-first cursor is the decimal id of the last row seen; rows below it
-// come next. Empty starts from the newest.
-Result<int64_t> id_cursor(const std::string& after) {
-  if (after.empty()) return std::numeric_limits<int64_t>::max();
-  int64_t id = 0;
-  const char* end = after.data() + after.size();
-  bool digits =
-      std::all_of(after.begin(), after.end(), [](char c) { return c >= '0' && c <= '9'; });
-  auto [ptr, ec] = std::from_chars(after.data(), end, id);
-  if (!digits || ec != std::errc{} || ptr != end) {
-    return fail(ErrorCode::kInvalidArgument, "cursor", "cursor must be a decimal id");
-  }
-  return id;
-}
-
 // A prepared statement with positional binding; reset on every use.
 class Stmt {
  public:
@@ -164,8 +142,8 @@ class SqliteStore final : public app::Store {
 
   Result<std::vector<Program>> programs() override {
     std::vector<Program> out;
-    auto q = prepare(
-        "SELECT id, currency, minor_digits, time_zone, version FROM programs ORDER BY id");
+    auto q =
+        prepare("SELECT id, currency, minor_digits, time_zone, version FROM programs ORDER BY id");
     if (!q) return std::unexpected(q.error());
     for (;;) {
       auto row = q->step();
@@ -245,7 +223,8 @@ class SqliteStore final : public app::Store {
     return {};
   }
 
-  Result<std::vector<app::ProgramVersion>> program_versions(const std::string& program_id) override {
+  Result<std::vector<app::ProgramVersion>> program_versions(
+      const std::string& program_id) override {
     auto q = prepare(
         "SELECT version, config, applied_at, actor FROM program_versions WHERE program_id = ? "
         "ORDER BY version");
@@ -256,7 +235,8 @@ class SqliteStore final : public app::Store {
       auto row = q->step();
       if (!row) return std::unexpected(row.error());
       if (!*row) break;
-      out.push_back(app::ProgramVersion{program_id, q->i(0), q->s(1), from_unix_seconds(q->i(2)), q->s(3)});
+      out.push_back(
+          app::ProgramVersion{program_id, q->i(0), q->s(1), from_unix_seconds(q->i(2)), q->s(3)});
     }
     return out;
   }
@@ -583,7 +563,7 @@ class SqliteStore final : public app::Store {
     auto q = prepare("SELECT " PATRON_MEMBER_COLUMNS
                      " FROM members WHERE program_id = ? AND id > ? ORDER BY id LIMIT ?");
     if (!q) return std::unexpected(q.error());
-    q->bind(program_id).bind(request.after).bind(page_limit(request.limit));
+    q->bind(program_id).bind(request.after).bind(static_cast<int64_t>(page_limit(request.limit)));
     std::vector<Member> out;
     for (;;) {
       auto row = q->step();
@@ -645,7 +625,7 @@ class SqliteStore final : public app::Store {
     if (!before) return std::unexpected(before.error());
     auto q = prepare(sql);
     if (!q) return std::unexpected(q.error());
-    q->bind(program_id).bind(*before).bind(page_limit(request.limit));
+    q->bind(program_id).bind(*before).bind(static_cast<int64_t>(page_limit(request.limit)));
     std::vector<T> out;
     for (;;) {
       auto row = q->step();
