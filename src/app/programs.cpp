@@ -51,11 +51,14 @@ Result<Programs> Programs::load(Store& store) {
   return resolve(std::move(*list));
 }
 
-Result<Programs> Programs::resolve(std::vector<Program> list) {
+Programs Programs::resolve(std::vector<Program> list) {
   Programs out;
   for (Program& p : list) {
     auto zone = resolve_zone(p.time_zone);
-    if (!zone) return std::unexpected(zone.error());
+    if (!zone) {
+      out.unresolved_[p.id] = zone.error().message;
+      continue;
+    }
     ResolvedProgram resolved;
     resolved.zone = *zone;
     for (const WalletConfig& c : p.wallets) {
@@ -72,6 +75,11 @@ Result<Programs> Programs::resolve(std::vector<Program> list) {
 
 Result<const ResolvedProgram*> Programs::find(const std::string& id) const {
   auto it = by_id_.find(id);
+  if (auto broken = unresolved_.find(id); broken != unresolved_.end()) {
+    return fail(ErrorCode::kFailedPrecondition, "program",
+                "program '" + id + "' cannot be used by this process: " + broken->second +
+                    " (restart patron after a tz database update)");
+  }
   if (it == by_id_.end()) {
     return fail(ErrorCode::kNotFound, "program", "no program '" + id + "'");
   }

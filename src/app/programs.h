@@ -26,13 +26,16 @@ class Programs {
  public:
   // Reads every program; creates the default program in an empty database.
   static Result<Programs> load(Store& store);
-  // Resolves stored programs (time zones, wallet policies).
-  static Result<Programs> resolve(std::vector<Program> list);
+  // Resolves stored programs (time zones, wallet policies). A program whose
+  // time zone this process cannot resolve (a tz database older than the one
+  // that accepted it) is kept aside: find() reports it, the others work.
+  static Programs resolve(std::vector<Program> list);
   Result<const ResolvedProgram*> find(const std::string& id) const;
   const std::map<std::string, ResolvedProgram>& all() const { return by_id_; }
 
  private:
   std::map<std::string, ResolvedProgram> by_id_;
+  std::map<std::string, std::string> unresolved_;  // program id -> why
 };
 
 Result<const date::time_zone*> resolve_zone(const std::string& name);

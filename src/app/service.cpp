@@ -175,6 +175,9 @@ Result<Executed> apply_program(Store& store, const Programs& programs, const Com
   if (!seen) return std::unexpected(seen.error());
   if (*seen) return std::move(**seen);
   auto existing = programs.find(c.program_id);
+  if (!existing && existing.error().code != ErrorCode::kNotFound) {
+    return std::unexpected(existing.error());
+  }
   const Program* current = existing ? &(*existing)->program : nullptr;
   int64_t version = current ? current->version : 0;
   if (apply.expected_version && *apply.expected_version != version) {
@@ -219,9 +222,11 @@ Result<Executed> apply_program(Store& store, const Programs& programs, const Com
     json::object detail{{"version", next.version}, {"changes", changes.size()}};
     e.write.audit.push_back(AuditEntry{0, c.program_id, c.actor, "program.apply", c.program_id,
                                        json::serialize(detail), now});
-    if (!hash.empty()) {
-      e.write.idempotency = IdempotencyRecord{c.idempotency_key, hash, e.response, now};
-    }
+  }
+  // A no-op apply keeps its answer too: a retry after someone else's change
+  // must not re-apply this (older) file. A dry run stores nothing.
+  if (!hash.empty() && !apply.dry_run) {
+    e.write.idempotency = IdempotencyRecord{c.idempotency_key, hash, e.response, now};
   }
   return e;
 }

@@ -175,14 +175,19 @@ Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
     return std::unexpected(high.error());
   }
   counters_->reset(*high);
+  // What another process committed: safe to publish at once.
   if (auto r = refresh_programs(); !r) {
     store_->rollback();
     return r;
   }
-  bool programs_changed = false;
+  // A program applied in this batch: later commands of the batch use it, the
+  // rest of the process only once it is committed.
+  std::unique_ptr<const Programs> staged;
+  std::string staged_fingerprint;
   for (Pending* item : items) {
     Instant now = item->command.now.value_or(clock_.now());
-    auto executed = app::execute(*store_, programs(), *counters_, item->command, now);
+    const Programs& current = staged ? *staged : programs();
+    auto executed = app::execute(*store_, current, *counters_, item->command, now);
     if (!executed) {
       if (executed.error().code == ErrorCode::kStorage) {
         store_->rollback();
@@ -196,14 +201,15 @@ Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
         store_->rollback();
         return r;
       }
-      // Later commands of this batch must see the new configuration.
-      if (executed->write.program) programs_changed = true;
-      if (programs_changed) {
-        if (auto r = refresh_programs(); !r) {
+      if (executed->write.program) {
+        auto list = store_->programs();
+        auto fingerprint = store_->programs_fingerprint();
+        if (!list || !fingerprint) {
           store_->rollback();
-          return r;
+          return std::unexpected(!list ? list.error() : fingerprint.error());
         }
-        programs_changed = false;
+        staged = std::make_unique<const Programs>(Programs::resolve(std::move(*list)));
+        staged_fingerprint = std::move(*fingerprint);
       }
     }
     results.emplace_back(Response{std::move(executed->response), executed->replayed});
@@ -212,6 +218,7 @@ Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
     store_->rollback();
     return r;
   }
+  if (staged) publish(std::move(staged), std::move(staged_fingerprint));
   return {};
 }
 
@@ -221,12 +228,17 @@ Result<void> Writer::refresh_programs() {
   if (*fingerprint == fingerprint_) return {};
   auto list = store_->programs();
   if (!list) return std::unexpected(list.error());
-  auto resolved = Programs::resolve(std::move(*list));
-  if (!resolved) return std::unexpected(resolved.error());
-  snapshots_.push_back(std::make_unique<const Programs>(std::move(*resolved)));
-  programs_.store(snapshots_.back().get(), std::memory_order_release);
-  fingerprint_ = *fingerprint;
+  publish(std::make_unique<const Programs>(Programs::resolve(std::move(*list))),
+          std::move(*fingerprint));
   return {};
+}
+
+void Writer::publish(std::unique_ptr<const Programs> programs, std::string fingerprint) {
+  // Only committed configurations get here, one per applied version, so the
+  // kept snapshots grow with the number of applies, not with traffic.
+  snapshots_.push_back(std::move(programs));
+  programs_.store(snapshots_.back().get(), std::memory_order_release);
+  fingerprint_ = std::move(fingerprint);
 }
 
 void Writer::run_batch(std::vector<Pending>& batch) {
@@ -238,9 +250,6 @@ void Writer::run_batch(std::vector<Pending>& batch) {
   if (run_in_transaction(all, results)) {
     outcomes = std::move(results);
   } else {
-    // A program applied in the failed batch was published before the
-    // rollback: force a reload from what is committed.
-    fingerprint_.clear();
     // Retry one by one so a single failing write only fails its own caller.
     commits = all.size();
     for (Pending* p : all) {

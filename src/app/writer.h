@@ -110,6 +110,7 @@ class Writer {
 
   // Reloads programs when the store's fingerprint changed; writer thread only.
   Result<void> refresh_programs();
+  void publish(std::unique_ptr<const Programs> programs, std::string fingerprint);
 
   std::unique_ptr<Store> store_;
   std::vector<std::unique_ptr<const Programs>> snapshots_;  // writer thread only

@@ -1,4 +1,5 @@
 // patron serve, keys create|list|revoke, program create.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <iostream>
@@ -178,6 +179,12 @@ void add_server_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
         return fail(ErrorCode::kConflict, "ID", "program '" + created.id + "' exists");
       }
       if (auto z = app::resolve_zone(created.time_zone); !z) return std::unexpected(z.error());
+      if (created.currency.size() != 3 ||
+          !std::all_of(created.currency.begin(), created.currency.end(),
+                       [](char c) { return c >= 'A' && c <= 'Z'; })) {
+        return fail(ErrorCode::kInvalidArgument, "--currency",
+                    "must be an ISO 4217 code of three capital letters");
+      }
       if (created.minor_digits < 0 || created.minor_digits > 4) {
         return fail(ErrorCode::kInvalidArgument, "--minor-digits", "must be 0 to 4");
       }
@@ -195,6 +202,19 @@ void add_server_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       }
       auto done = ctx.writer->submit_exclusive([p](app::Writer::Session& s) -> Result<std::string> {
         if (auto r = s.begin(); !r) return std::unexpected(r.error());
+        // Checked again under the write lock: another process may have
+        // created it since this one started (put_program would overwrite).
+        auto existing = s.store().programs();
+        if (!existing) {
+          s.rollback();
+          return std::unexpected(existing.error());
+        }
+        for (const auto& e : *existing) {
+          if (e.id == p.id) {
+            s.rollback();
+            return fail(ErrorCode::kConflict, "ID", "program '" + p.id + "' exists");
+          }
+        }
         if (auto r = s.store().put_program(p); !r) {
           s.rollback();
           return std::unexpected(r.error());

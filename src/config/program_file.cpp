@@ -153,6 +153,9 @@ Result<app::WalletConfig> parse_wallet(const Reader& r, const toml::table& t, co
   }
   if (const toml::node* n = t.get("expiry_by_source")) {
     if (!n->is_table()) return r.error(n, at + ".expiry_by_source", "must be a table");
+    if (n->as_table()->size() > limits::kExpirySourcesMax) {
+      return r.error(n, at + ".expiry_by_source", "has more than 64 sources");
+    }
     w.expiry_by_source.clear();  // the file lists every source rule it wants
     for (const auto& [source, rule_node] : *n->as_table()) {
       std::string key = at + ".expiry_by_source." + std::string(source.str());
@@ -221,6 +224,9 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   if (wallets == nullptr) return r.error(nullptr, "wallets", "at least one wallet is required");
   if (!wallets->is_table() || wallets->as_table()->empty()) {
     return r.error(wallets, "wallets", "must be a table with at least one wallet");
+  }
+  if (wallets->as_table()->size() > limits::kWalletsMax) {
+    return r.error(wallets, "wallets", "has more than 16 wallets");
   }
   for (const auto& [name, node] : *wallets->as_table()) {
     std::string at = "wallets." + std::string(name.str());

@@ -43,7 +43,6 @@ inline constexpr int64_t kCommitWaitMicrosecondsMax = 2'000;
 // Commands waiting for the writer; beyond this callers get back-pressure.
 inline constexpr std::size_t kWriterQueueMax = 100'000;
 
-
 // List reads (members, audit log, job runs): one page is what a client needs
 // to render a screen; a larger page would hold the reader connection longer.
 inline constexpr std::size_t kPageSizeMax = 500;
@@ -67,6 +66,10 @@ inline constexpr int64_t kShutdownGraceSeconds = 10;
 // the client still sends, so the client sees the reply instead of a reset.
 inline constexpr int64_t kLingerSeconds = 2;
 inline constexpr std::size_t kLingerBytesMax = 4 * kRequestBodyBytesMax;
+// A program's wallets and per-source expiry rules: every member view and job
+// walks all wallets, and a wallet can never be removed once it exists.
+inline constexpr std::size_t kWalletsMax = 16;
+inline constexpr std::size_t kExpirySourcesMax = 64;
 // Key labels and audit details are short notes.
 inline constexpr std::size_t kLabelBytesMax = 200;
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <thread>
 
@@ -377,8 +378,12 @@ class FailingStore final : public app::Store {
   Result<app::IdHighWater> id_high_water() override { return inner_->id_high_water(); }
   Result<void> begin() override { return inner_->begin(); }
   Result<void> begin_read() override { return inner_->begin_read(); }
-  Result<void> commit() override { return inner_->commit(); }
+  Result<void> commit() override {
+    if (fail_commits) return fail(ErrorCode::kStorage, "", "injected fsync error");
+    return inner_->commit();
+  }
   Result<void> rollback() override { return inner_->rollback(); }
+  static inline std::atomic<bool> fail_commits{false};
   Result<void> apply(const app::CommandWrite& w) override {
     if (w.member_id == "cursed" && !w.wallet.empty()) {
       return fail(ErrorCode::kStorage, "", "injected disk error");
@@ -483,6 +488,67 @@ TEST(WriterPrograms, AProgramAppliedElsewhereIsPickedUpAtTheNextBatch) {
   EXPECT_EQ(stale.error().field, "If-Match");
   auto reader = (*factory)->open();
   EXPECT_EQ((*reader)->program_versions("default")->size(), 1u);
+}
+
+// Regression (review of session 2): a program applied in a batch whose commit
+// failed must not be what the rest of the process sees.
+TEST(WriterFaults, AProgramIsPublishedOnlyOnceCommitted) {
+  FailingFactory factory;
+  app::FixedClock clock(t0());
+  auto writer = std::move(*app::Writer::start(factory, clock));
+  app::Program next = (*writer->programs().find("default"))->program;
+  next.wallets[0].hold_ttl_s = 120;
+  Command apply;
+  apply.body = app::ApplyProgram{next, "[program]", std::nullopt, false};
+  FailingStore::fail_commits = true;
+  auto failed = writer->execute(apply);
+  FailingStore::fail_commits = false;
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kStorage);
+  const auto* seen = *writer->programs().find("default");
+  EXPECT_EQ(seen->program.version, 1);
+  EXPECT_EQ(seen->wallets.at("credit").hold_ttl_s, 900);
+  ASSERT_TRUE(writer->execute(apply));
+  EXPECT_EQ((*writer->programs().find("default"))->program.version, 2);
+  EXPECT_EQ((*writer->programs().find("default"))->wallets.at("credit").hold_ttl_s, 120);
+}
+
+// A keyed apply that changed nothing keeps its answer: retrying it after
+// someone else's change must not put the older file back.
+TEST(WriterPrograms, ANoOpApplyKeepsItsIdempotentAnswer) {
+  auto factory = store::make_memory_store_factory();
+  app::FixedClock clock(t0());
+  auto writer = std::move(*app::Writer::start(*factory, clock));
+  app::Program same = (*writer->programs().find("default"))->program;
+  Command noop;
+  noop.idempotency_key = "apply-1";
+  noop.body = app::ApplyProgram{same, "same", std::nullopt, false};
+  auto first = writer->execute(noop);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(json::parse(first->json).at("applied").as_bool());
+  app::Program other = same;
+  other.wallets[0].hold_ttl_s = 60;
+  Command change;
+  change.body = app::ApplyProgram{other, "other", std::nullopt, false};
+  ASSERT_TRUE(writer->execute(change));
+  auto retry = writer->execute(noop);
+  ASSERT_TRUE(retry);
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ((*writer->programs().find("default"))->wallets.at("credit").hold_ttl_s, 60);
+}
+
+TEST(Programs, AProgramWhoseZoneCannotBeResolvedIsSetAsideAlone) {
+  app::Program good = app::default_program();
+  app::Program bad = app::default_program();
+  bad.id = "mars";
+  bad.time_zone = "Mars/Olympus_Mons";
+  app::Programs programs = app::Programs::resolve({good, bad});
+  EXPECT_TRUE(programs.find("default"));
+  auto missing = programs.find("mars");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(missing.error().message.find("Mars/Olympus_Mons"), std::string::npos);
+  EXPECT_EQ(programs.find("nope").error().code, ErrorCode::kNotFound);
 }
 
 }  // namespace

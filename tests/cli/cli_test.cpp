@@ -116,6 +116,40 @@ TEST_F(Cli, HoldReleaseAndExpiry) {
   expect_verified();
 }
 
+TEST_F(Cli, ProgramApplyCreateAndTheirErrors) {
+  ok({"member", "upsert", "m1"});
+  std::string file = dir_.file("shop.toml");
+  std::string current = ok({"program", "show", "--toml"}).out;
+  std::ofstream(file) << current;
+  EXPECT_NE(ok({"program", "apply", file}).out.find("no changes"), std::string::npos);
+  std::string changed = current;
+  changed.replace(changed.find("hold_ttl_s = 900"), 16, "hold_ttl_s = 300");
+  std::ofstream(file) << changed;
+  auto dry = ok({"program", "apply", file, "--dry-run"});
+  EXPECT_NE(dry.out.find("~ wallets.credit.hold_ttl_s: 900 -> 300"), std::string::npos) << dry.out;
+  EXPECT_EQ(ok({"--json", "program", "show"}).json().at("version").as_int64(), 1);
+  EXPECT_NE(ok({"program", "apply", file}).out.find("applied as version 2"), std::string::npos);
+  EXPECT_NE(ok({"program", "versions"}).out.find("version 2"), std::string::npos);
+  // A typo names file, line, column and key; exit 2; nothing stored.
+  std::ofstream(file)
+      << "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n[wallets.credit]\nttl = 1\n";
+  auto typo = patron({"program", "apply", file});
+  EXPECT_EQ(typo.code, 2);  // invalid input
+  EXPECT_NE(typo.err.find(file + ":5:1: wallets.credit.ttl"), std::string::npos) << typo.err;
+  // Changing the minor digits of a wallet that exists: exit 6.
+  std::string digits = changed;
+  digits.replace(digits.find("minor_digits = 0"), 16, "minor_digits = 2");
+  std::ofstream(file) << digits;
+  auto refused = patron({"program", "apply", file});
+  EXPECT_EQ(refused.code, 6) << refused.err;  // failed precondition
+  EXPECT_EQ(ok({"--json", "program", "show"}).json().at("version").as_int64(), 2);
+  // program create: bad currency, then a duplicate.
+  EXPECT_EQ(patron({"program", "create", "shop2", "--currency", "usd"}).code, 2);
+  ok({"program", "create", "shop2", "--currency", "USD", "--minor-digits", "2", "--time-zone",
+      "America/New_York"});
+  EXPECT_EQ(patron({"program", "create", "shop2"}).code, 5);  // conflict
+}
+
 TEST_F(Cli, BadInputGetsAClearErrorAndChangesNothing) {
   ok({"member", "upsert", "M1"});
   ok({"wallet", "grant", "M1", "--wallet", "credit", "--amount", "100", "--source", "signup"});

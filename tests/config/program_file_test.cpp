@@ -124,6 +124,16 @@ TEST(ProgramFile, MissingPartsAndBrokenTomlAreRefused) {
   EXPECT_NE(broken.message.find("not valid TOML"), std::string::npos);
 }
 
+TEST(ProgramFile, WalletsAndSourcesAreBounded) {
+  std::string text = "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n";
+  for (int i = 0; i < 17; ++i) text += "[wallets.w" + std::to_string(i) + "]\n";
+  EXPECT_NE(parse_error(text).message.find("16"), std::string::npos);
+  std::string sources =
+      "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n[wallets.credit.expiry_by_source]\n";
+  for (int i = 0; i < 65; ++i) sources += "s" + std::to_string(i) + " = \"30d\"\n";
+  EXPECT_NE(parse_error(sources).message.find("64"), std::string::npos);
+}
+
 TEST(ProgramSettings, ChangesListAddedRemovedAndChangedKeys) {
   auto a = config::parse_program(kGood, "a.toml", "shop");
   ASSERT_TRUE(a);
