@@ -117,6 +117,30 @@ Result<std::string> ledger_view(Store& store, const Programs& programs,
   return json::serialize(json::object{{"member_id", member_id}, {"transfers", transfers}});
 }
 
+Result<std::string> ledger_page(Store& store, const Programs& programs,
+                                const std::string& program_id, const std::string& member_id,
+                                const std::string& wallet, int64_t after_id, std::size_t limit) {
+  auto program = programs.find(program_id);
+  if (!program) return std::unexpected(program.error());
+  if (!wallet.empty()) {
+    if (auto w = (*program)->wallet(wallet); !w) return std::unexpected(w.error());
+  }
+  ReadSnapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+  if (auto member = require_member(store, program_id, member_id); !member) {
+    return std::unexpected(member.error());
+  }
+  auto page = store.transfers_page(program_id, member_id, wallet, after_id, limit);
+  if (!page) return std::unexpected(page.error());
+  json::array transfers;
+  for (const auto& t : *page) transfers.emplace_back(transfer_json(t));
+  json::value next = !page->empty() && page->size() == limit
+                         ? json::value(std::to_string(page->back().id))
+                         : json::value(nullptr);
+  return json::serialize(json::object{
+      {"member_id", member_id}, {"transfers", std::move(transfers)}, {"next_cursor", next}});
+}
+
 Result<VerifyReport> verify(Store& store, const Programs& programs) {
   ReadSnapshot snapshot(store);
   if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());

@@ -26,6 +26,13 @@ Result<std::string> ledger_view(Store& store, const Programs& programs,
                                 const std::string& program_id, const std::string& member_id,
                                 const std::string& wallet);
 
+// {"member_id", "transfers": [...], "next_cursor": "ID" | null}: one page in
+// transfer id order, of one wallet or (empty) all; read in SQL, so a long
+// history costs one page, not the whole history.
+Result<std::string> ledger_page(Store& store, const Programs& programs,
+                                const std::string& program_id, const std::string& member_id,
+                                const std::string& wallet, int64_t after_id, std::size_t limit);
+
 struct VerifyReport {
   int64_t members = 0;
   int64_t wallets = 0;

@@ -78,6 +78,13 @@ class Store {
   virtual Result<ledger::WalletState> load_wallet_history(const std::string& program_id,
                                                           const std::string& member_id,
                                                           const std::string& wallet) = 0;
+  // One page of a member's transfers in id order: ids above `after_id`, at
+  // most `limit` (clamped like every page), of one wallet or (empty) all.
+  virtual Result<std::vector<ledger::Transfer>> transfers_page(const std::string& program_id,
+                                                               const std::string& member_id,
+                                                               const std::string& wallet,
+                                                               int64_t after_id,
+                                                               std::size_t limit) = 0;
   virtual Result<std::vector<ledger::Transfer>> transfers(const std::string& program_id,
                                                           const std::string& member_id,
                                                           const std::string& wallet) = 0;

@@ -339,6 +339,11 @@ class FailingStore final : public app::Store {
                                                   const std::string& w) override {
     return inner_->transfers(p, m, w);
   }
+  Result<std::vector<ledger::Transfer>> transfers_page(const std::string& p, const std::string& m,
+                                                       const std::string& w, int64_t after,
+                                                       std::size_t limit) override {
+    return inner_->transfers_page(p, m, w, after, limit);
+  }
   Result<std::optional<app::HoldRef>> find_hold(const std::string& p, int64_t id) override {
     return inner_->find_hold(p, id);
   }

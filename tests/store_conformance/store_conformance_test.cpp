@@ -204,6 +204,48 @@ TEST_P(StoreConformance, MembersUpsertAndFind) {
   EXPECT_EQ(*store_->member_ids("default"), (std::vector<std::string>{"m0", "m1"}));
 }
 
+TEST_P(StoreConformance, TransfersPageAcrossWalletsInIdOrder) {
+  write(member("m1"));
+  write(member("m2"));
+  auto credit = ledger_write("m1");
+  credit.changes.lots = {lot(1, ledger::LotState::kAvailable, std::nullopt)};
+  credit.changes.transfers = {
+      {10, 1, "credit", "grant", "issued:signup", "member:available", 100, 1, at(1)},
+      {12, 3, "credit", "spend", "member:available", "redeemed", 30, 1, at(3)}};
+  write(credit);
+  auto points = ledger_write("m1");
+  points.wallet = "points";
+  points.changes.lots = {lot(2, ledger::LotState::kAvailable, std::nullopt)};
+  points.changes.lots[0].wallet = "points";
+  points.changes.transfers = {
+      {11, 2, "points", "grant", "issued:purchase", "member:available", 5, 2, at(2)}};
+  write(points);
+  auto other = ledger_write("m2");
+  other.changes.lots = {lot(3, ledger::LotState::kAvailable, std::nullopt)};
+  other.changes.transfers = {
+      {13, 4, "credit", "grant", "issued:signup", "member:available", 7, 3, at(4)}};
+  write(other);
+
+  std::vector<int64_t> ids;
+  int64_t after = 0;
+  for (int page = 0; page < 10; ++page) {
+    auto rows = store_->transfers_page("default", "m1", "", after, 1);
+    ASSERT_TRUE(rows) << rows.error().message;
+    if (rows->empty()) break;
+    ASSERT_EQ(rows->size(), 1u);
+    ids.push_back(rows->front().id);
+    after = rows->front().id;
+  }
+  EXPECT_EQ(ids, (std::vector<int64_t>{10, 11, 12}));  // both wallets, id order, not m2's
+  auto points_only = store_->transfers_page("default", "m1", "points", 0, 50);
+  ASSERT_TRUE(points_only);
+  ASSERT_EQ(points_only->size(), 1u);
+  EXPECT_EQ(points_only->front().wallet, "points");
+  EXPECT_EQ(points_only->front(), points.changes.transfers[0]);
+  EXPECT_TRUE(store_->transfers_page("default", "m1", "", 12, 50)->empty());
+  EXPECT_TRUE(store_->transfers_page("other", "m1", "", 0, 50)->empty());
+}
+
 TEST_P(StoreConformance, LedgerRowsRoundTripAndLoadFollowsHints) {
   write(member("m1"));
   auto w = ledger_write("m1");

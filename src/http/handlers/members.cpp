@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <boost/json.hpp>
 
 #include "app/json_codec.h"
@@ -116,29 +115,10 @@ void member_ledger(Api& api, Call&& call) {
     if (!page) return problem(page.error());
     auto after = id_after(*page);
     if (!after) return problem(after.error());
-    auto view = app::ledger_view(store, api.writer().programs(), c.key.program_id, c.params[0],
-                                 query_value(c, "wallet"));
+    auto view = app::ledger_page(store, api.writer().programs(), c.key.program_id, c.params[0],
+                                 query_value(c, "wallet"), *after, page->limit);
     if (!view) return problem(view.error());
-    json::object out = json::parse(*view).as_object();
-    // The view lists wallet after wallet; the cursor is a transfer id, so
-    // page through them in id order.
-    json::array& all = out.at("transfers").as_array();
-    std::stable_sort(all.begin(), all.end(), [](const json::value& a, const json::value& b) {
-      return a.at("id").as_int64() < b.at("id").as_int64();
-    });
-    json::array page_items;
-    for (const auto& t : all) {
-      if (t.as_object().at("id").as_int64() <= *after) continue;
-      if (page_items.size() == page->limit) break;
-      page_items.push_back(t);
-    }
-    json::value next =
-        page_items.size() == page->limit
-            ? json::value(std::to_string(page_items.back().as_object().at("id").as_int64()))
-            : json::value(nullptr);
-    out["transfers"] = std::move(page_items);
-    out["next_cursor"] = next;
-    return json_reply(json::serialize(out));
+    return json_reply(std::move(*view));
   });
 }
 

@@ -174,6 +174,25 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  Result<std::vector<ledger::Transfer>> transfers_page(const std::string& program_id,
+                                                       const std::string& member_id,
+                                                       const std::string& wallet, int64_t after_id,
+                                                       std::size_t limit) override {
+    return read([&](const Data& d) {
+      std::vector<ledger::Transfer> out;
+      for (const auto& [key, rows] : d.wallets) {
+        if (key.program_id != program_id || key.member_id != member_id) continue;
+        if (!wallet.empty() && key.wallet != wallet) continue;
+        for (const auto& t : rows.transfers) {
+          if (t.id > after_id) out.push_back(t);
+        }
+      }
+      std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+      if (out.size() > page_limit(limit)) out.resize(page_limit(limit));
+      return out;
+    });
+  }
+
   Result<std::optional<app::HoldRef>> find_hold(const std::string& program_id,
                                                 int64_t hold_id) override {
     return read([&](const Data& d) -> std::optional<app::HoldRef> {

@@ -480,6 +480,33 @@ class SqliteStore final : public app::Store {
     return out;
   }
 
+  Result<std::vector<ledger::Transfer>> transfers_page(const std::string& program_id,
+                                                       const std::string& member_id,
+                                                       const std::string& wallet, int64_t after_id,
+                                                       std::size_t limit) override {
+    auto q = prepare(
+        "SELECT id, journal_id, kind, from_account, to_account, amount, lot_id, at, wallet "
+        "FROM transfers WHERE program_id = ? AND member_id = ? AND (? = '' OR wallet = ?) "
+        "AND id > ? ORDER BY id LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id)
+        .bind(member_id)
+        .bind(wallet)
+        .bind(wallet)
+        .bind(after_id)
+        .bind(static_cast<int64_t>(page_limit(limit)));
+    std::vector<ledger::Transfer> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      auto t = read_transfer(*q, q->s(8));
+      if (!t) return std::unexpected(t.error());
+      out.push_back(std::move(*t));
+    }
+    return out;
+  }
+
   Result<std::optional<app::HoldRef>> find_hold(const std::string& program_id,
                                                 int64_t hold_id) override {
     auto q = prepare("SELECT member_id, wallet FROM holds WHERE program_id = ? AND id = ?");
