@@ -38,12 +38,16 @@ struct Context {
   bool read_only = false;
   // `program apply` may create the program it names.
   bool program_may_be_new = false;
+  // `serve`: checkpoint the WAL on a background thread (see SqliteOptions).
+  bool background_checkpoint = false;
 
   Result<void> open() {
     if (read_only && !std::filesystem::exists(db_path)) {
       return fail(ErrorCode::kNotFound, "--db", "no database at " + db_path);
     }
-    auto f = store::open_sqlite(db_path);
+    store::SqliteOptions options;
+    options.background_checkpoint = background_checkpoint;
+    auto f = store::open_sqlite(db_path, options);
     if (!f) return std::unexpected(f.error());
     factory = std::move(*f);
     auto w = app::Writer::start(*factory, system_clock);

@@ -98,7 +98,10 @@ void add_server_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
                    "seconds between scheduled job runs; 0 turns the scheduler off")
       ->capture_default_str();
   serve_cmd->add_flag("--quiet", args.quiet, "no access log");
-  serve_cmd->callback([&] { action = [&]() -> Result<int> { return serve(ctx, args); }; });
+  serve_cmd->callback([&] {
+    ctx.background_checkpoint = true;
+    action = [&]() -> Result<int> { return serve(ctx, args); };
+  });
 
   auto* keys = cli.add_subcommand("keys", "API keys")->require_subcommand(1);
   static std::string role_text = "integration", label, key_id;

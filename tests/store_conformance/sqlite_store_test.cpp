@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
+#include <filesystem>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -61,6 +64,39 @@ int64_t query_int(const std::string& path, const char* sql) {
   sqlite3_finalize(s);
   sqlite3_close(db);
   return value;
+}
+
+// serve turns off SQLite's automatic checkpoints and runs them on a thread:
+// the WAL must still reach the database file while the process runs.
+TEST(SqliteStore, BackgroundCheckpointCopiesTheWalIntoTheDatabase) {
+  testing::TempDir dir;
+  const std::string path = dir.file("ckpt.db");
+  store::SqliteOptions options;
+  options.background_checkpoint = true;
+  options.checkpoint_interval_ms = 20;
+  auto factory = store::open_sqlite(path, options);
+  ASSERT_TRUE(factory);
+  auto s = (*factory)->open();
+  ASSERT_TRUE(s);
+  auto size0 = std::filesystem::file_size(path);
+  ASSERT_TRUE((*s)->begin());
+  ASSERT_TRUE((*s)->put_program(app::default_program()));
+  for (int i = 0; i < 3000; ++i) {
+    app::CommandWrite w;
+    w.program_id = "default";
+    w.member_id = "member-with-a-long-enough-id-" + std::to_string(i);
+    w.member =
+        app::Member{"default", w.member_id,          std::nullopt,        "someone@example.com",
+                    "",        from_unix_seconds(0), from_unix_seconds(0)};
+    ASSERT_TRUE((*s)->apply(w));
+  }
+  ASSERT_TRUE((*s)->commit());
+  auto grown = size0;
+  for (int i = 0; i < 150 && grown < size0 + 100'000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    grown = std::filesystem::file_size(path);
+  }
+  EXPECT_GE(grown, size0 + 100'000) << "the database file did not grow: no checkpoint ran";
 }
 
 TEST(SqliteStore, UpgradesAVersion1DatabaseAndKeepsItsData) {

@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <condition_variable>
 #include <limits>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -961,7 +965,8 @@ Result<sqlite3*> open_connection(const std::string& path, const SqliteOptions& o
                         // System calls are costly on virtual machines: read
                         // through a memory map, and cache hot pages.
                         "; PRAGMA mmap_size = " + std::to_string(options.mmap_bytes) +
-                        "; PRAGMA cache_size = -" + std::to_string(options.cache_kib) + ";";
+                        "; PRAGMA cache_size = -" + std::to_string(options.cache_kib) + ";" +
+                        (options.background_checkpoint ? "PRAGMA wal_autocheckpoint = 0;" : "");
   char* message = nullptr;
   if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message ? message : "unknown";
@@ -1010,10 +1015,49 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
   return result;
 }
 
+// Runs PASSIVE checkpoints on its own connection: they copy committed WAL
+// frames into the database without blocking the writer or readers; the
+// writer restarts the WAL once a checkpoint has caught up.
+class Checkpointer {
+ public:
+  Checkpointer(sqlite3* db, std::chrono::milliseconds interval) : db_(db), interval_(interval) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    sqlite3_close_v2(db_);
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+      lock.unlock();
+      // Busy (another checkpoint) or nothing to do are both fine; errors
+      // surface in the writer's own commits.
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+
+  sqlite3* db_;
+  std::chrono::milliseconds interval_;
+  std::mutex mutex_;  // guards stopping_
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 class SqliteFactory final : public app::StoreFactory {
  public:
-  SqliteFactory(std::string path, SqliteOptions options)
-      : path_(std::move(path)), options_(options) {}
+  SqliteFactory(std::string path, SqliteOptions options, std::unique_ptr<Checkpointer> checkpointer)
+      : path_(std::move(path)), options_(options), checkpointer_(std::move(checkpointer)) {}
   Result<std::unique_ptr<app::Store>> open() override {
     auto db = open_connection(path_, options_);
     if (!db) return std::unexpected(db.error());
@@ -1023,6 +1067,7 @@ class SqliteFactory final : public app::StoreFactory {
  private:
   std::string path_;
   SqliteOptions options_;
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace
@@ -1037,7 +1082,15 @@ Result<std::unique_ptr<app::StoreFactory>> open_sqlite(const std::string& path,
   if (!db) return std::unexpected(db.error());
   // SqliteStore closes the connection when the migration is done.
   if (auto r = migrate(*db, path); !r) return std::unexpected(r.error());
-  return std::unique_ptr<app::StoreFactory>(std::make_unique<SqliteFactory>(path, options));
+  std::unique_ptr<Checkpointer> checkpointer;
+  if (options.background_checkpoint) {
+    auto cdb = open_connection(path, options);
+    if (!cdb) return std::unexpected(cdb.error());
+    checkpointer = std::make_unique<Checkpointer>(
+        *cdb, std::chrono::milliseconds(options.checkpoint_interval_ms));
+  }
+  return std::unique_ptr<app::StoreFactory>(
+      std::make_unique<SqliteFactory>(path, options, std::move(checkpointer)));
 }
 
 }  // namespace patron::store

@@ -20,6 +20,13 @@ struct SqliteOptions {
   int64_t mmap_bytes = int64_t{1} << 30;
   // Page cache per connection, in KiB.
   int64_t cache_kib = 64 * 1024;
+  // Long-running processes (patron serve): copy the WAL back into the
+  // database on a thread of the factory, every checkpoint_interval_ms, instead
+  // of inside whichever commit crosses the 1000-page mark. That work was 20% of
+  // the writer thread's time under write load (docs/benchmarks.md). Short
+  // CLI runs keep SQLite's automatic checkpoints.
+  bool background_checkpoint = false;
+  int64_t checkpoint_interval_ms = 100;
 };
 
 // Opens (creating if needed) and migrates the database at `path`.
