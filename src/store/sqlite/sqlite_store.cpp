@@ -1084,7 +1084,12 @@ Result<std::unique_ptr<app::StoreFactory>> open_sqlite(const std::string& path,
   if (auto r = migrate(*db, path); !r) return std::unexpected(r.error());
   std::unique_ptr<Checkpointer> checkpointer;
   if (options.background_checkpoint) {
-    auto cdb = open_connection(path, options);
+    // Checkpoints only write: no memory map (it would count in RSS once more)
+    // and a small cache.
+    SqliteOptions quiet = options;
+    quiet.mmap_bytes = 0;
+    quiet.cache_kib = 2 * 1024;
+    auto cdb = open_connection(path, quiet);
     if (!cdb) return std::unexpected(cdb.error());
     checkpointer = std::make_unique<Checkpointer>(
         *cdb, std::chrono::milliseconds(options.checkpoint_interval_ms));
