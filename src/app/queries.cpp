@@ -257,6 +257,17 @@ Result<JobReport> expire_in_bulk(Writer& writer, Instant now, const std::string&
 
 }  // namespace
 
+Result<std::vector<std::string>> jobs_named(std::string_view name) {
+  std::vector<std::string> out;
+  for (auto job : kJobNames) {
+    if (name == "all" || name == job) out.emplace_back(job);
+  }
+  if (out.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "job", "must be holds, mature, expire or all");
+  }
+  return out;
+}
+
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
                           const std::string& only_program) {
   if (job != "mature" && job != "expire" && job != "holds") {

@@ -4,6 +4,7 @@
 // expired) even when the jobs have not run yet.
 #pragma once
 
+#include <array>
 #include <boost/json/object.hpp>
 #include <string>
 #include <vector>
@@ -59,6 +60,13 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
                           const std::string& only_program = "");
 
 boost::json::object job_report_json(const JobReport& report);
+
+// The jobs, in the order "all" runs them: holds first, because a hold past
+// its TTL returns value that maturation and expiry then see in its place.
+inline constexpr std::array<std::string_view, 3> kJobNames = {"holds", "mature", "expire"};
+// "all" -> every job in that order; a job's name -> itself; anything else
+// fails naming the field "job".
+Result<std::vector<std::string>> jobs_named(std::string_view name);
 
 // Runs a job over one program and records the run (job_runs), ok or not.
 // Jobs are idempotent: a rerun at the same `as_of` finds nothing due.

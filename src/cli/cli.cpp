@@ -531,9 +531,9 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"mature", "expire", "holds", "all"}));
   jobs_run->callback([&] {
     action = [&]() -> Result<int> {
-      std::vector<std::string> names = job_name == "all"
-                                           ? std::vector<std::string>{"holds", "mature", "expire"}
-                                           : std::vector<std::string>{job_name};
+      auto jobs = app::jobs_named(job_name);
+      if (!jobs) return std::unexpected(jobs.error());
+      const std::vector<std::string>& names = *jobs;
       json::array reports;
       for (const auto& name : names) {
         auto r = app::run_job(*ctx.writer, *ctx.reader, name, ctx.now());

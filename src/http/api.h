@@ -75,8 +75,6 @@ class Api {
   // Turns a successful command response (JSON) into a reply.
   using ReplyMaker = std::move_only_function<Reply(const app::Response&)>;
   void write(Call&& call, app::Command command, ReplyMaker make);
-  // Runs `work` on a reader thread with no deadline (jobs).
-  void run_long(Call&& call, ReadWork work) { read(std::move(call), std::move(work)); }
 
   app::Writer& writer() { return writer_; }
   const app::Clock& clock() const { return clock_; }

@@ -59,11 +59,9 @@ void Scheduler::loop() {
 }
 
 void Scheduler::tick() {
-  // Holds first: a hold past its TTL returns value that maturation or expiry
-  // then sees in the right state.
-  static constexpr const char* kJobs[] = {"holds", "mature", "expire"};
   for (const auto& [program_id, program] : writer_.programs().all()) {
-    for (const char* job : kJobs) {
+    for (std::string_view name : app::kJobNames) {
+      std::string job(name);
       {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
@@ -71,8 +69,8 @@ void Scheduler::tick() {
       auto run = app::run_and_record(writer_, *reader_, clock_, program_id, job, clock_.now(),
                                      "schedule", /*record_if_idle=*/false);
       if (!run) {
-        std::fprintf(stderr, "patron: job %s in program %s failed: %s\n", job, program_id.c_str(),
-                     run.error().message.c_str());
+        std::fprintf(stderr, "patron: job %s in program %s failed: %s\n", job.c_str(),
+                     program_id.c_str(), run.error().message.c_str());
         continue;
       }
       if (on_run_) on_run_(*run);

@@ -12,8 +12,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kJobs[] = {"holds", "mature", "expire"};
-
 template <class T>
 json::value newest_first_cursor(const std::vector<T>& rows, std::size_t limit) {
   return rows.size() == limit && !rows.empty() ? json::value(std::to_string(rows.back().id))
@@ -87,7 +85,7 @@ void audit_list(Api& api, Call&& call) {
 
 void jobs_list(Api& api, Call&& call) {
   json::array jobs;
-  for (const char* name : kJobs) {
+  for (std::string_view name : app::kJobNames) {
     jobs.emplace_back(json::object{{"name", name},
                                    {"interval_s", api.options().jobs_interval_s > 0
                                                       ? json::value(api.options().jobs_interval_s)
@@ -118,16 +116,10 @@ void job_run(Api& api, Call&& call) {
   if (auto ok = only_fields(*body, {"job"}); !ok) return call.respond(problem(ok.error()));
   auto job = required_string(*body, "job");
   if (!job) return call.respond(problem(job.error()));
-  std::vector<std::string> names;
-  if (*job == "all") {
-    names.assign(std::begin(kJobs), std::end(kJobs));
-  } else if (*job == "holds" || *job == "mature" || *job == "expire") {
-    names.push_back(*job);
-  } else {
-    return call.respond(
-        problem(400, "invalid_argument", "job", "must be holds, mature, expire or all"));
-  }
-  api.run_long(std::move(call), [&api, names](app::Store& store, Call& c) -> Reply {
+  auto names = app::jobs_named(*job);
+  if (!names) return call.respond(problem(names.error()));
+  // Runs on a reader thread, which waits for the writer while the job runs.
+  api.read(std::move(call), [&api, names = *names](app::Store& store, Call& c) -> Reply {
     json::array runs;
     Instant as_of = api.clock().now();
     for (const auto& name : names) {
