@@ -63,10 +63,35 @@ struct ApplyProgram {
   bool dry_run = false;
 };
 
+// Creates or replaces an order (lines, shipping, channel). The member is
+// created when new. Once the order has earned or been refunded its lines are
+// fixed: later changes go through refund events.
+struct UpsertOrder {
+  rules::Order order;
+};
+
+// Units of one line given back (refund or return).
+struct LineQuantity {
+  std::string line_id;
+  int64_t quantity = 0;
+};
+
+// Something happened to an order: placed, paid, fulfilled, completed,
+// cancelled, refunded (lines, an amount, or everything), returned (lines).
+// Repeated and out-of-order events change nothing twice (docs/orders.md).
+struct OrderEvent {
+  std::string order_id;
+  std::string event;
+  std::optional<Instant> at;       // when it happened; default now
+  std::string refund_id;           // refunded/returned: required unless the whole order is refunded
+  std::vector<LineQuantity> lines;  // refunded/returned units
+  std::optional<int64_t> amount;    // refunded: an amount of the order instead of lines
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
-                 RevokeKey, RecordJobRun, ApplyProgram>;
+                 RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent>;
 
 struct Command {
   std::string program_id = "default";

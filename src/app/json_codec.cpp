@@ -153,6 +153,25 @@ struct BodyJson {
   json::object operator()(const RecordJobRun& c) const {
     return json::object({{"type", "job_run"}, {"job", c.run.job}}, sp);
   }
+  json::object operator()(const UpsertOrder& c) const {
+    json::object o({{"type", "order_upsert"}}, sp);
+    o["order"] = order_json(c.order, sp);
+    return o;
+  }
+  json::object operator()(const OrderEvent& c) const {
+    json::array lines(sp);
+    for (const auto& l : c.lines) {
+      lines.emplace_back(json::object({{"line_id", l.line_id}, {"quantity", l.quantity}}, sp));
+    }
+    return json::object({{"type", "order_event"},
+                         {"order_id", c.order_id},
+                         {"event", c.event},
+                         {"at", opt_time(c.at)},
+                         {"refund_id", c.refund_id},
+                         {"lines", lines},
+                         {"amount", c.amount ? json::value(*c.amount) : json::value(nullptr)}},
+                        sp);
+  }
 };
 
 }  // namespace
@@ -161,7 +180,8 @@ std::string_view command_name(const CommandBody& body) {
   static constexpr std::string_view kNames[] = {
       "member_upsert", "grant",      "spend",      "hold_reserve", "hold_capture",
       "hold_release",  "clawback",   "restore",    "adjust",       "release_order",
-      "settle",        "key_create", "key_revoke", "job_run",      "program_apply"};
+      "settle",        "key_create", "key_revoke", "job_run",      "program_apply",
+      "order_upsert",  "order_event"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }
@@ -254,6 +274,71 @@ json::object transfer_json(const ledger::Transfer& t) {
                  {"amount", t.amount}, {"at", format_instant(t.at)}};
   if (t.lot_id != 0) o["lot_id"] = t.lot_id;
   return o;
+}
+
+json::object order_json(const rules::Order& o, json::storage_ptr sp) {
+  json::array lines(sp);
+  for (const auto& l : o.lines) {
+    lines.emplace_back(json::object({{"line_id", l.line_id},
+                                     {"sku", l.sku},
+                                     {"category", l.category},
+                                     {"brand", l.brand},
+                                     {"quantity", l.quantity},
+                                     {"unit_price", l.unit_price},
+                                     {"discount", l.discount},
+                                     {"paid_with_value", l.paid_with_value},
+                                     {"reward", l.reward},
+                                     {"refunded_quantity", l.refunded_quantity}},
+                                    sp));
+  }
+  return json::object({{"id", o.id},
+                       {"member_id", o.member_id},
+                       {"channel", o.channel},
+                       {"placed_at", format_instant(o.placed_at)},
+                       {"shipping", o.shipping},
+                       {"subtotal", o.subtotal()},
+                       {"lines", lines}},
+                      sp);
+}
+
+json::object order_record_json(const OrderRecord& r) {
+  json::object o = order_json(r.order);
+  auto opt = [](const std::optional<Instant>& t) {
+    return t ? json::value(format_instant(*t)) : json::value(nullptr);
+  };
+  o["status"] = order_status(r);
+  o["paid_at"] = opt(r.paid_at);
+  o["fulfilled_at"] = opt(r.fulfilled_at);
+  o["completed_at"] = opt(r.completed_at);
+  o["cancelled_at"] = opt(r.cancelled_at);
+  json::array refunds;
+  for (const auto& id : r.refund_ids) refunds.emplace_back(id);
+  o["refund_ids"] = std::move(refunds);
+  o["refunded_amount"] = r.refunded_amount;
+  o["earned_at"] = opt(r.earned_at);
+  o["program_version"] = r.program_version;
+  json::object earned;
+  for (const auto& [rule, amount] : r.earned) earned[rule] = amount;
+  o["earned"] = std::move(earned);
+  o["created_at"] = format_instant(r.created_at);
+  o["updated_at"] = format_instant(r.updated_at);
+  return o;
+}
+
+std::string order_status(const OrderRecord& r) {
+  if (r.cancelled_at) return "cancelled";
+  bool any_refund = !r.refund_ids.empty() || r.refunded_amount > 0;
+  bool all_refunded = !r.order.lines.empty();
+  for (const auto& l : r.order.lines) {
+    if (l.refunded_quantity < l.quantity) all_refunded = false;
+    if (l.refunded_quantity > 0) any_refund = true;
+  }
+  if (all_refunded && any_refund) return "refunded";
+  if (any_refund) return "partially_refunded";
+  if (r.completed_at) return "completed";
+  if (r.fulfilled_at) return "fulfilled";
+  if (r.paid_at) return "paid";
+  return "placed";
 }
 
 json::object member_json(const Member& m) {

@@ -26,6 +26,10 @@ boost::json::object hold_json(const ledger::Hold& hold);
 boost::json::object transfer_json(const ledger::Transfer& t);
 boost::json::array allocations_json(const std::vector<ledger::Allocation>& allocations);
 boost::json::object member_json(const Member& m);
+boost::json::object order_json(const rules::Order& order, boost::json::storage_ptr sp = {});
+boost::json::object order_record_json(const OrderRecord& record);
+// placed, paid, fulfilled, completed, partially_refunded, refunded, cancelled
+std::string order_status(const OrderRecord& record);
 // {"id", "currency", "minor_digits", "time_zone", "wallets": [{"name", "unit", ...}]}
 boost::json::object program_json(const Program& program);
 // A key without its secret hash: id, program_id, role, label, created_at, revoked_at.

@@ -12,6 +12,8 @@
 
 #include "core/time.h"
 #include "ledger/policy.h"
+#include "rules/order.h"
+#include "rules/rules.h"
 
 namespace patron::app {
 
@@ -27,6 +29,7 @@ struct Program {
   int minor_digits = 0;
   std::string time_zone = "Asia/Taipei";
   std::vector<WalletConfig> wallets;
+  rules::Rules rules;   // earn rules, member days (docs/config.md)
   int64_t version = 1;  // 1 when created; +1 per applied configuration
   friend bool operator==(const Program&, const Program&) = default;
 };
@@ -135,6 +138,27 @@ struct JobRun {
   bool ok = true;
   std::string report;  // JSON object: counts, or the error
   friend bool operator==(const JobRun&, const JobRun&) = default;
+};
+
+// An order and where it is in its lifecycle. Events are idempotent: each
+// timestamp is set by the first event of its kind and never moves; refunds
+// are kept by id so a repeated refund changes nothing.
+struct OrderRecord {
+  std::string program_id;
+  rules::Order order;  // lines carry refunded_quantity
+  std::optional<Instant> paid_at;
+  std::optional<Instant> fulfilled_at;
+  std::optional<Instant> completed_at;
+  std::optional<Instant> cancelled_at;
+  std::vector<std::string> refund_ids;  // refunds applied, in order
+  int64_t refunded_amount = 0;          // amount-only refunds, minor units
+  // Earning: set when the order earned (the trigger event arrived).
+  std::optional<Instant> earned_at;
+  int64_t program_version = 0;          // the program version whose rules it earned under
+  std::vector<std::pair<std::string, int64_t>> earned;  // "rule_id" -> value granted
+  Instant created_at{};
+  Instant updated_at{};
+  friend bool operator==(const OrderRecord&, const OrderRecord&) = default;
 };
 
 // Where a hold lives, so a capture/release by hold id can load the right wallet.

@@ -4,7 +4,84 @@
 
 #include <algorithm>
 
+#include "core/money.h"
+
 namespace patron::app {
+
+namespace {
+
+// Settings text of rates and multipliers, as the file writes them
+// (config/program_file.cpp): the shortest decimal, "3%", "0.5%", "1.5x".
+std::string shortest(int64_t value, int decimals) {
+  std::string s = format_major_units(value, decimals);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+std::string percent_text(int64_t bp) { return shortest(bp, 2) + "%"; }
+std::string multiplier_text(int64_t bp) { return shortest(bp, 4) + "x"; }
+
+std::string list_text(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (const std::string& v : values) out += (out.size() > 1 ? ", \"" : "\"") + v + "\"";
+  return out + "]";
+}
+
+// Spend amounts are in the program's currency, earned amounts in the wallet's unit.
+int wallet_digits(const Program& p, const std::string& wallet) {
+  for (const WalletConfig& w : p.wallets) {
+    if (w.name == wallet) return w.minor_digits;
+  }
+  return p.minor_digits;
+}
+
+void rule_settings(const Program& p, const rules::EarnRule& rule,
+                   std::map<std::string, std::string>& out) {
+  const std::string at = "earning.rules." + rule.id + ".";
+  const int digits = wallet_digits(p, rule.wallet);
+  out[at + "wallet"] = rule.wallet;
+  out[at + "source"] = rule.source;
+  if (rule.rate.kind == rules::Rate::Kind::kPercent) {
+    out[at + "rate"] = percent_text(rule.rate.bp);
+  } else {
+    out[at + "every"] = format_major_units(rule.rate.every, p.minor_digits);
+    out[at + "get"] = format_major_units(rule.rate.get, digits);
+  }
+  for (const rules::TierRate& tr : rule.tier_rates) {
+    out[at + "tier_rates." + tr.tier] =
+        tr.rate.kind == rules::Rate::Kind::kPercent
+            ? percent_text(tr.rate.bp)
+            : "{ every = " + format_major_units(tr.rate.every, p.minor_digits) +
+                  ", get = " + format_major_units(tr.rate.get, digits) + " }";
+  }
+  out[at + "include_shipping"] = rule.base.include_shipping ? "true" : "false";
+  out[at + "exclude_paid_with_value"] = rule.base.exclude_paid_with_value ? "true" : "false";
+  out[at + "exclude_categories"] = list_text(rule.base.exclude_categories);
+  out[at + "exclude_brands"] = list_text(rule.base.exclude_brands);
+  out[at + "exclude_skus"] = list_text(rule.base.exclude_skus);
+  for (const rules::Multiplier& m : rule.multipliers) {
+    std::string target = !m.category.empty() ? "category." + m.category
+                         : !m.brand.empty()  ? "brand." + m.brand
+                                             : "sku." + m.sku;
+    out[at + "multipliers." + target] = multiplier_text(m.factor_bp);
+  }
+  out[at + "min_base"] = format_major_units(rule.min_base, p.minor_digits);
+  out[at + "per_order_max"] = format_major_units(rule.per_order_max, digits);
+  out[at + "member_days"] = rule.member_days ? "true" : "false";
+}
+
+void member_day_settings(const rules::MemberDay& day, std::map<std::string, std::string>& out) {
+  static constexpr const char* kWeekdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+  const std::string at = "member_days." + day.id + ".";
+  if (day.day_of_month > 0) out[at + "day_of_month"] = std::to_string(day.day_of_month);
+  if (day.weekday >= 0 && day.weekday < 7) out[at + "weekday"] = kWeekdays[day.weekday];
+  out[at + "multiplier"] = multiplier_text(day.multiplier_bp);
+  out[at + "tiers"] = list_text(day.tiers);
+}
+
+}  // namespace
 
 Program default_program() {
   Program p;
@@ -104,6 +181,10 @@ std::map<std::string, std::string> program_settings(const Program& p) {
       out[at + "expiry_by_source." + source] = ledger::to_string(rule);
     }
   }
+  out["earning.earn_on"] = rules::to_string(p.rules.earn_on);
+  out["earning.return_window_days"] = std::to_string(p.rules.return_window_days);
+  for (const rules::EarnRule& rule : p.rules.earn) rule_settings(p, rule, out);
+  for (const rules::MemberDay& day : p.rules.member_days) member_day_settings(day, out);
   return out;
 }
 

@@ -41,8 +41,9 @@ class Programs {
 Result<const date::time_zone*> resolve_zone(const std::string& name);
 
 // Every setting of a program as "dotted.key" -> value text, keys named as in
-// the configuration file (docs/config.md): what `program apply --dry-run`
-// compares. The version is not a setting.
+// the configuration file (docs/config.md), earn rules and member days by id
+// (`earning.rules.rebate.rate`, `member_days.day8.multiplier`): what
+// `program apply --dry-run` compares. The version is not a setting.
 std::map<std::string, std::string> program_settings(const Program& program);
 
 struct SettingChange {

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "app/json_codec.h"
+#include "app/orders.h"
 #include "core/limits.h"
 
 namespace patron::app {
@@ -80,7 +81,7 @@ Result<std::optional<Executed>> replayed(Store& store, const Command& c, std::st
     return fail(ErrorCode::kConflict, "idempotency_key",
                 "key '" + c.idempotency_key + "' was already used for a different request");
   }
-  return Executed{(*seen)->response, true, {}};
+  return Executed{(*seen)->response, true, {}, {}};
 }
 
 Result<Executed> create_key(Store& store, const Command& c, const CreateKey& create, Instant now) {
@@ -269,6 +270,20 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     e.response = json::serialize(json::object{{"job", record->run.job}, {"recorded", true}});
     return e;
   }
+  // Orders name their member inside the order.
+  if (std::holds_alternative<UpsertOrder>(c.body) || std::holds_alternative<OrderEvent>(c.body)) {
+    std::string hash;
+    auto seen = replayed(store, c, hash);
+    if (!seen) return std::unexpected(seen.error());
+    if (*seen) return std::move(**seen);
+    auto r = std::holds_alternative<UpsertOrder>(c.body)
+                 ? upsert_order(store, c, std::get<UpsertOrder>(c.body), now)
+                 : order_event(store, **program, ids, c, std::get<OrderEvent>(c.body), now);
+    if (r && !hash.empty()) {
+      r->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, r->response, now};
+    }
+    return r;
+  }
   if (auto ok = check_member_id(c.member_id); !ok) return std::unexpected(ok.error());
 
   std::string hash;
@@ -315,7 +330,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, UpsertMember> || std::is_same_v<T, CreateKey> ||
                         std::is_same_v<T, RevokeKey> || std::is_same_v<T, RecordJobRun> ||
-                        std::is_same_v<T, ApplyProgram>) {
+                        std::is_same_v<T, ApplyProgram> || std::is_same_v<T, UpsertOrder> ||
+                        std::is_same_v<T, OrderEvent>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

@@ -17,6 +17,9 @@ struct Executed {
   std::string response;   // JSON
   bool replayed = false;  // the idempotency key had been used with the same request
   CommandWrite write;     // empty on replay
+  // Further member wallets the same command changed (an order event touches
+  // every wallet it earned in): applied after `write`, in the same transaction.
+  std::vector<CommandWrite> more;
 };
 
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,

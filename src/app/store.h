@@ -41,6 +41,7 @@ struct CommandWrite {
   std::optional<JobRun> job_run;                  // appended; id assigned by the store
   std::optional<Program> program;                 // a new configuration (as put_program)
   std::optional<ProgramVersion> program_version;  // appended with it
+  std::optional<OrderRecord> order;               // upsert (program_id, order.id)
 };
 
 // A page of a list read: rows after a cursor, in a stable order.
@@ -115,6 +116,16 @@ class Store {
   // Members of a program with id > request.after, in id order, at most request.limit.
   virtual Result<std::vector<Member>> members_page(const std::string& program_id,
                                                    const PageRequest& request) = 0;
+
+  // Orders
+  virtual Result<std::optional<OrderRecord>> find_order(const std::string& program_id,
+                                                        const std::string& order_id) = 0;
+  // Orders of one member, oldest placed first (then id).
+  virtual Result<std::vector<OrderRecord>> member_orders(const std::string& program_id,
+                                                         const std::string& member_id) = 0;
+  // Orders of a program with id > request.after, in id order, at most request.limit.
+  virtual Result<std::vector<OrderRecord>> orders_page(const std::string& program_id,
+                                                       const PageRequest& request) = 0;
 
   // API keys: by the hash of the secret (any program), and every key of a program.
   virtual Result<std::optional<ApiKey>> find_api_key(const std::string& secret_hash) = 0;

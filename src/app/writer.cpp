@@ -201,6 +201,12 @@ Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
         store_->rollback();
         return r;
       }
+      for (const CommandWrite& more : executed->more) {
+        if (auto r = store_->apply(more); !r) {
+          store_->rollback();
+          return r;
+        }
+      }
       if (executed->write.program) {
         auto list = store_->programs();
         auto fingerprint = store_->programs_fingerprint();

@@ -604,6 +604,7 @@ int run(int argc, char** argv) {
 
   add_server_commands(cli, ctx, action);
   add_program_commands(cli, ctx, action);
+  add_import_commands(cli, ctx, action);
 
   try {
     cli.parse(argc, argv);

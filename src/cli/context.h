@@ -95,4 +95,7 @@ void add_server_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
 // Adds program apply and program versions (program.cpp).
 void add_program_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 
+// Adds import orders and order show (import.cpp).
+void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
+
 }  // namespace patron::cli

@@ -3,10 +3,14 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <array>
+#include <expected>
 #include <sstream>
+#include <utility>
 
 #include "app/programs.h"
 #include "core/limits.h"
+#include "core/money.h"
 #include "ledger/policy.h"
 
 namespace patron::config {
@@ -79,6 +83,91 @@ class Reader {
     auto rule = ledger::parse_expiry_rule(**s, key);
     if (!rule) return error(t.get(key), join(at, key), rule.error().message);
     return *rule;
+  }
+
+  Result<std::optional<bool>> boolean(const toml::table& t, const std::string& at,
+                                      std::string_view key) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_boolean()) return error(n, join(at, key), "must be true or false");
+    return n->as_boolean()->get();
+  }
+
+  // An amount in major units of `unit` ("TWD", "wallet points"): a TOML
+  // integer (1000) or a decimal string ("0.50"), never a float (0.1 has no
+  // exact binary value). Returns minor units, >= 0.
+  Result<std::optional<int64_t>> amount(const toml::table& t, const std::string& at,
+                                        std::string_view key, int digits,
+                                        const std::string& unit) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return std::nullopt;
+    std::string k = join(at, key);
+    std::string text;
+    if (n->is_integer()) {
+      text = std::to_string(n->as_integer()->get());
+    } else if (n->is_string()) {
+      text = n->as_string()->get();
+    } else {
+      return error(n, k, "must be an amount: a whole number (1000) or a decimal string (\"0.50\")");
+    }
+    auto minor = parse_major_units(text, digits, k);
+    if (!minor) {
+      std::string message = minor.error().message;
+      if (message.find("decimals") != std::string::npos) {
+        message += " (" + unit + " has " + std::to_string(digits) + " decimal places)";
+      }
+      return error(n, k, message);
+    }
+    if (*minor < 0) return error(n, k, "must not be negative");
+    return *minor;
+  }
+
+  // An array of distinct strings of 1 to `bytes_max` bytes; empty when absent.
+  Result<std::vector<std::string>> strings(const toml::table& t, const std::string& at,
+                                           std::string_view key, std::size_t count_max,
+                                           std::size_t bytes_max) const {
+    std::vector<std::string> out;
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return out;
+    std::string k = join(at, key);
+    if (!n->is_array()) return error(n, k, "must be an array of strings ([\"a\", \"b\"])");
+    const toml::array& list = *n->as_array();
+    if (list.size() > count_max) {
+      return error(n, k, "has more than " + std::to_string(count_max) + " entries");
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const toml::node& e = list[i];
+      std::string ek = k + "[" + std::to_string(i) + "]";
+      if (!e.is_string()) return error(&e, ek, "must be a string");
+      std::string value(e.as_string()->get());
+      if (value.empty() || value.size() > bytes_max) {
+        return error(&e, ek, "must be 1 to " + std::to_string(bytes_max) + " bytes");
+      }
+      if (std::find(out.begin(), out.end(), value) != out.end()) {
+        return error(&e, ek, "lists '" + value + "' twice");
+      }
+      out.push_back(std::move(value));
+    }
+    return out;
+  }
+
+  // An array of tables ([[key]] sections, or [{ ... }, { ... }]); empty when absent.
+  Result<std::vector<const toml::table*>> tables(const toml::node* n, const std::string& k,
+                                                 std::size_t count_max) const {
+    std::vector<const toml::table*> out;
+    if (n == nullptr) return out;
+    if (!n->is_array()) return error(n, k, "must be an array of tables");
+    const toml::array& list = *n->as_array();
+    if (list.size() > count_max) {
+      return error(n, k, "has more than " + std::to_string(count_max) + " entries");
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].is_table()) {
+        return error(&list[i], k + "[" + std::to_string(i) + "]", "must be a table");
+      }
+      out.push_back(list[i].as_table());
+    }
+    return out;
   }
 
  private:
@@ -171,6 +260,490 @@ Result<app::WalletConfig> parse_wallet(const Reader& r, const toml::table& t, co
   return w;
 }
 
+// ---- Earn rules and member days ([earning], [[earning.rules]], [[member_days]]) ----
+
+enum class DecimalProblem { kSyntax, kPrecision, kRange };
+
+// A non-negative decimal ("12", "0.5", "1.25") as an integer scaled by
+// 10^decimals, exactly: no sign, exponent, spaces or bare dot. Zeros past
+// `decimals` are fine ("3.50"); any other digit there is kPrecision.
+std::expected<int64_t, DecimalProblem> parse_scaled(std::string_view s, int decimals,
+                                                    int64_t max) {
+  auto dot = s.find('.');
+  std::string_view whole = s.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+  auto digits = [](std::string_view d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (whole.empty() || (dot != std::string_view::npos && frac.empty()) || !digits(whole) ||
+      !digits(frac)) {
+    return std::unexpected(DecimalProblem::kSyntax);
+  }
+  for (std::size_t i = static_cast<std::size_t>(decimals); i < frac.size(); ++i) {
+    if (frac[i] != '0') return std::unexpected(DecimalProblem::kPrecision);
+  }
+  // 12 digits x 10^decimals (decimals <= 4) stays far inside int64.
+  if (whole.size() > 12) return std::unexpected(DecimalProblem::kRange);
+  int64_t v = 0;
+  for (char c : whole) v = v * 10 + (c - '0');
+  for (std::size_t i = 0; i < static_cast<std::size_t>(decimals); ++i) {
+    v = v * 10 + (i < frac.size() ? frac[i] - '0' : 0);
+  }
+  if (v > max) return std::unexpected(DecimalProblem::kRange);
+  return v;
+}
+
+// The shortest decimal of value / 10^decimals: 300, 2 -> "3"; 50, 2 -> "0.5".
+std::string format_scaled(int64_t value, int decimals) {
+  std::string s = format_major_units(value, decimals);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+// "3%", "0.5%", "0.25%" -> basis points; at most two decimals (0.01% = 1 bp).
+// Only strings: a TOML number (3, 0.03) is ambiguous.
+std::expected<int64_t, std::string> parse_percent(const toml::node& node) {
+  const std::string syntax = "must be a percent like \"3%\" or \"0.5%\"";
+  if (!node.is_string()) return std::unexpected(syntax);
+  std::string_view text = node.as_string()->get();
+  if (text.empty() || text.back() != '%') return std::unexpected(syntax);
+  auto bp = parse_scaled(text.substr(0, text.size() - 1), 2, limits::kEarnRateBpMax);
+  if (bp) return *bp;
+  switch (bp.error()) {
+    case DecimalProblem::kSyntax:
+      return std::unexpected(syntax);
+    case DecimalProblem::kPrecision:
+      return std::unexpected("is more precise than 0.01% (one basis point)");
+    case DecimalProblem::kRange:
+      break;
+  }
+  return std::unexpected("must be at most " + format_scaled(limits::kEarnRateBpMax, 2) + "%");
+}
+std::string format_percent(int64_t bp) { return format_scaled(bp, 2) + "%"; }
+
+// "2x", "1.5x", "0x" -> basis points of x1 (20000, 15000, 0), from min_bp to
+// kMultiplierBpMax; at most four decimals (0.0001x = 1 bp).
+std::expected<int64_t, std::string> parse_multiplier(const toml::node& node, int64_t min_bp) {
+  const std::string syntax = "must be a multiplier like \"2x\" or \"1.5x\"";
+  if (!node.is_string()) return std::unexpected(syntax);
+  std::string_view text = node.as_string()->get();
+  if (text.empty() || text.back() != 'x') return std::unexpected(syntax);
+  auto bp = parse_scaled(text.substr(0, text.size() - 1), 4, limits::kMultiplierBpMax);
+  if (bp && *bp >= min_bp) return *bp;
+  if (!bp && bp.error() == DecimalProblem::kSyntax) return std::unexpected(syntax);
+  if (!bp && bp.error() == DecimalProblem::kPrecision) {
+    return std::unexpected("is more precise than 0.0001x");
+  }
+  return std::unexpected("must be between " + format_scaled(min_bp, 4) + "x and " +
+                         format_scaled(limits::kMultiplierBpMax, 4) + "x");
+}
+std::string format_multiplier(int64_t bp) { return format_scaled(bp, 4) + "x"; }
+
+// x1: a member day below it would earn less than other days, a typo rather
+// than a promotion.
+constexpr int64_t kMemberDayMultiplierBpMin = 10000;
+
+// Weekday names as in rules::MemberDay::weekday: 0 is Sunday.
+constexpr std::array<std::string_view, 7> kWeekdays = {"sun", "mon", "tue", "wed",
+                                                       "thu", "fri", "sat"};
+
+// What a rule's amounts count in: spend in the program currency, earnings in
+// the rule's wallet.
+struct Units {
+  int spend_digits = 0;
+  std::string spend_unit;  // "TWD"
+  int wallet_digits = 0;
+  std::string wallet_unit;  // "wallet points"
+};
+
+Units units_of(const app::Program& p, const std::string& wallet) {
+  Units u{p.minor_digits, p.currency, p.minor_digits, "wallet " + wallet};
+  for (const app::WalletConfig& w : p.wallets) {
+    if (w.name == wallet) u.wallet_digits = w.minor_digits;
+  }
+  return u;
+}
+
+// A rate from `t`: `rate` ("3%"), or `every` and `get` (每滿額送). Exactly one form.
+Result<rules::Rate> parse_rate(const Reader& r, const toml::table& t, const std::string& at,
+                               const Units& u) {
+  const toml::node* rate = t.get("rate");
+  const toml::node* every = t.get("every");
+  const toml::node* get = t.get("get");
+  rules::Rate out;
+  if (rate != nullptr) {
+    if (every != nullptr || get != nullptr) {
+      return r.error(rate, at + ".rate", "give either rate or every and get, not both");
+    }
+    auto bp = parse_percent(*rate);
+    if (!bp) return r.error(rate, at + ".rate", bp.error());
+    out.kind = rules::Rate::Kind::kPercent;
+    out.bp = *bp;
+    return out;
+  }
+  if (every == nullptr && get == nullptr) {
+    return r.error(&t, at + ".rate",
+                   "is required: a percent (rate = \"3%\") or every and get (every = 1000, get = "
+                   "50)");
+  }
+  if (every == nullptr) return r.error(get, at + ".every", "is required with get: spend per step");
+  if (get == nullptr) return r.error(every, at + ".get", "is required with every: earned per step");
+  auto e = r.amount(t, at, "every", u.spend_digits, u.spend_unit);
+  if (!e) return std::unexpected(e.error());
+  if (**e == 0) return r.error(every, at + ".every", "must be more than 0");
+  auto g = r.amount(t, at, "get", u.wallet_digits, u.wallet_unit);
+  if (!g) return std::unexpected(g.error());
+  out.kind = rules::Rate::Kind::kSteps;
+  out.every = **e;
+  out.get = **g;
+  return out;
+}
+
+// tier_rates = { silver = "3%", gold = { every = 1000, get = 80 } }
+Result<std::vector<rules::TierRate>> parse_tier_rates(const Reader& r, const toml::table& t,
+                                                      const std::string& at, const Units& u) {
+  std::vector<rules::TierRate> out;
+  const toml::node* n = t.get("tier_rates");
+  if (n == nullptr) return out;
+  std::string k = at + ".tier_rates";
+  if (!n->is_table()) return r.error(n, k, "must be a table of tier = rate ({ gold = \"5%\" })");
+  if (n->as_table()->size() > limits::kTiersMax) {
+    return r.error(n, k, "has more than " + std::to_string(limits::kTiersMax) + " tiers");
+  }
+  for (const auto& [tier, value] : *n->as_table()) {
+    std::string tk = k + "." + std::string(tier.str());
+    if (tier.str().empty() || tier.str().size() > limits::kTierBytesMax) {
+      return r.error_at(tier.source().begin, tk, "a tier name is 1 to 32 bytes");
+    }
+    rules::TierRate tr{std::string(tier.str()), {}};
+    if (value.is_string()) {
+      auto bp = parse_percent(value);
+      if (!bp) return r.error(&value, tk, bp.error());
+      tr.rate.kind = rules::Rate::Kind::kPercent;
+      tr.rate.bp = *bp;
+    } else if (value.is_table()) {
+      if (auto ok = r.only(*value.as_table(), tk, {"every", "get"}); !ok) {
+        return std::unexpected(ok.error());
+      }
+      auto rate = parse_rate(r, *value.as_table(), tk, u);
+      if (!rate) return std::unexpected(rate.error());
+      tr.rate = *rate;
+    } else {
+      return r.error(&value, tk, "must be a percent (\"5%\") or { every = 1000, get = 80 }");
+    }
+    out.push_back(std::move(tr));
+  }
+  return out;
+}
+
+// multipliers = [ { category = "new_arrivals", factor = "2x" }, { sku = "A1", factor = "0x" } ]
+Result<std::vector<rules::Multiplier>> parse_multipliers(const Reader& r, const toml::table& t,
+                                                         const std::string& at) {
+  std::vector<rules::Multiplier> out;
+  std::string k = at + ".multipliers";
+  auto list = r.tables(t.get("multipliers"), k, limits::kEarnRuleListMax);
+  if (!list) return std::unexpected(list.error());
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const toml::table& m = *(*list)[i];
+    std::string mk = k + "[" + std::to_string(i) + "]";
+    if (auto ok = r.only(m, mk, {"category", "brand", "sku", "factor"}); !ok) {
+      return std::unexpected(ok.error());
+    }
+    rules::Multiplier out_m;
+    int targets = 0;
+    for (std::string_view target : {"category", "brand", "sku"}) {
+      auto value = r.text(m, mk, target);
+      if (!value) return std::unexpected(value.error());
+      if (!*value) continue;
+      ++targets;
+      if ((*value)->empty() || (*value)->size() > limits::kIdBytesMax) {
+        return r.error(m.get(target), Reader::join(mk, target),
+                       "must be 1 to " + std::to_string(limits::kIdBytesMax) + " bytes");
+      }
+      std::string& slot = target == "category" ? out_m.category
+                          : target == "brand"  ? out_m.brand
+                                               : out_m.sku;
+      slot = **value;
+    }
+    if (targets != 1) {
+      return r.error(&m, mk, "needs exactly one of category, brand or sku");
+    }
+    const toml::node* factor = m.get("factor");
+    if (factor == nullptr) return r.error(&m, mk + ".factor", "is required (\"2x\", \"0x\")");
+    auto bp = parse_multiplier(*factor, 0);
+    if (!bp) return r.error(factor, mk + ".factor", bp.error());
+    out_m.factor_bp = *bp;
+    for (const rules::Multiplier& seen : out) {
+      if (seen.category == out_m.category && seen.brand == out_m.brand && seen.sku == out_m.sku) {
+        return r.error(&m, mk, "the same category, brand or sku has another multiplier");
+      }
+    }
+    out.push_back(std::move(out_m));
+  }
+  return out;
+}
+
+Result<rules::EarnRule> parse_earn_rule(const Reader& r, const toml::table& t, std::size_t index,
+                                        const app::Program& p) {
+  std::string at = "earning.rules[" + std::to_string(index) + "]";
+  auto id = r.text(t, at, "id");
+  if (!id) return std::unexpected(id.error());
+  if (!*id) return r.error(&t, at + ".id", "is required: 1 to 32 of a-z, 0-9 and _");
+  if (!is_name(**id)) {
+    return r.error(t.get("id"), at + ".id", "a rule id is 1 to 32 of a-z, 0-9 and _");
+  }
+  at = "earning.rules." + **id;
+  if (auto ok = r.only(t, at,
+                       {"id", "wallet", "source", "rate", "every", "get", "tier_rates",
+                        "include_shipping", "exclude_paid_with_value", "exclude_categories",
+                        "exclude_brands", "exclude_skus", "multipliers", "min_base",
+                        "per_order_max", "member_days"});
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  rules::EarnRule rule;
+  rule.id = **id;
+  auto wallet = r.text(t, at, "wallet");
+  if (!wallet) return std::unexpected(wallet.error());
+  if (!*wallet) return r.error(&t, at + ".wallet", "is required: the wallet the rule earns into");
+  if (std::none_of(p.wallets.begin(), p.wallets.end(),
+                   [&](const app::WalletConfig& w) { return w.name == **wallet; })) {
+    std::string known;
+    for (const app::WalletConfig& w : p.wallets) known += (known.empty() ? "" : ", ") + w.name;
+    return r.error(t.get("wallet"), at + ".wallet",
+                   "is not a wallet of this file (wallets: " + known + ")");
+  }
+  rule.wallet = **wallet;
+  const Units u = units_of(p, rule.wallet);
+  auto source = r.text(t, at, "source");
+  if (!source) return std::unexpected(source.error());
+  if (*source) {
+    if (!is_name(**source)) {
+      return r.error(t.get("source"), at + ".source", "a source is 1 to 32 of a-z, 0-9 and _");
+    }
+    rule.source = **source;
+  }
+  auto rate = parse_rate(r, t, at, u);
+  if (!rate) return std::unexpected(rate.error());
+  rule.rate = *rate;
+  auto tiers = parse_tier_rates(r, t, at, u);
+  if (!tiers) return std::unexpected(tiers.error());
+  rule.tier_rates = std::move(*tiers);
+  for (auto [key, slot] : {std::pair{"include_shipping", &rule.base.include_shipping},
+                           std::pair{"exclude_paid_with_value", &rule.base.exclude_paid_with_value},
+                           std::pair{"member_days", &rule.member_days}}) {
+    auto flag = r.boolean(t, at, key);
+    if (!flag) return std::unexpected(flag.error());
+    if (*flag) *slot = **flag;
+  }
+  for (auto [key, slot] : {std::pair{"exclude_categories", &rule.base.exclude_categories},
+                           std::pair{"exclude_brands", &rule.base.exclude_brands},
+                           std::pair{"exclude_skus", &rule.base.exclude_skus}}) {
+    auto list = r.strings(t, at, key, limits::kEarnRuleListMax, limits::kIdBytesMax);
+    if (!list) return std::unexpected(list.error());
+    *slot = std::move(*list);
+  }
+  auto multipliers = parse_multipliers(r, t, at);
+  if (!multipliers) return std::unexpected(multipliers.error());
+  rule.multipliers = std::move(*multipliers);
+  auto min_base = r.amount(t, at, "min_base", u.spend_digits, u.spend_unit);
+  if (!min_base) return std::unexpected(min_base.error());
+  if (*min_base) rule.min_base = **min_base;
+  auto cap = r.amount(t, at, "per_order_max", u.wallet_digits, u.wallet_unit);
+  if (!cap) return std::unexpected(cap.error());
+  if (*cap) rule.per_order_max = **cap;
+  return rule;
+}
+
+Result<void> parse_earning(const Reader& r, const toml::table& root, app::Program& p) {
+  const toml::node* n = root.get("earning");
+  if (n == nullptr) return {};
+  if (!n->is_table()) return r.error(n, "earning", "must be a table");
+  const toml::table& t = *n->as_table();
+  if (auto ok = r.only(t, "earning", {"earn_on", "return_window_days", "rules"}); !ok) {
+    return std::unexpected(ok.error());
+  }
+  auto on = r.text(t, "earning", "earn_on");
+  if (!on) return std::unexpected(on.error());
+  if (*on) {
+    if (**on == "paid") {
+      p.rules.earn_on = rules::EarnTrigger::kPaid;
+    } else if (**on == "fulfilled") {
+      p.rules.earn_on = rules::EarnTrigger::kFulfilled;
+    } else if (**on == "completed") {
+      p.rules.earn_on = rules::EarnTrigger::kCompleted;
+    } else {
+      return r.error(t.get("earn_on"), "earning.earn_on",
+                     "must be \"paid\", \"fulfilled\" or \"completed\"");
+    }
+  }
+  auto window = r.integer(t, "earning", "return_window_days", 0, limits::kReturnWindowDaysMax);
+  if (!window) return std::unexpected(window.error());
+  if (*window) p.rules.return_window_days = **window;
+  auto list = r.tables(t.get("rules"), "earning.rules", limits::kEarnRulesMax);
+  if (!list) return std::unexpected(list.error());
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const toml::table& rt = *(*list)[i];
+    auto rule = parse_earn_rule(r, rt, i, p);
+    if (!rule) return std::unexpected(rule.error());
+    for (std::size_t j = 0; j < p.rules.earn.size(); ++j) {
+      if (p.rules.earn[j].id == rule->id) {
+        return r.error(rt.get("id"), "earning.rules[" + std::to_string(i) + "].id",
+                       "'" + rule->id + "' is already the id of earning.rules[" +
+                           std::to_string(j) + "]");
+      }
+    }
+    p.rules.earn.push_back(std::move(*rule));
+  }
+  return {};
+}
+
+Result<rules::MemberDay> parse_member_day(const Reader& r, const toml::table& t,
+                                          std::size_t index) {
+  std::string at = "member_days[" + std::to_string(index) + "]";
+  auto id = r.text(t, at, "id");
+  if (!id) return std::unexpected(id.error());
+  if (!*id) return r.error(&t, at + ".id", "is required: 1 to 32 of a-z, 0-9 and _");
+  if (!is_name(**id)) {
+    return r.error(t.get("id"), at + ".id", "a member day id is 1 to 32 of a-z, 0-9 and _");
+  }
+  at = "member_days." + **id;
+  if (auto ok = r.only(t, at, {"id", "day_of_month", "weekday", "multiplier", "tiers"}); !ok) {
+    return std::unexpected(ok.error());
+  }
+  rules::MemberDay day;
+  day.id = **id;
+  auto dom = r.integer(t, at, "day_of_month", 1, 31);
+  if (!dom) return std::unexpected(dom.error());
+  auto weekday = r.text(t, at, "weekday");
+  if (!weekday) return std::unexpected(weekday.error());
+  if (*dom && *weekday) {
+    return r.error(t.get("weekday"), at + ".weekday",
+                   "give either day_of_month or weekday, not both");
+  }
+  if (*dom) {
+    day.day_of_month = static_cast<int>(**dom);
+  } else if (*weekday) {
+    auto it = std::find(kWeekdays.begin(), kWeekdays.end(), **weekday);
+    if (it == kWeekdays.end()) {
+      return r.error(t.get("weekday"), at + ".weekday",
+                     "must be one of sun, mon, tue, wed, thu, fri, sat");
+    }
+    day.weekday = static_cast<int>(it - kWeekdays.begin());
+  } else {
+    return r.error(&t, at + ".day_of_month", "is required: day_of_month = 8 or weekday = \"sat\"");
+  }
+  const toml::node* m = t.get("multiplier");
+  if (m == nullptr) return r.error(&t, at + ".multiplier", "is required (\"2x\")");
+  auto bp = parse_multiplier(*m, kMemberDayMultiplierBpMin);
+  if (!bp) return r.error(m, at + ".multiplier", bp.error());
+  day.multiplier_bp = *bp;
+  auto tiers = r.strings(t, at, "tiers", limits::kTiersMax, limits::kTierBytesMax);
+  if (!tiers) return std::unexpected(tiers.error());
+  day.tiers = std::move(*tiers);
+  return day;
+}
+
+Result<void> parse_member_days(const Reader& r, const toml::table& root, app::Program& p) {
+  auto list = r.tables(root.get("member_days"), "member_days", limits::kMemberDaysMax);
+  if (!list) return std::unexpected(list.error());
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const toml::table& t = *(*list)[i];
+    auto day = parse_member_day(r, t, i);
+    if (!day) return std::unexpected(day.error());
+    for (std::size_t j = 0; j < p.rules.member_days.size(); ++j) {
+      if (p.rules.member_days[j].id == day->id) {
+        return r.error(t.get("id"), "member_days[" + std::to_string(i) + "].id",
+                       "'" + day->id + "' is already the id of member_days[" + std::to_string(j) +
+                           "]");
+      }
+    }
+    p.rules.member_days.push_back(std::move(*day));
+  }
+  return {};
+}
+
+// ---- Printing ----
+
+// Whole major units print as an integer (1000), others as a decimal string ("0.50").
+void insert_amount(toml::table& t, std::string_view key, int64_t minor, int digits) {
+  int64_t unit = 1;
+  for (int i = 0; i < digits; ++i) unit *= 10;
+  if (minor % unit == 0) {
+    t.insert(key, minor / unit);
+  } else {
+    t.insert(key, format_major_units(minor, digits));
+  }
+}
+
+void insert_rate(toml::table& t, const rules::Rate& rate, const Units& u) {
+  if (rate.kind == rules::Rate::Kind::kPercent) {
+    t.insert("rate", format_percent(rate.bp));
+  } else {
+    insert_amount(t, "every", rate.every, u.spend_digits);
+    insert_amount(t, "get", rate.get, u.wallet_digits);
+  }
+}
+
+toml::array string_array(const std::vector<std::string>& values) {
+  toml::array out;
+  for (const std::string& v : values) out.push_back(v);
+  return out;
+}
+
+toml::table rule_table(const rules::EarnRule& rule, const app::Program& p) {
+  const Units u = units_of(p, rule.wallet);
+  toml::table t{{"id", rule.id}, {"wallet", rule.wallet}, {"source", rule.source}};
+  insert_rate(t, rule.rate, u);
+  toml::table tiers;
+  tiers.is_inline(true);
+  for (const rules::TierRate& tr : rule.tier_rates) {
+    if (tr.rate.kind == rules::Rate::Kind::kPercent) {
+      tiers.insert(tr.tier, format_percent(tr.rate.bp));
+    } else {
+      toml::table steps;
+      steps.is_inline(true);
+      insert_rate(steps, tr.rate, u);
+      tiers.insert(tr.tier, std::move(steps));
+    }
+  }
+  t.insert("tier_rates", std::move(tiers));
+  t.insert("include_shipping", rule.base.include_shipping);
+  t.insert("exclude_paid_with_value", rule.base.exclude_paid_with_value);
+  t.insert("exclude_categories", string_array(rule.base.exclude_categories));
+  t.insert("exclude_brands", string_array(rule.base.exclude_brands));
+  t.insert("exclude_skus", string_array(rule.base.exclude_skus));
+  toml::array multipliers;
+  for (const rules::Multiplier& m : rule.multipliers) {
+    toml::table mt;
+    mt.is_inline(true);
+    if (!m.category.empty()) mt.insert("category", m.category);
+    if (!m.brand.empty()) mt.insert("brand", m.brand);
+    if (!m.sku.empty()) mt.insert("sku", m.sku);
+    mt.insert("factor", format_multiplier(m.factor_bp));
+    multipliers.push_back(std::move(mt));
+  }
+  t.insert("multipliers", std::move(multipliers));
+  insert_amount(t, "min_base", rule.min_base, u.spend_digits);
+  insert_amount(t, "per_order_max", rule.per_order_max, u.wallet_digits);
+  t.insert("member_days", rule.member_days);
+  return t;
+}
+
+toml::table member_day_table(const rules::MemberDay& day) {
+  toml::table t{{"id", day.id}};
+  if (day.day_of_month > 0) t.insert("day_of_month", day.day_of_month);
+  if (day.weekday >= 0 && day.weekday < 7) {
+    t.insert("weekday", std::string(kWeekdays[static_cast<std::size_t>(day.weekday)]));
+  }
+  t.insert("multiplier", format_multiplier(day.multiplier_bp));
+  t.insert("tiers", string_array(day.tiers));
+  return t;
+}
+
 }  // namespace
 
 Result<app::Program> parse_program(std::string_view text, std::string_view source,
@@ -186,7 +759,9 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
     return fail(ErrorCode::kInvalidArgument, where,
                 "not valid TOML: " + std::string(e.description()));
   }
-  if (auto ok = r.only(root, "", {"program", "wallets"}); !ok) return std::unexpected(ok.error());
+  if (auto ok = r.only(root, "", {"program", "wallets", "earning", "member_days"}); !ok) {
+    return std::unexpected(ok.error());
+  }
   app::Program p;
   p.id = program_id;
   p.wallets.clear();
@@ -237,6 +812,8 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
     if (!w) return std::unexpected(w.error());
     p.wallets.push_back(std::move(*w));
   }
+  if (auto ok = parse_earning(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_member_days(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
 }
 
@@ -262,6 +839,14 @@ std::string to_toml(const app::Program& p) {
                                {"expiry_by_source", std::move(sources)}});
   }
   root.insert("wallets", std::move(wallets));
+  toml::array earn_rules;
+  for (const rules::EarnRule& rule : p.rules.earn) earn_rules.push_back(rule_table(rule, p));
+  root.insert("earning", toml::table{{"earn_on", rules::to_string(p.rules.earn_on)},
+                                     {"return_window_days", p.rules.return_window_days},
+                                     {"rules", std::move(earn_rules)}});
+  toml::array days;
+  for (const rules::MemberDay& day : p.rules.member_days) days.push_back(member_day_table(day));
+  root.insert("member_days", std::move(days));
   std::ostringstream out;
   out << "# patron program configuration (docs/config.md)\n" << root << "\n";
   return out.str();

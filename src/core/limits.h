@@ -70,6 +70,30 @@ inline constexpr std::size_t kLingerBytesMax = 4 * kRequestBodyBytesMax;
 // walks all wallets, and a wallet can never be removed once it exists.
 inline constexpr std::size_t kWalletsMax = 16;
 inline constexpr std::size_t kExpirySourcesMax = 64;
+// Program rules (docs/config.md). Every order evaluates every earn rule, and
+// each rule compares every line with its exclusion lists and multipliers, so
+// these bound the work per order (500 lines x 64 rules x 100 entries).
+// A shop with more than 64 earn rules needs campaigns, not rules.
+inline constexpr std::size_t kEarnRulesMax = 64;
+// Entries of one exclusion list (categories, brands, SKUs) or of one rule's
+// multipliers; a longer list belongs in the shop's catalogue as a category.
+inline constexpr std::size_t kEarnRuleListMax = 100;
+// Tier names in a rule's tier rates or a member day's tiers: loyalty
+// programs have a handful of tiers (一般, 銀卡, 金卡, VIP).
+inline constexpr std::size_t kTiersMax = 16;
+inline constexpr std::size_t kTierBytesMax = 32;
+// Member days: one per day of the month plus one per weekday is already more
+// than any program uses.
+inline constexpr std::size_t kMemberDaysMax = 38;
+// Earn rates in basis points: up to 10000% because a points wallet may count
+// finer units than the currency (10 points per NT$1 is 1000%).
+inline constexpr int64_t kEarnRateBpMax = 1'000'000;
+// Multipliers (lines, member days) in basis points of x1: up to 100x. More
+// is a typo, and the product of a line's multipliers stays far from overflow.
+inline constexpr int64_t kMultiplierBpMax = 1'000'000;
+// Days purchase value stays pending after fulfilment (鑑賞期: 7 days in
+// Taiwan, 14 in the EU); a year bounds a mistyped value.
+inline constexpr int64_t kReturnWindowDaysMax = 365;
 // Key labels and audit details are short notes.
 inline constexpr std::size_t kLabelBytesMax = 200;
 

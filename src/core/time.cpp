@@ -134,6 +134,11 @@ std::string format_date(std::chrono::year_month_day d) {
   return buf;
 }
 
+std::chrono::year_month_day local_date(Instant t, const date::time_zone* zone) {
+  auto local_day = date::floor<date::days>(zone->to_local(t));
+  return std::chrono::year_month_day{std::chrono::sys_days{local_day.time_since_epoch()}};
+}
+
 Instant local_midnight_after(Instant t, int64_t days, const date::time_zone* zone) {
   auto local_day = date::floor<date::days>(zone->to_local(t)) + date::days{days};
   return from_local(date::local_seconds{local_day.time_since_epoch()}, zone);

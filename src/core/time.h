@@ -53,4 +53,7 @@ Instant start_of_next_period(Instant t, CalendarUnit unit, const date::time_zone
 // counts dates, not 24-hour spans).
 Instant local_midnight_after(Instant t, int64_t days, const date::time_zone* zone);
 
+// The local calendar date of `t` in `zone`.
+std::chrono::year_month_day local_date(Instant t, const date::time_zone* zone);
+
 }  // namespace patron

@@ -704,6 +704,21 @@ Result<JobResult> WalletLedger::release_order(const std::string& order_id) {
   return result;
 }
 
+Result<JobResult> WalletLedger::schedule_order(const std::string& order_id, Instant available_at) {
+  journal_id_ = 0;
+  if (auto ok = check_id(order_id, "order_id", true); !ok) return std::unexpected(ok.error());
+  JobResult result;
+  for (Lot& lot : state_.lots) {
+    if (lot.order_id != order_id || lot.state != LotState::kPending || lot.available_at) continue;
+    lot.available_at = available_at;
+    touch_lot(lot);
+    result.lots += 1;
+    result.amount += lot.remaining;
+  }
+  settle();  // matures them now when the time has passed
+  return result;
+}
+
 Balances WalletLedger::balances() const {
   Balances b;
   for (const Lot& lot : state_.lots) {

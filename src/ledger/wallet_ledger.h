@@ -147,6 +147,9 @@ class WalletLedger {
   Result<GrantResult> adjust(const Adjust& command);  // lot_id 0 for a removal
   // Makes pending lots of an order spendable now (order completed, manual approval).
   Result<JobResult> release_order(const std::string& order_id);
+  // Gives the order's lots that are pending until released a time to mature
+  // (the return window started: fulfilment). Lots with a time keep theirs.
+  Result<JobResult> schedule_order(const std::string& order_id, Instant available_at);
 
   // Jobs. Each is idempotent: running it twice at the same `now` changes nothing more.
   JobResult mature();

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <limits>
+#include <optional>
 
 #include "core/limits.h"
 
@@ -56,6 +57,225 @@ bool read_string(const json::object& o, const char* key, std::string& out) {
   if (!v->is_string()) return false;
   out = std::string(v->as_string());
   return true;
+}
+
+// Reads the optional keys of one JSON object into fields that keep their
+// defaults when a key is missing; any present key of the wrong type (or an
+// int out of range) clears ok.
+class Fields {
+ public:
+  explicit Fields(const json::object& o) : o_(o) {}
+  bool ok() const { return ok_; }
+
+  Fields& text(const char* key, std::string& out) {
+    ok_ = ok_ && read_string(o_, key, out);
+    return *this;
+  }
+  Fields& texts(const char* key, std::vector<std::string>& out) {
+    ok_ = ok_ && read_strings(o_, key, out);
+    return *this;
+  }
+  Fields& integer(const char* key, int64_t& out) {
+    if (o_.contains(key)) ok_ = ok_ && read_int(o_, key, out);
+    return *this;
+  }
+  Fields& integer(const char* key, int& out) {
+    int64_t wide = out;
+    integer(key, wide);
+    if (wide < std::numeric_limits<int>::min() || wide > std::numeric_limits<int>::max()) {
+      ok_ = false;
+    } else {
+      out = static_cast<int>(wide);
+    }
+    return *this;
+  }
+  Fields& flag(const char* key, bool& out) {
+    const json::value* v = o_.if_contains(key);
+    if (v == nullptr) return *this;
+    if (!v->is_bool()) {
+      ok_ = false;
+    } else {
+      out = v->as_bool();
+    }
+    return *this;
+  }
+  // The object or array under `key`, or null when missing; a value of
+  // another kind clears ok.
+  const json::object* object(const char* key) {
+    const json::value* v = o_.if_contains(key);
+    if (v == nullptr) return nullptr;
+    if (!v->is_object()) ok_ = false;
+    return v->if_object();
+  }
+  const json::array* array(const char* key) {
+    const json::value* v = o_.if_contains(key);
+    if (v == nullptr) return nullptr;
+    if (!v->is_array()) ok_ = false;
+    return v->if_array();
+  }
+  void fail() { ok_ = false; }
+
+ private:
+  const json::object& o_;
+  bool ok_ = true;
+};
+
+// Decodes every element of `items` (objects) with `read`; false on the first
+// element that is not an object or does not decode.
+template <class T, class Read>
+bool read_each(const json::array* items, std::vector<T>& out, Read read) {
+  if (items == nullptr) return true;
+  for (const auto& item : *items) {
+    if (!item.is_object()) return false;
+    T value;
+    if (!read(item.as_object(), value)) return false;
+    out.push_back(std::move(value));
+  }
+  return true;
+}
+
+const char* to_string(rules::Rate::Kind kind) {
+  return kind == rules::Rate::Kind::kSteps ? "steps" : "percent";
+}
+
+json::object encode_rate(const rules::Rate& r) {
+  return json::object{
+      {"kind", to_string(r.kind)}, {"bp", r.bp}, {"every", r.every}, {"get", r.get}};
+}
+
+bool decode_rate(const json::object& o, rules::Rate& r) {
+  std::string kind = to_string(r.kind);
+  Fields f(o);
+  f.text("kind", kind).integer("bp", r.bp).integer("every", r.every).integer("get", r.get);
+  if (kind == "percent") {
+    r.kind = rules::Rate::Kind::kPercent;
+  } else if (kind == "steps") {
+    r.kind = rules::Rate::Kind::kSteps;
+  } else {
+    f.fail();
+  }
+  return f.ok();
+}
+
+bool decode_nested_rate(Fields& f, rules::Rate& r) {
+  const json::object* o = f.object("rate");
+  return f.ok() && (o == nullptr || decode_rate(*o, r));
+}
+
+json::object encode_earn_rule(const rules::EarnRule& e) {
+  json::array tier_rates;
+  for (const auto& t : e.tier_rates) {
+    tier_rates.emplace_back(json::object{{"tier", t.tier}, {"rate", encode_rate(t.rate)}});
+  }
+  json::array multipliers;
+  for (const auto& m : e.multipliers) {
+    multipliers.emplace_back(json::object{
+        {"category", m.category}, {"brand", m.brand}, {"sku", m.sku}, {"factor_bp", m.factor_bp}});
+  }
+  json::object base{{"include_shipping", e.base.include_shipping},
+                    {"exclude_paid_with_value", e.base.exclude_paid_with_value},
+                    {"exclude_categories", strings(e.base.exclude_categories)},
+                    {"exclude_brands", strings(e.base.exclude_brands)},
+                    {"exclude_skus", strings(e.base.exclude_skus)}};
+  return json::object{{"id", e.id},
+                      {"wallet", e.wallet},
+                      {"source", e.source},
+                      {"rate", encode_rate(e.rate)},
+                      {"tier_rates", std::move(tier_rates)},
+                      {"base", std::move(base)},
+                      {"multipliers", std::move(multipliers)},
+                      {"min_base", e.min_base},
+                      {"per_order_max", e.per_order_max},
+                      {"member_days", e.member_days}};
+}
+
+bool decode_earn_base(const json::object& o, rules::EarnBase& b) {
+  Fields f(o);
+  f.flag("include_shipping", b.include_shipping)
+      .flag("exclude_paid_with_value", b.exclude_paid_with_value)
+      .texts("exclude_categories", b.exclude_categories)
+      .texts("exclude_brands", b.exclude_brands)
+      .texts("exclude_skus", b.exclude_skus);
+  return f.ok();
+}
+
+bool decode_earn_rule(const json::object& o, rules::EarnRule& e) {
+  Fields f(o);
+  f.text("id", e.id)
+      .text("wallet", e.wallet)
+      .text("source", e.source)
+      .integer("min_base", e.min_base)
+      .integer("per_order_max", e.per_order_max)
+      .flag("member_days", e.member_days);
+  if (!decode_nested_rate(f, e.rate)) return false;
+  const json::object* base = f.object("base");
+  if (!f.ok() || (base != nullptr && !decode_earn_base(*base, e.base))) return false;
+  const json::array* tier_rates = f.array("tier_rates");
+  const json::array* multipliers = f.array("multipliers");
+  return f.ok() &&
+         read_each(tier_rates, e.tier_rates,
+                   [](const json::object& item, rules::TierRate& t) {
+                     Fields tf(item);
+                     tf.text("tier", t.tier);
+                     return decode_nested_rate(tf, t.rate);
+                   }) &&
+         read_each(multipliers, e.multipliers, [](const json::object& item, rules::Multiplier& m) {
+           Fields mf(item);
+           mf.text("category", m.category)
+               .text("brand", m.brand)
+               .text("sku", m.sku)
+               .integer("factor_bp", m.factor_bp);
+           return mf.ok();
+         });
+}
+
+json::object encode_member_day(const rules::MemberDay& d) {
+  return json::object{{"id", d.id},
+                      {"day_of_month", d.day_of_month},
+                      {"weekday", d.weekday},
+                      {"multiplier_bp", d.multiplier_bp},
+                      {"tiers", strings(d.tiers)}};
+}
+
+bool decode_member_day(const json::object& o, rules::MemberDay& d) {
+  Fields f(o);
+  f.text("id", d.id)
+      .integer("day_of_month", d.day_of_month)
+      .integer("weekday", d.weekday)
+      .integer("multiplier_bp", d.multiplier_bp)
+      .texts("tiers", d.tiers);
+  return f.ok();
+}
+
+std::optional<rules::EarnTrigger> parse_earn_trigger(std::string_view text) {
+  for (auto t : {rules::EarnTrigger::kPaid, rules::EarnTrigger::kFulfilled,
+                 rules::EarnTrigger::kCompleted}) {
+    if (text == rules::to_string(t)) return t;
+  }
+  return std::nullopt;
+}
+
+json::object encode_order_line(const rules::OrderLine& l) {
+  return json::object{{"line_id", l.line_id},   {"sku", l.sku},
+                      {"category", l.category}, {"brand", l.brand},
+                      {"quantity", l.quantity}, {"unit_price", l.unit_price},
+                      {"discount", l.discount}, {"paid_with_value", l.paid_with_value},
+                      {"reward", l.reward},     {"refunded_quantity", l.refunded_quantity}};
+}
+
+bool decode_order_line(const json::object& o, rules::OrderLine& l) {
+  Fields f(o);
+  f.text("line_id", l.line_id)
+      .text("sku", l.sku)
+      .text("category", l.category)
+      .text("brand", l.brand)
+      .integer("quantity", l.quantity)
+      .integer("unit_price", l.unit_price)
+      .integer("discount", l.discount)
+      .integer("paid_with_value", l.paid_with_value)
+      .flag("reward", l.reward)
+      .integer("refunded_quantity", l.refunded_quantity);
+  return f.ok();
 }
 
 }  // namespace
@@ -163,6 +383,74 @@ Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_
     auto rule = ledger::parse_expiry_rule(std::string_view(value.as_string()), "expiry");
     if (!rule) return corrupt("expiry map", text);
     out[std::string(key)] = *rule;
+  }
+  return out;
+}
+
+std::string encode_rules(const rules::Rules& r) {
+  json::array earn;
+  for (const auto& e : r.earn) earn.emplace_back(encode_earn_rule(e));
+  json::array member_days;
+  for (const auto& d : r.member_days) member_days.emplace_back(encode_member_day(d));
+  return json::serialize(json::object{{"earn_on", rules::to_string(r.earn_on)},
+                                      {"return_window_days", r.return_window_days},
+                                      {"earn", std::move(earn)},
+                                      {"member_days", std::move(member_days)}});
+}
+
+Result<rules::Rules> decode_rules(std::string_view text) {
+  auto v = parse(text, "rules");
+  if (!v) return std::unexpected(v.error());
+  if (!v->is_object()) return corrupt("rules", text);
+  rules::Rules r;
+  Fields f(v->as_object());
+  std::string earn_on = rules::to_string(r.earn_on);
+  f.text("earn_on", earn_on).integer("return_window_days", r.return_window_days);
+  const json::array* earn = f.array("earn");
+  const json::array* member_days = f.array("member_days");
+  auto trigger = parse_earn_trigger(earn_on);
+  if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
+      !read_each(member_days, r.member_days, decode_member_day)) {
+    return corrupt("rules", text);
+  }
+  r.earn_on = *trigger;
+  return r;
+}
+
+std::string encode_order_body(const app::OrderRecord& order) {
+  json::array lines;
+  for (const auto& l : order.order.lines) lines.emplace_back(encode_order_line(l));
+  json::array earned;
+  for (const auto& [rule_id, value] : order.earned) {
+    earned.emplace_back(json::object{{"rule_id", rule_id}, {"value", value}});
+  }
+  return json::serialize(json::object{{"channel", order.order.channel},
+                                      {"shipping", order.order.shipping},
+                                      {"lines", std::move(lines)},
+                                      {"refund_ids", strings(order.refund_ids)},
+                                      {"refunded_amount", order.refunded_amount},
+                                      {"earned", std::move(earned)}});
+}
+
+Result<app::OrderRecord> decode_order_body(std::string_view text) {
+  auto v = parse(text, "order body");
+  if (!v) return std::unexpected(v.error());
+  if (!v->is_object()) return corrupt("order body", text);
+  app::OrderRecord out;
+  Fields f(v->as_object());
+  f.text("channel", out.order.channel)
+      .integer("shipping", out.order.shipping)
+      .texts("refund_ids", out.refund_ids)
+      .integer("refunded_amount", out.refunded_amount);
+  const json::array* lines = f.array("lines");
+  const json::array* earned = f.array("earned");
+  using Earned = std::pair<std::string, int64_t>;
+  if (!f.ok() || !read_each(lines, out.order.lines, decode_order_line) ||
+      !read_each(earned, out.earned, [](const json::object& o, Earned& e) {
+        return o.contains("rule_id") && read_string(o, "rule_id", e.first) &&
+               read_int(o, "value", e.second);
+      })) {
+    return corrupt("order body", text);
   }
   return out;
 }

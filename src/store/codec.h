@@ -1,5 +1,5 @@
-// Text encodings of nested ledger values (scopes, line shares, allocations,
-// expiry maps) for SQL columns. Shared by every SQL store so they agree
+// Text encodings of nested values for SQL columns: ledger scopes, line shares,
+// allocations, expiry maps; program rules; the order body. Shared by every SQL store so they agree
 // byte for byte. JSON via Boost.JSON; decoding validates and reports
 // kCorruption instead of trusting the column.
 #pragma once
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/model.h"
 #include "core/error.h"
 #include "ledger/policy.h"
 #include "ledger/types.h"
@@ -25,6 +26,20 @@ Result<std::vector<ledger::Allocation>> decode_allocations(std::string_view text
 
 std::string encode_expiry_map(const std::map<std::string, ledger::ExpiryRule>& rules);
 Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_view text);
+
+// A program's rules (rules/rules.h), every field of every struct; enums as
+// strings (rate kind "percent"/"steps", earn_on "paid"/"fulfilled"/"completed").
+// A missing key decodes to the field's default, so the '{}' that migration
+// 0004 gave older programs is Rules{}; a key of the wrong type, an unknown
+// enum name or an int out of range is kCorruption.
+std::string encode_rules(const rules::Rules& rules);
+Result<rules::Rules> decode_rules(std::string_view text);
+
+// What an order row keeps as JSON rather than columns: channel, shipping,
+// lines (every field), refund_ids, refunded_amount, earned. decode returns a
+// record with only those fields set; the caller fills in the columns.
+std::string encode_order_body(const app::OrderRecord& order);
+Result<app::OrderRecord> decode_order_body(std::string_view text);
 
 // Paging rules every store shares: 0 asks for the default page, more than
 // the maximum gets the maximum.

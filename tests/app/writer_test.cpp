@@ -362,6 +362,18 @@ class FailingStore final : public app::Store {
                                                 const app::PageRequest& r) override {
     return inner_->members_page(p, r);
   }
+  Result<std::optional<app::OrderRecord>> find_order(const std::string& p,
+                                                     const std::string& id) override {
+    return inner_->find_order(p, id);
+  }
+  Result<std::vector<app::OrderRecord>> member_orders(const std::string& p,
+                                                      const std::string& m) override {
+    return inner_->member_orders(p, m);
+  }
+  Result<std::vector<app::OrderRecord>> orders_page(const std::string& p,
+                                                    const app::PageRequest& r) override {
+    return inner_->orders_page(p, r);
+  }
   Result<std::optional<app::ApiKey>> find_api_key(const std::string& h) override {
     return inner_->find_api_key(h);
   }

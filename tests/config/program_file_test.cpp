@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "app/programs.h"
 
 namespace patron {
@@ -151,6 +155,534 @@ TEST(ProgramSettings, ChangesListAddedRemovedAndChangedKeys) {
   EXPECT_EQ(changes[2].key, "wallets.credit.hold_ttl_s");
   EXPECT_EQ(*changes[2].before, "600");
   EXPECT_EQ(*changes[2].after, "300");
+}
+
+// ---- Earn rules and member days ----
+
+// Lines 1-5; what a test appends starts on line 6.
+constexpr const char* kHead =
+    "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n[wallets.credit]\n[wallets.points]\n";
+
+// A rule with everything set (line 6 on), and two member days.
+constexpr const char* kRules = R"([earning]
+earn_on = "fulfilled"
+return_window_days = 10
+
+[[earning.rules]]
+id = "rebate"
+wallet = "credit"
+source = "purchase_tw"
+every = 1000
+get = 50
+tier_rates = { silver = "3%", gold = "0.5%", vip = { every = 500, get = 40 }, "金卡" = "12.25%" }
+include_shipping = true
+exclude_paid_with_value = false
+exclude_categories = ["gift_card", "deposit"]
+exclude_brands = ["consignment"]
+exclude_skus = ["FEE-1"]
+multipliers = [ { category = "new_arrivals", factor = "2x" }, { brand = "acme", factor = "1.5x" },
+                { sku = "SAMPLE", factor = "0x" } ]
+min_base = 100
+per_order_max = 500
+member_days = false
+
+[[earning.rules]]
+id = "points"
+wallet = "points"
+rate = "1%"
+
+[[member_days]]
+id = "day8"
+day_of_month = 8
+multiplier = "2x"
+
+[[member_days]]
+id = "vip_saturday"
+weekday = "sat"
+multiplier = "1.25x"
+tiers = ["gold", "vip"]
+)";
+
+app::Program parse_ok(const std::string& text) {
+  auto p = config::parse_program(text, "shop.toml", "shop");
+  EXPECT_TRUE(p) << p.error().field << ": " << p.error().message << "\n" << text;
+  return p ? *p : app::Program{};
+}
+
+// The error of kHead + `tail`, which must fail.
+Error rule_error(const std::string& tail) { return parse_error(kHead + tail); }
+
+// A rule "r" with a credit rate, plus `more` lines (line 10 on).
+std::string rule_with(const std::string& more) {
+  return "[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nrate = \"3%\"\n" + more;
+}
+
+std::string read_example(const std::string& name) {
+  // The source tree, found from this file: tests/config/ -> examples/.
+  auto path = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "examples" / name;
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << path;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(ProgramFileRules, ParsesEveryRuleKey) {
+  app::Program p = parse_ok(std::string(kHead) + kRules);
+  EXPECT_EQ(p.rules.earn_on, rules::EarnTrigger::kFulfilled);
+  EXPECT_EQ(p.rules.return_window_days, 10);
+  ASSERT_EQ(p.rules.earn.size(), 2u);
+  const rules::EarnRule& r = p.rules.earn[0];
+  EXPECT_EQ(r.id, "rebate");
+  EXPECT_EQ(r.wallet, "credit");
+  EXPECT_EQ(r.source, "purchase_tw");
+  EXPECT_EQ(r.rate.kind, rules::Rate::Kind::kSteps);
+  EXPECT_EQ(r.rate.every, 1000);
+  EXPECT_EQ(r.rate.get, 50);
+  // A TOML table is ordered by key, so tier rates come back sorted by tier name.
+  ASSERT_EQ(r.tier_rates.size(), 4u);
+  EXPECT_EQ(r.tier_rates[0].tier, "gold");
+  EXPECT_EQ(r.tier_rates[0].rate.bp, 50);
+  EXPECT_EQ(r.tier_rates[1].tier, "silver");
+  EXPECT_EQ(r.tier_rates[1].rate.bp, 300);
+  EXPECT_EQ(r.tier_rates[2].tier, "vip");
+  EXPECT_EQ(r.tier_rates[2].rate.kind, rules::Rate::Kind::kSteps);
+  EXPECT_EQ(r.tier_rates[2].rate.every, 500);
+  EXPECT_EQ(r.tier_rates[2].rate.get, 40);
+  EXPECT_EQ(r.tier_rates[3].tier, "金卡");
+  EXPECT_EQ(r.tier_rates[3].rate.bp, 1225);
+  EXPECT_TRUE(r.base.include_shipping);
+  EXPECT_FALSE(r.base.exclude_paid_with_value);
+  EXPECT_EQ(r.base.exclude_categories, (std::vector<std::string>{"gift_card", "deposit"}));
+  EXPECT_EQ(r.base.exclude_brands, std::vector<std::string>{"consignment"});
+  EXPECT_EQ(r.base.exclude_skus, std::vector<std::string>{"FEE-1"});
+  ASSERT_EQ(r.multipliers.size(), 3u);
+  EXPECT_EQ(r.multipliers[0].category, "new_arrivals");
+  EXPECT_EQ(r.multipliers[0].factor_bp, 20000);
+  EXPECT_EQ(r.multipliers[1].brand, "acme");
+  EXPECT_EQ(r.multipliers[1].factor_bp, 15000);
+  EXPECT_EQ(r.multipliers[2].sku, "SAMPLE");
+  EXPECT_EQ(r.multipliers[2].factor_bp, 0);
+  EXPECT_EQ(r.min_base, 100);
+  EXPECT_EQ(r.per_order_max, 500);
+  EXPECT_FALSE(r.member_days);
+  // Defaults of a minimal rule.
+  const rules::EarnRule& points = p.rules.earn[1];
+  EXPECT_EQ(points.source, "purchase");
+  EXPECT_EQ(points.rate.kind, rules::Rate::Kind::kPercent);
+  EXPECT_EQ(points.rate.bp, 100);
+  EXPECT_TRUE(points.tier_rates.empty());
+  EXPECT_EQ(points.base, rules::EarnBase{});
+  EXPECT_TRUE(points.multipliers.empty());
+  EXPECT_EQ(points.min_base, 0);
+  EXPECT_EQ(points.per_order_max, 0);
+  EXPECT_TRUE(points.member_days);
+  ASSERT_EQ(p.rules.member_days.size(), 2u);
+  EXPECT_EQ(p.rules.member_days[0].day_of_month, 8);
+  EXPECT_EQ(p.rules.member_days[0].weekday, -1);
+  EXPECT_EQ(p.rules.member_days[0].multiplier_bp, 20000);
+  EXPECT_TRUE(p.rules.member_days[0].tiers.empty());
+  EXPECT_EQ(p.rules.member_days[1].day_of_month, 0);
+  EXPECT_EQ(p.rules.member_days[1].weekday, 6);
+  EXPECT_EQ(p.rules.member_days[1].multiplier_bp, 12500);
+  EXPECT_EQ(p.rules.member_days[1].tiers, (std::vector<std::string>{"gold", "vip"}));
+}
+
+TEST(ProgramFileRules, WithoutEarningTheProgramHasNoRules) {
+  app::Program p = parse_ok(kHead);
+  EXPECT_EQ(p.rules, rules::Rules{});
+  EXPECT_EQ(p.rules.earn_on, rules::EarnTrigger::kPaid);
+  EXPECT_EQ(p.rules.return_window_days, 7);
+}
+
+TEST(ProgramFileRules, RatesAndMultipliersAreExactDecimals) {
+  struct Case {
+    const char* rate;
+    int64_t bp;
+  };
+  for (Case c : {Case{"0%", 0}, Case{"1%", 100}, Case{"0.5%", 50}, Case{"0.05%", 5},
+                 Case{"12.25%", 1225}, Case{"3.50%", 350}, Case{"3.000%", 300},
+                 Case{"10000%", 1'000'000}}) {
+    app::Program p = parse_ok(std::string(kHead) +
+                              "[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nrate = \"" +
+                              c.rate + "\"\n");
+    ASSERT_EQ(p.rules.earn.size(), 1u) << c.rate;
+    EXPECT_EQ(p.rules.earn[0].rate.bp, c.bp) << c.rate;
+  }
+  struct Factor {
+    const char* text;
+    int64_t bp;
+  };
+  for (Factor f : {Factor{"0x", 0}, Factor{"1x", 10000}, Factor{"1.5x", 15000},
+                   Factor{"0.0001x", 1}, Factor{"100x", 1'000'000}}) {
+    app::Program p = parse_ok(std::string(kHead) + rule_with("multipliers = [{ sku = \"A\", "
+                                                             "factor = \"" +
+                                                             std::string(f.text) + "\" }]\n"));
+    ASSERT_EQ(p.rules.earn.size(), 1u) << f.text;
+    EXPECT_EQ(p.rules.earn[0].multipliers.at(0).factor_bp, f.bp) << f.text;
+  }
+}
+
+TEST(ProgramFileRules, AmountsAreMajorUnitsOfTheCurrencyOrTheWallet) {
+  // GBP (2 digits): spend keys in pence; a points wallet (0 digits) for `get`.
+  const std::string gbp =
+      "[program]\ncurrency = \"GBP\"\nminor_digits = 2\n[wallets.credit]\n[wallets.points]\n";
+  app::Program p = parse_ok(gbp +
+                            "[[earning.rules]]\nid = \"c\"\nwallet = \"credit\"\nevery = 10\n"
+                            "get = \"0.50\"\nmin_base = \"25.5\"\nper_order_max = 20\n"
+                            "[[earning.rules]]\nid = \"p\"\nwallet = \"points\"\n"
+                            "every = \"10.00\"\nget = 3\nper_order_max = \"100\"\n");
+  ASSERT_EQ(p.rules.earn.size(), 2u);
+  EXPECT_EQ(p.rules.earn[0].rate.every, 1000);
+  EXPECT_EQ(p.rules.earn[0].rate.get, 50);
+  EXPECT_EQ(p.rules.earn[0].min_base, 2550);
+  EXPECT_EQ(p.rules.earn[0].per_order_max, 2000);
+  EXPECT_EQ(p.rules.earn[1].rate.every, 1000);
+  EXPECT_EQ(p.rules.earn[1].rate.get, 3);
+  EXPECT_EQ(p.rules.earn[1].per_order_max, 100);
+  // Points have no decimals: half a point is refused, naming the wallet.
+  Error e = parse_error(gbp +
+                        "[[earning.rules]]\nid = \"p\"\nwallet = \"points\"\nevery = 10\n"
+                        "get = \"0.5\"\n");
+  EXPECT_EQ(e.field, "shop.toml:10:7: earning.rules.p.get");
+  EXPECT_NE(e.message.find("wallet points has 0 decimal places"), std::string::npos) << e.message;
+  // Pence are the limit of GBP.
+  e = parse_error(gbp + "[[earning.rules]]\nid = \"c\"\nwallet = \"credit\"\nevery = \"10.005\"\n"
+                        "get = 1\n");
+  EXPECT_EQ(e.field, "shop.toml:9:9: earning.rules.c.every");
+  EXPECT_NE(e.message.find("GBP has 2 decimal places"), std::string::npos) << e.message;
+}
+
+TEST(ProgramFileRules, AnUnknownKeyAnywhereInTheRulesIsAnError) {
+  Error e = rule_error(rule_with("ratio = 1\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:1: earning.rules.r.ratio");
+  EXPECT_NE(e.message.find("is not a known key"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("exclude_categories"), std::string::npos) << e.message;
+  EXPECT_EQ(rule_error("[earning]\nearn_at = \"paid\"\n").field, "shop.toml:7:1: earning.earn_at");
+  EXPECT_EQ(rule_error(rule_with("multipliers = [{ sku = \"A\", factor = \"2x\", max = 1 }]\n"))
+                .field,
+            "shop.toml:10:44: earning.rules.r.multipliers[0].max");
+  EXPECT_EQ(rule_error(rule_with("tier_rates = { gold = { every = 10, get = 1, cap = 5 } }\n"))
+                .field,
+            "shop.toml:10:46: earning.rules.r.tier_rates.gold.cap");
+  EXPECT_EQ(rule_error("[[member_days]]\nid = \"d\"\nday_of_month = 8\nmultiplier = \"2x\"\n"
+                       "hours = \"10-22\"\n")
+                .field,
+            "shop.toml:10:1: member_days.d.hours");
+}
+
+TEST(ProgramFileRules, RatesAreRefusedWhenMalformedOrTooPrecise) {
+  Error e = rule_error(
+      "[[earning.rules]]\nid = \"rebate\"\nwallet = \"credit\"\nrate = \"3.001%\"\n");
+  EXPECT_EQ(e.code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(e.field, "shop.toml:9:8: earning.rules.rebate.rate");
+  EXPECT_NE(e.message.find("0.01%"), std::string::npos) << e.message;
+  for (const char* bad : {"3", "3 %", "-3%", "+3%", ".5%", "3.%", "3,5%", "3e2%", "%", "三%"}) {
+    Error b = rule_error("[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nrate = \"" +
+                         std::string(bad) + "\"\n");
+    EXPECT_EQ(b.field, "shop.toml:9:8: earning.rules.r.rate") << bad;
+    EXPECT_NE(b.message.find("must be a percent like"), std::string::npos) << bad << b.message;
+  }
+  e = rule_error("[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nrate = \"10000.01%\"\n");
+  EXPECT_NE(e.message.find("at most 10000%"), std::string::npos) << e.message;
+  e = rule_error("[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nrate = 0.03\n");
+  EXPECT_EQ(e.field, "shop.toml:9:8: earning.rules.r.rate");
+  e = rule_error(rule_with("tier_rates = { gold = \"5.555%\" }\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:23: earning.rules.r.tier_rates.gold");
+  EXPECT_NE(e.message.find("0.01%"), std::string::npos) << e.message;
+  e = rule_error(rule_with("tier_rates = { gold = 5 }\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:23: earning.rules.r.tier_rates.gold");
+}
+
+TEST(ProgramFileRules, ARuleHasExactlyOneRateForm) {
+  Error e = rule_error(rule_with("every = 1000\nget = 50\n"));
+  EXPECT_EQ(e.field, "shop.toml:9:8: earning.rules.r.rate");
+  EXPECT_NE(e.message.find("not both"), std::string::npos) << e.message;
+  e = rule_error("[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\n");
+  EXPECT_EQ(e.field, "shop.toml:6:1: earning.rules.r.rate");
+  EXPECT_NE(e.message.find("is required"), std::string::npos) << e.message;
+  e = rule_error("[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nevery = 1000\n");
+  EXPECT_EQ(e.field, "shop.toml:9:9: earning.rules.r.get");
+  e = rule_error("[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nget = 50\n");
+  EXPECT_EQ(e.field, "shop.toml:9:7: earning.rules.r.every");
+  e = rule_error("[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nevery = 0\nget = 50\n");
+  EXPECT_EQ(e.field, "shop.toml:9:9: earning.rules.r.every");
+  EXPECT_NE(e.message.find("more than 0"), std::string::npos) << e.message;
+  e = rule_error(rule_with("tier_rates = { gold = { every = 1000 } }\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:33: earning.rules.r.tier_rates.gold.get");
+}
+
+TEST(ProgramFileRules, AmountsAreWholeOrDecimalStringsAndNotNegative) {
+  Error e = rule_error("[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nevery = 1000.0\n"
+                       "get = 50\n");
+  EXPECT_EQ(e.field, "shop.toml:9:9: earning.rules.r.every");
+  EXPECT_NE(e.message.find("decimal string"), std::string::npos) << e.message;
+  e = rule_error(rule_with("min_base = -1\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:12: earning.rules.r.min_base");
+  EXPECT_NE(e.message.find("negative"), std::string::npos) << e.message;
+  e = rule_error(rule_with("per_order_max = \"lots\"\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:17: earning.rules.r.per_order_max");
+  e = rule_error(rule_with("min_base = 100000000000001\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:12: earning.rules.r.min_base");
+  EXPECT_NE(e.message.find("too large"), std::string::npos) << e.message;
+  // TWD has no decimals: a decimal string with more is refused.
+  e = rule_error(rule_with("min_base = \"99.5\"\n"));
+  EXPECT_NE(e.message.find("TWD has 0 decimal places"), std::string::npos) << e.message;
+}
+
+TEST(ProgramFileRules, IdsWalletsAndSourcesAreChecked) {
+  Error e = rule_error("[[earning.rules]]\nid = \"r\"\nwallet = \"cash\"\nrate = \"1%\"\n");
+  EXPECT_EQ(e.field, "shop.toml:8:10: earning.rules.r.wallet");
+  EXPECT_NE(e.message.find("wallets: credit, points"), std::string::npos) << e.message;
+  e = rule_error("[[earning.rules]]\nid = \"r\"\nrate = \"1%\"\n");
+  EXPECT_EQ(e.field, "shop.toml:6:1: earning.rules.r.wallet");
+  e = rule_error("[[earning.rules]]\nwallet = \"credit\"\nrate = \"1%\"\n");
+  EXPECT_EQ(e.field, "shop.toml:6:1: earning.rules[0].id");
+  e = rule_error("[[earning.rules]]\nid = \"Rebate\"\nwallet = \"credit\"\nrate = \"1%\"\n");
+  EXPECT_EQ(e.field, "shop.toml:7:6: earning.rules[0].id");
+  e = rule_error("[[earning.rules]]\nid = \"" + std::string(33, 'a') +
+                 "\"\nwallet = \"credit\"\nrate = \"1%\"\n");
+  EXPECT_EQ(e.field, "shop.toml:7:6: earning.rules[0].id");
+  e = rule_error(rule_with("[[earning.rules]]\nid = \"r\"\nwallet = \"points\"\nrate = \"1%\"\n"));
+  EXPECT_EQ(e.field, "shop.toml:11:6: earning.rules[1].id");
+  EXPECT_NE(e.message.find("already the id of earning.rules[0]"), std::string::npos) << e.message;
+  e = rule_error(rule_with("source = \"Purchase\"\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:10: earning.rules.r.source");
+  e = rule_error(rule_with("member_days = \"yes\"\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:15: earning.rules.r.member_days");
+  EXPECT_NE(e.message.find("true or false"), std::string::npos) << e.message;
+  e = rule_error("[earning]\nearn_on = \"shipped\"\n");
+  EXPECT_EQ(e.field, "shop.toml:7:11: earning.earn_on");
+  e = rule_error("[earning]\nreturn_window_days = 366\n");
+  EXPECT_EQ(e.field, "shop.toml:7:22: earning.return_window_days");
+  e = rule_error("[earning]\nrules = { id = \"r\" }\n");
+  EXPECT_EQ(e.field, "shop.toml:7:9: earning.rules");
+  EXPECT_EQ(parse_error("earning = 1\n" + std::string(kHead)).field, "shop.toml:1:11: earning");
+}
+
+TEST(ProgramFileRules, ListsAndMultipliersAreChecked) {
+  Error e = rule_error(rule_with("exclude_categories = [\"gift_card\", \"gift_card\"]\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:36: earning.rules.r.exclude_categories[1]");
+  EXPECT_NE(e.message.find("twice"), std::string::npos) << e.message;
+  e = rule_error(rule_with("exclude_brands = [\"\"]\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:19: earning.rules.r.exclude_brands[0]");
+  e = rule_error(rule_with("exclude_skus = \"A1\"\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:16: earning.rules.r.exclude_skus");
+  e = rule_error(rule_with("multipliers = [{ category = \"a\", brand = \"b\", factor = \"2x\" }]\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:16: earning.rules.r.multipliers[0]");
+  EXPECT_NE(e.message.find("exactly one of category, brand or sku"), std::string::npos);
+  e = rule_error(rule_with("multipliers = [{ category = \"a\" }]\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:16: earning.rules.r.multipliers[0].factor");
+  e = rule_error(rule_with("multipliers = [{ category = \"a\", factor = \"101x\" }]\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:43: earning.rules.r.multipliers[0].factor");
+  EXPECT_NE(e.message.find("between 0x and 100x"), std::string::npos) << e.message;
+  e = rule_error(rule_with("multipliers = [{ category = \"a\", factor = \"2\" }]\n"));
+  EXPECT_NE(e.message.find("like \"2x\""), std::string::npos) << e.message;
+  e = rule_error(rule_with("multipliers = [{ category = \"a\", factor = \"1.00001x\" }]\n"));
+  EXPECT_NE(e.message.find("0.0001x"), std::string::npos) << e.message;
+  e = rule_error(rule_with("multipliers = [{ sku = \"a\", factor = \"2x\" }, "
+                           "{ sku = \"a\", factor = \"3x\" }]\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:46: earning.rules.r.multipliers[1]");
+  e = rule_error(rule_with("multipliers = [\"a\"]\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:16: earning.rules.r.multipliers[0]");
+  e = rule_error(rule_with("tier_rates = { \"\" = \"5%\" }\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:16: earning.rules.r.tier_rates.");
+  e = rule_error(rule_with("tier_rates = { " + std::string(33, 'g') + " = \"5%\" }\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:16: earning.rules.r.tier_rates." + std::string(33, 'g'));
+  EXPECT_NE(e.message.find("1 to 32 bytes"), std::string::npos) << e.message;
+}
+
+TEST(ProgramFileRules, MemberDaysAreChecked) {
+  const std::string day = "[[member_days]]\nid = \"d\"\nmultiplier = \"2x\"\n";
+  Error e = rule_error(day + "weekday = \"saturday\"\n");
+  EXPECT_EQ(e.field, "shop.toml:9:11: member_days.d.weekday");
+  EXPECT_NE(e.message.find("sun, mon, tue, wed, thu, fri, sat"), std::string::npos);
+  e = rule_error(day + "weekday = \"Sat\"\n");
+  EXPECT_EQ(e.field, "shop.toml:9:11: member_days.d.weekday");
+  e = rule_error(day + "day_of_month = 8\nweekday = \"sat\"\n");
+  EXPECT_EQ(e.field, "shop.toml:10:11: member_days.d.weekday");
+  EXPECT_NE(e.message.find("not both"), std::string::npos) << e.message;
+  e = rule_error(day);
+  EXPECT_EQ(e.field, "shop.toml:6:1: member_days.d.day_of_month");
+  e = rule_error(day + "day_of_month = 32\n");
+  EXPECT_EQ(e.field, "shop.toml:9:16: member_days.d.day_of_month");
+  e = rule_error(day + "day_of_month = 0\n");
+  EXPECT_EQ(e.field, "shop.toml:9:16: member_days.d.day_of_month");
+  e = rule_error("[[member_days]]\nid = \"d\"\nday_of_month = 8\n");
+  EXPECT_EQ(e.field, "shop.toml:6:1: member_days.d.multiplier");
+  e = rule_error("[[member_days]]\nid = \"d\"\nday_of_month = 8\nmultiplier = \"0.5x\"\n");
+  EXPECT_EQ(e.field, "shop.toml:9:14: member_days.d.multiplier");
+  EXPECT_NE(e.message.find("between 1x and 100x"), std::string::npos) << e.message;
+  e = rule_error(day + "day_of_month = 8\ntiers = [\"gold\", 3]\n");
+  EXPECT_EQ(e.field, "shop.toml:10:18: member_days.d.tiers[1]");
+  e = rule_error(day + "day_of_month = 8\ntiers = [\"" + std::string(33, 'g') + "\"]\n");
+  EXPECT_EQ(e.field, "shop.toml:10:10: member_days.d.tiers[0]");
+  e = rule_error(day + "day_of_month = 8\n" + day + "weekday = \"sun\"\n");
+  EXPECT_EQ(e.field, "shop.toml:11:6: member_days[1].id");
+  e = rule_error("[[member_days]]\nid = \"Day 8\"\nday_of_month = 8\nmultiplier = \"2x\"\n");
+  EXPECT_EQ(e.field, "shop.toml:7:6: member_days[0].id");
+  e = parse_error("member_days = { id = \"d\" }\n" + std::string(kHead));
+  EXPECT_EQ(e.field, "shop.toml:1:15: member_days");
+  EXPECT_NE(e.message.find("array of tables"), std::string::npos) << e.message;
+}
+
+TEST(ProgramFileRules, RulesDaysAndListsAreBounded) {
+  std::string many;
+  for (int i = 0; i < 65; ++i) {
+    many += "[[earning.rules]]\nid = \"r" + std::to_string(i) +
+            "\"\nwallet = \"credit\"\nrate = \"1%\"\n";
+  }
+  Error e = rule_error(many);
+  EXPECT_NE(e.field.find("earning.rules"), std::string::npos) << e.field;
+  EXPECT_NE(e.message.find("more than 64"), std::string::npos) << e.message;
+  std::string categories = "exclude_categories = [";
+  for (int i = 0; i < 101; ++i) categories += "\"c" + std::to_string(i) + "\", ";
+  e = rule_error(rule_with(categories + "]\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:22: earning.rules.r.exclude_categories");
+  EXPECT_NE(e.message.find("more than 100"), std::string::npos) << e.message;
+  std::string multipliers = "multipliers = [";
+  for (int i = 0; i < 101; ++i) {
+    multipliers += "{ sku = \"s" + std::to_string(i) + "\", factor = \"2x\" }, ";
+  }
+  e = rule_error(rule_with(multipliers + "]\n"));
+  EXPECT_NE(e.message.find("more than 100"), std::string::npos) << e.message;
+  std::string tiers = "tier_rates = { ";
+  for (int i = 0; i < 17; ++i) tiers += "t" + std::to_string(i) + " = \"1%\", ";
+  tiers.resize(tiers.size() - 2);
+  e = rule_error(rule_with(tiers + " }\n"));
+  EXPECT_EQ(e.field, "shop.toml:10:14: earning.rules.r.tier_rates");
+  std::string days;
+  for (int i = 0; i < 39; ++i) {
+    days += "[[member_days]]\nid = \"d" + std::to_string(i) +
+            "\"\nday_of_month = 1\nmultiplier = \"2x\"\n";
+  }
+  e = rule_error(days);
+  EXPECT_NE(e.message.find("more than 38"), std::string::npos) << e.message;
+}
+
+TEST(ProgramFileRules, PrintedRulesParseBackToTheSameProgram) {
+  app::Program p = parse_ok(std::string(kHead) + kRules);
+  std::string text = config::to_toml(p);
+  auto again = config::parse_program(text, "printed.toml", "shop");
+  ASSERT_TRUE(again) << again.error().field << ": " << again.error().message << "\n" << text;
+  EXPECT_EQ(*again, p);
+  EXPECT_TRUE(app::setting_changes(p, *again).empty());
+  // Printing is canonical: printing the parsed print gives the same text.
+  EXPECT_EQ(config::to_toml(*again), text);
+  // Amounts that are not whole major units print as decimal strings.
+  const std::string gbp =
+      "[program]\ncurrency = \"GBP\"\nminor_digits = 2\n[wallets.credit]\n"
+      "[[earning.rules]]\nid = \"c\"\nwallet = \"credit\"\nevery = \"10.5\"\nget = \"0.05\"\n"
+      "min_base = \"0.01\"\n";
+  app::Program g = parse_ok(gbp);
+  auto g_again = config::parse_program(config::to_toml(g), "printed.toml", "shop");
+  ASSERT_TRUE(g_again) << g_again.error().message << "\n" << config::to_toml(g);
+  EXPECT_EQ(*g_again, g);
+  EXPECT_NE(config::to_toml(g).find("get = '0.05'"), std::string::npos) << config::to_toml(g);
+}
+
+TEST(ProgramFileRules, TheExampleProgramsParseAndRoundTrip) {
+  for (const char* name : {"taiwan-fashion.toml", "points-store.toml", "online-retail-gbp.toml"}) {
+    SCOPED_TRACE(name);
+    auto p = config::parse_program(read_example(name), name, "example");
+    ASSERT_TRUE(p) << p.error().field << ": " << p.error().message;
+    EXPECT_FALSE(p->rules.earn.empty());
+    auto again = config::parse_program(config::to_toml(*p), "printed.toml", "example");
+    ASSERT_TRUE(again) << again.error().field << ": " << again.error().message;
+    EXPECT_EQ(*again, *p);
+  }
+}
+
+TEST(ProgramFileRules, TheExampleProgramsSayWhatTheirCommentsSay) {
+  auto tw = config::parse_program(read_example("taiwan-fashion.toml"), "tw", "tw");
+  ASSERT_TRUE(tw) << tw.error().field << ": " << tw.error().message;
+  ASSERT_EQ(tw->rules.earn.size(), 1u);
+  const rules::EarnRule& rebate = tw->rules.earn[0];
+  EXPECT_EQ(rebate.wallet, "credit");
+  EXPECT_EQ(rebate.rate, (rules::Rate{rules::Rate::Kind::kSteps, 0, 1000, 50}));
+  std::vector<rules::TierRate> tiers = {{"gold", {rules::Rate::Kind::kPercent, 500, 0, 0}},
+                                        {"silver", {rules::Rate::Kind::kPercent, 300, 0, 0}},
+                                        {"vip", {rules::Rate::Kind::kPercent, 800, 0, 0}}};
+  EXPECT_EQ(rebate.tier_rates, tiers);
+  EXPECT_TRUE(rebate.member_days);
+  EXPECT_EQ(tw->rules.return_window_days, 7);
+  EXPECT_EQ(tw->rules.earn_on, rules::EarnTrigger::kPaid);
+  ASSERT_EQ(tw->rules.member_days.size(), 1u);
+  EXPECT_EQ(tw->rules.member_days[0].day_of_month, 8);
+  EXPECT_EQ(tw->rules.member_days[0].multiplier_bp, 20000);
+
+  auto uk = config::parse_program(read_example("online-retail-gbp.toml"), "uk", "uk");
+  ASSERT_TRUE(uk) << uk.error().field << ": " << uk.error().message;
+  EXPECT_EQ(uk->currency, "GBP");
+  EXPECT_EQ(uk->time_zone, "Europe/London");
+  ASSERT_EQ(uk->rules.earn.size(), 1u);
+  EXPECT_EQ(uk->rules.earn[0].rate, (rules::Rate{rules::Rate::Kind::kSteps, 0, 1000, 50}));
+  EXPECT_EQ(uk->rules.earn[0].tier_rates, tiers);
+  EXPECT_EQ(uk->rules.member_days, tw->rules.member_days);
+  // The same wallet policies, in pence.
+  ASSERT_EQ(uk->wallets.size(), tw->wallets.size());
+  for (std::size_t i = 0; i < uk->wallets.size(); ++i) {
+    app::WalletConfig w = tw->wallets[i];
+    if (w.name == "credit") {
+      w.unit = "GBP";
+      w.minor_digits = 2;
+    }
+    EXPECT_EQ(uk->wallets[i], w) << w.name;
+  }
+
+  auto points = config::parse_program(read_example("points-store.toml"), "pts", "pts");
+  ASSERT_TRUE(points) << points.error().field << ": " << points.error().message;
+  ASSERT_EQ(points->rules.earn.size(), 1u);
+  EXPECT_EQ(points->rules.earn[0].wallet, "points");
+  EXPECT_EQ(points->rules.earn[0].rate, (rules::Rate{rules::Rate::Kind::kPercent, 100, 0, 0}));
+  EXPECT_EQ(points->wallets.at(0).minor_digits, 0);
+  EXPECT_EQ(points->wallets.at(0).default_expiry,
+            ledger::ExpiryRule::end_of(CalendarUnit::kYear, 1));
+}
+
+TEST(ProgramSettings, RuleChangesAreNamedByRuleAndKey) {
+  app::Program a = parse_ok(std::string(kHead) + kRules);
+  auto settings = app::program_settings(a);
+  EXPECT_EQ(settings.at("earning.earn_on"), "fulfilled");
+  EXPECT_EQ(settings.at("earning.rules.rebate.every"), "1000");
+  EXPECT_EQ(settings.at("earning.rules.rebate.tier_rates.gold"), "0.5%");
+  EXPECT_EQ(settings.at("earning.rules.rebate.tier_rates.vip"), "{ every = 500, get = 40 }");
+  EXPECT_EQ(settings.at("earning.rules.rebate.exclude_categories"), "[\"gift_card\", \"deposit\"]");
+  EXPECT_EQ(settings.at("earning.rules.rebate.multipliers.brand.acme"), "1.5x");
+  EXPECT_EQ(settings.at("earning.rules.points.rate"), "1%");
+  EXPECT_EQ(settings.at("member_days.vip_saturday.weekday"), "sat");
+  EXPECT_EQ(settings.at("member_days.vip_saturday.tiers"), "[\"gold\", \"vip\"]");
+
+  app::Program b = a;
+  b.rules.earn[1].rate.bp = 150;
+  b.rules.earn[0].multipliers.pop_back();                   // sku SAMPLE
+  b.rules.earn[0].tier_rates[1].rate.bp = 400;              // silver
+  b.rules.member_days.erase(b.rules.member_days.begin());  // day8
+  b.rules.return_window_days = 14;
+  auto changes = app::setting_changes(a, b);
+  ASSERT_EQ(changes.size(), 7u);
+  EXPECT_EQ(changes[0].key, "earning.return_window_days");
+  EXPECT_EQ(changes[1].key, "earning.rules.points.rate");
+  EXPECT_EQ(*changes[1].before, "1%");
+  EXPECT_EQ(*changes[1].after, "1.5%");
+  EXPECT_EQ(changes[2].key, "earning.rules.rebate.multipliers.sku.SAMPLE");
+  EXPECT_FALSE(changes[2].after);
+  EXPECT_EQ(changes[3].key, "earning.rules.rebate.tier_rates.silver");
+  EXPECT_EQ(*changes[3].after, "4%");
+  EXPECT_EQ(changes[4].key, "member_days.day8.day_of_month");
+  EXPECT_EQ(changes[5].key, "member_days.day8.multiplier");
+  EXPECT_EQ(changes[6].key, "member_days.day8.tiers");
+  EXPECT_FALSE(changes[6].after);
+
+  // Switching a rule from a percent to steps removes one key and adds two.
+  app::Program c = a;
+  c.rules.earn[1].rate = rules::Rate{rules::Rate::Kind::kSteps, 0, 100, 1};
+  changes = app::setting_changes(a, c);
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[0].key, "earning.rules.points.every");
+  EXPECT_EQ(changes[1].key, "earning.rules.points.get");
+  EXPECT_EQ(changes[2].key, "earning.rules.points.rate");
+  EXPECT_FALSE(changes[2].after);
 }
 
 }  // namespace

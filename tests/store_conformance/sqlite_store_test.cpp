@@ -1,6 +1,7 @@
 // SQLite-specific behaviour: the file persists, migrations are versioned and
 // upgrade older files in place, a newer schema is refused, corrupt columns are
-// reported, transfers and the audit log are append-only.
+// reported, transfers and the audit log are append-only, the JSON codecs of
+// rules and order bodies refuse what they cannot read.
 #include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/codec.h"
 #include "support/temp_dir.h"
 
 namespace patron {
@@ -236,6 +238,155 @@ TEST(SqliteStore, TransfersAreAppendOnly) {
             SQLITE_OK)
       << "zero amounts are refused by the schema";
   sqlite3_close(db);
+}
+
+TEST(SqliteStore, UpgradesAVersion3DatabaseItsProgramsGetEmptyRules) {
+  ASSERT_GE(store::migrations().size(), 4u);
+  testing::TempDir dir;
+  const std::string path = dir.file("v3.db");
+  exec(path, "CREATE TABLE schema_version (version INTEGER NOT NULL)");
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(store::migrations()[i].first, static_cast<int>(i + 1));
+    exec(path, std::string(store::migrations()[i].second).c_str());
+    exec(path,
+         ("INSERT INTO schema_version (version) VALUES (" + std::to_string(i + 1) + ")").c_str());
+  }
+  exec(path,
+       "INSERT INTO programs (id, currency, minor_digits, time_zone, version) "
+       "VALUES ('default', 'TWD', 0, 'Asia/Taipei', 2)");
+
+  auto f = store::open_sqlite(path);
+  ASSERT_TRUE(f) << f.error().message;
+  EXPECT_EQ(query_int(path, "SELECT MAX(version) FROM schema_version"),
+            store::sqlite_schema_version());
+  auto s = (*f)->open();
+  ASSERT_TRUE(s);
+  auto programs = (*s)->programs();
+  ASSERT_TRUE(programs) << programs.error().message;
+  ASSERT_EQ(programs->size(), 1u);
+  EXPECT_EQ((*programs)[0].version, 2) << "version-3 rows survive";
+  EXPECT_EQ((*programs)[0].rules, rules::Rules{}) << "'{}' decodes to no rules";
+
+  // Orders can be written to the upgraded file; analytics columns are real columns.
+  app::OrderRecord o;
+  o.program_id = "default";
+  o.order.id = "o-1";
+  o.order.member_id = "m1";
+  o.order.placed_at = from_unix_seconds(1'790'000'000);
+  o.order.lines = {{"L1", "SKU", "shoes", "", 2, 1500, 200, 0, false, 0}};
+  o.paid_at = from_unix_seconds(1'790'000'100);
+  app::CommandWrite w;
+  w.program_id = "default";
+  w.order = o;
+  ASSERT_TRUE((*s)->begin());
+  auto applied = (*s)->apply(w);
+  ASSERT_TRUE(applied) << applied.error().message;
+  ASSERT_TRUE((*s)->commit());
+  EXPECT_EQ(**(*s)->find_order("default", "o-1"), o);
+  EXPECT_EQ(query_int(path, "SELECT subtotal FROM orders WHERE id = 'o-1'"), 2800);
+  EXPECT_EQ(query_int(path, "SELECT paid_at FROM orders WHERE id = 'o-1'"), 1'790'000'100);
+  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM orders WHERE fulfilled_at IS NULL"), 1);
+}
+
+TEST(SqliteStore, ReportsCorruptRulesAndOrderRows) {
+  testing::TempDir dir;
+  const std::string path = dir.file("p.db");
+  auto f = store::open_sqlite(path);
+  ASSERT_TRUE(f);
+  exec(
+      path,
+      "INSERT INTO programs (id, currency, minor_digits, time_zone, rules) VALUES ('default', "
+      "'TWD', 0, 'Asia/Taipei', '{\"earn_on\":\"weekly\"}');"
+      "INSERT INTO orders VALUES ('default', 'bad-json', 'm1', 0, NULL, NULL, NULL, NULL, NULL, "
+      "0, 0, '{not json', 0, 0);"
+      "INSERT INTO orders VALUES ('default', 'bad-subtotal', 'm2', 0, NULL, NULL, NULL, NULL, "
+      "NULL, 0, 999, '{\"lines\":[{\"line_id\":\"L1\",\"quantity\":1,\"unit_price\":5}]}', 0, 0);");
+  auto s = (*f)->open();
+  ASSERT_TRUE(s);
+  auto programs = (*s)->programs();
+  ASSERT_FALSE(programs);
+  EXPECT_EQ(programs.error().code, ErrorCode::kCorruption);
+  for (const char* id : {"bad-json", "bad-subtotal"}) {
+    auto found = (*s)->find_order("default", id);
+    ASSERT_FALSE(found) << id;
+    EXPECT_EQ(found.error().code, ErrorCode::kCorruption) << id;
+  }
+  auto page = (*s)->orders_page("default", {});
+  ASSERT_FALSE(page);
+  EXPECT_EQ(page.error().code, ErrorCode::kCorruption);
+  auto of_member = (*s)->member_orders("default", "m2");
+  ASSERT_FALSE(of_member);
+  EXPECT_EQ(of_member.error().code, ErrorCode::kCorruption);
+}
+
+TEST(StoreCodec, RulesDecodeDefaultsForMissingKeysAndRefuseWrongOnes) {
+  auto empty = store::decode_rules("{}");
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_EQ(*empty, rules::Rules{});
+  auto partial = store::decode_rules(
+      R"({"earn_on":"fulfilled","earn":[{"id":"r","rate":{"kind":"steps","every":100,"get":1}}]})");
+  ASSERT_TRUE(partial) << partial.error().message;
+  EXPECT_EQ(partial->earn_on, rules::EarnTrigger::kFulfilled);
+  EXPECT_EQ(partial->return_window_days, rules::Rules{}.return_window_days);
+  ASSERT_EQ(partial->earn.size(), 1u);
+  EXPECT_EQ(partial->earn[0].rate, (rules::Rate{rules::Rate::Kind::kSteps, 0, 100, 1}));
+  EXPECT_EQ(partial->earn[0].source, "purchase") << "missing keys keep the struct default";
+  EXPECT_TRUE(partial->earn[0].member_days);
+
+  for (const char* bad : {
+           "",
+           "{not json",
+           "[]",
+           R"({"earn_on":"weekly"})",
+           R"({"earn_on":1})",
+           R"({"return_window_days":"7"})",
+           R"({"return_window_days":1.5})",
+           R"({"earn":{}})",
+           R"({"earn":[1]})",
+           R"({"earn":[{"rate":{"kind":"flat"}}]})",
+           R"({"earn":[{"rate":[]}]})",
+           R"({"earn":[{"tier_rates":[{"tier":"gold","rate":{"bp":"5"}}]}]})",
+           R"({"earn":[{"multipliers":[{"factor_bp":true}]}]})",
+           R"({"earn":[{"base":{"include_shipping":"yes"}}]})",
+           R"({"earn":[{"base":{"exclude_skus":[1]}}]})",
+           R"({"earn":[{"member_days":1}]})",
+           R"({"member_days":[{"day_of_month":4294967296}]})",
+           R"({"member_days":[{"tiers":"gold"}]})",
+       }) {
+    auto r = store::decode_rules(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kCorruption) << bad;
+  }
+}
+
+TEST(StoreCodec, OrderBodiesRoundTripAndRefuseWrongOnes) {
+  app::OrderRecord o;
+  o.order.channel = "app";
+  o.order.shipping = 60;
+  o.order.lines = {{"L1", "S", "c", "b", 3, 100, 10, 20, true, 1}};
+  o.refund_ids = {"r1", "r2"};
+  o.refunded_amount = 40;
+  o.earned = {{"x", 5}, {"y", 0}};
+  auto back = store::decode_order_body(store::encode_order_body(o));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, o);
+
+  for (const char* bad : {
+           "{not json",
+           "[]",
+           R"({"lines":{}})",
+           R"({"lines":[{"quantity":"1"}]})",
+           R"({"lines":[{"reward":0}]})",
+           R"({"refund_ids":["r1",2]})",
+           R"({"refunded_amount":null})",
+           R"({"earned":[{"value":5}]})",
+           R"({"earned":[{"rule_id":"x"}]})",
+           R"({"earned":[["x",5]]})",
+       }) {
+    auto r = store::decode_order_body(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kCorruption) << bad;
+  }
 }
 
 }  // namespace

@@ -697,6 +697,263 @@ TEST_P(StoreConformance, AppendedRowsGetIncreasingIdsAndRollBack) {
   EXPECT_GT((*runs)[0].id, (*runs)[1].id);
 }
 
+// Rules that use every field of every struct in rules/rules.h with values
+// other than the defaults.
+rules::Rules rich_rules() {
+  rules::Rules r;
+  r.earn_on = rules::EarnTrigger::kCompleted;
+  r.return_window_days = 10;
+  rules::EarnRule percent;
+  percent.id = "base_credit";
+  percent.wallet = "credit";
+  percent.source = "purchase_web";
+  percent.rate = {rules::Rate::Kind::kPercent, 300, 0, 0};
+  percent.tier_rates = {{"gold", {rules::Rate::Kind::kPercent, 500, 0, 0}},
+                        {"金卡", {rules::Rate::Kind::kSteps, 0, 1000, 80}}};
+  percent.base.include_shipping = true;
+  percent.base.exclude_paid_with_value = false;
+  percent.base.exclude_categories = {"gift_card", "禮券"};
+  percent.base.exclude_brands = {"acme"};
+  percent.base.exclude_skus = {"SKU-1", "SKU-2"};
+  percent.multipliers = {{"shoes", "", "", 20000}, {"", "acme", "", 15000}, {"", "", "SKU-9", 0}};
+  percent.min_base = 100;
+  percent.per_order_max = 5000;
+  percent.member_days = false;
+  rules::EarnRule steps;
+  steps.id = "every_1000";
+  steps.wallet = "points";
+  steps.rate = {rules::Rate::Kind::kSteps, 0, 1000, 50};
+  r.earn = {percent, steps};
+  r.member_days = {{"payday", 25, -1, 20000, {"gold", "silver"}}, {"sunday", 0, 0, 15000, {}}};
+  return r;
+}
+
+// An order of `member` with two lines that use every field, not yet paid.
+app::OrderRecord order(const std::string& id, const std::string& member, int64_t placed,
+                       const std::string& program = "default") {
+  app::OrderRecord o;
+  o.program_id = program;
+  o.order.id = id;
+  o.order.member_id = member;
+  o.order.channel = "web";
+  o.order.placed_at = at(placed);
+  o.order.shipping = 60;
+  o.order.lines = {{"L1", "SKU-9", "shoes", "acme", 2, 1500, 200, 300, false, 1},
+                   {"L2", "GIFT", "禮品", "", 1, 0, 0, 0, true, 0}};
+  o.created_at = at(placed);
+  o.updated_at = at(placed);
+  return o;
+}
+
+CommandWrite order_write(const app::OrderRecord& o) {
+  CommandWrite w;
+  w.program_id = o.program_id;
+  w.member_id = o.order.member_id;
+  w.order = o;
+  return w;
+}
+
+std::vector<std::string> order_ids(const std::vector<app::OrderRecord>& orders) {
+  std::vector<std::string> out;
+  for (const auto& o : orders) out.push_back(o.order.id);
+  return out;
+}
+
+TEST_P(StoreConformance, ProgramRulesRoundTripThroughPutProgramAndProgramWrites) {
+  EXPECT_EQ((*store_->programs())[0].rules, rules::Rules{}) << "the default program has no rules";
+  app::Program rich = app::default_program();
+  rich.rules = rich_rules();
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_->put_program(rich));
+  ASSERT_TRUE(store_->commit());
+  auto programs = store_->programs();
+  ASSERT_TRUE(programs) << programs.error().message;
+  ASSERT_EQ(programs->size(), 1u);
+  EXPECT_EQ((*programs)[0], rich);
+
+  // A new configuration through a command replaces the rules as a whole.
+  app::Program next = rich;
+  next.version = 2;
+  next.rules.earn_on = rules::EarnTrigger::kFulfilled;
+  next.rules.earn.pop_back();
+  next.rules.earn[0].tier_rates.clear();
+  next.rules.member_days.clear();
+  CommandWrite w;
+  w.program_id = "default";
+  w.program = next;
+  w.program_version = app::ProgramVersion{"default", 2, "[program]\n", at(5), "cli"};
+  write(w);
+  programs = store_->programs();
+  ASSERT_TRUE(programs) << programs.error().message;
+  EXPECT_EQ((*programs)[0], next);
+
+  // Back to no rules at all: nothing of the old ones is left behind.
+  next.version = 3;
+  next.rules = {};
+  w.program = next;
+  w.program_version = app::ProgramVersion{"default", 3, "", at(6), "cli"};
+  write(w);
+  EXPECT_EQ((*store_->programs())[0], next);
+}
+
+TEST_P(StoreConformance, OrdersUpsertFindAndReplace) {
+  app::OrderRecord full = order("o-1", "m1", 10);
+  full.paid_at = at(11);
+  full.fulfilled_at = at(12);
+  full.completed_at = at(13);
+  full.cancelled_at = at(14);
+  full.refund_ids = {"r-1", "退款-2"};
+  full.refunded_amount = 150;
+  full.earned_at = at(13);
+  full.program_version = 3;
+  full.earned = {{"base_credit", 84}, {"every_1000", 50}};
+  full.updated_at = at(14);
+  app::OrderRecord bare = order("o-2", "m1", 20);
+  bare.order.channel = "";
+  bare.order.shipping = 0;
+  bare.order.lines = {};
+  write(order_write(full));
+  write(order_write(bare));
+
+  auto found = store_->find_order("default", "o-1");
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(**found, full);
+  found = store_->find_order("default", "o-2");
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(**found, bare) << "every optional unset, no lines";
+  EXPECT_FALSE(store_->find_order("default", "o-3")->has_value());
+  EXPECT_FALSE(store_->find_order("other", "o-1")->has_value());
+
+  // The same id again replaces the whole record, the member too.
+  app::OrderRecord replaced = order("o-1", "m2", 15);
+  replaced.order.channel = "pos";
+  replaced.order.lines[0].refunded_quantity = 2;
+  replaced.paid_at = at(16);
+  replaced.refund_ids = {"r-9"};
+  replaced.earned = {{"every_1000", 7}};
+  replaced.program_version = 4;
+  replaced.created_at = full.created_at;
+  replaced.updated_at = at(30);
+  write(order_write(replaced));
+  found = store_->find_order("default", "o-1");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ(**found, replaced);
+  EXPECT_EQ(order_ids(*store_->member_orders("default", "m1")), std::vector<std::string>{"o-2"});
+  EXPECT_EQ(order_ids(*store_->member_orders("default", "m2")), std::vector<std::string>{"o-1"});
+  EXPECT_EQ(store_->orders_page("default", {})->size(), 2u) << "replaced, not added";
+}
+
+TEST_P(StoreConformance, MemberOrdersOldestPlacedFirstThenIdPerProgramAndMember) {
+  add_program("other");
+  write(order_write(order("o3", "m1", 10)));
+  write(order_write(order("o1", "m1", 30)));
+  write(order_write(order("o2", "m1", 10)));
+  write(order_write(order("o0", "m2", 5)));
+  write(order_write(order("o5", "m1", 1, "other")));
+  auto orders = store_->member_orders("default", "m1");
+  ASSERT_TRUE(orders) << orders.error().message;
+  EXPECT_EQ(order_ids(*orders), (std::vector<std::string>{"o2", "o3", "o1"}));
+  ASSERT_EQ(orders->size(), 3u);
+  EXPECT_EQ((*orders)[0], order("o2", "m1", 10)) << "whole records";
+  EXPECT_EQ(order_ids(*store_->member_orders("default", "m2")), std::vector<std::string>{"o0"});
+  EXPECT_EQ(order_ids(*store_->member_orders("other", "m1")), std::vector<std::string>{"o5"});
+  EXPECT_TRUE(store_->member_orders("default", "nobody")->empty());
+  EXPECT_TRUE(store_->member_orders("nowhere", "m1")->empty());
+}
+
+TEST_P(StoreConformance, OrdersPageWalksEveryOrderOnceInByteOrder) {
+  add_program("other");
+  for (const char* id : {"b", "a1", "é", "M", "a", "z", "a10", "Z9"}) {
+    write(order_write(order(id, "m1", 1)));
+  }
+  write(order_write(order("a0", "m1", 1, "other")));
+  const std::vector<std::string> expected = {"M", "Z9", "a", "a1", "a10", "b", "z", "é"};
+  for (std::size_t limit : {1u, 3u, 8u, 50u}) {
+    std::vector<std::string> seen;
+    app::PageRequest request{"", limit};
+    for (int pages = 0; pages < 20; ++pages) {
+      auto page = store_->orders_page("default", request);
+      ASSERT_TRUE(page) << page.error().message;
+      ASSERT_LE(page->size(), limit);
+      if (page->empty()) break;
+      for (const auto& o : *page) {
+        EXPECT_EQ(o.program_id, "default");
+        seen.push_back(o.order.id);
+      }
+      request.after = page->back().order.id;
+    }
+    EXPECT_EQ(seen, expected) << "limit " << limit << ": no duplicates, no gaps";
+  }
+  auto first = store_->orders_page("default", {"", 1});
+  ASSERT_TRUE(first && first->size() == 1u);
+  EXPECT_EQ(first->front(), order("M", "m1", 1)) << "pages carry whole records";
+  EXPECT_EQ(store_->orders_page("default", {"a1", 2})->front().order.id, "a10") << "strictly after";
+  EXPECT_TRUE(store_->orders_page("default", {"é", 5})->empty());
+  EXPECT_EQ(order_ids(*store_->orders_page("other", {})), std::vector<std::string>{"a0"});
+  EXPECT_TRUE(store_->orders_page("nowhere", {})->empty());
+}
+
+TEST_P(StoreConformance, OrdersPageLimitIsDefaultedAndClamped) {
+  ASSERT_TRUE(store_->begin());
+  for (std::size_t i = 0; i < limits::kPageSizeMax + 1; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "o%04zu", i);
+    auto r = store_->apply(order_write(order(id, "m1", 1)));
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  ASSERT_TRUE(store_->commit());
+  auto zero = store_->orders_page("default", {"", 0});
+  ASSERT_TRUE(zero);
+  EXPECT_EQ(zero->size(), limits::kPageSizeDefault) << "limit 0 asks for the default page";
+  auto huge = store_->orders_page("default", {"", 1'000'000});
+  ASSERT_TRUE(huge);
+  ASSERT_EQ(huge->size(), limits::kPageSizeMax) << "limits above the maximum are clamped";
+  EXPECT_EQ(huge->back().order.id, "o0499");
+  auto rest = store_->orders_page("default", {"o0499", 1'000'000});
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(order_ids(*rest), std::vector<std::string>{"o0500"});
+}
+
+TEST_P(StoreConformance, GuestOrdersNeedNoMemberRecord) {
+  app::OrderRecord guest = order("g-1", "", 3);
+  guest.paid_at = at(4);
+  write(order_write(guest));
+  EXPECT_FALSE(store_->find_member("default", "")->has_value());
+  auto found = store_->find_order("default", "g-1");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ(**found, guest);
+  EXPECT_EQ(order_ids(*store_->orders_page("default", {})), std::vector<std::string>{"g-1"});
+  EXPECT_TRUE(store_->member_orders("default", "m1")->empty());
+}
+
+TEST_P(StoreConformance, OrdersOfOneProgramAreInvisibleToAnother) {
+  add_program("a");
+  add_program("b");
+  app::OrderRecord in_a = order("o-1", "m1", 1, "a");
+  write(order_write(in_a));
+  EXPECT_FALSE(store_->find_order("b", "o-1")->has_value());
+  EXPECT_TRUE(store_->member_orders("b", "m1")->empty());
+  EXPECT_TRUE(store_->orders_page("b", {})->empty());
+  // The same id in b is another order: it replaces nothing in a.
+  app::OrderRecord in_b = order("o-1", "m2", 2, "b");
+  in_b.order.lines.pop_back();
+  write(order_write(in_b));
+  EXPECT_EQ(**store_->find_order("a", "o-1"), in_a);
+  EXPECT_EQ(**store_->find_order("b", "o-1"), in_b);
+  EXPECT_TRUE(store_->member_orders("a", "m2")->empty());
+}
+
+TEST_P(StoreConformance, OrderOfAnUnknownProgramIsRefusedAndRollsBack) {
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_->apply(order_write(order("o-1", "m1", 1))));
+  EXPECT_FALSE(store_->apply(order_write(order("o-2", "m1", 1, "nowhere"))));
+  ASSERT_TRUE(store_->rollback());
+  EXPECT_FALSE(store_->find_order("default", "o-1")->has_value()) << "rolled back";
+  EXPECT_FALSE(store_->find_order("nowhere", "o-2")->has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return info.param.name; });
 

@@ -27,6 +27,11 @@ void hold_reserve(Api&, Call&&);
 void hold_capture(Api&, Call&&);
 void hold_release(Api&, Call&&);
 
+// orders.cpp
+void order_put(Api&, Call&&);
+void order_get(Api&, Call&&);
+void order_event(Api&, Call&&);
+
 // admin.cpp
 void program_get(Api&, Call&&);
 void program_put(Api&, Call&&);

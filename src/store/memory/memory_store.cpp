@@ -61,6 +61,7 @@ struct Data {
   int64_t last_audit_id = 0;
   int64_t last_job_run_id = 0;
   std::map<std::pair<std::string, int64_t>, app::ProgramVersion> program_versions;
+  std::map<std::pair<std::string, std::string>, app::OrderRecord> orders;  // (program, order id)
 };
 
 struct Shared {
@@ -276,6 +277,44 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  Result<std::optional<app::OrderRecord>> find_order(const std::string& program_id,
+                                                     const std::string& order_id) override {
+    return read([&](const Data& d) -> std::optional<app::OrderRecord> {
+      auto it = d.orders.find({program_id, order_id});
+      if (it == d.orders.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<std::vector<app::OrderRecord>> member_orders(const std::string& program_id,
+                                                      const std::string& member_id) override {
+    return read([&](const Data& d) {
+      std::vector<app::OrderRecord> out;
+      for (auto it = d.orders.lower_bound({program_id, ""});
+           it != d.orders.end() && it->first.first == program_id; ++it) {
+        if (it->second.order.member_id == member_id) out.push_back(it->second);
+      }
+      // Already in id order: a stable sort by placed_at leaves ties by id.
+      std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.order.placed_at < b.order.placed_at;
+      });
+      return out;
+    });
+  }
+
+  Result<std::vector<app::OrderRecord>> orders_page(const std::string& program_id,
+                                                    const app::PageRequest& request) override {
+    return read([&](const Data& d) {
+      std::size_t limit = page_limit(request.limit);
+      std::vector<app::OrderRecord> out;
+      for (auto it = d.orders.upper_bound({program_id, request.after});
+           it != d.orders.end() && it->first.first == program_id && out.size() < limit; ++it) {
+        out.push_back(it->second);
+      }
+      return out;
+    });
+  }
+
   Result<std::optional<app::ApiKey>> find_api_key(const std::string& secret_hash) override {
     return read([&](const Data& d) -> std::optional<app::ApiKey> {
       auto it = d.api_key_ids_by_secret.find(secret_hash);
@@ -416,6 +455,16 @@ class MemoryStore final : public app::Store {
         return fail(ErrorCode::kStorage, "", "program version already stored or program unknown");
       }
       d.program_versions[{v.program_id, v.version}] = v;
+    }
+    if (w.order) {
+      app::OrderRecord row = *w.order;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      // Mirrors the SQLite foreign key to programs (none to members: guests).
+      if (!d.programs.count(row.program_id)) {
+        return fail(ErrorCode::kStorage, "program_id", "order for an unknown program");
+      }
+      auto key = std::make_pair(row.program_id, row.order.id);
+      d.orders[key] = std::move(row);
     }
     return {};
   }

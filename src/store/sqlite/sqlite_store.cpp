@@ -111,6 +111,9 @@ class Stmt {
 #define PATRON_AUDIT_COLUMNS "id, program_id, actor, action, target, detail, at"
 #define PATRON_JOB_RUN_COLUMNS \
   "id, program_id, job, trigger, as_of, started_at, finished_at, ok, report"
+#define PATRON_ORDER_COLUMNS                                                                 \
+  "id, member_id, placed_at, paid_at, fulfilled_at, completed_at, cancelled_at, earned_at, " \
+  "program_version, subtotal, body, created_at, updated_at"
 
 class SqliteStore final : public app::Store {
  public:
@@ -146,14 +149,23 @@ class SqliteStore final : public app::Store {
 
   Result<std::vector<Program>> programs() override {
     std::vector<Program> out;
-    auto q =
-        prepare("SELECT id, currency, minor_digits, time_zone, version FROM programs ORDER BY id");
+    auto q = prepare(
+        "SELECT id, currency, minor_digits, time_zone, version, rules FROM programs ORDER BY id");
     if (!q) return std::unexpected(q.error());
     for (;;) {
       auto row = q->step();
       if (!row) return std::unexpected(row.error());
       if (!*row) break;
-      out.push_back(Program{q->s(0), q->s(1), static_cast<int>(q->i(2)), q->s(3), {}, q->i(4)});
+      Program p;
+      p.id = q->s(0);
+      p.currency = q->s(1);
+      p.minor_digits = static_cast<int>(q->i(2));
+      p.time_zone = q->s(3);
+      p.version = q->i(4);
+      auto rules = decode_rules(q->s(5));
+      if (!rules) return std::unexpected(rules.error());
+      p.rules = std::move(*rules);
+      out.push_back(std::move(p));
     }
     for (Program& p : out) {
       auto w = prepare(
@@ -192,13 +204,18 @@ class SqliteStore final : public app::Store {
 
   Result<void> put_program(const Program& p) override {
     auto q = prepare(
-        "INSERT INTO programs (id, currency, minor_digits, time_zone, version) "
-        "VALUES (?, ?, ?, ?, ?) "
+        "INSERT INTO programs (id, currency, minor_digits, time_zone, version, rules) "
+        "VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET currency = excluded.currency, "
         "minor_digits = excluded.minor_digits, time_zone = excluded.time_zone, "
-        "version = excluded.version");
+        "version = excluded.version, rules = excluded.rules");
     if (!q) return std::unexpected(q.error());
-    q->bind(p.id).bind(p.currency).bind(int64_t{p.minor_digits}).bind(p.time_zone).bind(p.version);
+    q->bind(p.id)
+        .bind(p.currency)
+        .bind(int64_t{p.minor_digits})
+        .bind(p.time_zone)
+        .bind(p.version)
+        .bind(encode_rules(p.rules));
     if (auto r = q->run(); !r) return r;
     auto del = prepare("DELETE FROM wallets WHERE program_id = ?");
     if (!del) return std::unexpected(del.error());
@@ -606,6 +623,77 @@ class SqliteStore final : public app::Store {
     }
   }
 
+  // A row of PATRON_ORDER_COLUMNS; the subtotal column must agree with the
+  // lines in the body, or the row is corrupt.
+  Result<app::OrderRecord> read_order(Stmt& q, const std::string& program_id) {
+    const std::string id = q.s(0);
+    auto decoded = decode_order_body(q.s(10));
+    if (!decoded) return std::unexpected(decoded.error());
+    app::OrderRecord o = std::move(*decoded);
+    o.program_id = program_id;
+    o.order.id = id;
+    o.order.member_id = q.s(1);
+    o.order.placed_at = from_unix_seconds(q.i(2));
+    o.paid_at = q.opt_t(3);
+    o.fulfilled_at = q.opt_t(4);
+    o.completed_at = q.opt_t(5);
+    o.cancelled_at = q.opt_t(6);
+    o.earned_at = q.opt_t(7);
+    o.program_version = q.i(8);
+    if (q.i(9) != o.order.subtotal()) {
+      return fail(ErrorCode::kCorruption, "",
+                  "order " + id + " has a subtotal that disagrees with its lines");
+    }
+    o.created_at = from_unix_seconds(q.i(11));
+    o.updated_at = from_unix_seconds(q.i(12));
+    return o;
+  }
+
+  // Steps a bound PATRON_ORDER_COLUMNS query to the end.
+  Result<std::vector<app::OrderRecord>> read_orders(Stmt& q, const std::string& program_id) {
+    std::vector<app::OrderRecord> out;
+    for (;;) {
+      auto row = q.step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      auto o = read_order(q, program_id);
+      if (!o) return std::unexpected(o.error());
+      out.push_back(std::move(*o));
+    }
+  }
+
+  Result<std::optional<app::OrderRecord>> find_order(const std::string& program_id,
+                                                     const std::string& order_id) override {
+    auto q = prepare("SELECT " PATRON_ORDER_COLUMNS " FROM orders WHERE program_id = ? AND id = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(order_id);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<app::OrderRecord>{};
+    auto o = read_order(*q, program_id);
+    if (!o) return std::unexpected(o.error());
+    return std::optional<app::OrderRecord>{std::move(*o)};
+  }
+
+  Result<std::vector<app::OrderRecord>> member_orders(const std::string& program_id,
+                                                      const std::string& member_id) override {
+    auto q = prepare("SELECT " PATRON_ORDER_COLUMNS
+                     " FROM orders WHERE program_id = ? AND member_id = ? "
+                     "ORDER BY placed_at, id");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(member_id);
+    return read_orders(*q, program_id);
+  }
+
+  Result<std::vector<app::OrderRecord>> orders_page(const std::string& program_id,
+                                                    const app::PageRequest& request) override {
+    auto q = prepare("SELECT " PATRON_ORDER_COLUMNS
+                     " FROM orders WHERE program_id = ? AND id > ? ORDER BY id LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(request.after).bind(static_cast<int64_t>(page_limit(request.limit)));
+    return read_orders(*q, program_id);
+  }
+
   Result<app::ApiKey> read_api_key(Stmt& q) {
     app::ApiKey k;
     k.id = q.s(0);
@@ -920,7 +1008,41 @@ class SqliteStore final : public app::Store {
       q->bind(v.program_id).bind(v.version).bind(v.config).bind(v.applied_at).bind(v.actor);
       if (auto r = q->run(); !r) return r;
     }
+    if (w.order) {
+      if (auto r = put_order(*w.order, w.program_id); !r) return r;
+    }
     return {};
+  }
+
+  // Upsert by (program, order id): every column is replaced, created_at too
+  // (the app keeps it; the store only stores).
+  Result<void> put_order(const app::OrderRecord& o, const std::string& command_program) {
+    auto q = prepare("INSERT INTO orders (program_id, " PATRON_ORDER_COLUMNS
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (program_id, id) DO UPDATE SET "
+                     "member_id = excluded.member_id, placed_at = excluded.placed_at, "
+                     "paid_at = excluded.paid_at, fulfilled_at = excluded.fulfilled_at, "
+                     "completed_at = excluded.completed_at, "
+                     "cancelled_at = excluded.cancelled_at, earned_at = excluded.earned_at, "
+                     "program_version = excluded.program_version, "
+                     "subtotal = excluded.subtotal, body = excluded.body, "
+                     "created_at = excluded.created_at, updated_at = excluded.updated_at");
+    if (!q) return std::unexpected(q.error());
+    q->bind(o.program_id.empty() ? command_program : o.program_id)
+        .bind(o.order.id)
+        .bind(o.order.member_id)
+        .bind(o.order.placed_at)
+        .bind(o.paid_at)
+        .bind(o.fulfilled_at)
+        .bind(o.completed_at)
+        .bind(o.cancelled_at)
+        .bind(o.earned_at)
+        .bind(o.program_version)
+        .bind(o.order.subtotal())
+        .bind(encode_order_body(o))
+        .bind(o.created_at)
+        .bind(o.updated_at);
+    return q->run();
   }
 
   // A known key id changes only its label and revocation; a new one is inserted

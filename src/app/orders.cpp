@@ -1,0 +1,566 @@
+#include "app/orders.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+
+#include "app/json_codec.h"
+#include "core/limits.h"
+#include "core/money.h"
+#include "rules/earn.h"
+
+namespace patron::app {
+
+namespace json = boost::json;
+
+namespace {
+
+Result<void> check_text(const std::string& value, const std::string& field, bool required,
+                        std::size_t max = limits::kIdBytesMax) {
+  if (value.empty()) {
+    if (required) return fail(ErrorCode::kInvalidArgument, field, "is required");
+    return {};
+  }
+  if (value.size() > max) {
+    return fail(ErrorCode::kInvalidArgument, field,
+                "is longer than " + std::to_string(max) + " bytes");
+  }
+  for (unsigned char ch : value) {
+    if (ch < 0x20 || ch == 0x7f) {
+      return fail(ErrorCode::kInvalidArgument, field, "contains a control character");
+    }
+  }
+  return {};
+}
+
+// The order events, in lifecycle order.
+enum class Event { kPlaced, kPaid, kFulfilled, kCompleted, kCancelled, kRefunded, kReturned };
+
+std::optional<Event> parse_event(std::string_view name) {
+  if (name == "placed") return Event::kPlaced;
+  if (name == "paid") return Event::kPaid;
+  if (name == "fulfilled") return Event::kFulfilled;
+  if (name == "completed") return Event::kCompleted;
+  if (name == "cancelled") return Event::kCancelled;
+  if (name == "refunded") return Event::kRefunded;
+  if (name == "returned") return Event::kReturned;
+  return std::nullopt;
+}
+
+// Whether the order has reached the event the program earns on. A later
+// stage implies the earlier ones (a `completed` that arrives before `paid`).
+bool trigger_reached(const OrderRecord& r, rules::EarnTrigger trigger) {
+  switch (trigger) {
+    case rules::EarnTrigger::kPaid:
+      return r.paid_at || r.fulfilled_at || r.completed_at;
+    case rules::EarnTrigger::kFulfilled:
+      return r.fulfilled_at || r.completed_at;
+    case rules::EarnTrigger::kCompleted:
+      return r.completed_at.has_value();
+  }
+  return false;
+}
+
+// When pending purchase value becomes spendable once the order is fulfilled:
+// the local midnight that ends the return window (鑑賞期: N whole days
+// counted from the day after fulfilment).
+Instant window_end(const ResolvedProgram& program, Instant fulfilled_at) {
+  int64_t days = program.program.rules.return_window_days;
+  if (days <= 0) return fulfilled_at;
+  return local_midnight_after(fulfilled_at, days + 1, program.zone);
+}
+
+// Per-wallet effects of one order command, for the response.
+struct WalletEffect {
+  int64_t earned = 0;
+  int64_t clawed_back = 0;
+  int64_t debt_added = 0;
+  int64_t written_off = 0;
+  int64_t restored = 0;
+  int64_t released = 0;
+  int64_t scheduled = 0;
+  ledger::Balances balances;
+  bool touched = false;
+};
+
+// Runs ledger operations on each wallet of the member and collects the
+// writes: the first goes into Executed::write, the rest into Executed::more.
+class Wallets {
+ public:
+  Wallets(Store& store, const ResolvedProgram& program, ledger::IdSource& ids, Instant now,
+          const std::string& member_id, const std::string& order_id)
+      : store_(store), program_(program), ids_(ids), now_(now), member_id_(member_id),
+        order_id_(order_id) {}
+
+  // Calls fn(ledger, effect) for wallet `name`; keeps what it changed.
+  template <class F>
+  Result<void> with(const std::string& name, F&& fn) {
+    auto policy = program_.wallet(name);
+    if (!policy) return std::unexpected(policy.error());
+    auto state = store_.load_wallet(program_.program.id, member_id_, name, {order_id_, 0});
+    if (!state) return std::unexpected(state.error());
+    if (state->lots.size() > limits::kOpenLotsMax) {
+      return fail(ErrorCode::kFailedPrecondition, "member_id",
+                  "member has more open lots than patron handles in one command");
+    }
+    ledger::WalletLedger wallet(std::move(*state), **policy, ids_, now_);
+    WalletEffect& effect = effects_[name];
+    if (auto r = fn(wallet, effect); !r) return r;
+    effect.balances = wallet.balances();
+    ledger::Changes changes = wallet.take_changes();
+    if (!changes.empty()) {
+      effect.touched = true;
+      CommandWrite w;
+      w.program_id = program_.program.id;
+      w.member_id = member_id_;
+      w.wallet = name;
+      w.changes = std::move(changes);
+      writes_.push_back(std::move(w));
+    }
+    return {};
+  }
+
+  // Every wallet of the program, in configuration order.
+  template <class F>
+  Result<void> each(F&& fn) {
+    for (const auto& w : program_.program.wallets) {
+      if (auto r = with(w.name, fn); !r) return r;
+    }
+    return {};
+  }
+
+  json::object effects_json() const {
+    json::object out;
+    for (const auto& [name, e] : effects_) {
+      out[name] = json::object{{"earned", e.earned},         {"clawed_back", e.clawed_back},
+                               {"debt_added", e.debt_added}, {"written_off", e.written_off},
+                               {"restored", e.restored},     {"released", e.released},
+                               {"scheduled", e.scheduled},   {"balances", balances_json(e.balances)}};
+    }
+    return out;
+  }
+
+  // Moves the collected writes into `e`; `first` carries the order and member.
+  void finish(Executed& e, CommandWrite first) {
+    if (!writes_.empty()) {
+      CommandWrite& w = writes_.front();
+      first.wallet = w.wallet;
+      first.changes = std::move(w.changes);
+      writes_.erase(writes_.begin());
+    }
+    e.write = std::move(first);
+    e.more = std::move(writes_);
+  }
+
+ private:
+  Store& store_;
+  const ResolvedProgram& program_;
+  ledger::IdSource& ids_;
+  Instant now_;
+  const std::string& member_id_;
+  const std::string& order_id_;
+  std::map<std::string, WalletEffect> effects_;
+  std::vector<CommandWrite> writes_;
+};
+
+// Earns for the order under the current rules: one pending lot per rule that
+// earned, attributed to lines.
+Result<void> earn(Wallets& wallets, const ResolvedProgram& program, OrderRecord& record,
+                  Instant now) {
+  const rules::Rules& rules = program.program.rules;
+  record.earned_at = now;
+  record.program_version = program.program.version;
+  record.earned.clear();
+  if (record.order.member_id.empty()) return {};  // guests earn nothing
+  rules::EarnContext context{"", program.zone};
+  rules::EarnOutcome outcome = rules::evaluate_earn(rules, record.order, context);
+  for (const rules::RuleEarn& r : outcome.rules) {
+    if (r.amount == 0) continue;
+    record.earned.emplace_back(r.rule->id, r.amount);
+    auto result = wallets.with(r.rule->wallet, [&](ledger::WalletLedger& w,
+                                                   WalletEffect& effect) -> Result<void> {
+      ledger::Grant g;
+      g.amount = r.amount;
+      g.source = r.rule->source;
+      g.reason = "rule " + r.rule->id + " (program v" + std::to_string(program.program.version) +
+                 ")";
+      g.order_id = record.order.id;
+      g.line_shares = r.shares;
+      if (record.completed_at) {
+        g.available_at = now;  // completed: nothing left to wait for
+      } else if (record.fulfilled_at) {
+        g.available_at = std::max(now, window_end(program, *record.fulfilled_at));
+      } else {
+        g.pending_until_release = true;  // the window starts at fulfilment
+      }
+      auto granted = w.grant(g);
+      if (!granted) return std::unexpected(granted.error());
+      effect.earned += r.amount;
+      return {};
+    });
+    if (!result) return result;
+  }
+  return {};
+}
+
+// Claws back what the refunded part earned and restores value spent on it,
+// in every wallet. `fractions`: per line (line id, numerator, denominator);
+// empty with `whole` = the order's n/d.
+Result<void> refund_value(Wallets& wallets, OrderRecord& record,
+                          const std::vector<ledger::RefundLine>& lines, int64_t n, int64_t d) {
+  const std::string& order_id = record.order.id;
+  return wallets.each([&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
+    bool earned_here = false;
+    bool spent_here = false;
+    for (const auto& lot : w.state().lots) earned_here = earned_here || lot.order_id == order_id;
+    for (const auto& r : w.state().redemptions) spent_here = spent_here || r.order_id == order_id;
+    if (earned_here && record.earned_at) {
+      ledger::Clawback cb;
+      cb.order_id = order_id;
+      cb.lines = lines;
+      cb.numerator = n;
+      cb.denominator = d;
+      auto r = w.clawback(cb);
+      if (!r) return std::unexpected(r.error());
+      effect.clawed_back += r->from_pending + r->from_available;
+      effect.debt_added += r->debt_added;
+      effect.written_off += r->written_off;
+    }
+    if (spent_here) {
+      // Value spent on the refunded part: per line its share of what the
+      // line took, or the order's fraction of everything spent on it.
+      int64_t amount = 0;
+      std::vector<std::string> line_ids;
+      for (const auto& red : w.state().redemptions) {
+        if (red.order_id != order_id) continue;
+        for (const auto& a : red.allocations) {
+          int64_t open = a.amount - a.restored;
+          if (open <= 0) continue;
+          if (lines.empty()) {
+            amount += n == d ? open : std::min(open, *scale(a.amount, n, d, Rounding::kFloor));
+            continue;
+          }
+          for (const auto& l : lines) {
+            if (l.line_id != a.line_id) continue;
+            amount += l.numerator == l.denominator
+                          ? open
+                          : std::min(open, *scale(a.amount, l.numerator, l.denominator,
+                                                  Rounding::kFloor));
+          }
+        }
+      }
+      if (amount > 0) {
+        ledger::Restore rs;
+        rs.order_id = order_id;
+        rs.amount = amount;
+        if (!lines.empty()) {
+          for (const auto& l : lines) rs.line_ids.push_back(l.line_id);
+        }
+        auto r = w.restore(rs);
+        if (!r) return std::unexpected(r.error());
+        effect.restored += r->restored;
+      }
+    }
+    return {};
+  });
+}
+
+}  // namespace
+
+Result<void> check_order(const rules::Order& o) {
+  if (auto r = check_text(o.id, "order_id", true); !r) return r;
+  if (auto r = check_text(o.member_id, "member_id", false); !r) return r;
+  if (auto r = check_text(o.channel, "channel", false, 32); !r) return r;
+  if (o.lines.empty()) return fail(ErrorCode::kInvalidArgument, "lines", "must not be empty");
+  if (o.lines.size() > limits::kLinesMax) {
+    return fail(ErrorCode::kInvalidArgument, "lines",
+                "has more than " + std::to_string(limits::kLinesMax) + " lines");
+  }
+  if (o.shipping < 0 || o.shipping > limits::kAmountMax) {
+    return fail(ErrorCode::kInvalidArgument, "shipping", "must be between 0 and 10^14");
+  }
+  std::set<std::string_view> ids;
+  int64_t subtotal = 0;
+  for (std::size_t i = 0; i < o.lines.size(); ++i) {
+    const rules::OrderLine& l = o.lines[i];
+    std::string at = "lines[" + std::to_string(i) + "]";
+    if (auto r = check_text(l.line_id, at + ".line_id", true); !r) return r;
+    if (!ids.insert(l.line_id).second) {
+      return fail(ErrorCode::kInvalidArgument, at + ".line_id",
+                  "'" + l.line_id + "' appears twice in the order");
+    }
+    if (l.line_id == rules::kShippingLine) {
+      return fail(ErrorCode::kInvalidArgument, at + ".line_id",
+                  "'shipping' is reserved for the shipping charge");
+    }
+    if (auto r = check_text(l.sku, at + ".sku", false); !r) return r;
+    if (auto r = check_text(l.category, at + ".category", false); !r) return r;
+    if (auto r = check_text(l.brand, at + ".brand", false); !r) return r;
+    if (l.quantity <= 0 || l.quantity > 1'000'000) {
+      return fail(ErrorCode::kInvalidArgument, at + ".quantity", "must be between 1 and 1000000");
+    }
+    if (l.unit_price < 0 || l.unit_price > limits::kAmountMax) {
+      return fail(ErrorCode::kInvalidArgument, at + ".unit_price", "must be between 0 and 10^14");
+    }
+    auto gross = checked_mul(l.quantity, l.unit_price);
+    if (!gross || *gross > limits::kAmountMax) {
+      return fail(ErrorCode::kInvalidArgument, at + ".quantity",
+                  "quantity x unit_price is more than 10^14");
+    }
+    if (l.discount < 0 || l.discount > *gross) {
+      return fail(ErrorCode::kInvalidArgument, at + ".discount",
+                  "must be between 0 and quantity x unit_price");
+    }
+    if (l.paid_with_value < 0 || l.paid_with_value > *gross - l.discount) {
+      return fail(ErrorCode::kInvalidArgument, at + ".paid_with_value",
+                  "must be between 0 and the line's net amount");
+    }
+    subtotal += *gross - l.discount;
+    if (subtotal > limits::kAmountMax) {
+      return fail(ErrorCode::kInvalidArgument, "lines", "the order total is more than 10^14");
+    }
+  }
+  return {};
+}
+
+Result<Executed> upsert_order(Store& store, const Command& c,
+                              const UpsertOrder& upsert, Instant now) {
+  rules::Order order = upsert.order;
+  for (auto& l : order.lines) l.refunded_quantity = 0;  // refunds come only from events
+  if (auto ok = check_order(order); !ok) return std::unexpected(ok.error());
+  auto existing = store.find_order(c.program_id, order.id);
+  if (!existing) return std::unexpected(existing.error());
+  OrderRecord record;
+  bool created = !existing->has_value();
+  if (created) {
+    record.program_id = c.program_id;
+    record.created_at = now;
+  } else {
+    record = std::move(**existing);
+    if (record.order.member_id != order.member_id) {
+      return fail(ErrorCode::kConflict, "member_id",
+                  "order " + order.id + " belongs to member '" + record.order.member_id + "'");
+    }
+    // Keep what refunds recorded; a line that was refunded cannot go away.
+    for (const auto& old : record.order.lines) {
+      auto it = std::find_if(order.lines.begin(), order.lines.end(),
+                             [&](const rules::OrderLine& l) { return l.line_id == old.line_id; });
+      if (it != order.lines.end()) {
+        it->refunded_quantity = std::min(old.refunded_quantity, it->quantity);
+      } else if (old.refunded_quantity > 0) {
+        return fail(ErrorCode::kConflict, "lines",
+                    "line " + old.line_id + " was refunded and cannot be removed");
+      }
+    }
+    bool fixed = record.earned_at || record.cancelled_at || !record.refund_ids.empty() ||
+                 record.refunded_amount > 0;
+    if (fixed && order != record.order) {
+      return fail(ErrorCode::kConflict, "order_id",
+                  "order " + order.id +
+                      " has earned, been refunded or cancelled: its lines are fixed; send "
+                      "refund events instead");
+    }
+  }
+  record.order = std::move(order);
+  record.updated_at = now;
+  Executed e;
+  e.write.program_id = c.program_id;
+  e.write.member_id = record.order.member_id;
+  if (!record.order.member_id.empty()) {
+    auto member = store.find_member(c.program_id, record.order.member_id);
+    if (!member) return std::unexpected(member.error());
+    if (!*member) {
+      e.write.member = Member{c.program_id, record.order.member_id, {}, "", "", now, now};
+    }
+  }
+  json::object out{{"order", order_record_json(record)}, {"created", created}};
+  e.response = json::serialize(out);
+  e.write.order = std::move(record);
+  return e;
+}
+
+Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                             const Command& c, const OrderEvent& ev, Instant now) {
+  if (auto ok = check_text(ev.order_id, "order_id", true); !ok) return std::unexpected(ok.error());
+  auto kind = parse_event(ev.event);
+  if (!kind) {
+    return fail(ErrorCode::kInvalidArgument, "event",
+                "must be one of placed, paid, fulfilled, completed, cancelled, refunded, "
+                "returned; got '" + ev.event + "'");
+  }
+  bool refund = *kind == Event::kRefunded || *kind == Event::kReturned;
+  if (!refund && (!ev.lines.empty() || ev.amount || !ev.refund_id.empty())) {
+    return fail(ErrorCode::kInvalidArgument, ev.amount ? "amount" : ev.lines.empty() ? "refund_id" : "lines",
+                "only refunded and returned events take refund_id, lines or amount");
+  }
+  if (refund) {
+    if (auto ok = check_text(ev.refund_id, "refund_id", false); !ok) return std::unexpected(ok.error());
+    if (*kind == Event::kReturned && ev.lines.empty()) {
+      return fail(ErrorCode::kInvalidArgument, "lines", "a return names the lines given back");
+    }
+    if (!ev.lines.empty() && ev.amount) {
+      return fail(ErrorCode::kInvalidArgument, "amount", "give lines or an amount, not both");
+    }
+    bool whole = ev.lines.empty() && !ev.amount;
+    if (!whole && ev.refund_id.empty()) {
+      return fail(ErrorCode::kInvalidArgument, "refund_id",
+                  "is required for a partial refund (it makes a repeated delivery harmless)");
+    }
+    if (ev.amount) {
+      if (auto ok = positive_amount(*ev.amount, "amount"); !ok) return std::unexpected(ok.error());
+    }
+    if (ev.lines.size() > limits::kLinesMax) {
+      return fail(ErrorCode::kInvalidArgument, "lines", "too many lines");
+    }
+  }
+  auto found = store.find_order(c.program_id, ev.order_id);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) {
+    return fail(ErrorCode::kNotFound, "order_id",
+                "no order '" + ev.order_id + "' in program " + c.program_id);
+  }
+  OrderRecord record = std::move(**found);
+  Instant at = ev.at.value_or(now);
+  const std::string member_id = record.order.member_id;
+  Wallets wallets(store, program, ids, now, member_id, record.order.id);
+  std::string note;  // why nothing happened, when nothing did
+  auto set_once = [&](std::optional<Instant>& field) {
+    if (field) {
+      note = "repeated event: already " + ev.event + " at " + format_instant(*field);
+      return false;
+    }
+    field = at;
+    return true;
+  };
+  bool earned_before = record.earned_at.has_value();
+  const bool member = !member_id.empty();
+
+  if (record.cancelled_at && *kind != Event::kCancelled) {
+    note = "ignored: the order was cancelled at " + format_instant(*record.cancelled_at);
+  } else {
+    switch (*kind) {
+      case Event::kPlaced:
+        note = "placed: recorded when the order was created";
+        break;
+      case Event::kPaid:
+        set_once(record.paid_at);
+        break;
+      case Event::kFulfilled:
+        if (set_once(record.fulfilled_at) && earned_before && member && !record.completed_at) {
+          Instant due = std::max(now, window_end(program, at));
+          auto r = wallets.each([&](ledger::WalletLedger& w, WalletEffect& e) -> Result<void> {
+            auto s = w.schedule_order(record.order.id, due);
+            if (!s) return std::unexpected(s.error());
+            e.scheduled += s->amount;
+            return {};
+          });
+          if (!r) return std::unexpected(r.error());
+        }
+        break;
+      case Event::kCompleted:
+        if (set_once(record.completed_at) && earned_before && member) {
+          auto r = wallets.each([&](ledger::WalletLedger& w, WalletEffect& e) -> Result<void> {
+            auto s = w.release_order(record.order.id);
+            if (!s) return std::unexpected(s.error());
+            e.released += s->amount;
+            return {};
+          });
+          if (!r) return std::unexpected(r.error());
+        }
+        break;
+      case Event::kCancelled:
+        if (set_once(record.cancelled_at) && member) {
+          // Everything still open goes back: earned value, and spent value.
+          auto r = refund_value(wallets, record, {}, 1, 1);
+          if (!r) return std::unexpected(r.error());
+        }
+        break;
+      case Event::kRefunded:
+      case Event::kReturned: {
+        if (!ev.refund_id.empty() &&
+            std::find(record.refund_ids.begin(), record.refund_ids.end(), ev.refund_id) !=
+                record.refund_ids.end()) {
+          note = "repeated refund " + ev.refund_id + ": already applied";
+          break;
+        }
+        std::vector<ledger::RefundLine> lines;
+        int64_t n = 1, d = 1;
+        if (!ev.lines.empty()) {
+          std::set<std::string> seen;
+          for (std::size_t i = 0; i < ev.lines.size(); ++i) {
+            const LineQuantity& q = ev.lines[i];
+            std::string field = "lines[" + std::to_string(i) + "]";
+            auto it = std::find_if(record.order.lines.begin(), record.order.lines.end(),
+                                   [&](const rules::OrderLine& l) { return l.line_id == q.line_id; });
+            if (it == record.order.lines.end()) {
+              return fail(ErrorCode::kInvalidArgument, field + ".line_id",
+                          "order " + record.order.id + " has no line '" + q.line_id + "'");
+            }
+            if (!seen.insert(q.line_id).second) {
+              return fail(ErrorCode::kInvalidArgument, field + ".line_id", "appears twice");
+            }
+            int64_t open = it->quantity - it->refunded_quantity;
+            if (q.quantity <= 0 || q.quantity > open) {
+              return fail(ErrorCode::kInvalidArgument, field + ".quantity",
+                          "must be between 1 and the " + std::to_string(open) +
+                              " units not yet refunded");
+            }
+            it->refunded_quantity += q.quantity;
+            bool all = it->refunded_quantity == it->quantity;
+            lines.push_back({q.line_id, all ? 1 : q.quantity, all ? 1 : it->quantity});
+          }
+        } else if (ev.amount) {
+          int64_t total = record.order.subtotal() + record.order.shipping;
+          int64_t left = total - record.refunded_amount;
+          if (*ev.amount > left) {
+            return fail(ErrorCode::kInvalidArgument, "amount",
+                        "is more than the " + std::to_string(left) + " not yet refunded");
+          }
+          record.refunded_amount += *ev.amount;
+          bool all = record.refunded_amount == total;
+          n = all ? 1 : *ev.amount;
+          d = all ? 1 : total;
+        } else {
+          // The whole order: every unit not yet refunded, and whatever is
+          // still open of what it earned (shipping's share included).
+          bool any = false;
+          for (auto& l : record.order.lines) {
+            any = any || l.refunded_quantity < l.quantity;
+            l.refunded_quantity = l.quantity;
+          }
+          if (!any) {
+            note = "repeated refund: the whole order is already refunded";
+            break;
+          }
+        }
+        record.refund_ids.push_back(ev.refund_id.empty() ? "full" : ev.refund_id);
+        if (member) {
+          auto r = refund_value(wallets, record, lines, n, d);
+          if (!r) return std::unexpected(r.error());
+        }
+        break;
+      }
+    }
+    // Earn when the trigger is reached, once, unless cancelled.
+    if (!record.earned_at && !record.cancelled_at &&
+        trigger_reached(record, program.program.rules.earn_on)) {
+      if (auto r = earn(wallets, program, record, now); !r) return std::unexpected(r.error());
+    }
+  }
+  record.updated_at = now;
+  json::object out{{"order", order_record_json(record)},
+                   {"event", ev.event},
+                   {"wallets", wallets.effects_json()}};
+  if (!note.empty()) out["note"] = note;
+  Executed e;
+  e.response = json::serialize(out);
+  CommandWrite first;
+  first.program_id = c.program_id;
+  first.member_id = member_id;
+  first.order = std::move(record);
+  wallets.finish(e, std::move(first));
+  return e;
+}
+
+}  // namespace patron::app

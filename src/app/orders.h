@@ -1,0 +1,24 @@
+// Order use cases: upsert an order, apply a lifecycle event. They earn
+// (rules/earn.h) when the program's trigger event arrives, set the return
+// window when the order is fulfilled, release pending value when it
+// completes, and claw back / restore value on refunds and cancellation, in
+// every wallet of the program. Called by execute() (service.h) inside the
+// writer's transaction; writes nothing itself.
+#pragma once
+
+#include "app/commands.h"
+#include "app/programs.h"
+#include "app/service.h"
+#include "app/store.h"
+
+namespace patron::app {
+
+Result<Executed> upsert_order(Store& store, const Command& c,
+                              const UpsertOrder& upsert, Instant now);
+Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                             const Command& c, const OrderEvent& event, Instant now);
+
+// Validates an order as given by a shop: ids, quantities, prices, totals.
+Result<void> check_order(const rules::Order& order);
+
+}  // namespace patron::app

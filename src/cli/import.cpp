@@ -1,0 +1,187 @@
+// patron import orders PATH [--preset online-retail] [--map col=Header ...]
+// [--strict]; patron order show ID.
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "app/bulk.h"
+#include "app/json_codec.h"
+#include "app/queries.h"
+#include "cli/cli.h"
+#include "cli/context.h"
+#include "importers/orders_csv.h"
+
+namespace patron::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+// The commands that replay one import op at the time it happened: an order
+// is created and fulfilled (which reaches the `paid` trigger too); a return
+// gives units back, one event per order it touches.
+void commands_for(const importers::ImportOp& op, const Context& ctx,
+                  std::vector<app::Command>& out) {
+  auto make = [&](app::CommandBody body) {
+    app::Command c;
+    c.program_id = ctx.program_id;
+    c.now = op.at;
+    c.actor = "import";
+    c.body = std::move(body);
+    out.push_back(std::move(c));
+  };
+  if (op.kind == importers::ImportOp::Kind::kOrder) {
+    make(app::UpsertOrder{op.order});
+    make(app::OrderEvent{op.order.id, "fulfilled", op.at, "", {}, std::nullopt});
+    return;
+  }
+  std::map<std::string, std::vector<app::LineQuantity>> by_order;
+  for (const auto& r : op.returns) by_order[r.order_id].push_back({r.line_id, r.quantity});
+  for (auto& [order_id, lines] : by_order) {
+    std::string refund_id = by_order.size() == 1 ? op.return_id : op.return_id + "/" + order_id;
+    make(app::OrderEvent{order_id, "returned", op.at, refund_id, std::move(lines), std::nullopt});
+  }
+}
+
+void progress_bar(std::size_t done, std::size_t total) {
+  int width = 40;
+  int filled = total == 0 ? width : static_cast<int>(width * done / total);
+  std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "########################################",
+               width - filled, "", done, total);
+  if (done == total) std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action) {
+  auto* import = cli.add_subcommand("import", "import history")->require_subcommand(1);
+  static std::string path, preset = "canonical";
+  static std::vector<std::string> maps;
+  static bool strict = false;
+  auto* orders = import->add_subcommand(
+      "orders", "replay an orders CSV (plain or .gz) through the program, in time order");
+  orders->add_option("PATH", path, "CSV file (docs/import.md)")->required();
+  orders->add_option("--preset", preset, "canonical or online-retail")
+      ->check(CLI::IsMember({"canonical", "online-retail"}));
+  orders->add_option("--map", maps, "column=Header: read a column under another header");
+  orders->add_flag("--strict", strict, "any bad row fails the whole import; nothing is stored");
+  orders->callback([&] {
+    action = [&]() -> Result<int> {
+      auto started = std::chrono::steady_clock::now();
+      auto program = ctx.writer->programs().find(ctx.program_id);
+      if (!program) return std::unexpected(program.error());
+      importers::CsvOptions options;
+      options.preset =
+          preset == "online-retail" ? importers::Preset::kOnlineRetail : importers::Preset::kCanonical;
+      options.minor_digits = (*program)->program.minor_digits;
+      options.zone = (*program)->zone;
+      for (const auto& m : maps) {
+        auto eq = m.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == m.size()) {
+          return fail(ErrorCode::kInvalidArgument, "--map", "expects column=Header, got '" + m + "'");
+        }
+        options.map.emplace_back(m.substr(0, eq), m.substr(eq + 1));
+      }
+      if (preset == "online-retail" && (*program)->program.currency != "GBP") {
+        return fail(ErrorCode::kFailedPrecondition, "--preset",
+                    "the Online Retail file is in GBP; program " + ctx.program_id + " is in " +
+                        (*program)->program.currency + " (apply examples/online-retail-gbp.toml)");
+      }
+      auto file = importers::read_orders_csv(path, options);
+      if (!file) return std::unexpected(file.error());
+      for (std::size_t i = 0; i < file->errors.size(); ++i) {
+        if (i == 20) {
+          std::cerr << path << ": ... and " << file->errors.size() - 20 << " more bad rows\n";
+          break;
+        }
+        std::cerr << path << ":" << file->errors[i].line << ": " << file->errors[i].message
+                  << (strict ? "" : " (row skipped)") << "\n";
+      }
+      if (strict && !file->errors.empty()) {
+        return fail(ErrorCode::kInvalidArgument, path + ":" + std::to_string(file->errors[0].line),
+                    std::to_string(file->errors.size()) +
+                        " bad rows; --strict imports nothing");
+      }
+      std::vector<app::Command> commands;
+      std::vector<int64_t> line_of;  // file line of each command's op
+      commands.reserve(file->ops.size() * 2);
+      std::size_t orders_count = 0, returns_count = 0;
+      for (const auto& op : file->ops) {
+        commands_for(op, ctx, commands);
+        line_of.resize(commands.size(), op.first_line);
+        (op.kind == importers::ImportOp::Kind::kOrder ? orders_count : returns_count) += 1;
+      }
+      app::BulkOptions bulk;
+      bulk.strict = strict;
+      if (isatty(STDERR_FILENO) && !ctx.json_output) bulk.progress = progress_bar;
+      auto report = app::run_bulk(*ctx.writer, commands, bulk);
+      if (!report) return std::unexpected(report.error());
+      for (std::size_t i = 0; i < report->failures.size() && i < 20; ++i) {
+        const auto& f = report->failures[i];
+        std::cerr << path << ":" << line_of[f.index] << ": " << f.error.field << ": "
+                  << f.error.message << "\n";
+      }
+      if (report->rolled_back) {
+        const auto& f = report->failures.front();
+        return fail(f.error.code, path + ":" + std::to_string(line_of[f.index]),
+                    "--strict: the import was rolled back: " + f.error.message);
+      }
+      // Bring every wallet up to the end of the history: what matured or
+      // expired after each member's last order.
+      Instant end = file->ops.empty() ? ctx.now() : file->ops.back().at;
+      json::array jobs;
+      for (const char* job : {"mature", "expire"}) {
+        auto r = app::run_job(*ctx.writer, *ctx.reader, job, end);
+        if (!r) return std::unexpected(r.error());
+        jobs.emplace_back(json::object{{"job", job}, {"matured", r->matured}, {"expired", r->expired}});
+      }
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      json::object out{{"rows", file->rows},
+                       {"orders", orders_count},
+                       {"returns", returns_count},
+                       {"guest_rows", file->guest_rows},
+                       {"skipped_rows", file->skipped_rows},
+                       {"bad_rows", file->errors.size()},
+                       {"unmatched_return_units", file->unmatched_return_units},
+                       {"commands", commands.size()},
+                       {"applied", report->applied},
+                       {"failed", report->failures.size()},
+                       {"as_of", format_instant(end)},
+                       {"jobs", jobs},
+                       {"seconds", seconds}};
+      if (ctx.json_output) {
+        std::cout << app::pretty(out) << "\n";
+      } else {
+        std::cout << "imported " << orders_count << " orders and " << returns_count
+                  << " returns from " << file->rows << " rows (" << file->guest_rows
+                  << " guest rows, " << file->skipped_rows << " skipped, " << file->errors.size()
+                  << " bad) in " << seconds << " s; " << report->failures.size()
+                  << " commands failed\n";
+      }
+      return report->failures.empty() && file->errors.empty() ? kOk : kInvalidInput;
+    };
+  });
+
+  auto* order = cli.add_subcommand("order", "orders")->require_subcommand(1);
+  static std::string order_id;
+  auto* show = order->add_subcommand("show", "an order, its status and what it earned");
+  show->add_option("ID", order_id)->required();
+  show->callback([&] {
+    ctx.read_only = true;
+    action = [&]() -> Result<int> {
+      auto found = ctx.reader->find_order(ctx.program_id, order_id);
+      if (!found) return std::unexpected(found.error());
+      if (!*found) return fail(ErrorCode::kNotFound, "ID", "no order '" + order_id + "'");
+      std::cout << app::pretty(app::order_record_json(**found)) << "\n";
+      return kOk;
+    };
+  });
+}
+
+}  // namespace patron::cli

@@ -1,0 +1,171 @@
+// Orders: PUT /v1/orders/{id} (upsert with lines), GET /v1/orders/{id},
+// POST /v1/orders/{id}/events (paid, fulfilled, completed, cancelled,
+// refunded, returned). Amounts are minor units of the program's currency.
+#include <boost/json.hpp>
+
+#include "app/json_codec.h"
+#include "http/body.h"
+#include "http/handlers/handlers.h"
+#include "http/problem.h"
+
+namespace patron::http::handlers {
+
+namespace json = boost::json;
+
+namespace {
+
+// Prefixes the field of a failed read with the line it belongs to.
+template <class T>
+Result<T> at_line(Result<T> r, const std::string& prefix) {
+  if (r) return r;
+  return fail(r.error().code, prefix + "." + r.error().field, r.error().message);
+}
+
+Result<std::vector<rules::OrderLine>> order_lines(const json::object& body) {
+  std::vector<rules::OrderLine> out;
+  const json::value* lines = body.if_contains("lines");
+  if (lines == nullptr || !lines->is_array()) {
+    return fail(ErrorCode::kInvalidArgument, "lines", "is required: an array of order lines");
+  }
+  for (std::size_t i = 0; i < lines->as_array().size(); ++i) {
+    std::string field = "lines[" + std::to_string(i) + "]";
+    const json::value& item = lines->as_array()[i];
+    if (!item.is_object()) return fail(ErrorCode::kInvalidArgument, field, "must be an object");
+    const json::object& o = item.as_object();
+    if (auto ok = at_line(only_fields(o, {"line_id", "sku", "category", "brand", "quantity",
+                                          "unit_price", "discount", "paid_with_value", "reward"}),
+                          field);
+        !ok) {
+      return std::unexpected(ok.error());
+    }
+    rules::OrderLine line;
+    auto id = at_line(required_string(o, "line_id"), field);
+    if (!id) return std::unexpected(id.error());
+    line.line_id = *id;
+    for (auto [name, target] : {std::pair{"sku", &line.sku}, std::pair{"category", &line.category},
+                                std::pair{"brand", &line.brand}}) {
+      auto v = at_line(optional_string(o, name), field);
+      if (!v) return std::unexpected(v.error());
+      *target = v->value_or("");
+    }
+    auto quantity = at_line(required_integer(o, "quantity"), field);
+    if (!quantity) return std::unexpected(quantity.error());
+    line.quantity = *quantity;
+    auto price = at_line(required_integer(o, "unit_price"), field);
+    if (!price) return std::unexpected(price.error());
+    line.unit_price = *price;
+    for (auto [name, target] : {std::pair{"discount", &line.discount},
+                                std::pair{"paid_with_value", &line.paid_with_value}}) {
+      auto v = at_line(optional_integer(o, name), field);
+      if (!v) return std::unexpected(v.error());
+      *target = v->value_or(0);
+    }
+    auto reward = at_line(optional_bool(o, "reward", false), field);
+    if (!reward) return std::unexpected(reward.error());
+    line.reward = *reward;
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+const date::time_zone* zone_of(Api& api, const Call& call) {
+  auto p = api.writer().programs().find(call.key.program_id);
+  return p ? (*p)->zone : nullptr;
+}
+
+}  // namespace
+
+void order_put(Api& api, Call&& call) {
+  auto body = object_body(call);
+  if (!body) return call.respond(problem(body.error()));
+  if (auto ok = only_fields(*body, {"member_id", "channel", "placed_at", "shipping", "lines"});
+      !ok) {
+    return call.respond(problem(ok.error()));
+  }
+  app::UpsertOrder upsert;
+  rules::Order& order = upsert.order;
+  order.id = call.params[0];
+  auto member = optional_string(*body, "member_id");
+  auto channel = optional_string(*body, "channel");
+  for (auto* r : {&member, &channel}) {
+    if (!*r) return call.respond(problem(r->error()));
+  }
+  order.member_id = member->value_or("");
+  order.channel = channel->value_or("");
+  auto placed = optional_instant(*body, "placed_at", zone_of(api, call));
+  if (!placed) return call.respond(problem(placed.error()));
+  order.placed_at = placed->value_or(api.clock().now());
+  auto shipping = optional_integer(*body, "shipping");
+  if (!shipping) return call.respond(problem(shipping.error()));
+  order.shipping = shipping->value_or(0);
+  auto lines = order_lines(*body);
+  if (!lines) return call.respond(problem(lines.error()));
+  order.lines = std::move(*lines);
+  app::Command c;
+  c.body = std::move(upsert);
+  api.write(std::move(call), std::move(c), [](const app::Response& r) {
+    bool was_created = json::parse(r.json).as_object().at("created").as_bool();
+    return json_reply(r.json, was_created ? 201 : 200);
+  });
+}
+
+void order_get(Api& api, Call&& call) {
+  api.read(std::move(call), [](app::Store& store, Call& c) -> Reply {
+    auto found = store.find_order(c.key.program_id, c.params[0]);
+    if (!found) return problem(found.error());
+    if (!*found) return problem(404, "not_found", "order_id", "no order '" + c.params[0] + "'");
+    return json_reply(json::serialize(app::order_record_json(**found)));
+  });
+}
+
+void order_event(Api& api, Call&& call) {
+  auto body = object_body(call);
+  if (!body) return call.respond(problem(body.error()));
+  if (auto ok = only_fields(*body, {"event", "at", "refund_id", "lines", "amount"}); !ok) {
+    return call.respond(problem(ok.error()));
+  }
+  app::OrderEvent ev;
+  ev.order_id = call.params[0];
+  auto event = required_string(*body, "event");
+  if (!event) return call.respond(problem(event.error()));
+  ev.event = *event;
+  auto at = optional_instant(*body, "at", zone_of(api, call));
+  if (!at) return call.respond(problem(at.error()));
+  ev.at = *at;
+  auto refund_id = optional_string(*body, "refund_id");
+  if (!refund_id) return call.respond(problem(refund_id.error()));
+  ev.refund_id = refund_id->value_or("");
+  auto amount = optional_integer(*body, "amount");
+  if (!amount) return call.respond(problem(amount.error()));
+  ev.amount = *amount;
+  if (const json::value* lines = body->if_contains("lines"); lines && !lines->is_null()) {
+    if (!lines->is_array()) {
+      return call.respond(problem(fail(ErrorCode::kInvalidArgument, "lines",
+                                       "must be an array of {line_id, quantity}")
+                                      .error()));
+    }
+    for (std::size_t i = 0; i < lines->as_array().size(); ++i) {
+      std::string field = "lines[" + std::to_string(i) + "]";
+      const json::value& item = lines->as_array()[i];
+      if (!item.is_object()) {
+        return call.respond(
+            problem(fail(ErrorCode::kInvalidArgument, field, "must be an object").error()));
+      }
+      const json::object& o = item.as_object();
+      if (auto ok = at_line(only_fields(o, {"line_id", "quantity"}), field); !ok) {
+        return call.respond(problem(ok.error()));
+      }
+      auto id = at_line(required_string(o, "line_id"), field);
+      if (!id) return call.respond(problem(id.error()));
+      auto quantity = at_line(required_integer(o, "quantity"), field);
+      if (!quantity) return call.respond(problem(quantity.error()));
+      ev.lines.push_back({*id, *quantity});
+    }
+  }
+  app::Command c;
+  c.body = std::move(ev);
+  api.write(std::move(call), std::move(c),
+            [](const app::Response& r) { return json_reply(r.json, 200); });
+}
+
+}  // namespace patron::http::handlers

@@ -1,0 +1,104 @@
+// The rules of a program beyond its wallets: when and how orders earn, member
+// days. Plain data, configured by the program file (docs/config.md) and
+// evaluated by rules/earn.h. Amounts are minor units (of the program's
+// currency for spend, of the rule's wallet for what is earned); rates and
+// multipliers are basis points (100 = 1%, 10000 = x1).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace patron::rules {
+
+// How much an earn base earns: a percent, or "every X spent earns Y" (每滿額送,
+// floor per whole step).
+struct Rate {
+  enum class Kind { kPercent, kSteps };
+  Kind kind = Kind::kPercent;
+  int64_t bp = 0;     // kPercent: 300 = 3%
+  int64_t every = 0;  // kSteps: spend per step, minor units of the currency, > 0
+  int64_t get = 0;    // kSteps: earned per step, minor units of the wallet
+  friend bool operator==(const Rate&, const Rate&) = default;
+};
+
+// Used instead of the rule's rate for members of `tier`.
+struct TierRate {
+  std::string tier;
+  Rate rate;
+  friend bool operator==(const TierRate&, const TierRate&) = default;
+};
+
+// Weighs the lines that match: exactly one of category, brand, sku is set.
+// factor_bp 20000 doubles what the line earns; 0 excludes it.
+struct Multiplier {
+  std::string category;
+  std::string brand;
+  std::string sku;
+  int64_t factor_bp = 10000;
+  friend bool operator==(const Multiplier&, const Multiplier&) = default;
+};
+
+// What counts towards the earn base. Reward lines and refunded units never
+// count; the rest is per rule.
+struct EarnBase {
+  bool include_shipping = false;
+  bool exclude_paid_with_value = true;  // value paid with credit/points does not earn
+  std::vector<std::string> exclude_categories;
+  std::vector<std::string> exclude_brands;
+  std::vector<std::string> exclude_skus;
+  friend bool operator==(const EarnBase&, const EarnBase&) = default;
+};
+
+// A purchase earn rule: turns an order's earn base into value in one wallet.
+struct EarnRule {
+  std::string id;      // [a-z0-9_]{1,32}, unique in the program; recorded on every lot it makes
+  std::string wallet;  // a wallet of the program
+  std::string source = "purchase";  // the lot source (expiry rule, issued:<source> account)
+  Rate rate;
+  std::vector<TierRate> tier_rates;
+  EarnBase base;
+  std::vector<Multiplier> multipliers;
+  int64_t min_base = 0;        // orders whose earn base is below this earn nothing
+  int64_t per_order_max = 0;   // 0: no cap
+  bool member_days = true;     // member-day multipliers apply
+  friend bool operator==(const EarnRule&, const EarnRule&) = default;
+};
+
+// A recurring day that multiplies purchase earning (會員日): a day of the
+// month or a weekday, in the program time zone, by the date the order was
+// placed.
+struct MemberDay {
+  std::string id;         // [a-z0-9_]{1,32}
+  int day_of_month = 0;   // 1..31; 0 when `weekday` is used
+  int weekday = -1;       // 0 Sunday .. 6 Saturday; -1 when `day_of_month` is used
+  int64_t multiplier_bp = 20000;
+  std::vector<std::string> tiers;  // only for these tiers; empty = everyone
+  friend bool operator==(const MemberDay&, const MemberDay&) = default;
+};
+
+// Which order event makes an order earn.
+enum class EarnTrigger { kPaid, kFulfilled, kCompleted };
+inline const char* to_string(EarnTrigger t) {
+  switch (t) {
+    case EarnTrigger::kPaid:
+      return "paid";
+    case EarnTrigger::kFulfilled:
+      return "fulfilled";
+    case EarnTrigger::kCompleted:
+      return "completed";
+  }
+  return "paid";
+}
+
+struct Rules {
+  EarnTrigger earn_on = EarnTrigger::kPaid;
+  // Purchase value stays pending this many days after fulfilment (鑑賞期), or
+  // until the order completes, whichever comes first.
+  int64_t return_window_days = 7;
+  std::vector<EarnRule> earn;
+  std::vector<MemberDay> member_days;
+  friend bool operator==(const Rules&, const Rules&) = default;
+};
+
+}  // namespace patron::rules

@@ -1,0 +1,33 @@
+-- patron schema v4: program rules and orders.
+-- Same conventions as 0001: times are UTC unix seconds, amounts int64 minor
+-- units, tables are STRICT.
+
+-- The program's earn rules and member days as JSON (store/codec.h
+-- encode_rules); programs written before this version have none.
+ALTER TABLE programs ADD COLUMN rules TEXT NOT NULL DEFAULT '{}';
+
+-- One order and where it is in its lifecycle, upserted as events arrive.
+-- What analytics reads (member, when placed, lifecycle times, subtotal) are
+-- columns; lines, channel, shipping, refunds and what it earned are JSON in
+-- body (store/codec.h encode_order_body). subtotal is the sum of line nets,
+-- kept in step with body and checked when read.
+-- No foreign key to members: a guest order has member_id ''.
+CREATE TABLE orders (
+  program_id TEXT NOT NULL REFERENCES programs(id),
+  id TEXT NOT NULL,
+  member_id TEXT NOT NULL,
+  placed_at INTEGER NOT NULL,
+  paid_at INTEGER,
+  fulfilled_at INTEGER,
+  completed_at INTEGER,
+  cancelled_at INTEGER,
+  earned_at INTEGER,
+  program_version INTEGER NOT NULL CHECK (program_version >= 0),
+  subtotal INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (program_id, id)
+) STRICT, WITHOUT ROWID;
+-- A member's orders oldest first; the primary key (id) breaks ties.
+CREATE INDEX orders_by_member ON orders (program_id, member_id, placed_at);
