@@ -273,9 +273,9 @@ Result<void> check_order(const rules::Order& o) {
   if (auto r = check_text(o.member_id, "member_id", false); !r) return r;
   if (auto r = check_text(o.channel, "channel", false, 32); !r) return r;
   if (o.lines.empty()) return fail(ErrorCode::kInvalidArgument, "lines", "must not be empty");
-  if (o.lines.size() > limits::kLinesMax) {
+  if (o.lines.size() > limits::kOrderLinesMax) {
     return fail(ErrorCode::kInvalidArgument, "lines",
-                "has more than " + std::to_string(limits::kLinesMax) + " lines");
+                "has more than " + std::to_string(limits::kOrderLinesMax) + " lines");
   }
   if (o.shipping < 0 || o.shipping > limits::kAmountMax) {
     return fail(ErrorCode::kInvalidArgument, "shipping", "must be between 0 and 10^14");
@@ -410,7 +410,7 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
     if (ev.amount) {
       if (auto ok = positive_amount(*ev.amount, "amount"); !ok) return std::unexpected(ok.error());
     }
-    if (ev.lines.size() > limits::kLinesMax) {
+    if (ev.lines.size() > limits::kOrderLinesMax) {
       return fail(ErrorCode::kInvalidArgument, "lines", "too many lines");
     }
   }

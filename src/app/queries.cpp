@@ -69,7 +69,7 @@ Result<std::string> member_view(Store& store, const Programs& programs,
   json::object wallets;
   for (const WalletConfig& config : (*program)->program.wallets) {
     const ledger::WalletPolicy& policy = (*program)->wallets.at(config.name);
-    auto state = store.load_wallet(program_id, member_id, config.name, {});
+    auto state = store.load_wallet(program_id, member_id, config.name, {"", 0, true});
     if (!state) return std::unexpected(state.error());
     ScratchIds ids;
     ledger::WalletLedger view(std::move(*state), policy, ids, now);

@@ -26,6 +26,12 @@ namespace patron::app {
 struct LoadHint {
   std::string order_id;  // also lots funded by, holds of and redemptions of this order
   int64_t hold_id = 0;   // also this hold, whatever its state
+  // Line shares (refund attribution) are only needed for the lots of the
+  // order a command names; decoding them for every open lot made a frequent
+  // buyer's every order cost O(orders x lines). false: a store may leave
+  // line_shares empty on lots of other orders, and then must not overwrite
+  // stored shares when such a lot is written back with empty line_shares.
+  bool all_line_shares = false;
 };
 
 // One command's effects, applied as a unit inside the current transaction.

@@ -25,6 +25,11 @@ inline constexpr std::size_t kAllocationPairsMax = 5'000;
 // allocation is quadratic-ish in lines x lots.
 inline constexpr std::size_t kLinesMax = 500;
 
+// Lines of one order. Wholesale invoices are long (the Online Retail file's
+// largest has 1,114 lines); the bound keeps one order's earn and refund work
+// within a few milliseconds.
+inline constexpr std::size_t kOrderLinesMax = 5'000;
+
 // Open lots per member wallet considered in one command. A member with more
 // open lots than this is a data problem worth an error, not a slow path.
 inline constexpr std::size_t kOpenLotsMax = 10'000;

@@ -233,8 +233,8 @@ Result<GrantResult> WalletLedger::grant(const Grant& c) {
       return fail(ErrorCode::kInvalidArgument, "order_id",
                   "line shares need the order they belong to");
     }
-    if (c.line_shares.size() > limits::kLinesMax) {
-      return fail(ErrorCode::kInvalidArgument, "line_shares", "too many lines (at most 500)");
+    if (c.line_shares.size() > limits::kOrderLinesMax + 1) {  // + shipping
+      return fail(ErrorCode::kInvalidArgument, "line_shares", "too many lines (at most 5001)");
     }
     int64_t sum = 0;
     for (const LineShare& share : c.line_shares) {

@@ -306,6 +306,9 @@ class SqliteStore final : public app::Store {
     return std::optional<Member>{std::move(*m)};
   }
 
+  // While set, read_lot decodes line shares only for lots of this order.
+  const std::string* shares_only_for_ = nullptr;
+
   Result<ledger::Lot> read_lot(Stmt& q, const std::string& wallet) {
     ledger::Lot lot;
     lot.id = q.i(0);
@@ -323,9 +326,11 @@ class SqliteStore final : public app::Store {
     if (!scope) return std::unexpected(scope.error());
     lot.scope = std::move(*scope);
     lot.order_id = q.s(9);
-    auto shares = decode_line_shares(q.s(10));
-    if (!shares) return std::unexpected(shares.error());
-    lot.line_shares = std::move(*shares);
+    if (shares_only_for_ == nullptr || lot.order_id == *shares_only_for_) {
+      auto shares = decode_line_shares(q.s(10));
+      if (!shares) return std::unexpected(shares.error());
+      lot.line_shares = std::move(*shares);
+    }
     lot.reason = q.s(11);
     lot.expired = q.i(12);
     lot.written_off = q.i(13);
@@ -419,14 +424,15 @@ class SqliteStore final : public app::Store {
         return std::unexpected(r.error());
       }
     }
-    if (auto r = collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET
-                         " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
-                         " ORDER BY id",
-                         program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
-                         hint.order_id);
-        !r) {
-      return std::unexpected(r.error());
-    }
+    // Line shares only for the named order's lots (LoadHint::all_line_shares).
+    if (!hint.all_line_shares) shares_only_for_ = &hint.order_id;
+    auto lots = collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET
+                        " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
+                        " ORDER BY id",
+                        program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
+                        hint.order_id);
+    shares_only_for_ = nullptr;
+    if (!lots) return std::unexpected(lots.error());
     // Expired lots that loaded holds or redemptions point at (restores need them).
     std::set<int64_t> have;
     for (const auto& lot : state.lots) have.insert(lot.id);
@@ -856,17 +862,17 @@ class SqliteStore final : public app::Store {
     for (const auto& lot : c.lots) {
       // Most writes touch existing lots (spend, expire, clawback): try the
       // narrow UPDATE of the mutable columns first, INSERT when it hit nothing.
-      auto u = prepare(
-          "UPDATE lots SET remaining = ?, state = ?, available_at = ?, line_shares = ?, "
-          "expired = ?, written_off = ? WHERE id = ?");
+      // Empty line_shares may mean "not loaded" (LoadHint::all_line_shares):
+      // leave the stored ones alone. A lot never loses its shares.
+      auto u = lot.line_shares.empty()
+                   ? prepare("UPDATE lots SET remaining = ?, state = ?, available_at = ?, "
+                             "expired = ?, written_off = ? WHERE id = ?")
+                   : prepare("UPDATE lots SET remaining = ?, state = ?, available_at = ?, "
+                             "line_shares = ?, expired = ?, written_off = ? WHERE id = ?");
       if (!u) return std::unexpected(u.error());
-      u->bind(lot.remaining)
-          .bind(std::string(ledger::to_string(lot.state)))
-          .bind(lot.available_at)
-          .bind(encode_line_shares(lot.line_shares))
-          .bind(lot.expired)
-          .bind(lot.written_off)
-          .bind(lot.id);
+      u->bind(lot.remaining).bind(std::string(ledger::to_string(lot.state))).bind(lot.available_at);
+      if (!lot.line_shares.empty()) u->bind(encode_line_shares(lot.line_shares));
+      u->bind(lot.expired).bind(lot.written_off).bind(lot.id);
       if (auto r = u->run(); !r) return r;
       if (sqlite3_changes(db_) > 0) continue;
       auto q = prepare(
