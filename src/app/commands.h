@@ -63,13 +63,6 @@ struct ApplyProgram {
   bool dry_run = false;
 };
 
-// Creates or replaces an order (lines, shipping, channel). The member is
-// created when new. Once the order has earned or been refunded its lines are
-// fixed: later changes go through refund events.
-struct UpsertOrder {
-  rules::Order order;
-};
-
 // Units of one line given back (refund or return).
 struct LineQuantity {
   std::string line_id;
@@ -88,6 +81,14 @@ struct OrderEvent {
   std::optional<int64_t> amount;    // refunded: an amount of the order instead of lines
 };
 
+// Creates or replaces an order (lines, shipping, channel). The member is
+// created when new. Once the order has earned or been refunded its lines are
+// fixed: later changes go through refund events.
+struct UpsertOrder {
+  rules::Order order;
+  std::vector<OrderEvent> events;    // applied after the upsert, in order (order_id ignored)
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
@@ -100,6 +101,9 @@ struct Command {
   std::string idempotency_key;  // empty: not idempotent
   std::optional<Instant> now;   // replay/testing override of the clock
   std::string actor = "cli";    // who asks: an API key id, or "cli"; goes to the audit log
+  // Bulk runs (imports) drop responses: build none. Ignored when the command
+  // has an idempotency key (its response is stored).
+  bool quiet = false;
   CommandBody body;
 };
 

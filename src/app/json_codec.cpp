@@ -156,6 +156,9 @@ struct BodyJson {
   json::object operator()(const UpsertOrder& c) const {
     json::object o({{"type", "order_upsert"}}, sp);
     o["order"] = order_json(c.order, sp);
+    json::array events(sp);
+    for (const auto& e : c.events) events.emplace_back((*this)(e));
+    o["events"] = std::move(events);
     return o;
   }
   json::object operator()(const OrderEvent& c) const {

@@ -89,9 +89,9 @@ struct WalletEffect {
 class Wallets {
  public:
   Wallets(Store& store, const ResolvedProgram& program, ledger::IdSource& ids, Instant now,
-          const std::string& member_id, const std::string& order_id)
-      : store_(store), program_(program), ids_(ids), now_(now), member_id_(member_id),
-        order_id_(order_id) {}
+          std::string member_id, std::string order_id)
+      : store_(store), program_(program), ids_(ids), now_(now), member_id_(std::move(member_id)),
+        order_id_(std::move(order_id)) {}
 
   // Calls fn(ledger, effect) for wallet `name`; keeps what it changed.
   template <class F>
@@ -158,8 +158,8 @@ class Wallets {
   const ResolvedProgram& program_;
   ledger::IdSource& ids_;
   Instant now_;
-  const std::string& member_id_;
-  const std::string& order_id_;
+  std::string member_id_;
+  std::string order_id_;
   std::map<std::string, WalletEffect> effects_;
   std::vector<CommandWrite> writes_;
 };
@@ -266,6 +266,179 @@ Result<void> refund_value(Wallets& wallets, OrderRecord& record,
   });
 }
 
+// Checks an event's shape before anything is loaded. `prefix` names where
+// it sits in the request ("" or "events[2].").
+Result<Event> check_event(const OrderEvent& ev, const std::string& prefix) {
+  auto bad = [&](const std::string& field, std::string message) {
+    return fail(ErrorCode::kInvalidArgument, prefix + field, std::move(message));
+  };
+  auto kind = parse_event(ev.event);
+  if (!kind) {
+    return bad("event",
+               "must be one of placed, paid, fulfilled, completed, cancelled, refunded, "
+               "returned; got '" + ev.event + "'");
+  }
+  bool refund = *kind == Event::kRefunded || *kind == Event::kReturned;
+  if (!refund && (!ev.lines.empty() || ev.amount || !ev.refund_id.empty())) {
+    return bad(ev.amount ? "amount" : ev.lines.empty() ? "refund_id" : "lines",
+               "only refunded and returned events take refund_id, lines or amount");
+  }
+  if (refund) {
+    if (auto ok = check_text(ev.refund_id, prefix + "refund_id", false); !ok) {
+      return std::unexpected(ok.error());
+    }
+    if (*kind == Event::kReturned && ev.lines.empty()) {
+      return bad("lines", "a return names the lines given back");
+    }
+    if (!ev.lines.empty() && ev.amount) return bad("amount", "give lines or an amount, not both");
+    bool whole = ev.lines.empty() && !ev.amount;
+    if (!whole && ev.refund_id.empty()) {
+      return bad("refund_id",
+                 "is required for a partial refund (it makes a repeated delivery harmless)");
+    }
+    if (ev.amount) {
+      if (auto ok = positive_amount(*ev.amount, prefix + "amount"); !ok) {
+        return std::unexpected(ok.error());
+      }
+    }
+    if (ev.lines.size() > limits::kOrderLinesMax) return bad("lines", "too many lines");
+  }
+  return *kind;
+}
+
+// Applies one event to an order in memory and its wallets; `note` says why
+// nothing happened when nothing did.
+Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, OrderRecord& record,
+                         const OrderEvent& ev, Event kind, const std::string& prefix, Instant now,
+                         std::string& note) {
+  Instant at = ev.at.value_or(now);
+  const std::string& member_id = record.order.member_id;
+  auto set_once = [&](std::optional<Instant>& field) {
+    if (field) {
+      note = "repeated event: already " + ev.event + " at " + format_instant(*field);
+      return false;
+    }
+    field = at;
+    return true;
+  };
+  bool earned_before = record.earned_at.has_value();
+  const bool member = !member_id.empty();
+
+  if (record.cancelled_at && kind != Event::kCancelled) {
+    note = "ignored: the order was cancelled at " + format_instant(*record.cancelled_at);
+  } else {
+    switch (kind) {
+      case Event::kPlaced:
+        note = "placed: recorded when the order was created";
+        break;
+      case Event::kPaid:
+        set_once(record.paid_at);
+        break;
+      case Event::kFulfilled:
+        if (set_once(record.fulfilled_at) && earned_before && member && !record.completed_at) {
+          Instant due = std::max(now, window_end(program, at));
+          auto r = wallets.each([&](ledger::WalletLedger& w, WalletEffect& e) -> Result<void> {
+            auto s = w.schedule_order(record.order.id, due);
+            if (!s) return std::unexpected(s.error());
+            e.scheduled += s->amount;
+            return {};
+          });
+          if (!r) return std::unexpected(r.error());
+        }
+        break;
+      case Event::kCompleted:
+        if (set_once(record.completed_at) && earned_before && member) {
+          auto r = wallets.each([&](ledger::WalletLedger& w, WalletEffect& e) -> Result<void> {
+            auto s = w.release_order(record.order.id);
+            if (!s) return std::unexpected(s.error());
+            e.released += s->amount;
+            return {};
+          });
+          if (!r) return std::unexpected(r.error());
+        }
+        break;
+      case Event::kCancelled:
+        if (set_once(record.cancelled_at) && member) {
+          // Everything still open goes back: earned value, and spent value.
+          auto r = refund_value(wallets, record, {}, 1, 1);
+          if (!r) return std::unexpected(r.error());
+        }
+        break;
+      case Event::kRefunded:
+      case Event::kReturned: {
+        if (!ev.refund_id.empty() &&
+            std::find(record.refund_ids.begin(), record.refund_ids.end(), ev.refund_id) !=
+                record.refund_ids.end()) {
+          note = "repeated refund " + ev.refund_id + ": already applied";
+          break;
+        }
+        std::vector<ledger::RefundLine> lines;
+        int64_t n = 1, d = 1;
+        if (!ev.lines.empty()) {
+          std::set<std::string> seen;
+          for (std::size_t i = 0; i < ev.lines.size(); ++i) {
+            const LineQuantity& q = ev.lines[i];
+            std::string field = "lines[" + std::to_string(i) + "]";
+            auto it = std::find_if(record.order.lines.begin(), record.order.lines.end(),
+                                   [&](const rules::OrderLine& l) { return l.line_id == q.line_id; });
+            if (it == record.order.lines.end()) {
+              return fail(ErrorCode::kInvalidArgument, prefix + field + ".line_id",
+                          "order " + record.order.id + " has no line '" + q.line_id + "'");
+            }
+            if (!seen.insert(q.line_id).second) {
+              return fail(ErrorCode::kInvalidArgument, prefix + field + ".line_id", "appears twice");
+            }
+            int64_t open = it->quantity - it->refunded_quantity;
+            if (q.quantity <= 0 || q.quantity > open) {
+              return fail(ErrorCode::kInvalidArgument, prefix + field + ".quantity",
+                          "must be between 1 and the " + std::to_string(open) +
+                              " units not yet refunded");
+            }
+            it->refunded_quantity += q.quantity;
+            bool all = it->refunded_quantity == it->quantity;
+            lines.push_back({q.line_id, all ? 1 : q.quantity, all ? 1 : it->quantity});
+          }
+        } else if (ev.amount) {
+          int64_t total = record.order.subtotal() + record.order.shipping;
+          int64_t left = total - record.refunded_amount;
+          if (*ev.amount > left) {
+            return fail(ErrorCode::kInvalidArgument, prefix + "amount",
+                        "is more than the " + std::to_string(left) + " not yet refunded");
+          }
+          record.refunded_amount += *ev.amount;
+          bool all = record.refunded_amount == total;
+          n = all ? 1 : *ev.amount;
+          d = all ? 1 : total;
+        } else {
+          // The whole order: every unit not yet refunded, and whatever is
+          // still open of what it earned (shipping's share included).
+          bool any = false;
+          for (auto& l : record.order.lines) {
+            any = any || l.refunded_quantity < l.quantity;
+            l.refunded_quantity = l.quantity;
+          }
+          if (!any) {
+            note = "repeated refund: the whole order is already refunded";
+            break;
+          }
+        }
+        record.refund_ids.push_back(ev.refund_id.empty() ? "full" : ev.refund_id);
+        if (member) {
+          auto r = refund_value(wallets, record, lines, n, d);
+          if (!r) return std::unexpected(r.error());
+        }
+        break;
+      }
+    }
+    // Earn when the trigger is reached, once, unless cancelled.
+    if (!record.earned_at && !record.cancelled_at &&
+        trigger_reached(record, program.program.rules.earn_on)) {
+      if (auto r = earn(wallets, program, record, now); !r) return std::unexpected(r.error());
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> check_order(const rules::Order& o) {
@@ -324,11 +497,21 @@ Result<void> check_order(const rules::Order& o) {
   return {};
 }
 
-Result<Executed> upsert_order(Store& store, const Command& c,
-                              const UpsertOrder& upsert, Instant now) {
+Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                              const Command& c, const UpsertOrder& upsert, Instant now) {
   rules::Order order = upsert.order;
   for (auto& l : order.lines) l.refunded_quantity = 0;  // refunds come only from events
   if (auto ok = check_order(order); !ok) return std::unexpected(ok.error());
+  if (upsert.events.size() > limits::kOrderEventsMax) {
+    return fail(ErrorCode::kInvalidArgument, "events",
+                "has more than " + std::to_string(limits::kOrderEventsMax) + " events");
+  }
+  std::vector<Event> kinds;
+  for (std::size_t i = 0; i < upsert.events.size(); ++i) {
+    auto kind = check_event(upsert.events[i], "events[" + std::to_string(i) + "].");
+    if (!kind) return std::unexpected(kind.error());
+    kinds.push_back(*kind);
+  }
   auto existing = store.find_order(c.program_id, order.id);
   if (!existing) return std::unexpected(existing.error());
   OrderRecord record;
@@ -364,56 +547,44 @@ Result<Executed> upsert_order(Store& store, const Command& c,
   }
   record.order = std::move(order);
   record.updated_at = now;
-  Executed e;
-  e.write.program_id = c.program_id;
-  e.write.member_id = record.order.member_id;
+  CommandWrite first;
+  first.program_id = c.program_id;
+  first.member_id = record.order.member_id;
   if (!record.order.member_id.empty()) {
     auto member = store.find_member(c.program_id, record.order.member_id);
     if (!member) return std::unexpected(member.error());
-    if (!*member) {
-      e.write.member = Member{c.program_id, record.order.member_id, {}, "", "", now, now};
-    }
+    if (!*member) first.member = Member{c.program_id, record.order.member_id, {}, "", "", now, now};
   }
-  json::object out{{"order", order_record_json(record)}, {"created", created}};
-  e.response = json::serialize(out);
-  e.write.order = std::move(record);
+  // Events sent with the order, in the order given.
+  Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
+  json::array notes;
+  for (std::size_t i = 0; i < upsert.events.size(); ++i) {
+    std::string note;
+    std::string prefix = "events[" + std::to_string(i) + "].";
+    if (auto r = apply_event(program, wallets, record, upsert.events[i], kinds[i], prefix, now, note);
+        !r) {
+      return std::unexpected(r.error());
+    }
+    if (!note.empty()) notes.emplace_back(prefix + " " + note);
+  }
+  Executed e;
+  if (!c.quiet || !c.idempotency_key.empty()) {
+    json::object out{{"order", order_record_json(record)},
+                     {"created", created},
+                     {"wallets", wallets.effects_json()}};
+    if (!notes.empty()) out["notes"] = std::move(notes);
+    e.response = json::serialize(out);
+  }
+  first.order = std::move(record);
+  wallets.finish(e, std::move(first));
   return e;
 }
 
 Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
                              const Command& c, const OrderEvent& ev, Instant now) {
   if (auto ok = check_text(ev.order_id, "order_id", true); !ok) return std::unexpected(ok.error());
-  auto kind = parse_event(ev.event);
-  if (!kind) {
-    return fail(ErrorCode::kInvalidArgument, "event",
-                "must be one of placed, paid, fulfilled, completed, cancelled, refunded, "
-                "returned; got '" + ev.event + "'");
-  }
-  bool refund = *kind == Event::kRefunded || *kind == Event::kReturned;
-  if (!refund && (!ev.lines.empty() || ev.amount || !ev.refund_id.empty())) {
-    return fail(ErrorCode::kInvalidArgument, ev.amount ? "amount" : ev.lines.empty() ? "refund_id" : "lines",
-                "only refunded and returned events take refund_id, lines or amount");
-  }
-  if (refund) {
-    if (auto ok = check_text(ev.refund_id, "refund_id", false); !ok) return std::unexpected(ok.error());
-    if (*kind == Event::kReturned && ev.lines.empty()) {
-      return fail(ErrorCode::kInvalidArgument, "lines", "a return names the lines given back");
-    }
-    if (!ev.lines.empty() && ev.amount) {
-      return fail(ErrorCode::kInvalidArgument, "amount", "give lines or an amount, not both");
-    }
-    bool whole = ev.lines.empty() && !ev.amount;
-    if (!whole && ev.refund_id.empty()) {
-      return fail(ErrorCode::kInvalidArgument, "refund_id",
-                  "is required for a partial refund (it makes a repeated delivery harmless)");
-    }
-    if (ev.amount) {
-      if (auto ok = positive_amount(*ev.amount, "amount"); !ok) return std::unexpected(ok.error());
-    }
-    if (ev.lines.size() > limits::kOrderLinesMax) {
-      return fail(ErrorCode::kInvalidArgument, "lines", "too many lines");
-    }
-  }
+  auto kind = check_event(ev, "");
+  if (!kind) return std::unexpected(kind.error());
   auto found = store.find_order(c.program_id, ev.order_id);
   if (!found) return std::unexpected(found.error());
   if (!*found) {
@@ -421,143 +592,23 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
                 "no order '" + ev.order_id + "' in program " + c.program_id);
   }
   OrderRecord record = std::move(**found);
-  Instant at = ev.at.value_or(now);
-  const std::string member_id = record.order.member_id;
-  Wallets wallets(store, program, ids, now, member_id, record.order.id);
-  std::string note;  // why nothing happened, when nothing did
-  auto set_once = [&](std::optional<Instant>& field) {
-    if (field) {
-      note = "repeated event: already " + ev.event + " at " + format_instant(*field);
-      return false;
-    }
-    field = at;
-    return true;
-  };
-  bool earned_before = record.earned_at.has_value();
-  const bool member = !member_id.empty();
-
-  if (record.cancelled_at && *kind != Event::kCancelled) {
-    note = "ignored: the order was cancelled at " + format_instant(*record.cancelled_at);
-  } else {
-    switch (*kind) {
-      case Event::kPlaced:
-        note = "placed: recorded when the order was created";
-        break;
-      case Event::kPaid:
-        set_once(record.paid_at);
-        break;
-      case Event::kFulfilled:
-        if (set_once(record.fulfilled_at) && earned_before && member && !record.completed_at) {
-          Instant due = std::max(now, window_end(program, at));
-          auto r = wallets.each([&](ledger::WalletLedger& w, WalletEffect& e) -> Result<void> {
-            auto s = w.schedule_order(record.order.id, due);
-            if (!s) return std::unexpected(s.error());
-            e.scheduled += s->amount;
-            return {};
-          });
-          if (!r) return std::unexpected(r.error());
-        }
-        break;
-      case Event::kCompleted:
-        if (set_once(record.completed_at) && earned_before && member) {
-          auto r = wallets.each([&](ledger::WalletLedger& w, WalletEffect& e) -> Result<void> {
-            auto s = w.release_order(record.order.id);
-            if (!s) return std::unexpected(s.error());
-            e.released += s->amount;
-            return {};
-          });
-          if (!r) return std::unexpected(r.error());
-        }
-        break;
-      case Event::kCancelled:
-        if (set_once(record.cancelled_at) && member) {
-          // Everything still open goes back: earned value, and spent value.
-          auto r = refund_value(wallets, record, {}, 1, 1);
-          if (!r) return std::unexpected(r.error());
-        }
-        break;
-      case Event::kRefunded:
-      case Event::kReturned: {
-        if (!ev.refund_id.empty() &&
-            std::find(record.refund_ids.begin(), record.refund_ids.end(), ev.refund_id) !=
-                record.refund_ids.end()) {
-          note = "repeated refund " + ev.refund_id + ": already applied";
-          break;
-        }
-        std::vector<ledger::RefundLine> lines;
-        int64_t n = 1, d = 1;
-        if (!ev.lines.empty()) {
-          std::set<std::string> seen;
-          for (std::size_t i = 0; i < ev.lines.size(); ++i) {
-            const LineQuantity& q = ev.lines[i];
-            std::string field = "lines[" + std::to_string(i) + "]";
-            auto it = std::find_if(record.order.lines.begin(), record.order.lines.end(),
-                                   [&](const rules::OrderLine& l) { return l.line_id == q.line_id; });
-            if (it == record.order.lines.end()) {
-              return fail(ErrorCode::kInvalidArgument, field + ".line_id",
-                          "order " + record.order.id + " has no line '" + q.line_id + "'");
-            }
-            if (!seen.insert(q.line_id).second) {
-              return fail(ErrorCode::kInvalidArgument, field + ".line_id", "appears twice");
-            }
-            int64_t open = it->quantity - it->refunded_quantity;
-            if (q.quantity <= 0 || q.quantity > open) {
-              return fail(ErrorCode::kInvalidArgument, field + ".quantity",
-                          "must be between 1 and the " + std::to_string(open) +
-                              " units not yet refunded");
-            }
-            it->refunded_quantity += q.quantity;
-            bool all = it->refunded_quantity == it->quantity;
-            lines.push_back({q.line_id, all ? 1 : q.quantity, all ? 1 : it->quantity});
-          }
-        } else if (ev.amount) {
-          int64_t total = record.order.subtotal() + record.order.shipping;
-          int64_t left = total - record.refunded_amount;
-          if (*ev.amount > left) {
-            return fail(ErrorCode::kInvalidArgument, "amount",
-                        "is more than the " + std::to_string(left) + " not yet refunded");
-          }
-          record.refunded_amount += *ev.amount;
-          bool all = record.refunded_amount == total;
-          n = all ? 1 : *ev.amount;
-          d = all ? 1 : total;
-        } else {
-          // The whole order: every unit not yet refunded, and whatever is
-          // still open of what it earned (shipping's share included).
-          bool any = false;
-          for (auto& l : record.order.lines) {
-            any = any || l.refunded_quantity < l.quantity;
-            l.refunded_quantity = l.quantity;
-          }
-          if (!any) {
-            note = "repeated refund: the whole order is already refunded";
-            break;
-          }
-        }
-        record.refund_ids.push_back(ev.refund_id.empty() ? "full" : ev.refund_id);
-        if (member) {
-          auto r = refund_value(wallets, record, lines, n, d);
-          if (!r) return std::unexpected(r.error());
-        }
-        break;
-      }
-    }
-    // Earn when the trigger is reached, once, unless cancelled.
-    if (!record.earned_at && !record.cancelled_at &&
-        trigger_reached(record, program.program.rules.earn_on)) {
-      if (auto r = earn(wallets, program, record, now); !r) return std::unexpected(r.error());
-    }
+  Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
+  std::string note;
+  if (auto r = apply_event(program, wallets, record, ev, *kind, "", now, note); !r) {
+    return std::unexpected(r.error());
   }
   record.updated_at = now;
-  json::object out{{"order", order_record_json(record)},
-                   {"event", ev.event},
-                   {"wallets", wallets.effects_json()}};
-  if (!note.empty()) out["note"] = note;
   Executed e;
-  e.response = json::serialize(out);
+  if (!c.quiet || !c.idempotency_key.empty()) {
+    json::object out{{"order", order_record_json(record)},
+                     {"event", ev.event},
+                     {"wallets", wallets.effects_json()}};
+    if (!note.empty()) out["note"] = note;
+    e.response = json::serialize(out);
+  }
   CommandWrite first;
   first.program_id = c.program_id;
-  first.member_id = member_id;
+  first.member_id = record.order.member_id;
   first.order = std::move(record);
   wallets.finish(e, std::move(first));
   return e;

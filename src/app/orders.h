@@ -13,8 +13,8 @@
 
 namespace patron::app {
 
-Result<Executed> upsert_order(Store& store, const Command& c,
-                              const UpsertOrder& upsert, Instant now);
+Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                              const Command& c, const UpsertOrder& upsert, Instant now);
 Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
                              const Command& c, const OrderEvent& event, Instant now);
 

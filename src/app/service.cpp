@@ -236,6 +236,26 @@ Result<Executed> apply_program(Store& store, const Programs& programs, const Com
 
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,
                          const Command& input, Instant now) {
+  // Orders name their member inside the order (and are big: not copied).
+  if (std::holds_alternative<UpsertOrder>(input.body) ||
+      std::holds_alternative<OrderEvent>(input.body)) {
+    auto program = programs.find(input.program_id);
+    if (!program) return std::unexpected(program.error());
+    if (input.idempotency_key.size() > limits::kIdBytesMax) {
+      return fail(ErrorCode::kInvalidArgument, "idempotency_key", "is longer than 128 bytes");
+    }
+    std::string hash;
+    auto seen = replayed(store, input, hash);
+    if (!seen) return std::unexpected(seen.error());
+    if (*seen) return std::move(**seen);
+    auto r = std::holds_alternative<UpsertOrder>(input.body)
+                 ? upsert_order(store, **program, ids, input, std::get<UpsertOrder>(input.body), now)
+                 : order_event(store, **program, ids, input, std::get<OrderEvent>(input.body), now);
+    if (r && !hash.empty()) {
+      r->write.idempotency = IdempotencyRecord{input.idempotency_key, hash, r->response, now};
+    }
+    return r;
+  }
   Command c = input;
   // Applying a configuration may create its program; everything else needs one.
   if (auto* apply = std::get_if<ApplyProgram>(&c.body)) {
@@ -269,20 +289,6 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     e.write.job_run->program_id = c.program_id;
     e.response = json::serialize(json::object{{"job", record->run.job}, {"recorded", true}});
     return e;
-  }
-  // Orders name their member inside the order.
-  if (std::holds_alternative<UpsertOrder>(c.body) || std::holds_alternative<OrderEvent>(c.body)) {
-    std::string hash;
-    auto seen = replayed(store, c, hash);
-    if (!seen) return std::unexpected(seen.error());
-    if (*seen) return std::move(**seen);
-    auto r = std::holds_alternative<UpsertOrder>(c.body)
-                 ? upsert_order(store, c, std::get<UpsertOrder>(c.body), now)
-                 : order_event(store, **program, ids, c, std::get<OrderEvent>(c.body), now);
-    if (r && !hash.empty()) {
-      r->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, r->response, now};
-    }
-    return r;
   }
   if (auto ok = check_member_id(c.member_id); !ok) return std::unexpected(ok.error());
 

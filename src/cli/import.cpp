@@ -22,21 +22,23 @@ namespace json = boost::json;
 namespace {
 
 // The commands that replay one import op at the time it happened: an order
-// is created and fulfilled (which reaches the `paid` trigger too); a return
-// gives units back, one event per order it touches.
-void commands_for(const importers::ImportOp& op, const Context& ctx,
+// is created and fulfilled in one command (fulfilment reaches the `paid`
+// trigger too); a return gives units back, one event per order it touches.
+void commands_for(importers::ImportOp& op, const Context& ctx,
                   std::vector<app::Command>& out) {
   auto make = [&](app::CommandBody body) {
     app::Command c;
     c.program_id = ctx.program_id;
     c.now = op.at;
     c.actor = "import";
+    c.quiet = true;
     c.body = std::move(body);
     out.push_back(std::move(c));
   };
   if (op.kind == importers::ImportOp::Kind::kOrder) {
-    make(app::UpsertOrder{op.order});
-    make(app::OrderEvent{op.order.id, "fulfilled", op.at, "", {}, std::nullopt});
+    app::UpsertOrder upsert{std::move(op.order), {}};
+    upsert.events.push_back(app::OrderEvent{upsert.order.id, "fulfilled", op.at, "", {}, std::nullopt});
+    make(std::move(upsert));
     return;
   }
   std::map<std::string, std::vector<app::LineQuantity>> by_order;
@@ -94,6 +96,13 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       }
       auto file = importers::read_orders_csv(path, options);
       if (!file) return std::unexpected(file.error());
+      auto lap = [last = started]() mutable {
+        auto now = std::chrono::steady_clock::now();
+        double s = std::chrono::duration<double>(now - last).count();
+        last = now;
+        return s;
+      };
+      double read_s = lap();
       for (std::size_t i = 0; i < file->errors.size(); ++i) {
         if (i == 20) {
           std::cerr << path << ": ... and " << file->errors.size() - 20 << " more bad rows\n";
@@ -109,15 +118,20 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       }
       std::vector<app::Command> commands;
       std::vector<int64_t> line_of;  // file line of each command's op
-      commands.reserve(file->ops.size() * 2);
+      commands.reserve(file->ops.size());
       std::size_t orders_count = 0, returns_count = 0;
-      for (const auto& op : file->ops) {
+      for (auto& op : file->ops) {
         commands_for(op, ctx, commands);
         line_of.resize(commands.size(), op.first_line);
         (op.kind == importers::ImportOp::Kind::kOrder ? orders_count : returns_count) += 1;
       }
+      double prepare_s = lap();
       app::BulkOptions bulk;
       bulk.strict = strict;
+      // Few, large transactions: each commit rewrites the pages it touched
+      // into the WAL, and an import touches the same member pages again and
+      // again. A server on the same database waits at most one chunk.
+      bulk.per_transaction = 25'000;
       if (isatty(STDERR_FILENO) && !ctx.json_output) bulk.progress = progress_bar;
       auto report = app::run_bulk(*ctx.writer, commands, bulk);
       if (!report) return std::unexpected(report.error());
@@ -131,6 +145,7 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
         return fail(f.error.code, path + ":" + std::to_string(line_of[f.index]),
                     "--strict: the import was rolled back: " + f.error.message);
       }
+      double apply_s = lap();
       // Bring every wallet up to the end of the history: what matured or
       // expired after each member's last order.
       Instant end = file->ops.empty() ? ctx.now() : file->ops.back().at;
@@ -140,6 +155,7 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
         if (!r) return std::unexpected(r.error());
         jobs.emplace_back(json::object{{"job", job}, {"matured", r->matured}, {"expired", r->expired}});
       }
+      double jobs_s = lap();
       double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       json::object out{{"rows", file->rows},
@@ -154,7 +170,11 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
                        {"failed", report->failures.size()},
                        {"as_of", format_instant(end)},
                        {"jobs", jobs},
-                       {"seconds", seconds}};
+                       {"seconds", seconds},
+                       {"phases", json::object{{"read_s", read_s},
+                                               {"prepare_s", prepare_s},
+                                               {"apply_s", apply_s},
+                                               {"jobs_s", jobs_s}}}};
       if (ctx.json_output) {
         std::cout << app::pretty(out) << "\n";
       } else {

@@ -29,6 +29,8 @@ inline constexpr std::size_t kLinesMax = 500;
 // largest has 1,114 lines); the bound keeps one order's earn and refund work
 // within a few milliseconds.
 inline constexpr std::size_t kOrderLinesMax = 5'000;
+// Events sent with an order upsert (paid, fulfilled, ... in one request).
+inline constexpr std::size_t kOrderEventsMax = 16;
 
 // Open lots per member wallet considered in one command. A member with more
 // open lots than this is a data problem worth an error, not a slow path.

@@ -255,27 +255,72 @@ std::optional<rules::EarnTrigger> parse_earn_trigger(std::string_view text) {
   return std::nullopt;
 }
 
-json::object encode_order_line(const rules::OrderLine& l) {
-  return json::object{{"line_id", l.line_id},   {"sku", l.sku},
-                      {"category", l.category}, {"brand", l.brand},
-                      {"quantity", l.quantity}, {"unit_price", l.unit_price},
-                      {"discount", l.discount}, {"paid_with_value", l.paid_with_value},
-                      {"reward", l.reward},     {"refunded_quantity", l.refunded_quantity}};
+// Appends `text` as a JSON string (RFC 8259 escapes; UTF-8 passes through).
+void append_json_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out.append("\\u00");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  out.push_back('"');
 }
 
-bool decode_order_line(const json::object& o, rules::OrderLine& l) {
-  Fields f(o);
-  f.text("line_id", l.line_id)
-      .text("sku", l.sku)
-      .text("category", l.category)
-      .text("brand", l.brand)
-      .integer("quantity", l.quantity)
-      .integer("unit_price", l.unit_price)
-      .integer("discount", l.discount)
-      .integer("paid_with_value", l.paid_with_value)
-      .flag("reward", l.reward)
-      .integer("refunded_quantity", l.refunded_quantity);
-  return f.ok();
+void append_int(std::string& out, int64_t v) {
+  char buffer[24];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+  out.append(buffer, end);
+}
+
+// An order line is stored as a positional array (orders are the bulk of a
+// database: 40 bytes a line instead of 160):
+//   [line_id, sku, category, brand, quantity, unit_price, discount,
+//    paid_with_value, reward, refunded_quantity]
+void append_order_line(std::string& out, const rules::OrderLine& l) {
+  out.push_back('[');
+  for (const std::string* text : {&l.line_id, &l.sku, &l.category, &l.brand}) {
+    append_json_string(out, *text);
+    out.push_back(',');
+  }
+  for (int64_t v : {l.quantity, l.unit_price, l.discount, l.paid_with_value}) {
+    append_int(out, v);
+    out.push_back(',');
+  }
+  out.append(l.reward ? "true," : "false,");
+  append_int(out, l.refunded_quantity);
+  out.push_back(']');
+}
+
+bool decode_order_line(const json::value& v, rules::OrderLine& l) {
+  const json::array* a = v.if_array();
+  if (a == nullptr || a->size() != 10) return false;
+  std::string* texts[] = {&l.line_id, &l.sku, &l.category, &l.brand};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const json::string* t = (*a)[i].if_string();
+    if (t == nullptr) return false;
+    texts[i]->assign(t->data(), t->size());
+  }
+  int64_t* numbers[] = {&l.quantity, &l.unit_price, &l.discount, &l.paid_with_value};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const int64_t* n = (*a)[4 + i].if_int64();
+    if (n == nullptr) return false;
+    *numbers[i] = *n;
+  }
+  const bool* reward = (*a)[8].if_bool();
+  const int64_t* refunded = (*a)[9].if_int64();
+  if (reward == nullptr || refunded == nullptr) return false;
+  l.reward = *reward;
+  l.refunded_quantity = *refunded;
+  return true;
 }
 
 }  // namespace
@@ -306,12 +351,23 @@ Result<ledger::Scope> decode_scope(std::string_view text) {
 
 std::string encode_line_shares(const std::vector<ledger::LineShare>& shares) {
   if (shares.empty()) return "[]";
-  json::array a;
-  for (const auto& s : shares) {
-    a.emplace_back(
-        json::object{{"line_id", s.line_id}, {"amount", s.amount}, {"clawed", s.clawed}});
+  // Written directly (the same JSON Boost.JSON would print): a lot of a long
+  // order has thousands of shares and this ran for every earn.
+  std::string out;
+  out.reserve(2 + 40 * shares.size());
+  out.push_back('[');
+  for (std::size_t i = 0; i < shares.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append("{\"line_id\":");
+    append_json_string(out, shares[i].line_id);
+    out.append(",\"amount\":");
+    append_int(out, shares[i].amount);
+    out.append(",\"clawed\":");
+    append_int(out, shares[i].clawed);
+    out.push_back('}');
   }
-  return json::serialize(a);
+  out.push_back(']');
+  return out;
 }
 
 Result<std::vector<ledger::LineShare>> decode_line_shares(std::string_view text) {
@@ -418,18 +474,35 @@ Result<rules::Rules> decode_rules(std::string_view text) {
 }
 
 std::string encode_order_body(const app::OrderRecord& order) {
-  json::array lines;
-  for (const auto& l : order.order.lines) lines.emplace_back(encode_order_line(l));
-  json::array earned;
-  for (const auto& [rule_id, value] : order.earned) {
-    earned.emplace_back(json::object{{"rule_id", rule_id}, {"value", value}});
+  std::string out;
+  out.reserve(96 + 48 * order.order.lines.size());
+  out.append("{\"channel\":");
+  append_json_string(out, order.order.channel);
+  out.append(",\"shipping\":");
+  append_int(out, order.order.shipping);
+  out.append(",\"lines\":[");
+  for (std::size_t i = 0; i < order.order.lines.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    append_order_line(out, order.order.lines[i]);
   }
-  return json::serialize(json::object{{"channel", order.order.channel},
-                                      {"shipping", order.order.shipping},
-                                      {"lines", std::move(lines)},
-                                      {"refund_ids", strings(order.refund_ids)},
-                                      {"refunded_amount", order.refunded_amount},
-                                      {"earned", std::move(earned)}});
+  out.append("],\"refund_ids\":[");
+  for (std::size_t i = 0; i < order.refund_ids.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    append_json_string(out, order.refund_ids[i]);
+  }
+  out.append("],\"refunded_amount\":");
+  append_int(out, order.refunded_amount);
+  out.append(",\"earned\":[");
+  for (std::size_t i = 0; i < order.earned.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append("{\"rule_id\":");
+    append_json_string(out, order.earned[i].first);
+    out.append(",\"value\":");
+    append_int(out, order.earned[i].second);
+    out.push_back('}');
+  }
+  out.append("]}");
+  return out;
 }
 
 Result<app::OrderRecord> decode_order_body(std::string_view text) {
@@ -445,7 +518,14 @@ Result<app::OrderRecord> decode_order_body(std::string_view text) {
   const json::array* lines = f.array("lines");
   const json::array* earned = f.array("earned");
   using Earned = std::pair<std::string, int64_t>;
-  if (!f.ok() || !read_each(lines, out.order.lines, decode_order_line) ||
+  bool lines_ok = lines != nullptr;
+  if (lines_ok) {
+    out.order.lines.resize(lines->size());
+    for (std::size_t i = 0; i < lines->size() && lines_ok; ++i) {
+      lines_ok = decode_order_line((*lines)[i], out.order.lines[i]);
+    }
+  }
+  if (!f.ok() || !lines_ok ||
       !read_each(earned, out.earned, [](const json::object& o, Earned& e) {
         return o.contains("rule_id") && read_string(o, "rule_id", e.first) &&
                read_int(o, "value", e.second);

@@ -73,7 +73,7 @@ class OrdersTest : public ::testing::TestWithParam<testing::Backend> {
   }
   json::object upsert(rules::Order o) {
     Command c;
-    c.body = app::UpsertOrder{std::move(o)};
+    c.body = app::UpsertOrder{std::move(o), {}};
     return ok(std::move(c));
   }
   rules::Order order(std::string id, std::vector<rules::OrderLine> lines,
@@ -272,17 +272,17 @@ TEST_P(OrdersTest, UpsertRulesAndBadInputChangeNothing) {
   EXPECT_EQ(pending(), 150);
   {
     Command c;
-    c.body = app::UpsertOrder{order("O1", {line("a", 1, 9000)})};
+    c.body = app::UpsertOrder{order("O1", {line("a", 1, 9000)}), {}};
     EXPECT_EQ(err(std::move(c)).code, ErrorCode::kConflict);
   }
   {
     Command c;
-    c.body = app::UpsertOrder{order("O1", {line("a", 1, 3000)}, "2026-03-03T12:00:00+08:00", "m2")};
+    c.body = app::UpsertOrder{order("O1", {line("a", 1, 3000)}, "2026-03-03T12:00:00+08:00", "m2"), {}};
     EXPECT_EQ(err(std::move(c)).field, "member_id");
   }
   auto bad = [&](rules::Order o, const char* field) {
     Command c;
-    c.body = app::UpsertOrder{std::move(o)};
+    c.body = app::UpsertOrder{std::move(o), {}};
     EXPECT_EQ(err(std::move(c)).field, field);
   };
   bad(order("O2", {}), "lines");

@@ -331,9 +331,37 @@ TEST_P(StoreConformance, UpdatesReplaceMutableColumns) {
   changed.line_shares[1].clawed = 30;
   w.changes.lots = {changed};
   write(w);
-  auto state = store_->load_wallet("default", "m1", "credit", {});
+  auto state = store_->load_wallet("default", "m1", "credit", {"O1", 0});
   ASSERT_EQ(state->lots.size(), 1u);
   EXPECT_EQ(state->lots[0], changed);
+}
+
+// Line shares are only promised for the named order's lots (or with
+// all_line_shares); a lot loaded without them and written back keeps its
+// stored shares.
+TEST_P(StoreConformance, LotsWrittenBackWithoutSharesKeepTheirShares) {
+  write(member("m1"));
+  auto w = ledger_write("m1");
+  auto original = lot(1, ledger::LotState::kAvailable, at(1000), "O1");
+  ASSERT_FALSE(original.line_shares.empty());
+  w.changes.lots = {original};
+  write(w);
+  auto other = store_->load_wallet("default", "m1", "credit", {"O2", 0});
+  ASSERT_TRUE(other);
+  ASSERT_EQ(other->lots.size(), 1u);
+  ledger::Lot spent = other->lots[0];
+  spent.remaining -= 10;
+  spent.line_shares.clear();  // as a store that did not load them returns it
+  w.changes.lots = {spent};
+  write(w);
+  auto full = store_->load_wallet("default", "m1", "credit", {"", 0, true});
+  ASSERT_TRUE(full);
+  ASSERT_EQ(full->lots.size(), 1u);
+  EXPECT_EQ(full->lots[0].remaining, original.remaining - 10);
+  EXPECT_EQ(full->lots[0].line_shares, original.line_shares);
+  auto history = store_->load_wallet_history("default", "m1", "credit");
+  ASSERT_TRUE(history);
+  EXPECT_EQ(history->lots[0].line_shares, original.line_shares);
 }
 
 TEST_P(StoreConformance, MembersDueByJob) {

@@ -73,12 +73,59 @@ const date::time_zone* zone_of(Api& api, const Call& call) {
   return p ? (*p)->zone : nullptr;
 }
 
+// {"event", "at", "refund_id", "lines": [{"line_id", "quantity"}], "amount"};
+// fields named with `prefix` ("" or "events[2].").
+Result<app::OrderEvent> event_from(const json::object& body, const date::time_zone* zone,
+                                   const std::string& prefix) {
+  auto named = [&](const Error& e) {
+    return fail(e.code, prefix + e.field, e.message);
+  };
+  if (auto ok = only_fields(body, {"event", "at", "refund_id", "lines", "amount"}); !ok) {
+    return named(ok.error());
+  }
+  app::OrderEvent ev;
+  auto event = required_string(body, "event");
+  if (!event) return named(event.error());
+  ev.event = *event;
+  auto at = optional_instant(body, "at", zone);
+  if (!at) return named(at.error());
+  ev.at = *at;
+  auto refund_id = optional_string(body, "refund_id");
+  if (!refund_id) return named(refund_id.error());
+  ev.refund_id = refund_id->value_or("");
+  auto amount = optional_integer(body, "amount");
+  if (!amount) return named(amount.error());
+  ev.amount = *amount;
+  if (const json::value* lines = body.if_contains("lines"); lines && !lines->is_null()) {
+    if (!lines->is_array()) {
+      return fail(ErrorCode::kInvalidArgument, prefix + "lines",
+                  "must be an array of {line_id, quantity}");
+    }
+    for (std::size_t i = 0; i < lines->as_array().size(); ++i) {
+      std::string field = prefix + "lines[" + std::to_string(i) + "]";
+      const json::value& item = lines->as_array()[i];
+      if (!item.is_object()) return fail(ErrorCode::kInvalidArgument, field, "must be an object");
+      const json::object& o = item.as_object();
+      if (auto ok = at_line(only_fields(o, {"line_id", "quantity"}), field); !ok) {
+        return std::unexpected(ok.error());
+      }
+      auto id = at_line(required_string(o, "line_id"), field);
+      if (!id) return std::unexpected(id.error());
+      auto quantity = at_line(required_integer(o, "quantity"), field);
+      if (!quantity) return std::unexpected(quantity.error());
+      ev.lines.push_back({*id, *quantity});
+    }
+  }
+  return ev;
+}
+
 }  // namespace
 
 void order_put(Api& api, Call&& call) {
   auto body = object_body(call);
   if (!body) return call.respond(problem(body.error()));
-  if (auto ok = only_fields(*body, {"member_id", "channel", "placed_at", "shipping", "lines"});
+  if (auto ok =
+          only_fields(*body, {"member_id", "channel", "placed_at", "shipping", "lines", "events"});
       !ok) {
     return call.respond(problem(ok.error()));
   }
@@ -101,6 +148,26 @@ void order_put(Api& api, Call&& call) {
   auto lines = order_lines(*body);
   if (!lines) return call.respond(problem(lines.error()));
   order.lines = std::move(*lines);
+  if (const json::value* events = body->if_contains("events"); events && !events->is_null()) {
+    if (!events->is_array()) {
+      return call.respond(problem(
+          fail(ErrorCode::kInvalidArgument, "events", "must be an array of events").error()));
+    }
+    for (std::size_t i = 0; i < events->as_array().size(); ++i) {
+      std::string prefix = "events[" + std::to_string(i) + "].";
+      const json::value& item = events->as_array()[i];
+      if (!item.is_object()) {
+        return call.respond(problem(
+            fail(ErrorCode::kInvalidArgument, "events[" + std::to_string(i) + "]",
+                 "must be an object")
+                .error()));
+      }
+      auto ev = event_from(item.as_object(), zone_of(api, call), prefix);
+      if (!ev) return call.respond(problem(ev.error()));
+      ev->order_id = order.id;
+      upsert.events.push_back(std::move(*ev));
+    }
+  }
   app::Command c;
   c.body = std::move(upsert);
   api.write(std::move(call), std::move(c), [](const app::Response& r) {
@@ -121,49 +188,11 @@ void order_get(Api& api, Call&& call) {
 void order_event(Api& api, Call&& call) {
   auto body = object_body(call);
   if (!body) return call.respond(problem(body.error()));
-  if (auto ok = only_fields(*body, {"event", "at", "refund_id", "lines", "amount"}); !ok) {
-    return call.respond(problem(ok.error()));
-  }
-  app::OrderEvent ev;
-  ev.order_id = call.params[0];
-  auto event = required_string(*body, "event");
-  if (!event) return call.respond(problem(event.error()));
-  ev.event = *event;
-  auto at = optional_instant(*body, "at", zone_of(api, call));
-  if (!at) return call.respond(problem(at.error()));
-  ev.at = *at;
-  auto refund_id = optional_string(*body, "refund_id");
-  if (!refund_id) return call.respond(problem(refund_id.error()));
-  ev.refund_id = refund_id->value_or("");
-  auto amount = optional_integer(*body, "amount");
-  if (!amount) return call.respond(problem(amount.error()));
-  ev.amount = *amount;
-  if (const json::value* lines = body->if_contains("lines"); lines && !lines->is_null()) {
-    if (!lines->is_array()) {
-      return call.respond(problem(fail(ErrorCode::kInvalidArgument, "lines",
-                                       "must be an array of {line_id, quantity}")
-                                      .error()));
-    }
-    for (std::size_t i = 0; i < lines->as_array().size(); ++i) {
-      std::string field = "lines[" + std::to_string(i) + "]";
-      const json::value& item = lines->as_array()[i];
-      if (!item.is_object()) {
-        return call.respond(
-            problem(fail(ErrorCode::kInvalidArgument, field, "must be an object").error()));
-      }
-      const json::object& o = item.as_object();
-      if (auto ok = at_line(only_fields(o, {"line_id", "quantity"}), field); !ok) {
-        return call.respond(problem(ok.error()));
-      }
-      auto id = at_line(required_string(o, "line_id"), field);
-      if (!id) return call.respond(problem(id.error()));
-      auto quantity = at_line(required_integer(o, "quantity"), field);
-      if (!quantity) return call.respond(problem(quantity.error()));
-      ev.lines.push_back({*id, *quantity});
-    }
-  }
+  auto ev = event_from(*body, zone_of(api, call), "");
+  if (!ev) return call.respond(problem(ev.error()));
+  ev->order_id = call.params[0];
   app::Command c;
-  c.body = std::move(ev);
+  c.body = std::move(*ev);
   api.write(std::move(call), std::move(c),
             [](const app::Response& r) { return json_reply(r.json, 200); });
 }

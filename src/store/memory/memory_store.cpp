@@ -406,7 +406,12 @@ class MemoryStore final : public app::Store {
       }
       WalletRows& rows = d.wallets[{w.program_id, w.member_id, w.wallet}];
       for (const auto& lot : w.changes.lots) {
-        rows.lots[lot.id] = lot;
+        auto& stored = rows.lots[lot.id];
+        // Empty shares may mean "not loaded" (LoadHint): keep the stored ones.
+        std::vector<ledger::LineShare> kept;
+        if (lot.line_shares.empty()) kept = std::move(stored.line_shares);
+        stored = lot;
+        if (lot.line_shares.empty()) stored.line_shares = std::move(kept);
         d.high_water.lot = std::max(d.high_water.lot, lot.id);
       }
       for (const auto& h : w.changes.holds) {
