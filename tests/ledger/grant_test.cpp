@@ -258,7 +258,7 @@ TEST_F(GrantValidation, LineShareSumOverflowIsRejected) {
   expect_rejected(g, "line_shares");
   g.line_shares = {{"a", limits::kAmountMax + 1, 0}};
   expect_rejected(g, "line_shares");
-  g.line_shares.assign(limits::kLinesMax + 1, LineShare{"a", 0, 0});
+  g.line_shares.assign(limits::kOrderLinesMax + 2, LineShare{"a", 0, 0});  // lines + shipping, +1
   g.line_shares[0].amount = g.amount;
   expect_rejected(g, "line_shares");
 }
