@@ -398,5 +398,86 @@ TEST_F(Cli, RandomSequencesReplayedThroughTheCliVerify) {
   }
 }
 
+// Importing orders: the canonical CSV with the Taiwan program (rebates,
+// returns, guests), bad rows reported by file line and skipped, --strict
+// importing nothing, and the Online Retail preset on a slice of the real file.
+TEST_F(Cli, ImportCanonicalOrdersEarnsAndReportsBadRows) {
+  ok({"program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"});
+  std::string csv = write_file(
+      "orders.csv",
+      "order_id,member_id,placed_at,line_id,sku,category,quantity,unit_price,status\n"
+      "A1,m1,2026-03-03 12:00:00,1,TEE,tops,2,600,paid\n"
+      "A1,m1,2026-03-03 12:00:00,2,SKIRT,bottoms,1,900,paid\n"
+      "A2,,2026-03-04 09:00:00,1,TEE,tops,5,600,paid\n"
+      "A3,m1,2026-03-08 10:00:00,1,COAT,outer,1,1000,paid\n"
+      "A4,m2,2026-03-05,1,TEE,tops,1,12.5,paid\n"
+      "A1,m1,2026-03-10 10:00:00,2,SKIRT,bottoms,-1,900,refunded\n");
+  // Strict: one bad row (line 6: 12.5 in a currency without minor units) fails everything.
+  Outcome strict = patron({"import", "orders", csv, "--strict"});
+  EXPECT_NE(strict.code, 0);
+  EXPECT_NE(strict.err.find("orders.csv:6"), std::string::npos) << strict.err;
+  EXPECT_EQ(patron({"order", "show", "A1"}).code, 3) << "nothing may be imported";
+  // Not strict: the bad row is reported and skipped, the rest imported.
+  Outcome r = patron({"--json", "import", "orders", csv});
+  EXPECT_EQ(r.code, 2) << r.err;  // bad rows make the exit code non-zero
+  EXPECT_NE(r.err.find("orders.csv:6: unit_price"), std::string::npos) << r.err;
+  json::object report = r.json().as_object();
+  EXPECT_EQ(report.at("orders").as_int64(), 3);
+  EXPECT_EQ(report.at("returns").as_int64(), 1);
+  EXPECT_EQ(report.at("bad_rows").as_int64(), 1);
+  EXPECT_EQ(report.at("failed").as_int64(), 0);
+  // A1: 2100 -> 100, of which the skirt earned 43 and was returned: 57.
+  // A3 on the 8th (member day): 1000 -> 50 x 2 = 100. Imported orders are
+  // fulfilled when placed: A1's 7-day window ends on the 11th, A3's on the
+  // 16th, so on the 10th both are pending and on 1 April both available.
+  json::object a1 = ok({"order", "show", "A1"}).json().as_object();
+  EXPECT_EQ(a1.at("earned").at("rebate").as_int64(), 100);
+  EXPECT_EQ(a1.at("status").as_string(), "partially_refunded");
+  auto wallet = credit("m1", {"--now", "2026-03-10T12:00:00+08:00"});
+  EXPECT_EQ(wallet.at("pending").as_int64(), 57 + 100);
+  wallet = credit("m1", {"--now", "2026-04-01T00:00:00+08:00"});
+  EXPECT_EQ(wallet.at("available").as_int64(), 157);
+  EXPECT_EQ(wallet.at("pending").as_int64(), 0);
+  // The guest order is stored and earned nothing.
+  json::object a2 = ok({"order", "show", "A2"}).json().as_object();
+  EXPECT_EQ(a2.at("member_id").as_string(), "");
+  EXPECT_TRUE(a2.at("earned").as_object().empty());
+  // Importing the same file again changes nothing (orders already earned;
+  // the return's id was already applied).
+  ok({"import", "orders", write_file("good.csv",
+                                     "order_id,member_id,placed_at,line_id,sku,category,quantity,"
+                                     "unit_price,status\n"
+                                     "A3,m1,2026-03-08 10:00:00,1,COAT,outer,1,1000,paid\n")});
+  EXPECT_EQ(ok({"order", "show", "A3"}).json().at("earned").at("rebate").as_int64(), 100);
+  expect_verified();
+}
+
+TEST_F(Cli, ImportOnlineRetailSlice) {
+  std::string gbp = std::string(PATRON_EXAMPLES) + "/online-retail-gbp.toml";
+  ok({"--program", "uk", "program", "apply", gbp});
+  // The first 3,000 rows of the real file (gzip, as shipped).
+  std::string slice = dir_.file("slice.csv");
+  std::string command = "zcat " + shell_quote(std::string(PATRON_SHARED_DATA) +
+                                              "/online_retail.csv.gz") +
+                        " | head -n 3001 > " + shell_quote(slice);
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  Outcome wrong = patron({"import", "orders", slice, "--preset", "online-retail"});
+  EXPECT_NE(wrong.code, 0);  // the default program is in TWD
+  EXPECT_NE(wrong.err.find("GBP"), std::string::npos) << wrong.err;
+  Outcome r = ok({"--program", "uk", "--json", "import", "orders", slice, "--preset",
+                  "online-retail"});
+  json::object report = r.json().as_object();
+  EXPECT_EQ(report.at("rows").as_int64(), 3000);
+  EXPECT_GT(report.at("orders").as_int64(), 100);
+  EXPECT_EQ(report.at("failed").as_int64(), 0);
+  // 17850's first invoice, 536365: £139.12 -> 13 steps of £10 -> £6.50.
+  json::object first = ok({"--program", "uk", "order", "show", "536365"}).json().as_object();
+  EXPECT_EQ(first.at("subtotal").as_int64(), 13912);
+  EXPECT_EQ(first.at("earned").at("rebate").as_int64(), 650);
+  EXPECT_EQ(first.at("placed_at").as_string(), "2010-12-01T08:26:00Z");
+  Outcome v = patron({"--program", "uk", "verify"});
+  EXPECT_EQ(v.code, 0) << v.out;
+}
+
 }  // namespace
 }  // namespace patron
