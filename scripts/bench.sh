@@ -11,6 +11,12 @@ echo
 echo "== durable earn commands through the app layer (SQLite)"
 "$build/bench/durable_bench" --dir "$dir"
 echo
+echo "== earn evaluation, ten-line order (one core)"
+"$build/bench/earn_bench" --benchmark_min_time=1
+echo
+echo "== Online Retail import vs sqlite3 .import (same run)"
+bash "$(dirname "$0")/../bench/import/run.sh" "$build"
+echo
 echo "== expiry job over 1,000,000 lots (SQLite)"
 "$build/bench/expiry_bench" --lots 1000000 --dir "$dir"
 echo
