@@ -349,22 +349,23 @@ Result<ledger::Scope> decode_scope(std::string_view text) {
   return s;
 }
 
+// Line shares are positional arrays [line_id, amount, clawed] (a long
+// order's lot has thousands), written directly. Lots written before
+// session 3 hold objects {"line_id", "amount", "clawed"}: both decode.
 std::string encode_line_shares(const std::vector<ledger::LineShare>& shares) {
   if (shares.empty()) return "[]";
-  // Written directly (the same JSON Boost.JSON would print): a lot of a long
-  // order has thousands of shares and this ran for every earn.
   std::string out;
-  out.reserve(2 + 40 * shares.size());
+  out.reserve(2 + 24 * shares.size());
   out.push_back('[');
   for (std::size_t i = 0; i < shares.size(); ++i) {
     if (i > 0) out.push_back(',');
-    out.append("{\"line_id\":");
+    out.push_back('[');
     append_json_string(out, shares[i].line_id);
-    out.append(",\"amount\":");
+    out.push_back(',');
     append_int(out, shares[i].amount);
-    out.append(",\"clawed\":");
+    out.push_back(',');
     append_int(out, shares[i].clawed);
-    out.push_back('}');
+    out.push_back(']');
   }
   out.push_back(']');
   return out;
@@ -376,12 +377,25 @@ Result<std::vector<ledger::LineShare>> decode_line_shares(std::string_view text)
   auto v = parse(text, "line shares");
   if (!v) return std::unexpected(v.error());
   if (!v->is_array()) return corrupt("line shares", text);
+  out.reserve(v->as_array().size());
   for (const auto& item : v->as_array()) {
-    if (!item.is_object()) return corrupt("line shares", text);
     ledger::LineShare s;
-    const auto& o = item.as_object();
-    if (!read_string(o, "line_id", s.line_id) || !read_int(o, "amount", s.amount) ||
-        !read_int(o, "clawed", s.clawed)) {
+    if (const json::array* a = item.if_array()) {
+      const json::string* id = a->size() == 3 ? (*a)[0].if_string() : nullptr;
+      const int64_t* amount = a->size() == 3 ? (*a)[1].if_int64() : nullptr;
+      const int64_t* clawed = a->size() == 3 ? (*a)[2].if_int64() : nullptr;
+      if (id == nullptr || amount == nullptr || clawed == nullptr) {
+        return corrupt("line shares", text);
+      }
+      s.line_id.assign(id->data(), id->size());
+      s.amount = *amount;
+      s.clawed = *clawed;
+    } else if (const json::object* o = item.if_object()) {
+      if (!read_string(*o, "line_id", s.line_id) || !read_int(*o, "amount", s.amount) ||
+          !read_int(*o, "clawed", s.clawed)) {
+        return corrupt("line shares", text);
+      }
+    } else {
       return corrupt("line shares", text);
     }
     out.push_back(std::move(s));

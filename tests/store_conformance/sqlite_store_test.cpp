@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <boost/json.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <string_view>
@@ -382,8 +384,41 @@ TEST(StoreCodec, OrderBodiesRoundTripAndRefuseWrongOnes) {
            R"({"earned":[{"value":5}]})",
            R"({"earned":[{"rule_id":"x"}]})",
            R"({"earned":[["x",5]]})",
+           R"({"lines":[["L1","S","c","b",3,100,10,20,true]]})",
+           R"({"lines":[["L1","S","c","b","3",100,10,20,true,0]]})",
+           R"({"lines":[["L1","S","c",null,3,100,10,20,true,0]]})",
+           R"({"lines":[["L1","S","c","b",3,100,10,20,1,0]]})",
        }) {
     auto r = store::decode_order_body(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kCorruption) << bad;
+  }
+}
+
+// The hand-written JSON (orders, line shares) escapes what JSON requires and
+// passes UTF-8 through; line shares written before session 3 (objects) still
+// decode.
+TEST(StoreCodec, HandWrittenJsonEscapesAndOldLineSharesDecode) {
+  std::string awkward = "a\"b\\c\n\t\x01 購物金 \xe2\x82\xac";
+  app::OrderRecord o;
+  o.order.channel = awkward;
+  o.order.lines = {{awkward, awkward, "", "", 1, 0, 0, 0, false, 0}};
+  o.refund_ids = {awkward};
+  o.earned = {{awkward, 7}};
+  auto back = store::decode_order_body(store::encode_order_body(o));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, o);
+  std::vector<ledger::LineShare> shares = {{awkward, 5, 1}, {"2", 0, 0}};
+  auto text = store::encode_line_shares(shares);
+  EXPECT_NO_THROW(boost::json::parse(text));
+  auto decoded = store::decode_line_shares(text);
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ(*decoded, shares);
+  auto old = store::decode_line_shares(R"([{"line_id":"L1","amount":70,"clawed":10}])");
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_EQ(*old, (std::vector<ledger::LineShare>{{"L1", 70, 10}}));
+  for (const char* bad : {R"([["L1",70]])", R"([["L1","70",0]])", R"([7])", R"([{"line_id":"L1"}])"}) {
+    auto r = store::decode_line_shares(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kCorruption) << bad;
   }

@@ -378,6 +378,7 @@ class SqliteStore final : public app::Store {
     if (!q) return std::unexpected(q.error());
     q->bind(program_id).bind(member_id).bind(wallet);
     (q->bind(extra), ...);
+    if (out.capacity() == 0) out.reserve(16);  // most wallets hold a few rows; skip the first regrowths
     for (;;) {
       auto row = q->step();
       if (!row) return std::unexpected(row.error());
