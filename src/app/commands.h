@@ -89,10 +89,14 @@ struct UpsertOrder {
   std::vector<OrderEvent> events;    // applied after the upsert, in order (order_id ignored)
 };
 
+// The tiers job for one member (Command::member_id): judges every tier
+// anniversary due at `now` (retention 續會 or downgrade).
+struct EvaluateTier {};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
-                 RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent>;
+                 RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier>;
 
 struct Command {
   std::string program_id = "default";

@@ -161,6 +161,9 @@ struct BodyJson {
     o["events"] = std::move(events);
     return o;
   }
+  json::object operator()(const EvaluateTier&) const {
+    return json::object({{"type", "tier_evaluate"}}, sp);
+  }
   json::object operator()(const OrderEvent& c) const {
     json::array lines(sp);
     for (const auto& l : c.lines) {
@@ -184,7 +187,7 @@ std::string_view command_name(const CommandBody& body) {
       "member_upsert", "grant",      "spend",      "hold_reserve", "hold_capture",
       "hold_release",  "clawback",   "restore",    "adjust",       "release_order",
       "settle",        "key_create", "key_revoke", "job_run",      "program_apply",
-      "order_upsert",  "order_event"};
+      "order_upsert",  "order_event", "tier_evaluate"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -56,6 +56,7 @@ struct Member {
   std::string phone;
   Instant created_at{};
   Instant updated_at{};
+  rules::TierState tier;  // the base level until tiers are configured and reached
   friend bool operator==(const Member&, const Member&) = default;
 };
 
@@ -159,6 +160,19 @@ struct OrderRecord {
   Instant created_at{};
   Instant updated_at{};
   friend bool operator==(const OrderRecord&, const OrderRecord&) = default;
+};
+
+// An order's scalar facts, read without its lines (tiers, analytics).
+struct OrderSummary {
+  std::string id;
+  Instant placed_at{};
+  std::optional<Instant> paid_at;
+  std::optional<Instant> fulfilled_at;
+  std::optional<Instant> completed_at;
+  std::optional<Instant> cancelled_at;
+  int64_t subtotal = 0;
+  int64_t paid_value = 0;  // rules::paid_value of the order as stored
+  friend bool operator==(const OrderSummary&, const OrderSummary&) = default;
 };
 
 // Where a hold lives, so a capture/release by hold id can load the right wallet.

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "app/json_codec.h"
+#include "app/tiering.h"
 #include "core/limits.h"
 #include "core/money.h"
 #include "rules/earn.h"
@@ -80,12 +82,13 @@ struct WalletEffect {
   int64_t restored = 0;
   int64_t released = 0;
   int64_t scheduled = 0;
-  ledger::Balances balances;
-  bool touched = false;
 };
 
-// Runs ledger operations on each wallet of the member and collects the
-// writes: the first goes into Executed::write, the rest into Executed::more.
+// The member's wallets for one command: each is loaded once, on first use,
+// and every ledger operation of the command (several events of one upsert)
+// runs on the same ledger object, so a later event sees what an earlier one
+// did. finish() collects the writes: the first into Executed::write, the
+// rest into Executed::more.
 class Wallets {
  public:
   Wallets(Store& store, const ResolvedProgram& program, ledger::IdSource& ids, Instant now,
@@ -93,32 +96,25 @@ class Wallets {
       : store_(store), program_(program), ids_(ids), now_(now), member_id_(std::move(member_id)),
         order_id_(std::move(order_id)) {}
 
-  // Calls fn(ledger, effect) for wallet `name`; keeps what it changed.
+  // Calls fn(ledger, effect) for wallet `name`.
   template <class F>
   Result<void> with(const std::string& name, F&& fn) {
-    auto policy = program_.wallet(name);
-    if (!policy) return std::unexpected(policy.error());
-    auto state = store_.load_wallet(program_.program.id, member_id_, name, {order_id_, 0});
-    if (!state) return std::unexpected(state.error());
-    if (state->lots.size() > limits::kOpenLotsMax) {
-      return fail(ErrorCode::kFailedPrecondition, "member_id",
-                  "member has more open lots than patron handles in one command");
+    auto it = ledgers_.find(name);
+    if (it == ledgers_.end()) {
+      auto policy = program_.wallet(name);
+      if (!policy) return std::unexpected(policy.error());
+      auto state = store_.load_wallet(program_.program.id, member_id_, name, {order_id_, 0});
+      if (!state) return std::unexpected(state.error());
+      if (state->lots.size() > limits::kOpenLotsMax) {
+        return fail(ErrorCode::kFailedPrecondition, "member_id",
+                    "member has more open lots than patron handles in one command");
+      }
+      it = ledgers_
+               .emplace(name, std::make_unique<ledger::WalletLedger>(std::move(*state), **policy,
+                                                                     ids_, now_))
+               .first;
     }
-    ledger::WalletLedger wallet(std::move(*state), **policy, ids_, now_);
-    WalletEffect& effect = effects_[name];
-    if (auto r = fn(wallet, effect); !r) return r;
-    effect.balances = wallet.balances();
-    ledger::Changes changes = wallet.take_changes();
-    if (!changes.empty()) {
-      effect.touched = true;
-      CommandWrite w;
-      w.program_id = program_.program.id;
-      w.member_id = member_id_;
-      w.wallet = name;
-      w.changes = std::move(changes);
-      writes_.push_back(std::move(w));
-    }
-    return {};
+    return fn(*it->second, effects_[name]);
   }
 
   // Every wallet of the program, in configuration order.
@@ -133,24 +129,38 @@ class Wallets {
   json::object effects_json() const {
     json::object out;
     for (const auto& [name, e] : effects_) {
+      auto ledger = ledgers_.find(name);
+      ledger::Balances b = ledger == ledgers_.end() ? ledger::Balances{} : ledger->second->balances();
       out[name] = json::object{{"earned", e.earned},         {"clawed_back", e.clawed_back},
                                {"debt_added", e.debt_added}, {"written_off", e.written_off},
                                {"restored", e.restored},     {"released", e.released},
-                               {"scheduled", e.scheduled},   {"balances", balances_json(e.balances)}};
+                               {"scheduled", e.scheduled},   {"balances", balances_json(b)}};
     }
     return out;
   }
 
   // Moves the collected writes into `e`; `first` carries the order and member.
   void finish(Executed& e, CommandWrite first) {
-    if (!writes_.empty()) {
-      CommandWrite& w = writes_.front();
-      first.wallet = w.wallet;
-      first.changes = std::move(w.changes);
-      writes_.erase(writes_.begin());
+    std::vector<CommandWrite> writes;
+    for (const auto& w : program_.program.wallets) {  // a stable order
+      auto it = ledgers_.find(w.name);
+      if (it == ledgers_.end()) continue;
+      ledger::Changes changes = it->second->take_changes();
+      if (changes.empty()) continue;
+      CommandWrite write;
+      write.program_id = program_.program.id;
+      write.member_id = member_id_;
+      write.wallet = w.name;
+      write.changes = std::move(changes);
+      writes.push_back(std::move(write));
+    }
+    if (!writes.empty()) {
+      first.wallet = writes.front().wallet;
+      first.changes = std::move(writes.front().changes);
+      writes.erase(writes.begin());
     }
     e.write = std::move(first);
-    e.more = std::move(writes_);
+    e.more = std::move(writes);
   }
 
  private:
@@ -160,20 +170,20 @@ class Wallets {
   Instant now_;
   std::string member_id_;
   std::string order_id_;
+  std::map<std::string, std::unique_ptr<ledger::WalletLedger>> ledgers_;
   std::map<std::string, WalletEffect> effects_;
-  std::vector<CommandWrite> writes_;
 };
 
 // Earns for the order under the current rules: one pending lot per rule that
 // earned, attributed to lines.
 Result<void> earn(Wallets& wallets, const ResolvedProgram& program, OrderRecord& record,
-                  Instant now) {
+                  const std::string& tier, Instant now) {
   const rules::Rules& rules = program.program.rules;
   record.earned_at = now;
   record.program_version = program.program.version;
   record.earned.clear();
   if (record.order.member_id.empty()) return {};  // guests earn nothing
-  rules::EarnContext context{"", program.zone};
+  rules::EarnContext context{tier, program.zone};
   rules::EarnOutcome outcome = rules::evaluate_earn(rules, record.order, context);
   for (const rules::RuleEarn& r : outcome.rules) {
     if (r.amount == 0) continue;
@@ -309,8 +319,8 @@ Result<Event> check_event(const OrderEvent& ev, const std::string& prefix) {
 // Applies one event to an order in memory and its wallets; `note` says why
 // nothing happened when nothing did.
 Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, OrderRecord& record,
-                         const OrderEvent& ev, Event kind, const std::string& prefix, Instant now,
-                         std::string& note) {
+                         const std::string& tier, const OrderEvent& ev, Event kind,
+                         const std::string& prefix, Instant now, std::string& note) {
   Instant at = ev.at.value_or(now);
   const std::string& member_id = record.order.member_id;
   auto set_once = [&](std::optional<Instant>& field) {
@@ -433,10 +443,33 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, Order
     // Earn when the trigger is reached, once, unless cancelled.
     if (!record.earned_at && !record.cancelled_at &&
         trigger_reached(record, program.program.rules.earn_on)) {
-      if (auto r = earn(wallets, program, record, now); !r) return std::unexpected(r.error());
+      if (auto r = earn(wallets, program, record, tier, now); !r) return std::unexpected(r.error());
     }
   }
   return {};
+}
+
+// After an order command: runs due anniversaries and the order's effect on
+// the member's tier; puts the changed member into `first`. Returns the
+// change when the level changed.
+Result<std::optional<rules::TierChange>> update_tier(Store& store, const ResolvedProgram& program,
+                                                     std::optional<Member>& member,
+                                                     const OrderRecord& record, Instant now,
+                                                     CommandWrite& first) {
+  if (!program.program.rules.tiers.enabled() || !member) return std::nullopt;
+  auto orders = counted_orders(store, program, member->id, &record);
+  if (!orders) return std::unexpected(orders.error());
+  rules::TierChange change = tier_after_order(program, member->tier, *orders, record.order.id, now);
+  if (change.state == member->tier) return std::nullopt;
+  member->tier = change.state;
+  member->updated_at = now;
+  first.member = *member;
+  if (!change.changed()) return std::nullopt;
+  return change;
+}
+
+json::object tier_change_json(const rules::TierChange& change) {
+  return json::object{{"from", change.from}, {"to", change.to}, {"reason", change.reason}};
 }
 
 }  // namespace
@@ -561,29 +594,39 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   CommandWrite first;
   first.program_id = c.program_id;
   first.member_id = record.order.member_id;
+  std::optional<Member> member;
   if (!record.order.member_id.empty()) {
-    auto member = store.find_member(c.program_id, record.order.member_id);
-    if (!member) return std::unexpected(member.error());
-    if (!*member) first.member = Member{c.program_id, record.order.member_id, {}, "", "", now, now};
+    auto found_member = store.find_member(c.program_id, record.order.member_id);
+    if (!found_member) return std::unexpected(found_member.error());
+    member = std::move(*found_member);
+    if (!member) {
+      member = Member{c.program_id, record.order.member_id, {}, "", "", now, now, {}};
+      first.member = member;
+    }
   }
+  const std::string tier = member ? member->tier.tier : "";
   // Events sent with the order, in the order given.
   Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
   json::array notes;
   for (std::size_t i = 0; i < upsert.events.size(); ++i) {
     std::string note;
     std::string prefix = "events[" + std::to_string(i) + "].";
-    if (auto r = apply_event(program, wallets, record, upsert.events[i], kinds[i], prefix, now, note);
+    if (auto r = apply_event(program, wallets, record, tier, upsert.events[i], kinds[i], prefix,
+                             now, note);
         !r) {
       return std::unexpected(r.error());
     }
-    if (!note.empty()) notes.emplace_back(prefix + " " + note);
+    if (!note.empty()) notes.emplace_back("events[" + std::to_string(i) + "]: " + note);
   }
+  auto tier_change = update_tier(store, program, member, record, now, first);
+  if (!tier_change) return std::unexpected(tier_change.error());
   Executed e;
   if (!c.quiet || !c.idempotency_key.empty()) {
     json::object out{{"order", order_record_json(record)},
                      {"created", created},
                      {"wallets", wallets.effects_json()}};
     if (!notes.empty()) out["notes"] = std::move(notes);
+    if (*tier_change) out["tier"] = tier_change_json(**tier_change);
     e.response = json::serialize(out);
   }
   first.order = std::move(record);
@@ -605,21 +648,31 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
   OrderRecord record = std::move(**found);
   Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
   std::string note;
-  if (auto r = apply_event(program, wallets, record, ev, *kind, "", now, note); !r) {
+  std::optional<Member> member;
+  if (!record.order.member_id.empty()) {
+    auto found_member = store.find_member(c.program_id, record.order.member_id);
+    if (!found_member) return std::unexpected(found_member.error());
+    member = std::move(*found_member);
+  }
+  const std::string tier = member ? member->tier.tier : "";
+  if (auto r = apply_event(program, wallets, record, tier, ev, *kind, "", now, note); !r) {
     return std::unexpected(r.error());
   }
   record.updated_at = now;
+  CommandWrite first;
+  first.program_id = c.program_id;
+  first.member_id = record.order.member_id;
+  auto tier_change = update_tier(store, program, member, record, now, first);
+  if (!tier_change) return std::unexpected(tier_change.error());
   Executed e;
   if (!c.quiet || !c.idempotency_key.empty()) {
     json::object out{{"order", order_record_json(record)},
                      {"event", ev.event},
                      {"wallets", wallets.effects_json()}};
     if (!note.empty()) out["note"] = note;
+    if (*tier_change) out["tier"] = tier_change_json(**tier_change);
     e.response = json::serialize(out);
   }
-  CommandWrite first;
-  first.program_id = c.program_id;
-  first.member_id = record.order.member_id;
   first.order = std::move(record);
   wallets.finish(e, std::move(first));
   return e;

@@ -81,6 +81,45 @@ void member_day_settings(const rules::MemberDay& day, std::map<std::string, std:
   out[at + "tiers"] = list_text(day.tiers);
 }
 
+// Tier settings, as the file writes them (config/program_file.cpp). Levels are
+// keyed by id; their order follows from their entries, which ascend.
+void tier_settings(const Program& p, std::map<std::string, std::string>& out) {
+  const rules::Tiers& t = p.rules.tiers;
+  using T = rules::Tiers;
+  const bool spend = t.basis == T::Basis::kPaidSpend;
+  out["tiers.basis"] = spend ? "paid_spend" : "order_count";
+  out["tiers.count_on"] = t.count_on == T::CountOn::kCompleted ? "completed" : "paid";
+  switch (t.window) {
+    case T::Window::kLifetime:
+      out["tiers.window"] = "lifetime";
+      break;
+    case T::Window::kCalendarYear:
+      out["tiers.window"] = "calendar_year";
+      break;
+    case T::Window::kRollingMonths:
+      out["tiers.window"] = "rolling_months";
+      out["tiers.window_months"] = std::to_string(t.window_months);
+      break;
+    case T::Window::kSinceTierStart:
+      out["tiers.window"] = "since_tier_start";
+      break;
+  }
+  out["tiers.period_months"] = std::to_string(t.period_months);
+  out["tiers.downgrade"] =
+      t.downgrade == T::Downgrade::kToQualifying ? "to_qualifying" : "one_step";
+  out["tiers.warn_days"] = std::to_string(t.warn_days);
+  auto value = [&](int64_t v) {
+    return spend ? format_major_units(v, p.minor_digits) : std::to_string(v);
+  };
+  for (std::size_t i = 0; i < t.levels.size(); ++i) {
+    const rules::TierLevel& l = t.levels[i];
+    const std::string at = "tiers.levels." + l.id + ".";
+    out[at + "name"] = l.name;
+    out[at + "entry"] = value(l.entry);
+    if (i > 0) out[at + "retain"] = value(l.retain);  // the first level has none
+  }
+}
+
 }  // namespace
 
 Program default_program() {
@@ -185,6 +224,7 @@ std::map<std::string, std::string> program_settings(const Program& p) {
   out["earning.return_window_days"] = std::to_string(p.rules.return_window_days);
   for (const rules::EarnRule& rule : p.rules.earn) rule_settings(p, rule, out);
   for (const rules::MemberDay& day : p.rules.member_days) member_day_settings(day, out);
+  if (p.rules.tiers.enabled()) tier_settings(p, out);
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "app/queries.h"
 
+#include "app/tiering.h"
+
 #include <boost/json.hpp>
 #include <map>
 #include <unordered_set>
@@ -91,6 +93,18 @@ Result<std::string> member_view(Store& store, const Programs& programs,
   json::object out{{"member", member_json(*member)},
                    {"wallets", std::move(wallets)},
                    {"as_of", format_instant(now)}};
+  const rules::Tiers& tiers = (*program)->program.rules.tiers;
+  if (tiers.enabled()) {
+    // As of now: anniversaries the job has not judged yet are applied here too.
+    auto orders = counted_orders(store, **program, member_id, nullptr);
+    if (!orders) return std::unexpected(orders.error());
+    rules::TierState state =
+        rules::on_anniversary(tiers, member->tier, *orders, now, (*program)->zone).state;
+    auto p = rules::progress(tiers, state, *orders, now, (*program)->zone);
+    json::object tier = tier_json(**program, state, p);
+    tier["basis"] = tiers.basis == rules::Tiers::Basis::kOrderCount ? "order_count" : "paid_spend";
+    out["tier"] = std::move(tier);
+  }
   return json::serialize(out);
 }
 
@@ -268,16 +282,53 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
   return out;
 }
 
+// Members whose tier period ended: one EvaluateTier command each, in windows.
+Result<JobReport> tiers_job(Writer& writer, Store& reader, Instant now,
+                            const std::string& only_program) {
+  JobReport report;
+  report.job = "tiers";
+  for (const auto& [program_id, program] : writer.programs().all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
+    if (!program.program.rules.tiers.enabled()) continue;
+    auto due = reader.members_tier_due(program_id, now);
+    if (!due) return std::unexpected(due.error());
+    constexpr std::size_t kWindow = 4096;
+    for (std::size_t start = 0; start < due->size(); start += kWindow) {
+      std::vector<std::future<Result<Response>>> futures;
+      for (std::size_t i = start; i < std::min(due->size(), start + kWindow); ++i) {
+        Command c;
+        c.program_id = program_id;
+        c.member_id = (*due)[i];
+        c.now = now;
+        c.body = EvaluateTier{};
+        futures.push_back(writer.submit(std::move(c)));
+      }
+      for (auto& f : futures) {
+        auto r = f.get();
+        report.members += 1;
+        if (!r) {
+          report.failed += 1;
+          continue;
+        }
+        auto out = json::parse(r->json).as_object();
+        if (out["from"] != out["to"]) report.tier_changes += 1;
+      }
+    }
+  }
+  return report;
+}
+
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
                           const std::string& only_program) {
-  if (job != "mature" && job != "expire" && job != "holds") {
+  if (job != "mature" && job != "expire" && job != "holds" && job != "tiers") {
     return fail(ErrorCode::kInvalidArgument, "job",
-                "unknown job '" + job + "' (jobs: mature, expire, holds)");
+                "unknown job '" + job + "' (jobs: holds, mature, expire, tiers)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
   }
   if (job == "expire") return expire_in_bulk(writer, now, only_program);
+  if (job == "tiers") return tiers_job(writer, reader, now, only_program);
   JobReport report;
   report.job = job;
   for (const auto& [program_id, program] : writer.programs().all()) {
@@ -321,6 +372,7 @@ json::object job_report_json(const JobReport& r) {
                       {"matured", r.matured},
                       {"expired", r.expired},
                       {"holds_expired", r.holds_expired},
+                      {"tier_changes", r.tier_changes},
                       {"failed", r.failed}};
 }
 

@@ -5,6 +5,7 @@
 
 #include "app/json_codec.h"
 #include "app/orders.h"
+#include "app/tiering.h"
 #include "core/limits.h"
 
 namespace patron::app {
@@ -297,6 +298,13 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
   if (!seen) return std::unexpected(seen.error());
   if (*seen) return std::move(**seen);
 
+  if (std::holds_alternative<EvaluateTier>(c.body)) {
+    auto r = evaluate_tier(store, **program, c, now);
+    if (r && !hash.empty()) {
+      r->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, r->response, now};
+    }
+    return r;
+  }
   auto member = store.find_member(c.program_id, c.member_id);
   if (!member) return std::unexpected(member.error());
 
@@ -310,7 +318,7 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
       };
       if (auto ok = fits(upsert->email, "email"); !ok) return std::unexpected(ok.error());
       if (auto ok = fits(upsert->phone, "phone"); !ok) return std::unexpected(ok.error());
-      Member m = member->value_or(Member{c.program_id, c.member_id, {}, "", "", now, now});
+      Member m = member->value_or(Member{c.program_id, c.member_id, {}, "", "", now, now, {}});
       bool created = !member->has_value();
       if (upsert->birthday) m.birthday = upsert->birthday;
       if (upsert->email) m.email = *upsert->email;
@@ -337,7 +345,7 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
           if constexpr (std::is_same_v<T, UpsertMember> || std::is_same_v<T, CreateKey> ||
                         std::is_same_v<T, RevokeKey> || std::is_same_v<T, RecordJobRun> ||
                         std::is_same_v<T, ApplyProgram> || std::is_same_v<T, UpsertOrder> ||
-                        std::is_same_v<T, OrderEvent>) {
+                        std::is_same_v<T, OrderEvent> || std::is_same_v<T, EvaluateTier>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

@@ -129,6 +129,13 @@ class Store {
   // Orders of one member, oldest placed first (then id).
   virtual Result<std::vector<OrderRecord>> member_orders(const std::string& program_id,
                                                          const std::string& member_id) = 0;
+  // Scalar facts of a member's orders (no lines), oldest placed first.
+  virtual Result<std::vector<OrderSummary>> member_order_summaries(
+      const std::string& program_id, const std::string& member_id) = 0;
+  // Members of a program whose tier period ends at or before `now`
+  // (tier_until <= now), in id order: the tiers job visits them.
+  virtual Result<std::vector<std::string>> members_tier_due(const std::string& program_id,
+                                                            Instant now) = 0;
   // Orders of a program with id > request.after, in id order, at most request.limit.
   virtual Result<std::vector<OrderRecord>> orders_page(const std::string& program_id,
                                                        const PageRequest& request) = 0;

@@ -172,13 +172,41 @@ void print_response(const Context& ctx, const app::Response& r, const std::strin
   }
 }
 
-void print_member(const json::object& view) {
+// "tier 銀卡 (silver) since 2026-03-03 until 2027-03-03; qualifying 3200;
+//  3200 more to reach 金卡 (gold); 0 more by 2027-03-03 to keep 銀卡"
+void print_tier(const json::object& t, int minor_digits) {
+  bool money = t.at("basis").as_string() == "paid_spend";
+  auto amount = [&](const json::value& v) {
+    return money ? format_major_units(v.as_int64(), minor_digits) : std::to_string(v.as_int64());
+  };
+  auto date = [](const json::value& v) {
+    return v.is_null() ? std::string("-") : std::string(v.as_string()).substr(0, 10);
+  };
+  std::cout << "tier " << t.at("name").as_string().c_str() << " (" << t.at("id").as_string().c_str()
+            << ")";
+  if (!t.at("since").is_null()) {
+    std::cout << " since " << date(t.at("since")) << " until " << date(t.at("until"));
+  }
+  std::cout << "; qualifying " << amount(t.at("value")) << (money ? "" : " orders");
+  if (!t.at("next").is_null()) {
+    std::cout << "; " << amount(t.at("to_next")) << " more to reach "
+              << t.at("next_name").as_string().c_str();
+  }
+  if (!t.at("until").is_null()) {
+    std::cout << "; " << amount(t.at("to_keep")) << " more by " << date(t.at("until"))
+              << " to keep " << t.at("name").as_string().c_str();
+  }
+  std::cout << "\n";
+}
+
+void print_member(const json::object& view, int minor_digits) {
   const auto& m = view.at("member").as_object();
   std::cout << "member " << m.at("id").as_string().c_str() << " (program "
             << m.at("program").as_string().c_str() << ")";
   if (!m.at("birthday").is_null())
     std::cout << " birthday " << m.at("birthday").as_string().c_str();
   std::cout << "\n";
+  if (const auto* tier = view.if_contains("tier")) print_tier(tier->as_object(), minor_digits);
   for (const auto& [name, w] : view.at("wallets").as_object()) {
     const auto& wallet = w.as_object();
     print_balances(wallet, std::string(name));
@@ -264,7 +292,7 @@ int run(int argc, char** argv) {
       if (ctx.json_output) {
         std::cout << app::pretty(v) << "\n";
       } else {
-        print_member(v.as_object());
+        print_member(v.as_object(), (*ctx.writer->programs().find(ctx.program_id))->program.minor_digits);
       }
       return kOk;
     };
@@ -528,7 +556,7 @@ int run(int argc, char** argv) {
   auto* jobs_run = jobs->add_subcommand("run", "run a job now (or at --now)");
   jobs_run->add_option("NAME", job_name, "mature, expire, holds or all")
       ->required()
-      ->check(CLI::IsMember({"mature", "expire", "holds", "all"}));
+      ->check(CLI::IsMember({"mature", "expire", "holds", "tiers", "all"}));
   jobs_run->callback([&] {
     action = [&]() -> Result<int> {
       auto jobs = app::jobs_named(job_name);
@@ -543,11 +571,12 @@ int run(int argc, char** argv) {
                                           {"matured", r->matured},
                                           {"expired", r->expired},
                                           {"holds_expired", r->holds_expired},
+                                          {"tier_changes", r->tier_changes},
                                           {"failed", r->failed}});
         if (!ctx.json_output) {
           std::cout << "job " << r->job << ": " << r->members << " member wallets, matured "
                     << r->matured << ", expired " << r->expired << ", holds expired "
-                    << r->holds_expired
+                    << r->holds_expired << ", tier changes " << r->tier_changes
                     << (r->failed ? ", FAILED " + std::to_string(r->failed) : "") << "\n";
         }
         if (r->failed > 0) return kStorage;

@@ -350,6 +350,203 @@ constexpr int64_t kMemberDayMultiplierBpMin = 10000;
 constexpr std::array<std::string_view, 7> kWeekdays = {"sun", "mon", "tue", "wed",
                                                        "thu", "fri", "sat"};
 
+// ---- Tiers ([tiers], [[tiers.levels]]) ----
+
+// The file's names of the tier settings, indexed by the enum values.
+constexpr std::array<std::string_view, 2> kTierBases = {"paid_spend", "order_count"};
+constexpr std::array<std::string_view, 2> kTierCountOn = {"paid", "completed"};
+constexpr std::array<std::string_view, 4> kTierWindows = {"lifetime", "calendar_year",
+                                                          "rolling_months", "since_tier_start"};
+constexpr std::array<std::string_view, 2> kTierDowngrades = {"one_step", "to_qualifying"};
+
+template <std::size_t N>
+std::string name_of(const std::array<std::string_view, N>& names, auto value) {
+  auto i = static_cast<std::size_t>(value);
+  return std::string(i < N ? names[i] : names[0]);
+}
+
+// `key` of `t`, one of `names`: the index of the one given, nullopt when absent.
+template <std::size_t N>
+Result<std::optional<std::size_t>> one_of(const Reader& r, const toml::table& t,
+                                          const std::string& at, std::string_view key,
+                                          const std::array<std::string_view, N>& names) {
+  auto value = r.text(t, at, key);
+  if (!value) return std::unexpected(value.error());
+  if (!*value) return std::nullopt;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == **value) return i;
+  }
+  std::string list;
+  for (std::size_t i = 0; i < N; ++i) {
+    list += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + ("\"" + std::string(names[i]) + "\"");
+  }
+  return r.error(t.get(key), Reader::join(at, key), "must be " + list);
+}
+
+// "regular, silver, gold": what an unknown tier name is told to use.
+std::string tier_ids(const rules::Tiers& tiers) {
+  std::string out;
+  for (const rules::TierLevel& l : tiers.levels) out += (out.empty() ? "" : ", ") + l.id;
+  return out;
+}
+
+// A qualifying value of `tiers`' basis: an amount in the program currency for
+// paid spend, a whole number of orders for an order count.
+Result<std::optional<int64_t>> tier_value(const Reader& r, const toml::table& t,
+                                          const std::string& at, std::string_view key,
+                                          const rules::Tiers& tiers, const app::Program& p) {
+  if (tiers.basis == rules::Tiers::Basis::kPaidSpend) {
+    return r.amount(t, at, key, p.minor_digits, p.currency);
+  }
+  return r.integer(t, at, key, 0, limits::kTierOrdersMax);
+}
+std::string tier_value_text(int64_t value, const rules::Tiers& tiers, const app::Program& p) {
+  return tiers.basis == rules::Tiers::Basis::kPaidSpend ? format_scaled(value, p.minor_digits)
+                                                        : std::to_string(value);
+}
+
+// One [[tiers.levels]] entry; `previous` is the level below it (nullptr for
+// the first). Its retain defaults to its entry.
+Result<rules::TierLevel> parse_tier_level(const Reader& r, const toml::table& t, std::size_t index,
+                                          const rules::TierLevel* previous,
+                                          const rules::Tiers& tiers, const app::Program& p) {
+  std::string at = "tiers.levels[" + std::to_string(index) + "]";
+  auto id = r.text(t, at, "id");
+  if (!id) return std::unexpected(id.error());
+  if (!*id) return r.error(&t, at + ".id", "is required: 1 to 32 of a-z, 0-9 and _");
+  if (!is_name(**id)) {
+    return r.error(t.get("id"), at + ".id", "a tier id is 1 to 32 of a-z, 0-9 and _");
+  }
+  at = "tiers.levels." + **id;
+  if (auto ok = r.only(t, at, {"id", "name", "entry", "retain"}); !ok) {
+    return std::unexpected(ok.error());
+  }
+  rules::TierLevel level;
+  level.id = **id;
+  auto name = r.text(t, at, "name");
+  if (!name) return std::unexpected(name.error());
+  if (!*name) return r.error(&t, at + ".name", "is required: the name members see (\"銀卡\")");
+  if ((*name)->empty() || (*name)->size() > limits::kTierNameBytesMax) {
+    return r.error(t.get("name"), at + ".name",
+                   "must be 1 to " + std::to_string(limits::kTierNameBytesMax) + " bytes");
+  }
+  level.name = **name;
+  const std::string what = tiers.basis == rules::Tiers::Basis::kPaidSpend
+                               ? "the paid spend, in " + p.currency + ", to reach the level"
+                               : "the number of orders to reach the level";
+  auto entry = tier_value(r, t, at, "entry", tiers, p);
+  if (!entry) return std::unexpected(entry.error());
+  if (!*entry) return r.error(&t, at + ".entry", "is required: " + what);
+  level.entry = **entry;
+  auto retain = tier_value(r, t, at, "retain", tiers, p);
+  if (!retain) return std::unexpected(retain.error());
+  if (previous == nullptr) {
+    if (level.entry != 0) {
+      return r.error(t.get("entry"), at + ".entry",
+                     "must be 0: the first level is where every member starts");
+    }
+    if (*retain && **retain != 0) {
+      return r.error(t.get("retain"), at + ".retain",
+                     "must be 0 or left out: the first level cannot be lost");
+    }
+    return level;
+  }
+  if (level.entry <= previous->entry) {
+    return r.error(t.get("entry"), at + ".entry",
+                   "must be more than the entry of tiers.levels." + previous->id + " (" +
+                       tier_value_text(previous->entry, tiers, p) +
+                       "): levels are listed from the lowest up");
+  }
+  level.retain = *retain ? **retain : level.entry;
+  if (level.retain > level.entry) {
+    return r.error(t.get("retain"), at + ".retain",
+                   "must not be more than the level's entry (" +
+                       tier_value_text(level.entry, tiers, p) + ")");
+  }
+  return level;
+}
+
+// [tiers]: parsed before the earn rules and member days, which may only name
+// its level ids once it exists.
+Result<void> parse_tiers(const Reader& r, const toml::table& root, app::Program& p) {
+  const toml::node* n = root.get("tiers");
+  if (n == nullptr) return {};
+  if (!n->is_table()) return r.error(n, "tiers", "must be a table");
+  const toml::table& t = *n->as_table();
+  if (auto ok = r.only(t, "tiers",
+                       {"basis", "count_on", "window", "window_months", "period_months",
+                        "downgrade", "warn_days", "levels"});
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  rules::Tiers tiers;
+  auto basis = one_of(r, t, "tiers", "basis", kTierBases);
+  if (!basis) return std::unexpected(basis.error());
+  if (*basis) tiers.basis = static_cast<rules::Tiers::Basis>(**basis);
+  auto count_on = one_of(r, t, "tiers", "count_on", kTierCountOn);
+  if (!count_on) return std::unexpected(count_on.error());
+  if (*count_on) tiers.count_on = static_cast<rules::Tiers::CountOn>(**count_on);
+  auto window = one_of(r, t, "tiers", "window", kTierWindows);
+  if (!window) return std::unexpected(window.error());
+  if (*window) tiers.window = static_cast<rules::Tiers::Window>(**window);
+  auto months = r.integer(t, "tiers", "window_months", 1, limits::kTierMonthsMax);
+  if (!months) return std::unexpected(months.error());
+  if (*months) {
+    if (tiers.window != rules::Tiers::Window::kRollingMonths) {
+      return r.error(t.get("window_months"), "tiers.window_months",
+                     "only applies to window = \"rolling_months\" (window is \"" +
+                         name_of(kTierWindows, tiers.window) + "\")");
+    }
+    tiers.window_months = **months;
+  }
+  auto period = r.integer(t, "tiers", "period_months", 1, limits::kTierMonthsMax);
+  if (!period) return std::unexpected(period.error());
+  if (*period) tiers.period_months = **period;
+  auto downgrade = one_of(r, t, "tiers", "downgrade", kTierDowngrades);
+  if (!downgrade) return std::unexpected(downgrade.error());
+  if (*downgrade) tiers.downgrade = static_cast<rules::Tiers::Downgrade>(**downgrade);
+  auto warn = r.integer(t, "tiers", "warn_days", 0, limits::kTierWarnDaysMax);
+  if (!warn) return std::unexpected(warn.error());
+  if (*warn) tiers.warn_days = **warn;
+
+  const toml::node* levels_node = t.get("levels");
+  const std::string need = "2 to " + std::to_string(limits::kTiersMax) +
+                           " [[tiers.levels]], from the first (entry = 0) up";
+  if (levels_node == nullptr) return r.error(n, "tiers.levels", "is required: " + need);
+  auto list = r.tables(levels_node, "tiers.levels", limits::kTiersMax);
+  if (!list) return std::unexpected(list.error());
+  if (list->size() < 2) {
+    return r.error(levels_node, "tiers.levels",
+                   "needs " + need + " (a program without tiers leaves [tiers] out)");
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const toml::table& lt = *(*list)[i];
+    auto level = parse_tier_level(r, lt, i, i == 0 ? nullptr : &tiers.levels.back(), tiers, p);
+    if (!level) return std::unexpected(level.error());
+    for (std::size_t j = 0; j < tiers.levels.size(); ++j) {
+      if (tiers.levels[j].id == level->id) {
+        return r.error(lt.get("id"), "tiers.levels[" + std::to_string(i) + "].id",
+                       "'" + level->id + "' is already the id of tiers.levels[" +
+                           std::to_string(j) + "]");
+      }
+    }
+    tiers.levels.push_back(std::move(*level));
+  }
+  p.rules.tiers = std::move(tiers);
+  return {};
+}
+
+// Once [tiers] exists, a tier named elsewhere must be one of its level ids.
+// Without it, names are accepted as written and apply to nobody.
+bool is_tier(const rules::Tiers& tiers, std::string_view name) {
+  return !tiers.enabled() ||
+         std::any_of(tiers.levels.begin(), tiers.levels.end(),
+                     [&](const rules::TierLevel& l) { return l.id == name; });
+}
+std::string not_a_tier(const rules::Tiers& tiers) {
+  return "is not a level id of [tiers] (levels: " + tier_ids(tiers) + ")";
+}
+
 // What a rule's amounts count in: spend in the program currency, earnings in
 // the rule's wallet.
 struct Units {
@@ -404,7 +601,8 @@ Result<rules::Rate> parse_rate(const Reader& r, const toml::table& t, const std:
 
 // tier_rates = { silver = "3%", gold = { every = 1000, get = 80 } }
 Result<std::vector<rules::TierRate>> parse_tier_rates(const Reader& r, const toml::table& t,
-                                                      const std::string& at, const Units& u) {
+                                                      const std::string& at, const Units& u,
+                                                      const rules::Tiers& tiers) {
   std::vector<rules::TierRate> out;
   const toml::node* n = t.get("tier_rates");
   if (n == nullptr) return out;
@@ -418,6 +616,7 @@ Result<std::vector<rules::TierRate>> parse_tier_rates(const Reader& r, const tom
     if (tier.str().empty() || tier.str().size() > limits::kTierBytesMax) {
       return r.error_at(tier.source().begin, tk, "a tier name is 1 to 32 bytes");
     }
+    if (!is_tier(tiers, tier.str())) return r.error_at(tier.source().begin, tk, not_a_tier(tiers));
     rules::TierRate tr{std::string(tier.str()), {}};
     if (value.is_string()) {
       auto bp = parse_percent(value);
@@ -529,7 +728,7 @@ Result<rules::EarnRule> parse_earn_rule(const Reader& r, const toml::table& t, s
   auto rate = parse_rate(r, t, at, u);
   if (!rate) return std::unexpected(rate.error());
   rule.rate = *rate;
-  auto tiers = parse_tier_rates(r, t, at, u);
+  auto tiers = parse_tier_rates(r, t, at, u, p.rules.tiers);
   if (!tiers) return std::unexpected(tiers.error());
   rule.tier_rates = std::move(*tiers);
   for (auto [key, slot] : {std::pair{"include_shipping", &rule.base.include_shipping},
@@ -602,7 +801,7 @@ Result<void> parse_earning(const Reader& r, const toml::table& root, app::Progra
 }
 
 Result<rules::MemberDay> parse_member_day(const Reader& r, const toml::table& t,
-                                          std::size_t index) {
+                                          std::size_t index, const rules::Tiers& levels) {
   std::string at = "member_days[" + std::to_string(index) + "]";
   auto id = r.text(t, at, "id");
   if (!id) return std::unexpected(id.error());
@@ -643,6 +842,12 @@ Result<rules::MemberDay> parse_member_day(const Reader& r, const toml::table& t,
   day.multiplier_bp = *bp;
   auto tiers = r.strings(t, at, "tiers", limits::kTiersMax, limits::kTierBytesMax);
   if (!tiers) return std::unexpected(tiers.error());
+  for (std::size_t i = 0; i < tiers->size(); ++i) {
+    if (!is_tier(levels, (*tiers)[i])) {
+      return r.error(t.get("tiers")->as_array()->get(i),
+                     at + ".tiers[" + std::to_string(i) + "]", not_a_tier(levels));
+    }
+  }
   day.tiers = std::move(*tiers);
   return day;
 }
@@ -652,7 +857,7 @@ Result<void> parse_member_days(const Reader& r, const toml::table& root, app::Pr
   if (!list) return std::unexpected(list.error());
   for (std::size_t i = 0; i < list->size(); ++i) {
     const toml::table& t = *(*list)[i];
-    auto day = parse_member_day(r, t, i);
+    auto day = parse_member_day(r, t, i, p.rules.tiers);
     if (!day) return std::unexpected(day.error());
     for (std::size_t j = 0; j < p.rules.member_days.size(); ++j) {
       if (p.rules.member_days[j].id == day->id) {
@@ -733,6 +938,35 @@ toml::table rule_table(const rules::EarnRule& rule, const app::Program& p) {
   return t;
 }
 
+toml::table tiers_table(const rules::Tiers& tiers, const app::Program& p) {
+  toml::table t{{"basis", name_of(kTierBases, tiers.basis)},
+                {"count_on", name_of(kTierCountOn, tiers.count_on)},
+                {"window", name_of(kTierWindows, tiers.window)}};
+  if (tiers.window == rules::Tiers::Window::kRollingMonths) {
+    t.insert("window_months", tiers.window_months);
+  }
+  t.insert("period_months", tiers.period_months);
+  t.insert("downgrade", name_of(kTierDowngrades, tiers.downgrade));
+  t.insert("warn_days", tiers.warn_days);
+  auto value = [&](toml::table& lt, std::string_view key, int64_t v) {
+    if (tiers.basis == rules::Tiers::Basis::kPaidSpend) {
+      insert_amount(lt, key, v, p.minor_digits);
+    } else {
+      lt.insert(key, v);
+    }
+  };
+  toml::array levels;
+  for (std::size_t i = 0; i < tiers.levels.size(); ++i) {
+    const rules::TierLevel& l = tiers.levels[i];
+    toml::table lt{{"id", l.id}, {"name", l.name}};
+    value(lt, "entry", l.entry);
+    if (i > 0) value(lt, "retain", l.retain);  // the first level has none
+    levels.push_back(std::move(lt));
+  }
+  t.insert("levels", std::move(levels));
+  return t;
+}
+
 toml::table member_day_table(const rules::MemberDay& day) {
   toml::table t{{"id", day.id}};
   if (day.day_of_month > 0) t.insert("day_of_month", day.day_of_month);
@@ -759,7 +993,8 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
     return fail(ErrorCode::kInvalidArgument, where,
                 "not valid TOML: " + std::string(e.description()));
   }
-  if (auto ok = r.only(root, "", {"program", "wallets", "earning", "member_days"}); !ok) {
+  if (auto ok = r.only(root, "", {"program", "wallets", "tiers", "earning", "member_days"});
+      !ok) {
     return std::unexpected(ok.error());
   }
   app::Program p;
@@ -812,6 +1047,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
     if (!w) return std::unexpected(w.error());
     p.wallets.push_back(std::move(*w));
   }
+  if (auto ok = parse_tiers(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_earning(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_member_days(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
@@ -839,6 +1075,7 @@ std::string to_toml(const app::Program& p) {
                                {"expiry_by_source", std::move(sources)}});
   }
   root.insert("wallets", std::move(wallets));
+  if (p.rules.tiers.enabled()) root.insert("tiers", tiers_table(p.rules.tiers, p));
   toml::array earn_rules;
   for (const rules::EarnRule& rule : p.rules.earn) earn_rules.push_back(rule_table(rule, p));
   root.insert("earning", toml::table{{"earn_on", rules::to_string(p.rules.earn_on)},

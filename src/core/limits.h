@@ -89,6 +89,17 @@ inline constexpr std::size_t kEarnRuleListMax = 100;
 // programs have a handful of tiers (一般, 銀卡, 金卡, VIP).
 inline constexpr std::size_t kTiersMax = 16;
 inline constexpr std::size_t kTierBytesMax = 32;
+// Tier levels ([tiers] in docs/config.md) are bounded by kTiersMax too. A
+// level's display name (一般, 銀卡, "Gold member") is for screens: 64 bytes is
+// 21 CJK characters.
+inline constexpr std::size_t kTierNameBytesMax = 64;
+// A tier entry or retain by order count: a million orders is far beyond any
+// member; a larger number is a typo (or an amount under basis = "order_count").
+inline constexpr int64_t kTierOrdersMax = 1'000'000;
+// Tier windows and periods in months: ten years bounds a mistyped value.
+inline constexpr int64_t kTierMonthsMax = 120;
+// "Will downgrade" warnings come at most a year before the anniversary.
+inline constexpr int64_t kTierWarnDaysMax = 365;
 // Member days: one per day of the month plus one per weekday is already more
 // than any program uses.
 inline constexpr std::size_t kMemberDaysMax = 38;

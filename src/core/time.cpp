@@ -3,6 +3,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace patron {
@@ -132,6 +133,18 @@ std::string format_date(std::chrono::year_month_day d) {
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
                 static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
   return buf;
+}
+
+Instant local_midnight(std::chrono::year_month_day d, const date::time_zone* zone) {
+  std::chrono::sys_days days{d};
+  return from_local(date::local_seconds{days.time_since_epoch()}, zone);
+}
+
+std::chrono::year_month_day add_months(std::chrono::year_month_day d, int64_t months) {
+  using namespace std::chrono;
+  year_month ym = year_month{d.year(), d.month()} + std::chrono::months{months};
+  auto last = year_month_day_last{ym.year(), month_day_last{ym.month()}}.day();
+  return year_month_day{ym.year(), ym.month(), std::min(d.day(), last)};
 }
 
 std::chrono::year_month_day local_date(Instant t, const date::time_zone* zone) {

@@ -53,6 +53,13 @@ Instant start_of_next_period(Instant t, CalendarUnit unit, const date::time_zone
 // counts dates, not 24-hour spans).
 Instant local_midnight_after(Instant t, int64_t days, const date::time_zone* zone);
 
+// 00:00 local on date `d` in `zone` (the earliest valid instant on a DST gap).
+Instant local_midnight(std::chrono::year_month_day d, const date::time_zone* zone);
+
+// `d` moved by whole calendar months, the day clamped to the month's last
+// (31 Mar - 1 month = 28/29 Feb).
+std::chrono::year_month_day add_months(std::chrono::year_month_day d, int64_t months);
+
 // The local calendar date of `t` in `zone`.
 std::chrono::year_month_day local_date(Instant t, const date::time_zone* zone);
 

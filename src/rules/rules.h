@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "rules/tiers.h"
+
 namespace patron::rules {
 
 // How much an earn base earns: a percent, or "every X spent earns Y" (每滿額送,
@@ -98,6 +100,7 @@ struct Rules {
   int64_t return_window_days = 7;
   std::vector<EarnRule> earn;
   std::vector<MemberDay> member_days;
+  Tiers tiers;  // no levels: the program has no tiers
   friend bool operator==(const Rules&, const Rules&) = default;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 
@@ -247,6 +248,93 @@ bool decode_member_day(const json::object& o, rules::MemberDay& d) {
   return f.ok();
 }
 
+// Tier enums as stored: the names docs/config.md uses.
+const char* to_string(rules::Tiers::Basis b) {
+  return b == rules::Tiers::Basis::kOrderCount ? "order_count" : "paid_spend";
+}
+const char* to_string(rules::Tiers::CountOn c) {
+  return c == rules::Tiers::CountOn::kCompleted ? "completed" : "paid";
+}
+const char* to_string(rules::Tiers::Window w) {
+  switch (w) {
+    case rules::Tiers::Window::kLifetime:
+      return "lifetime";
+    case rules::Tiers::Window::kCalendarYear:
+      return "calendar_year";
+    case rules::Tiers::Window::kRollingMonths:
+      return "rolling_months";
+    case rules::Tiers::Window::kSinceTierStart:
+      return "since_tier_start";
+  }
+  return "rolling_months";
+}
+const char* to_string(rules::Tiers::Downgrade d) {
+  return d == rules::Tiers::Downgrade::kToQualifying ? "to_qualifying" : "one_step";
+}
+
+// Sets `out` to the enum value whose name is `text`; false when none is.
+template <class E>
+bool parse_enum(std::string_view text, std::initializer_list<E> values, E& out) {
+  for (E v : values) {
+    if (text == to_string(v)) {
+      out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+json::object encode_tiers(const rules::Tiers& t) {
+  json::array levels;
+  for (const auto& l : t.levels) {
+    levels.emplace_back(json::object{
+        {"id", l.id}, {"name", l.name}, {"entry", l.entry}, {"retain", l.retain}});
+  }
+  return json::object{{"basis", to_string(t.basis)},
+                      {"count_on", to_string(t.count_on)},
+                      {"window", to_string(t.window)},
+                      {"window_months", t.window_months},
+                      {"period_months", t.period_months},
+                      {"downgrade", to_string(t.downgrade)},
+                      {"warn_days", t.warn_days},
+                      {"levels", std::move(levels)}};
+}
+
+bool decode_tiers(const json::object& o, rules::Tiers& t) {
+  using T = rules::Tiers;
+  std::string basis = to_string(t.basis);
+  std::string count_on = to_string(t.count_on);
+  std::string window = to_string(t.window);
+  std::string downgrade = to_string(t.downgrade);
+  Fields f(o);
+  f.text("basis", basis)
+      .text("count_on", count_on)
+      .text("window", window)
+      .integer("window_months", t.window_months)
+      .integer("period_months", t.period_months)
+      .text("downgrade", downgrade)
+      .integer("warn_days", t.warn_days);
+  if (!parse_enum(basis, {T::Basis::kPaidSpend, T::Basis::kOrderCount}, t.basis) ||
+      !parse_enum(count_on, {T::CountOn::kPaid, T::CountOn::kCompleted}, t.count_on) ||
+      !parse_enum(window,
+                  {T::Window::kLifetime, T::Window::kCalendarYear, T::Window::kRollingMonths,
+                   T::Window::kSinceTierStart},
+                  t.window) ||
+      !parse_enum(downgrade, {T::Downgrade::kOneStep, T::Downgrade::kToQualifying},
+                  t.downgrade)) {
+    f.fail();
+  }
+  const json::array* levels = f.array("levels");
+  return f.ok() && read_each(levels, t.levels, [](const json::object& item, rules::TierLevel& l) {
+           Fields lf(item);
+           lf.text("id", l.id)
+               .text("name", l.name)
+               .integer("entry", l.entry)
+               .integer("retain", l.retain);
+           return lf.ok();
+         });
+}
+
 std::optional<rules::EarnTrigger> parse_earn_trigger(std::string_view text) {
   for (auto t : {rules::EarnTrigger::kPaid, rules::EarnTrigger::kFulfilled,
                  rules::EarnTrigger::kCompleted}) {
@@ -465,7 +553,8 @@ std::string encode_rules(const rules::Rules& r) {
   return json::serialize(json::object{{"earn_on", rules::to_string(r.earn_on)},
                                       {"return_window_days", r.return_window_days},
                                       {"earn", std::move(earn)},
-                                      {"member_days", std::move(member_days)}});
+                                      {"member_days", std::move(member_days)},
+                                      {"tiers", encode_tiers(r.tiers)}});
 }
 
 Result<rules::Rules> decode_rules(std::string_view text) {
@@ -478,9 +567,11 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   f.text("earn_on", earn_on).integer("return_window_days", r.return_window_days);
   const json::array* earn = f.array("earn");
   const json::array* member_days = f.array("member_days");
+  const json::object* tiers = f.object("tiers");
   auto trigger = parse_earn_trigger(earn_on);
   if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
-      !read_each(member_days, r.member_days, decode_member_day)) {
+      !read_each(member_days, r.member_days, decode_member_day) ||
+      (tiers != nullptr && !decode_tiers(*tiers, r.tiers))) {
     return corrupt("rules", text);
   }
   r.earn_on = *trigger;

@@ -28,7 +28,10 @@ std::string encode_expiry_map(const std::map<std::string, ledger::ExpiryRule>& r
 Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_view text);
 
 // A program's rules (rules/rules.h), every field of every struct; enums as
-// strings (rate kind "percent"/"steps", earn_on "paid"/"fulfilled"/"completed").
+// strings (rate kind "percent"/"steps", earn_on "paid"/"fulfilled"/"completed";
+// tiers: basis "paid_spend"/"order_count", count_on "paid"/"completed", window
+// "lifetime"/"calendar_year"/"rolling_months"/"since_tier_start", downgrade
+// "one_step"/"to_qualifying").
 // A missing key decodes to the field's default, so the '{}' that migration
 // 0004 gave older programs is Rules{}; a key of the wrong type, an unknown
 // enum name or an int out of range is kCorruption.

@@ -322,6 +322,122 @@ TEST_P(OrdersTest, IdempotencyKeyReplaysTheFirstResponse) {
   EXPECT_EQ(err(std::move(other)).code, ErrorCode::kConflict);
 }
 
+// Events sent with the upsert run on the same wallets one after the other:
+// a later event sees what an earlier one earned (review finding, session 3).
+TEST_P(OrdersTest, EventsWithTheUpsertSeeEachOther) {
+  auto with_events = [&](std::string id, std::vector<std::string> names) {
+    app::UpsertOrder u{order(std::move(id), {line("a", 1, 2000)}), {}};
+    for (auto& n : names) {
+      u.events.push_back(app::OrderEvent{"", n, std::nullopt, "", {}, std::nullopt});
+    }
+    Command c;
+    c.body = std::move(u);
+    return ok(std::move(c));
+  };
+  auto done = with_events("O1", {"paid", "completed"});
+  EXPECT_EQ(done.at("wallets").at("credit").at("earned").as_int64(), 100);
+  EXPECT_EQ(done.at("wallets").at("credit").at("released").as_int64(), 100);
+  EXPECT_EQ(done.at("wallets").at("credit").at("balances").at("available").as_int64(), 100);
+  EXPECT_EQ(available(), 100);
+  auto refunded = with_events("O2", {"paid", "refunded"});
+  EXPECT_EQ(refunded.at("wallets").at("credit").at("clawed_back").as_int64(), 100);
+  EXPECT_EQ(available(), 100);
+  EXPECT_EQ(pending(), 0);
+  auto shipped = with_events("O3", {"paid", "fulfilled"});
+  EXPECT_EQ(shipped.at("wallets").at("credit").at("scheduled").as_int64(), 100);
+  clock_.set(at("2026-03-11T00:00:00+08:00"));  // fulfilled the 3rd: spendable from the 11th
+  EXPECT_EQ(available(), 200);
+  auto bad = [&] {
+    app::UpsertOrder u{order("O4", {line("a", 1, 2000)}), {}};
+    u.events.push_back(app::OrderEvent{"", "paid", std::nullopt, "", {}, std::nullopt});
+    u.events.push_back(app::OrderEvent{"", "shipped", std::nullopt, "", {}, std::nullopt});
+    Command c;
+    c.body = std::move(u);
+    return err(std::move(c));
+  }();
+  EXPECT_EQ(bad.field, "events[1].event");
+  auto missing = reader_->find_order("default", "O4");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+  expect_verified();
+}
+
+// Tiers through orders: an order that crosses 3,000 upgrades at once (after
+// earning at the old rate), the next order earns at the silver rate, a
+// refund of the upgrading order undoes it, and the tiers job downgrades at
+// the anniversary when the member did not buy enough.
+TEST_P(OrdersTest, OrdersMoveTiersAndTheJobJudgesAnniversaries) {
+  app::Program p = rebate_program();
+  p.rules.tiers.levels = {{"regular", "一般", 0, 0}, {"silver", "銀卡", 3000, 2000}};
+  {
+    Command c;
+    c.body = app::ApplyProgram{p, "# tiers", std::nullopt, false};
+    ok(std::move(c));
+  }
+  upsert(order("O1", {line("a", 1, 2000)}));
+  ok(event("O1", "completed"));
+  EXPECT_EQ(available(), 100);  // steps: 2000 -> 100
+  upsert(order("O2", {line("a", 1, 1500)}));
+  auto up = ok(event("O2", "completed"));
+  ASSERT_TRUE(up.contains("tier")) << up;
+  EXPECT_EQ(up.at("tier").at("to").as_string(), "silver");
+  EXPECT_EQ(up.at("wallets").at("credit").at("earned").as_int64(), 50);  // earned before the upgrade
+  auto view = json::parse(*app::member_view(*reader_, writer_->programs(), "default", "m1",
+                                            clock_.now()))
+                  .as_object();
+  EXPECT_EQ(view.at("tier").at("id").as_string(), "silver");
+  EXPECT_EQ(view.at("tier").at("name").as_string(), "銀卡");
+  EXPECT_EQ(view.at("tier").at("value").as_int64(), 3500);
+  EXPECT_EQ(view.at("tier").at("until").as_string(), "2027-03-02T16:00:00Z");  // 2027-03-03 local
+  // Silver earns 3% instead of the steps rule: 3% of 1000 = 30.
+  upsert(order("O3", {line("a", 1, 1000)}));
+  EXPECT_EQ(ok(event("O3", "completed")).at("wallets").at("credit").at("earned").as_int64(), 30);
+  // Refunding O2 in full takes the value to 3000 (O1 + O3): still silver.
+  ok(event("O2", "refunded"));
+  EXPECT_EQ(json::parse(*app::member_view(*reader_, writer_->programs(), "default", "m1",
+                                          clock_.now()))
+                .at("tier")
+                .at("id")
+                .as_string(),
+            "silver");
+  // The first anniversary (2027-03-03) keeps silver: the 3,000 bought on
+  // 2026-03-03 is inside the 12 months before it. With nothing bought since,
+  // the second (2028-03-03) moves the member down; the job judges both.
+  clock_.set(at("2027-03-03T00:00:00+08:00"));
+  auto kept = app::run_job(*writer_, *reader_, "tiers", clock_.now());
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(kept->members, 1);
+  EXPECT_EQ(kept->tier_changes, 0);
+  clock_.set(at("2028-03-03T00:00:00+08:00"));
+  auto report = app::run_job(*writer_, *reader_, "tiers", clock_.now());
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->members, 1);
+  EXPECT_EQ(report->tier_changes, 1);
+  auto member = reader_->find_member("default", "m1");
+  ASSERT_TRUE(member && *member);
+  EXPECT_EQ((*member)->tier.tier, "");
+  auto again = app::run_job(*writer_, *reader_, "tiers", clock_.now());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->members, 0);  // idempotent: nothing due any more
+  expect_verified();
+}
+
+TEST_P(OrdersTest, ARefundOfTheUpgradingOrderUndoesTheUpgrade) {
+  app::Program p = rebate_program();
+  p.rules.tiers.levels = {{"regular", "一般", 0, 0}, {"silver", "銀卡", 3000, 2000}};
+  Command c;
+  c.body = app::ApplyProgram{p, "# tiers", std::nullopt, false};
+  ok(std::move(c));
+  upsert(order("O1", {line("a", 1, 1000), line("b", 1, 2500)}));
+  auto up = ok(event("O1", "completed"));
+  ASSERT_TRUE(up.contains("tier"));
+  auto undo = ok(event("O1", "returned", "R1", {{"b", 1}}));
+  ASSERT_TRUE(undo.contains("tier")) << undo;
+  EXPECT_EQ(undo.at("tier").at("reason").as_string(), "refund_undo");
+  EXPECT_EQ(undo.at("tier").at("to").as_string(), "");
+  expect_verified();
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, OrdersTest, ::testing::ValuesIn(testing::kBackends),
                          [](const auto& info) { return info.param.name; });
 

@@ -370,6 +370,13 @@ class FailingStore final : public app::Store {
                                                       const std::string& m) override {
     return inner_->member_orders(p, m);
   }
+  Result<std::vector<app::OrderSummary>> member_order_summaries(const std::string& p,
+                                                                const std::string& m) override {
+    return inner_->member_order_summaries(p, m);
+  }
+  Result<std::vector<std::string>> members_tier_due(const std::string& p, Instant n) override {
+    return inner_->members_tier_due(p, n);
+  }
   Result<std::vector<app::OrderRecord>> orders_page(const std::string& p,
                                                     const app::PageRequest& r) override {
     return inner_->orders_page(p, r);

@@ -640,6 +640,426 @@ TEST(ProgramFileRules, TheExampleProgramsSayWhatTheirCommentsSay) {
             ledger::ExpiryRule::end_of(CalendarUnit::kYear, 1));
 }
 
+// ---- Tiers ----
+
+// Every tier key (lines 6-29 after kHead): the third level leaves retain out.
+constexpr const char* kTiers = R"([tiers]
+basis = "paid_spend"
+count_on = "completed"
+window = "rolling_months"
+window_months = 6
+period_months = 24
+downgrade = "to_qualifying"
+warn_days = 14
+
+[[tiers.levels]]
+id = "regular"
+name = "一般"
+entry = 0
+
+[[tiers.levels]]
+id = "silver"
+name = "銀卡"
+entry = 3000
+retain = 2000
+
+[[tiers.levels]]
+id = "gold"
+name = "金卡"
+entry = 10000
+)";
+
+// Two valid levels: 4 lines each.
+constexpr const char* kTwoLevels =
+    "[[tiers.levels]]\nid = \"regular\"\nname = \"一般\"\nentry = 0\n"
+    "[[tiers.levels]]\nid = \"silver\"\nname = \"銀卡\"\nentry = 3000\n";
+
+// [tiers] on line 6 with `settings` from line 7, then the two levels.
+Error tiers_error(const std::string& settings) {
+  return rule_error("[tiers]\n" + settings + kTwoLevels);
+}
+
+// A third level whose keys (`lines`) start on line 16.
+Error level_error(const std::string& lines) {
+  return rule_error(std::string("[tiers]\n") + kTwoLevels + "[[tiers.levels]]\n" + lines);
+}
+
+rules::TierLevel level(const char* id, const char* name, int64_t entry, int64_t retain) {
+  return rules::TierLevel{id, name, entry, retain};
+}
+
+TEST(ProgramFileTiers, ParsesEveryTierKey) {
+  app::Program p = parse_ok(std::string(kHead) + kTiers);
+  const rules::Tiers& t = p.rules.tiers;
+  EXPECT_TRUE(t.enabled());
+  EXPECT_EQ(t.basis, rules::Tiers::Basis::kPaidSpend);
+  EXPECT_EQ(t.count_on, rules::Tiers::CountOn::kCompleted);
+  EXPECT_EQ(t.window, rules::Tiers::Window::kRollingMonths);
+  EXPECT_EQ(t.window_months, 6);
+  EXPECT_EQ(t.period_months, 24);
+  EXPECT_EQ(t.downgrade, rules::Tiers::Downgrade::kToQualifying);
+  EXPECT_EQ(t.warn_days, 14);
+  // A level without retain keeps its entry as retain; the first has none.
+  EXPECT_EQ(t.levels, (std::vector<rules::TierLevel>{level("regular", "一般", 0, 0),
+                                                      level("silver", "銀卡", 3000, 2000),
+                                                      level("gold", "金卡", 10000, 10000)}));
+}
+
+TEST(ProgramFileTiers, DefaultsAndNoTiers) {
+  app::Program p = parse_ok(std::string(kHead) + "[tiers]\n" + kTwoLevels);
+  rules::Tiers expected;
+  expected.levels = {level("regular", "一般", 0, 0), level("silver", "銀卡", 3000, 3000)};
+  EXPECT_EQ(p.rules.tiers, expected);
+  EXPECT_EQ(p.rules.tiers.basis, rules::Tiers::Basis::kPaidSpend);
+  EXPECT_EQ(p.rules.tiers.count_on, rules::Tiers::CountOn::kPaid);
+  EXPECT_EQ(p.rules.tiers.window, rules::Tiers::Window::kRollingMonths);
+  EXPECT_EQ(p.rules.tiers.window_months, 12);
+  EXPECT_EQ(p.rules.tiers.period_months, 12);
+  EXPECT_EQ(p.rules.tiers.downgrade, rules::Tiers::Downgrade::kOneStep);
+  EXPECT_EQ(p.rules.tiers.warn_days, 30);
+  // Without [tiers] the program has none, and tier names elsewhere are
+  // accepted as written (kRules names gold, silver, vip and 金卡).
+  app::Program none = parse_ok(std::string(kHead) + kRules);
+  EXPECT_FALSE(none.rules.tiers.enabled());
+  EXPECT_EQ(none.rules.tiers, rules::Tiers{});
+  // Every window; window_months only with rolling_months.
+  struct Case {
+    const char* text;
+    rules::Tiers::Window window;
+  };
+  for (Case c : {Case{"lifetime", rules::Tiers::Window::kLifetime},
+                 Case{"calendar_year", rules::Tiers::Window::kCalendarYear},
+                 Case{"since_tier_start", rules::Tiers::Window::kSinceTierStart}}) {
+    app::Program w = parse_ok(std::string(kHead) + "[tiers]\nwindow = \"" + c.text + "\"\n" +
+                              kTwoLevels);
+    EXPECT_EQ(w.rules.tiers.window, c.window) << c.text;
+  }
+}
+
+TEST(ProgramFileTiers, ValuesAreAmountsOfTheCurrencyOrWholeOrderCounts) {
+  const std::string gbp =
+      "[program]\ncurrency = \"GBP\"\nminor_digits = 2\n[wallets.credit]\n[tiers]\n";
+  const std::string levels =
+      "[[tiers.levels]]\nid = \"regular\"\nname = \"Regular\"\nentry = 0\n"
+      "[[tiers.levels]]\nid = \"silver\"\nname = \"Silver\"\nentry = \"300.50\"\nretain = 200\n";
+  app::Program p = parse_ok(gbp + levels);
+  ASSERT_EQ(p.rules.tiers.levels.size(), 2u);
+  EXPECT_EQ(p.rules.tiers.levels[1].entry, 30050);  // pence
+  EXPECT_EQ(p.rules.tiers.levels[1].retain, 20000);
+  // Pence are the limit of GBP; the error names the currency (line 13).
+  Error e = parse_error(gbp + "[[tiers.levels]]\nid = \"regular\"\nname = \"R\"\nentry = 0\n"
+                              "[[tiers.levels]]\nid = \"silver\"\nname = \"S\"\n"
+                              "entry = \"300.505\"\n");
+  EXPECT_EQ(e.field, "shop.toml:13:9: tiers.levels.silver.entry");
+  EXPECT_NE(e.message.find("GBP has 2 decimal places"), std::string::npos) << e.message;
+  // order_count: plain whole numbers of orders, in any currency.
+  app::Program c = parse_ok(gbp + "basis = \"order_count\"\n" +
+                            "[[tiers.levels]]\nid = \"new\"\nname = \"New\"\nentry = 0\n"
+                            "[[tiers.levels]]\nid = \"loyal\"\nname = \"Loyal\"\nentry = 5\n"
+                            "retain = 3\n");
+  EXPECT_EQ(c.rules.tiers.basis, rules::Tiers::Basis::kOrderCount);
+  EXPECT_EQ(c.rules.tiers.levels, (std::vector<rules::TierLevel>{level("new", "New", 0, 0),
+                                                                  level("loyal", "Loyal", 5, 3)}));
+  // 3000 orders is a valid entry too.
+  EXPECT_EQ(parse_ok(std::string(kHead) + "[tiers]\nbasis = \"order_count\"\n" + kTwoLevels)
+                .rules.tiers.levels.at(1)
+                .entry,
+            3000);
+  e = rule_error("[tiers]\nbasis = \"order_count\"\n[[tiers.levels]]\nid = \"a\"\nname = \"A\"\n"
+                 "entry = 0\n[[tiers.levels]]\nid = \"b\"\nname = \"B\"\nentry = \"5\"\n");
+  EXPECT_EQ(e.field, "shop.toml:15:9: tiers.levels.b.entry");
+  EXPECT_NE(e.message.find("whole number"), std::string::npos) << e.message;
+  e = rule_error("[tiers]\nbasis = \"order_count\"\n[[tiers.levels]]\nid = \"a\"\nname = \"A\"\n"
+                 "entry = 0\n[[tiers.levels]]\nid = \"b\"\nname = \"B\"\nentry = 1000001\n");
+  EXPECT_EQ(e.field, "shop.toml:15:9: tiers.levels.b.entry");
+  EXPECT_NE(e.message.find("between 0 and 1000000"), std::string::npos) << e.message;
+}
+
+TEST(ProgramFileTiers, SettingsAreChecked) {
+  Error e = parse_error("tiers = 1\n" + std::string(kHead));
+  EXPECT_EQ(e.field, "shop.toml:1:9: tiers");
+  EXPECT_NE(e.message.find("must be a table"), std::string::npos) << e.message;
+  e = tiers_error("colour = \"gold\"\n");
+  EXPECT_EQ(e.field, "shop.toml:7:1: tiers.colour");
+  EXPECT_NE(e.message.find("is not a known key"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("warn_days"), std::string::npos) << e.message;
+  e = tiers_error("basis = \"points_earned\"\n");
+  EXPECT_EQ(e.field, "shop.toml:7:9: tiers.basis");
+  EXPECT_EQ(e.message, "must be \"paid_spend\" or \"order_count\"");
+  e = tiers_error("count_on = \"fulfilled\"\n");
+  EXPECT_EQ(e.field, "shop.toml:7:12: tiers.count_on");
+  EXPECT_EQ(e.message, "must be \"paid\" or \"completed\"");
+  e = tiers_error("window = \"rolling\"\n");
+  EXPECT_EQ(e.field, "shop.toml:7:10: tiers.window");
+  EXPECT_EQ(e.message,
+            "must be \"lifetime\", \"calendar_year\", \"rolling_months\" or \"since_tier_start\"");
+  e = tiers_error("downgrade = \"two_steps\"\n");
+  EXPECT_EQ(e.field, "shop.toml:7:13: tiers.downgrade");
+  EXPECT_EQ(e.message, "must be \"one_step\" or \"to_qualifying\"");
+  e = tiers_error("downgrade = 1\n");
+  EXPECT_EQ(e.field, "shop.toml:7:13: tiers.downgrade");
+  EXPECT_NE(e.message.find("must be a string"), std::string::npos) << e.message;
+  for (const char* bad : {"window_months = 0\n", "window_months = 121\n"}) {
+    e = tiers_error(bad);
+    EXPECT_EQ(e.field, "shop.toml:7:17: tiers.window_months") << bad;
+    EXPECT_NE(e.message.find("between 1 and 120"), std::string::npos) << e.message;
+  }
+  e = tiers_error("window = \"lifetime\"\nwindow_months = 12\n");
+  EXPECT_EQ(e.field, "shop.toml:8:17: tiers.window_months");
+  EXPECT_NE(e.message.find("only applies to window = \"rolling_months\" (window is \"lifetime\")"),
+            std::string::npos)
+      << e.message;
+  e = tiers_error("window_months = 12\nwindow = \"calendar_year\"\n");  // in any order
+  EXPECT_EQ(e.field, "shop.toml:7:17: tiers.window_months");
+  for (const char* bad : {"period_months = 0\n", "period_months = 121\n"}) {
+    e = tiers_error(bad);
+    EXPECT_EQ(e.field, "shop.toml:7:17: tiers.period_months") << bad;
+    EXPECT_NE(e.message.find("between 1 and 120"), std::string::npos) << e.message;
+  }
+  for (const char* bad : {"warn_days = -1\n", "warn_days = 366\n"}) {
+    e = tiers_error(bad);
+    EXPECT_EQ(e.field, "shop.toml:7:13: tiers.warn_days") << bad;
+    EXPECT_NE(e.message.find("between 0 and 365"), std::string::npos) << e.message;
+  }
+  e = tiers_error("warn_days = 1.5\n");
+  EXPECT_NE(e.message.find("whole number"), std::string::npos) << e.message;
+}
+
+TEST(ProgramFileTiers, LevelsAreTwoToSixteen) {
+  Error e = rule_error("[tiers]\nbasis = \"paid_spend\"\n");
+  EXPECT_EQ(e.field, "shop.toml:6:1: tiers.levels");
+  EXPECT_NE(e.message.find("is required"), std::string::npos) << e.message;
+  e = rule_error("[tiers]\n[[tiers.levels]]\nid = \"regular\"\nname = \"一般\"\nentry = 0\n");
+  EXPECT_EQ(e.field, "shop.toml:7:1: tiers.levels");  // the first [[tiers.levels]]
+  EXPECT_NE(e.message.find("2 to 16"), std::string::npos) << e.message;
+  std::string many = "[tiers]\n";
+  for (int i = 0; i < 17; ++i) {
+    many += "[[tiers.levels]]\nid = \"t" + std::to_string(i) + "\"\nname = \"T\"\nentry = " +
+            std::to_string(i * 100) + "\n";
+  }
+  e = rule_error(many);
+  EXPECT_EQ(e.field, "shop.toml:7:1: tiers.levels");
+  EXPECT_NE(e.message.find("more than 16"), std::string::npos) << e.message;
+  many.erase(many.rfind("[[tiers.levels]]"));  // 16 levels are fine
+  EXPECT_EQ(parse_ok(kHead + many).rules.tiers.levels.size(), 16u);
+  e = rule_error("[tiers]\nlevels = [\"regular\", \"silver\"]\n");
+  EXPECT_EQ(e.field, "shop.toml:7:11: tiers.levels[0]");
+  EXPECT_NE(e.message.find("must be a table"), std::string::npos) << e.message;
+  e = rule_error("[tiers]\nlevels = \"regular\"\n");
+  EXPECT_EQ(e.field, "shop.toml:7:10: tiers.levels");
+  EXPECT_NE(e.message.find("array of tables"), std::string::npos) << e.message;
+}
+
+TEST(ProgramFileTiers, LevelIdsNamesEntriesAndRetainAreChecked) {
+  Error e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 10000\nperks = [\"x\"]\n");
+  EXPECT_EQ(e.field, "shop.toml:19:1: tiers.levels.gold.perks");
+  EXPECT_NE(e.message.find("is not a known key (known: id, name, entry, retain)"),
+            std::string::npos)
+      << e.message;
+  e = level_error("name = \"金卡\"\nentry = 10000\n");
+  EXPECT_EQ(e.field, "shop.toml:15:1: tiers.levels[2].id");
+  EXPECT_NE(e.message.find("is required"), std::string::npos) << e.message;
+  e = level_error("id = \"Gold\"\nname = \"金卡\"\nentry = 10000\n");
+  EXPECT_EQ(e.field, "shop.toml:16:6: tiers.levels[2].id");
+  EXPECT_NE(e.message.find("a tier id is 1 to 32 of a-z, 0-9 and _"), std::string::npos);
+  e = level_error("id = \"金卡\"\nname = \"金卡\"\nentry = 10000\n");
+  EXPECT_EQ(e.field, "shop.toml:16:6: tiers.levels[2].id");
+  e = level_error("id = \"" + std::string(33, 'g') + "\"\nname = \"G\"\nentry = 10000\n");
+  EXPECT_EQ(e.field, "shop.toml:16:6: tiers.levels[2].id");
+  e = level_error("id = \"silver\"\nname = \"Silver again\"\nentry = 10000\n");
+  EXPECT_EQ(e.field, "shop.toml:16:6: tiers.levels[2].id");
+  EXPECT_NE(e.message.find("'silver' is already the id of tiers.levels[1]"), std::string::npos)
+      << e.message;
+  e = level_error("id = \"gold\"\nentry = 10000\n");
+  EXPECT_EQ(e.field, "shop.toml:15:1: tiers.levels.gold.name");
+  EXPECT_NE(e.message.find("is required"), std::string::npos) << e.message;
+  e = level_error("id = \"gold\"\nname = \"\"\nentry = 10000\n");
+  EXPECT_EQ(e.field, "shop.toml:17:8: tiers.levels.gold.name");
+  EXPECT_NE(e.message.find("1 to 64 bytes"), std::string::npos) << e.message;
+  // 22 CJK characters are 66 bytes; 21 (63 bytes) are fine.
+  std::string long_name;
+  for (int i = 0; i < 22; ++i) long_name += "金";
+  e = level_error("id = \"gold\"\nname = \"" + long_name + "\"\nentry = 10000\n");
+  EXPECT_EQ(e.field, "shop.toml:17:8: tiers.levels.gold.name");
+  long_name.resize(63);
+  EXPECT_EQ(parse_ok(std::string(kHead) + "[tiers]\n" + kTwoLevels +
+                     "[[tiers.levels]]\nid = \"gold\"\nname = \"" + long_name +
+                     "\"\nentry = 10000\n")
+                .rules.tiers.levels.at(2)
+                .name,
+            long_name);
+  e = level_error("id = \"gold\"\nname = \"金卡\"\n");
+  EXPECT_EQ(e.field, "shop.toml:15:1: tiers.levels.gold.entry");
+  EXPECT_NE(e.message.find("is required: the paid spend, in TWD"), std::string::npos)
+      << e.message;
+  e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 3000\n");  // = silver's
+  EXPECT_EQ(e.field, "shop.toml:18:9: tiers.levels.gold.entry");
+  EXPECT_NE(e.message.find("must be more than the entry of tiers.levels.silver (3000)"),
+            std::string::npos)
+      << e.message;
+  e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 2999\n");
+  EXPECT_EQ(e.field, "shop.toml:18:9: tiers.levels.gold.entry");
+  e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = -1\n");
+  EXPECT_EQ(e.field, "shop.toml:18:9: tiers.levels.gold.entry");
+  EXPECT_NE(e.message.find("negative"), std::string::npos) << e.message;
+  e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 10000\nretain = 10001\n");
+  EXPECT_EQ(e.field, "shop.toml:19:10: tiers.levels.gold.retain");
+  EXPECT_NE(e.message.find("must not be more than the level's entry (10000)"), std::string::npos)
+      << e.message;
+  e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 10000\nretain = -5\n");
+  EXPECT_EQ(e.field, "shop.toml:19:10: tiers.levels.gold.retain");
+  EXPECT_NE(e.message.find("negative"), std::string::npos) << e.message;
+  e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 10000\nretain = 0.5\n");
+  EXPECT_EQ(e.field, "shop.toml:19:10: tiers.levels.gold.retain");
+  // The first level: entry 0, no retain (0 is accepted).
+  e = rule_error("[tiers]\n[[tiers.levels]]\nid = \"regular\"\nname = \"一般\"\nentry = 100\n"
+                 "[[tiers.levels]]\nid = \"silver\"\nname = \"銀卡\"\nentry = 3000\n");
+  EXPECT_EQ(e.field, "shop.toml:10:9: tiers.levels.regular.entry");
+  EXPECT_NE(e.message.find("must be 0"), std::string::npos) << e.message;
+  e = rule_error("[tiers]\n[[tiers.levels]]\nid = \"regular\"\nname = \"一般\"\nentry = 0\n"
+                 "retain = 1\n[[tiers.levels]]\nid = \"silver\"\nname = \"銀卡\"\nentry = 3000\n");
+  EXPECT_EQ(e.field, "shop.toml:11:10: tiers.levels.regular.retain");
+  EXPECT_NE(e.message.find("the first level cannot be lost"), std::string::npos) << e.message;
+  app::Program zero = parse_ok(std::string(kHead) +
+                               "[tiers]\n[[tiers.levels]]\nid = \"regular\"\nname = \"一般\"\n"
+                               "entry = 0\nretain = 0\n[[tiers.levels]]\nid = \"silver\"\n"
+                               "name = \"銀卡\"\nentry = 3000\nretain = 0\n");
+  EXPECT_EQ(zero.rules.tiers.levels.at(0).retain, 0);
+  EXPECT_EQ(zero.rules.tiers.levels.at(1).retain, 0);  // a tier that is never lost
+}
+
+TEST(ProgramFileTiers, TierNamesElsewhereMustBeLevelIdsOnceTiersExist) {
+  // kRules' rebate rule (tier_rates on line 40) names vip and 金卡, which kTiers
+  // has not; a TOML table is read in key order, so vip is reported first.
+  Error e = parse_error(std::string(kHead) + kTiers + kRules);
+  EXPECT_EQ(e.field, "shop.toml:40:46: earning.rules.rebate.tier_rates.vip");
+  EXPECT_NE(e.message.find("is not a level id of [tiers] (levels: regular, silver, gold)"),
+            std::string::npos)
+      << e.message;
+  e = parse_error(std::string(kHead) + kTiers +
+                  "[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nrate = \"1%\"\n"
+                  "tier_rates = { silver = \"3%\", platinum = \"9%\" }\n");
+  EXPECT_EQ(e.field, "shop.toml:34:31: earning.rules.r.tier_rates.platinum");
+  e = parse_error(std::string(kHead) + kTiers +
+                  "[[member_days]]\nid = \"d\"\nday_of_month = 8\nmultiplier = \"2x\"\n"
+                  "tiers = [\"gold\", \"vip\"]\n");
+  EXPECT_EQ(e.field, "shop.toml:34:18: member_days.d.tiers[1]");
+  EXPECT_NE(e.message.find("is not a level id of [tiers]"), std::string::npos) << e.message;
+  // Level ids, the first level's included, are fine.
+  app::Program p = parse_ok(std::string(kHead) + kTiers +
+                            "[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nrate = \"1%\"\n"
+                            "tier_rates = { regular = \"1.5%\", gold = \"5%\" }\n"
+                            "[[member_days]]\nid = \"d\"\nday_of_month = 8\nmultiplier = \"2x\"\n"
+                            "tiers = [\"silver\", \"gold\"]\n");
+  ASSERT_EQ(p.rules.earn.size(), 1u);
+  EXPECT_EQ(p.rules.earn[0].tier_rates.size(), 2u);
+  ASSERT_EQ(p.rules.member_days.size(), 1u);
+  EXPECT_EQ(p.rules.member_days[0].tiers, (std::vector<std::string>{"silver", "gold"}));
+}
+
+TEST(ProgramFileTiers, PrintedTiersParseBackToTheSameProgram) {
+  std::vector<std::string> files = {
+      std::string(kHead) + kTiers,
+      std::string(kHead) + "[tiers]\n" + kTwoLevels,
+      std::string(kHead) + "[tiers]\nwindow = \"since_tier_start\"\n" + kTwoLevels,
+      "[program]\ncurrency = \"GBP\"\nminor_digits = 2\n[wallets.credit]\n[tiers]\n"
+      "window = \"calendar_year\"\n"
+      "[[tiers.levels]]\nid = \"r\"\nname = \"R\"\nentry = 0\n"
+      "[[tiers.levels]]\nid = \"s\"\nname = \"S\"\nentry = \"300.5\"\nretain = \"0.01\"\n",
+      std::string(kHead) + "[tiers]\nbasis = \"order_count\"\nwindow = \"lifetime\"\n" +
+          kTwoLevels};
+  for (const std::string& file : files) {
+    SCOPED_TRACE(file);
+    app::Program p = parse_ok(file);
+    ASSERT_TRUE(p.rules.tiers.enabled());
+    std::string text = config::to_toml(p);
+    auto again = config::parse_program(text, "printed.toml", "shop");
+    ASSERT_TRUE(again) << again.error().field << ": " << again.error().message << "\n" << text;
+    EXPECT_EQ(*again, p);
+    EXPECT_TRUE(app::setting_changes(p, *again).empty());
+    EXPECT_EQ(config::to_toml(*again), text);
+  }
+  // Without tiers nothing is printed for them.
+  EXPECT_EQ(config::to_toml(parse_ok(kHead)).find("tiers"), std::string::npos);
+}
+
+TEST(ProgramFileTiers, TheExamplesHaveTheirTiers) {
+  auto tw = config::parse_program(read_example("taiwan-fashion.toml"), "tw", "tw");
+  ASSERT_TRUE(tw) << tw.error().field << ": " << tw.error().message;
+  rules::Tiers expected;
+  expected.basis = rules::Tiers::Basis::kPaidSpend;
+  expected.count_on = rules::Tiers::CountOn::kPaid;
+  expected.window = rules::Tiers::Window::kRollingMonths;
+  expected.window_months = 12;
+  expected.period_months = 12;
+  expected.downgrade = rules::Tiers::Downgrade::kOneStep;
+  expected.warn_days = 30;
+  expected.levels = {level("regular", "一般", 0, 0), level("silver", "銀卡", 3000, 2000),
+                     level("gold", "金卡", 10000, 8000), level("vip", "VIP", 30000, 25000)};
+  EXPECT_EQ(tw->rules.tiers, expected);
+
+  auto uk = config::parse_program(read_example("online-retail-gbp.toml"), "uk", "uk");
+  ASSERT_TRUE(uk) << uk.error().field << ": " << uk.error().message;
+  expected.levels = {level("regular", "Regular", 0, 0), level("silver", "Silver", 30000, 20000),
+                     level("gold", "Gold", 100000, 80000), level("vip", "VIP", 300000, 250000)};
+  EXPECT_EQ(uk->rules.tiers, expected);  // pence
+
+  auto points = config::parse_program(read_example("points-store.toml"), "pts", "pts");
+  ASSERT_TRUE(points) << points.error().field << ": " << points.error().message;
+  EXPECT_FALSE(points->rules.tiers.enabled());
+}
+
+TEST(ProgramSettings, TierChangesAreNamedByLevelAndKey) {
+  app::Program a = parse_ok(std::string(kHead) + kTiers);
+  auto settings = app::program_settings(a);
+  EXPECT_EQ(settings.at("tiers.basis"), "paid_spend");
+  EXPECT_EQ(settings.at("tiers.count_on"), "completed");
+  EXPECT_EQ(settings.at("tiers.window"), "rolling_months");
+  EXPECT_EQ(settings.at("tiers.window_months"), "6");
+  EXPECT_EQ(settings.at("tiers.period_months"), "24");
+  EXPECT_EQ(settings.at("tiers.downgrade"), "to_qualifying");
+  EXPECT_EQ(settings.at("tiers.warn_days"), "14");
+  EXPECT_EQ(settings.at("tiers.levels.regular.name"), "一般");
+  EXPECT_EQ(settings.at("tiers.levels.regular.entry"), "0");
+  EXPECT_EQ(settings.count("tiers.levels.regular.retain"), 0u);
+  EXPECT_EQ(settings.at("tiers.levels.silver.entry"), "3000");
+  EXPECT_EQ(settings.at("tiers.levels.silver.retain"), "2000");
+  EXPECT_EQ(settings.at("tiers.levels.gold.retain"), "10000");
+  // No tiers: no tier keys.
+  for (const auto& [key, value] : app::program_settings(parse_ok(kHead))) {
+    EXPECT_NE(key.rfind("tiers.", 0), 0u) << key;
+  }
+
+  app::Program b = a;
+  b.rules.tiers.window = rules::Tiers::Window::kLifetime;  // window_months goes away
+  b.rules.tiers.levels[1].entry = 5000;
+  b.rules.tiers.levels.push_back(level("vip", "VIP", 30000, 25000));
+  auto changes = app::setting_changes(a, b);
+  ASSERT_EQ(changes.size(), 6u);
+  EXPECT_EQ(changes[0].key, "tiers.levels.silver.entry");
+  EXPECT_EQ(*changes[0].before, "3000");
+  EXPECT_EQ(*changes[0].after, "5000");
+  EXPECT_EQ(changes[1].key, "tiers.levels.vip.entry");
+  EXPECT_FALSE(changes[1].before);
+  EXPECT_EQ(changes[2].key, "tiers.levels.vip.name");
+  EXPECT_EQ(changes[3].key, "tiers.levels.vip.retain");
+  EXPECT_EQ(changes[4].key, "tiers.window");
+  EXPECT_EQ(*changes[4].after, "lifetime");
+  EXPECT_EQ(changes[5].key, "tiers.window_months");
+  EXPECT_FALSE(changes[5].after);
+
+  // Amounts in the currency's decimals, like other spend amounts; counts as integers.
+  app::Program g = parse_ok(
+      "[program]\ncurrency = \"GBP\"\nminor_digits = 2\n[wallets.credit]\n[tiers]\n"
+      "[[tiers.levels]]\nid = \"r\"\nname = \"R\"\nentry = 0\n"
+      "[[tiers.levels]]\nid = \"s\"\nname = \"S\"\nentry = 300\nretain = \"200.5\"\n");
+  auto gs = app::program_settings(g);
+  EXPECT_EQ(gs.at("tiers.levels.s.entry"), "300.00");
+  EXPECT_EQ(gs.at("tiers.levels.s.retain"), "200.50");
+  g.rules.tiers.basis = rules::Tiers::Basis::kOrderCount;
+  EXPECT_EQ(app::program_settings(g).at("tiers.levels.s.entry"), "30000");
+}
+
 TEST(ProgramSettings, RuleChangesAreNamedByRuleAndKey) {
   app::Program a = parse_ok(std::string(kHead) + kRules);
   auto settings = app::program_settings(a);

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "rules/tiers.h"
 #include "store/codec.h"
 #include "support/temp_dir.h"
 
@@ -91,7 +92,7 @@ TEST(SqliteStore, BackgroundCheckpointCopiesTheWalIntoTheDatabase) {
     w.member_id = "member-with-a-long-enough-id-" + std::to_string(i);
     w.member =
         app::Member{"default", w.member_id,          std::nullopt,        "someone@example.com",
-                    "",        from_unix_seconds(0), from_unix_seconds(0)};
+                    "",        from_unix_seconds(0), from_unix_seconds(0), {}};
     ASSERT_TRUE((*s)->apply(w));
   }
   ASSERT_TRUE((*s)->commit());
@@ -211,7 +212,8 @@ TEST(SqliteStore, ReportsCorruptColumnsInsteadOfTrustingThem) {
   exec(dir.file("p.db"),
        "INSERT INTO programs (id, currency, minor_digits, time_zone) VALUES ('default', 'TWD', 0, "
        "'Asia/Taipei');"
-       "INSERT INTO members VALUES ('default', 'm1', NULL, '', '', 0, 0);"
+       "INSERT INTO members (program_id, id, birthday, email, phone, created_at, updated_at) "
+       "VALUES ('default', 'm1', NULL, '', '', 0, 0);"
        "INSERT INTO lots VALUES (1, 'default', 'm1', 'credit', 'signup', 10, 10, 0, 0, "
        "'available', 0,"
        " 0, NULL, '{not json', '', '[]', '');");
@@ -255,7 +257,8 @@ TEST(SqliteStore, UpgradesAVersion3DatabaseItsProgramsGetEmptyRules) {
   }
   exec(path,
        "INSERT INTO programs (id, currency, minor_digits, time_zone, version) "
-       "VALUES ('default', 'TWD', 0, 'Asia/Taipei', 2)");
+       "VALUES ('default', 'TWD', 0, 'Asia/Taipei', 2);"
+       "INSERT INTO members VALUES ('default', 'm1', '1990-02-28', 'a@b.tw', '0912', 5, 6);");
 
   auto f = store::open_sqlite(path);
   ASSERT_TRUE(f) << f.error().message;
@@ -268,6 +271,39 @@ TEST(SqliteStore, UpgradesAVersion3DatabaseItsProgramsGetEmptyRules) {
   ASSERT_EQ(programs->size(), 1u);
   EXPECT_EQ((*programs)[0].version, 2) << "version-3 rows survive";
   EXPECT_EQ((*programs)[0].rules, rules::Rules{}) << "'{}' decodes to no rules";
+  EXPECT_FALSE((*programs)[0].rules.tiers.enabled());
+
+  // Members of a version-3 file are at the base level, with no tier period.
+  auto m1 = (*s)->find_member("default", "m1");
+  ASSERT_TRUE(m1) << m1.error().message;
+  ASSERT_TRUE(m1->has_value());
+  EXPECT_EQ((**m1).email, "a@b.tw") << "version-3 members survive";
+  EXPECT_EQ((**m1).created_at, from_unix_seconds(5));
+  EXPECT_EQ((**m1).tier, rules::TierState{});
+  EXPECT_EQ(query_int(path,
+                      "SELECT COUNT(*) FROM members WHERE tier = '' AND tier_since IS NULL AND "
+                      "tier_until IS NULL AND tier_previous = '' AND tier_upgraded_by = ''"),
+            1);
+  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND "
+                            "name = 'members_tier_due'"),
+            1);
+  auto due = (*s)->members_tier_due("default", from_unix_seconds(4'000'000'000));
+  ASSERT_TRUE(due) << due.error().message;
+  EXPECT_TRUE(due->empty()) << "no period: never due";
+  // The upgraded member takes a tier like any other.
+  app::Member tiered = **m1;
+  tiered.tier = {"gold", from_unix_seconds(10), from_unix_seconds(20), "", "o-1"};
+  app::CommandWrite mw;
+  mw.program_id = "default";
+  mw.member_id = "m1";
+  mw.member = tiered;
+  ASSERT_TRUE((*s)->begin());
+  auto member_applied = (*s)->apply(mw);
+  ASSERT_TRUE(member_applied) << member_applied.error().message;
+  ASSERT_TRUE((*s)->commit());
+  EXPECT_EQ(**(*s)->find_member("default", "m1"), tiered);
+  EXPECT_EQ(query_int(path, "SELECT tier_until FROM members WHERE id = 'm1'"), 20);
+  EXPECT_EQ(*(*s)->members_tier_due("default", from_unix_seconds(20)), std::vector<std::string>{"m1"});
 
   // Orders can be written to the upgraded file; analytics columns are real columns.
   app::OrderRecord o;
@@ -288,6 +324,9 @@ TEST(SqliteStore, UpgradesAVersion3DatabaseItsProgramsGetEmptyRules) {
   EXPECT_EQ(query_int(path, "SELECT subtotal FROM orders WHERE id = 'o-1'"), 2800);
   EXPECT_EQ(query_int(path, "SELECT paid_at FROM orders WHERE id = 'o-1'"), 1'790'000'100);
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM orders WHERE fulfilled_at IS NULL"), 1);
+  EXPECT_EQ(query_int(path, "SELECT paid_value FROM orders WHERE id = 'o-1'"),
+            rules::paid_value(o.order, 0));
+  EXPECT_EQ(query_int(path, "SELECT paid_value FROM orders WHERE id = 'o-1'"), 2800);
 }
 
 TEST(SqliteStore, ReportsCorruptRulesAndOrderRows) {
@@ -300,9 +339,10 @@ TEST(SqliteStore, ReportsCorruptRulesAndOrderRows) {
       "INSERT INTO programs (id, currency, minor_digits, time_zone, rules) VALUES ('default', "
       "'TWD', 0, 'Asia/Taipei', '{\"earn_on\":\"weekly\"}');"
       "INSERT INTO orders VALUES ('default', 'bad-json', 'm1', 0, NULL, NULL, NULL, NULL, NULL, "
-      "0, 0, '{not json', 0, 0);"
+      "0, 0, 0, '{not json', 0, 0);"
       "INSERT INTO orders VALUES ('default', 'bad-subtotal', 'm2', 0, NULL, NULL, NULL, NULL, "
-      "NULL, 0, 999, '{\"lines\":[{\"line_id\":\"L1\",\"quantity\":1,\"unit_price\":5}]}', 0, 0);");
+      "NULL, 0, 999, 5, '{\"lines\":[{\"line_id\":\"L1\",\"quantity\":1,\"unit_price\":5}]}', 0, "
+      "0);");
   auto s = (*f)->open();
   ASSERT_TRUE(s);
   auto programs = (*s)->programs();
@@ -334,6 +374,18 @@ TEST(StoreCodec, RulesDecodeDefaultsForMissingKeysAndRefuseWrongOnes) {
   EXPECT_EQ(partial->earn[0].rate, (rules::Rate{rules::Rate::Kind::kSteps, 0, 100, 1}));
   EXPECT_EQ(partial->earn[0].source, "purchase") << "missing keys keep the struct default";
   EXPECT_TRUE(partial->earn[0].member_days);
+  EXPECT_EQ(partial->tiers, rules::Tiers{}) << "no tiers key: no tiers";
+
+  auto tiers = store::decode_rules(
+      R"({"tiers":{"window":"calendar_year","downgrade":"to_qualifying",)"
+      R"("levels":[{"id":"base"},{"id":"gold","name":"金卡","entry":5000}]}})");
+  ASSERT_TRUE(tiers) << tiers.error().message;
+  rules::Tiers expected;
+  expected.window = rules::Tiers::Window::kCalendarYear;
+  expected.downgrade = rules::Tiers::Downgrade::kToQualifying;
+  expected.levels = {{"base", "", 0, 0}, {"gold", "金卡", 5000, 0}};
+  EXPECT_EQ(tiers->tiers, expected) << "missing tier keys keep the struct defaults";
+  EXPECT_EQ(tiers->earn_on, rules::EarnTrigger::kPaid);
 
   for (const char* bad : {
            "",
@@ -354,6 +406,23 @@ TEST(StoreCodec, RulesDecodeDefaultsForMissingKeysAndRefuseWrongOnes) {
            R"({"earn":[{"member_days":1}]})",
            R"({"member_days":[{"day_of_month":4294967296}]})",
            R"({"member_days":[{"tiers":"gold"}]})",
+           R"({"tiers":[]})",
+           R"({"tiers":"gold"})",
+           R"({"tiers":{"basis":"points"}})",
+           R"({"tiers":{"basis":1}})",
+           R"({"tiers":{"count_on":"shipped"}})",
+           R"({"tiers":{"window":"weekly"}})",
+           R"({"tiers":{"window":null}})",
+           R"({"tiers":{"downgrade":"to_base"}})",
+           R"({"tiers":{"window_months":"12"}})",
+           R"({"tiers":{"period_months":1.5}})",
+           R"({"tiers":{"warn_days":true}})",
+           R"({"tiers":{"levels":{}}})",
+           R"({"tiers":{"levels":[1]}})",
+           R"({"tiers":{"levels":[{"id":5}]}})",
+           R"({"tiers":{"levels":[{"name":["金卡"]}]}})",
+           R"({"tiers":{"levels":[{"entry":"1000"}]}})",
+           R"({"tiers":{"levels":[{"retain":null}]}})",
        }) {
     auto r = store::decode_rules(bad);
     ASSERT_FALSE(r) << bad;

@@ -11,6 +11,7 @@
 
 #include "app/store.h"
 #include "core/limits.h"
+#include "rules/tiers.h"
 #include "store/memory/memory_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/backends.h"
@@ -55,7 +56,7 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     w.program_id = "default";
     w.member_id = id;
     w.member = app::Member{"default", id,   std::chrono::year{1990} / 2 / 28, "a@b.tw", "0912",
-                           at(0),     at(0)};
+                           at(0),     at(0),    {}};
     return w;
   }
 
@@ -725,6 +726,20 @@ TEST_P(StoreConformance, AppendedRowsGetIncreasingIdsAndRollBack) {
   EXPECT_GT((*runs)[0].id, (*runs)[1].id);
 }
 
+// Tiers with every field other than its default.
+rules::Tiers rich_tiers() {
+  rules::Tiers t;
+  t.basis = rules::Tiers::Basis::kOrderCount;
+  t.count_on = rules::Tiers::CountOn::kCompleted;
+  t.window = rules::Tiers::Window::kSinceTierStart;
+  t.window_months = 6;
+  t.period_months = 24;
+  t.downgrade = rules::Tiers::Downgrade::kToQualifying;
+  t.warn_days = 14;
+  t.levels = {{"base", "一般", 0, 0}, {"silver", "銀卡", 3, 2}, {"gold", "金卡", 10, 6}};
+  return t;
+}
+
 // Rules that use every field of every struct in rules/rules.h with values
 // other than the defaults.
 rules::Rules rich_rules() {
@@ -753,6 +768,7 @@ rules::Rules rich_rules() {
   steps.rate = {rules::Rate::Kind::kSteps, 0, 1000, 50};
   r.earn = {percent, steps};
   r.member_days = {{"payday", 25, -1, 20000, {"gold", "silver"}}, {"sunday", 0, 0, 15000, {}}};
+  r.tiers = rich_tiers();
   return r;
 }
 
@@ -980,6 +996,164 @@ TEST_P(StoreConformance, OrderOfAnUnknownProgramIsRefusedAndRollsBack) {
   ASSERT_TRUE(store_->rollback());
   EXPECT_FALSE(store_->find_order("default", "o-1")->has_value()) << "rolled back";
   EXPECT_FALSE(store_->find_order("nowhere", "o-2")->has_value());
+}
+
+// Every enum value of the tiers config survives put_program/programs(), and
+// a configuration without tiers reads back as none.
+TEST_P(StoreConformance, TiersRoundTripThroughPutProgram) {
+  using T = rules::Tiers;
+  EXPECT_FALSE((*store_->programs())[0].rules.tiers.enabled());
+  const std::vector<T::Window> windows = {T::Window::kLifetime, T::Window::kCalendarYear,
+                                          T::Window::kRollingMonths, T::Window::kSinceTierStart};
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    app::Program p = app::default_program();
+    p.rules.tiers = rich_tiers();
+    p.rules.tiers.window = windows[i];
+    p.rules.tiers.basis = i % 2 ? T::Basis::kPaidSpend : T::Basis::kOrderCount;
+    p.rules.tiers.count_on = i % 2 ? T::CountOn::kPaid : T::CountOn::kCompleted;
+    p.rules.tiers.downgrade = i % 2 ? T::Downgrade::kOneStep : T::Downgrade::kToQualifying;
+    p.rules.tiers.window_months = static_cast<int64_t>(i) + 1;
+    p.rules.tiers.levels.resize(std::min<std::size_t>(i + 1, 3));
+    ASSERT_TRUE(store_->begin());
+    ASSERT_TRUE(store_->put_program(p));
+    ASSERT_TRUE(store_->commit());
+    auto programs = store_->programs();
+    ASSERT_TRUE(programs) << programs.error().message;
+    ASSERT_EQ(programs->size(), 1u);
+    EXPECT_EQ((*programs)[0].rules.tiers, p.rules.tiers) << "window " << i;
+    EXPECT_EQ((*programs)[0], p);
+  }
+  // Back to no tiers: no level of the old configuration is left.
+  app::Program none = app::default_program();
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_->put_program(none));
+  ASSERT_TRUE(store_->commit());
+  EXPECT_EQ((*store_->programs())[0].rules.tiers, rules::Tiers{});
+}
+
+TEST_P(StoreConformance, MemberTierStateRoundTripsAndIsReplacedByLaterUpserts) {
+  auto gold = member("m1");
+  gold.member->tier = {"gold", at(100), at(200), "silver", "o-7"};
+  write(gold);
+  write(member("m2"));  // never tiered: the base level, every optional unset
+  auto found = store_->find_member("default", "m1");
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(**found, *gold.member);
+  EXPECT_EQ((**found).tier, gold.member->tier);
+  auto base = store_->find_member("default", "m2");
+  ASSERT_TRUE(base && base->has_value());
+  EXPECT_EQ((**base).tier, rules::TierState{});
+  auto page = store_->members_page("default", {});
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0], *gold.member) << "pages carry the tier too";
+  EXPECT_EQ((*page)[1].tier, rules::TierState{});
+
+  // A later upsert replaces the whole state: optionals unset, strings emptied.
+  auto retained = member("m1");
+  retained.member->tier = {"gold", std::nullopt, std::nullopt, "", ""};
+  retained.member->updated_at = at(300);
+  write(retained);
+  EXPECT_EQ((**store_->find_member("default", "m1")).tier, retained.member->tier);
+  auto again = member("m1");
+  again.member->tier = {"silver", at(400), std::nullopt, "", "o-9"};
+  write(again);
+  EXPECT_EQ((**store_->find_member("default", "m1")).tier, again.member->tier);
+  again.member->tier = {};
+  write(again);
+  EXPECT_EQ((**store_->find_member("default", "m1")).tier, rules::TierState{});
+}
+
+TEST_P(StoreConformance, MemberOrderSummariesAreColumnsOldestPlacedFirstPerProgramAndMember) {
+  add_program("other");
+  app::OrderRecord refunded = order("o3", "m1", 10);  // line L1 has one of two units refunded
+  refunded.paid_at = at(11);
+  refunded.fulfilled_at = at(12);
+  refunded.completed_at = at(13);
+  refunded.refunded_amount = 100;
+  refunded.refund_ids = {"r-1"};
+  app::OrderRecord cancelled = order("o1", "m1", 30);
+  cancelled.cancelled_at = at(31);
+  app::OrderRecord tie = order("o2", "m1", 10);
+  tie.order.lines[0].refunded_quantity = 0;
+  tie.order.lines[0].paid_with_value = 0;
+  write(order_write(refunded));
+  write(order_write(cancelled));
+  write(order_write(tie));
+  write(order_write(order("o0", "m2", 5)));
+  write(order_write(order("g1", "", 6)));
+  write(order_write(order("o5", "m1", 1, "other")));
+
+  auto summary = [](const app::OrderRecord& o) {
+    return app::OrderSummary{o.order.id,     o.order.placed_at, o.paid_at,
+                             o.fulfilled_at, o.completed_at,    o.cancelled_at,
+                             o.order.subtotal(), rules::paid_value(o.order, o.refunded_amount)};
+  };
+  auto rows = store_->member_order_summaries("default", "m1");
+  ASSERT_TRUE(rows) << rows.error().message;
+  EXPECT_EQ(*rows, (std::vector<app::OrderSummary>{summary(tie), summary(refunded),
+                                                   summary(cancelled)}))
+      << "oldest placed first, ties by id, every column";
+  ASSERT_EQ(rows->size(), 3u);
+  const auto& r = (*rows)[1];
+  EXPECT_EQ(r.subtotal, refunded.order.subtotal());
+  EXPECT_EQ(r.paid_value, rules::paid_value(refunded.order, 100));
+  EXPECT_GT(r.paid_value, 0);
+  EXPECT_LT(r.paid_value, (*rows)[0].paid_value)
+      << "a refunded unit, value paid with credit and an amount refund count less";
+  EXPECT_EQ((*rows)[0].paid_value, (*rows)[0].subtotal)
+      << "nothing refunded or paid with value: the line nets, shipping left out";
+
+  auto guest = store_->member_order_summaries("default", "");
+  ASSERT_TRUE(guest);
+  EXPECT_EQ(*guest, std::vector<app::OrderSummary>{summary(order("g1", "", 6))})
+      << "guest orders are the member ''";
+  EXPECT_EQ(*store_->member_order_summaries("default", "m2"),
+            std::vector<app::OrderSummary>{summary(order("o0", "m2", 5))});
+  EXPECT_EQ(*store_->member_order_summaries("other", "m1"),
+            std::vector<app::OrderSummary>{summary(order("o5", "m1", 1, "other"))});
+  EXPECT_TRUE(store_->member_order_summaries("default", "nobody")->empty());
+  EXPECT_TRUE(store_->member_order_summaries("nowhere", "m1")->empty());
+
+  // A later upsert (another refund) moves paid_value with the order.
+  refunded.order.lines[0].refunded_quantity = 2;
+  refunded.refunded_amount = 0;
+  write(order_write(refunded));
+  rows = store_->member_order_summaries("default", "m1");
+  ASSERT_TRUE(rows && rows->size() == 3u);
+  EXPECT_EQ((*rows)[1], summary(refunded));
+  EXPECT_EQ((*rows)[1].paid_value, rules::paid_value(refunded.order, 0));
+}
+
+TEST_P(StoreConformance, MembersTierDueAtOrBeforeNowInIdOrder) {
+  add_program("other");
+  auto tiered = [&](const std::string& program, const std::string& id,
+                    std::optional<Instant> until) {
+    auto w = member(id);
+    w.program_id = program;
+    w.member->program_id = program;
+    w.member->tier = {"gold", at(1), until, "", ""};
+    write(w);
+  };
+  tiered("default", "z", at(50));      // long due
+  tiered("default", "b", at(100));     // due exactly at now
+  tiered("default", "c", at(101));     // one second later
+  tiered("default", "a", std::nullopt);  // no period
+  write(member("d"));                  // never tiered
+  tiered("other", "e", at(10));        // another program's
+  using V = std::vector<std::string>;
+  auto due = store_->members_tier_due("default", at(100));
+  ASSERT_TRUE(due) << due.error().message;
+  EXPECT_EQ(*due, (V{"b", "z"})) << "until <= now, in id order";
+  EXPECT_EQ(*store_->members_tier_due("default", at(49)), V{});
+  EXPECT_EQ(*store_->members_tier_due("default", at(50)), V{"z"});
+  EXPECT_EQ(*store_->members_tier_due("default", at(101)), (V{"b", "c", "z"}));
+  EXPECT_EQ(*store_->members_tier_due("other", at(100)), V{"e"});
+  EXPECT_TRUE(store_->members_tier_due("nowhere", at(1000))->empty());
+  // The job moves a member's period on: it is no longer due.
+  tiered("default", "z", at(500));
+  EXPECT_EQ(*store_->members_tier_due("default", at(100)), V{"b"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "core/limits.h"
+#include "rules/tiers.h"
 #include "store/codec.h"
 
 namespace patron::store {
@@ -298,6 +299,40 @@ class MemoryStore final : public app::Store {
       std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
         return a.order.placed_at < b.order.placed_at;
       });
+      return out;
+    });
+  }
+
+  // Mirrors the SQLite columns: paid_value is computed as put_order writes it.
+  Result<std::vector<app::OrderSummary>> member_order_summaries(
+      const std::string& program_id, const std::string& member_id) override {
+    return read([&](const Data& d) {
+      std::vector<app::OrderSummary> out;
+      for (auto it = d.orders.lower_bound({program_id, ""});
+           it != d.orders.end() && it->first.first == program_id; ++it) {
+        const app::OrderRecord& o = it->second;
+        if (o.order.member_id != member_id) continue;
+        out.push_back(app::OrderSummary{o.order.id, o.order.placed_at, o.paid_at, o.fulfilled_at,
+                                        o.completed_at, o.cancelled_at, o.order.subtotal(),
+                                        rules::paid_value(o.order, o.refunded_amount)});
+      }
+      // Already in id order: a stable sort by placed_at leaves ties by id.
+      std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.placed_at < b.placed_at;
+      });
+      return out;
+    });
+  }
+
+  Result<std::vector<std::string>> members_tier_due(const std::string& program_id,
+                                                    Instant now) override {
+    return read([&](const Data& d) {
+      std::vector<std::string> out;
+      for (auto it = d.members.lower_bound({program_id, ""});
+           it != d.members.end() && it->first.first == program_id; ++it) {
+        const auto& until = it->second.tier.until;
+        if (until && *until <= now) out.push_back(it->first.second);
+      }
       return out;
     });
   }

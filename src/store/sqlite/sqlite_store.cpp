@@ -16,6 +16,7 @@
 
 #include "core/assert.h"
 #include "core/limits.h"
+#include "rules/tiers.h"
 #include "store/codec.h"
 
 namespace patron::store {
@@ -106,7 +107,9 @@ class Stmt {
   "id, order_id, amount, captured, state, created_at, expires_at, allocations"
 #define PATRON_REDEMPTION_COLUMNS "id, order_id, hold_id, at, allocations"
 #define PATRON_MEMBER_WALLET " WHERE program_id = ? AND member_id = ? AND wallet = ?"
-#define PATRON_MEMBER_COLUMNS "id, birthday, email, phone, created_at, updated_at"
+#define PATRON_MEMBER_COLUMNS                                                          \
+  "id, birthday, email, phone, created_at, updated_at, tier, tier_since, tier_until, " \
+  "tier_previous, tier_upgraded_by"
 #define PATRON_API_KEY_COLUMNS "id, program_id, role, secret_hash, label, created_at, revoked_at"
 #define PATRON_AUDIT_COLUMNS "id, program_id, actor, action, target, detail, at"
 #define PATRON_JOB_RUN_COLUMNS \
@@ -114,6 +117,9 @@ class Stmt {
 #define PATRON_ORDER_COLUMNS                                                                 \
   "id, member_id, placed_at, paid_at, fulfilled_at, completed_at, cancelled_at, earned_at, " \
   "program_version, subtotal, body, created_at, updated_at"
+// What member_order_summaries reads: columns only, never the body.
+#define PATRON_ORDER_SUMMARY_COLUMNS \
+  "id, placed_at, paid_at, fulfilled_at, completed_at, cancelled_at, subtotal, paid_value"
 
 class SqliteStore final : public app::Store {
  public:
@@ -288,6 +294,11 @@ class SqliteStore final : public app::Store {
     m.phone = q.s(3);
     m.created_at = from_unix_seconds(q.i(4));
     m.updated_at = from_unix_seconds(q.i(5));
+    m.tier.tier = q.s(6);
+    m.tier.since = q.opt_t(7);
+    m.tier.until = q.opt_t(8);
+    m.tier.previous = q.s(9);
+    m.tier.upgraded_by = q.s(10);
     return m;
   }
 
@@ -692,6 +703,41 @@ class SqliteStore final : public app::Store {
     return read_orders(*q, program_id);
   }
 
+  Result<std::vector<app::OrderSummary>> member_order_summaries(
+      const std::string& program_id, const std::string& member_id) override {
+    // Served by the index orders_by_member (program_id, member_id, placed_at).
+    auto q = prepare("SELECT " PATRON_ORDER_SUMMARY_COLUMNS
+                     " FROM orders WHERE program_id = ? AND member_id = ? "
+                     "ORDER BY placed_at, id");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(member_id);
+    std::vector<app::OrderSummary> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      app::OrderSummary o;
+      o.id = q->s(0);
+      o.placed_at = from_unix_seconds(q->i(1));
+      o.paid_at = q->opt_t(2);
+      o.fulfilled_at = q->opt_t(3);
+      o.completed_at = q->opt_t(4);
+      o.cancelled_at = q->opt_t(5);
+      o.subtotal = q->i(6);
+      o.paid_value = q->i(7);
+      out.push_back(std::move(o));
+    }
+  }
+
+  Result<std::vector<std::string>> members_tier_due(const std::string& program_id,
+                                                    Instant now) override {
+    // Served by the partial index members_tier_due (program_id, tier_until).
+    return strings(
+        "SELECT id FROM members WHERE program_id = ? AND tier_until IS NOT NULL "
+        "AND tier_until <= ? ORDER BY id",
+        {program_id}, now);
+  }
+
   Result<std::vector<app::OrderRecord>> orders_page(const std::string& program_id,
                                                     const app::PageRequest& request) override {
     auto q = prepare("SELECT " PATRON_ORDER_COLUMNS
@@ -844,11 +890,14 @@ class SqliteStore final : public app::Store {
     }
     if (w.member) {
       const Member& m = *w.member;
-      auto q = prepare(
-          "INSERT INTO members (program_id, id, birthday, email, phone, created_at, updated_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (program_id, id) DO UPDATE SET "
-          "birthday = excluded.birthday, email = excluded.email, phone = excluded.phone, "
-          "updated_at = excluded.updated_at");
+      auto q = prepare("INSERT INTO members (program_id, " PATRON_MEMBER_COLUMNS
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (program_id, id) DO UPDATE SET "
+                       "birthday = excluded.birthday, email = excluded.email, "
+                       "phone = excluded.phone, updated_at = excluded.updated_at, "
+                       "tier = excluded.tier, tier_since = excluded.tier_since, "
+                       "tier_until = excluded.tier_until, tier_previous = excluded.tier_previous, "
+                       "tier_upgraded_by = excluded.tier_upgraded_by");
       if (!q) return std::unexpected(q.error());
       q->bind(m.program_id).bind(m.id);
       if (m.birthday) {
@@ -857,6 +906,11 @@ class SqliteStore final : public app::Store {
         q->bind(std::optional<Instant>{});
       }
       q->bind(m.email).bind(m.phone).bind(m.created_at).bind(m.updated_at);
+      q->bind(m.tier.tier)
+          .bind(m.tier.since)
+          .bind(m.tier.until)
+          .bind(m.tier.previous)
+          .bind(m.tier.upgraded_by);
       if (auto r = q->run(); !r) return r;
     }
     const auto& c = w.changes;
@@ -1025,7 +1079,7 @@ class SqliteStore final : public app::Store {
   // (the app keeps it; the store only stores).
   Result<void> put_order(const app::OrderRecord& o, const std::string& command_program) {
     auto q = prepare("INSERT INTO orders (program_id, " PATRON_ORDER_COLUMNS
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                     ", paid_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT (program_id, id) DO UPDATE SET "
                      "member_id = excluded.member_id, placed_at = excluded.placed_at, "
                      "paid_at = excluded.paid_at, fulfilled_at = excluded.fulfilled_at, "
@@ -1033,7 +1087,8 @@ class SqliteStore final : public app::Store {
                      "cancelled_at = excluded.cancelled_at, earned_at = excluded.earned_at, "
                      "program_version = excluded.program_version, "
                      "subtotal = excluded.subtotal, body = excluded.body, "
-                     "created_at = excluded.created_at, updated_at = excluded.updated_at");
+                     "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+                     "paid_value = excluded.paid_value");
     if (!q) return std::unexpected(q.error());
     q->bind(o.program_id.empty() ? command_program : o.program_id)
         .bind(o.order.id)
@@ -1048,7 +1103,8 @@ class SqliteStore final : public app::Store {
         .bind(o.order.subtotal())
         .bind(encode_order_body(o))
         .bind(o.created_at)
-        .bind(o.updated_at);
+        .bind(o.updated_at)
+        .bind(rules::paid_value(o.order, o.refunded_amount));
     return q->run();
   }
 

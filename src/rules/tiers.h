@@ -1,0 +1,115 @@
+// Membership tiers (會員分級): ordered levels with entry thresholds on a
+// qualifying value (paid spend, order count or points earned — never the
+// spendable balance) over a window; immediate upgrade; retention (續會) at
+// the end of each tier period; downgrade one step or to the qualifying tier.
+// Pure: the app gives the member's counted orders and the clock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+#include "rules/order.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace patron::rules {
+
+struct TierLevel {
+  std::string id;    // [a-z0-9_]{1,32}: what earn rules' tier_rates name
+  std::string name;  // display name (一般, 銀卡, 金卡, VIP)
+  int64_t entry = 0;   // qualifying value to reach the level (0 for the first level)
+  int64_t retain = 0;  // qualifying value over the period to keep it at the anniversary
+  friend bool operator==(const TierLevel&, const TierLevel&) = default;
+};
+
+struct Tiers {
+  enum class Basis { kPaidSpend, kOrderCount };
+  enum class Window { kLifetime, kCalendarYear, kRollingMonths, kSinceTierStart };
+  enum class Downgrade { kOneStep, kToQualifying };
+  enum class CountOn { kPaid, kCompleted };  // when an order starts to count
+  Basis basis = Basis::kPaidSpend;
+  CountOn count_on = CountOn::kPaid;
+  Window window = Window::kRollingMonths;
+  int64_t window_months = 12;  // kRollingMonths
+  int64_t period_months = 12;  // how long a reached tier lasts before retention is judged
+  Downgrade downgrade = Downgrade::kOneStep;
+  int64_t warn_days = 30;        // "will downgrade" this many days before the anniversary
+  std::vector<TierLevel> levels;  // ascending; levels[0].entry == 0; empty: no tiers
+  bool enabled() const { return !levels.empty(); }
+  friend bool operator==(const Tiers&, const Tiers&) = default;
+};
+
+// A member's tier. `level` indexes Tiers::levels (0: the base level).
+struct TierState {
+  std::string tier;  // level id; empty: the base level (never evaluated)
+  std::optional<Instant> since;  // start of the current period
+  std::optional<Instant> until;  // the anniversary: retention is judged then
+  // Set by an upgrade an order caused: a refund of that order that takes the
+  // qualifying value back under the entry returns the member to `previous`.
+  std::string previous;
+  std::string upgraded_by;  // order id
+  friend bool operator==(const TierState&, const TierState&) = default;
+};
+
+// One order as tiers count it: when it counted and its value net of refunds.
+struct CountedOrder {
+  std::string id;
+  Instant at{};
+  int64_t value = 0;  // paid spend net of refunds (kPaidSpend); 1 per order (kOrderCount)
+};
+
+// What an order counts as paid spend: its lines' net for the units not
+// refunded, less what was paid with credit or points, less amount-only
+// refunds; never below 0. Shipping does not count.
+int64_t paid_value(const Order& order, int64_t refunded_amount);
+
+// The qualifying value at `now` for the member's window.
+int64_t qualifying_value(const Tiers& tiers, const TierState& state,
+                         const std::vector<CountedOrder>& orders, Instant now,
+                         const date::time_zone* zone);
+
+// Index of the highest level whose entry `value` reaches.
+std::size_t level_for(const Tiers& tiers, int64_t value);
+std::size_t level_index(const Tiers& tiers, std::string_view id);  // 0 when unknown
+
+struct TierChange {
+  TierState state;
+  std::string from;
+  std::string to;
+  std::string reason;  // upgrade, retained, downgrade, refund_undo, none
+  bool changed() const { return from != to; }
+};
+
+// After an order counted or was refunded (`order_id`): upgrade at once when
+// the value reaches a higher entry; a refund of the order that caused the
+// last upgrade, leaving the value under that level's entry, undoes it.
+TierChange on_order(const Tiers& tiers, const TierState& state,
+                    const std::vector<CountedOrder>& orders, const std::string& order_id,
+                    Instant now, const date::time_zone* zone);
+
+// At the anniversary (`state.until <= now`): keep the level when the value
+// over the period reaches `retain` (a new period starts at `until`), else
+// downgrade; an upgrade is judged too. Repeats for missed anniversaries.
+TierChange on_anniversary(const Tiers& tiers, const TierState& state,
+                          const std::vector<CountedOrder>& orders, Instant now,
+                          const date::time_zone* zone);
+
+struct TierProgress {
+  std::string tier;
+  std::string next;          // empty at the top level
+  int64_t to_next = 0;       // value still needed to reach `next`
+  int64_t to_keep = 0;       // value still needed by `until` to keep the level
+  std::optional<Instant> until;
+  int64_t value = 0;         // the qualifying value now
+};
+TierProgress progress(const Tiers& tiers, const TierState& state,
+                      const std::vector<CountedOrder>& orders, Instant now,
+                      const date::time_zone* zone);
+
+}  // namespace patron::rules
