@@ -147,13 +147,16 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       }
       double apply_s = lap();
       // Bring every wallet up to the end of the history: what matured or
-      // expired after each member's last order.
+      // expired after each member's last order, and tier anniversaries.
       Instant end = file->ops.empty() ? ctx.now() : file->ops.back().at;
       json::array jobs;
-      for (const char* job : {"mature", "expire"}) {
+      for (const char* job : {"mature", "expire", "tiers"}) {
         auto r = app::run_job(*ctx.writer, *ctx.reader, job, end);
         if (!r) return std::unexpected(r.error());
-        jobs.emplace_back(json::object{{"job", job}, {"matured", r->matured}, {"expired", r->expired}});
+        jobs.emplace_back(json::object{{"job", job},
+                                       {"matured", r->matured},
+                                       {"expired", r->expired},
+                                       {"tier_changes", r->tier_changes}});
       }
       double jobs_s = lap();
       double seconds =

@@ -31,8 +31,11 @@ CREATE TABLE orders (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (program_id, id)
 ) STRICT, WITHOUT ROWID;
--- A member's orders oldest first; the primary key (id) breaks ties.
-CREATE INDEX orders_by_member ON orders (program_id, member_id, placed_at);
+-- A member's orders oldest first; the primary key (id) breaks ties. It
+-- covers the order summaries (tiers judge them on every order, analytics
+-- scan them), so reading them never touches the rows and their bodies.
+CREATE INDEX orders_by_member ON orders (program_id, member_id, placed_at, paid_at,
+  fulfilled_at, completed_at, cancelled_at, subtotal, paid_value);
 
 -- A member's tier (rules/tiers.h TierState): the level id ('' is the base
 -- level), the current period (since, until: the anniversary, when retention
