@@ -12,16 +12,8 @@ namespace {
 
 // Settings text of rates and multipliers, as the file writes them
 // (config/program_file.cpp): the shortest decimal, "3%", "0.5%", "1.5x".
-std::string shortest(int64_t value, int decimals) {
-  std::string s = format_major_units(value, decimals);
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  return s;
-}
-std::string percent_text(int64_t bp) { return shortest(bp, 2) + "%"; }
-std::string multiplier_text(int64_t bp) { return shortest(bp, 4) + "x"; }
+std::string percent_text(int64_t bp) { return format_shortest(bp, 2) + "%"; }
+std::string multiplier_text(int64_t bp) { return format_shortest(bp, 4) + "x"; }
 
 std::string list_text(const std::vector<std::string>& values) {
   std::string out = "[";

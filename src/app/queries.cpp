@@ -282,6 +282,38 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
   return out;
 }
 
+namespace {
+
+// One command per member, submitted in windows so the writer batches them
+// without an unbounded queue; `add` reads each answer into the report.
+template <class Add>
+void per_member(Writer& writer, const std::string& program_id,
+                const std::vector<std::string>& members, Instant now, const CommandBody& body,
+                const std::string& wallet, JobReport& report, Add&& add) {
+  constexpr std::size_t kWindow = 4096;
+  for (std::size_t start = 0; start < members.size(); start += kWindow) {
+    std::vector<std::future<Result<Response>>> futures;
+    for (std::size_t i = start; i < std::min(members.size(), start + kWindow); ++i) {
+      Command c;
+      c.program_id = program_id;
+      c.member_id = members[i];
+      c.wallet = wallet;
+      c.now = now;
+      c.body = body;
+      futures.push_back(writer.submit(std::move(c)));
+    }
+    for (auto& f : futures) {
+      auto r = f.get();
+      report.members += 1;
+      if (!r) {
+        report.failed += 1;
+        continue;
+      }
+      add(json::parse(r->json).as_object());
+    }
+  }
+}
+
 // Members whose tier period ended: one EvaluateTier command each, in windows.
 Result<JobReport> tiers_job(Writer& writer, Store& reader, Instant now,
                             const std::string& only_program) {
@@ -292,31 +324,15 @@ Result<JobReport> tiers_job(Writer& writer, Store& reader, Instant now,
     if (!program.program.rules.tiers.enabled()) continue;
     auto due = reader.members_tier_due(program_id, now);
     if (!due) return std::unexpected(due.error());
-    constexpr std::size_t kWindow = 4096;
-    for (std::size_t start = 0; start < due->size(); start += kWindow) {
-      std::vector<std::future<Result<Response>>> futures;
-      for (std::size_t i = start; i < std::min(due->size(), start + kWindow); ++i) {
-        Command c;
-        c.program_id = program_id;
-        c.member_id = (*due)[i];
-        c.now = now;
-        c.body = EvaluateTier{};
-        futures.push_back(writer.submit(std::move(c)));
-      }
-      for (auto& f : futures) {
-        auto r = f.get();
-        report.members += 1;
-        if (!r) {
-          report.failed += 1;
-          continue;
-        }
-        auto out = json::parse(r->json).as_object();
-        if (out["from"] != out["to"]) report.tier_changes += 1;
-      }
-    }
+    per_member(writer, program_id, *due, now, EvaluateTier{}, "", report,
+               [&](const json::object& out) {
+                 if (out.at("from") != out.at("to")) report.tier_changes += 1;
+               });
   }
   return report;
 }
+
+}  // namespace
 
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
                           const std::string& only_program) {
@@ -336,32 +352,12 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
     for (const WalletConfig& config : program.program.wallets) {
       auto due = reader.members_due(program_id, config.name, job, now);
       if (!due) return std::unexpected(due.error());
-      // Submit in windows so the writer batches them without an unbounded queue.
-      constexpr std::size_t kWindow = 4096;
-      for (std::size_t start = 0; start < due->size(); start += kWindow) {
-        std::vector<std::future<Result<Response>>> futures;
-        for (std::size_t i = start; i < std::min(due->size(), start + kWindow); ++i) {
-          Command c;
-          c.program_id = program_id;
-          c.member_id = (*due)[i];
-          c.wallet = config.name;
-          c.now = now;
-          c.body = Settle{job};
-          futures.push_back(writer.submit(std::move(c)));
-        }
-        for (auto& f : futures) {
-          auto r = f.get();
-          report.members += 1;
-          if (!r) {
-            report.failed += 1;
-            continue;
-          }
-          auto out = json::parse(r->json).as_object();
-          report.matured += out["matured"].as_int64();
-          report.expired += out["expired"].as_int64();
-          report.holds_expired += out["holds_expired"].as_int64();
-        }
-      }
+      per_member(writer, program_id, *due, now, Settle{job}, config.name, report,
+                 [&](const json::object& out) {
+                   report.matured += out.at("matured").as_int64();
+                   report.expired += out.at("expired").as_int64();
+                   report.holds_expired += out.at("holds_expired").as_int64();
+                 });
     }
   }
   return report;

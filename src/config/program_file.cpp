@@ -293,15 +293,6 @@ std::expected<int64_t, DecimalProblem> parse_scaled(std::string_view s, int deci
   return v;
 }
 
-// The shortest decimal of value / 10^decimals: 300, 2 -> "3"; 50, 2 -> "0.5".
-std::string format_scaled(int64_t value, int decimals) {
-  std::string s = format_major_units(value, decimals);
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  return s;
-}
 
 // "3%", "0.5%", "0.25%" -> basis points; at most two decimals (0.01% = 1 bp).
 // Only strings: a TOML number (3, 0.03) is ambiguous.
@@ -320,9 +311,9 @@ std::expected<int64_t, std::string> parse_percent(const toml::node& node) {
     case DecimalProblem::kRange:
       break;
   }
-  return std::unexpected("must be at most " + format_scaled(limits::kEarnRateBpMax, 2) + "%");
+  return std::unexpected("must be at most " + format_shortest(limits::kEarnRateBpMax, 2) + "%");
 }
-std::string format_percent(int64_t bp) { return format_scaled(bp, 2) + "%"; }
+std::string format_percent(int64_t bp) { return format_shortest(bp, 2) + "%"; }
 
 // "2x", "1.5x", "0x" -> basis points of x1 (20000, 15000, 0), from min_bp to
 // kMultiplierBpMax; at most four decimals (0.0001x = 1 bp).
@@ -337,10 +328,10 @@ std::expected<int64_t, std::string> parse_multiplier(const toml::node& node, int
   if (!bp && bp.error() == DecimalProblem::kPrecision) {
     return std::unexpected("is more precise than 0.0001x");
   }
-  return std::unexpected("must be between " + format_scaled(min_bp, 4) + "x and " +
-                         format_scaled(limits::kMultiplierBpMax, 4) + "x");
+  return std::unexpected("must be between " + format_shortest(min_bp, 4) + "x and " +
+                         format_shortest(limits::kMultiplierBpMax, 4) + "x");
 }
-std::string format_multiplier(int64_t bp) { return format_scaled(bp, 4) + "x"; }
+std::string format_multiplier(int64_t bp) { return format_shortest(bp, 4) + "x"; }
 
 // x1: a member day below it would earn less than other days, a typo rather
 // than a promotion.
@@ -401,7 +392,7 @@ Result<std::optional<int64_t>> tier_value(const Reader& r, const toml::table& t,
   return r.integer(t, at, key, 0, limits::kTierOrdersMax);
 }
 std::string tier_value_text(int64_t value, const rules::Tiers& tiers, const app::Program& p) {
-  return tiers.basis == rules::Tiers::Basis::kPaidSpend ? format_scaled(value, p.minor_digits)
+  return tiers.basis == rules::Tiers::Basis::kPaidSpend ? format_shortest(value, p.minor_digits)
                                                         : std::to_string(value);
 }
 

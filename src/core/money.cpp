@@ -108,4 +108,13 @@ std::string format_major_units(int64_t minor, int minor_digits) {
   return out;
 }
 
+std::string format_shortest(int64_t value, int decimals) {
+  std::string s = format_major_units(value, decimals);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
 }  // namespace patron

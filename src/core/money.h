@@ -42,4 +42,7 @@ Result<int64_t> parse_major_units(std::string_view text, int minor_digits, std::
 // Formats minor units as a decimal in major units ("12.50", "-3", "1234").
 std::string format_major_units(int64_t minor, int minor_digits);
 
+// The shortest decimal of value / 10^decimals: (300, 2) -> "3", (50, 2) -> "0.5".
+std::string format_shortest(int64_t value, int decimals);
+
 }  // namespace patron

@@ -1,0 +1,733 @@
+#include "scenarios/scenario_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "app/json_codec.h"
+#include "app/queries.h"
+#include "app/writer.h"
+#include "config/program_file.h"
+#include "support/temp_dir.h"
+
+namespace patron::scenarios {
+namespace {
+
+namespace json = boost::json;
+using app::Command;
+
+// Where every scenario starts, before its first `at`.
+constexpr const char* kStart = "2026-03-03T12:00:00+08:00";
+
+struct Line {
+  std::size_t number = 0;          // 1-based, in the file
+  std::string text;                // without the newline
+  std::vector<std::string> words;  // split on blanks, up to a word starting with '#'
+  bool indented = false;
+  bool blank() const { return words.empty(); }  // empty or a comment
+};
+
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) {
+    if (w.front() == '#') break;
+    words.push_back(std::move(w));
+  }
+  return words;
+}
+
+// A scenario line the runner cannot read: the file's mistake, not the app's.
+std::unexpected<Error> unreadable(std::string message) {
+  return std::unexpected(Error{ErrorCode::kInvalidArgument, "", std::move(message)});
+}
+
+Result<int64_t> number(const std::string& text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return unreadable("expected a whole number, got '" + text + "'");
+  }
+  return value;
+}
+
+// The words of one command with a cursor: `key value` options in any order.
+class Words {
+ public:
+  explicit Words(const std::vector<std::string>& words) : words_(words) {}
+  bool done() const { return at_ >= words_.size(); }
+  const std::string& peek() const { return done() ? empty_ : words_[at_]; }
+  Result<std::string> next(const char* what) {
+    if (done()) return unreadable(std::string("missing ") + what);
+    return words_[at_++];
+  }
+  void skip_rest() { at_ = words_.size(); }
+  Result<int64_t> next_number(const char* what) {
+    auto w = next(what);
+    if (!w) return std::unexpected(w.error());
+    return number(*w);
+  }
+
+ private:
+  const std::vector<std::string>& words_;
+  std::size_t at_ = 0;
+  std::string empty_;
+};
+
+#define SCN_TRY(var, expr)                               \
+  auto var##_result = (expr);                            \
+  if (!var##_result) return std::unexpected(var##_result.error()); \
+  auto var = std::move(*var##_result)
+
+std::string describe(const Error& e) {
+  return std::string(to_string(e.code)) + (e.field.empty() ? "" : " field " + e.field) + ": " +
+         e.message;
+}
+
+class Runner {
+ public:
+  Runner(std::filesystem::path file, const testing::Backend& backend)
+      : file_(std::move(file)), backend_(backend) {}
+  void run();
+
+ private:
+  using Action = std::function<Result<json::object>()>;
+
+  void fail_at(const Line& line, const std::string& message) {
+    ADD_FAILURE_AT(file_.string().c_str(), static_cast<int>(line.number))
+        << "\n  " << line.text << "\n  " << message;
+  }
+  const date::time_zone* zone() const {
+    auto p = writer_->programs().find(kProgramId);
+    return p ? (*p)->zone : nullptr;
+  }
+  Result<Instant> instant(const std::string& text) const {
+    return parse_instant(text, zone(), "time");
+  }
+  Result<json::object> execute(Command c) {
+    c.program_id = kProgramId;
+    auto r = writer_->execute(std::move(c));
+    if (!r) return std::unexpected(r.error());
+    json::error_code ec;
+    json::value v = json::parse(r->json, ec);
+    return !ec && v.is_object() ? v.as_object() : json::object{};
+  }
+
+  // Commands that reach the app; the outer Result is whether the line reads.
+  Result<Action> build(const Line& line, const std::vector<Line>& block);
+  Result<Action> program(const std::vector<Line>& block);
+  Result<Action> order(Words& w, const std::vector<Line>& block);
+  Result<Action> event(Words& w);
+  Result<Action> refund(Words& w, const char* event);
+  Result<Action> ledger_command(Words& w, bool spend);
+  Result<Action> job(Words& w);
+
+  // Checks; each returns what is wrong, empty when nothing is.
+  Result<std::string> expect(const Line& line);
+  Result<std::string> expect_member(Words& w, const std::string& member_id);
+  Result<std::string> expect_order(Words& w);
+  Result<std::string> expect_response(Words& w);
+  Result<std::string> expect_error(Words& w);
+  Result<json::object> member(const std::string& member_id);
+
+  // Everything a failed command must leave as it was.
+  std::string snapshot();
+
+  std::filesystem::path file_;
+  const testing::Backend& backend_;
+  testing::TempDir dir_;
+  app::FixedClock clock_{*parse_instant(kStart, nullptr, "start")};
+  std::unique_ptr<app::StoreFactory> factory_;
+  std::unique_ptr<app::Writer> writer_;
+  std::unique_ptr<app::Store> reader_;
+  std::set<std::string> order_ids_;
+  json::object last_response_;
+  std::optional<Error> last_error_;
+  std::string before_error_;
+};
+
+void Runner::run() {
+  std::ifstream in(file_);
+  if (!in) {
+    ADD_FAILURE() << "cannot read " << file_;
+    return;
+  }
+  std::vector<Line> lines;
+  for (std::string text; std::getline(in, text);) {
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    Line l{lines.size() + 1, text, split_words(text), !text.empty() && (text[0] == ' ' || text[0] == '\t')};
+    lines.push_back(std::move(l));
+  }
+  factory_ = backend_.make(dir_);
+  ASSERT_TRUE(factory_);
+  auto w = app::Writer::start(*factory_, clock_, {});
+  ASSERT_TRUE(w) << w.error().message;
+  writer_ = std::move(*w);
+  auto r = factory_->open();
+  ASSERT_TRUE(r) << r.error().message;
+  reader_ = std::move(*r);
+
+  bool after_command = false;  // the previous line reached the app
+  for (std::size_t i = 0; i < lines.size();) {
+    const Line& line = lines[i];
+    std::size_t end = i + 1;  // the line after this one's indented block
+    while (end < lines.size() && (lines[end].indented || lines[end].text.empty())) ++end;
+    if (line.blank()) {
+      ++i;
+      continue;
+    }
+    if (line.indented) {
+      fail_at(line, "an indented line belongs under `program` or `order`");
+      return;
+    }
+    std::vector<Line> block(lines.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                            lines.begin() + static_cast<std::ptrdiff_t>(end));
+    std::size_t next = end;
+    while (next < lines.size() && lines[next].blank()) ++next;
+    const bool expecting_error = next < lines.size() && lines[next].words.size() >= 2 &&
+                                 lines[next].words[0] == "expect" &&
+                                 lines[next].words[1] == "error";
+    const std::string& verb = line.words[0];
+    const bool block_allowed = verb == "program" || verb == "order";
+    if (!block_allowed) {
+      for (const Line& b : block) {
+        if (!b.blank()) {
+          fail_at(b, "only `program` and `order` take indented lines");
+          return;
+        }
+      }
+    }
+    i = end;
+    if (verb == "at" || verb == "verify" || verb == "expect") {
+      if (expecting_error && !(verb == "expect" && line.words.size() >= 2 && line.words[1] == "error")) {
+        fail_at(line, "`expect error` must follow a command");
+        return;
+      }
+      if (verb == "expect" && line.words.size() >= 2 && line.words[1] == "error") {
+        if (!after_command) {
+          fail_at(line, "`expect error` must follow a command");
+          return;
+        }
+      }
+      after_command = false;
+      if (verb == "at") {
+        auto t = line.words.size() == 2 ? instant(line.words[1]) : unreadable("expected: at TIME");
+        if (!t) {
+          fail_at(line, "cannot read this line: " + t.error().message);
+          return;
+        }
+        clock_.set(*t);
+      } else if (verb == "verify") {
+        auto report = app::verify(*reader_, writer_->programs());
+        if (!report) {
+          fail_at(line, "verify failed: " + describe(report.error()));
+        } else if (!report->problems.empty()) {
+          std::string all;
+          for (const auto& p : report->problems) all += "\n    " + p;
+          fail_at(line, "verify found problems:" + all);
+        }
+      } else {
+        auto wrong = expect(line);
+        if (!wrong) {
+          fail_at(line, "cannot read this line: " + wrong.error().message);
+          return;
+        }
+        if (!wrong->empty()) fail_at(line, *wrong);
+      }
+      continue;
+    }
+    auto action = build(line, block);
+    if (!action) {
+      fail_at(line, "cannot read this line: " + action.error().message);
+      return;
+    }
+    after_command = true;
+    last_error_.reset();
+    std::string before = expecting_error ? snapshot() : "";
+    auto result = (*action)();
+    if (result) {
+      last_response_ = std::move(*result);
+      if (expecting_error) {
+        fail_at(line, "succeeded, but line " + std::to_string(lines[next].number) +
+                          " expects an error; response: " + json::serialize(last_response_));
+      }
+    } else if (!expecting_error) {
+      fail_at(line, "failed: " + describe(result.error()));
+      return;
+    } else {
+      last_error_ = result.error();
+      before_error_ = std::move(before);
+    }
+  }
+}
+
+Result<Runner::Action> Runner::build(const Line& line, const std::vector<Line>& block) {
+  Words w(line.words);
+  SCN_TRY(verb, w.next("a command"));
+  Result<Action> action = unreadable("unknown command '" + verb +
+                                     "' (program, at, order, event, refund, return, spend, "
+                                     "grant, job, expect, verify)");
+  if (verb == "program") {
+    if (!w.done()) return unreadable("`program` takes no words; the TOML goes on indented lines");
+    action = program(block);
+  } else if (verb == "order") {
+    action = order(w, block);
+  } else if (verb == "event") {
+    action = event(w);
+  } else if (verb == "refund") {
+    action = refund(w, "refunded");
+  } else if (verb == "return") {
+    action = refund(w, "returned");
+  } else if (verb == "spend" || verb == "grant") {
+    action = ledger_command(w, verb == "spend");
+  } else if (verb == "job") {
+    action = job(w);
+  }
+  if (action && !w.done()) return unreadable("unexpected '" + w.peek() + "'");
+  return action;
+}
+
+Result<Runner::Action> Runner::program(const std::vector<Line>& block) {
+  // The block without its common indentation.
+  std::size_t indent = std::string::npos;
+  for (const Line& l : block) {
+    if (l.text.find_first_not_of(" \t") == std::string::npos) continue;
+    indent = std::min(indent, l.text.find_first_not_of(" \t"));
+  }
+  if (indent == std::string::npos) return unreadable("the program's TOML goes on indented lines");
+  std::string text;
+  for (const Line& l : block) text += (l.text.size() > indent ? l.text.substr(indent) : "") + "\n";
+  std::string source = file_.filename().string() + " (program block)";
+  return Action([this, text, source]() -> Result<json::object> {
+    auto parsed = config::parse_program(text, source, kProgramId);
+    if (!parsed) return std::unexpected(parsed.error());
+    Command c;
+    c.body = app::ApplyProgram{std::move(*parsed), text, std::nullopt, false};
+    return execute(std::move(c));
+  });
+}
+
+// order ID (member M | guest) [placed T] [shipping N] [channel C] [events a,b,...]
+//   line ID [sku S] [category C] [brand B] [qty N] [price N] [discount N] [paid_with N] [reward]
+Result<Runner::Action> Runner::order(Words& w, const std::vector<Line>& block) {
+  app::UpsertOrder upsert;
+  rules::Order& o = upsert.order;
+  SCN_TRY(id, w.next("the order id"));
+  o.id = id;
+  o.placed_at = clock_.now();
+  SCN_TRY(who, w.next("member M or guest"));
+  if (who == "member") {
+    SCN_TRY(m, w.next("the member id"));
+    o.member_id = m;
+  } else if (who != "guest") {
+    return unreadable("expected member M or guest after the order id");
+  }
+  while (!w.done()) {
+    SCN_TRY(key, w.next("an option"));
+    if (key == "placed") {
+      SCN_TRY(text, w.next("a time"));
+      SCN_TRY(t, instant(text));
+      o.placed_at = t;
+    } else if (key == "shipping") {
+      SCN_TRY(n, w.next_number("an amount"));
+      o.shipping = n;
+    } else if (key == "channel") {
+      SCN_TRY(c, w.next("a channel"));
+      o.channel = c;
+    } else if (key == "events") {
+      SCN_TRY(list, w.next("event names"));
+      std::istringstream names(list);
+      for (std::string name; std::getline(names, name, ',');) {
+        upsert.events.push_back(app::OrderEvent{"", name, std::nullopt, "", {}, std::nullopt});
+      }
+    } else {
+      return unreadable("unknown order option '" + key +
+                        "' (placed, shipping, channel, events)");
+    }
+  }
+  for (const Line& l : block) {
+    if (l.blank()) continue;
+    Words lw(l.words);
+    SCN_TRY(verb, lw.next("line"));
+    if (verb != "line") return unreadable("line " + std::to_string(l.number) + ": expected `line ID ...`");
+    rules::OrderLine line;
+    line.quantity = 1;
+    SCN_TRY(line_id, lw.next("the line id"));
+    line.line_id = line_id;
+    while (!lw.done()) {
+      SCN_TRY(key, lw.next("an option"));
+      if (key == "reward") {
+        line.reward = true;
+        continue;
+      }
+      std::map<std::string, std::string*> texts{
+          {"sku", &line.sku}, {"category", &line.category}, {"brand", &line.brand}};
+      std::map<std::string, int64_t*> numbers{{"qty", &line.quantity},
+                                              {"price", &line.unit_price},
+                                              {"discount", &line.discount},
+                                              {"paid_with", &line.paid_with_value}};
+      if (auto t = texts.find(key); t != texts.end()) {
+        SCN_TRY(value, lw.next("a value"));
+        *t->second = value;
+      } else if (auto n = numbers.find(key); n != numbers.end()) {
+        SCN_TRY(value, lw.next_number("a number"));
+        *n->second = value;
+      } else {
+        return unreadable("line " + std::to_string(l.number) + ": unknown line option '" + key +
+                          "' (sku, category, brand, qty, price, discount, paid_with, reward)");
+      }
+    }
+    o.lines.push_back(std::move(line));
+  }
+  order_ids_.insert(o.id);
+  return Action([this, upsert]() {
+    Command c;
+    c.body = upsert;
+    return execute(std::move(c));
+  });
+}
+
+// event ORDER NAME [at T]
+Result<Runner::Action> Runner::event(Words& w) {
+  app::OrderEvent ev;
+  SCN_TRY(id, w.next("the order id"));
+  SCN_TRY(name, w.next("the event"));
+  ev.order_id = id;
+  ev.event = name;
+  if (w.peek() == "at") {
+    (void)w.next("at");
+    SCN_TRY(text, w.next("a time"));
+    SCN_TRY(t, instant(text));
+    ev.at = t;
+  }
+  return Action([this, ev]() {
+    Command c;
+    c.body = ev;
+    return execute(std::move(c));
+  });
+}
+
+// refund|return ORDER [REFUND_ID] (line L qty N ... | amount N | all) [at T]
+Result<Runner::Action> Runner::refund(Words& w, const char* name) {
+  app::OrderEvent ev;
+  ev.event = name;
+  SCN_TRY(id, w.next("the order id"));
+  ev.order_id = id;
+  const std::set<std::string> keys{"line", "amount", "all", "at"};
+  if (!w.done() && !keys.count(w.peek())) {
+    SCN_TRY(refund_id, w.next("a refund id"));
+    ev.refund_id = refund_id;
+  }
+  bool all = false;
+  while (!w.done()) {
+    SCN_TRY(key, w.next("line, amount, all or at"));
+    if (key == "line") {
+      SCN_TRY(line_id, w.next("a line id"));
+      SCN_TRY(qty, w.next("qty"));
+      if (qty != "qty") return unreadable("expected: line L qty N");
+      SCN_TRY(n, w.next_number("a quantity"));
+      ev.lines.push_back({line_id, n});
+    } else if (key == "amount") {
+      SCN_TRY(n, w.next_number("an amount"));
+      ev.amount = n;
+    } else if (key == "all") {
+      all = true;
+    } else if (key == "at") {
+      SCN_TRY(text, w.next("a time"));
+      SCN_TRY(t, instant(text));
+      ev.at = t;
+    } else {
+      return unreadable("expected line, amount, all or at, got '" + key + "'");
+    }
+  }
+  if (!all && ev.lines.empty() && !ev.amount) {
+    return unreadable("say what is given back: line L qty N, amount N or all");
+  }
+  return Action([this, ev]() {
+    Command c;
+    c.body = ev;
+    return execute(std::move(c));
+  });
+}
+
+// spend MEMBER WALLET AMOUNT [order O]
+// grant MEMBER WALLET AMOUNT [source S]
+Result<Runner::Action> Runner::ledger_command(Words& w, bool spend) {
+  Command c;
+  SCN_TRY(member_id, w.next("the member id"));
+  SCN_TRY(wallet, w.next("the wallet"));
+  SCN_TRY(amount, w.next_number("an amount"));
+  c.member_id = member_id;
+  c.wallet = wallet;
+  std::string order_id;
+  std::string source = "goodwill";
+  while (!w.done()) {
+    SCN_TRY(key, w.next("an option"));
+    SCN_TRY(value, w.next("a value"));
+    if (spend && key == "order") {
+      order_id = value;
+    } else if (!spend && key == "source") {
+      source = value;
+    } else {
+      return unreadable("unknown option '" + key + "' (spend: order; grant: source)");
+    }
+  }
+  if (spend) {
+    c.body = ledger::Spend{amount, order_id, {}};
+  } else {
+    ledger::Grant g;
+    g.amount = amount;
+    g.source = source;
+    g.reason = "scenario grant";
+    c.body = std::move(g);
+  }
+  return Action([this, c]() { return execute(c); });
+}
+
+// job mature|expire|holds|tiers: the response is the job's report.
+Result<Runner::Action> Runner::job(Words& w) {
+  SCN_TRY(name, w.next("the job"));
+  return Action([this, name]() -> Result<json::object> {
+    auto report = app::run_job(*writer_, *reader_, name, clock_.now(), kProgramId);
+    if (!report) return std::unexpected(report.error());
+    return app::job_report_json(*report);
+  });
+}
+
+Result<json::object> Runner::member(const std::string& member_id) {
+  auto v = app::member_view(*reader_, writer_->programs(), kProgramId, member_id, clock_.now());
+  if (!v) return std::unexpected(v.error());
+  return json::parse(*v).as_object();
+}
+
+std::string Runner::snapshot() {
+  std::string out;
+  if (auto ids = reader_->member_ids(kProgramId); ids) {
+    for (const auto& id : *ids) {
+      auto v = member(id);
+      out += "member " + id + ": " + (v ? json::serialize(*v) : describe(v.error())) + "\n";
+    }
+  }
+  for (const auto& id : order_ids_) {
+    auto o = reader_->find_order(kProgramId, id);
+    out += "order " + id + ": " +
+           (!o ? describe(o.error())
+               : *o ? json::serialize(app::order_record_json(**o)) : std::string("absent")) +
+           "\n";
+  }
+  return out;
+}
+
+Result<std::string> Runner::expect(const Line& line) {
+  Words w(line.words);
+  (void)w.next("expect");
+  SCN_TRY(what, w.next("what to expect"));
+  Result<std::string> wrong = std::string();
+  if (what == "error") {
+    wrong = expect_error(w);
+  } else if (what == "order") {
+    wrong = expect_order(w);
+  } else if (what == "response") {
+    wrong = expect_response(w);
+  } else {
+    wrong = expect_member(w, what);
+  }
+  if (wrong && !w.done()) return unreadable("unexpected '" + w.peek() + "'");
+  return wrong;
+}
+
+// expect error field F [code C]
+Result<std::string> Runner::expect_error(Words& w) {
+  std::optional<std::string> field, code;
+  while (!w.done()) {
+    SCN_TRY(key, w.next("field or code"));
+    SCN_TRY(value, w.next("a value"));
+    if (key == "field") {
+      field = value == "''" ? "" : value;
+    } else if (key == "code") {
+      code = value;
+    } else {
+      return unreadable("expected field F or code C, got '" + key + "'");
+    }
+  }
+  if (!field && !code) return unreadable("expected: expect error field F [code C]");
+  if (!last_error_) return std::string();  // the command succeeded: reported there
+  std::string wrong;
+  if (field && *field != last_error_->field) {
+    wrong += "error field: expected '" + *field + "', got '" + last_error_->field + "'. ";
+  }
+  if (code && *code != to_string(last_error_->code)) {
+    wrong += "error code: expected " + *code + ", got " + std::string(to_string(last_error_->code)) + ". ";
+  }
+  if (!wrong.empty()) wrong += "The error: " + describe(*last_error_);
+  std::string after = snapshot();
+  if (after != before_error_) {
+    std::istringstream a(before_error_), b(after);
+    std::string la, lb;
+    while (std::getline(a, la) && std::getline(b, lb) && la == lb) {
+    }
+    wrong += (wrong.empty() ? "" : "\n  ") + std::string("the failed command changed the store:") +
+             "\n    before: " + la + "\n    after:  " + lb;
+  }
+  last_error_.reset();
+  return wrong;
+}
+
+// expect MEMBER WALLET available N [pending N] [held N] [debt N]
+// expect MEMBER tier ID [until T|none] [since T] [value N]
+Result<std::string> Runner::expect_member(Words& w, const std::string& member_id) {
+  SCN_TRY(what, w.next("a wallet or tier"));
+  auto view = member(member_id);
+  if (!view) return "cannot read member " + member_id + ": " + describe(view.error());
+  std::string wrong;
+  const json::object* o = nullptr;
+  if (what == "tier") {
+    if (!view->contains("tier")) {
+      w.skip_rest();
+      return std::string("the program has no tiers");
+    }
+    o = &view->at("tier").as_object();
+    SCN_TRY(id, w.next("the level id"));
+    if (o->at("id").as_string() != id) {
+      wrong += "tier: expected " + id + ", got " + std::string(o->at("id").as_string()) + ". ";
+    }
+    while (!w.done()) {
+      SCN_TRY(key, w.next("until, since or value"));
+      SCN_TRY(value, w.next("a value"));
+      if (key == "until" || key == "since") {
+        std::string expected = "null";
+        if (value != "none") {
+          SCN_TRY(t, instant(value));
+          expected = format_instant(t);
+        }
+        const json::value& got = o->at(key);
+        std::string shown = got.is_string() ? std::string(got.as_string()) : "null";
+        if (shown != expected) wrong += key + ": expected " + expected + ", got " + shown + ". ";
+      } else if (key == "value") {
+        SCN_TRY(n, number(value));
+        if (o->at("value").as_int64() != n) {
+          wrong += "value: expected " + value + ", got " + json::serialize(o->at("value")) + ". ";
+        }
+      } else {
+        return unreadable("expected until, since or value, got '" + key + "'");
+      }
+    }
+  } else {
+    const json::object& wallets = view->at("wallets").as_object();
+    if (!wallets.contains(what)) return unreadable("no wallet '" + what + "' in the program");
+    o = &wallets.at(what).as_object();
+    if (w.done()) return unreadable("expected available, pending, held or debt");
+    while (!w.done()) {
+      SCN_TRY(key, w.next("a balance"));
+      SCN_TRY(n, w.next_number("an amount"));
+      if (key != "available" && key != "pending" && key != "held" && key != "debt") {
+        return unreadable("expected available, pending, held or debt, got '" + key + "'");
+      }
+      if (o->at(key).as_int64() != n) {
+        wrong += what + " " + key + ": expected " + std::to_string(n) + ", got " +
+                 json::serialize(o->at(key)) + ". ";
+      }
+    }
+  }
+  if (!wrong.empty()) wrong += "\n  " + json::serialize(*o);
+  return wrong;
+}
+
+// expect order ID (absent | [status S] [earned none|RULE=N ...] [refunded_amount N]
+//                  [program_version N])
+Result<std::string> Runner::expect_order(Words& w) {
+  SCN_TRY(id, w.next("the order id"));
+  auto found = reader_->find_order(kProgramId, id);
+  if (!found) return "cannot read order " + id + ": " + describe(found.error());
+  if (w.peek() == "absent") {
+    (void)w.next("absent");
+    return *found ? "order " + id + " exists" : std::string();
+  }
+  if (!*found) return "no order " + id;
+  const app::OrderRecord& r = **found;
+  std::string wrong;
+  while (!w.done()) {
+    SCN_TRY(key, w.next("status, earned, refunded_amount or program_version"));
+    if (key == "status") {
+      SCN_TRY(s, w.next("a status"));
+      if (app::order_status(r) != s) wrong += "status: expected " + s + ", got " + app::order_status(r) + ". ";
+    } else if (key == "earned") {
+      std::map<std::string, int64_t> expected, got;
+      if (w.peek() == "none") {
+        (void)w.next("none");
+      } else {
+        while (!w.done() && w.peek().find('=') != std::string::npos) {
+          SCN_TRY(pair, w.next("RULE=N"));
+          SCN_TRY(n, number(pair.substr(pair.find('=') + 1)));
+          expected[pair.substr(0, pair.find('='))] = n;
+        }
+        if (expected.empty()) return unreadable("expected earned none or earned RULE=N ...");
+      }
+      for (const auto& [rule, amount] : r.earned) got[rule] += amount;
+      if (got != expected) {
+        std::string shown;
+        for (const auto& [rule, amount] : got) shown += " " + rule + "=" + std::to_string(amount);
+        wrong += "earned: got" + (shown.empty() ? std::string(" none") : shown) + ". ";
+      }
+    } else if (key == "refunded_amount" || key == "program_version") {
+      SCN_TRY(n, w.next_number("a number"));
+      int64_t got = key == "refunded_amount" ? r.refunded_amount : r.program_version;
+      if (got != n) wrong += key + ": expected " + std::to_string(n) + ", got " + std::to_string(got) + ". ";
+    } else {
+      return unreadable("expected status, earned, refunded_amount or program_version, got '" +
+                        key + "'");
+    }
+  }
+  return wrong;
+}
+
+// expect response PATH VALUE: the last successful command's response.
+// VALUE: a number, a string, true/false/null, ~TEXT (a string containing
+// TEXT), or absent.
+Result<std::string> Runner::expect_response(Words& w) {
+  SCN_TRY(path, w.next("a path"));
+  SCN_TRY(expected, w.next("a value"));
+  const json::value whole = last_response_;
+  const json::value* v = &whole;
+  std::istringstream parts(path);
+  for (std::string part; v && std::getline(parts, part, '.');) {
+    if (v->is_object()) {
+      v = v->as_object().if_contains(part);
+    } else if (v->is_array() && number(part) && *number(part) >= 0 &&
+               static_cast<std::size_t>(*number(part)) < v->as_array().size()) {
+      v = &v->as_array()[static_cast<std::size_t>(*number(part))];
+    } else {
+      v = nullptr;
+    }
+  }
+  const std::string shown = json::serialize(last_response_);
+  if (expected == "absent") return v ? path + " is " + json::serialize(*v) + " in " + shown : "";
+  if (!v) return "no " + path + " in the response: " + shown;
+  bool same = false;
+  if (expected.front() == '~') {
+    same = v->is_string() && v->as_string().find(expected.substr(1)) != json::string::npos;
+  } else if (v->is_int64()) {
+    auto n = number(expected);
+    same = n && *n == v->as_int64();
+  } else if (v->is_string()) {
+    same = v->as_string() == expected;
+  } else {
+    same = json::serialize(*v) == expected;
+  }
+  if (same) return std::string();
+  return path + ": expected " + expected + ", got " + json::serialize(*v) + " in " + shown;
+}
+
+}  // namespace
+
+void run_scenario(const std::filesystem::path& file, const testing::Backend& backend) {
+  Runner(file, backend).run();
+}
+
+}  // namespace patron::scenarios
