@@ -157,6 +157,9 @@ struct OrderRecord {
   std::optional<Instant> earned_at;
   int64_t program_version = 0;          // the program version whose rules it earned under
   std::vector<std::pair<std::string, int64_t>> earned;  // "rule_id" -> value granted
+  // Units of each line not yet refunded when the order earned: what its
+  // line shares were earned on, so a later refund takes back units / these.
+  std::vector<std::pair<std::string, int64_t>> earned_units;
   Instant created_at{};
   Instant updated_at{};
   friend bool operator==(const OrderRecord&, const OrderRecord&) = default;

@@ -10,6 +10,7 @@
 #include "app/tiering.h"
 #include "core/limits.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "rules/earn.h"
 
 namespace patron::app {
@@ -20,20 +21,7 @@ namespace {
 
 Result<void> check_text(const std::string& value, const std::string& field, bool required,
                         std::size_t max = limits::kIdBytesMax) {
-  if (value.empty()) {
-    if (required) return fail(ErrorCode::kInvalidArgument, field, "is required");
-    return {};
-  }
-  if (value.size() > max) {
-    return fail(ErrorCode::kInvalidArgument, field,
-                "is longer than " + std::to_string(max) + " bytes");
-  }
-  for (unsigned char ch : value) {
-    if (ch < 0x20 || ch == 0x7f) {
-      return fail(ErrorCode::kInvalidArgument, field, "contains a control character");
-    }
-  }
-  return {};
+  return patron::check_text(value, field, required, max);
 }
 
 // The order events, in lifecycle order.
@@ -182,6 +170,10 @@ Result<void> earn(Wallets& wallets, const ResolvedProgram& program, OrderRecord&
   record.earned_at = now;
   record.program_version = program.program.version;
   record.earned.clear();
+  record.earned_units.clear();
+  for (const auto& l : record.order.lines) {
+    record.earned_units.emplace_back(l.line_id, l.quantity - l.refunded_quantity);
+  }
   if (record.order.member_id.empty()) return {};  // guests earn nothing
   rules::EarnContext context{tier, program.zone};
   rules::EarnOutcome outcome = rules::evaluate_earn(rules, record.order, context);
@@ -215,11 +207,21 @@ Result<void> earn(Wallets& wallets, const ResolvedProgram& program, OrderRecord&
 }
 
 // Claws back what the refunded part earned and restores value spent on it,
-// in every wallet. `fractions`: per line (line id, numerator, denominator);
-// empty with `whole` = the order's n/d.
+// in every wallet. `lines`: per refunded line, the fraction of what it earned
+// to take back (empty: the order's n/d of everything). n/d: the order's
+// fraction given back by this refund (1/1: everything still open), which also
+// applies to value spent without line attribution (a hold captured without
+// lines) and, with `lines` empty, to every share.
 Result<void> refund_value(Wallets& wallets, OrderRecord& record,
                           const std::vector<ledger::RefundLine>& lines, int64_t n, int64_t d) {
   const std::string& order_id = record.order.id;
+  auto is_order_line = [&](const std::string& id) {
+    return !id.empty() && std::any_of(record.order.lines.begin(), record.order.lines.end(),
+                                      [&](const rules::OrderLine& l) { return l.line_id == id; });
+  };
+  auto part = [](int64_t amount, int64_t open, int64_t num, int64_t den) {
+    return num == den ? open : std::min(open, *scale(amount, num, den, Rounding::kFloor));
+  };
   return wallets.each([&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
     bool earned_here = false;
     bool spent_here = false;
@@ -237,42 +239,53 @@ Result<void> refund_value(Wallets& wallets, OrderRecord& record,
       effect.debt_added += r->debt_added;
       effect.written_off += r->written_off;
     }
-    if (spent_here) {
-      // Value spent on the refunded part: per line its share of what the
-      // line took, or the order's fraction of everything spent on it.
-      int64_t amount = 0;
-      std::vector<std::string> line_ids;
-      for (const auto& red : w.state().redemptions) {
-        if (red.order_id != order_id) continue;
-        for (const auto& a : red.allocations) {
-          int64_t open = a.amount - a.restored;
-          if (open <= 0) continue;
-          if (lines.empty()) {
-            amount += n == d ? open : std::min(open, *scale(a.amount, n, d, Rounding::kFloor));
-            continue;
+    if (!spent_here) return {};
+    // Per restore: the allocations' line ids it may take from, and how much.
+    std::map<std::string, int64_t> by_line;  // refunded lines with spent value
+    int64_t unattributed = 0;                // spent on the order, not on a line
+    std::vector<std::string> unattributed_ids;
+    for (const auto& red : w.state().redemptions) {
+      if (red.order_id != order_id) continue;
+      for (const auto& a : red.allocations) {
+        int64_t open = a.amount - a.restored;
+        if (open <= 0) continue;
+        if (!is_order_line(a.line_id)) {
+          unattributed += part(a.amount, open, n, d);
+          if (std::find(unattributed_ids.begin(), unattributed_ids.end(), a.line_id) ==
+              unattributed_ids.end()) {
+            unattributed_ids.push_back(a.line_id);
           }
-          for (const auto& l : lines) {
-            if (l.line_id != a.line_id) continue;
-            amount += l.numerator == l.denominator
-                          ? open
-                          : std::min(open, *scale(a.amount, l.numerator, l.denominator,
-                                                  Rounding::kFloor));
-          }
+          continue;
         }
-      }
-      if (amount > 0) {
-        ledger::Restore rs;
-        rs.order_id = order_id;
-        rs.amount = amount;
-        if (!lines.empty()) {
-          for (const auto& l : lines) rs.line_ids.push_back(l.line_id);
+        if (lines.empty()) {
+          by_line[a.line_id] += part(a.amount, open, n, d);
+          continue;
         }
-        auto r = w.restore(rs);
-        if (!r) return std::unexpected(r.error());
-        effect.restored += r->restored;
+        for (const auto& l : lines) {
+          if (l.line_id == a.line_id) by_line[a.line_id] += part(a.amount, open, l.numerator, l.denominator);
+        }
       }
     }
-    return {};
+    auto restore = [&](std::vector<std::string> ids, int64_t amount) -> Result<void> {
+      if (amount <= 0) return {};
+      ledger::Restore rs;
+      rs.order_id = order_id;
+      rs.amount = amount;
+      rs.line_ids = std::move(ids);
+      auto r = w.restore(rs);
+      if (!r) return std::unexpected(r.error());
+      effect.restored += r->restored;
+      return {};
+    };
+    std::vector<std::string> ids;
+    int64_t attributed = 0;
+    for (const auto& [id, amount] : by_line) {
+      if (amount <= 0) continue;
+      ids.push_back(id);
+      attributed += amount;
+    }
+    if (auto r = restore(std::move(ids), attributed); !r) return r;
+    return restore(std::move(unattributed_ids), unattributed);
   });
 }
 
@@ -384,6 +397,7 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, Order
         }
         std::vector<ledger::RefundLine> lines;
         int64_t n = 1, d = 1;
+        int64_t refunded_value = 0;
         if (!ev.lines.empty()) {
           std::set<std::string> seen;
           for (std::size_t i = 0; i < ev.lines.size(); ++i) {
@@ -406,8 +420,29 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, Order
             }
             it->refunded_quantity += q.quantity;
             bool all = it->refunded_quantity == it->quantity;
-            lines.push_back({q.line_id, all ? 1 : q.quantity, all ? 1 : it->quantity});
+            // What the line earned was earned on the units kept at the time.
+            int64_t earned_on = it->quantity;
+            for (const auto& [id, units] : record.earned_units) {
+              if (id == q.line_id) earned_on = units;
+            }
+            if (all) {
+              lines.push_back({q.line_id, 1, 1});
+            } else if (record.earned_at && earned_on > 0) {
+              lines.push_back({q.line_id, std::min(q.quantity, earned_on), earned_on});
+            } else {
+              lines.push_back({q.line_id, q.quantity, it->quantity});
+            }
+            refunded_value += *scale(it->net(), q.quantity, it->quantity, Rounding::kFloor);
           }
+          // Value spent on the order without line attribution goes back in
+          // proportion to the refunded value; all of it with the last unit.
+          bool every_unit = std::all_of(record.order.lines.begin(), record.order.lines.end(),
+                                        [](const rules::OrderLine& l) {
+                                          return l.refunded_quantity == l.quantity;
+                                        });
+          int64_t subtotal = record.order.subtotal();
+          n = every_unit || subtotal == 0 ? 1 : refunded_value;
+          d = every_unit || subtotal == 0 ? 1 : subtotal;
         } else if (ev.amount) {
           int64_t total = record.order.subtotal() + record.order.shipping;
           int64_t left = total - record.refunded_amount;
@@ -427,7 +462,11 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, Order
             any = any || l.refunded_quantity < l.quantity;
             l.refunded_quantity = l.quantity;
           }
-          if (!any) {
+          // Every unit already back: a first whole refund still takes what is
+          // open (shipping's share); a repeated one changes nothing.
+          bool repeated = std::find(record.refund_ids.begin(), record.refund_ids.end(),
+                                    "full") != record.refund_ids.end();
+          if (!any && repeated) {
             note = "repeated refund: the whole order is already refunded";
             break;
           }

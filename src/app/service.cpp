@@ -7,6 +7,7 @@
 #include "app/orders.h"
 #include "app/tiering.h"
 #include "core/limits.h"
+#include "core/text.h"
 
 namespace patron::app {
 
@@ -15,16 +16,7 @@ namespace json = boost::json;
 namespace {
 
 Result<void> check_member_id(const std::string& id) {
-  if (id.empty()) return fail(ErrorCode::kInvalidArgument, "member_id", "is required");
-  if (id.size() > limits::kIdBytesMax) {
-    return fail(ErrorCode::kInvalidArgument, "member_id", "is longer than 128 bytes");
-  }
-  for (unsigned char c : id) {
-    if (c < 0x20 || c == 0x7f) {
-      return fail(ErrorCode::kInvalidArgument, "member_id", "contains a control character");
-    }
-  }
-  return {};
+  return check_text(id, "member_id", true, limits::kIdBytesMax);
 }
 
 // Runs one ledger command on a member wallet and turns the result into JSON.

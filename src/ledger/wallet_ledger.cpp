@@ -573,11 +573,12 @@ Result<RestoreResult> WalletLedger::restore(const Restore& c) {
   if (c.amount) {
     if (auto ok = positive_amount(*c.amount, "amount"); !ok) return std::unexpected(ok.error());
   }
-  if (c.line_ids.size() > limits::kLinesMax) {
-    return fail(ErrorCode::kInvalidArgument, "line_ids", "too many lines (at most 500)");
+  if (c.line_ids.size() > limits::kOrderLinesMax + 1) {
+    return fail(ErrorCode::kInvalidArgument, "line_ids", "too many lines (at most 5001)");
   }
   for (std::size_t i = 0; i < c.line_ids.size(); ++i) {
-    if (auto ok = check_id(c.line_ids[i], "line_ids[" + std::to_string(i) + "]", true); !ok) {
+    // "" names value spent without a line (a spend or hold with no lines).
+    if (auto ok = check_id(c.line_ids[i], "line_ids[" + std::to_string(i) + "]", false); !ok) {
       return std::unexpected(ok.error());
     }
   }

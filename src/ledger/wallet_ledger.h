@@ -82,7 +82,9 @@ struct Clawback {
 struct Restore {
   std::string order_id;
   std::optional<int64_t> amount;      // default: everything still restorable
-  std::vector<std::string> line_ids;  // only value spent on these lines, when given
+  // Only value spent on these lines, when given; "" selects value spent
+  // without a line (a spend or a hold captured with no lines).
+  std::vector<std::string> line_ids;
 };
 
 struct Adjust {

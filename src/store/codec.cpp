@@ -606,6 +606,15 @@ std::string encode_order_body(const app::OrderRecord& order) {
     append_int(out, order.earned[i].second);
     out.push_back('}');
   }
+  out.append("],\"earned_units\":[");
+  for (std::size_t i = 0; i < order.earned_units.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.push_back('[');
+    append_json_string(out, order.earned_units[i].first);
+    out.push_back(',');
+    append_int(out, order.earned_units[i].second);
+    out.push_back(']');
+  }
   out.append("]}");
   return out;
 }
@@ -636,6 +645,18 @@ Result<app::OrderRecord> decode_order_body(std::string_view text) {
                read_int(o, "value", e.second);
       })) {
     return corrupt("order body", text);
+  }
+  // [[line_id, units], ...]; absent in orders that never earned.
+  if (const json::value* units = v->as_object().if_contains("earned_units")) {
+    const json::array* a = units->if_array();
+    if (a == nullptr) return corrupt("order body", text);
+    for (const auto& item : *a) {
+      const json::array* pair = item.if_array();
+      const json::string* id = pair && pair->size() == 2 ? (*pair)[0].if_string() : nullptr;
+      const int64_t* n = pair && pair->size() == 2 ? (*pair)[1].if_int64() : nullptr;
+      if (id == nullptr || n == nullptr) return corrupt("order body", text);
+      out.earned_units.emplace_back(std::string(id->data(), id->size()), *n);
+    }
   }
   return out;
 }

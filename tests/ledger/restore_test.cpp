@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "core/limits.h"
+#include "core/limits.h"
 #include "ledger_test_support.h"
 
 namespace patron::ledger {
@@ -189,11 +191,23 @@ TEST_F(Restores, OverlongLineIdsAreRejected) {
   ASSERT_TRUE(spend(60));
   expect_error(restore(h_, now_, "order-2", std::nullopt, {std::string(129, 'l')}),
                ErrorCode::kInvalidArgument, "line_ids[0]");
-  expect_error(restore(h_, now_, "order-2", std::nullopt, {"l1", ""}), ErrorCode::kInvalidArgument,
-               "line_ids[1]");
-  expect_error(restore(h_, now_, "order-2", std::nullopt, std::vector<std::string>(501, "l1")),
+  expect_error(restore(h_, now_, "order-2", std::nullopt, {"l1", std::string(129, 'm')}),
+               ErrorCode::kInvalidArgument, "line_ids[1]");
+  expect_error(restore(h_, now_, "order-2", std::nullopt,
+                       std::vector<std::string>(patron::limits::kOrderLinesMax + 2, "l1")),
                ErrorCode::kInvalidArgument, "line_ids");
   EXPECT_EQ(h_.balances(now_).available, 40);
+}
+
+// "" selects value spent without a line, and only that.
+TEST_F(Restores, EmptyLineIdSelectsValueSpentWithoutALine) {
+  h_.grant(now_, 100, "purchase");
+  ASSERT_TRUE(spend(60));  // no lines: allocations without a line id
+  EXPECT_FALSE(restore(h_, now_, "order-2", 10, {"l1"}));
+  auto r = restore(h_, now_, "order-2", 25, {""});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->restored, 25);
+  EXPECT_EQ(h_.balances(now_).available, 65);
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -14,6 +13,8 @@
 #include "app/queries.h"
 #include "app/writer.h"
 #include "config/program_file.h"
+#include "scenarios/scenario_checks.h"
+#include "scenarios/scenario_words.h"
 #include "support/temp_dir.h"
 
 namespace patron::scenarios {
@@ -24,71 +25,6 @@ using app::Command;
 
 // Where every scenario starts, before its first `at`.
 constexpr const char* kStart = "2026-03-03T12:00:00+08:00";
-
-struct Line {
-  std::size_t number = 0;          // 1-based, in the file
-  std::string text;                // without the newline
-  std::vector<std::string> words;  // split on blanks, up to a word starting with '#'
-  bool indented = false;
-  bool blank() const { return words.empty(); }  // empty or a comment
-};
-
-std::vector<std::string> split_words(const std::string& text) {
-  std::vector<std::string> words;
-  std::istringstream in(text);
-  for (std::string w; in >> w;) {
-    if (w.front() == '#') break;
-    words.push_back(std::move(w));
-  }
-  return words;
-}
-
-// A scenario line the runner cannot read: the file's mistake, not the app's.
-std::unexpected<Error> unreadable(std::string message) {
-  return std::unexpected(Error{ErrorCode::kInvalidArgument, "", std::move(message)});
-}
-
-Result<int64_t> number(const std::string& text) {
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    return unreadable("expected a whole number, got '" + text + "'");
-  }
-  return value;
-}
-
-// The words of one command with a cursor: `key value` options in any order.
-class Words {
- public:
-  explicit Words(const std::vector<std::string>& words) : words_(words) {}
-  bool done() const { return at_ >= words_.size(); }
-  const std::string& peek() const { return done() ? empty_ : words_[at_]; }
-  Result<std::string> next(const char* what) {
-    if (done()) return unreadable(std::string("missing ") + what);
-    return words_[at_++];
-  }
-  void skip_rest() { at_ = words_.size(); }
-  Result<int64_t> next_number(const char* what) {
-    auto w = next(what);
-    if (!w) return std::unexpected(w.error());
-    return number(*w);
-  }
-
- private:
-  const std::vector<std::string>& words_;
-  std::size_t at_ = 0;
-  std::string empty_;
-};
-
-#define SCN_TRY(var, expr)                               \
-  auto var##_result = (expr);                            \
-  if (!var##_result) return std::unexpected(var##_result.error()); \
-  auto var = std::move(*var##_result)
-
-std::string describe(const Error& e) {
-  return std::string(to_string(e.code)) + (e.field.empty() ? "" : " field " + e.field) + ": " +
-         e.message;
-}
 
 class Runner {
  public:
@@ -119,6 +55,11 @@ class Runner {
     return !ec && v.is_object() ? v.as_object() : json::object{};
   }
 
+  // One line with its block. false: stop the scenario (what follows would
+  // only repeat the failure reported).
+  bool check(const Line& line);  // at, verify, expect
+  bool command(const Line& line, const std::vector<Line>& block, const Line* expect_error);
+
   // Commands that reach the app; the outer Result is whether the line reads.
   Result<Action> build(const Line& line, const std::vector<Line>& block);
   Result<Action> program(const std::vector<Line>& block);
@@ -130,9 +71,6 @@ class Runner {
 
   // Checks; each returns what is wrong, empty when nothing is.
   Result<std::string> expect(const Line& line);
-  Result<std::string> expect_member(Words& w, const std::string& member_id);
-  Result<std::string> expect_order(Words& w);
-  Result<std::string> expect_response(Words& w);
   Result<std::string> expect_error(Words& w);
   Result<json::object> member(const std::string& member_id);
 
@@ -141,6 +79,7 @@ class Runner {
 
   std::filesystem::path file_;
   const testing::Backend& backend_;
+  std::vector<Line> lines_;
   testing::TempDir dir_;
   app::FixedClock clock_{*parse_instant(kStart, nullptr, "start")};
   std::unique_ptr<app::StoreFactory> factory_;
@@ -152,17 +91,20 @@ class Runner {
   std::string before_error_;
 };
 
+bool is_expect_error(const Line& line) {
+  return line.words.size() >= 2 && line.words[0] == "expect" && line.words[1] == "error";
+}
+
 void Runner::run() {
   std::ifstream in(file_);
   if (!in) {
     ADD_FAILURE() << "cannot read " << file_;
     return;
   }
-  std::vector<Line> lines;
   for (std::string text; std::getline(in, text);) {
     if (!text.empty() && text.back() == '\r') text.pop_back();
-    Line l{lines.size() + 1, text, split_words(text), !text.empty() && (text[0] == ' ' || text[0] == '\t')};
-    lines.push_back(std::move(l));
+    bool indented = !text.empty() && (text[0] == ' ' || text[0] == '\t');
+    lines_.push_back(Line{lines_.size() + 1, text, split_words(text), indented});
   }
   factory_ = backend_.make(dir_);
   ASSERT_TRUE(factory_);
@@ -174,10 +116,8 @@ void Runner::run() {
   reader_ = std::move(*r);
 
   bool after_command = false;  // the previous line reached the app
-  for (std::size_t i = 0; i < lines.size();) {
-    const Line& line = lines[i];
-    std::size_t end = i + 1;  // the line after this one's indented block
-    while (end < lines.size() && (lines[end].indented || lines[end].text.empty())) ++end;
+  for (std::size_t i = 0; i < lines_.size();) {
+    const Line& line = lines_[i];
     if (line.blank()) {
       ++i;
       continue;
@@ -186,16 +126,17 @@ void Runner::run() {
       fail_at(line, "an indented line belongs under `program` or `order`");
       return;
     }
-    std::vector<Line> block(lines.begin() + static_cast<std::ptrdiff_t>(i + 1),
-                            lines.begin() + static_cast<std::ptrdiff_t>(end));
-    std::size_t next = end;
-    while (next < lines.size() && lines[next].blank()) ++next;
-    const bool expecting_error = next < lines.size() && lines[next].words.size() >= 2 &&
-                                 lines[next].words[0] == "expect" &&
-                                 lines[next].words[1] == "error";
+    std::size_t end = i + 1;  // the line after this one's indented block
+    while (end < lines_.size() && (lines_[end].indented || lines_[end].text.empty())) ++end;
+    std::vector<Line> block(lines_.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                            lines_.begin() + static_cast<std::ptrdiff_t>(end));
+    std::size_t next = end;  // the next line that says something
+    while (next < lines_.size() && lines_[next].blank()) ++next;
+    const Line* expect_error =
+        next < lines_.size() && is_expect_error(lines_[next]) ? &lines_[next] : nullptr;
+    i = end;
     const std::string& verb = line.words[0];
-    const bool block_allowed = verb == "program" || verb == "order";
-    if (!block_allowed) {
+    if (verb != "program" && verb != "order") {
       for (const Line& b : block) {
         if (!b.blank()) {
           fail_at(b, "only `program` and `order` take indented lines");
@@ -203,76 +144,84 @@ void Runner::run() {
         }
       }
     }
-    i = end;
+    bool go_on = true;
     if (verb == "at" || verb == "verify" || verb == "expect") {
-      if (expecting_error && !(verb == "expect" && line.words.size() >= 2 && line.words[1] == "error")) {
-        fail_at(line, "`expect error` must follow a command");
+      bool misplaced = is_expect_error(line) ? !after_command : expect_error != nullptr;
+      if (misplaced) {
+        fail_at(is_expect_error(line) ? line : *expect_error,
+                "`expect error` must follow a command");
         return;
       }
-      if (verb == "expect" && line.words.size() >= 2 && line.words[1] == "error") {
-        if (!after_command) {
-          fail_at(line, "`expect error` must follow a command");
-          return;
-        }
-      }
+      go_on = check(line);
       after_command = false;
-      if (verb == "at") {
-        auto t = line.words.size() == 2 ? instant(line.words[1]) : unreadable("expected: at TIME");
-        if (!t) {
-          fail_at(line, "cannot read this line: " + t.error().message);
-          return;
-        }
-        clock_.set(*t);
-      } else if (verb == "verify") {
-        auto report = app::verify(*reader_, writer_->programs());
-        if (!report) {
-          fail_at(line, "verify failed: " + describe(report.error()));
-        } else if (!report->problems.empty()) {
-          std::string all;
-          for (const auto& p : report->problems) all += "\n    " + p;
-          fail_at(line, "verify found problems:" + all);
-        }
-      } else {
-        auto wrong = expect(line);
-        if (!wrong) {
-          fail_at(line, "cannot read this line: " + wrong.error().message);
-          return;
-        }
-        if (!wrong->empty()) fail_at(line, *wrong);
-      }
-      continue;
-    }
-    auto action = build(line, block);
-    if (!action) {
-      fail_at(line, "cannot read this line: " + action.error().message);
-      return;
-    }
-    after_command = true;
-    last_error_.reset();
-    std::string before = expecting_error ? snapshot() : "";
-    auto result = (*action)();
-    if (result) {
-      last_response_ = std::move(*result);
-      if (expecting_error) {
-        fail_at(line, "succeeded, but line " + std::to_string(lines[next].number) +
-                          " expects an error; response: " + json::serialize(last_response_));
-      }
-    } else if (!expecting_error) {
-      fail_at(line, "failed: " + describe(result.error()));
-      return;
     } else {
-      last_error_ = result.error();
-      before_error_ = std::move(before);
+      go_on = command(line, block, expect_error);
+      after_command = true;
     }
+    if (!go_on) return;
   }
+}
+
+bool Runner::check(const Line& line) {
+  if (line.words[0] == "at") {
+    auto t = line.words.size() == 2 ? instant(line.words[1]) : unreadable("expected: at TIME");
+    if (!t) {
+      fail_at(line, "cannot read this line: " + t.error().message);
+      return false;
+    }
+    clock_.set(*t);
+  } else if (line.words[0] == "verify") {
+    auto report = app::verify(*reader_, writer_->programs());
+    if (!report) {
+      fail_at(line, "verify failed: " + describe(report.error()));
+    } else if (!report->problems.empty()) {
+      std::string all;
+      for (const auto& p : report->problems) all += "\n    " + p;
+      fail_at(line, "verify found problems:" + all);
+    }
+  } else {
+    auto wrong = expect(line);
+    if (!wrong) {
+      fail_at(line, "cannot read this line: " + wrong.error().message);
+      return false;
+    }
+    if (!wrong->empty()) fail_at(line, *wrong);
+  }
+  return true;
+}
+
+bool Runner::command(const Line& line, const std::vector<Line>& block, const Line* expect_error) {
+  auto action = build(line, block);
+  if (!action) {
+    fail_at(line, "cannot read this line: " + action.error().message);
+    return false;
+  }
+  last_error_.reset();
+  std::string before = expect_error ? snapshot() : "";
+  auto result = (*action)();
+  if (result) {
+    last_response_ = std::move(*result);
+    if (expect_error) {
+      fail_at(line, "succeeded, but line " + std::to_string(expect_error->number) +
+                        " expects an error; response: " + json::serialize(last_response_));
+    }
+    return true;
+  }
+  if (!expect_error) {
+    fail_at(line, "failed: " + describe(result.error()));
+    return false;
+  }
+  last_error_ = result.error();
+  before_error_ = std::move(before);
+  return true;
 }
 
 Result<Runner::Action> Runner::build(const Line& line, const std::vector<Line>& block) {
   Words w(line.words);
   SCN_TRY(verb, w.next("a command"));
   Result<Action> action = unreadable("unknown command '" + verb +
-                                     "' (program, at, order, event, refund, return, spend, "
-                                     "grant, job, expect, verify)");
+                                     "' (program, at, member, order, event, refund, return, "
+                                     "spend, grant, job, expect, verify)");
   if (verb == "program") {
     if (!w.done()) return unreadable("`program` takes no words; the TOML goes on indented lines");
     action = program(block);
@@ -288,6 +237,16 @@ Result<Runner::Action> Runner::build(const Line& line, const std::vector<Line>& 
     action = ledger_command(w, verb == "spend");
   } else if (verb == "job") {
     action = job(w);
+  } else if (verb == "member") {
+    // member M: creates the member (grants need one; an order makes its own).
+    auto id = w.next("the member id");
+    if (!id) return std::unexpected(id.error());
+    action = Action([this, member_id = *id]() {
+      Command c;
+      c.member_id = member_id;
+      c.body = app::UpsertMember{};
+      return execute(std::move(c));
+    });
   }
   if (action && !w.done()) return unreadable("unexpected '" + w.peek() + "'");
   return action;
@@ -347,15 +306,15 @@ Result<Runner::Action> Runner::order(Words& w, const std::vector<Line>& block) {
         upsert.events.push_back(app::OrderEvent{"", name, std::nullopt, "", {}, std::nullopt});
       }
     } else {
-      return unreadable("unknown order option '" + key +
-                        "' (placed, shipping, channel, events)");
+      return unreadable("unknown order option '" + key + "' (placed, shipping, channel, events)");
     }
   }
   for (const Line& l : block) {
     if (l.blank()) continue;
     Words lw(l.words);
     SCN_TRY(verb, lw.next("line"));
-    if (verb != "line") return unreadable("line " + std::to_string(l.number) + ": expected `line ID ...`");
+    if (verb != "line")
+      return unreadable("line " + std::to_string(l.number) + ": expected `line ID ...`");
     rules::OrderLine line;
     line.quantity = 1;
     SCN_TRY(line_id, lw.next("the line id"));
@@ -517,8 +476,9 @@ std::string Runner::snapshot() {
   for (const auto& id : order_ids_) {
     auto o = reader_->find_order(kProgramId, id);
     out += "order " + id + ": " +
-           (!o ? describe(o.error())
-               : *o ? json::serialize(app::order_record_json(**o)) : std::string("absent")) +
+           (!o   ? describe(o.error())
+            : *o ? json::serialize(app::order_record_json(**o))
+                 : std::string("absent")) +
            "\n";
   }
   return out;
@@ -532,11 +492,20 @@ Result<std::string> Runner::expect(const Line& line) {
   if (what == "error") {
     wrong = expect_error(w);
   } else if (what == "order") {
-    wrong = expect_order(w);
+    SCN_TRY(id, w.next("the order id"));
+    auto found = reader_->find_order(kProgramId, id);
+    if (!found) return "cannot read order " + id + ": " + describe(found.error());
+    wrong = check_order(w, *found);
+    if (wrong && !wrong->empty()) *wrong = "order " + id + ": " + *wrong;
   } else if (what == "response") {
-    wrong = expect_response(w);
+    wrong = check_response(w, last_response_);
   } else {
-    wrong = expect_member(w, what);
+    auto view = member(what);
+    if (!view) {
+      w.skip_rest();
+      return "cannot read member " + what + ": " + describe(view.error());
+    }
+    wrong = check_member(w, *view, zone());
   }
   if (wrong && !w.done()) return unreadable("unexpected '" + w.peek() + "'");
   return wrong;
@@ -563,7 +532,8 @@ Result<std::string> Runner::expect_error(Words& w) {
     wrong += "error field: expected '" + *field + "', got '" + last_error_->field + "'. ";
   }
   if (code && *code != to_string(last_error_->code)) {
-    wrong += "error code: expected " + *code + ", got " + std::string(to_string(last_error_->code)) + ". ";
+    wrong += "error code: expected " + *code + ", got " +
+             std::string(to_string(last_error_->code)) + ". ";
   }
   if (!wrong.empty()) wrong += "The error: " + describe(*last_error_);
   std::string after = snapshot();
@@ -577,151 +547,6 @@ Result<std::string> Runner::expect_error(Words& w) {
   }
   last_error_.reset();
   return wrong;
-}
-
-// expect MEMBER WALLET available N [pending N] [held N] [debt N]
-// expect MEMBER tier ID [until T|none] [since T] [value N]
-Result<std::string> Runner::expect_member(Words& w, const std::string& member_id) {
-  SCN_TRY(what, w.next("a wallet or tier"));
-  auto view = member(member_id);
-  if (!view) return "cannot read member " + member_id + ": " + describe(view.error());
-  std::string wrong;
-  const json::object* o = nullptr;
-  if (what == "tier") {
-    if (!view->contains("tier")) {
-      w.skip_rest();
-      return std::string("the program has no tiers");
-    }
-    o = &view->at("tier").as_object();
-    SCN_TRY(id, w.next("the level id"));
-    if (o->at("id").as_string() != id) {
-      wrong += "tier: expected " + id + ", got " + std::string(o->at("id").as_string()) + ". ";
-    }
-    while (!w.done()) {
-      SCN_TRY(key, w.next("until, since or value"));
-      SCN_TRY(value, w.next("a value"));
-      if (key == "until" || key == "since") {
-        std::string expected = "null";
-        if (value != "none") {
-          SCN_TRY(t, instant(value));
-          expected = format_instant(t);
-        }
-        const json::value& got = o->at(key);
-        std::string shown = got.is_string() ? std::string(got.as_string()) : "null";
-        if (shown != expected) wrong += key + ": expected " + expected + ", got " + shown + ". ";
-      } else if (key == "value") {
-        SCN_TRY(n, number(value));
-        if (o->at("value").as_int64() != n) {
-          wrong += "value: expected " + value + ", got " + json::serialize(o->at("value")) + ". ";
-        }
-      } else {
-        return unreadable("expected until, since or value, got '" + key + "'");
-      }
-    }
-  } else {
-    const json::object& wallets = view->at("wallets").as_object();
-    if (!wallets.contains(what)) return unreadable("no wallet '" + what + "' in the program");
-    o = &wallets.at(what).as_object();
-    if (w.done()) return unreadable("expected available, pending, held or debt");
-    while (!w.done()) {
-      SCN_TRY(key, w.next("a balance"));
-      SCN_TRY(n, w.next_number("an amount"));
-      if (key != "available" && key != "pending" && key != "held" && key != "debt") {
-        return unreadable("expected available, pending, held or debt, got '" + key + "'");
-      }
-      if (o->at(key).as_int64() != n) {
-        wrong += what + " " + key + ": expected " + std::to_string(n) + ", got " +
-                 json::serialize(o->at(key)) + ". ";
-      }
-    }
-  }
-  if (!wrong.empty()) wrong += "\n  " + json::serialize(*o);
-  return wrong;
-}
-
-// expect order ID (absent | [status S] [earned none|RULE=N ...] [refunded_amount N]
-//                  [program_version N])
-Result<std::string> Runner::expect_order(Words& w) {
-  SCN_TRY(id, w.next("the order id"));
-  auto found = reader_->find_order(kProgramId, id);
-  if (!found) return "cannot read order " + id + ": " + describe(found.error());
-  if (w.peek() == "absent") {
-    (void)w.next("absent");
-    return *found ? "order " + id + " exists" : std::string();
-  }
-  if (!*found) return "no order " + id;
-  const app::OrderRecord& r = **found;
-  std::string wrong;
-  while (!w.done()) {
-    SCN_TRY(key, w.next("status, earned, refunded_amount or program_version"));
-    if (key == "status") {
-      SCN_TRY(s, w.next("a status"));
-      if (app::order_status(r) != s) wrong += "status: expected " + s + ", got " + app::order_status(r) + ". ";
-    } else if (key == "earned") {
-      std::map<std::string, int64_t> expected, got;
-      if (w.peek() == "none") {
-        (void)w.next("none");
-      } else {
-        while (!w.done() && w.peek().find('=') != std::string::npos) {
-          SCN_TRY(pair, w.next("RULE=N"));
-          SCN_TRY(n, number(pair.substr(pair.find('=') + 1)));
-          expected[pair.substr(0, pair.find('='))] = n;
-        }
-        if (expected.empty()) return unreadable("expected earned none or earned RULE=N ...");
-      }
-      for (const auto& [rule, amount] : r.earned) got[rule] += amount;
-      if (got != expected) {
-        std::string shown;
-        for (const auto& [rule, amount] : got) shown += " " + rule + "=" + std::to_string(amount);
-        wrong += "earned: got" + (shown.empty() ? std::string(" none") : shown) + ". ";
-      }
-    } else if (key == "refunded_amount" || key == "program_version") {
-      SCN_TRY(n, w.next_number("a number"));
-      int64_t got = key == "refunded_amount" ? r.refunded_amount : r.program_version;
-      if (got != n) wrong += key + ": expected " + std::to_string(n) + ", got " + std::to_string(got) + ". ";
-    } else {
-      return unreadable("expected status, earned, refunded_amount or program_version, got '" +
-                        key + "'");
-    }
-  }
-  return wrong;
-}
-
-// expect response PATH VALUE: the last successful command's response.
-// VALUE: a number, a string, true/false/null, ~TEXT (a string containing
-// TEXT), or absent.
-Result<std::string> Runner::expect_response(Words& w) {
-  SCN_TRY(path, w.next("a path"));
-  SCN_TRY(expected, w.next("a value"));
-  const json::value whole = last_response_;
-  const json::value* v = &whole;
-  std::istringstream parts(path);
-  for (std::string part; v && std::getline(parts, part, '.');) {
-    if (v->is_object()) {
-      v = v->as_object().if_contains(part);
-    } else if (v->is_array() && number(part) && *number(part) >= 0 &&
-               static_cast<std::size_t>(*number(part)) < v->as_array().size()) {
-      v = &v->as_array()[static_cast<std::size_t>(*number(part))];
-    } else {
-      v = nullptr;
-    }
-  }
-  const std::string shown = json::serialize(last_response_);
-  if (expected == "absent") return v ? path + " is " + json::serialize(*v) + " in " + shown : "";
-  if (!v) return "no " + path + " in the response: " + shown;
-  bool same = false;
-  if (expected.front() == '~') {
-    same = v->is_string() && v->as_string().find(expected.substr(1)) != json::string::npos;
-  } else if (v->is_int64()) {
-    auto n = number(expected);
-    same = n && *n == v->as_int64();
-  } else if (v->is_string()) {
-    same = v->as_string() == expected;
-  } else {
-    same = json::serialize(*v) == expected;
-  }
-  if (same) return std::string();
-  return path + ": expected " + expected + ", got " + json::serialize(*v) + " in " + shown;
 }
 
 }  // namespace

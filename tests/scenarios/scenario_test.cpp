@@ -56,8 +56,7 @@ std::string test_name(const fs::path& file, const testing::Backend& backend) {
   return name + "_" + backend.name;
 }
 
-class ScenarioTest
-    : public ::testing::TestWithParam<std::tuple<std::string, testing::Backend>> {};
+class ScenarioTest : public ::testing::TestWithParam<std::tuple<std::string, testing::Backend>> {};
 
 TEST_P(ScenarioTest, Runs) {
   scenarios::run_scenario(fs::path(std::get<0>(GetParam())), std::get<1>(GetParam()));
@@ -67,7 +66,8 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioTest,
                          ::testing::Combine(::testing::ValuesIn(scenario_files()),
                                             ::testing::ValuesIn(testing::kBackends)),
                          [](const auto& info) {
-                           return test_name(fs::path(std::get<0>(info.param)), std::get<1>(info.param));
+                           return test_name(fs::path(std::get<0>(info.param)),
+                                            std::get<1>(info.param));
                          });
 
 // A wrong PATRON_SCENARIOS or a moved folder must not pass as "no tests".

@@ -438,6 +438,7 @@ TEST(StoreCodec, OrderBodiesRoundTripAndRefuseWrongOnes) {
   o.refund_ids = {"r1", "r2"};
   o.refunded_amount = 40;
   o.earned = {{"x", 5}, {"y", 0}};
+  o.earned_units = {{"L1", 2}};
   auto back = store::decode_order_body(store::encode_order_body(o));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, o);
@@ -457,6 +458,8 @@ TEST(StoreCodec, OrderBodiesRoundTripAndRefuseWrongOnes) {
            R"({"lines":[["L1","S","c","b","3",100,10,20,true,0]]})",
            R"({"lines":[["L1","S","c",null,3,100,10,20,true,0]]})",
            R"({"lines":[["L1","S","c","b",3,100,10,20,1,0]]})",
+           R"({"lines":[],"earned_units":[["L1"]]})",
+           R"({"lines":[],"earned_units":{}})",
        }) {
     auto r = store::decode_order_body(bad);
     ASSERT_FALSE(r) << bad;
