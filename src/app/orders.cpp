@@ -493,18 +493,40 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, Order
 // change when the level changed.
 Result<std::optional<rules::TierChange>> update_tier(Store& store, const ResolvedProgram& program,
                                                      std::optional<Member>& member,
-                                                     const OrderRecord& record, Instant now,
-                                                     CommandWrite& first) {
+                                                     const OrderRecord& record, bool refunded,
+                                                     Instant now, CommandWrite& first) {
   if (!program.program.rules.tiers.enabled() || !member) return std::nullopt;
   auto orders = counted_orders(store, program, member->id, &record);
   if (!orders) return std::unexpected(orders.error());
-  rules::TierChange change = tier_after_order(program, member->tier, *orders, record.order.id, now);
+  rules::TierChange change =
+      tier_after_order(program, member->tier, *orders, record.order.id, refunded, now);
   if (change.state == member->tier) return std::nullopt;
   member->tier = change.state;
   member->updated_at = now;
   first.member = *member;
   if (!change.changed()) return std::nullopt;
   return change;
+}
+
+// Before an order command earns: judges anniversaries already due, so the
+// order earns at the level the member really has now. Returns the tier id
+// to earn at ("" without tiers).
+Result<std::string> tier_for_earning(Store& store, const ResolvedProgram& program,
+                                     std::optional<Member>& member, Instant now,
+                                     CommandWrite& first) {
+  const rules::Tiers& tiers = program.program.rules.tiers;
+  if (!tiers.enabled() || !member) return std::string();
+  if (member->tier.until && *member->tier.until <= now) {
+    auto orders = counted_orders(store, program, member->id, nullptr);
+    if (!orders) return std::unexpected(orders.error());
+    rules::TierChange due = rules::on_anniversary(tiers, member->tier, *orders, now, program.zone);
+    if (due.state != member->tier) {
+      member->tier = due.state;
+      member->updated_at = now;
+      first.member = *member;
+    }
+  }
+  return rules::effective_tier(tiers, member->tier);
 }
 
 json::object tier_change_json(const rules::TierChange& change) {
@@ -643,7 +665,11 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
       first.member = member;
     }
   }
-  const std::string tier = member ? member->tier.tier : "";
+  auto earning_tier = tier_for_earning(store, program, member, now, first);
+  if (!earning_tier) return std::unexpected(earning_tier.error());
+  const std::string tier = std::move(*earning_tier);
+  const std::size_t refunds_before = record.refund_ids.size();
+  const bool cancelled_before = record.cancelled_at.has_value();
   // Events sent with the order, in the order given.
   Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
   json::array notes;
@@ -657,7 +683,9 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
     }
     if (!note.empty()) notes.emplace_back("events[" + std::to_string(i) + "]: " + note);
   }
-  auto tier_change = update_tier(store, program, member, record, now, first);
+  const bool refunded =
+      record.refund_ids.size() > refunds_before || (record.cancelled_at && !cancelled_before);
+  auto tier_change = update_tier(store, program, member, record, refunded, now, first);
   if (!tier_change) return std::unexpected(tier_change.error());
   Executed e;
   if (!c.quiet || !c.idempotency_key.empty()) {
@@ -687,21 +715,27 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
   OrderRecord record = std::move(**found);
   Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
   std::string note;
+  CommandWrite first;
+  first.program_id = c.program_id;
+  first.member_id = record.order.member_id;
   std::optional<Member> member;
   if (!record.order.member_id.empty()) {
     auto found_member = store.find_member(c.program_id, record.order.member_id);
     if (!found_member) return std::unexpected(found_member.error());
     member = std::move(*found_member);
   }
-  const std::string tier = member ? member->tier.tier : "";
+  auto earning_tier = tier_for_earning(store, program, member, now, first);
+  if (!earning_tier) return std::unexpected(earning_tier.error());
+  const std::string tier = std::move(*earning_tier);
+  const std::size_t refunds_before = record.refund_ids.size();
+  const bool cancelled_before = record.cancelled_at.has_value();
   if (auto r = apply_event(program, wallets, record, tier, ev, *kind, "", now, note); !r) {
     return std::unexpected(r.error());
   }
   record.updated_at = now;
-  CommandWrite first;
-  first.program_id = c.program_id;
-  first.member_id = record.order.member_id;
-  auto tier_change = update_tier(store, program, member, record, now, first);
+  const bool refunded =
+      record.refund_ids.size() > refunds_before || (record.cancelled_at && !cancelled_before);
+  auto tier_change = update_tier(store, program, member, record, refunded, now, first);
   if (!tier_change) return std::unexpected(tier_change.error());
   Executed e;
   if (!c.quiet || !c.idempotency_key.empty()) {

@@ -69,11 +69,13 @@ json::object tier_json(const ResolvedProgram& program, const rules::TierState& s
 
 rules::TierChange tier_after_order(const ResolvedProgram& program, const rules::TierState& state,
                                    const std::vector<rules::CountedOrder>& orders,
-                                   const std::string& order_id, Instant now) {
+                                   const std::string& order_id, bool refunded, Instant now) {
   const rules::Tiers& tiers = program.program.rules.tiers;
   rules::TierChange due = rules::on_anniversary(tiers, state, orders, now, program.zone);
-  rules::TierChange change = rules::on_order(tiers, due.state, orders, order_id, now, program.zone);
-  change.from = state.tier;
+  rules::TierChange change =
+      rules::on_order(tiers, due.state, orders, order_id, refunded, now, program.zone);
+  change.from = rules::effective_tier(tiers, state);
+  change.to = rules::effective_tier(tiers, change.state);
   if (change.reason == "none") change.reason = due.reason;
   return change;
 }
@@ -91,8 +93,8 @@ Result<Executed> evaluate_tier(Store& store, const ResolvedProgram& program, con
       rules::on_anniversary(program.program.rules.tiers, (*member)->tier, *orders, now, program.zone);
   Executed e;
   json::object out{{"member_id", c.member_id},
-                   {"from", change.from},
-                   {"to", change.to},
+                   {"from", rules::effective_tier(program.program.rules.tiers, (*member)->tier)},
+                   {"to", rules::effective_tier(program.program.rules.tiers, change.state)},
                    {"reason", change.reason}};
   e.response = json::serialize(out);
   e.write.program_id = c.program_id;

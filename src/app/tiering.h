@@ -30,10 +30,11 @@ Result<std::vector<rules::CountedOrder>> counted_orders(Store& store, const Reso
 boost::json::object tier_json(const ResolvedProgram& program, const rules::TierState& state,
                               const rules::TierProgress& progress);
 
-// Runs due anniversaries, then the order's effect; returns the change.
+// Runs due anniversaries, then the order's effect (`refunded`: the command
+// refunded or cancelled it); returns the change.
 rules::TierChange tier_after_order(const ResolvedProgram& program, const rules::TierState& state,
                                    const std::vector<rules::CountedOrder>& orders,
-                                   const std::string& order_id, Instant now);
+                                   const std::string& order_id, bool refunded, Instant now);
 
 // The tiers job for one member: anniversaries due at `now`.
 Result<Executed> evaluate_tier(Store& store, const ResolvedProgram& program, const Command& c,

@@ -98,9 +98,14 @@ int64_t qualifying_value(const Tiers& t, const TierState& state,
   return sum_between(orders, window_start(t, state, now, zone), now);
 }
 
+std::string effective_tier(const Tiers& t, const TierState& state) {
+  if (!t.enabled()) return "";
+  return t.levels[level_index(t, state.tier)].id;
+}
+
 TierChange on_order(const Tiers& t, const TierState& state,
                     const std::vector<CountedOrder>& orders, const std::string& order_id,
-                    Instant now, const date::time_zone* zone) {
+                    bool refunded, Instant now, const date::time_zone* zone) {
   TierChange change{state, state.tier, state.tier, "none"};
   if (!t.enabled()) return change;
   std::size_t current = level_index(t, state.tier);
@@ -118,7 +123,7 @@ TierChange on_order(const Tiers& t, const TierState& state,
   }
   // A refund of the order behind the latest upgrade that takes the value
   // back under that level's entry undoes the upgrade.
-  if (!state.upgraded_by.empty() && state.upgraded_by == order_id &&
+  if (refunded && !state.upgraded_by.empty() && state.upgraded_by == order_id &&
       value < entry_of(t, current)) {
     // Back to the level before (or what the value still reaches); a new
     // period for it starts now.

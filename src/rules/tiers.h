@@ -87,11 +87,17 @@ struct TierChange {
 };
 
 // After an order counted or was refunded (`order_id`): upgrade at once when
-// the value reaches a higher entry; a refund of the order that caused the
-// last upgrade, leaving the value under that level's entry, undoes it.
+// the value reaches a higher entry; when `refunded` (the command refunded or
+// cancelled the order) and the order caused the last upgrade, a value now
+// under that level's entry undoes it. Other events never undo an upgrade.
 TierChange on_order(const Tiers& tiers, const TierState& state,
                     const std::vector<CountedOrder>& orders, const std::string& order_id,
-                    Instant now, const date::time_zone* zone);
+                    bool refunded, Instant now, const date::time_zone* zone);
+
+// The level id a state stands for ("" is the first level's id); "" when the
+// program has no tiers (then tier rates and tier-only member days apply to
+// nobody).
+std::string effective_tier(const Tiers& tiers, const TierState& state);
 
 // At the anniversary (`state.until <= now`): keep the level when the value
 // over the period reaches `retain` (a new period starts at `until`), else

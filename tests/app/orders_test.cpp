@@ -434,7 +434,7 @@ TEST_P(OrdersTest, ARefundOfTheUpgradingOrderUndoesTheUpgrade) {
   auto undo = ok(event("O1", "returned", "R1", {{"b", 1}}));
   ASSERT_TRUE(undo.contains("tier")) << undo;
   EXPECT_EQ(undo.at("tier").at("reason").as_string(), "refund_undo");
-  EXPECT_EQ(undo.at("tier").at("to").as_string(), "");
+  EXPECT_EQ(undo.at("tier").at("to").as_string(), "regular");  // the first level by its id
   expect_verified();
 }
 

@@ -75,10 +75,10 @@ TEST(Tiers, UpgradeIsImmediateAndStartsAPeriod) {
   TierState s;
   Instant now = at("2026-03-03T12:00:00+08:00");
   std::vector<CountedOrder> orders = {{"o1", at("2026-01-10T12:00:00+08:00"), 2000}};
-  auto none = on_order(t, s, orders, "o1", now, taipei());
+  auto none = on_order(t, s, orders, "o1", false, now, taipei());
   EXPECT_FALSE(none.changed());
   orders.push_back({"o2", now, 1000});
-  auto up = on_order(t, s, orders, "o2", now, taipei());
+  auto up = on_order(t, s, orders, "o2", false, now, taipei());
   EXPECT_TRUE(up.changed());
   EXPECT_EQ(up.reason, "upgrade");
   EXPECT_EQ(up.state.tier, "silver");
@@ -88,7 +88,7 @@ TEST(Tiers, UpgradeIsImmediateAndStartsAPeriod) {
   EXPECT_EQ(*up.state.until, at("2027-03-03T00:00:00+08:00"));  // local midnight, same date
   // Straight to gold from regular when one order is big enough.
   orders.push_back({"o3", now, 9000});
-  EXPECT_EQ(on_order(t, s, orders, "o3", now, taipei()).state.tier, "gold");
+  EXPECT_EQ(on_order(t, s, orders, "o3", false, now, taipei()).state.tier, "gold");
 }
 
 TEST(Tiers, RefundOfTheUpgradingOrderUndoesTheUpgrade) {
@@ -96,19 +96,21 @@ TEST(Tiers, RefundOfTheUpgradingOrderUndoesTheUpgrade) {
   Instant now = at("2026-03-03T12:00:00+08:00");
   std::vector<CountedOrder> orders = {{"o1", at("2026-01-10T12:00:00+08:00"), 2000},
                                       {"o2", now, 1000}};
-  TierState silver = on_order(t, {}, orders, "o2", now, taipei()).state;
+  TierState silver = on_order(t, {}, orders, "o2", false, now, taipei()).state;
   ASSERT_EQ(silver.tier, "silver");
   // A partial refund of o2 leaving 2999: back to regular.
   orders[1].value = 999;
   Instant later = at("2026-03-05T09:00:00+08:00");
-  auto undo = on_order(t, silver, orders, "o2", later, taipei());
+  auto undo = on_order(t, silver, orders, "o2", true, later, taipei());
   EXPECT_EQ(undo.reason, "refund_undo");
   EXPECT_EQ(undo.state.tier, "");
   EXPECT_FALSE(undo.state.until.has_value());
+  // Without a refund (another event of the same order) nothing is undone.
+  EXPECT_FALSE(on_order(t, silver, orders, "o2", false, later, taipei()).changed());
   // A refund of another order, or one that keeps the value over the entry, does not.
-  EXPECT_FALSE(on_order(t, silver, orders, "o1", later, taipei()).changed());
+  EXPECT_FALSE(on_order(t, silver, orders, "o1", true, later, taipei()).changed());
   orders[1].value = 1000;
-  EXPECT_FALSE(on_order(t, silver, orders, "o2", later, taipei()).changed());
+  EXPECT_FALSE(on_order(t, silver, orders, "o2", true, later, taipei()).changed());
 }
 
 TEST(Tiers, AnniversaryRetainsDowngradesOneStepOrToQualifying) {
@@ -174,10 +176,19 @@ TEST(Tiers, ProgressSaysHowMuchMoreToReachAndToKeep) {
   EXPECT_EQ(progress(t, vip, orders, at("2026-06-01T00:00:00+08:00"), taipei()).next, "");
 }
 
+TEST(Tiers, EffectiveTierNamesTheFirstLevelAndNothingWithoutTiers) {
+  Tiers t = taiwan();
+  EXPECT_EQ(effective_tier(t, {}), "regular");
+  TierState gold;
+  gold.tier = "gold";
+  EXPECT_EQ(effective_tier(t, gold), "gold");
+  EXPECT_EQ(effective_tier(Tiers{}, gold), "");
+}
+
 TEST(Tiers, DisabledTiersChangeNothing) {
   Tiers none;
   std::vector<CountedOrder> orders = {{"o1", at("2026-01-10T12:00:00+08:00"), 99999}};
-  EXPECT_FALSE(on_order(none, {}, orders, "o1", at("2026-02-01T00:00:00Z"), taipei()).changed());
+  EXPECT_FALSE(on_order(none, {}, orders, "o1", false, at("2026-02-01T00:00:00Z"), taipei()).changed());
   EXPECT_EQ(on_anniversary(none, {}, orders, at("2026-02-01T00:00:00Z"), taipei()).reason, "none");
 }
 
