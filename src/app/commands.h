@@ -87,6 +87,9 @@ struct OrderEvent {
 struct UpsertOrder {
   rules::Order order;
   std::vector<OrderEvent> events;    // applied after the upsert, in order (order_id ignored)
+  // false: the request gave no placed_at: a new order is placed now, an
+  // existing one keeps its time (so a retried or re-sent request is the same).
+  bool placed_at_given = true;
 };
 
 // The tiers job for one member (Command::member_id): judges every tier

@@ -159,6 +159,7 @@ struct BodyJson {
     json::array events(sp);
     for (const auto& e : c.events) events.emplace_back((*this)(e));
     o["events"] = std::move(events);
+    o["placed_at_given"] = c.placed_at_given;
     return o;
   }
   json::object operator()(const EvaluateTier&) const {

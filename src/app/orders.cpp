@@ -289,6 +289,14 @@ Result<void> refund_value(Wallets& wallets, OrderRecord& record,
   });
 }
 
+// An event's time may not be far ahead of patron's clock.
+Result<void> check_event_time(const OrderEvent& ev, const std::string& prefix, Instant now) {
+  if (ev.at && *ev.at > now + std::chrono::seconds(limits::kClockSkewSecondsMax)) {
+    return fail(ErrorCode::kInvalidArgument, prefix + "at", "is in the future");
+  }
+  return {};
+}
+
 // Checks an event's shape before anything is loaded. `prefix` names where
 // it sits in the request ("" or "events[2].").
 Result<Event> check_event(const OrderEvent& ev, const std::string& prefix) {
@@ -607,6 +615,14 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   rules::Order order = upsert.order;
   for (auto& l : order.lines) l.refunded_quantity = 0;  // refunds come only from events
   if (auto ok = check_order(order); !ok) return std::unexpected(ok.error());
+  if (upsert.placed_at_given && order.placed_at > now + std::chrono::seconds(limits::kClockSkewSecondsMax)) {
+    return fail(ErrorCode::kInvalidArgument, "placed_at", "is in the future");
+  }
+  for (std::size_t i = 0; i < upsert.events.size(); ++i) {
+    if (auto ok = check_event_time(upsert.events[i], "events[" + std::to_string(i) + "].", now); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
   if (upsert.events.size() > limits::kOrderEventsMax) {
     return fail(ErrorCode::kInvalidArgument, "events",
                 "has more than " + std::to_string(limits::kOrderEventsMax) + " events");
@@ -619,6 +635,7 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   }
   auto existing = store.find_order(c.program_id, order.id);
   if (!existing) return std::unexpected(existing.error());
+  if (!upsert.placed_at_given) order.placed_at = *existing ? (**existing).order.placed_at : now;
   OrderRecord record;
   bool created = !existing->has_value();
   if (created) {
@@ -706,6 +723,7 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
   if (auto ok = check_text(ev.order_id, "order_id", true); !ok) return std::unexpected(ok.error());
   auto kind = check_event(ev, "");
   if (!kind) return std::unexpected(kind.error());
+  if (auto ok = check_event_time(ev, "", now); !ok) return std::unexpected(ok.error());
   auto found = store.find_order(c.program_id, ev.order_id);
   if (!found) return std::unexpected(found.error());
   if (!*found) {

@@ -29,6 +29,10 @@ inline constexpr std::size_t kLinesMax = 500;
 // largest has 1,114 lines); the bound keeps one order's earn and refund work
 // within a few milliseconds.
 inline constexpr std::size_t kOrderLinesMax = 5'000;
+// How far ahead of patron's clock a shop's timestamp (placed_at, an event's
+// at) may be: clocks differ, but a far-future time would keep value pending
+// or out of tier counts for years.
+inline constexpr int64_t kClockSkewSecondsMax = 3600;
 // Events sent with an order upsert (paid, fulfilled, ... in one request).
 inline constexpr std::size_t kOrderEventsMax = 16;
 

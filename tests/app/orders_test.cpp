@@ -164,6 +164,7 @@ TEST_P(OrdersTest, OutOfOrderCompletedBeforePaidEarnsOnceAvailable) {
 
 TEST_P(OrdersTest, MemberDayDoublesTheRebateByLocalDate) {
   // 2026-03-08 00:30 in Taipei is still the 7th in UTC.
+  clock_.set(at("2026-03-08T00:30:00+08:00"));
   upsert(order("O1", {line("a", 1, 1000)}, "2026-03-08T00:30:00+08:00"));
   ok(event("O1", "completed"));
   EXPECT_EQ(available(), 100);
@@ -436,6 +437,49 @@ TEST_P(OrdersTest, ARefundOfTheUpgradingOrderUndoesTheUpgrade) {
   EXPECT_EQ(undo.at("tier").at("reason").as_string(), "refund_undo");
   EXPECT_EQ(undo.at("tier").at("to").as_string(), "regular");  // the first level by its id
   expect_verified();
+}
+
+// An upsert without placed_at places a new order now and keeps an existing
+// order's time, so a re-sent request is the same request; shop times far in
+// the future are refused (review findings, session 3).
+TEST_P(OrdersTest, PlacedAtDefaultsAndFutureTimesAreRefused) {
+  auto send = [&](int64_t price) {
+    app::UpsertOrder u{order("O1", {line("a", 1, price)}), {}};
+    u.placed_at_given = false;
+    u.order.placed_at = Instant{};
+    Command c;
+    c.idempotency_key = "put-O1-" + std::to_string(price);
+    c.body = std::move(u);
+    return c;
+  };
+  auto first = writer_->execute(send(2000));
+  ASSERT_TRUE(first) << first.error().message;
+  clock_.advance(std::chrono::seconds(90));
+  auto retry = writer_->execute(send(2000));
+  ASSERT_TRUE(retry) << retry.error().message;
+  EXPECT_TRUE(retry->replayed);
+  ok(event("O1", "completed"));
+  Command resend = send(2000);
+  resend.idempotency_key = "";
+  auto again = ok(std::move(resend));  // same lines, no time: accepted after earning
+  EXPECT_EQ(again.at("order").at("placed_at").as_string(),
+            json::parse(first->json).at("order").at("placed_at").as_string());
+  EXPECT_EQ(available(), 100);
+
+  Command future = event("O1", "refunded");
+  std::get<app::OrderEvent>(future.body).at = clock_.now() + std::chrono::hours(48);
+  EXPECT_EQ(err(std::move(future)).field, "at");
+  rules::Order later = order("O2", {line("a", 1, 100)}, "2030-01-01T00:00:00+08:00");
+  Command c;
+  c.body = app::UpsertOrder{later, {}};
+  EXPECT_EQ(err(std::move(c)).field, "placed_at");
+  app::UpsertOrder with_event{order("O3", {line("a", 1, 100)}), {}};
+  with_event.events.push_back(app::OrderEvent{"", "paid", clock_.now() + std::chrono::hours(2),
+                                              "", {}, std::nullopt});
+  Command c3;
+  c3.body = std::move(with_event);
+  EXPECT_EQ(err(std::move(c3)).field, "events[0].at");
+  EXPECT_EQ(available(), 100);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, OrdersTest, ::testing::ValuesIn(testing::kBackends),

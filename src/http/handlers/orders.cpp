@@ -141,7 +141,9 @@ void order_put(Api& api, Call&& call) {
   order.channel = channel->value_or("");
   auto placed = optional_instant(*body, "placed_at", zone_of(api, call));
   if (!placed) return call.respond(problem(placed.error()));
-  order.placed_at = placed->value_or(api.clock().now());
+  // Absent: the app places a new order now and keeps an existing one's time.
+  upsert.placed_at_given = placed->has_value();
+  order.placed_at = placed->value_or(Instant{});
   auto shipping = optional_integer(*body, "shipping");
   if (!shipping) return call.respond(problem(shipping.error()));
   order.shipping = shipping->value_or(0);
