@@ -40,15 +40,9 @@ Result<BulkReport> run_bulk(Writer& writer, const std::vector<Command>& commands
           ++applied;
           continue;
         }
-        if (auto r = session.store().apply(executed->write); !r) {
+        if (auto r = apply_executed(session.store(), *executed); !r) {
           session.rollback();
           return std::unexpected(r.error());
-        }
-        for (const CommandWrite& more : executed->more) {
-          if (auto r = session.store().apply(more); !r) {
-            session.rollback();
-            return std::unexpected(r.error());
-          }
         }
         ++applied;
       }

@@ -227,6 +227,14 @@ Result<Executed> apply_program(Store& store, const Programs& programs, const Com
 
 }  // namespace
 
+Result<void> apply_executed(Store& store, const Executed& executed) {
+  if (auto r = store.apply(executed.write); !r) return r;
+  for (const CommandWrite& more : executed.more) {
+    if (auto r = store.apply(more); !r) return r;
+  }
+  return {};
+}
+
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,
                          const Command& input, Instant now) {
   // Orders name their member inside the order (and are big: not copied).

@@ -22,6 +22,10 @@ struct Executed {
   std::vector<CommandWrite> more;
 };
 
+// Applies what a command wrote (`write`, then `more`) inside the open
+// transaction. The caller rolls back on failure.
+Result<void> apply_executed(Store& store, const Executed& executed);
+
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,
                          const Command& command, Instant now);
 

@@ -197,15 +197,9 @@ Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
       continue;
     }
     if (!executed->replayed) {
-      if (auto r = store_->apply(executed->write); !r) {
+      if (auto r = apply_executed(*store_, *executed); !r) {
         store_->rollback();
         return r;
-      }
-      for (const CommandWrite& more : executed->more) {
-        if (auto r = store_->apply(more); !r) {
-          store_->rollback();
-          return r;
-        }
       }
       if (executed->write.program) {
         auto list = store_->programs();
