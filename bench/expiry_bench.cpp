@@ -37,9 +37,11 @@ void build_fixture(const std::string& path, int64_t lots, int64_t per_member, in
   sqlite3_stmt* member = nullptr;
   sqlite3_stmt* lot = nullptr;
   sqlite3_stmt* transfer = nullptr;
-  check(sqlite3_prepare_v2(db, "INSERT INTO members (program_id, id, birthday, email, phone, created_at, updated_at) "
-                           "VALUES ('default', ?, NULL, '', '', ?, ?)", -1,
-                           &member, nullptr),
+  check(sqlite3_prepare_v2(
+            db,
+            "INSERT INTO members (program_id, id, birthday, email, phone, created_at, updated_at) "
+            "VALUES ('default', ?, NULL, '', '', ?, ?)",
+            -1, &member, nullptr),
         db, "prepare");
   check(sqlite3_prepare_v2(db,
                            "INSERT INTO lots VALUES (?, 'default', ?, 'credit', 'birthday', 100, "

@@ -75,8 +75,8 @@ struct LineQuantity {
 struct OrderEvent {
   std::string order_id;
   std::string event;
-  std::optional<Instant> at;       // when it happened; default now
-  std::string refund_id;           // refunded/returned: required unless the whole order is refunded
+  std::optional<Instant> at;  // when it happened; default now
+  std::string refund_id;      // refunded/returned: required unless the whole order is refunded
   std::vector<LineQuantity> lines;  // refunded/returned units
   std::optional<int64_t> amount;    // refunded: an amount of the order instead of lines
 };
@@ -86,7 +86,7 @@ struct OrderEvent {
 // fixed: later changes go through refund events.
 struct UpsertOrder {
   rules::Order order;
-  std::vector<OrderEvent> events;    // applied after the upsert, in order (order_id ignored)
+  std::vector<OrderEvent> events;  // applied after the upsert, in order (order_id ignored)
   // false: the request gave no placed_at: a new order is placed now, an
   // existing one keeps its time (so a retried or re-sent request is the same).
   bool placed_at_given = true;

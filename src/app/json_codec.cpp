@@ -185,9 +185,9 @@ struct BodyJson {
 
 std::string_view command_name(const CommandBody& body) {
   static constexpr std::string_view kNames[] = {
-      "member_upsert", "grant",      "spend",      "hold_reserve", "hold_capture",
-      "hold_release",  "clawback",   "restore",    "adjust",       "release_order",
-      "settle",        "key_create", "key_revoke", "job_run",      "program_apply",
+      "member_upsert", "grant",       "spend",        "hold_reserve", "hold_capture",
+      "hold_release",  "clawback",    "restore",      "adjust",       "release_order",
+      "settle",        "key_create",  "key_revoke",   "job_run",      "program_apply",
       "order_upsert",  "order_event", "tier_evaluate"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];

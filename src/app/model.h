@@ -155,7 +155,7 @@ struct OrderRecord {
   int64_t refunded_amount = 0;          // amount-only refunds, minor units
   // Earning: set when the order earned (the trigger event arrived).
   std::optional<Instant> earned_at;
-  int64_t program_version = 0;          // the program version whose rules it earned under
+  int64_t program_version = 0;  // the program version whose rules it earned under
   std::vector<std::pair<std::string, int64_t>> earned;  // "rule_id" -> value granted
   // Units of each line not yet refunded when the order earned: what its
   // line shares were earned on, so a later refund takes back units / these.

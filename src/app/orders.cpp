@@ -83,7 +83,11 @@ class Wallets {
  public:
   Wallets(Store& store, const ResolvedProgram& program, ledger::IdSource& ids, Instant now,
           std::string member_id, std::string order_id)
-      : store_(store), program_(program), ids_(ids), now_(now), member_id_(std::move(member_id)),
+      : store_(store),
+        program_(program),
+        ids_(ids),
+        now_(now),
+        member_id_(std::move(member_id)),
         order_id_(std::move(order_id)) {}
 
   // Calls fn(ledger, effect) for wallet `name`.
@@ -120,7 +124,8 @@ class Wallets {
     json::object out;
     for (const auto& [name, e] : effects_) {
       auto ledger = ledgers_.find(name);
-      ledger::Balances b = ledger == ledgers_.end() ? ledger::Balances{} : ledger->second->balances();
+      ledger::Balances b =
+          ledger == ledgers_.end() ? ledger::Balances{} : ledger->second->balances();
       out[name] = json::object{{"earned", e.earned},         {"clawed_back", e.clawed_back},
                                {"debt_added", e.debt_added}, {"written_off", e.written_off},
                                {"restored", e.restored},     {"released", e.released},
@@ -182,27 +187,27 @@ Result<void> earn(Wallets& wallets, const ResolvedProgram& program, OrderRecord&
   for (const rules::RuleEarn& r : outcome.rules) {
     if (r.amount == 0) continue;
     record.earned.emplace_back(r.rule->id, r.amount);
-    auto result = wallets.with(r.rule->wallet, [&](ledger::WalletLedger& w,
-                                                   WalletEffect& effect) -> Result<void> {
-      ledger::Grant g;
-      g.amount = r.amount;
-      g.source = r.rule->source;
-      g.reason = "rule " + r.rule->id + " (program v" + std::to_string(program.program.version) +
-                 ")";
-      g.order_id = record.order.id;
-      g.line_shares = r.shares;
-      if (record.completed_at) {
-        g.available_at = now;  // completed: nothing left to wait for
-      } else if (record.fulfilled_at) {
-        g.available_at = std::max(now, window_end(program, *record.fulfilled_at));
-      } else {
-        g.pending_until_release = true;  // the window starts at fulfilment
-      }
-      auto granted = w.grant(g);
-      if (!granted) return std::unexpected(granted.error());
-      effect.earned += r.amount;
-      return {};
-    });
+    auto result = wallets.with(
+        r.rule->wallet, [&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
+          ledger::Grant g;
+          g.amount = r.amount;
+          g.source = r.rule->source;
+          g.reason =
+              "rule " + r.rule->id + " (program v" + std::to_string(program.program.version) + ")";
+          g.order_id = record.order.id;
+          g.line_shares = r.shares;
+          if (record.completed_at) {
+            g.available_at = now;  // completed: nothing left to wait for
+          } else if (record.fulfilled_at) {
+            g.available_at = std::max(now, window_end(program, *record.fulfilled_at));
+          } else {
+            g.pending_until_release = true;  // the window starts at fulfilment
+          }
+          auto granted = w.grant(g);
+          if (!granted) return std::unexpected(granted.error());
+          effect.earned += r.amount;
+          return {};
+        });
     if (!result) return result;
   }
   return {};
@@ -264,7 +269,8 @@ Result<void> refund_value(Wallets& wallets, OrderRecord& record,
           continue;
         }
         for (const auto& l : lines) {
-          if (l.line_id == a.line_id) by_line[a.line_id] += part(a.amount, open, l.numerator, l.denominator);
+          if (l.line_id == a.line_id)
+            by_line[a.line_id] += part(a.amount, open, l.numerator, l.denominator);
         }
       }
     }
@@ -309,11 +315,14 @@ Result<Event> check_event(const OrderEvent& ev, const std::string& prefix) {
   if (!kind) {
     return bad("event",
                "must be one of placed, paid, fulfilled, completed, cancelled, refunded, "
-               "returned; got '" + ev.event + "'");
+               "returned; got '" +
+                   ev.event + "'");
   }
   bool refund = *kind == Event::kRefunded || *kind == Event::kReturned;
   if (!refund && (!ev.lines.empty() || ev.amount || !ev.refund_id.empty())) {
-    return bad(ev.amount ? "amount" : ev.lines.empty() ? "refund_id" : "lines",
+    return bad(ev.amount          ? "amount"
+               : ev.lines.empty() ? "refund_id"
+                                  : "lines",
                "only refunded and returned events take refund_id, lines or amount");
   }
   if (refund) {
@@ -399,9 +408,8 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, Order
         break;
       case Event::kRefunded:
       case Event::kReturned: {
-        if (!ev.refund_id.empty() &&
-            std::find(record.refund_ids.begin(), record.refund_ids.end(), ev.refund_id) !=
-                record.refund_ids.end()) {
+        if (!ev.refund_id.empty() && std::find(record.refund_ids.begin(), record.refund_ids.end(),
+                                               ev.refund_id) != record.refund_ids.end()) {
           note = "repeated refund " + ev.refund_id + ": already applied";
           break;
         }
@@ -413,20 +421,22 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, Order
           for (std::size_t i = 0; i < ev.lines.size(); ++i) {
             const LineQuantity& q = ev.lines[i];
             std::string field = "lines[" + std::to_string(i) + "]";
-            auto it = std::find_if(record.order.lines.begin(), record.order.lines.end(),
-                                   [&](const rules::OrderLine& l) { return l.line_id == q.line_id; });
+            auto it =
+                std::find_if(record.order.lines.begin(), record.order.lines.end(),
+                             [&](const rules::OrderLine& l) { return l.line_id == q.line_id; });
             if (it == record.order.lines.end()) {
               return fail(ErrorCode::kInvalidArgument, prefix + field + ".line_id",
                           "order " + record.order.id + " has no line '" + q.line_id + "'");
             }
             if (!seen.insert(q.line_id).second) {
-              return fail(ErrorCode::kInvalidArgument, prefix + field + ".line_id", "appears twice");
+              return fail(ErrorCode::kInvalidArgument, prefix + field + ".line_id",
+                          "appears twice");
             }
             int64_t open = it->quantity - it->refunded_quantity;
             if (q.quantity <= 0 || q.quantity > open) {
-              return fail(ErrorCode::kInvalidArgument, prefix + field + ".quantity",
-                          "must be between 1 and the " + std::to_string(open) +
-                              " units not yet refunded");
+              return fail(
+                  ErrorCode::kInvalidArgument, prefix + field + ".quantity",
+                  "must be between 1 and the " + std::to_string(open) + " units not yet refunded");
             }
             it->refunded_quantity += q.quantity;
             bool all = it->refunded_quantity == it->quantity;
@@ -446,10 +456,9 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, Order
           }
           // Value spent on the order without line attribution goes back in
           // proportion to the refunded value; all of it with the last unit.
-          bool every_unit = std::all_of(record.order.lines.begin(), record.order.lines.end(),
-                                        [](const rules::OrderLine& l) {
-                                          return l.refunded_quantity == l.quantity;
-                                        });
+          bool every_unit = std::all_of(
+              record.order.lines.begin(), record.order.lines.end(),
+              [](const rules::OrderLine& l) { return l.refunded_quantity == l.quantity; });
           int64_t subtotal = record.order.subtotal();
           n = every_unit || subtotal == 0 ? 1 : refunded_value;
           d = every_unit || subtotal == 0 ? 1 : subtotal;
@@ -474,8 +483,8 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, Order
           }
           // Every unit already back: a first whole refund still takes what is
           // open (shipping's share); a repeated one changes nothing.
-          bool repeated = std::find(record.refund_ids.begin(), record.refund_ids.end(),
-                                    "full") != record.refund_ids.end();
+          bool repeated = std::find(record.refund_ids.begin(), record.refund_ids.end(), "full") !=
+                          record.refund_ids.end();
           if (!any && repeated) {
             note = "repeated refund: the whole order is already refunded";
             break;
@@ -617,11 +626,13 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   rules::Order order = upsert.order;
   for (auto& l : order.lines) l.refunded_quantity = 0;  // refunds come only from events
   if (auto ok = check_order(order); !ok) return std::unexpected(ok.error());
-  if (upsert.placed_at_given && order.placed_at > now + std::chrono::seconds(limits::kClockSkewSecondsMax)) {
+  if (upsert.placed_at_given &&
+      order.placed_at > now + std::chrono::seconds(limits::kClockSkewSecondsMax)) {
     return fail(ErrorCode::kInvalidArgument, "placed_at", "is in the future");
   }
   for (std::size_t i = 0; i < upsert.events.size(); ++i) {
-    if (auto ok = check_event_time(upsert.events[i], "events[" + std::to_string(i) + "].", now); !ok) {
+    if (auto ok = check_event_time(upsert.events[i], "events[" + std::to_string(i) + "].", now);
+        !ok) {
       return std::unexpected(ok.error());
     }
   }

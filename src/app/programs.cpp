@@ -12,8 +12,12 @@ namespace {
 
 // Settings text of rates and multipliers, as the file writes them
 // (config/program_file.cpp): the shortest decimal, "3%", "0.5%", "1.5x".
-std::string percent_text(int64_t bp) { return format_shortest(bp, 2) + "%"; }
-std::string multiplier_text(int64_t bp) { return format_shortest(bp, 4) + "x"; }
+std::string percent_text(int64_t bp) {
+  return format_shortest(bp, 2) + "%";
+}
+std::string multiplier_text(int64_t bp) {
+  return format_shortest(bp, 4) + "x";
+}
 
 std::string list_text(const std::vector<std::string>& values) {
   std::string out = "[";

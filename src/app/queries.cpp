@@ -1,12 +1,11 @@
 #include "app/queries.h"
 
-#include "app/tiering.h"
-
 #include <boost/json.hpp>
 #include <map>
 #include <unordered_set>
 
 #include "app/json_codec.h"
+#include "app/tiering.h"
 #include "ledger/verify.h"
 #include "ledger/wallet_ledger.h"
 
@@ -364,12 +363,9 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
 }
 
 json::object job_report_json(const JobReport& r) {
-  return json::object{{"members", r.members},
-                      {"matured", r.matured},
-                      {"expired", r.expired},
-                      {"holds_expired", r.holds_expired},
-                      {"tier_changes", r.tier_changes},
-                      {"failed", r.failed}};
+  return json::object{{"members", r.members},           {"matured", r.matured},
+                      {"expired", r.expired},           {"holds_expired", r.holds_expired},
+                      {"tier_changes", r.tier_changes}, {"failed", r.failed}};
 }
 
 Result<JobRun> run_and_record(Writer& writer, Store& reader, const Clock& clock,

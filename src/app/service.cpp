@@ -249,9 +249,10 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     auto seen = replayed(store, input, hash);
     if (!seen) return std::unexpected(seen.error());
     if (*seen) return std::move(**seen);
-    auto r = std::holds_alternative<UpsertOrder>(input.body)
-                 ? upsert_order(store, **program, ids, input, std::get<UpsertOrder>(input.body), now)
-                 : order_event(store, **program, ids, input, std::get<OrderEvent>(input.body), now);
+    auto r =
+        std::holds_alternative<UpsertOrder>(input.body)
+            ? upsert_order(store, **program, ids, input, std::get<UpsertOrder>(input.body), now)
+            : order_event(store, **program, ids, input, std::get<OrderEvent>(input.body), now);
     if (r && !hash.empty()) {
       r->write.idempotency = IdempotencyRecord{input.idempotency_key, hash, r->response, now};
     }

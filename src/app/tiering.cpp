@@ -20,12 +20,13 @@ std::optional<rules::CountedOrder> counted(const rules::Tiers& tiers, const Orde
     }
   }
   if (!at) return std::nullopt;
-  int64_t value = tiers.basis == rules::Tiers::Basis::kOrderCount ? (o.paid_value > 0 ? 1 : 0)
-                                                                   : o.paid_value;
+  int64_t value =
+      tiers.basis == rules::Tiers::Basis::kOrderCount ? (o.paid_value > 0 ? 1 : 0) : o.paid_value;
   return rules::CountedOrder{o.id, *at, value};
 }
 
-Result<std::vector<rules::CountedOrder>> counted_orders(Store& store, const ResolvedProgram& program,
+Result<std::vector<rules::CountedOrder>> counted_orders(Store& store,
+                                                        const ResolvedProgram& program,
                                                         const std::string& member_id,
                                                         const OrderRecord* current) {
   const rules::Tiers& tiers = program.program.rules.tiers;
@@ -37,10 +38,11 @@ Result<std::vector<rules::CountedOrder>> counted_orders(Store& store, const Reso
     if (auto c = counted(tiers, s)) out.push_back(std::move(*c));
   }
   if (current) {
-    OrderSummary s{current->order.id,    current->order.placed_at, current->paid_at,
-                   current->fulfilled_at, current->completed_at,   current->cancelled_at,
-                   current->order.subtotal(),
-                   rules::paid_value(current->order, current->refunded_amount)};
+    OrderSummary s{
+        current->order.id,         current->order.placed_at,
+        current->paid_at,          current->fulfilled_at,
+        current->completed_at,     current->cancelled_at,
+        current->order.subtotal(), rules::paid_value(current->order, current->refunded_amount)};
     if (auto c = counted(tiers, s)) out.push_back(std::move(*c));
   }
   return out;
@@ -89,8 +91,8 @@ Result<Executed> evaluate_tier(Store& store, const ResolvedProgram& program, con
   }
   auto orders = counted_orders(store, program, c.member_id, nullptr);
   if (!orders) return std::unexpected(orders.error());
-  rules::TierChange change =
-      rules::on_anniversary(program.program.rules.tiers, (*member)->tier, *orders, now, program.zone);
+  rules::TierChange change = rules::on_anniversary(program.program.rules.tiers, (*member)->tier,
+                                                   *orders, now, program.zone);
   Executed e;
   json::object out{{"member_id", c.member_id},
                    {"from", rules::effective_tier(program.program.rules.tiers, (*member)->tier)},

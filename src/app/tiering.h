@@ -22,7 +22,8 @@ std::optional<rules::CountedOrder> counted(const rules::Tiers& tiers, const Orde
 
 // A member's counted orders; `current` (in memory, maybe not yet stored)
 // replaces the stored row of the same id.
-Result<std::vector<rules::CountedOrder>> counted_orders(Store& store, const ResolvedProgram& program,
+Result<std::vector<rules::CountedOrder>> counted_orders(Store& store,
+                                                        const ResolvedProgram& program,
                                                         const std::string& member_id,
                                                         const OrderRecord* current);
 

@@ -292,7 +292,8 @@ int run(int argc, char** argv) {
       if (ctx.json_output) {
         std::cout << app::pretty(v) << "\n";
       } else {
-        print_member(v.as_object(), (*ctx.writer->programs().find(ctx.program_id))->program.minor_digits);
+        print_member(v.as_object(),
+                     (*ctx.writer->programs().find(ctx.program_id))->program.minor_digits);
       }
       return kOk;
     };

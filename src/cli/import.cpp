@@ -24,8 +24,7 @@ namespace {
 // The commands that replay one import op at the time it happened: an order
 // is created and fulfilled in one command (fulfilment reaches the `paid`
 // trigger too); a return gives units back, one event per order it touches.
-void commands_for(importers::ImportOp& op, const Context& ctx,
-                  std::vector<app::Command>& out) {
+void commands_for(importers::ImportOp& op, const Context& ctx, std::vector<app::Command>& out) {
   auto make = [&](app::CommandBody body) {
     app::Command c;
     c.program_id = ctx.program_id;
@@ -37,7 +36,8 @@ void commands_for(importers::ImportOp& op, const Context& ctx,
   };
   if (op.kind == importers::ImportOp::Kind::kOrder) {
     app::UpsertOrder upsert{std::move(op.order), {}};
-    upsert.events.push_back(app::OrderEvent{upsert.order.id, "fulfilled", op.at, "", {}, std::nullopt});
+    upsert.events.push_back(
+        app::OrderEvent{upsert.order.id, "fulfilled", op.at, "", {}, std::nullopt});
     make(std::move(upsert));
     return;
   }
@@ -78,14 +78,15 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       auto program = ctx.writer->programs().find(ctx.program_id);
       if (!program) return std::unexpected(program.error());
       importers::CsvOptions options;
-      options.preset =
-          preset == "online-retail" ? importers::Preset::kOnlineRetail : importers::Preset::kCanonical;
+      options.preset = preset == "online-retail" ? importers::Preset::kOnlineRetail
+                                                 : importers::Preset::kCanonical;
       options.minor_digits = (*program)->program.minor_digits;
       options.zone = (*program)->zone;
       for (const auto& m : maps) {
         auto eq = m.find('=');
         if (eq == std::string::npos || eq == 0 || eq + 1 == m.size()) {
-          return fail(ErrorCode::kInvalidArgument, "--map", "expects column=Header, got '" + m + "'");
+          return fail(ErrorCode::kInvalidArgument, "--map",
+                      "expects column=Header, got '" + m + "'");
         }
         options.map.emplace_back(m.substr(0, eq), m.substr(eq + 1));
       }
@@ -113,8 +114,7 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       }
       if (strict && !file->errors.empty()) {
         return fail(ErrorCode::kInvalidArgument, path + ":" + std::to_string(file->errors[0].line),
-                    std::to_string(file->errors.size()) +
-                        " bad rows; --strict imports nothing");
+                    std::to_string(file->errors.size()) + " bad rows; --strict imports nothing");
       }
       std::vector<app::Command> commands;
       std::vector<int64_t> line_of;  // file line of each command's op

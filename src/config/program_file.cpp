@@ -267,8 +267,7 @@ enum class DecimalProblem { kSyntax, kPrecision, kRange };
 // A non-negative decimal ("12", "0.5", "1.25") as an integer scaled by
 // 10^decimals, exactly: no sign, exponent, spaces or bare dot. Zeros past
 // `decimals` are fine ("3.50"); any other digit there is kPrecision.
-std::expected<int64_t, DecimalProblem> parse_scaled(std::string_view s, int decimals,
-                                                    int64_t max) {
+std::expected<int64_t, DecimalProblem> parse_scaled(std::string_view s, int decimals, int64_t max) {
   auto dot = s.find('.');
   std::string_view whole = s.substr(0, dot);
   std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
@@ -293,7 +292,6 @@ std::expected<int64_t, DecimalProblem> parse_scaled(std::string_view s, int deci
   return v;
 }
 
-
 // "3%", "0.5%", "0.25%" -> basis points; at most two decimals (0.01% = 1 bp).
 // Only strings: a TOML number (3, 0.03) is ambiguous.
 std::expected<int64_t, std::string> parse_percent(const toml::node& node) {
@@ -313,7 +311,9 @@ std::expected<int64_t, std::string> parse_percent(const toml::node& node) {
   }
   return std::unexpected("must be at most " + format_shortest(limits::kEarnRateBpMax, 2) + "%");
 }
-std::string format_percent(int64_t bp) { return format_shortest(bp, 2) + "%"; }
+std::string format_percent(int64_t bp) {
+  return format_shortest(bp, 2) + "%";
+}
 
 // "2x", "1.5x", "0x" -> basis points of x1 (20000, 15000, 0), from min_bp to
 // kMultiplierBpMax; at most four decimals (0.0001x = 1 bp).
@@ -331,7 +331,9 @@ std::expected<int64_t, std::string> parse_multiplier(const toml::node& node, int
   return std::unexpected("must be between " + format_shortest(min_bp, 4) + "x and " +
                          format_shortest(limits::kMultiplierBpMax, 4) + "x");
 }
-std::string format_multiplier(int64_t bp) { return format_shortest(bp, 4) + "x"; }
+std::string format_multiplier(int64_t bp) {
+  return format_shortest(bp, 4) + "x";
+}
 
 // x1: a member day below it would earn less than other days, a typo rather
 // than a promotion.
@@ -450,9 +452,9 @@ Result<rules::TierLevel> parse_tier_level(const Reader& r, const toml::table& t,
   }
   level.retain = *retain ? **retain : level.entry;
   if (level.retain > level.entry) {
-    return r.error(t.get("retain"), at + ".retain",
-                   "must not be more than the level's entry (" +
-                       tier_value_text(level.entry, tiers, p) + ")");
+    return r.error(
+        t.get("retain"), at + ".retain",
+        "must not be more than the level's entry (" + tier_value_text(level.entry, tiers, p) + ")");
   }
   return level;
 }
@@ -516,9 +518,9 @@ Result<void> parse_tiers(const Reader& r, const toml::table& root, app::Program&
     if (!level) return std::unexpected(level.error());
     for (std::size_t j = 0; j < tiers.levels.size(); ++j) {
       if (tiers.levels[j].id == level->id) {
-        return r.error(lt.get("id"), "tiers.levels[" + std::to_string(i) + "].id",
-                       "'" + level->id + "' is already the id of tiers.levels[" +
-                           std::to_string(j) + "]");
+        return r.error(
+            lt.get("id"), "tiers.levels[" + std::to_string(i) + "].id",
+            "'" + level->id + "' is already the id of tiers.levels[" + std::to_string(j) + "]");
       }
     }
     tiers.levels.push_back(std::move(*level));
@@ -530,9 +532,8 @@ Result<void> parse_tiers(const Reader& r, const toml::table& root, app::Program&
 // Once [tiers] exists, a tier named elsewhere must be one of its level ids.
 // Without it, names are accepted as written and apply to nobody.
 bool is_tier(const rules::Tiers& tiers, std::string_view name) {
-  return !tiers.enabled() ||
-         std::any_of(tiers.levels.begin(), tiers.levels.end(),
-                     [&](const rules::TierLevel& l) { return l.id == name; });
+  return !tiers.enabled() || std::any_of(tiers.levels.begin(), tiers.levels.end(),
+                                         [&](const rules::TierLevel& l) { return l.id == name; });
 }
 std::string not_a_tier(const rules::Tiers& tiers) {
   return "is not a level id of [tiers] (levels: " + tier_ids(tiers) + ")";
@@ -686,11 +687,11 @@ Result<rules::EarnRule> parse_earn_rule(const Reader& r, const toml::table& t, s
     return r.error(t.get("id"), at + ".id", "a rule id is 1 to 32 of a-z, 0-9 and _");
   }
   at = "earning.rules." + **id;
-  if (auto ok = r.only(t, at,
-                       {"id", "wallet", "source", "rate", "every", "get", "tier_rates",
-                        "include_shipping", "exclude_paid_with_value", "exclude_categories",
-                        "exclude_brands", "exclude_skus", "multipliers", "min_base",
-                        "per_order_max", "member_days"});
+  if (auto ok = r.only(
+          t, at,
+          {"id", "wallet", "source", "rate", "every", "get", "tier_rates", "include_shipping",
+           "exclude_paid_with_value", "exclude_categories", "exclude_brands", "exclude_skus",
+           "multipliers", "min_base", "per_order_max", "member_days"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -781,9 +782,9 @@ Result<void> parse_earning(const Reader& r, const toml::table& root, app::Progra
     if (!rule) return std::unexpected(rule.error());
     for (std::size_t j = 0; j < p.rules.earn.size(); ++j) {
       if (p.rules.earn[j].id == rule->id) {
-        return r.error(rt.get("id"), "earning.rules[" + std::to_string(i) + "].id",
-                       "'" + rule->id + "' is already the id of earning.rules[" +
-                           std::to_string(j) + "]");
+        return r.error(
+            rt.get("id"), "earning.rules[" + std::to_string(i) + "].id",
+            "'" + rule->id + "' is already the id of earning.rules[" + std::to_string(j) + "]");
       }
     }
     p.rules.earn.push_back(std::move(*rule));
@@ -791,8 +792,8 @@ Result<void> parse_earning(const Reader& r, const toml::table& root, app::Progra
   return {};
 }
 
-Result<rules::MemberDay> parse_member_day(const Reader& r, const toml::table& t,
-                                          std::size_t index, const rules::Tiers& levels) {
+Result<rules::MemberDay> parse_member_day(const Reader& r, const toml::table& t, std::size_t index,
+                                          const rules::Tiers& levels) {
   std::string at = "member_days[" + std::to_string(index) + "]";
   auto id = r.text(t, at, "id");
   if (!id) return std::unexpected(id.error());
@@ -835,8 +836,8 @@ Result<rules::MemberDay> parse_member_day(const Reader& r, const toml::table& t,
   if (!tiers) return std::unexpected(tiers.error());
   for (std::size_t i = 0; i < tiers->size(); ++i) {
     if (!is_tier(levels, (*tiers)[i])) {
-      return r.error(t.get("tiers")->as_array()->get(i),
-                     at + ".tiers[" + std::to_string(i) + "]", not_a_tier(levels));
+      return r.error(t.get("tiers")->as_array()->get(i), at + ".tiers[" + std::to_string(i) + "]",
+                     not_a_tier(levels));
     }
   }
   day.tiers = std::move(*tiers);
@@ -852,9 +853,9 @@ Result<void> parse_member_days(const Reader& r, const toml::table& root, app::Pr
     if (!day) return std::unexpected(day.error());
     for (std::size_t j = 0; j < p.rules.member_days.size(); ++j) {
       if (p.rules.member_days[j].id == day->id) {
-        return r.error(t.get("id"), "member_days[" + std::to_string(i) + "].id",
-                       "'" + day->id + "' is already the id of member_days[" + std::to_string(j) +
-                           "]");
+        return r.error(
+            t.get("id"), "member_days[" + std::to_string(i) + "].id",
+            "'" + day->id + "' is already the id of member_days[" + std::to_string(j) + "]");
       }
     }
     p.rules.member_days.push_back(std::move(*day));
@@ -984,8 +985,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
     return fail(ErrorCode::kInvalidArgument, where,
                 "not valid TOML: " + std::string(e.description()));
   }
-  if (auto ok = r.only(root, "", {"program", "wallets", "tiers", "earning", "member_days"});
-      !ok) {
+  if (auto ok = r.only(root, "", {"program", "wallets", "tiers", "earning", "member_days"}); !ok) {
     return std::unexpected(ok.error());
   }
   app::Program p;

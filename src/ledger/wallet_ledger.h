@@ -81,7 +81,7 @@ struct Clawback {
 // Return spent value of an order (refund of a paid order).
 struct Restore {
   std::string order_id;
-  std::optional<int64_t> amount;      // default: everything still restorable
+  std::optional<int64_t> amount;  // default: everything still restorable
   // Only value spent on these lines, when given; "" selects value spent
   // without a line (a spend or a hold captured with no lines).
   std::vector<std::string> line_ids;

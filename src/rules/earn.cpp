@@ -1,7 +1,8 @@
 #include "rules/earn.h"
 
-#include <algorithm>
 #include <date/tz.h>
+
+#include <algorithm>
 
 #include "core/assert.h"
 #include "core/limits.h"
@@ -51,7 +52,9 @@ int64_t line_value(const EarnRule& rule, const OrderLine& line) {
   return static_cast<int64_t>(std::min<Wide>(value, limits::kAmountMax));
 }
 
-int64_t capped(Wide v) { return static_cast<int64_t>(std::clamp<Wide>(v, 0, limits::kAmountMax)); }
+int64_t capped(Wide v) {
+  return static_cast<int64_t>(std::clamp<Wide>(v, 0, limits::kAmountMax));
+}
 
 }  // namespace
 
@@ -81,10 +84,10 @@ const MemberDay* member_day_for(const Rules& rules, Instant at, std::string_view
   int weekday = static_cast<int>(std::chrono::weekday{std::chrono::sys_days{ymd}}.c_encoding());
   const MemberDay* best = nullptr;
   for (const auto& d : rules.member_days) {
-    bool on = (d.day_of_month > 0 && d.day_of_month == day) || (d.weekday >= 0 && d.weekday == weekday);
+    bool on =
+        (d.day_of_month > 0 && d.day_of_month == day) || (d.weekday >= 0 && d.weekday == weekday);
     if (!on) continue;
-    if (!d.tiers.empty() &&
-        std::find(d.tiers.begin(), d.tiers.end(), tier) == d.tiers.end()) {
+    if (!d.tiers.empty() && std::find(d.tiers.begin(), d.tiers.end(), tier) == d.tiers.end()) {
       continue;
     }
     if (best == nullptr || d.multiplier_bp > best->multiplier_bp) best = &d;
@@ -168,9 +171,9 @@ void evaluate_earn(const Rules& rules, const Order& order, const EarnContext& co
       Wide share = exact / weight_bp;
       given += share;
       remainders.push_back(exact % weight_bp);
-      result.shares.push_back(ledger::LineShare{
-          i + 1 == slots ? std::string(kShippingLine) : order.lines[i].line_id,
-          static_cast<int64_t>(share), 0});
+      result.shares.push_back(
+          ledger::LineShare{i + 1 == slots ? std::string(kShippingLine) : order.lines[i].line_id,
+                            static_cast<int64_t>(share), 0});
     }
     Wide left = Wide{result.amount} - given;
     PATRON_ASSERT(left >= 0 && left <= static_cast<Wide>(remainders.size()));

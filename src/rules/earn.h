@@ -46,11 +46,11 @@ struct EarnContext {
 
 struct RuleEarn {
   const EarnRule* rule = nullptr;
-  int64_t base = 0;              // sum of line values
-  int64_t amount = 0;            // earned, in minor units of rule->wallet
-  int64_t multiplier_bp = 10000; // the member-day multiplier applied
+  int64_t base = 0;               // sum of line values
+  int64_t amount = 0;             // earned, in minor units of rule->wallet
+  int64_t multiplier_bp = 10000;  // the member-day multiplier applied
   const MemberDay* member_day = nullptr;
-  bool capped = false;           // per_order_max cut it
+  bool capped = false;                    // per_order_max cut it
   std::vector<ledger::LineShare> shares;  // per line with weight > 0; sums to amount
 };
 

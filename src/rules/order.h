@@ -17,9 +17,9 @@ struct OrderLine {
   std::string sku;
   std::string category;
   std::string brand;
-  int64_t quantity = 1;    // > 0
-  int64_t unit_price = 0;  // minor units, >= 0
-  int64_t discount = 0;    // discount on the whole line, minor units, 0 <= discount <= gross
+  int64_t quantity = 1;           // > 0
+  int64_t unit_price = 0;         // minor units, >= 0
+  int64_t discount = 0;           // discount on the whole line, minor units, 0 <= discount <= gross
   int64_t paid_with_value = 0;    // part of the line paid with credit/points (never earns)
   bool reward = false;            // a gift or reward line: never earns
   int64_t refunded_quantity = 0;  // units refunded or returned so far (0..quantity)

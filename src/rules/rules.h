@@ -61,9 +61,9 @@ struct EarnRule {
   std::vector<TierRate> tier_rates;
   EarnBase base;
   std::vector<Multiplier> multipliers;
-  int64_t min_base = 0;        // orders whose earn base is below this earn nothing
-  int64_t per_order_max = 0;   // 0: no cap
-  bool member_days = true;     // member-day multipliers apply
+  int64_t min_base = 0;       // orders whose earn base is below this earn nothing
+  int64_t per_order_max = 0;  // 0: no cap
+  bool member_days = true;    // member-day multipliers apply
   friend bool operator==(const EarnRule&, const EarnRule&) = default;
 };
 
@@ -71,9 +71,9 @@ struct EarnRule {
 // month or a weekday, in the program time zone, by the date the order was
 // placed.
 struct MemberDay {
-  std::string id;         // [a-z0-9_]{1,32}
-  int day_of_month = 0;   // 1..31; 0 when `weekday` is used
-  int weekday = -1;       // 0 Sunday .. 6 Saturday; -1 when `day_of_month` is used
+  std::string id;        // [a-z0-9_]{1,32}
+  int day_of_month = 0;  // 1..31; 0 when `weekday` is used
+  int weekday = -1;      // 0 Sunday .. 6 Saturday; -1 when `day_of_month` is used
   int64_t multiplier_bp = 20000;
   std::vector<std::string> tiers;  // only for these tiers; empty = everyone
   friend bool operator==(const MemberDay&, const MemberDay&) = default;

@@ -1,7 +1,8 @@
 #include "rules/tiers.h"
 
-#include <algorithm>
 #include <date/tz.h>
+
+#include <algorithm>
 
 #include "core/assert.h"
 #include "core/limits.h"
@@ -16,7 +17,9 @@ __extension__ using Wide = __int128;  // GCC builtin; pedantic wants the marker
 // the loop stops (the next run continues).
 constexpr int kAnniversariesPerRunMax = 120;
 
-int64_t entry_of(const Tiers& t, std::size_t level) { return t.levels[level].entry; }
+int64_t entry_of(const Tiers& t, std::size_t level) {
+  return t.levels[level].entry;
+}
 
 // The first instant of the window that ends at `end`.
 std::optional<Instant> window_start(const Tiers& t, const TierState& state, Instant end,
@@ -103,9 +106,9 @@ std::string effective_tier(const Tiers& t, const TierState& state) {
   return t.levels[level_index(t, state.tier)].id;
 }
 
-TierChange on_order(const Tiers& t, const TierState& state,
-                    const std::vector<CountedOrder>& orders, const std::string& order_id,
-                    bool refunded, Instant now, const date::time_zone* zone) {
+TierChange on_order(const Tiers& t, const TierState& state, const std::vector<CountedOrder>& orders,
+                    const std::string& order_id, bool refunded, Instant now,
+                    const date::time_zone* zone) {
   TierChange change{state, state.tier, state.tier, "none"};
   if (!t.enabled()) return change;
   std::size_t current = level_index(t, state.tier);
@@ -155,9 +158,8 @@ TierChange on_anniversary(const Tiers& t, const TierState& state,
     } else if (value >= t.levels[current].retain) {
       change.reason = "retained";
     } else {
-      next_level = t.downgrade == Tiers::Downgrade::kOneStep
-                       ? current - 1
-                       : std::min(qualifies, current - 1);
+      next_level = t.downgrade == Tiers::Downgrade::kOneStep ? current - 1
+                                                             : std::min(qualifies, current - 1);
       change.reason = "downgrade";
     }
     TierState next;

@@ -21,8 +21,8 @@ class time_zone;
 namespace patron::rules {
 
 struct TierLevel {
-  std::string id;    // [a-z0-9_]{1,32}: what earn rules' tier_rates name
-  std::string name;  // display name (一般, 銀卡, 金卡, VIP)
+  std::string id;      // [a-z0-9_]{1,32}: what earn rules' tier_rates name
+  std::string name;    // display name (一般, 銀卡, 金卡, VIP)
   int64_t entry = 0;   // qualifying value to reach the level (0 for the first level)
   int64_t retain = 0;  // qualifying value over the period to keep it at the anniversary
   friend bool operator==(const TierLevel&, const TierLevel&) = default;
@@ -39,7 +39,7 @@ struct Tiers {
   int64_t window_months = 12;  // kRollingMonths
   int64_t period_months = 12;  // how long a reached tier lasts before retention is judged
   Downgrade downgrade = Downgrade::kOneStep;
-  int64_t warn_days = 30;        // "will downgrade" this many days before the anniversary
+  int64_t warn_days = 30;         // "will downgrade" this many days before the anniversary
   std::vector<TierLevel> levels;  // ascending; levels[0].entry == 0; empty: no tiers
   bool enabled() const { return !levels.empty(); }
   friend bool operator==(const Tiers&, const Tiers&) = default;
@@ -47,7 +47,7 @@ struct Tiers {
 
 // A member's tier. `level` indexes Tiers::levels (0: the base level).
 struct TierState {
-  std::string tier;  // level id; empty: the base level (never evaluated)
+  std::string tier;              // level id; empty: the base level (never evaluated)
   std::optional<Instant> since;  // start of the current period
   std::optional<Instant> until;  // the anniversary: retention is judged then
   // Set by an upgrade an order caused: a refund of that order that takes the
@@ -108,11 +108,11 @@ TierChange on_anniversary(const Tiers& tiers, const TierState& state,
 
 struct TierProgress {
   std::string tier;
-  std::string next;          // empty at the top level
-  int64_t to_next = 0;       // value still needed to reach `next`
-  int64_t to_keep = 0;       // value still needed by `until` to keep the level
+  std::string next;     // empty at the top level
+  int64_t to_next = 0;  // value still needed to reach `next`
+  int64_t to_keep = 0;  // value still needed by `until` to keep the level
   std::optional<Instant> until;
-  int64_t value = 0;         // the qualifying value now
+  int64_t value = 0;  // the qualifying value now
 };
 TierProgress progress(const Tiers& tiers, const TierState& state,
                       const std::vector<CountedOrder>& orders, Instant now,

@@ -287,17 +287,13 @@ bool parse_enum(std::string_view text, std::initializer_list<E> values, E& out) 
 json::object encode_tiers(const rules::Tiers& t) {
   json::array levels;
   for (const auto& l : t.levels) {
-    levels.emplace_back(json::object{
-        {"id", l.id}, {"name", l.name}, {"entry", l.entry}, {"retain", l.retain}});
+    levels.emplace_back(
+        json::object{{"id", l.id}, {"name", l.name}, {"entry", l.entry}, {"retain", l.retain}});
   }
-  return json::object{{"basis", to_string(t.basis)},
-                      {"count_on", to_string(t.count_on)},
-                      {"window", to_string(t.window)},
-                      {"window_months", t.window_months},
-                      {"period_months", t.period_months},
-                      {"downgrade", to_string(t.downgrade)},
-                      {"warn_days", t.warn_days},
-                      {"levels", std::move(levels)}};
+  return json::object{{"basis", to_string(t.basis)},      {"count_on", to_string(t.count_on)},
+                      {"window", to_string(t.window)},    {"window_months", t.window_months},
+                      {"period_months", t.period_months}, {"downgrade", to_string(t.downgrade)},
+                      {"warn_days", t.warn_days},         {"levels", std::move(levels)}};
 }
 
 bool decode_tiers(const json::object& o, rules::Tiers& t) {
@@ -320,8 +316,7 @@ bool decode_tiers(const json::object& o, rules::Tiers& t) {
                   {T::Window::kLifetime, T::Window::kCalendarYear, T::Window::kRollingMonths,
                    T::Window::kSinceTierStart},
                   t.window) ||
-      !parse_enum(downgrade, {T::Downgrade::kOneStep, T::Downgrade::kToQualifying},
-                  t.downgrade)) {
+      !parse_enum(downgrade, {T::Downgrade::kOneStep, T::Downgrade::kToQualifying}, t.downgrade)) {
     f.fail();
   }
   const json::array* levels = f.array("levels");
@@ -639,8 +634,7 @@ Result<app::OrderRecord> decode_order_body(std::string_view text) {
       lines_ok = decode_order_line((*lines)[i], out.order.lines[i]);
     }
   }
-  if (!f.ok() || !lines_ok ||
-      !read_each(earned, out.earned, [](const json::object& o, Earned& e) {
+  if (!f.ok() || !lines_ok || !read_each(earned, out.earned, [](const json::object& o, Earned& e) {
         return o.contains("rule_id") && read_string(o, "rule_id", e.first) &&
                read_int(o, "value", e.second);
       })) {

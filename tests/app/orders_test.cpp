@@ -17,7 +17,9 @@ namespace {
 namespace json = boost::json;
 using app::Command;
 
-Instant at(const char* text) { return *parse_instant(text, nullptr, "t"); }
+Instant at(const char* text) {
+  return *parse_instant(text, nullptr, "t");
+}
 
 // 每滿 1000 送 50 into credit, 1% into points, silver 3%; member day the 8th x2.
 app::Program rebate_program() {
@@ -88,7 +90,7 @@ class OrdersTest : public ::testing::TestWithParam<testing::Backend> {
   Command event(std::string order_id, std::string name, std::string refund_id = "",
                 std::vector<app::LineQuantity> lines = {}, std::optional<int64_t> amount = {}) {
     Command c;
-    c.body = app::OrderEvent{std::move(order_id), std::move(name), std::nullopt,
+    c.body = app::OrderEvent{std::move(order_id),  std::move(name),  std::nullopt,
                              std::move(refund_id), std::move(lines), amount};
     return c;
   }
@@ -97,7 +99,9 @@ class OrdersTest : public ::testing::TestWithParam<testing::Backend> {
     EXPECT_TRUE(v) << (v ? "" : v.error().message);
     return v ? json::parse(*v).at("wallets").at(name).as_object() : json::object{};
   }
-  int64_t available(const std::string& w = "credit") { return wallet(w).at("available").as_int64(); }
+  int64_t available(const std::string& w = "credit") {
+    return wallet(w).at("available").as_int64();
+  }
   int64_t pending(const std::string& w = "credit") { return wallet(w).at("pending").as_int64(); }
   void expect_verified() {
     auto report = app::verify(*reader_, writer_->programs());
@@ -278,7 +282,8 @@ TEST_P(OrdersTest, UpsertRulesAndBadInputChangeNothing) {
   }
   {
     Command c;
-    c.body = app::UpsertOrder{order("O1", {line("a", 1, 3000)}, "2026-03-03T12:00:00+08:00", "m2"), {}};
+    c.body =
+        app::UpsertOrder{order("O1", {line("a", 1, 3000)}, "2026-03-03T12:00:00+08:00", "m2"), {}};
     EXPECT_EQ(err(std::move(c)).field, "member_id");
   }
   auto bad = [&](rules::Order o, const char* field) {
@@ -382,10 +387,11 @@ TEST_P(OrdersTest, OrdersMoveTiersAndTheJobJudgesAnniversaries) {
   auto up = ok(event("O2", "completed"));
   ASSERT_TRUE(up.contains("tier")) << up;
   EXPECT_EQ(up.at("tier").at("to").as_string(), "silver");
-  EXPECT_EQ(up.at("wallets").at("credit").at("earned").as_int64(), 50);  // earned before the upgrade
-  auto view = json::parse(*app::member_view(*reader_, writer_->programs(), "default", "m1",
-                                            clock_.now()))
-                  .as_object();
+  EXPECT_EQ(up.at("wallets").at("credit").at("earned").as_int64(),
+            50);  // earned before the upgrade
+  auto view =
+      json::parse(*app::member_view(*reader_, writer_->programs(), "default", "m1", clock_.now()))
+          .as_object();
   EXPECT_EQ(view.at("tier").at("id").as_string(), "silver");
   EXPECT_EQ(view.at("tier").at("name").as_string(), "銀卡");
   EXPECT_EQ(view.at("tier").at("value").as_int64(), 3500);
@@ -395,12 +401,12 @@ TEST_P(OrdersTest, OrdersMoveTiersAndTheJobJudgesAnniversaries) {
   EXPECT_EQ(ok(event("O3", "completed")).at("wallets").at("credit").at("earned").as_int64(), 30);
   // Refunding O2 in full takes the value to 3000 (O1 + O3): still silver.
   ok(event("O2", "refunded"));
-  EXPECT_EQ(json::parse(*app::member_view(*reader_, writer_->programs(), "default", "m1",
-                                          clock_.now()))
-                .at("tier")
-                .at("id")
-                .as_string(),
-            "silver");
+  EXPECT_EQ(
+      json::parse(*app::member_view(*reader_, writer_->programs(), "default", "m1", clock_.now()))
+          .at("tier")
+          .at("id")
+          .as_string(),
+      "silver");
   // The first anniversary (2027-03-03) keeps silver: the 3,000 bought on
   // 2026-03-03 is inside the 12 months before it. With nothing bought since,
   // the second (2028-03-03) moves the member down; the job judges both.
@@ -474,8 +480,8 @@ TEST_P(OrdersTest, PlacedAtDefaultsAndFutureTimesAreRefused) {
   c.body = app::UpsertOrder{later, {}};
   EXPECT_EQ(err(std::move(c)).field, "placed_at");
   app::UpsertOrder with_event{order("O3", {line("a", 1, 100)}), {}};
-  with_event.events.push_back(app::OrderEvent{"", "paid", clock_.now() + std::chrono::hours(2),
-                                              "", {}, std::nullopt});
+  with_event.events.push_back(
+      app::OrderEvent{"", "paid", clock_.now() + std::chrono::hours(2), "", {}, std::nullopt});
   Command c3;
   c3.body = std::move(with_event);
   EXPECT_EQ(err(std::move(c3)).field, "events[0].at");

@@ -403,15 +403,15 @@ TEST_F(Cli, RandomSequencesReplayedThroughTheCliVerify) {
 // importing nothing, and the Online Retail preset on a slice of the real file.
 TEST_F(Cli, ImportCanonicalOrdersEarnsAndReportsBadRows) {
   ok({"program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"});
-  std::string csv = write_file(
-      "orders.csv",
-      "order_id,member_id,placed_at,line_id,sku,category,quantity,unit_price,status\n"
-      "A1,m1,2026-03-03 12:00:00,1,TEE,tops,2,600,paid\n"
-      "A1,m1,2026-03-03 12:00:00,2,SKIRT,bottoms,1,900,paid\n"
-      "A2,,2026-03-04 09:00:00,1,TEE,tops,5,600,paid\n"
-      "A3,m1,2026-03-08 10:00:00,1,COAT,outer,1,1000,paid\n"
-      "A4,m2,2026-03-05,1,TEE,tops,1,12.5,paid\n"
-      "A1,m1,2026-03-10 10:00:00,2,SKIRT,bottoms,-1,900,refunded\n");
+  std::string csv =
+      write_file("orders.csv",
+                 "order_id,member_id,placed_at,line_id,sku,category,quantity,unit_price,status\n"
+                 "A1,m1,2026-03-03 12:00:00,1,TEE,tops,2,600,paid\n"
+                 "A1,m1,2026-03-03 12:00:00,2,SKIRT,bottoms,1,900,paid\n"
+                 "A2,,2026-03-04 09:00:00,1,TEE,tops,5,600,paid\n"
+                 "A3,m1,2026-03-08 10:00:00,1,COAT,outer,1,1000,paid\n"
+                 "A4,m2,2026-03-05,1,TEE,tops,1,12.5,paid\n"
+                 "A1,m1,2026-03-10 10:00:00,2,SKIRT,bottoms,-1,900,refunded\n");
   // Strict: one bad row (line 6: 12.5 in a currency without minor units) fails everything.
   Outcome strict = patron({"import", "orders", csv, "--strict"});
   EXPECT_NE(strict.code, 0);
@@ -444,10 +444,11 @@ TEST_F(Cli, ImportCanonicalOrdersEarnsAndReportsBadRows) {
   EXPECT_TRUE(a2.at("earned").as_object().empty());
   // Importing the same file again changes nothing (orders already earned;
   // the return's id was already applied).
-  ok({"import", "orders", write_file("good.csv",
-                                     "order_id,member_id,placed_at,line_id,sku,category,quantity,"
-                                     "unit_price,status\n"
-                                     "A3,m1,2026-03-08 10:00:00,1,COAT,outer,1,1000,paid\n")});
+  ok({"import", "orders",
+      write_file("good.csv",
+                 "order_id,member_id,placed_at,line_id,sku,category,quantity,"
+                 "unit_price,status\n"
+                 "A3,m1,2026-03-08 10:00:00,1,COAT,outer,1,1000,paid\n")});
   EXPECT_EQ(ok({"order", "show", "A3"}).json().at("earned").at("rebate").as_int64(), 100);
   expect_verified();
 }
@@ -457,15 +458,15 @@ TEST_F(Cli, ImportOnlineRetailSlice) {
   ok({"--program", "uk", "program", "apply", gbp});
   // The first 3,000 rows of the real file (gzip, as shipped).
   std::string slice = dir_.file("slice.csv");
-  std::string command = "zcat " + shell_quote(std::string(PATRON_SHARED_DATA) +
-                                              "/online_retail.csv.gz") +
+  std::string command = "zcat " +
+                        shell_quote(std::string(PATRON_SHARED_DATA) + "/online_retail.csv.gz") +
                         " | head -n 3001 > " + shell_quote(slice);
   ASSERT_EQ(std::system(command.c_str()), 0);
   Outcome wrong = patron({"import", "orders", slice, "--preset", "online-retail"});
   EXPECT_NE(wrong.code, 0);  // the default program is in TWD
   EXPECT_NE(wrong.err.find("GBP"), std::string::npos) << wrong.err;
-  Outcome r = ok({"--program", "uk", "--json", "import", "orders", slice, "--preset",
-                  "online-retail"});
+  Outcome r =
+      ok({"--program", "uk", "--json", "import", "orders", slice, "--preset", "online-retail"});
   json::object report = r.json().as_object();
   EXPECT_EQ(report.at("rows").as_int64(), 3000);
   EXPECT_GT(report.at("orders").as_int64(), 100);

@@ -210,7 +210,9 @@ app::Program parse_ok(const std::string& text) {
 }
 
 // The error of kHead + `tail`, which must fail.
-Error rule_error(const std::string& tail) { return parse_error(kHead + tail); }
+Error rule_error(const std::string& tail) {
+  return parse_error(kHead + tail);
+}
 
 // A rule "r" with a credit rate, plus `more` lines (line 10 on).
 std::string rule_with(const std::string& more) {
@@ -300,12 +302,12 @@ TEST(ProgramFileRules, RatesAndMultipliersAreExactDecimals) {
     const char* rate;
     int64_t bp;
   };
-  for (Case c : {Case{"0%", 0}, Case{"1%", 100}, Case{"0.5%", 50}, Case{"0.05%", 5},
-                 Case{"12.25%", 1225}, Case{"3.50%", 350}, Case{"3.000%", 300},
-                 Case{"10000%", 1'000'000}}) {
-    app::Program p = parse_ok(std::string(kHead) +
-                              "[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nrate = \"" +
-                              c.rate + "\"\n");
+  for (Case c :
+       {Case{"0%", 0}, Case{"1%", 100}, Case{"0.5%", 50}, Case{"0.05%", 5}, Case{"12.25%", 1225},
+        Case{"3.50%", 350}, Case{"3.000%", 300}, Case{"10000%", 1'000'000}}) {
+    app::Program p =
+        parse_ok(std::string(kHead) +
+                 "[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nrate = \"" + c.rate + "\"\n");
     ASSERT_EQ(p.rules.earn.size(), 1u) << c.rate;
     EXPECT_EQ(p.rules.earn[0].rate.bp, c.bp) << c.rate;
   }
@@ -347,8 +349,9 @@ TEST(ProgramFileRules, AmountsAreMajorUnitsOfTheCurrencyOrTheWallet) {
   EXPECT_EQ(e.field, "shop.toml:10:7: earning.rules.p.get");
   EXPECT_NE(e.message.find("wallet points has 0 decimal places"), std::string::npos) << e.message;
   // Pence are the limit of GBP.
-  e = parse_error(gbp + "[[earning.rules]]\nid = \"c\"\nwallet = \"credit\"\nevery = \"10.005\"\n"
-                        "get = 1\n");
+  e = parse_error(gbp +
+                  "[[earning.rules]]\nid = \"c\"\nwallet = \"credit\"\nevery = \"10.005\"\n"
+                  "get = 1\n");
   EXPECT_EQ(e.field, "shop.toml:9:9: earning.rules.c.every");
   EXPECT_NE(e.message.find("GBP has 2 decimal places"), std::string::npos) << e.message;
 }
@@ -359,12 +362,12 @@ TEST(ProgramFileRules, AnUnknownKeyAnywhereInTheRulesIsAnError) {
   EXPECT_NE(e.message.find("is not a known key"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("exclude_categories"), std::string::npos) << e.message;
   EXPECT_EQ(rule_error("[earning]\nearn_at = \"paid\"\n").field, "shop.toml:7:1: earning.earn_at");
-  EXPECT_EQ(rule_error(rule_with("multipliers = [{ sku = \"A\", factor = \"2x\", max = 1 }]\n"))
-                .field,
-            "shop.toml:10:44: earning.rules.r.multipliers[0].max");
-  EXPECT_EQ(rule_error(rule_with("tier_rates = { gold = { every = 10, get = 1, cap = 5 } }\n"))
-                .field,
-            "shop.toml:10:46: earning.rules.r.tier_rates.gold.cap");
+  EXPECT_EQ(
+      rule_error(rule_with("multipliers = [{ sku = \"A\", factor = \"2x\", max = 1 }]\n")).field,
+      "shop.toml:10:44: earning.rules.r.multipliers[0].max");
+  EXPECT_EQ(
+      rule_error(rule_with("tier_rates = { gold = { every = 10, get = 1, cap = 5 } }\n")).field,
+      "shop.toml:10:46: earning.rules.r.tier_rates.gold.cap");
   EXPECT_EQ(rule_error("[[member_days]]\nid = \"d\"\nday_of_month = 8\nmultiplier = \"2x\"\n"
                        "hours = \"10-22\"\n")
                 .field,
@@ -372,8 +375,8 @@ TEST(ProgramFileRules, AnUnknownKeyAnywhereInTheRulesIsAnError) {
 }
 
 TEST(ProgramFileRules, RatesAreRefusedWhenMalformedOrTooPrecise) {
-  Error e = rule_error(
-      "[[earning.rules]]\nid = \"rebate\"\nwallet = \"credit\"\nrate = \"3.001%\"\n");
+  Error e =
+      rule_error("[[earning.rules]]\nid = \"rebate\"\nwallet = \"credit\"\nrate = \"3.001%\"\n");
   EXPECT_EQ(e.code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(e.field, "shop.toml:9:8: earning.rules.rebate.rate");
   EXPECT_NE(e.message.find("0.01%"), std::string::npos) << e.message;
@@ -413,8 +416,9 @@ TEST(ProgramFileRules, ARuleHasExactlyOneRateForm) {
 }
 
 TEST(ProgramFileRules, AmountsAreWholeOrDecimalStringsAndNotNegative) {
-  Error e = rule_error("[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nevery = 1000.0\n"
-                       "get = 50\n");
+  Error e = rule_error(
+      "[[earning.rules]]\nid = \"r\"\nwallet = \"credit\"\nevery = 1000.0\n"
+      "get = 50\n");
   EXPECT_EQ(e.field, "shop.toml:9:9: earning.rules.r.every");
   EXPECT_NE(e.message.find("decimal string"), std::string::npos) << e.message;
   e = rule_error(rule_with("min_base = -1\n"));
@@ -468,7 +472,8 @@ TEST(ProgramFileRules, ListsAndMultipliersAreChecked) {
   EXPECT_EQ(e.field, "shop.toml:10:19: earning.rules.r.exclude_brands[0]");
   e = rule_error(rule_with("exclude_skus = \"A1\"\n"));
   EXPECT_EQ(e.field, "shop.toml:10:16: earning.rules.r.exclude_skus");
-  e = rule_error(rule_with("multipliers = [{ category = \"a\", brand = \"b\", factor = \"2x\" }]\n"));
+  e = rule_error(
+      rule_with("multipliers = [{ category = \"a\", brand = \"b\", factor = \"2x\" }]\n"));
   EXPECT_EQ(e.field, "shop.toml:10:16: earning.rules.r.multipliers[0]");
   EXPECT_NE(e.message.find("exactly one of category, brand or sku"), std::string::npos);
   e = rule_error(rule_with("multipliers = [{ category = \"a\" }]\n"));
@@ -480,7 +485,8 @@ TEST(ProgramFileRules, ListsAndMultipliersAreChecked) {
   EXPECT_NE(e.message.find("like \"2x\""), std::string::npos) << e.message;
   e = rule_error(rule_with("multipliers = [{ category = \"a\", factor = \"1.00001x\" }]\n"));
   EXPECT_NE(e.message.find("0.0001x"), std::string::npos) << e.message;
-  e = rule_error(rule_with("multipliers = [{ sku = \"a\", factor = \"2x\" }, "
+  e =
+      rule_error(rule_with("multipliers = [{ sku = \"a\", factor = \"2x\" }, "
                            "{ sku = \"a\", factor = \"3x\" }]\n"));
   EXPECT_EQ(e.field, "shop.toml:10:46: earning.rules.r.multipliers[1]");
   e = rule_error(rule_with("multipliers = [\"a\"]\n"));
@@ -701,8 +707,8 @@ TEST(ProgramFileTiers, ParsesEveryTierKey) {
   EXPECT_EQ(t.warn_days, 14);
   // A level without retain keeps its entry as retain; the first has none.
   EXPECT_EQ(t.levels, (std::vector<rules::TierLevel>{level("regular", "一般", 0, 0),
-                                                      level("silver", "銀卡", 3000, 2000),
-                                                      level("gold", "金卡", 10000, 10000)}));
+                                                     level("silver", "銀卡", 3000, 2000),
+                                                     level("gold", "金卡", 10000, 10000)}));
 }
 
 TEST(ProgramFileTiers, DefaultsAndNoTiers) {
@@ -730,8 +736,8 @@ TEST(ProgramFileTiers, DefaultsAndNoTiers) {
   for (Case c : {Case{"lifetime", rules::Tiers::Window::kLifetime},
                  Case{"calendar_year", rules::Tiers::Window::kCalendarYear},
                  Case{"since_tier_start", rules::Tiers::Window::kSinceTierStart}}) {
-    app::Program w = parse_ok(std::string(kHead) + "[tiers]\nwindow = \"" + c.text + "\"\n" +
-                              kTwoLevels);
+    app::Program w =
+        parse_ok(std::string(kHead) + "[tiers]\nwindow = \"" + c.text + "\"\n" + kTwoLevels);
     EXPECT_EQ(w.rules.tiers.window, c.window) << c.text;
   }
 }
@@ -747,9 +753,10 @@ TEST(ProgramFileTiers, ValuesAreAmountsOfTheCurrencyOrWholeOrderCounts) {
   EXPECT_EQ(p.rules.tiers.levels[1].entry, 30050);  // pence
   EXPECT_EQ(p.rules.tiers.levels[1].retain, 20000);
   // Pence are the limit of GBP; the error names the currency (line 13).
-  Error e = parse_error(gbp + "[[tiers.levels]]\nid = \"regular\"\nname = \"R\"\nentry = 0\n"
-                              "[[tiers.levels]]\nid = \"silver\"\nname = \"S\"\n"
-                              "entry = \"300.505\"\n");
+  Error e = parse_error(gbp +
+                        "[[tiers.levels]]\nid = \"regular\"\nname = \"R\"\nentry = 0\n"
+                        "[[tiers.levels]]\nid = \"silver\"\nname = \"S\"\n"
+                        "entry = \"300.505\"\n");
   EXPECT_EQ(e.field, "shop.toml:13:9: tiers.levels.silver.entry");
   EXPECT_NE(e.message.find("GBP has 2 decimal places"), std::string::npos) << e.message;
   // order_count: plain whole numbers of orders, in any currency.
@@ -759,18 +766,20 @@ TEST(ProgramFileTiers, ValuesAreAmountsOfTheCurrencyOrWholeOrderCounts) {
                             "retain = 3\n");
   EXPECT_EQ(c.rules.tiers.basis, rules::Tiers::Basis::kOrderCount);
   EXPECT_EQ(c.rules.tiers.levels, (std::vector<rules::TierLevel>{level("new", "New", 0, 0),
-                                                                  level("loyal", "Loyal", 5, 3)}));
+                                                                 level("loyal", "Loyal", 5, 3)}));
   // 3000 orders is a valid entry too.
   EXPECT_EQ(parse_ok(std::string(kHead) + "[tiers]\nbasis = \"order_count\"\n" + kTwoLevels)
                 .rules.tiers.levels.at(1)
                 .entry,
             3000);
-  e = rule_error("[tiers]\nbasis = \"order_count\"\n[[tiers.levels]]\nid = \"a\"\nname = \"A\"\n"
-                 "entry = 0\n[[tiers.levels]]\nid = \"b\"\nname = \"B\"\nentry = \"5\"\n");
+  e = rule_error(
+      "[tiers]\nbasis = \"order_count\"\n[[tiers.levels]]\nid = \"a\"\nname = \"A\"\n"
+      "entry = 0\n[[tiers.levels]]\nid = \"b\"\nname = \"B\"\nentry = \"5\"\n");
   EXPECT_EQ(e.field, "shop.toml:15:9: tiers.levels.b.entry");
   EXPECT_NE(e.message.find("whole number"), std::string::npos) << e.message;
-  e = rule_error("[tiers]\nbasis = \"order_count\"\n[[tiers.levels]]\nid = \"a\"\nname = \"A\"\n"
-                 "entry = 0\n[[tiers.levels]]\nid = \"b\"\nname = \"B\"\nentry = 1000001\n");
+  e = rule_error(
+      "[tiers]\nbasis = \"order_count\"\n[[tiers.levels]]\nid = \"a\"\nname = \"A\"\n"
+      "entry = 0\n[[tiers.levels]]\nid = \"b\"\nname = \"B\"\nentry = 1000001\n");
   EXPECT_EQ(e.field, "shop.toml:15:9: tiers.levels.b.entry");
   EXPECT_NE(e.message.find("between 0 and 1000000"), std::string::npos) << e.message;
 }
@@ -834,8 +843,8 @@ TEST(ProgramFileTiers, LevelsAreTwoToSixteen) {
   EXPECT_NE(e.message.find("2 to 16"), std::string::npos) << e.message;
   std::string many = "[tiers]\n";
   for (int i = 0; i < 17; ++i) {
-    many += "[[tiers.levels]]\nid = \"t" + std::to_string(i) + "\"\nname = \"T\"\nentry = " +
-            std::to_string(i * 100) + "\n";
+    many += "[[tiers.levels]]\nid = \"t" + std::to_string(i) +
+            "\"\nname = \"T\"\nentry = " + std::to_string(i * 100) + "\n";
   }
   e = rule_error(many);
   EXPECT_EQ(e.field, "shop.toml:7:1: tiers.levels");
@@ -882,16 +891,15 @@ TEST(ProgramFileTiers, LevelIdsNamesEntriesAndRetainAreChecked) {
   e = level_error("id = \"gold\"\nname = \"" + long_name + "\"\nentry = 10000\n");
   EXPECT_EQ(e.field, "shop.toml:17:8: tiers.levels.gold.name");
   long_name.resize(63);
-  EXPECT_EQ(parse_ok(std::string(kHead) + "[tiers]\n" + kTwoLevels +
-                     "[[tiers.levels]]\nid = \"gold\"\nname = \"" + long_name +
-                     "\"\nentry = 10000\n")
-                .rules.tiers.levels.at(2)
-                .name,
-            long_name);
+  EXPECT_EQ(
+      parse_ok(std::string(kHead) + "[tiers]\n" + kTwoLevels +
+               "[[tiers.levels]]\nid = \"gold\"\nname = \"" + long_name + "\"\nentry = 10000\n")
+          .rules.tiers.levels.at(2)
+          .name,
+      long_name);
   e = level_error("id = \"gold\"\nname = \"金卡\"\n");
   EXPECT_EQ(e.field, "shop.toml:15:1: tiers.levels.gold.entry");
-  EXPECT_NE(e.message.find("is required: the paid spend, in TWD"), std::string::npos)
-      << e.message;
+  EXPECT_NE(e.message.find("is required: the paid spend, in TWD"), std::string::npos) << e.message;
   e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 3000\n");  // = silver's
   EXPECT_EQ(e.field, "shop.toml:18:9: tiers.levels.gold.entry");
   EXPECT_NE(e.message.find("must be more than the entry of tiers.levels.silver (3000)"),
@@ -912,12 +920,14 @@ TEST(ProgramFileTiers, LevelIdsNamesEntriesAndRetainAreChecked) {
   e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 10000\nretain = 0.5\n");
   EXPECT_EQ(e.field, "shop.toml:19:10: tiers.levels.gold.retain");
   // The first level: entry 0, no retain (0 is accepted).
-  e = rule_error("[tiers]\n[[tiers.levels]]\nid = \"regular\"\nname = \"一般\"\nentry = 100\n"
-                 "[[tiers.levels]]\nid = \"silver\"\nname = \"銀卡\"\nentry = 3000\n");
+  e = rule_error(
+      "[tiers]\n[[tiers.levels]]\nid = \"regular\"\nname = \"一般\"\nentry = 100\n"
+      "[[tiers.levels]]\nid = \"silver\"\nname = \"銀卡\"\nentry = 3000\n");
   EXPECT_EQ(e.field, "shop.toml:10:9: tiers.levels.regular.entry");
   EXPECT_NE(e.message.find("must be 0"), std::string::npos) << e.message;
-  e = rule_error("[tiers]\n[[tiers.levels]]\nid = \"regular\"\nname = \"一般\"\nentry = 0\n"
-                 "retain = 1\n[[tiers.levels]]\nid = \"silver\"\nname = \"銀卡\"\nentry = 3000\n");
+  e = rule_error(
+      "[tiers]\n[[tiers.levels]]\nid = \"regular\"\nname = \"一般\"\nentry = 0\n"
+      "retain = 1\n[[tiers.levels]]\nid = \"silver\"\nname = \"銀卡\"\nentry = 3000\n");
   EXPECT_EQ(e.field, "shop.toml:11:10: tiers.levels.regular.retain");
   EXPECT_NE(e.message.find("the first level cannot be lost"), std::string::npos) << e.message;
   app::Program zero = parse_ok(std::string(kHead) +
@@ -959,8 +969,7 @@ TEST(ProgramFileTiers, TierNamesElsewhereMustBeLevelIdsOnceTiersExist) {
 
 TEST(ProgramFileTiers, PrintedTiersParseBackToTheSameProgram) {
   std::vector<std::string> files = {
-      std::string(kHead) + kTiers,
-      std::string(kHead) + "[tiers]\n" + kTwoLevels,
+      std::string(kHead) + kTiers, std::string(kHead) + "[tiers]\n" + kTwoLevels,
       std::string(kHead) + "[tiers]\nwindow = \"since_tier_start\"\n" + kTwoLevels,
       "[program]\ncurrency = \"GBP\"\nminor_digits = 2\n[wallets.credit]\n[tiers]\n"
       "window = \"calendar_year\"\n"
@@ -1075,8 +1084,8 @@ TEST(ProgramSettings, RuleChangesAreNamedByRuleAndKey) {
 
   app::Program b = a;
   b.rules.earn[1].rate.bp = 150;
-  b.rules.earn[0].multipliers.pop_back();                   // sku SAMPLE
-  b.rules.earn[0].tier_rates[1].rate.bp = 400;              // silver
+  b.rules.earn[0].multipliers.pop_back();                  // sku SAMPLE
+  b.rules.earn[0].tier_rates[1].rate.bp = 400;             // silver
   b.rules.member_days.erase(b.rules.member_days.begin());  // day8
   b.rules.return_window_days = 14;
   auto changes = app::setting_changes(a, b);

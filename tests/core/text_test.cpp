@@ -9,7 +9,7 @@ TEST(Text, ValidUtf8) {
   EXPECT_TRUE(valid_utf8(""));
   EXPECT_TRUE(valid_utf8("plain ascii"));
   EXPECT_TRUE(valid_utf8("購物金 £12.50 €"));
-  EXPECT_TRUE(valid_utf8("\xF0\x9F\x8E\x81"));  // U+1F381
+  EXPECT_TRUE(valid_utf8("\xF0\x9F\x8E\x81"));   // U+1F381
   EXPECT_FALSE(valid_utf8("caf\xE9"));           // Latin-1
   EXPECT_FALSE(valid_utf8("\xC0\xAF"));          // overlong '/'
   EXPECT_FALSE(valid_utf8("\xE0\x80\xAF"));      // overlong

@@ -9,8 +9,8 @@
 #include <boost/json.hpp>
 #include <thread>
 
-#include "app/queries.h"
 #include "app/keys.h"
+#include "app/queries.h"
 #include "http/api.h"
 #include "support/http_client.h"
 #include "support/run_patron.h"
@@ -687,7 +687,8 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
   auto cli = [&](std::vector<std::string> args) {
     return testing::run_patron(PATRON_BINARY, dir, {"--db", db}, args);
   };
-  ASSERT_EQ(cli({"program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"}).code, 0);
+  ASSERT_EQ(cli({"program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"}).code,
+            0);
   std::string key = last_line(cli({"keys", "create", "--role", "integration"}).out);
   std::string storefront = last_line(cli({"keys", "create", "--role", "storefront"}).out);
   ServerProcess server(PATRON_BINARY, db, dir.path().string(), {"--jobs-interval", "0"});
@@ -717,24 +718,26 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
   // Replayed by key: the stored response.
   Headers keyed = auth;
   keyed.emplace_back("Idempotency-Key", "evt-complete-1001");
-  auto done = client.request("POST", "/v1/orders/TW-1001/events", R"({"event":"completed"})", keyed);
+  auto done =
+      client.request("POST", "/v1/orders/TW-1001/events", R"({"event":"completed"})", keyed);
   ASSERT_EQ(done.status, 200) << done.body;
-  auto replay = client.request("POST", "/v1/orders/TW-1001/events", R"({"event":"completed"})", keyed);
+  auto replay =
+      client.request("POST", "/v1/orders/TW-1001/events", R"({"event":"completed"})", keyed);
   EXPECT_EQ(replay.body, done.body);
   EXPECT_EQ(replay.header("idempotency-replayed"), "true");
   member = client.request("GET", "/v1/members/shopper-1", "", auth);
   EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), 100);
 
   // Return the skirt: it earned 900/2100 of 100 = 43 (largest remainder).
-  auto refund = client.request("POST", "/v1/orders/TW-1001/events",
-                               R"({"event":"returned","refund_id":"RMA-7","lines":[{"line_id":"2","quantity":1}]})",
-                               auth);
+  auto refund = client.request(
+      "POST", "/v1/orders/TW-1001/events",
+      R"({"event":"returned","refund_id":"RMA-7","lines":[{"line_id":"2","quantity":1}]})", auth);
   ASSERT_EQ(refund.status, 200) << refund.body;
   EXPECT_EQ(refund.json().at("wallets").at("credit").at("clawed_back").as_int64(), 43);
   EXPECT_EQ(refund.json().at("order").at("status").as_string(), "partially_refunded");
-  auto again = client.request("POST", "/v1/orders/TW-1001/events",
-                              R"({"event":"returned","refund_id":"RMA-7","lines":[{"line_id":"2","quantity":1}]})",
-                              auth);
+  auto again = client.request(
+      "POST", "/v1/orders/TW-1001/events",
+      R"({"event":"returned","refund_id":"RMA-7","lines":[{"line_id":"2","quantity":1}]})", auth);
   ASSERT_EQ(again.status, 200);
   EXPECT_TRUE(again.json().as_object().contains("note"));
   member = client.request("GET", "/v1/members/shopper-1", "", auth);
@@ -758,16 +761,17 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
   bad("PUT", "/v1/orders/TW-2", R"({"member_id":"shopper-1"})", 400, "lines");
   bad("PUT", "/v1/orders/TW-2", R"({"lines":[{"line_id":"1","quantity":-1,"unit_price":5}]})", 400,
       "lines[0].quantity");
-  bad("PUT", "/v1/orders/TW-2", R"({"lines":[{"line_id":"1","quantity":1,"unit_price":"5"}]})",
-      400, "lines[0].unit_price");
+  bad("PUT", "/v1/orders/TW-2", R"({"lines":[{"line_id":"1","quantity":1,"unit_price":"5"}]})", 400,
+      "lines[0].unit_price");
   bad("PUT", "/v1/orders/TW-2", R"({"lines":[{"line_id":"1","qty":1,"unit_price":5}]})", 400,
       "lines[0].qty");
   bad("PUT", "/v1/orders/TW-2", R"({"lines":[{"line_id":"1","quantity":1,"unit_price":5}],
-      "placed_at":"yesterday"})", 400, "placed_at");
+      "placed_at":"yesterday"})",
+      400, "placed_at");
   bad("POST", "/v1/orders/TW-2/events", R"({"event":"paid"})", 404, "order_id");
   bad("POST", "/v1/orders/TW-1001/events", R"({"event":"shipped"})", 400, "event");
-  bad("POST", "/v1/orders/TW-1001/events", R"({"event":"refunded","lines":[{"line_id":"1","quantity":1}]})",
-      400, "refund_id");
+  bad("POST", "/v1/orders/TW-1001/events",
+      R"({"event":"refunded","lines":[{"line_id":"1","quantity":1}]})", 400, "refund_id");
   bad("POST", "/v1/orders/TW-1001/events",
       R"({"event":"refunded","refund_id":"R2","lines":[{"line_id":"2","quantity":1}]})", 400,
       "lines[0].quantity");
@@ -782,9 +786,10 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
   member = client.request("GET", "/v1/members/shopper-1", "", auth);
   EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), 57);
   // The storefront key may not post orders.
-  EXPECT_EQ(client.request("PUT", "/v1/orders/TW-3", order, {{"Authorization", "Bearer " + storefront}})
-                .status,
-            403);
+  EXPECT_EQ(
+      client.request("PUT", "/v1/orders/TW-3", order, {{"Authorization", "Bearer " + storefront}})
+          .status,
+      403);
   EXPECT_EQ(server.stop(SIGTERM), 0);
   EXPECT_EQ(cli({"verify"}).code, 0);
 }

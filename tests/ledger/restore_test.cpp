@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "core/limits.h"
-#include "core/limits.h"
 #include "ledger_test_support.h"
 
 namespace patron::ledger {

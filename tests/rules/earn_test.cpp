@@ -10,14 +10,17 @@
 namespace patron::rules {
 namespace {
 
-const date::time_zone* taipei() { return date::locate_zone("Asia/Taipei"); }
+const date::time_zone* taipei() {
+  return date::locate_zone("Asia/Taipei");
+}
 
 Instant utc(int y, unsigned m, unsigned d, int h = 0, int min = 0) {
   using namespace std::chrono;
   return Instant{sys_days{year{y} / month{m} / day{d}}} + hours{h} + minutes{min};
 }
 
-OrderLine line(std::string id, int64_t quantity, int64_t unit_price, std::string category = "tops") {
+OrderLine line(std::string id, int64_t quantity, int64_t unit_price,
+               std::string category = "tops") {
   OrderLine l;
   l.line_id = std::move(id);
   l.sku = "SKU-" + l.line_id;
@@ -112,8 +115,8 @@ TEST(Earn, DiscountsValuePaidWithCreditAndRewardLinesDoNotEarn) {
 
 TEST(Earn, ExclusionsByCategoryBrandSku) {
   Rules rules = rules_of({percent(1000)});
-  Order o = order_of({line("1", 1, 1000, "tops"), line("2", 1, 1000, "gift_card"),
-                      line("3", 1, 1000, "shoes")});
+  Order o = order_of(
+      {line("1", 1, 1000, "tops"), line("2", 1, 1000, "gift_card"), line("3", 1, 1000, "shoes")});
   o.lines[2].brand = "outlet";
   EXPECT_EQ(earned(rules, o), 300);
   rules.earn[0].base.exclude_categories = {"gift_card"};
@@ -150,8 +153,8 @@ TEST(Earn, MultipliersWeighLinesAndZeroExcludes) {
   EarnRule rule = percent(1000);
   rule.multipliers = {Multiplier{"new", "", "", 20000}, Multiplier{"", "", "SKU-3", 0}};
   Rules rules = rules_of({rule});
-  Order o = order_of({line("1", 1, 1000, "new"), line("2", 1, 1000, "tops"),
-                      line("3", 1, 1000, "new")});
+  Order o =
+      order_of({line("1", 1, 1000, "new"), line("2", 1, 1000, "tops"), line("3", 1, 1000, "new")});
   auto out = evaluate_earn(rules, o, {"", taipei()});
   // Line 1: 1000 x2, line 2: 1000, line 3: new x2 but SKU-3 x0 -> 0.
   EXPECT_EQ(out.rules[0].amount, 300);
@@ -207,8 +210,8 @@ TEST(Earn, MinimumBaseAndPerOrderCap) {
 TEST(Earn, SharesFollowWeightsByLargestRemainder) {
   Rules rules = rules_of({steps(1000, 50)});
   // 3 equal lines, 50 to split: 16.67 each -> 17, 17, 16 (earlier lines first).
-  auto out = evaluate_earn(rules, order_of({line("a", 1, 400), line("b", 1, 400), line("c", 1, 400)}),
-                           {"", taipei()});
+  auto out = evaluate_earn(
+      rules, order_of({line("a", 1, 400), line("b", 1, 400), line("c", 1, 400)}), {"", taipei()});
   ASSERT_EQ(out.rules[0].shares.size(), 3u);
   EXPECT_EQ(out.rules[0].shares[0].amount, 17);
   EXPECT_EQ(out.rules[0].shares[1].amount, 17);
@@ -234,8 +237,8 @@ TEST(Earn, SharesAlwaysSumToTheAmountAndFollowWeights) {
     std::vector<OrderLine> lines;
     int count = 1 + static_cast<int>(next() % 12);
     for (int i = 0; i < count; ++i) {
-      lines.push_back(line(std::to_string(i), 1 + next() % 5, next() % 5000,
-                           next() % 3 == 0 ? "x" : "y"));
+      lines.push_back(
+          line(std::to_string(i), 1 + next() % 5, next() % 5000, next() % 3 == 0 ? "x" : "y"));
     }
     Order o = order_of(lines);
     auto out = evaluate_earn(rules, o, {"", taipei()});
@@ -247,7 +250,8 @@ TEST(Earn, SharesAlwaysSumToTheAmountAndFollowWeights) {
     }
     // Independent recomputation of the percent rule's total.
     __extension__ __int128 weight = 0;
-    for (const auto& l : lines) weight += static_cast<decltype(weight)>(l.net()) * (l.category == "x" ? 15000 : 10000);
+    for (const auto& l : lines)
+      weight += static_cast<decltype(weight)>(l.net()) * (l.category == "x" ? 15000 : 10000);
     EXPECT_EQ(out.rules[0].amount, static_cast<int64_t>(weight * 737 / 100000000));
   }
 }

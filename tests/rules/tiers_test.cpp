@@ -8,8 +8,12 @@
 namespace patron::rules {
 namespace {
 
-const date::time_zone* taipei() { return date::locate_zone("Asia/Taipei"); }
-Instant at(const char* text) { return *parse_instant(text, nullptr, "t"); }
+const date::time_zone* taipei() {
+  return date::locate_zone("Asia/Taipei");
+}
+Instant at(const char* text) {
+  return *parse_instant(text, nullptr, "t");
+}
 
 // 一般 0 / 銀卡 3000 (keep 2000) / 金卡 10000 (keep 8000) / VIP 30000 (keep 25000),
 // 12-month rolling paid spend, 12-month periods.
@@ -28,7 +32,7 @@ TEST(Tiers, PaidValueIsNetOfRefundsAndWalletValue) {
   a.line_id = "a";
   a.quantity = 4;
   a.unit_price = 500;
-  a.discount = 200;  // net 1800
+  a.discount = 200;         // net 1800
   a.refunded_quantity = 1;  // 3/4 kept: 1350
   OrderLine b;
   b.line_id = "b";
@@ -58,8 +62,8 @@ TEST(Tiers, RollingWindowStartsOnTheSameLocalDateMonthsBefore) {
   TierState s;
   Instant now = at("2026-12-01T10:00:00+08:00");
   std::vector<CountedOrder> orders = {
-      {"in", at("2025-12-01T00:00:00+08:00"), 1000},    // exactly 12 months before, 00:00 local
-      {"out", at("2025-11-30T23:59:59+08:00"), 5000},   // a second earlier
+      {"in", at("2025-12-01T00:00:00+08:00"), 1000},   // exactly 12 months before, 00:00 local
+      {"out", at("2025-11-30T23:59:59+08:00"), 5000},  // a second earlier
       {"future", at("2026-12-02T00:00:00+08:00"), 7000}};
   EXPECT_EQ(qualifying_value(t, s, orders, now, taipei()), 1000);
   t.window = Tiers::Window::kLifetime;
@@ -188,7 +192,8 @@ TEST(Tiers, EffectiveTierNamesTheFirstLevelAndNothingWithoutTiers) {
 TEST(Tiers, DisabledTiersChangeNothing) {
   Tiers none;
   std::vector<CountedOrder> orders = {{"o1", at("2026-01-10T12:00:00+08:00"), 99999}};
-  EXPECT_FALSE(on_order(none, {}, orders, "o1", false, at("2026-02-01T00:00:00Z"), taipei()).changed());
+  EXPECT_FALSE(
+      on_order(none, {}, orders, "o1", false, at("2026-02-01T00:00:00Z"), taipei()).changed());
   EXPECT_EQ(on_anniversary(none, {}, orders, at("2026-02-01T00:00:00Z"), taipei()).reason, "none");
 }
 

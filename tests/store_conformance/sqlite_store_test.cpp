@@ -8,7 +8,6 @@
 #include <sqlite3.h>
 
 #include <boost/json.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <string_view>
@@ -91,7 +90,7 @@ TEST(SqliteStore, BackgroundCheckpointCopiesTheWalIntoTheDatabase) {
     w.program_id = "default";
     w.member_id = "member-with-a-long-enough-id-" + std::to_string(i);
     w.member =
-        app::Member{"default", w.member_id,          std::nullopt,        "someone@example.com",
+        app::Member{"default", w.member_id,          std::nullopt,         "someone@example.com",
                     "",        from_unix_seconds(0), from_unix_seconds(0), {}};
     ASSERT_TRUE((*s)->apply(w));
   }
@@ -284,8 +283,9 @@ TEST(SqliteStore, UpgradesAVersion3DatabaseItsProgramsGetEmptyRules) {
                       "SELECT COUNT(*) FROM members WHERE tier = '' AND tier_since IS NULL AND "
                       "tier_until IS NULL AND tier_previous = '' AND tier_upgraded_by = ''"),
             1);
-  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND "
-                            "name = 'members_tier_due'"),
+  EXPECT_EQ(query_int(path,
+                      "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND "
+                      "name = 'members_tier_due'"),
             1);
   auto due = (*s)->members_tier_due("default", from_unix_seconds(4'000'000'000));
   ASSERT_TRUE(due) << due.error().message;
@@ -303,7 +303,8 @@ TEST(SqliteStore, UpgradesAVersion3DatabaseItsProgramsGetEmptyRules) {
   ASSERT_TRUE((*s)->commit());
   EXPECT_EQ(**(*s)->find_member("default", "m1"), tiered);
   EXPECT_EQ(query_int(path, "SELECT tier_until FROM members WHERE id = 'm1'"), 20);
-  EXPECT_EQ(*(*s)->members_tier_due("default", from_unix_seconds(20)), std::vector<std::string>{"m1"});
+  EXPECT_EQ(*(*s)->members_tier_due("default", from_unix_seconds(20)),
+            std::vector<std::string>{"m1"});
 
   // Orders can be written to the upgraded file; analytics columns are real columns.
   app::OrderRecord o;
@@ -334,15 +335,14 @@ TEST(SqliteStore, ReportsCorruptRulesAndOrderRows) {
   const std::string path = dir.file("p.db");
   auto f = store::open_sqlite(path);
   ASSERT_TRUE(f);
-  exec(
-      path,
-      "INSERT INTO programs (id, currency, minor_digits, time_zone, rules) VALUES ('default', "
-      "'TWD', 0, 'Asia/Taipei', '{\"earn_on\":\"weekly\"}');"
-      "INSERT INTO orders VALUES ('default', 'bad-json', 'm1', 0, NULL, NULL, NULL, NULL, NULL, "
-      "0, 0, 0, '{not json', 0, 0);"
-      "INSERT INTO orders VALUES ('default', 'bad-subtotal', 'm2', 0, NULL, NULL, NULL, NULL, "
-      "NULL, 0, 999, 5, '{\"lines\":[{\"line_id\":\"L1\",\"quantity\":1,\"unit_price\":5}]}', 0, "
-      "0);");
+  exec(path,
+       "INSERT INTO programs (id, currency, minor_digits, time_zone, rules) VALUES ('default', "
+       "'TWD', 0, 'Asia/Taipei', '{\"earn_on\":\"weekly\"}');"
+       "INSERT INTO orders VALUES ('default', 'bad-json', 'm1', 0, NULL, NULL, NULL, NULL, NULL, "
+       "0, 0, 0, '{not json', 0, 0);"
+       "INSERT INTO orders VALUES ('default', 'bad-subtotal', 'm2', 0, NULL, NULL, NULL, NULL, "
+       "NULL, 0, 999, 5, '{\"lines\":[{\"line_id\":\"L1\",\"quantity\":1,\"unit_price\":5}]}', 0, "
+       "0);");
   auto s = (*f)->open();
   ASSERT_TRUE(s);
   auto programs = (*s)->programs();
@@ -376,9 +376,9 @@ TEST(StoreCodec, RulesDecodeDefaultsForMissingKeysAndRefuseWrongOnes) {
   EXPECT_TRUE(partial->earn[0].member_days);
   EXPECT_EQ(partial->tiers, rules::Tiers{}) << "no tiers key: no tiers";
 
-  auto tiers = store::decode_rules(
-      R"({"tiers":{"window":"calendar_year","downgrade":"to_qualifying",)"
-      R"("levels":[{"id":"base"},{"id":"gold","name":"金卡","entry":5000}]}})");
+  auto tiers =
+      store::decode_rules(R"({"tiers":{"window":"calendar_year","downgrade":"to_qualifying",)"
+                          R"("levels":[{"id":"base"},{"id":"gold","name":"金卡","entry":5000}]}})");
   ASSERT_TRUE(tiers) << tiers.error().message;
   rules::Tiers expected;
   expected.window = rules::Tiers::Window::kCalendarYear;
@@ -489,7 +489,8 @@ TEST(StoreCodec, HandWrittenJsonEscapesAndOldLineSharesDecode) {
   auto old = store::decode_line_shares(R"([{"line_id":"L1","amount":70,"clawed":10}])");
   ASSERT_TRUE(old) << old.error().message;
   EXPECT_EQ(*old, (std::vector<ledger::LineShare>{{"L1", 70, 10}}));
-  for (const char* bad : {R"([["L1",70]])", R"([["L1","70",0]])", R"([7])", R"([{"line_id":"L1"}])"}) {
+  for (const char* bad :
+       {R"([["L1",70]])", R"([["L1","70",0]])", R"([7])", R"([{"line_id":"L1"}])"}) {
     auto r = store::decode_line_shares(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kCorruption) << bad;

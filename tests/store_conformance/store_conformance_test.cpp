@@ -55,8 +55,8 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     CommandWrite w;
     w.program_id = "default";
     w.member_id = id;
-    w.member = app::Member{"default", id,   std::chrono::year{1990} / 2 / 28, "a@b.tw", "0912",
-                           at(0),     at(0),    {}};
+    w.member = app::Member{"default", id, std::chrono::year{1990} / 2 / 28, "a@b.tw", "0912", at(0),
+                           at(0),     {}};
     return w;
   }
 
@@ -1086,14 +1086,15 @@ TEST_P(StoreConformance, MemberOrderSummariesAreColumnsOldestPlacedFirstPerProgr
   write(order_write(order("o5", "m1", 1, "other")));
 
   auto summary = [](const app::OrderRecord& o) {
-    return app::OrderSummary{o.order.id,     o.order.placed_at, o.paid_at,
-                             o.fulfilled_at, o.completed_at,    o.cancelled_at,
+    return app::OrderSummary{o.order.id,         o.order.placed_at,
+                             o.paid_at,          o.fulfilled_at,
+                             o.completed_at,     o.cancelled_at,
                              o.order.subtotal(), rules::paid_value(o.order, o.refunded_amount)};
   };
   auto rows = store_->member_order_summaries("default", "m1");
   ASSERT_TRUE(rows) << rows.error().message;
-  EXPECT_EQ(*rows, (std::vector<app::OrderSummary>{summary(tie), summary(refunded),
-                                                   summary(cancelled)}))
+  EXPECT_EQ(*rows,
+            (std::vector<app::OrderSummary>{summary(tie), summary(refunded), summary(cancelled)}))
       << "oldest placed first, ties by id, every column";
   ASSERT_EQ(rows->size(), 3u);
   const auto& r = (*rows)[1];
@@ -1136,12 +1137,12 @@ TEST_P(StoreConformance, MembersTierDueAtOrBeforeNowInIdOrder) {
     w.member->tier = {"gold", at(1), until, "", ""};
     write(w);
   };
-  tiered("default", "z", at(50));      // long due
-  tiered("default", "b", at(100));     // due exactly at now
-  tiered("default", "c", at(101));     // one second later
+  tiered("default", "z", at(50));        // long due
+  tiered("default", "b", at(100));       // due exactly at now
+  tiered("default", "c", at(101));       // one second later
   tiered("default", "a", std::nullopt);  // no period
-  write(member("d"));                  // never tiered
-  tiered("other", "e", at(10));        // another program's
+  write(member("d"));                    // never tiered
+  tiered("other", "e", at(10));          // another program's
   using V = std::vector<std::string>;
   auto due = store_->members_tier_due("default", at(100));
   ASSERT_TRUE(due) << due.error().message;

@@ -77,9 +77,7 @@ const date::time_zone* zone_of(Api& api, const Call& call) {
 // fields named with `prefix` ("" or "events[2].").
 Result<app::OrderEvent> event_from(const json::object& body, const date::time_zone* zone,
                                    const std::string& prefix) {
-  auto named = [&](const Error& e) {
-    return fail(e.code, prefix + e.field, e.message);
-  };
+  auto named = [&](const Error& e) { return fail(e.code, prefix + e.field, e.message); };
   if (auto ok = only_fields(body, {"event", "at", "refund_id", "lines", "amount"}); !ok) {
     return named(ok.error());
   }
@@ -159,10 +157,9 @@ void order_put(Api& api, Call&& call) {
       std::string prefix = "events[" + std::to_string(i) + "].";
       const json::value& item = events->as_array()[i];
       if (!item.is_object()) {
-        return call.respond(problem(
-            fail(ErrorCode::kInvalidArgument, "events[" + std::to_string(i) + "]",
-                 "must be an object")
-                .error()));
+        return call.respond(problem(fail(ErrorCode::kInvalidArgument,
+                                         "events[" + std::to_string(i) + "]", "must be an object")
+                                        .error()));
       }
       auto ev = event_from(item.as_object(), zone_of(api, call), prefix);
       if (!ev) return call.respond(problem(ev.error()));

@@ -317,9 +317,8 @@ class MemoryStore final : public app::Store {
                                         rules::paid_value(o.order, o.refunded_amount)});
       }
       // Already in id order: a stable sort by placed_at leaves ties by id.
-      std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-        return a.placed_at < b.placed_at;
-      });
+      std::stable_sort(out.begin(), out.end(),
+                       [](const auto& a, const auto& b) { return a.placed_at < b.placed_at; });
       return out;
     });
   }

@@ -389,7 +389,8 @@ class SqliteStore final : public app::Store {
     if (!q) return std::unexpected(q.error());
     q->bind(program_id).bind(member_id).bind(wallet);
     (q->bind(extra), ...);
-    if (out.capacity() == 0) out.reserve(16);  // most wallets hold a few rows; skip the first regrowths
+    if (out.capacity() == 0)
+      out.reserve(16);  // most wallets hold a few rows; skip the first regrowths
     for (;;) {
       auto row = q->step();
       if (!row) return std::unexpected(row.error());
@@ -438,11 +439,11 @@ class SqliteStore final : public app::Store {
     }
     // Line shares only for the named order's lots (LoadHint::all_line_shares).
     if (!hint.all_line_shares) shares_only_for_ = &hint.order_id;
-    auto lots = collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET
-                        " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
-                        " ORDER BY id",
-                        program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
-                        hint.order_id);
+    auto lots =
+        collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET
+                " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
+                " ORDER BY id",
+                program_id, member_id, wallet, state.lots, &SqliteStore::read_lot, hint.order_id);
     shares_only_for_ = nullptr;
     if (!lots) return std::unexpected(lots.error());
     // Expired lots that loaded holds or redemptions point at (restores need them).
@@ -920,10 +921,12 @@ class SqliteStore final : public app::Store {
       // Empty line_shares may mean "not loaded" (LoadHint::all_line_shares):
       // leave the stored ones alone. A lot never loses its shares.
       auto u = lot.line_shares.empty()
-                   ? prepare("UPDATE lots SET remaining = ?, state = ?, available_at = ?, "
-                             "expired = ?, written_off = ? WHERE id = ?")
-                   : prepare("UPDATE lots SET remaining = ?, state = ?, available_at = ?, "
-                             "line_shares = ?, expired = ?, written_off = ? WHERE id = ?");
+                   ? prepare(
+                         "UPDATE lots SET remaining = ?, state = ?, available_at = ?, "
+                         "expired = ?, written_off = ? WHERE id = ?")
+                   : prepare(
+                         "UPDATE lots SET remaining = ?, state = ?, available_at = ?, "
+                         "line_shares = ?, expired = ?, written_off = ? WHERE id = ?");
       if (!u) return std::unexpected(u.error());
       u->bind(lot.remaining).bind(std::string(ledger::to_string(lot.state))).bind(lot.available_at);
       if (!lot.line_shares.empty()) u->bind(encode_line_shares(lot.line_shares));
