@@ -178,6 +178,30 @@ struct OrderSummary {
   friend bool operator==(const OrderSummary&, const OrderSummary&) = default;
 };
 
+// One grant made by a rule (an earn rule or an engagement reward) to a
+// member: what per-member limits, caps and budgets count. `key` makes a
+// grant happen once: the order id for earn rules, "signup", the year for
+// birthdays, the event id for member events ("auto:<lot id>" when the event
+// had none). Unique per (program, member, rule, key); append-only.
+struct RuleUse {
+  std::string program_id;
+  std::string member_id;
+  std::string rule_id;
+  std::string key;
+  std::string wallet;
+  int64_t value = 0;  // granted, minor units of the wallet
+  int64_t lot_id = 0;
+  Instant at{};  // when granted (the command's now)
+  friend bool operator==(const RuleUse&, const RuleUse&) = default;
+};
+
+// Grants and their value summed over a set of rule uses.
+struct UseTotals {
+  int64_t count = 0;
+  int64_t value = 0;
+  friend bool operator==(const UseTotals&, const UseTotals&) = default;
+};
+
 // Where a hold lives, so a capture/release by hold id can load the right wallet.
 struct HoldRef {
   std::string member_id;

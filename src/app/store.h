@@ -48,6 +48,9 @@ struct CommandWrite {
   std::optional<Program> program;                 // a new configuration (as put_program)
   std::optional<ProgramVersion> program_version;  // appended with it
   std::optional<OrderRecord> order;               // upsert (program_id, order.id)
+  // Appended (program_id and member_id default to the write's); each also
+  // adds to its rule's program-wide totals (rule_totals).
+  std::vector<RuleUse> rule_uses;
 };
 
 // A page of a list read: rows after a cursor, in a stable order.
@@ -139,6 +142,24 @@ class Store {
   // Orders of a program with id > request.after, in id order, at most request.limit.
   virtual Result<std::vector<OrderRecord>> orders_page(const std::string& program_id,
                                                        const PageRequest& request) = 0;
+
+  // Rule uses (limits, caps, budgets; app/model.h RuleUse).
+  // A member's grants from one rule at or after `since` (Instant::min(): all).
+  virtual Result<UseTotals> member_rule_uses(const std::string& program_id,
+                                             const std::string& member_id,
+                                             const std::string& rule_id, Instant since) = 0;
+  // Whether the member already has a grant of the rule with this key.
+  virtual Result<bool> rule_use_exists(const std::string& program_id, const std::string& member_id,
+                                       const std::string& rule_id, const std::string& key) = 0;
+  // Every grant of the rule in the program: what its budget has used.
+  virtual Result<UseTotals> rule_totals(const std::string& program_id,
+                                        const std::string& rule_id) = 0;
+  // Members of a program born in one of `months` (1..12) who have no grant of
+  // `rule_id` with key `key`: the birthdays job's candidates, in id order.
+  virtual Result<std::vector<Member>> members_born_in(const std::string& program_id,
+                                                      const std::vector<unsigned>& months,
+                                                      const std::string& rule_id,
+                                                      const std::string& key) = 0;
 
   // API keys: by the hash of the secret (any program), and every key of a program.
   virtual Result<std::optional<ApiKey>> find_api_key(const std::string& secret_hash) = 0;

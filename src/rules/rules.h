@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/rewards.h"
 #include "rules/tiers.h"
 
 namespace patron::rules {
@@ -64,6 +65,8 @@ struct EarnRule {
   int64_t min_base = 0;       // orders whose earn base is below this earn nothing
   int64_t per_order_max = 0;  // 0: no cap
   bool member_days = true;    // member-day multipliers apply
+  MemberCaps member_caps;     // value one member may earn per local day / month / year
+  Budget budget;              // value and grants over the whole program
   friend bool operator==(const EarnRule&, const EarnRule&) = default;
 };
 
@@ -101,6 +104,7 @@ struct Rules {
   std::vector<EarnRule> earn;
   std::vector<MemberDay> member_days;
   Tiers tiers;  // no levels: the program has no tiers
+  std::vector<Reward> rewards;  // engagement rewards (rules/rewards.h)
   friend bool operator==(const Rules&, const Rules&) = default;
 };
 
