@@ -96,10 +96,27 @@ struct UpsertOrder {
 // anniversary due at `now` (retention 續會 or downgrade).
 struct EvaluateTier {};
 
+// Something a member did that rewards may listen to: app_install,
+// line_bind, review, share, survey, or a custom event's name. `event_id`
+// (the review id, the survey response id) makes the event count once.
+struct MemberEvent {
+  std::string type;
+  std::string event_id;
+  std::optional<Instant> at;  // when it happened; default now
+};
+
+// The birthdays job for one member (Command::member_id): grants birthday
+// reward `reward_id` for the birthday in `year` when it is due.
+struct BirthdayReward {
+  std::string reward_id;
+  int year = 0;
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
-                 RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier>;
+                 RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier, MemberEvent,
+                 BirthdayReward>;
 
 struct Command {
   std::string program_id = "default";

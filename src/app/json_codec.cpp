@@ -165,6 +165,15 @@ struct BodyJson {
   json::object operator()(const EvaluateTier&) const {
     return json::object({{"type", "tier_evaluate"}}, sp);
   }
+  json::object operator()(const MemberEvent& c) const {
+    return json::object(
+        {{"type", "member_event"}, {"event", c.type}, {"id", c.event_id}, {"at", opt_time(c.at)}},
+        sp);
+  }
+  json::object operator()(const BirthdayReward& c) const {
+    return json::object({{"type", "birthday_reward"}, {"reward", c.reward_id}, {"year", c.year}},
+                        sp);
+  }
   json::object operator()(const OrderEvent& c) const {
     json::array lines(sp);
     for (const auto& l : c.lines) {
@@ -188,7 +197,7 @@ std::string_view command_name(const CommandBody& body) {
       "member_upsert", "grant",       "spend",        "hold_reserve", "hold_capture",
       "hold_release",  "clawback",    "restore",      "adjust",       "release_order",
       "settle",        "key_create",  "key_revoke",   "job_run",      "program_apply",
-      "order_upsert",  "order_event", "tier_evaluate"};
+      "order_upsert",  "order_event", "tier_evaluate", "member_event", "birthday_reward"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -9,6 +9,8 @@
 #include <unordered_set>
 
 #include "app/json_codec.h"
+#include "app/rewards.h"
+#include "app/wallets.h"
 #include "app/tiering.h"
 #include "core/limits.h"
 #include "core/money.h"
@@ -63,116 +65,28 @@ Instant window_end(const ResolvedProgram& program, Instant fulfilled_at) {
   return local_midnight_after(fulfilled_at, days + 1, program.zone);
 }
 
-// Per-wallet effects of one order command, for the response.
-struct WalletEffect {
-  int64_t earned = 0;
-  int64_t clawed_back = 0;
-  int64_t debt_added = 0;
-  int64_t written_off = 0;
-  int64_t restored = 0;
-  int64_t released = 0;
-  int64_t scheduled = 0;
-};
-
-// The member's wallets for one command: each is loaded once, on first use,
-// and every ledger operation of the command (several events of one upsert)
-// runs on the same ledger object, so a later event sees what an earlier one
-// did. finish() collects the writes: the first into Executed::write, the
-// rest into Executed::more.
-class Wallets {
- public:
-  Wallets(Store& store, const ResolvedProgram& program, ledger::IdSource& ids, Instant now,
-          std::string member_id, std::string order_id)
-      : store_(store),
-        program_(program),
-        ids_(ids),
-        now_(now),
-        member_id_(std::move(member_id)),
-        order_id_(std::move(order_id)) {}
-
-  // Calls fn(ledger, effect) for wallet `name`.
-  template <class F>
-  Result<void> with(const std::string& name, F&& fn) {
-    auto it = ledgers_.find(name);
-    if (it == ledgers_.end()) {
-      auto policy = program_.wallet(name);
-      if (!policy) return std::unexpected(policy.error());
-      auto state = store_.load_wallet(program_.program.id, member_id_, name, {order_id_, 0});
-      if (!state) return std::unexpected(state.error());
-      if (state->lots.size() > limits::kOpenLotsMax) {
-        return fail(ErrorCode::kFailedPrecondition, "member_id",
-                    "member has more open lots than patron handles in one command");
-      }
-      it = ledgers_
-               .emplace(name, std::make_unique<ledger::WalletLedger>(std::move(*state), **policy,
-                                                                     ids_, now_))
-               .first;
-    }
-    return fn(*it->second, effects_[name]);
+// Whether another order of the member reached the earn trigger (and was not
+// cancelled): the member's first purchase is the first order that earns.
+Result<bool> earlier_purchase(Store& store, const ResolvedProgram& program,
+                              const OrderRecord& record) {
+  auto orders = store.member_order_summaries(program.program.id, record.order.member_id);
+  if (!orders) return std::unexpected(orders.error());
+  for (const OrderSummary& o : *orders) {
+    if (o.id == record.order.id || o.cancelled_at) continue;
+    OrderRecord probe;
+    probe.paid_at = o.paid_at;
+    probe.fulfilled_at = o.fulfilled_at;
+    probe.completed_at = o.completed_at;
+    if (trigger_reached(probe, program.program.rules.earn_on)) return true;
   }
-
-  // Every wallet of the program, in configuration order.
-  template <class F>
-  Result<void> each(F&& fn) {
-    for (const auto& w : program_.program.wallets) {
-      if (auto r = with(w.name, fn); !r) return r;
-    }
-    return {};
-  }
-
-  json::object effects_json() const {
-    json::object out;
-    for (const auto& [name, e] : effects_) {
-      auto ledger = ledgers_.find(name);
-      ledger::Balances b =
-          ledger == ledgers_.end() ? ledger::Balances{} : ledger->second->balances();
-      out[name] = json::object{{"earned", e.earned},         {"clawed_back", e.clawed_back},
-                               {"debt_added", e.debt_added}, {"written_off", e.written_off},
-                               {"restored", e.restored},     {"released", e.released},
-                               {"scheduled", e.scheduled},   {"balances", balances_json(b)}};
-    }
-    return out;
-  }
-
-  // Moves the collected writes into `e`; `first` carries the order and member.
-  void finish(Executed& e, CommandWrite first) {
-    std::vector<CommandWrite> writes;
-    for (const auto& w : program_.program.wallets) {  // a stable order
-      auto it = ledgers_.find(w.name);
-      if (it == ledgers_.end()) continue;
-      ledger::Changes changes = it->second->take_changes();
-      if (changes.empty()) continue;
-      CommandWrite write;
-      write.program_id = program_.program.id;
-      write.member_id = member_id_;
-      write.wallet = w.name;
-      write.changes = std::move(changes);
-      writes.push_back(std::move(write));
-    }
-    if (!writes.empty()) {
-      first.wallet = writes.front().wallet;
-      first.changes = std::move(writes.front().changes);
-      writes.erase(writes.begin());
-    }
-    e.write = std::move(first);
-    e.more = std::move(writes);
-  }
-
- private:
-  Store& store_;
-  const ResolvedProgram& program_;
-  ledger::IdSource& ids_;
-  Instant now_;
-  std::string member_id_;
-  std::string order_id_;
-  std::map<std::string, std::unique_ptr<ledger::WalletLedger>> ledgers_;
-  std::map<std::string, WalletEffect> effects_;
-};
+  return false;
+}
 
 // Earns for the order under the current rules: one pending lot per rule that
-// earned, attributed to lines.
-Result<void> earn(Wallets& wallets, const ResolvedProgram& program, OrderRecord& record,
-                  const std::string& tier, Instant now) {
+// earned, attributed to lines, each cut to the member's caps and the rule's
+// budget; then the first-purchase rewards when this is the member's first.
+Result<void> earn(Wallets& wallets, RuleLimits& limits, const ResolvedProgram& program,
+                  OrderRecord& record, const std::string& tier, Instant now) {
   const rules::Rules& rules = program.program.rules;
   record.earned_at = now;
   record.program_version = program.program.version;
@@ -182,10 +96,35 @@ Result<void> earn(Wallets& wallets, const ResolvedProgram& program, OrderRecord&
     record.earned_units.emplace_back(l.line_id, l.quantity - l.refunded_quantity);
   }
   if (record.order.member_id.empty()) return {};  // guests earn nothing
+  // Pending like every purchase value: until the return window ends.
+  RewardLot lot;
+  lot.order_id = record.order.id;
+  if (record.completed_at) {
+    lot.available_at = now;  // completed: nothing left to wait for
+  } else if (record.fulfilled_at) {
+    lot.available_at = std::max(now, window_end(program, *record.fulfilled_at));
+  } else {
+    lot.pending_until_release = true;  // the window starts at fulfilment
+  }
   rules::EarnContext context{tier, program.zone};
   rules::EarnOutcome outcome = rules::evaluate_earn(rules, record.order, context);
-  for (const rules::RuleEarn& r : outcome.rules) {
+  for (rules::RuleEarn& r : outcome.rules) {
     if (r.amount == 0) continue;
+    auto room = limits.earn_room(*r.rule, r.amount, now);
+    if (!room) return std::unexpected(room.error());
+    if (*room == 0) continue;
+    if (*room < r.amount) {
+      // Cut: the shares shrink in proportion, still summing to the lot.
+      std::vector<int64_t> weights;
+      for (const auto& share : r.shares) weights.push_back(share.amount);
+      std::vector<int64_t> cut = rules::split_by_weight(*room, weights);
+      std::vector<ledger::LineShare> shares;
+      for (std::size_t i = 0; i < cut.size(); ++i) {
+        if (cut[i] > 0) shares.push_back({r.shares[i].line_id, cut[i], 0});
+      }
+      r.shares = std::move(shares);
+      r.amount = *room;
+    }
     record.earned.emplace_back(r.rule->id, r.amount);
     auto result = wallets.with(
         r.rule->wallet, [&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
@@ -196,21 +135,39 @@ Result<void> earn(Wallets& wallets, const ResolvedProgram& program, OrderRecord&
               "rule " + r.rule->id + " (program v" + std::to_string(program.program.version) + ")";
           g.order_id = record.order.id;
           g.line_shares = r.shares;
-          if (record.completed_at) {
-            g.available_at = now;  // completed: nothing left to wait for
-          } else if (record.fulfilled_at) {
-            g.available_at = std::max(now, window_end(program, *record.fulfilled_at));
-          } else {
-            g.pending_until_release = true;  // the window starts at fulfilment
-          }
+          g.available_at = lot.available_at;
+          g.pending_until_release = lot.pending_until_release;
           auto granted = w.grant(g);
           if (!granted) return std::unexpected(granted.error());
           effect.earned += r.amount;
+          limits.record(r.rule->id, record.order.id, r.rule->wallet, r.amount, granted->lot_id,
+                        now);
           return {};
         });
     if (!result) return result;
   }
-  return {};
+  bool first_purchase_rewards =
+      std::any_of(rules.rewards.begin(), rules.rewards.end(),
+                  [](const rules::Reward& rw) { return rw.on == rules::RewardOn::kFirstPurchase; });
+  if (!first_purchase_rewards) return {};
+  auto earlier = earlier_purchase(wallets.store(), program, record);
+  if (!earlier) return std::unexpected(earlier.error());
+  if (*earlier) return {};
+  // Attributed to the lines by what is kept of them, so a refund of some
+  // lines takes back their part and a full refund all of it.
+  bool weighed = false;
+  for (const auto& l : record.order.lines) {
+    int64_t open = l.quantity - l.refunded_quantity;
+    int64_t weight = l.reward ? 0 : *scale(l.net(), open, l.quantity, Rounding::kFloor);
+    lot.line_ids.push_back(l.line_id);
+    lot.line_weights.push_back(weight);
+    weighed = weighed || weight > 0;
+  }
+  if (!weighed) std::fill(lot.line_weights.begin(), lot.line_weights.end(), 1);
+  json::array granted, skipped;
+  RewardTrigger trigger{rules::RewardOn::kFirstPurchase, "", "first", now, ""};
+  return grant_rewards(program, wallets, limits, tier, trigger, lot, granted, skipped,
+                       &record.earned);
 }
 
 // Claws back what the refunded part earned and restores value spent on it,
@@ -350,8 +307,8 @@ Result<Event> check_event(const OrderEvent& ev, const std::string& prefix) {
 
 // Applies one event to an order in memory and its wallets; `note` says why
 // nothing happened when nothing did.
-Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, OrderRecord& record,
-                         const std::string& tier, const OrderEvent& ev, Event kind,
+Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, RuleLimits& limits,
+                         OrderRecord& record, const std::string& tier, const OrderEvent& ev, Event kind,
                          const std::string& prefix, Instant now, std::string& note) {
   Instant at = ev.at.value_or(now);
   const std::string& member_id = record.order.member_id;
@@ -501,7 +458,9 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, Order
     // Earn when the trigger is reached, once, unless cancelled.
     if (!record.earned_at && !record.cancelled_at &&
         trigger_reached(record, program.program.rules.earn_on)) {
-      if (auto r = earn(wallets, program, record, tier, now); !r) return std::unexpected(r.error());
+      if (auto r = earn(wallets, limits, program, record, tier, now); !r) {
+        return std::unexpected(r.error());
+      }
     }
   }
   return {};
@@ -686,6 +645,7 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   first.program_id = c.program_id;
   first.member_id = record.order.member_id;
   std::optional<Member> member;
+  bool member_created = false;
   if (!record.order.member_id.empty()) {
     auto found_member = store.find_member(c.program_id, record.order.member_id);
     if (!found_member) return std::unexpected(found_member.error());
@@ -693,6 +653,7 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
     if (!member) {
       member = Member{c.program_id, record.order.member_id, {}, "", "", now, now, {}};
       first.member = member;
+      member_created = true;
     }
   }
   auto earning_tier = tier_for_earning(store, program, member, now, first);
@@ -700,14 +661,23 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   const std::string tier = std::move(*earning_tier);
   const std::size_t refunds_before = record.refund_ids.size();
   const bool cancelled_before = record.cancelled_at.has_value();
-  // Events sent with the order, in the order given.
   Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
+  RuleLimits limits(store, program, record.order.member_id);
+  json::array rewarded, skipped;
+  if (member_created) {
+    // A member created by its first order gets the signup rewards.
+    RewardTrigger trigger{rules::RewardOn::kSignup, "", "signup", now, ""};
+    if (auto r = grant_rewards(program, wallets, limits, tier, trigger, {}, rewarded, skipped); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  // Events sent with the order, in the order given.
   json::array notes;
   for (std::size_t i = 0; i < upsert.events.size(); ++i) {
     std::string note;
     std::string prefix = "events[" + std::to_string(i) + "].";
-    if (auto r = apply_event(program, wallets, record, tier, upsert.events[i], kinds[i], prefix,
-                             now, note);
+    if (auto r = apply_event(program, wallets, limits, record, tier, upsert.events[i], kinds[i],
+                             prefix, now, note);
         !r) {
       return std::unexpected(r.error());
     }
@@ -723,10 +693,12 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
                      {"created", created},
                      {"wallets", wallets.effects_json()}};
     if (!notes.empty()) out["notes"] = std::move(notes);
+    if (!rewarded.empty()) out["rewards"] = std::move(rewarded);
     if (*tier_change) out["tier"] = tier_change_json(**tier_change);
     e.response = json::serialize(out);
   }
   first.order = std::move(record);
+  first.rule_uses = limits.take();
   wallets.finish(e, std::move(first));
   return e;
 }
@@ -745,6 +717,7 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
   }
   OrderRecord record = std::move(**found);
   Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
+  RuleLimits limits(store, program, record.order.member_id);
   std::string note;
   CommandWrite first;
   first.program_id = c.program_id;
@@ -760,7 +733,7 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
   const std::string tier = std::move(*earning_tier);
   const std::size_t refunds_before = record.refund_ids.size();
   const bool cancelled_before = record.cancelled_at.has_value();
-  if (auto r = apply_event(program, wallets, record, tier, ev, *kind, "", now, note); !r) {
+  if (auto r = apply_event(program, wallets, limits, record, tier, ev, *kind, "", now, note); !r) {
     return std::unexpected(r.error());
   }
   record.updated_at = now;
@@ -778,6 +751,7 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
     e.response = json::serialize(out);
   }
   first.order = std::move(record);
+  first.rule_uses = limits.take();
   wallets.finish(e, std::move(first));
   return e;
 }

@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "core/money.h"
 
@@ -31,6 +32,12 @@ int wallet_digits(const Program& p, const std::string& wallet) {
     if (w.name == wallet) return w.minor_digits;
   }
   return p.minor_digits;
+}
+
+void budget_settings(const std::string& at, const rules::Budget& budget, int digits,
+                     std::map<std::string, std::string>& out) {
+  if (budget.value > 0) out[at + "budget.value"] = format_major_units(budget.value, digits);
+  if (budget.count > 0) out[at + "budget.count"] = std::to_string(budget.count);
 }
 
 void rule_settings(const Program& p, const rules::EarnRule& rule,
@@ -66,6 +73,13 @@ void rule_settings(const Program& p, const rules::EarnRule& rule,
   out[at + "min_base"] = format_major_units(rule.min_base, p.minor_digits);
   out[at + "per_order_max"] = format_major_units(rule.per_order_max, digits);
   out[at + "member_days"] = rule.member_days ? "true" : "false";
+  // Caps and budgets are shown only when set: a rule without them has no key.
+  for (auto [key, value] : {std::pair{"per_day", rule.member_caps.per_day},
+                            std::pair{"per_month", rule.member_caps.per_month},
+                            std::pair{"per_year", rule.member_caps.per_year}}) {
+    if (value > 0) out[at + "member_caps." + key] = format_major_units(value, digits);
+  }
+  budget_settings(at, rule.budget, digits, out);
 }
 
 void member_day_settings(const rules::MemberDay& day, std::map<std::string, std::string>& out) {
@@ -75,6 +89,37 @@ void member_day_settings(const rules::MemberDay& day, std::map<std::string, std:
   if (day.weekday >= 0 && day.weekday < 7) out[at + "weekday"] = kWeekdays[day.weekday];
   out[at + "multiplier"] = multiplier_text(day.multiplier_bp);
   out[at + "tiers"] = list_text(day.tiers);
+}
+
+// Reward settings, as the file writes them (config/rewards_section.cpp):
+// optional keys (event, source, expires, limits, budget, tier amounts) only
+// when set, the birthday keys only for birthday rewards.
+void reward_settings(const Program& p, const rules::Reward& r,
+                     std::map<std::string, std::string>& out) {
+  const std::string at = "rewards." + r.id + ".";
+  const int digits = wallet_digits(p, r.wallet);
+  out[at + "on"] = std::string(rules::to_string(r.on));
+  if (!r.event.empty()) out[at + "event"] = r.event;
+  out[at + "wallet"] = r.wallet;
+  out[at + "amount"] = format_major_units(r.amount, digits);
+  if (!r.source.empty()) out[at + "source"] = r.source;
+  if (r.expires) out[at + "expires"] = ledger::to_string(*r.expires);
+  for (const rules::TierAmount& ta : r.tier_amounts) {
+    out[at + "tier_amounts." + ta.tier] = format_major_units(ta.amount, digits);
+  }
+  out[at + "tiers"] = list_text(r.tiers);
+  for (auto [key, value] :
+       {std::pair{"per_day", r.limits.per_day}, std::pair{"per_month", r.limits.per_month},
+        std::pair{"per_year", r.limits.per_year}, std::pair{"lifetime", r.limits.lifetime}}) {
+    if (value > 0) out[at + "limit." + key] = std::to_string(value);
+  }
+  budget_settings(at, r.budget, digits, out);
+  if (r.on == rules::RewardOn::kBirthday) {
+    const bool day = r.birthday_on == rules::BirthdayOn::kDay;
+    out[at + "birthday"] = day ? "day" : "month_start";
+    if (day) out[at + "feb29"] = r.feb29 == rules::Feb29::kMar1 ? "mar1" : "feb28";
+    out[at + "grace_days"] = std::to_string(r.grace_days);
+  }
 }
 
 // Tier settings, as the file writes them (config/program_file.cpp). Levels are
@@ -221,6 +266,7 @@ std::map<std::string, std::string> program_settings(const Program& p) {
   for (const rules::EarnRule& rule : p.rules.earn) rule_settings(p, rule, out);
   for (const rules::MemberDay& day : p.rules.member_days) member_day_settings(day, out);
   if (p.rules.tiers.enabled()) tier_settings(p, out);
+  for (const rules::Reward& r : p.rules.rewards) reward_settings(p, r, out);
   return out;
 }
 

@@ -43,7 +43,8 @@ Result<const date::time_zone*> resolve_zone(const std::string& name);
 // Every setting of a program as "dotted.key" -> value text, keys named as in
 // the configuration file (docs/config.md), earn rules and member days by id
 // (`earning.rules.rebate.rate`, `member_days.day8.multiplier`), tier levels
-// by id (`tiers.basis`, `tiers.levels.silver.entry`): what
+// by id (`tiers.basis`, `tiers.levels.silver.entry`), rewards by id
+// (`rewards.signup_gift.amount`, `rewards.signup_gift.limit.lifetime`): what
 // `program apply --dry-run` compares. The version is not a setting.
 std::map<std::string, std::string> program_settings(const Program& program);
 

@@ -276,7 +276,8 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
     if (name == "all" || name == job) out.emplace_back(job);
   }
   if (out.empty()) {
-    return fail(ErrorCode::kInvalidArgument, "job", "must be holds, mature, expire or all");
+    return fail(ErrorCode::kInvalidArgument, "job",
+                "must be holds, mature, expire, tiers, birthdays or all");
   }
   return out;
 }
@@ -331,19 +332,67 @@ Result<JobReport> tiers_job(Writer& writer, Store& reader, Instant now,
   return report;
 }
 
+// Birthday rewards due now: per birthday reward, the members born in a month
+// whose reward date may fall in the grace window, who have no grant for that
+// year yet; the job keeps those whose date is due and who existed on it, and
+// the command (app/rewards.h birthday_reward) checks again.
+Result<JobReport> birthdays_job(Writer& writer, Store& reader, Instant now,
+                                const std::string& only_program) {
+  using namespace std::chrono;
+  JobReport report;
+  report.job = "birthdays";
+  for (const auto& [program_id, program] : writer.programs().all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
+    const year_month_day today = local_date(now, program.zone);
+    for (const rules::Reward& reward : program.program.rules.rewards) {
+      if (reward.on != rules::RewardOn::kBirthday) continue;
+      // Birth months whose reward date can be in [today - grace, today]; one
+      // month more before, for 29 February moved to 1 March.
+      std::vector<unsigned> months;
+      for (int64_t back = 0; back <= reward.grace_days + 31; ++back) {
+        unsigned m = static_cast<unsigned>(year_month_day(sys_days(today) - days{back}).month());
+        if (std::find(months.begin(), months.end(), m) == months.end()) months.push_back(m);
+        if (back >= reward.grace_days && months.size() >= 2) break;
+      }
+      for (year y : {today.year() - years{1}, today.year()}) {
+        auto born = reader.members_born_in(program_id, months, reward.id,
+                                           std::to_string(static_cast<int>(y)));
+        if (!born) return std::unexpected(born.error());
+        std::vector<std::string> due;
+        for (const Member& m : *born) {
+          if (!m.birthday) continue;
+          year_month_day date = rules::birthday_reward_date(reward, y, *m.birthday);
+          Instant starts = local_midnight(date, program.zone);
+          Instant ends =
+              local_midnight(sys_days(date) + days{reward.grace_days + 1}, program.zone);
+          Instant day_after = local_midnight(sys_days(date) + days{1}, program.zone);
+          if (now >= starts && now < ends && m.created_at < day_after) due.push_back(m.id);
+        }
+        per_member(writer, program_id, due, now,
+                   BirthdayReward{reward.id, static_cast<int>(y)}, "", report,
+                   [&](const json::object& out) {
+                     report.rewards += static_cast<int64_t>(out.at("granted").as_array().size());
+                   });
+      }
+    }
+  }
+  return report;
+}
+
 }  // namespace
 
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
                           const std::string& only_program) {
-  if (job != "mature" && job != "expire" && job != "holds" && job != "tiers") {
+  if (std::find(kJobNames.begin(), kJobNames.end(), job) == kJobNames.end()) {
     return fail(ErrorCode::kInvalidArgument, "job",
-                "unknown job '" + job + "' (jobs: holds, mature, expire, tiers)");
+                "unknown job '" + job + "' (jobs: holds, mature, expire, tiers, birthdays)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
   }
   if (job == "expire") return expire_in_bulk(writer, now, only_program);
   if (job == "tiers") return tiers_job(writer, reader, now, only_program);
+  if (job == "birthdays") return birthdays_job(writer, reader, now, only_program);
   JobReport report;
   report.job = job;
   for (const auto& [program_id, program] : writer.programs().all()) {
@@ -365,7 +414,8 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
 json::object job_report_json(const JobReport& r) {
   return json::object{{"members", r.members},           {"matured", r.matured},
                       {"expired", r.expired},           {"holds_expired", r.holds_expired},
-                      {"tier_changes", r.tier_changes}, {"failed", r.failed}};
+                      {"tier_changes", r.tier_changes}, {"rewards", r.rewards},
+                      {"failed", r.failed}};
 }
 
 Result<JobRun> run_and_record(Writer& writer, Store& reader, const Clock& clock,

@@ -5,6 +5,7 @@
 
 #include "app/json_codec.h"
 #include "app/orders.h"
+#include "app/rewards.h"
 #include "app/tiering.h"
 #include "core/limits.h"
 #include "core/text.h"
@@ -311,31 +312,17 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
 
   Result<Executed> result = [&]() -> Result<Executed> {
     if (auto* upsert = std::get_if<UpsertMember>(&c.body)) {
-      auto fits = [](const std::optional<std::string>& s, const char* field) -> Result<void> {
-        if (s && s->size() > 254) {
-          return fail(ErrorCode::kInvalidArgument, field, "is longer than 254 bytes");
-        }
-        return {};
-      };
-      if (auto ok = fits(upsert->email, "email"); !ok) return std::unexpected(ok.error());
-      if (auto ok = fits(upsert->phone, "phone"); !ok) return std::unexpected(ok.error());
-      Member m = member->value_or(Member{c.program_id, c.member_id, {}, "", "", now, now, {}});
-      bool created = !member->has_value();
-      if (upsert->birthday) m.birthday = upsert->birthday;
-      if (upsert->email) m.email = *upsert->email;
-      if (upsert->phone) m.phone = *upsert->phone;
-      m.updated_at = now;
-      Executed e;
-      json::object out{{"member", member_json(m)}, {"created", created}};
-      e.response = json::serialize(out);
-      e.write.program_id = c.program_id;
-      e.write.member_id = c.member_id;
-      e.write.member = m;
-      return e;
+      return upsert_member(store, **program, ids, c, *upsert, *member, now);
     }
     if (!*member) {
       return fail(ErrorCode::kNotFound, "member_id",
                   "no member '" + c.member_id + "' in program " + c.program_id);
+    }
+    if (auto* ev = std::get_if<MemberEvent>(&c.body)) {
+      return member_event(store, **program, ids, c, *ev, **member, now);
+    }
+    if (auto* birthday = std::get_if<BirthdayReward>(&c.body)) {
+      return birthday_reward(store, **program, ids, c, *birthday, **member, now);
     }
     auto policy = (*program)->wallet(c.wallet);
     if (!policy) return std::unexpected(policy.error());
@@ -346,7 +333,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
           if constexpr (std::is_same_v<T, UpsertMember> || std::is_same_v<T, CreateKey> ||
                         std::is_same_v<T, RevokeKey> || std::is_same_v<T, RecordJobRun> ||
                         std::is_same_v<T, ApplyProgram> || std::is_same_v<T, UpsertOrder> ||
-                        std::is_same_v<T, OrderEvent> || std::is_same_v<T, EvaluateTier>) {
+                        std::is_same_v<T, OrderEvent> || std::is_same_v<T, EvaluateTier> ||
+                        std::is_same_v<T, MemberEvent> || std::is_same_v<T, BirthdayReward>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

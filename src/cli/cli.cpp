@@ -199,6 +199,25 @@ void print_tier(const json::object& t, int minor_digits) {
   std::cout << "\n";
 }
 
+// The rewards a command granted and skipped, one per line.
+void print_rewards(const json::object& out) {
+  if (auto* granted = out.if_contains("granted")) {
+    for (const auto& g : granted->as_array()) {
+      const auto& o = g.as_object();
+      std::cout << "  reward " << o.at("reward").as_string().c_str() << ": "
+                << o.at("amount").as_int64() << " to " << o.at("wallet").as_string().c_str()
+                << " (lot " << o.at("lot_id").as_int64() << ")\n";
+    }
+  }
+  if (auto* skipped = out.if_contains("skipped")) {
+    for (const auto& g : skipped->as_array()) {
+      const auto& o = g.as_object();
+      std::cout << "  reward " << o.at("reward").as_string().c_str()
+                << " not granted: " << o.at("reason").as_string().c_str() << "\n";
+    }
+  }
+}
+
 void print_member(const json::object& view, int minor_digits) {
   const auto& m = view.at("member").as_object();
   std::cout << "member " << m.at("id").as_string().c_str() << " (program "
@@ -275,6 +294,40 @@ int run(int argc, char** argv) {
         auto o = json::parse(r->json).as_object();
         std::cout << (o.at("created").as_bool() ? "created" : "updated") << " member " << mu.id
                   << "\n";
+        print_rewards(o);
+      }
+      return kOk;
+    };
+  });
+  struct {
+    std::string id, type, event_id, at, key;
+  } me;
+  auto* event = member->add_subcommand(
+      "event", "something the member did (review, line_bind, ...): grants the rewards for it");
+  event->add_option("ID", me.id, "member id")->required();
+  event->add_option("TYPE", me.type,
+                    "app_install, line_bind, review, share, survey or a custom event name")
+      ->required();
+  event->add_option("--id", me.event_id, "the event's own id: makes it count once");
+  event->add_option("--at", me.at, "when it happened (ISO 8601; default now)");
+  event->add_option("--key", me.key, "idempotency key");
+  event->callback([&] {
+    action = [&]() -> Result<int> {
+      app::MemberEvent body{me.type, me.event_id, std::nullopt};
+      if (!me.at.empty()) {
+        auto at = ctx.instant(me.at, "--at");
+        if (!at) return std::unexpected(at.error());
+        body.at = *at;
+      }
+      auto r = ctx.writer->execute(ctx.command(me.id, "", me.key, body));
+      if (!r) return std::unexpected(r.error());
+      auto o = json::parse(r->json).as_object();
+      if (ctx.json_output) {
+        std::cout << app::pretty(o) << "\n";
+      } else {
+        std::cout << "event " << me.type << " for member " << me.id << "\n";
+        print_rewards(o);
+        if (auto* note = o.if_contains("note")) std::cout << note->as_string().c_str() << "\n";
       }
       return kOk;
     };
@@ -555,9 +608,9 @@ int run(int argc, char** argv) {
   auto* jobs = cli.add_subcommand("jobs", "scheduled jobs")->require_subcommand(1);
   std::string job_name;
   auto* jobs_run = jobs->add_subcommand("run", "run a job now (or at --now)");
-  jobs_run->add_option("NAME", job_name, "mature, expire, holds or all")
+  jobs_run->add_option("NAME", job_name, "holds, mature, expire, tiers, birthdays or all")
       ->required()
-      ->check(CLI::IsMember({"mature", "expire", "holds", "tiers", "all"}));
+      ->check(CLI::IsMember({"holds", "mature", "expire", "tiers", "birthdays", "all"}));
   jobs_run->callback([&] {
     action = [&]() -> Result<int> {
       auto jobs = app::jobs_named(job_name);
@@ -567,18 +620,15 @@ int run(int argc, char** argv) {
       for (const auto& name : names) {
         auto r = app::run_job(*ctx.writer, *ctx.reader, name, ctx.now());
         if (!r) return std::unexpected(r.error());
-        reports.emplace_back(json::object{{"job", r->job},
-                                          {"members", r->members},
-                                          {"matured", r->matured},
-                                          {"expired", r->expired},
-                                          {"holds_expired", r->holds_expired},
-                                          {"tier_changes", r->tier_changes},
-                                          {"failed", r->failed}});
+        json::object report = app::job_report_json(*r);
+        report.emplace("job", r->job);
+        reports.emplace_back(std::move(report));
         if (!ctx.json_output) {
           std::cout << "job " << r->job << ": " << r->members << " member wallets, matured "
                     << r->matured << ", expired " << r->expired << ", holds expired "
-                    << r->holds_expired << ", tier changes " << r->tier_changes
-                    << (r->failed ? ", FAILED " + std::to_string(r->failed) : "") << "\n";
+                    << r->holds_expired << ", tier changes " << r->tier_changes << ", rewards "
+                    << r->rewards << (r->failed ? ", FAILED " + std::to_string(r->failed) : "")
+                    << "\n";
         }
         if (r->failed > 0) return kStorage;
       }

@@ -9,176 +9,17 @@
 #include <utility>
 
 #include "app/programs.h"
+#include "config/reader.h"
 #include "core/limits.h"
 #include "core/money.h"
 #include "ledger/policy.h"
 
 namespace patron::config {
 
+// The walker and the helpers the section files share (config/reader.h).
+using namespace detail;
+
 namespace {
-
-// A schema walker: every read goes through it, so it knows which keys were
-// used and where each node is in the file.
-class Reader {
- public:
-  explicit Reader(std::string_view source) : source_(source) {}
-
-  std::unexpected<Error> error(const toml::node* node, const std::string& key,
-                               std::string message) const {
-    return error_at(node != nullptr ? node->source().begin : toml::source_position{}, key,
-                    std::move(message));
-  }
-  std::unexpected<Error> error_at(toml::source_position at, const std::string& key,
-                                  std::string message) const {
-    std::string where(source_);
-    if (at) where += ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
-    return fail(ErrorCode::kInvalidArgument, where + ": " + key, std::move(message));
-  }
-
-  // Fails on a key of `table` not in `known`.
-  Result<void> only(const toml::table& table, const std::string& at,
-                    std::initializer_list<std::string_view> known) const {
-    for (const auto& [key, node] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        std::string list;
-        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-        // Point at the key itself, not at its value.
-        return error_at(key.source().begin, join(at, key.str()),
-                        "is not a known key (known: " + list + ")");
-      }
-    }
-    return {};
-  }
-
-  static std::string join(const std::string& at, std::string_view key) {
-    return at.empty() ? std::string(key) : at + "." + std::string(key);
-  }
-
-  Result<std::optional<std::string>> text(const toml::table& t, const std::string& at,
-                                          std::string_view key) const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_string()) return error(n, join(at, key), "must be a string");
-    return std::string(n->as_string()->get());
-  }
-
-  Result<std::optional<int64_t>> integer(const toml::table& t, const std::string& at,
-                                         std::string_view key, int64_t min, int64_t max) const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_integer()) return error(n, join(at, key), "must be a whole number");
-    int64_t v = n->as_integer()->get();
-    if (v < min || v > max) {
-      return error(n, join(at, key),
-                   "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    return v;
-  }
-
-  Result<std::optional<ledger::ExpiryRule>> expiry(const toml::table& t, const std::string& at,
-                                                   std::string_view key) const {
-    auto s = text(t, at, key);
-    if (!s) return std::unexpected(s.error());
-    if (!*s) return std::nullopt;
-    auto rule = ledger::parse_expiry_rule(**s, key);
-    if (!rule) return error(t.get(key), join(at, key), rule.error().message);
-    return *rule;
-  }
-
-  Result<std::optional<bool>> boolean(const toml::table& t, const std::string& at,
-                                      std::string_view key) const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_boolean()) return error(n, join(at, key), "must be true or false");
-    return n->as_boolean()->get();
-  }
-
-  // An amount in major units of `unit` ("TWD", "wallet points"): a TOML
-  // integer (1000) or a decimal string ("0.50"), never a float (0.1 has no
-  // exact binary value). Returns minor units, >= 0.
-  Result<std::optional<int64_t>> amount(const toml::table& t, const std::string& at,
-                                        std::string_view key, int digits,
-                                        const std::string& unit) const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return std::nullopt;
-    std::string k = join(at, key);
-    std::string text;
-    if (n->is_integer()) {
-      text = std::to_string(n->as_integer()->get());
-    } else if (n->is_string()) {
-      text = n->as_string()->get();
-    } else {
-      return error(n, k, "must be an amount: a whole number (1000) or a decimal string (\"0.50\")");
-    }
-    auto minor = parse_major_units(text, digits, k);
-    if (!minor) {
-      std::string message = minor.error().message;
-      if (message.find("decimals") != std::string::npos) {
-        message += " (" + unit + " has " + std::to_string(digits) + " decimal places)";
-      }
-      return error(n, k, message);
-    }
-    if (*minor < 0) return error(n, k, "must not be negative");
-    return *minor;
-  }
-
-  // An array of distinct strings of 1 to `bytes_max` bytes; empty when absent.
-  Result<std::vector<std::string>> strings(const toml::table& t, const std::string& at,
-                                           std::string_view key, std::size_t count_max,
-                                           std::size_t bytes_max) const {
-    std::vector<std::string> out;
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return out;
-    std::string k = join(at, key);
-    if (!n->is_array()) return error(n, k, "must be an array of strings ([\"a\", \"b\"])");
-    const toml::array& list = *n->as_array();
-    if (list.size() > count_max) {
-      return error(n, k, "has more than " + std::to_string(count_max) + " entries");
-    }
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const toml::node& e = list[i];
-      std::string ek = k + "[" + std::to_string(i) + "]";
-      if (!e.is_string()) return error(&e, ek, "must be a string");
-      std::string value(e.as_string()->get());
-      if (value.empty() || value.size() > bytes_max) {
-        return error(&e, ek, "must be 1 to " + std::to_string(bytes_max) + " bytes");
-      }
-      if (std::find(out.begin(), out.end(), value) != out.end()) {
-        return error(&e, ek, "lists '" + value + "' twice");
-      }
-      out.push_back(std::move(value));
-    }
-    return out;
-  }
-
-  // An array of tables ([[key]] sections, or [{ ... }, { ... }]); empty when absent.
-  Result<std::vector<const toml::table*>> tables(const toml::node* n, const std::string& k,
-                                                 std::size_t count_max) const {
-    std::vector<const toml::table*> out;
-    if (n == nullptr) return out;
-    if (!n->is_array()) return error(n, k, "must be an array of tables");
-    const toml::array& list = *n->as_array();
-    if (list.size() > count_max) {
-      return error(n, k, "has more than " + std::to_string(count_max) + " entries");
-    }
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      if (!list[i].is_table()) {
-        return error(&list[i], k + "[" + std::to_string(i) + "]", "must be a table");
-      }
-      out.push_back(list[i].as_table());
-    }
-    return out;
-  }
-
- private:
-  std::string_view source_;
-};
-
-bool is_name(std::string_view s) {
-  return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
 
 Result<app::WalletConfig> parse_wallet(const Reader& r, const toml::table& t, const std::string& at,
                                        const std::string& name, const app::Program& program) {
@@ -352,37 +193,6 @@ constexpr std::array<std::string_view, 4> kTierWindows = {"lifetime", "calendar_
                                                           "rolling_months", "since_tier_start"};
 constexpr std::array<std::string_view, 2> kTierDowngrades = {"one_step", "to_qualifying"};
 
-template <std::size_t N>
-std::string name_of(const std::array<std::string_view, N>& names, auto value) {
-  auto i = static_cast<std::size_t>(value);
-  return std::string(i < N ? names[i] : names[0]);
-}
-
-// `key` of `t`, one of `names`: the index of the one given, nullopt when absent.
-template <std::size_t N>
-Result<std::optional<std::size_t>> one_of(const Reader& r, const toml::table& t,
-                                          const std::string& at, std::string_view key,
-                                          const std::array<std::string_view, N>& names) {
-  auto value = r.text(t, at, key);
-  if (!value) return std::unexpected(value.error());
-  if (!*value) return std::nullopt;
-  for (std::size_t i = 0; i < N; ++i) {
-    if (names[i] == **value) return i;
-  }
-  std::string list;
-  for (std::size_t i = 0; i < N; ++i) {
-    list += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + ("\"" + std::string(names[i]) + "\"");
-  }
-  return r.error(t.get(key), Reader::join(at, key), "must be " + list);
-}
-
-// "regular, silver, gold": what an unknown tier name is told to use.
-std::string tier_ids(const rules::Tiers& tiers) {
-  std::string out;
-  for (const rules::TierLevel& l : tiers.levels) out += (out.empty() ? "" : ", ") + l.id;
-  return out;
-}
-
 // A qualifying value of `tiers`' basis: an amount in the program currency for
 // paid spend, a whole number of orders for an order count.
 Result<std::optional<int64_t>> tier_value(const Reader& r, const toml::table& t,
@@ -529,33 +339,6 @@ Result<void> parse_tiers(const Reader& r, const toml::table& root, app::Program&
   return {};
 }
 
-// Once [tiers] exists, a tier named elsewhere must be one of its level ids.
-// Without it, names are accepted as written and apply to nobody.
-bool is_tier(const rules::Tiers& tiers, std::string_view name) {
-  return !tiers.enabled() || std::any_of(tiers.levels.begin(), tiers.levels.end(),
-                                         [&](const rules::TierLevel& l) { return l.id == name; });
-}
-std::string not_a_tier(const rules::Tiers& tiers) {
-  return "is not a level id of [tiers] (levels: " + tier_ids(tiers) + ")";
-}
-
-// What a rule's amounts count in: spend in the program currency, earnings in
-// the rule's wallet.
-struct Units {
-  int spend_digits = 0;
-  std::string spend_unit;  // "TWD"
-  int wallet_digits = 0;
-  std::string wallet_unit;  // "wallet points"
-};
-
-Units units_of(const app::Program& p, const std::string& wallet) {
-  Units u{p.minor_digits, p.currency, p.minor_digits, "wallet " + wallet};
-  for (const app::WalletConfig& w : p.wallets) {
-    if (w.name == wallet) u.wallet_digits = w.minor_digits;
-  }
-  return u;
-}
-
 // A rate from `t`: `rate` ("3%"), or `every` and `get` (每滿額送). Exactly one form.
 Result<rules::Rate> parse_rate(const Reader& r, const toml::table& t, const std::string& at,
                                const Units& u) {
@@ -691,23 +474,15 @@ Result<rules::EarnRule> parse_earn_rule(const Reader& r, const toml::table& t, s
           t, at,
           {"id", "wallet", "source", "rate", "every", "get", "tier_rates", "include_shipping",
            "exclude_paid_with_value", "exclude_categories", "exclude_brands", "exclude_skus",
-           "multipliers", "min_base", "per_order_max", "member_days"});
+           "multipliers", "min_base", "per_order_max", "member_days", "member_caps", "budget"});
       !ok) {
     return std::unexpected(ok.error());
   }
   rules::EarnRule rule;
   rule.id = **id;
-  auto wallet = r.text(t, at, "wallet");
+  auto wallet = wallet_of(r, t, at, p, "the wallet the rule earns into");
   if (!wallet) return std::unexpected(wallet.error());
-  if (!*wallet) return r.error(&t, at + ".wallet", "is required: the wallet the rule earns into");
-  if (std::none_of(p.wallets.begin(), p.wallets.end(),
-                   [&](const app::WalletConfig& w) { return w.name == **wallet; })) {
-    std::string known;
-    for (const app::WalletConfig& w : p.wallets) known += (known.empty() ? "" : ", ") + w.name;
-    return r.error(t.get("wallet"), at + ".wallet",
-                   "is not a wallet of this file (wallets: " + known + ")");
-  }
-  rule.wallet = **wallet;
+  rule.wallet = std::move(*wallet);
   const Units u = units_of(p, rule.wallet);
   auto source = r.text(t, at, "source");
   if (!source) return std::unexpected(source.error());
@@ -746,6 +521,12 @@ Result<rules::EarnRule> parse_earn_rule(const Reader& r, const toml::table& t, s
   auto cap = r.amount(t, at, "per_order_max", u.wallet_digits, u.wallet_unit);
   if (!cap) return std::unexpected(cap.error());
   if (*cap) rule.per_order_max = **cap;
+  auto caps = parse_member_caps(r, t, at, u);
+  if (!caps) return std::unexpected(caps.error());
+  rule.member_caps = *caps;
+  auto budget = parse_budget(r, t, at, u);
+  if (!budget) return std::unexpected(budget.error());
+  rule.budget = *budget;
   return rule;
 }
 
@@ -865,17 +646,6 @@ Result<void> parse_member_days(const Reader& r, const toml::table& root, app::Pr
 
 // ---- Printing ----
 
-// Whole major units print as an integer (1000), others as a decimal string ("0.50").
-void insert_amount(toml::table& t, std::string_view key, int64_t minor, int digits) {
-  int64_t unit = 1;
-  for (int i = 0; i < digits; ++i) unit *= 10;
-  if (minor % unit == 0) {
-    t.insert(key, minor / unit);
-  } else {
-    t.insert(key, format_major_units(minor, digits));
-  }
-}
-
 void insert_rate(toml::table& t, const rules::Rate& rate, const Units& u) {
   if (rate.kind == rules::Rate::Kind::kPercent) {
     t.insert("rate", format_percent(rate.bp));
@@ -883,12 +653,6 @@ void insert_rate(toml::table& t, const rules::Rate& rate, const Units& u) {
     insert_amount(t, "every", rate.every, u.spend_digits);
     insert_amount(t, "get", rate.get, u.wallet_digits);
   }
-}
-
-toml::array string_array(const std::vector<std::string>& values) {
-  toml::array out;
-  for (const std::string& v : values) out.push_back(v);
-  return out;
 }
 
 toml::table rule_table(const rules::EarnRule& rule, const app::Program& p) {
@@ -927,6 +691,8 @@ toml::table rule_table(const rules::EarnRule& rule, const app::Program& p) {
   insert_amount(t, "min_base", rule.min_base, u.spend_digits);
   insert_amount(t, "per_order_max", rule.per_order_max, u.wallet_digits);
   t.insert("member_days", rule.member_days);
+  insert_member_caps(t, rule.member_caps, u);
+  insert_budget(t, rule.budget, u);
   return t;
 }
 
@@ -985,7 +751,9 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
     return fail(ErrorCode::kInvalidArgument, where,
                 "not valid TOML: " + std::string(e.description()));
   }
-  if (auto ok = r.only(root, "", {"program", "wallets", "tiers", "earning", "member_days"}); !ok) {
+  if (auto ok =
+          r.only(root, "", {"program", "wallets", "tiers", "earning", "member_days", "rewards"});
+      !ok) {
     return std::unexpected(ok.error());
   }
   app::Program p;
@@ -1041,6 +809,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   if (auto ok = parse_tiers(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_earning(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_member_days(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_rewards(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
 }
 
@@ -1075,6 +844,7 @@ std::string to_toml(const app::Program& p) {
   toml::array days;
   for (const rules::MemberDay& day : p.rules.member_days) days.push_back(member_day_table(day));
   root.insert("member_days", std::move(days));
+  root.insert("rewards", rewards_array(p));
   std::ostringstream out;
   out << "# patron program configuration (docs/config.md)\n" << root << "\n";
   return out.str();

@@ -116,6 +116,14 @@ inline constexpr int64_t kMultiplierBpMax = 1'000'000;
 // Days purchase value stays pending after fulfilment (鑑賞期: 7 days in
 // Taiwan, 14 in the EU); a year bounds a mistyped value.
 inline constexpr int64_t kReturnWindowDaysMax = 365;
+// Engagement rewards ([[rewards]]): like earn rules, a handful per trigger;
+// more than 64 is campaigns, not rewards.
+inline constexpr std::size_t kRewardsMax = 64;
+// A per-member limit or a budget's number of grants: beyond a billion is a typo.
+inline constexpr int64_t kRewardCountMax = 1'000'000'000;
+// A birthday reward is still granted this many days after its date (a server
+// that was down on the day); a month covers any outage.
+inline constexpr int64_t kBirthdayGraceDaysMax = 31;
 // Key labels and audit details are short notes.
 inline constexpr std::size_t kLabelBytesMax = 200;
 

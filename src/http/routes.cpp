@@ -28,6 +28,7 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/members/{member_id}/lots", Permission::kMembersRead, h::member_lots},
       {"POST", "/v1/members/{member_id}/adjustments", Permission::kAdjust, h::member_adjust},
       {"POST", "/v1/members/{member_id}/grants", Permission::kMembersWrite, h::member_grant},
+      {"POST", "/v1/members/{member_id}/events", Permission::kMembersWrite, h::member_event},
       {"PUT", "/v1/orders/{order_id}", Permission::kMembersWrite, h::order_put},
       {"GET", "/v1/orders/{order_id}", Permission::kMembersRead, h::order_get},
       {"POST", "/v1/orders/{order_id}/events", Permission::kMembersWrite, h::order_event},

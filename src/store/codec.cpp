@@ -163,6 +163,33 @@ bool decode_nested_rate(Fields& f, rules::Rate& r) {
   return f.ok() && (o == nullptr || decode_rate(*o, r));
 }
 
+json::object encode_member_caps(const rules::MemberCaps& c) {
+  return json::object{{"per_day", c.per_day}, {"per_month", c.per_month}, {"per_year", c.per_year}};
+}
+
+json::object encode_budget(const rules::Budget& b) {
+  return json::object{{"value", b.value}, {"count", b.count}};
+}
+
+// Both are absent from rules stored before they existed: all 0, no limit.
+bool decode_member_caps(Fields& f, rules::MemberCaps& c) {
+  const json::object* o = f.object("member_caps");
+  if (!f.ok() || o == nullptr) return f.ok();
+  Fields cf(*o);
+  cf.integer("per_day", c.per_day)
+      .integer("per_month", c.per_month)
+      .integer("per_year", c.per_year);
+  return cf.ok();
+}
+
+bool decode_budget(Fields& f, rules::Budget& b) {
+  const json::object* o = f.object("budget");
+  if (!f.ok() || o == nullptr) return f.ok();
+  Fields bf(*o);
+  bf.integer("value", b.value).integer("count", b.count);
+  return bf.ok();
+}
+
 json::object encode_earn_rule(const rules::EarnRule& e) {
   json::array tier_rates;
   for (const auto& t : e.tier_rates) {
@@ -187,7 +214,9 @@ json::object encode_earn_rule(const rules::EarnRule& e) {
                       {"multipliers", std::move(multipliers)},
                       {"min_base", e.min_base},
                       {"per_order_max", e.per_order_max},
-                      {"member_days", e.member_days}};
+                      {"member_days", e.member_days},
+                      {"member_caps", encode_member_caps(e.member_caps)},
+                      {"budget", encode_budget(e.budget)}};
 }
 
 bool decode_earn_base(const json::object& o, rules::EarnBase& b) {
@@ -208,7 +237,10 @@ bool decode_earn_rule(const json::object& o, rules::EarnRule& e) {
       .integer("min_base", e.min_base)
       .integer("per_order_max", e.per_order_max)
       .flag("member_days", e.member_days);
-  if (!decode_nested_rate(f, e.rate)) return false;
+  if (!decode_nested_rate(f, e.rate) || !decode_member_caps(f, e.member_caps) ||
+      !decode_budget(f, e.budget)) {
+    return false;
+  }
   const json::object* base = f.object("base");
   if (!f.ok() || (base != nullptr && !decode_earn_base(*base, e.base))) return false;
   const json::array* tier_rates = f.array("tier_rates");
@@ -272,6 +304,15 @@ const char* to_string(rules::Tiers::Downgrade d) {
   return d == rules::Tiers::Downgrade::kToQualifying ? "to_qualifying" : "one_step";
 }
 
+// Reward enums as stored: the names docs/config.md uses (rules::to_string
+// for `on`).
+const char* to_string(rules::BirthdayOn b) {
+  return b == rules::BirthdayOn::kDay ? "day" : "month_start";
+}
+const char* to_string(rules::Feb29 f) {
+  return f == rules::Feb29::kMar1 ? "mar1" : "feb28";
+}
+
 // Sets `out` to the enum value whose name is `text`; false when none is.
 template <class E>
 bool parse_enum(std::string_view text, std::initializer_list<E> values, E& out) {
@@ -328,6 +369,81 @@ bool decode_tiers(const json::object& o, rules::Tiers& t) {
                .integer("retain", l.retain);
            return lf.ok();
          });
+}
+
+json::object encode_reward(const rules::Reward& r) {
+  json::array tier_amounts;
+  for (const auto& t : r.tier_amounts) {
+    tier_amounts.emplace_back(json::object{{"tier", t.tier}, {"amount", t.amount}});
+  }
+  json::object o{{"id", r.id},
+                 {"on", rules::to_string(r.on)},
+                 {"event", r.event},
+                 {"wallet", r.wallet},
+                 {"source", r.source},
+                 {"amount", r.amount},
+                 {"tier_amounts", std::move(tier_amounts)},
+                 {"tiers", strings(r.tiers)},
+                 {"limits", json::object{{"per_day", r.limits.per_day},
+                                         {"per_month", r.limits.per_month},
+                                         {"per_year", r.limits.per_year},
+                                         {"lifetime", r.limits.lifetime}}},
+                 {"budget", encode_budget(r.budget)},
+                 {"birthday_on", to_string(r.birthday_on)},
+                 {"feb29", to_string(r.feb29)},
+                 {"grace_days", r.grace_days}};
+  // Absent: the wallet's rule for the reward's source applies.
+  if (r.expires) o["expires"] = ledger::to_string(*r.expires);
+  return o;
+}
+
+bool decode_reward(const json::object& o, rules::Reward& r) {
+  std::string on(rules::to_string(r.on));
+  std::string birthday_on = to_string(r.birthday_on);
+  std::string feb29 = to_string(r.feb29);
+  Fields f(o);
+  f.text("id", r.id)
+      .text("on", on)
+      .text("event", r.event)
+      .text("wallet", r.wallet)
+      .text("source", r.source)
+      .integer("amount", r.amount)
+      .texts("tiers", r.tiers)
+      .text("birthday_on", birthday_on)
+      .text("feb29", feb29)
+      .integer("grace_days", r.grace_days);
+  if (const json::value* v = o.if_contains("expires")) {
+    if (!v->is_string()) return false;
+    auto rule = ledger::parse_expiry_rule(std::string_view(v->as_string()), "expires");
+    if (!rule) return false;
+    r.expires = *rule;
+  }
+  auto trigger = rules::parse_reward_on(on);
+  if (!trigger) return false;
+  r.on = *trigger;
+  if (!parse_enum(birthday_on, {rules::BirthdayOn::kMonthStart, rules::BirthdayOn::kDay},
+                  r.birthday_on) ||
+      !parse_enum(feb29, {rules::Feb29::kFeb28, rules::Feb29::kMar1}, r.feb29) ||
+      !decode_budget(f, r.budget)) {
+    return false;
+  }
+  const json::object* limits = f.object("limits");
+  if (!f.ok()) return false;
+  if (limits != nullptr) {
+    Fields lf(*limits);
+    lf.integer("per_day", r.limits.per_day)
+        .integer("per_month", r.limits.per_month)
+        .integer("per_year", r.limits.per_year)
+        .integer("lifetime", r.limits.lifetime);
+    if (!lf.ok()) return false;
+  }
+  const json::array* tier_amounts = f.array("tier_amounts");
+  return f.ok() && read_each(tier_amounts, r.tier_amounts,
+                             [](const json::object& item, rules::TierAmount& t) {
+                               Fields tf(item);
+                               tf.text("tier", t.tier).integer("amount", t.amount);
+                               return tf.ok();
+                             });
 }
 
 std::optional<rules::EarnTrigger> parse_earn_trigger(std::string_view text) {
@@ -545,11 +661,14 @@ std::string encode_rules(const rules::Rules& r) {
   for (const auto& e : r.earn) earn.emplace_back(encode_earn_rule(e));
   json::array member_days;
   for (const auto& d : r.member_days) member_days.emplace_back(encode_member_day(d));
+  json::array rewards;
+  for (const auto& w : r.rewards) rewards.emplace_back(encode_reward(w));
   return json::serialize(json::object{{"earn_on", rules::to_string(r.earn_on)},
                                       {"return_window_days", r.return_window_days},
                                       {"earn", std::move(earn)},
                                       {"member_days", std::move(member_days)},
-                                      {"tiers", encode_tiers(r.tiers)}});
+                                      {"tiers", encode_tiers(r.tiers)},
+                                      {"rewards", std::move(rewards)}});
 }
 
 Result<rules::Rules> decode_rules(std::string_view text) {
@@ -563,9 +682,11 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   const json::array* earn = f.array("earn");
   const json::array* member_days = f.array("member_days");
   const json::object* tiers = f.object("tiers");
+  const json::array* rewards = f.array("rewards");
   auto trigger = parse_earn_trigger(earn_on);
   if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
       !read_each(member_days, r.member_days, decode_member_day) ||
+      !read_each(rewards, r.rewards, decode_reward) ||
       (tiers != nullptr && !decode_tiers(*tiers, r.tiers))) {
     return corrupt("rules", text);
   }

@@ -31,10 +31,13 @@ Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_
 // strings (rate kind "percent"/"steps", earn_on "paid"/"fulfilled"/"completed";
 // tiers: basis "paid_spend"/"order_count", count_on "paid"/"completed", window
 // "lifetime"/"calendar_year"/"rolling_months"/"since_tier_start", downgrade
-// "one_step"/"to_qualifying").
+// "one_step"/"to_qualifying"; rewards: on as rules::to_string(RewardOn),
+// birthday_on "month_start"/"day", feb29 "feb28"/"mar1", expires an expiry
+// rule string, absent when the reward has none).
 // A missing key decodes to the field's default, so the '{}' that migration
-// 0004 gave older programs is Rules{}; a key of the wrong type, an unknown
-// enum name or an int out of range is kCorruption.
+// 0004 gave older programs is Rules{}, and rules stored before rewards,
+// member caps and budgets existed have none; a key of the wrong type, an
+// unknown enum name or an int out of range is kCorruption.
 std::string encode_rules(const rules::Rules& rules);
 Result<rules::Rules> decode_rules(std::string_view text);
 

@@ -381,6 +381,23 @@ class FailingStore final : public app::Store {
                                                     const app::PageRequest& r) override {
     return inner_->orders_page(p, r);
   }
+  Result<app::UseTotals> member_rule_uses(const std::string& p, const std::string& m,
+                                          const std::string& r, Instant since) override {
+    return inner_->member_rule_uses(p, m, r, since);
+  }
+  Result<bool> rule_use_exists(const std::string& p, const std::string& m, const std::string& r,
+                               const std::string& k) override {
+    return inner_->rule_use_exists(p, m, r, k);
+  }
+  Result<app::UseTotals> rule_totals(const std::string& p, const std::string& r) override {
+    return inner_->rule_totals(p, r);
+  }
+  Result<std::vector<app::Member>> members_born_in(const std::string& p,
+                                                   const std::vector<unsigned>& months,
+                                                   const std::string& r,
+                                                   const std::string& k) override {
+    return inner_->members_born_in(p, months, r, k);
+  }
   Result<std::optional<app::ApiKey>> find_api_key(const std::string& h) override {
     return inner_->find_api_key(h);
   }

@@ -185,6 +185,8 @@ multipliers = [ { category = "new_arrivals", factor = "2x" }, { brand = "acme", 
 min_base = 100
 per_order_max = 500
 member_days = false
+member_caps = { per_day = 500, per_month = 2000, per_year = 10000 }
+budget = { value = 100000, count = 1000 }
 
 [[earning.rules]]
 id = "points"
@@ -268,6 +270,8 @@ TEST(ProgramFileRules, ParsesEveryRuleKey) {
   EXPECT_EQ(r.min_base, 100);
   EXPECT_EQ(r.per_order_max, 500);
   EXPECT_FALSE(r.member_days);
+  EXPECT_EQ(r.member_caps, (rules::MemberCaps{500, 2000, 10000}));
+  EXPECT_EQ(r.budget, (rules::Budget{100000, 1000}));
   // Defaults of a minimal rule.
   const rules::EarnRule& points = p.rules.earn[1];
   EXPECT_EQ(points.source, "purchase");
@@ -279,6 +283,8 @@ TEST(ProgramFileRules, ParsesEveryRuleKey) {
   EXPECT_EQ(points.min_base, 0);
   EXPECT_EQ(points.per_order_max, 0);
   EXPECT_TRUE(points.member_days);
+  EXPECT_FALSE(points.member_caps.any());
+  EXPECT_FALSE(points.budget.any());
   ASSERT_EQ(p.rules.member_days.size(), 2u);
   EXPECT_EQ(p.rules.member_days[0].day_of_month, 8);
   EXPECT_EQ(p.rules.member_days[0].weekday, -1);

@@ -221,7 +221,7 @@ Result<Runner::Action> Runner::build(const Line& line, const std::vector<Line>& 
   SCN_TRY(verb, w.next("a command"));
   Result<Action> action = unreadable("unknown command '" + verb +
                                      "' (program, at, member, order, event, refund, return, "
-                                     "spend, grant, job, expect, verify)");
+                                     "spend, grant, job, member_event, expect, verify)");
   if (verb == "program") {
     if (!w.done()) return unreadable("`program` takes no words; the TOML goes on indented lines");
     action = program(block);
@@ -238,13 +238,51 @@ Result<Runner::Action> Runner::build(const Line& line, const std::vector<Line>& 
   } else if (verb == "job") {
     action = job(w);
   } else if (verb == "member") {
-    // member M: creates the member (grants need one; an order makes its own).
-    auto id = w.next("the member id");
-    if (!id) return std::unexpected(id.error());
-    action = Action([this, member_id = *id]() {
+    // member M [birthday D] [email E] [phone P]: creates or updates the member.
+    SCN_TRY(id, w.next("the member id"));
+    app::UpsertMember upsert;
+    while (!w.done()) {
+      SCN_TRY(key, w.next("birthday, email or phone"));
+      SCN_TRY(value, w.next("a value"));
+      if (key == "birthday") {
+        auto d = parse_date(value, "birthday");
+        if (!d) return unreadable(d.error().message);
+        upsert.birthday = *d;
+      } else if (key == "email") {
+        upsert.email = value;
+      } else if (key == "phone") {
+        upsert.phone = value;
+      } else {
+        return unreadable("expected birthday, email or phone, not '" + key + "'");
+      }
+    }
+    action = Action([this, member_id = id, upsert]() {
       Command c;
       c.member_id = member_id;
-      c.body = app::UpsertMember{};
+      c.body = upsert;
+      return execute(std::move(c));
+    });
+  } else if (verb == "member_event") {
+    // member_event M TYPE [id X] [at T]
+    SCN_TRY(id, w.next("the member id"));
+    SCN_TRY(type, w.next("the event type"));
+    app::MemberEvent ev{type, "", std::nullopt};
+    while (!w.done()) {
+      SCN_TRY(key, w.next("id or at"));
+      SCN_TRY(value, w.next("a value"));
+      if (key == "id") {
+        ev.event_id = value;
+      } else if (key == "at") {
+        SCN_TRY(t, instant(value));
+        ev.at = t;
+      } else {
+        return unreadable("expected id or at, not '" + key + "'");
+      }
+    }
+    action = Action([this, member_id = id, ev]() {
+      Command c;
+      c.member_id = member_id;
+      c.body = ev;
       return execute(std::move(c));
     });
   }
@@ -449,7 +487,7 @@ Result<Runner::Action> Runner::ledger_command(Words& w, bool spend) {
   return Action([this, c]() { return execute(c); });
 }
 
-// job mature|expire|holds|tiers: the response is the job's report.
+// job mature|expire|holds|tiers|birthdays: the response is the job's report.
 Result<Runner::Action> Runner::job(Words& w) {
   SCN_TRY(name, w.next("the job"));
   return Action([this, name]() -> Result<json::object> {

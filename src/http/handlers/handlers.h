@@ -21,6 +21,7 @@ void member_ledger(Api&, Call&&);
 void member_lots(Api&, Call&&);
 void member_adjust(Api&, Call&&);
 void member_grant(Api&, Call&&);
+void member_event(Api&, Call&&);
 
 // holds.cpp
 void hold_reserve(Api&, Call&&);

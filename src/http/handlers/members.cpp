@@ -82,6 +82,27 @@ void member_put(Api& api, Call&& call) {
   });
 }
 
+void member_event(Api& api, Call&& call) {
+  auto body = object_body(call);
+  if (!body) return call.respond(problem(body.error()));
+  if (auto ok = only_fields(*body, {"type", "id", "at"}); !ok) {
+    return call.respond(problem(ok.error()));
+  }
+  auto type = required_string(*body, "type");
+  if (!type) return call.respond(problem(type.error()));
+  auto id = optional_string(*body, "id");
+  if (!id) return call.respond(problem(id.error()));
+  auto at = optional_instant(*body, "at", zone_of(api, call));
+  if (!at) return call.respond(problem(at.error()));
+  app::Command c;
+  c.member_id = call.params[0];
+  c.body = app::MemberEvent{*type, id->value_or(""), *at};
+  api.write(std::move(call), std::move(c), [](const app::Response& r) {
+    bool granted = !json::parse(r.json).as_object().at("granted").as_array().empty();
+    return json_reply(r.json, granted ? 201 : 200);
+  });
+}
+
 void member_get(Api& api, Call&& call) {
   api.read(std::move(call), [&api](app::Store& store, Call& c) -> Reply {
     auto view = app::member_view(store, api.writer().programs(), c.key.program_id, c.params[0],

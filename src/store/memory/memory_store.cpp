@@ -63,6 +63,10 @@ struct Data {
   int64_t last_job_run_id = 0;
   std::map<std::pair<std::string, int64_t>, app::ProgramVersion> program_versions;
   std::map<std::pair<std::string, std::string>, app::OrderRecord> orders;  // (program, order id)
+  // (program, member, rule, key): the SQLite primary key, so a member's uses
+  // of one rule are adjacent.
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, app::RuleUse> rule_uses;
+  std::map<std::pair<std::string, std::string>, app::UseTotals> rule_totals;  // (program, rule)
 };
 
 struct Shared {
@@ -349,6 +353,57 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  Result<app::UseTotals> member_rule_uses(const std::string& program_id,
+                                          const std::string& member_id, const std::string& rule_id,
+                                          Instant since) override {
+    return read([&](const Data& d) {
+      app::UseTotals out;
+      for (auto it = d.rule_uses.lower_bound({program_id, member_id, rule_id, ""});
+           it != d.rule_uses.end() && std::get<0>(it->first) == program_id &&
+           std::get<1>(it->first) == member_id && std::get<2>(it->first) == rule_id;
+           ++it) {
+        if (it->second.at < since) continue;
+        ++out.count;
+        out.value += it->second.value;
+      }
+      return out;
+    });
+  }
+
+  Result<bool> rule_use_exists(const std::string& program_id, const std::string& member_id,
+                               const std::string& rule_id, const std::string& key) override {
+    return read([&](const Data& d) {
+      return d.rule_uses.count({program_id, member_id, rule_id, key}) > 0;
+    });
+  }
+
+  Result<app::UseTotals> rule_totals(const std::string& program_id,
+                                     const std::string& rule_id) override {
+    return read([&](const Data& d) {
+      auto it = d.rule_totals.find({program_id, rule_id});
+      return it == d.rule_totals.end() ? app::UseTotals{} : it->second;
+    });
+  }
+
+  Result<std::vector<Member>> members_born_in(const std::string& program_id,
+                                              const std::vector<unsigned>& months,
+                                              const std::string& rule_id,
+                                              const std::string& key) override {
+    return read([&](const Data& d) {
+      std::vector<Member> out;
+      for (auto it = d.members.lower_bound({program_id, ""});
+           it != d.members.end() && it->first.first == program_id; ++it) {
+        const Member& m = it->second;
+        if (!m.birthday) continue;
+        auto month = static_cast<unsigned>(m.birthday->month());
+        if (std::find(months.begin(), months.end(), month) == months.end()) continue;
+        if (d.rule_uses.count({program_id, m.id, rule_id, key})) continue;
+        out.push_back(m);
+      }
+      return out;
+    });
+  }
+
   Result<std::optional<app::ApiKey>> find_api_key(const std::string& secret_hash) override {
     return read([&](const Data& d) -> std::optional<app::ApiKey> {
       auto it = d.api_key_ids_by_secret.find(secret_hash);
@@ -504,6 +559,23 @@ class MemoryStore final : public app::Store {
       }
       auto key = std::make_pair(row.program_id, row.order.id);
       d.orders[key] = std::move(row);
+    }
+    for (const auto& u : w.rule_uses) {
+      app::RuleUse row = u;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      if (row.member_id.empty()) row.member_id = w.member_id;
+      // Mirrors the SQLite foreign key to members and the primary key.
+      if (!d.members.count({row.program_id, row.member_id})) {
+        return fail(ErrorCode::kStorage, "member_id", "rule use for an unknown member");
+      }
+      auto key = std::make_tuple(row.program_id, row.member_id, row.rule_id, row.key);
+      if (d.rule_uses.count(key)) {
+        return fail(ErrorCode::kStorage, "key", "rule use already recorded");
+      }
+      app::UseTotals& totals = d.rule_totals[{row.program_id, row.rule_id}];
+      ++totals.count;
+      totals.value += row.value;
+      d.rule_uses.emplace(std::move(key), std::move(row));
     }
     return {};
   }

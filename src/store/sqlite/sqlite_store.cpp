@@ -748,6 +748,74 @@ class SqliteStore final : public app::Store {
     return read_orders(*q, program_id);
   }
 
+  // Steps a bound "SELECT count, value" query of one row (or none: 0/0).
+  static Result<app::UseTotals> read_totals(Stmt& q) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return app::UseTotals{};
+    return app::UseTotals{q.i(0), q.i(1)};
+  }
+
+  Result<app::UseTotals> member_rule_uses(const std::string& program_id,
+                                          const std::string& member_id, const std::string& rule_id,
+                                          Instant since) override {
+    // Served by the covering index rule_uses_by_member. Instant::min() binds
+    // as INT64_MIN (to_unix_seconds is the plain count), below every row.
+    auto q = prepare(
+        "SELECT COUNT(*), COALESCE(SUM(value), 0) FROM rule_uses "
+        "WHERE program_id = ? AND member_id = ? AND rule_id = ? AND at >= ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(member_id).bind(rule_id).bind(since);
+    return read_totals(*q);
+  }
+
+  Result<bool> rule_use_exists(const std::string& program_id, const std::string& member_id,
+                               const std::string& rule_id, const std::string& key) override {
+    auto q = prepare(
+        "SELECT 1 FROM rule_uses WHERE program_id = ? AND member_id = ? AND rule_id = ? "
+        "AND key = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(member_id).bind(rule_id).bind(key);
+    return q->step();
+  }
+
+  Result<app::UseTotals> rule_totals(const std::string& program_id,
+                                     const std::string& rule_id) override {
+    auto q = prepare("SELECT count, value FROM rule_totals WHERE program_id = ? AND rule_id = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(rule_id);
+    return read_totals(*q);
+  }
+
+  Result<std::vector<Member>> members_born_in(const std::string& program_id,
+                                              const std::vector<unsigned>& months,
+                                              const std::string& rule_id,
+                                              const std::string& key) override {
+    // The months travel as a mask ('1' at position m), so one literal
+    // statement serves every set; birthdays are 'YYYY-MM-DD' (format_date).
+    std::string mask(12, '0');
+    for (unsigned m : months) {
+      if (m >= 1 && m <= 12) mask[m - 1] = '1';
+    }
+    std::vector<Member> out;
+    if (mask.find('1') == std::string::npos) return out;
+    auto q = prepare("SELECT " PATRON_MEMBER_COLUMNS
+                     " FROM members m WHERE m.program_id = ? AND m.birthday IS NOT NULL "
+                     "AND substr(?, CAST(substr(m.birthday, 6, 2) AS INTEGER), 1) = '1' "
+                     "AND NOT EXISTS (SELECT 1 FROM rule_uses u WHERE u.program_id = m.program_id "
+                     "AND u.member_id = m.id AND u.rule_id = ? AND u.key = ?) ORDER BY m.id");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(mask).bind(rule_id).bind(key);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      auto m = read_member(*q, program_id);
+      if (!m) return std::unexpected(m.error());
+      out.push_back(std::move(*m));
+    }
+  }
+
   Result<app::ApiKey> read_api_key(Stmt& q) {
     app::ApiKey k;
     k.id = q.s(0);
@@ -1075,7 +1143,37 @@ class SqliteStore final : public app::Store {
     if (w.order) {
       if (auto r = put_order(*w.order, w.program_id); !r) return r;
     }
+    for (const auto& u : w.rule_uses) {
+      if (auto r = put_rule_use(u, w); !r) return r;
+    }
     return {};
+  }
+
+  // Appends a grant (a repeated key fails the primary key) and adds it to
+  // its rule's program totals.
+  Result<void> put_rule_use(const app::RuleUse& u, const CommandWrite& w) {
+    const std::string& program_id = u.program_id.empty() ? w.program_id : u.program_id;
+    const std::string& member_id = u.member_id.empty() ? w.member_id : u.member_id;
+    auto q = prepare(
+        "INSERT INTO rule_uses (program_id, member_id, rule_id, key, wallet, value, lot_id, at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id)
+        .bind(member_id)
+        .bind(u.rule_id)
+        .bind(u.key)
+        .bind(u.wallet)
+        .bind(u.value)
+        .bind(u.lot_id)
+        .bind(u.at);
+    if (auto r = q->run(); !r) return r;
+    auto t = prepare(
+        "INSERT INTO rule_totals (program_id, rule_id, count, value) VALUES (?, ?, 1, ?) "
+        "ON CONFLICT (program_id, rule_id) DO UPDATE SET count = count + 1, "
+        "value = value + excluded.value");
+    if (!t) return std::unexpected(t.error());
+    t->bind(program_id).bind(u.rule_id).bind(u.value);
+    return t->run();
   }
 
   // Upsert by (program, order id): every column is replaced, created_at too

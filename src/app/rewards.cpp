@@ -1,0 +1,313 @@
+#include "app/rewards.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "app/json_codec.h"
+#include "core/limits.h"
+#include "core/text.h"
+
+namespace patron::app {
+
+namespace json = boost::json;
+
+Result<UseTotals> RuleLimits::since(const std::string& rule_id, Instant from) {
+  auto stored = store_.member_rule_uses(program_.program.id, member_id_, rule_id, from);
+  if (!stored) return std::unexpected(stored.error());
+  for (const RuleUse& u : uses_) {
+    if (u.rule_id == rule_id && u.at >= from) {
+      stored->count += 1;
+      stored->value += u.value;
+    }
+  }
+  return *stored;
+}
+
+Result<UseTotals> RuleLimits::totals(const std::string& rule_id) {
+  auto stored = store_.rule_totals(program_.program.id, rule_id);
+  if (!stored) return std::unexpected(stored.error());
+  for (const RuleUse& u : uses_) {
+    if (u.rule_id == rule_id) {
+      stored->count += 1;
+      stored->value += u.value;
+    }
+  }
+  return *stored;
+}
+
+Result<int64_t> RuleLimits::earn_room(const rules::EarnRule& rule, int64_t amount, Instant at) {
+  int64_t room = amount;
+  if (rule.member_caps.any()) {
+    rules::PeriodStarts starts = rules::period_starts(at, program_.zone);
+    for (auto [cap, from] : {std::pair{rule.member_caps.per_day, starts.day},
+                             std::pair{rule.member_caps.per_month, starts.month},
+                             std::pair{rule.member_caps.per_year, starts.year}}) {
+      if (cap <= 0) continue;
+      auto used = since(rule.id, from);
+      if (!used) return std::unexpected(used.error());
+      room = std::min(room, std::max<int64_t>(0, cap - used->value));
+    }
+  }
+  if (rule.budget.any()) {
+    auto used = totals(rule.id);
+    if (!used) return std::unexpected(used.error());
+    if (rule.budget.count > 0 && used->count >= rule.budget.count) room = 0;
+    if (rule.budget.value > 0) room = std::min(room, std::max<int64_t>(0, rule.budget.value - used->value));
+  }
+  return room;
+}
+
+Result<std::string> RuleLimits::reward_blocked(const rules::Reward& r, const std::string& key,
+                                               int64_t amount, Instant at) {
+  bool seen = std::any_of(uses_.begin(), uses_.end(), [&](const RuleUse& u) {
+    return u.rule_id == r.id && u.key == key;
+  });
+  if (!seen) {
+    auto stored = store_.rule_use_exists(program_.program.id, member_id_, r.id, key);
+    if (!stored) return std::unexpected(stored.error());
+    seen = *stored;
+  }
+  if (seen) return std::string("already");
+  if (r.limits.any()) {
+    rules::PeriodStarts starts = rules::period_starts(at, program_.zone);
+    for (auto [limit, from, name] :
+         {std::tuple{r.limits.per_day, starts.day, "limit_per_day"},
+          std::tuple{r.limits.per_month, starts.month, "limit_per_month"},
+          std::tuple{r.limits.per_year, starts.year, "limit_per_year"},
+          std::tuple{r.limits.lifetime, Instant::min(), "limit_lifetime"}}) {
+      if (limit <= 0) continue;
+      auto used = since(r.id, from);
+      if (!used) return std::unexpected(used.error());
+      if (used->count >= limit) return std::string(name);
+    }
+  }
+  if (r.budget.any()) {
+    auto used = totals(r.id);
+    if (!used) return std::unexpected(used.error());
+    if ((r.budget.count > 0 && used->count >= r.budget.count) ||
+        (r.budget.value > 0 && used->value + amount > r.budget.value)) {
+      return std::string("budget");
+    }
+  }
+  return std::string();
+}
+
+void RuleLimits::record(const std::string& rule_id, std::string key, const std::string& wallet,
+                        int64_t value, int64_t lot_id, Instant at) {
+  uses_.push_back(
+      RuleUse{program_.program.id, member_id_, rule_id, std::move(key), wallet, value, lot_id, at});
+}
+
+Result<void> grant_rewards(const ResolvedProgram& program, Wallets& wallets, RuleLimits& limits,
+                           std::string_view tier, const RewardTrigger& trigger,
+                           const RewardLot& lot, json::array& granted, json::array& skipped,
+                           std::vector<std::pair<std::string, int64_t>>* earned) {
+  const std::string& key = trigger.key;
+  const Instant at = trigger.at;
+  for (const rules::Reward& r : program.program.rules.rewards) {
+    if (r.on != trigger.on) continue;
+    if (r.on == rules::RewardOn::kCustom && r.event != trigger.event) continue;
+    if (!trigger.only.empty() && r.id != trigger.only) continue;
+    auto amount = rules::reward_amount(r, tier);
+    if (!amount) {
+      skipped.emplace_back(json::object{{"reward", r.id}, {"reason", "tier"}});
+      continue;
+    }
+    if (*amount == 0) continue;
+    // Events without an id count each time: key them by the lot they make.
+    bool keyed = !key.empty();
+    auto blocked = limits.reward_blocked(r, key, *amount, at);
+    if (!keyed && blocked && *blocked == "already") blocked = std::string();
+    if (!blocked) return std::unexpected(blocked.error());
+    if (!blocked->empty()) {
+      skipped.emplace_back(json::object{{"reward", r.id}, {"reason", *blocked}});
+      continue;
+    }
+    auto result = wallets.with(
+        r.wallet, [&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
+          ledger::Grant g;
+          g.amount = *amount;
+          g.source = rules::reward_source(r);
+          g.reason = "reward " + r.id + " (program v" + std::to_string(program.program.version) +
+                     ")";
+          g.order_id = lot.order_id;
+          g.available_at = lot.available_at;
+          g.pending_until_release = lot.pending_until_release;
+          if (r.expires) g.expires_at = ledger::expires_at(*r.expires, wallets.now(), program.zone);
+          if (!lot.line_ids.empty()) {
+            std::vector<int64_t> shares = rules::split_by_weight(*amount, lot.line_weights);
+            for (std::size_t i = 0; i < shares.size(); ++i) {
+              if (shares[i] > 0) g.line_shares.push_back({lot.line_ids[i], shares[i], 0});
+            }
+          }
+          auto done = w.grant(g);
+          if (!done) return std::unexpected(done.error());
+          effect.rewarded += *amount;
+          limits.record(r.id, keyed ? key : "auto:" + std::to_string(done->lot_id), r.wallet,
+                        *amount, done->lot_id, at);
+          json::object out{{"reward", r.id},
+                           {"wallet", r.wallet},
+                           {"amount", *amount},
+                           {"lot_id", done->lot_id},
+                           {"pending", done->pending}};
+          out["expires_at"] = done->expires_at ? json::value(format_instant(*done->expires_at))
+                                               : json::value(nullptr);
+          granted.emplace_back(std::move(out));
+          if (earned) earned->emplace_back(r.id, *amount);
+          return {};
+        });
+    if (!result) return result;
+  }
+  return {};
+}
+
+namespace {
+
+std::string member_tier(const ResolvedProgram& program, const Member& m) {
+  const rules::Tiers& tiers = program.program.rules.tiers;
+  return tiers.enabled() ? rules::effective_tier(tiers, m.tier) : std::string();
+}
+
+// The response of a command that granted rewards to a member.
+Executed finish_rewards(const Command& c, Wallets& wallets, RuleLimits& limits,
+                        json::object out, json::array granted, json::array skipped,
+                        std::optional<Member> member) {
+  out["granted"] = std::move(granted);
+  out["skipped"] = std::move(skipped);
+  out["wallets"] = wallets.effects_json();
+  Executed e;
+  e.response = json::serialize(out);
+  CommandWrite first;
+  first.program_id = c.program_id;
+  first.member_id = c.member_id;
+  first.member = std::move(member);
+  first.rule_uses = limits.take();
+  wallets.finish(e, std::move(first));
+  return e;
+}
+
+}  // namespace
+
+Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                               const Command& c, const UpsertMember& upsert,
+                               const std::optional<Member>& existing, Instant now) {
+  auto fits = [](const std::optional<std::string>& s, const char* field) -> Result<void> {
+    if (s && s->size() > 254) {
+      return fail(ErrorCode::kInvalidArgument, field, "is longer than 254 bytes");
+    }
+    return {};
+  };
+  if (auto ok = fits(upsert.email, "email"); !ok) return std::unexpected(ok.error());
+  if (auto ok = fits(upsert.phone, "phone"); !ok) return std::unexpected(ok.error());
+  Member m = existing.value_or(Member{c.program_id, c.member_id, {}, "", "", now, now, {}});
+  bool created = !existing.has_value();
+  if (upsert.birthday) m.birthday = upsert.birthday;
+  if (upsert.email) m.email = *upsert.email;
+  if (upsert.phone) m.phone = *upsert.phone;
+  m.updated_at = now;
+  Wallets wallets(store, program, ids, now, c.member_id, "");
+  RuleLimits limits(store, program, c.member_id);
+  json::array granted, skipped;
+  if (created) {
+    RewardTrigger trigger{rules::RewardOn::kSignup, "", "signup", now, ""};
+    auto r = grant_rewards(program, wallets, limits, member_tier(program, m), trigger, {}, granted,
+                           skipped);
+    if (!r) return std::unexpected(r.error());
+  }
+  json::object out{{"member", member_json(m)}, {"created", created}};
+  return finish_rewards(c, wallets, limits, std::move(out), std::move(granted), std::move(skipped),
+                        std::move(m));
+}
+
+Result<Executed> member_event(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                              const Command& c, const MemberEvent& ev, const Member& member,
+                              Instant now) {
+  auto bad = [](const char* field, std::string message) -> Result<Executed> {
+    return fail(ErrorCode::kInvalidArgument, field, std::move(message));
+  };
+  bool name_ok = !ev.type.empty() && ev.type.size() <= 32 &&
+                 std::all_of(ev.type.begin(), ev.type.end(), [](char ch) {
+                   return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+                 });
+  if (!name_ok) return bad("type", "must be 1 to 32 of a-z, 0-9 and _");
+  auto on = rules::parse_reward_on(ev.type);
+  if (on && !rules::is_member_event(*on)) {
+    return bad("type", "'" + ev.type +
+                           "' rewards are granted by patron itself (signup when the member is "
+                           "created, birthday by the birthdays job, first_purchase by the first "
+                           "order)");
+  }
+  if (on == rules::RewardOn::kCustom) return bad("type", "name the custom event itself");
+  if (auto ok = check_text(ev.event_id, "id", false, limits::kIdBytesMax); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (ev.event_id.starts_with("auto:")) return bad("id", "must not start with 'auto:'");
+  Instant at = ev.at.value_or(now);
+  if (at > now + std::chrono::seconds(limits::kClockSkewSecondsMax)) {
+    return bad("at", "is in the future");
+  }
+  Wallets wallets(store, program, ids, now, c.member_id, "");
+  RuleLimits limits(store, program, c.member_id);
+  json::array granted, skipped;
+  RewardTrigger trigger{on.value_or(rules::RewardOn::kCustom), ev.type, ev.event_id, at, ""};
+  auto r = grant_rewards(program, wallets, limits, member_tier(program, member), trigger, {},
+                         granted, skipped);
+  if (!r) return std::unexpected(r.error());
+  json::object out{{"member_id", c.member_id}, {"type", ev.type}};
+  out["id"] = ev.event_id.empty() ? json::value(nullptr) : json::value(ev.event_id);
+  out["at"] = format_instant(at);
+  bool listened = std::any_of(program.program.rules.rewards.begin(),
+                              program.program.rules.rewards.end(), [&](const rules::Reward& rw) {
+                                return on ? rw.on == *on
+                                          : rw.on == rules::RewardOn::kCustom && rw.event == ev.type;
+                              });
+  if (!listened) out["note"] = "no reward of this program listens to '" + ev.type + "'";
+  return finish_rewards(c, wallets, limits, std::move(out), std::move(granted), std::move(skipped),
+                        std::nullopt);
+}
+
+Result<Executed> birthday_reward(Store& store, const ResolvedProgram& program,
+                                 ledger::IdSource& ids, const Command& c,
+                                 const BirthdayReward& birthday, const Member& member,
+                                 Instant now) {
+  using namespace std::chrono;
+  const auto& rewards = program.program.rules.rewards;
+  auto it = std::find_if(rewards.begin(), rewards.end(), [&](const rules::Reward& r) {
+    return r.id == birthday.reward_id && r.on == rules::RewardOn::kBirthday;
+  });
+  if (it == rewards.end()) {
+    return fail(ErrorCode::kNotFound, "reward", "no birthday reward '" + birthday.reward_id + "'");
+  }
+  const rules::Reward& reward = *it;
+  Wallets wallets(store, program, ids, now, c.member_id, "");
+  RuleLimits limits(store, program, c.member_id);
+  json::array granted, skipped;
+  json::object out{{"member_id", c.member_id}, {"reward", reward.id}, {"year", birthday.year}};
+  std::string why;
+  if (!member.birthday) {
+    why = "no birthday";
+  } else {
+    year_month_day date = rules::birthday_reward_date(reward, year{birthday.year}, *member.birthday);
+    Instant starts = local_midnight(date, program.zone);
+    Instant ends = local_midnight(sys_days(date) + days{reward.grace_days + 1}, program.zone);
+    out["date"] = format_date(date);
+    if (now < starts) {
+      why = "not yet";
+    } else if (now >= ends) {
+      why = "past the grace period";
+    } else if (member.created_at >= local_midnight(sys_days(date) + days{1}, program.zone)) {
+      why = "joined after the date";
+    } else {
+      RewardTrigger trigger{rules::RewardOn::kBirthday, "", std::to_string(birthday.year), now,
+                            reward.id};
+      auto r = grant_rewards(program, wallets, limits, member_tier(program, member), trigger, {},
+                             granted, skipped);
+      if (!r) return std::unexpected(r.error());
+    }
+  }
+  if (!why.empty()) out["note"] = why;
+  return finish_rewards(c, wallets, limits, std::move(out), std::move(granted), std::move(skipped),
+                        std::nullopt);
+}
+
+}  // namespace patron::app

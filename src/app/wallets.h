@@ -1,0 +1,133 @@
+// The member's wallets for one command that may touch several of them (an
+// order event, a member event granting rewards): each wallet is loaded once
+// and every ledger operation of the command runs on the same ledger object.
+#pragma once
+
+#include <boost/json.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "app/json_codec.h"
+#include "app/programs.h"
+#include "app/service.h"
+#include "app/store.h"
+#include "core/limits.h"
+#include "ledger/wallet_ledger.h"
+
+namespace patron::app {
+
+namespace json = boost::json;
+
+// Per-wallet effects of one command, for the response.
+struct WalletEffect {
+  int64_t earned = 0;
+  int64_t clawed_back = 0;
+  int64_t debt_added = 0;
+  int64_t written_off = 0;
+  int64_t restored = 0;
+  int64_t released = 0;
+  int64_t scheduled = 0;
+  int64_t rewarded = 0;  // engagement rewards (signup, first purchase, ...)
+};
+
+// The member's wallets for one command: each is loaded once, on first use,
+// and every ledger operation of the command (several events of one upsert)
+// runs on the same ledger object, so a later event sees what an earlier one
+// did. finish() collects the writes: the first into Executed::write, the
+// rest into Executed::more.
+class Wallets {
+ public:
+  Wallets(Store& store, const ResolvedProgram& program, ledger::IdSource& ids, Instant now,
+          std::string member_id, std::string order_id)
+      : store_(store),
+        program_(program),
+        ids_(ids),
+        now_(now),
+        member_id_(std::move(member_id)),
+        order_id_(std::move(order_id)) {}
+
+  // Calls fn(ledger, effect) for wallet `name`.
+  template <class F>
+  Result<void> with(const std::string& name, F&& fn) {
+    auto it = ledgers_.find(name);
+    if (it == ledgers_.end()) {
+      auto policy = program_.wallet(name);
+      if (!policy) return std::unexpected(policy.error());
+      auto state = store_.load_wallet(program_.program.id, member_id_, name, {order_id_, 0});
+      if (!state) return std::unexpected(state.error());
+      if (state->lots.size() > limits::kOpenLotsMax) {
+        return fail(ErrorCode::kFailedPrecondition, "member_id",
+                    "member has more open lots than patron handles in one command");
+      }
+      it = ledgers_
+               .emplace(name, std::make_unique<ledger::WalletLedger>(std::move(*state), **policy,
+                                                                     ids_, now_))
+               .first;
+    }
+    return fn(*it->second, effects_[name]);
+  }
+
+  Instant now() const { return now_; }
+  Store& store() const { return store_; }
+
+  // Every wallet of the program, in configuration order.
+  template <class F>
+  Result<void> each(F&& fn) {
+    for (const auto& w : program_.program.wallets) {
+      if (auto r = with(w.name, fn); !r) return r;
+    }
+    return {};
+  }
+
+  json::object effects_json() const {
+    json::object out;
+    for (const auto& [name, e] : effects_) {
+      auto ledger = ledgers_.find(name);
+      ledger::Balances b =
+          ledger == ledgers_.end() ? ledger::Balances{} : ledger->second->balances();
+      out[name] = json::object{{"earned", e.earned},         {"clawed_back", e.clawed_back},
+                               {"debt_added", e.debt_added}, {"written_off", e.written_off},
+                               {"restored", e.restored},     {"released", e.released},
+                               {"scheduled", e.scheduled},   {"rewarded", e.rewarded},
+                               {"balances", balances_json(b)}};
+    }
+    return out;
+  }
+
+  // Moves the collected writes into `e`; `first` carries the order and member.
+  void finish(Executed& e, CommandWrite first) {
+    std::vector<CommandWrite> writes;
+    for (const auto& w : program_.program.wallets) {  // a stable order
+      auto it = ledgers_.find(w.name);
+      if (it == ledgers_.end()) continue;
+      ledger::Changes changes = it->second->take_changes();
+      if (changes.empty()) continue;
+      CommandWrite write;
+      write.program_id = program_.program.id;
+      write.member_id = member_id_;
+      write.wallet = w.name;
+      write.changes = std::move(changes);
+      writes.push_back(std::move(write));
+    }
+    if (!writes.empty()) {
+      first.wallet = writes.front().wallet;
+      first.changes = std::move(writes.front().changes);
+      writes.erase(writes.begin());
+    }
+    e.write = std::move(first);
+    e.more = std::move(writes);
+  }
+
+ private:
+  Store& store_;
+  const ResolvedProgram& program_;
+  ledger::IdSource& ids_;
+  Instant now_;
+  std::string member_id_;
+  std::string order_id_;
+  std::map<std::string, std::unique_ptr<ledger::WalletLedger>> ledgers_;
+  std::map<std::string, WalletEffect> effects_;
+};
+
+}  // namespace patron::app

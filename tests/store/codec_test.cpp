@@ -1,0 +1,124 @@
+// The rules codec (store/codec.h) for engagement rewards, member caps and
+// budgets: every field round-trips, rules stored before they existed decode
+// to the defaults, and a wrong value is corruption.
+#include "store/codec.h"
+
+#include <gtest/gtest.h>
+
+namespace patron {
+namespace {
+
+rules::Rules rules_with_everything() {
+  rules::Rules r;
+  rules::EarnRule e;
+  e.id = "rebate";
+  e.wallet = "credit";
+  e.rate = rules::Rate{rules::Rate::Kind::kPercent, 300, 0, 0};
+  e.member_caps = rules::MemberCaps{500, 2000, 10000};
+  e.budget = rules::Budget{100000, 1000};
+  r.earn.push_back(e);
+
+  rules::Reward signup;
+  signup.id = "signup_gift";
+  signup.on = rules::RewardOn::kSignup;
+  signup.wallet = "credit";
+  signup.source = "welcome";
+  signup.amount = 100;
+  signup.tier_amounts = {{"gold", 300}, {"vip", 500}};
+  signup.tiers = {"gold", "vip"};
+  signup.expires = ledger::ExpiryRule::days(60);
+  signup.limits = rules::RewardLimits{1, 5, 12, 1};
+  signup.budget = rules::Budget{100000, 1000};
+  rules::Reward birthday;
+  birthday.id = "bday";
+  birthday.on = rules::RewardOn::kBirthday;
+  birthday.wallet = "points";
+  birthday.amount = 50;
+  birthday.birthday_on = rules::BirthdayOn::kDay;
+  birthday.feb29 = rules::Feb29::kMar1;
+  birthday.grace_days = 0;
+  birthday.expires = ledger::ExpiryRule::end_of(CalendarUnit::kMonth);
+  rules::Reward custom;
+  custom.id = "quiz";
+  custom.on = rules::RewardOn::kCustom;
+  custom.event = "quiz_done";
+  custom.wallet = "credit";
+  custom.amount = 10;
+  r.rewards = {signup, birthday, custom};
+  return r;
+}
+
+TEST(StoreCodec, RewardsCapsAndBudgetsRoundTrip) {
+  rules::Rules r = rules_with_everything();
+  std::string text = store::encode_rules(r);
+  auto back = store::decode_rules(text);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, r) << text;
+  EXPECT_EQ(store::encode_rules(*back), text);
+  // Every trigger by its name.
+  for (auto on :
+       {rules::RewardOn::kSignup, rules::RewardOn::kBirthday, rules::RewardOn::kFirstPurchase,
+        rules::RewardOn::kAppInstall, rules::RewardOn::kLineBind, rules::RewardOn::kReview,
+        rules::RewardOn::kShare, rules::RewardOn::kSurvey, rules::RewardOn::kCustom}) {
+    rules::Rules one;
+    one.rewards.push_back(rules::Reward{});
+    one.rewards[0].on = on;
+    auto decoded = store::decode_rules(store::encode_rules(one));
+    ASSERT_TRUE(decoded) << rules::to_string(on);
+    EXPECT_EQ(decoded->rewards.at(0).on, on);
+  }
+}
+
+TEST(StoreCodec, RulesWithoutRewardsCapsOrBudgetsDecodeToTheDefaults) {
+  // As stored before rewards existed: no "rewards", no caps or budget on a rule.
+  auto old = store::decode_rules(
+      R"({"earn_on":"paid","return_window_days":7,"earn":[{"id":"r","wallet":"credit",)"
+      R"("rate":{"kind":"percent","bp":300,"every":0,"get":0},"min_base":0,)"
+      R"("per_order_max":0,"member_days":true}],"member_days":[]})");
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_TRUE(old->rewards.empty());
+  ASSERT_EQ(old->earn.size(), 1u);
+  EXPECT_EQ(old->earn[0].member_caps, rules::MemberCaps{});
+  EXPECT_EQ(old->earn[0].budget, rules::Budget{});
+  // A reward with only some keys keeps the struct defaults for the others.
+  auto partial = store::decode_rules(R"({"rewards":[{"id":"b","on":"birthday","amount":5}]})");
+  ASSERT_TRUE(partial) << partial.error().message;
+  ASSERT_EQ(partial->rewards.size(), 1u);
+  rules::Reward expected;
+  expected.id = "b";
+  expected.on = rules::RewardOn::kBirthday;
+  expected.amount = 5;
+  EXPECT_EQ(partial->rewards[0], expected);
+  EXPECT_EQ(partial->rewards[0].grace_days, 7);
+  EXPECT_FALSE(partial->rewards[0].expires);
+}
+
+TEST(StoreCodec, WrongRewardCapOrBudgetValuesAreCorruption) {
+  for (const char* bad : {
+           R"({"rewards":{}})",
+           R"({"rewards":[1]})",
+           R"({"rewards":[{"on":"purchase"}]})",
+           R"({"rewards":[{"on":1}]})",
+           R"({"rewards":[{"amount":"5"}]})",
+           R"({"rewards":[{"expires":"someday"}]})",
+           R"({"rewards":[{"expires":60}]})",
+           R"({"rewards":[{"birthday_on":"week"}]})",
+           R"({"rewards":[{"feb29":"feb29"}]})",
+           R"({"rewards":[{"grace_days":1.5}]})",
+           R"({"rewards":[{"limits":[]}]})",
+           R"({"rewards":[{"limits":{"per_day":"1"}}]})",
+           R"({"rewards":[{"budget":{"count":true}}]})",
+           R"({"rewards":[{"tier_amounts":[{"tier":"gold","amount":"3"}]}]})",
+           R"({"rewards":[{"tiers":"gold"}]})",
+           R"({"earn":[{"member_caps":[]}]})",
+           R"({"earn":[{"member_caps":{"per_day":1.5}}]})",
+           R"({"earn":[{"budget":{"value":null}}]})",
+       }) {
+    auto r = store::decode_rules(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kCorruption) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace patron
