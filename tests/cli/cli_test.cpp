@@ -430,13 +430,15 @@ TEST_F(Cli, ImportCanonicalOrdersEarnsAndReportsBadRows) {
   // A3 on the 8th (member day): 1000 -> 50 x 2 = 100. Imported orders are
   // fulfilled when placed: A1's 7-day window ends on the 11th, A3's on the
   // 16th, so on the 10th both are pending and on 1 April both available.
+  // m1 was created by A1 on 3 March and got the NT$100 signup reward,
+  // available at once and usable for 60 days (to 2 May).
   json::object a1 = ok({"order", "show", "A1"}).json().as_object();
   EXPECT_EQ(a1.at("earned").at("rebate").as_int64(), 100);
   EXPECT_EQ(a1.at("status").as_string(), "partially_refunded");
   auto wallet = credit("m1", {"--now", "2026-03-10T12:00:00+08:00"});
   EXPECT_EQ(wallet.at("pending").as_int64(), 57 + 100);
   wallet = credit("m1", {"--now", "2026-04-01T00:00:00+08:00"});
-  EXPECT_EQ(wallet.at("available").as_int64(), 157);
+  EXPECT_EQ(wallet.at("available").as_int64(), 100 + 157);
   EXPECT_EQ(wallet.at("pending").as_int64(), 0);
   // The guest order is stored and earned nothing.
   json::object a2 = ok({"order", "show", "A2"}).json().as_object();

@@ -704,6 +704,9 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
   auto put = client.request("PUT", "/v1/orders/TW-1001", order, auth);
   ASSERT_EQ(put.status, 201) << put.body;
   EXPECT_EQ(put.json().at("order").at("status").as_string(), "placed");
+  // The order created shopper-1, who got the NT$100 signup reward (入會禮).
+  EXPECT_EQ(put.json().at("rewards").at(0).at("reward").as_string(), "signup");
+  const int64_t signup = 100;
   EXPECT_EQ(put.json().at("order").at("subtotal").as_int64(), 2600);
   EXPECT_EQ(client.request("PUT", "/v1/orders/TW-1001", order, auth).status, 200);
 
@@ -713,7 +716,7 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
   auto member = client.request("GET", "/v1/members/shopper-1", "", auth);
   ASSERT_EQ(member.status, 200);
   EXPECT_EQ(member.json().at("wallets").at("credit").at("pending").as_int64(), 100);
-  EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), 0);
+  EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), signup);
 
   // Replayed by key: the stored response.
   Headers keyed = auth;
@@ -726,7 +729,7 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
   EXPECT_EQ(replay.body, done.body);
   EXPECT_EQ(replay.header("idempotency-replayed"), "true");
   member = client.request("GET", "/v1/members/shopper-1", "", auth);
-  EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), 100);
+  EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), signup + 100);
 
   // Return the skirt: it earned 900/2100 of 100 = 43 (largest remainder).
   auto refund = client.request(
@@ -741,7 +744,7 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
   ASSERT_EQ(again.status, 200);
   EXPECT_TRUE(again.json().as_object().contains("note"));
   member = client.request("GET", "/v1/members/shopper-1", "", auth);
-  EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), 57);
+  EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), signup + 57);
 
   auto got = client.request("GET", "/v1/orders/TW-1001", "", auth);
   ASSERT_EQ(got.status, 200);
@@ -784,12 +787,48 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
       "lines");
   EXPECT_EQ(client.request("GET", "/v1/orders/TW-2", "", auth).status, 404);
   member = client.request("GET", "/v1/members/shopper-1", "", auth);
-  EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), 57);
+  EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(), signup + 57);
   // The storefront key may not post orders.
   EXPECT_EQ(
       client.request("PUT", "/v1/orders/TW-3", order, {{"Authorization", "Bearer " + storefront}})
           .status,
       403);
+
+  // Engagement events: a review earns NT$10 once per review id, at most 5 a
+  // month; LINE binding NT$50 once.
+  auto review = client.request("POST", "/v1/members/shopper-1/events",
+                               R"({"type":"review","id":"rv-1"})", auth);
+  ASSERT_EQ(review.status, 201) << review.body;
+  EXPECT_EQ(review.json().at("granted").at(0).at("amount").as_int64(), 10);
+  EXPECT_EQ(review.json().at("wallets").at("credit").at("rewarded").as_int64(), 10);
+  auto repeat = client.request("POST", "/v1/members/shopper-1/events",
+                               R"({"type":"review","id":"rv-1"})", auth);
+  ASSERT_EQ(repeat.status, 200) << repeat.body;
+  EXPECT_EQ(repeat.json().at("skipped").at(0).at("reason").as_string(), "already");
+  for (int i = 2; i <= 6; ++i) {
+    auto r = client.request("POST", "/v1/members/shopper-1/events",
+                            R"({"type":"review","id":"rv-)" + std::to_string(i) + R"("})", auth);
+    ASSERT_EQ(r.status, i <= 5 ? 201 : 200) << r.body;
+    if (i == 6) {
+      EXPECT_EQ(r.json().at("skipped").at(0).at("reason").as_string(), "limit_per_month");
+    }
+  }
+  auto bind = client.request("POST", "/v1/members/shopper-1/events", R"({"type":"line_bind"})",
+                             auth);
+  ASSERT_EQ(bind.status, 201) << bind.body;
+  bad("POST", "/v1/members/shopper-1/events", R"({"type":"signup"})", 400, "type");
+  bad("POST", "/v1/members/shopper-1/events", R"({"type":"review","stars":5})", 400, "stars");
+  bad("POST", "/v1/members/shopper-1/events", R"({"id":"x"})", 400, "type");
+  bad("POST", "/v1/members/nobody/events", R"({"type":"review"})", 404, "member_id");
+  EXPECT_EQ(client
+                .request("POST", "/v1/members/shopper-1/events", R"({"type":"review"})",
+                         {{"Authorization", "Bearer " + storefront}})
+                .status,
+            403);
+  member = client.request("GET", "/v1/members/shopper-1", "", auth);
+  EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(),
+            signup + 57 + 5 * 10 + 50);
+
   EXPECT_EQ(server.stop(SIGTERM), 0);
   EXPECT_EQ(cli({"verify"}).code, 0);
 }
