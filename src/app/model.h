@@ -57,7 +57,32 @@ struct Member {
   Instant created_at{};
   Instant updated_at{};
   rules::TierState tier;  // the base level until tiers are configured and reached
+  // The member's own code to refer others: 8 of A-Z and 2-9 without the
+  // look-alikes (no 0/O, 1/I); unique in the program. Set at creation.
+  std::string referral_code;
+  std::string referred_by;  // the referrer's member id; empty when not referred
   friend bool operator==(const Member&, const Member&) = default;
+};
+
+// A referral (推薦): one per referee, made when the referee names a
+// referrer's code. It waits (pending) until the referee's first order
+// settles (completed, or its return window passed), then both get their
+// rewards (rewarded), or it is held for a person to approve or reject
+// (review) when a fraud check fired.
+struct Referral {
+  std::string program_id;
+  std::string referee_id;
+  std::string referrer_id;
+  std::string code;                  // the code the referee used
+  std::string state = "pending";     // pending | review | rewarded | rejected
+  std::string order_id;              // the qualifying order, once qualified
+  std::vector<std::string> reasons;  // review: same_email, same_phone, referrer_limit_month, ...
+  Instant created_at{};
+  std::optional<Instant> qualified_at;  // when the order settled and the checks ran
+  std::optional<Instant> decided_at;    // rewarded or rejected
+  std::string decided_by;               // "auto", a key id, or "cli"
+  std::string note;                     // the reviewer's reason
+  friend bool operator==(const Referral&, const Referral&) = default;
 };
 
 struct IdempotencyRecord {

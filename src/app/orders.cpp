@@ -651,7 +651,7 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
     if (!found_member) return std::unexpected(found_member.error());
     member = std::move(*found_member);
     if (!member) {
-      member = Member{c.program_id, record.order.member_id, {}, "", "", now, now, {}};
+      member = Member{c.program_id, record.order.member_id, {}, "", "", now, now, {}, "", ""};
       first.member = member;
       member_created = true;
     }

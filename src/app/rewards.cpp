@@ -199,7 +199,7 @@ Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, led
   };
   if (auto ok = fits(upsert.email, "email"); !ok) return std::unexpected(ok.error());
   if (auto ok = fits(upsert.phone, "phone"); !ok) return std::unexpected(ok.error());
-  Member m = existing.value_or(Member{c.program_id, c.member_id, {}, "", "", now, now, {}});
+  Member m = existing.value_or(Member{c.program_id, c.member_id, {}, "", "", now, now, {}, "", ""});
   bool created = !existing.has_value();
   if (upsert.birthday) m.birthday = upsert.birthday;
   if (upsert.email) m.email = *upsert.email;

@@ -51,6 +51,7 @@ struct CommandWrite {
   // Appended (program_id and member_id default to the write's); each also
   // adds to its rule's program-wide totals (rule_totals).
   std::vector<RuleUse> rule_uses;
+  std::optional<Referral> referral;  // upsert (program_id, referee_id)
 };
 
 // A page of a list read: rows after a cursor, in a stable order.
@@ -160,6 +161,23 @@ class Store {
                                                       const std::vector<unsigned>& months,
                                                       const std::string& rule_id,
                                                       const std::string& key) = 0;
+
+  // Referrals (app/model.h Referral).
+  // The member whose own referral code this is.
+  virtual Result<std::optional<std::string>> member_by_referral_code(const std::string& program_id,
+                                                                     const std::string& code) = 0;
+  virtual Result<std::optional<Referral>> find_referral(const std::string& program_id,
+                                                        const std::string& referee_id) = 0;
+  // Referrals with referee id > request.after, in referee id order, at most
+  // request.limit; only those in `state` unless it is empty.
+  virtual Result<std::vector<Referral>> referrals_page(const std::string& program_id,
+                                                       const std::string& state,
+                                                       const PageRequest& request) = 0;
+  // How many of a referrer's referrals qualified at or after `since` (any
+  // state but pending): what "at most N per referrer per period" counts.
+  virtual Result<int64_t> referrals_qualified_since(const std::string& program_id,
+                                                    const std::string& referrer_id,
+                                                    Instant since) = 0;
 
   // API keys: by the hash of the secret (any program), and every key of a program.
   virtual Result<std::optional<ApiKey>> find_api_key(const std::string& secret_hash) = 0;

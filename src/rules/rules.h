@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,26 @@ inline const char* to_string(EarnTrigger t) {
   return "paid";
 }
 
+// Referrals (推薦好友): both sides get a reward when the referee's first
+// order settles (completed, or its return window passed). Fraud checks hold
+// the rewards for review instead.
+struct ReferralRules {
+  std::string wallet;  // empty: the program has no referral program
+  int64_t referrer_amount = 0;  // minor units of the wallet
+  int64_t referee_amount = 0;
+  std::string source = "referral";            // the lots' source
+  std::optional<ledger::ExpiryRule> expires;  // default: the wallet's rule for `source`
+  int64_t min_order = 0;  // the qualifying order's paid value at least (currency minor units)
+  // A referrer's referrals beyond this many qualifying per local month /
+  // year go to review; 0 = no check.
+  int64_t review_over_per_month = 0;
+  int64_t review_over_per_year = 0;
+  // Referrer and referee with the same normalised e-mail or phone go to review.
+  bool review_same_contact = true;
+  bool enabled() const { return !wallet.empty(); }
+  friend bool operator==(const ReferralRules&, const ReferralRules&) = default;
+};
+
 struct Rules {
   EarnTrigger earn_on = EarnTrigger::kPaid;
   // Purchase value stays pending this many days after fulfilment (鑑賞期), or
@@ -105,6 +126,7 @@ struct Rules {
   std::vector<MemberDay> member_days;
   Tiers tiers;  // no levels: the program has no tiers
   std::vector<Reward> rewards;  // engagement rewards (rules/rewards.h)
+  ReferralRules referrals;
   friend bool operator==(const Rules&, const Rules&) = default;
 };
 
