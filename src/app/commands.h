@@ -16,6 +16,7 @@ struct UpsertMember {
   std::optional<std::chrono::year_month_day> birthday;
   std::optional<std::string> email;
   std::optional<std::string> phone;
+  std::optional<std::string> referred_by;  // a referrer's referral code (once per member)
 };
 
 struct Capture {
@@ -112,11 +113,22 @@ struct BirthdayReward {
   int year = 0;
 };
 
+// The referrals job for one referee (Command::member_id): rewards both sides,
+// or holds them for review, once the referee's first order has settled.
+struct QualifyReferral {};
+
+// A person's decision on a referral held for review (Command::member_id:
+// the referee): approve grants both rewards, reject grants nothing. Audited.
+struct DecideReferral {
+  bool approve = false;
+  std::string note;
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier, MemberEvent,
-                 BirthdayReward>;
+                 BirthdayReward, QualifyReferral, DecideReferral>;
 
 struct Command {
   std::string program_id = "default";

@@ -56,6 +56,7 @@ struct BodyJson {
     if (c.birthday) o["birthday"] = format_date(*c.birthday);
     if (c.email) o["email"] = *c.email;
     if (c.phone) o["phone"] = *c.phone;
+    if (c.referred_by) o["referred_by"] = *c.referred_by;
     return o;
   }
   json::object operator()(const ledger::Grant& c) const {
@@ -170,6 +171,13 @@ struct BodyJson {
         {{"type", "member_event"}, {"event", c.type}, {"id", c.event_id}, {"at", opt_time(c.at)}},
         sp);
   }
+  json::object operator()(const QualifyReferral&) const {
+    return json::object({{"type", "referral_qualify"}}, sp);
+  }
+  json::object operator()(const DecideReferral& c) const {
+    return json::object(
+        {{"type", "referral_decide"}, {"approve", c.approve}, {"note", c.note}}, sp);
+  }
   json::object operator()(const BirthdayReward& c) const {
     return json::object({{"type", "birthday_reward"}, {"reward", c.reward_id}, {"year", c.year}},
                         sp);
@@ -197,7 +205,8 @@ std::string_view command_name(const CommandBody& body) {
       "member_upsert", "grant",       "spend",        "hold_reserve", "hold_capture",
       "hold_release",  "clawback",    "restore",      "adjust",       "release_order",
       "settle",        "key_create",  "key_revoke",   "job_run",      "program_apply",
-      "order_upsert",  "order_event", "tier_evaluate", "member_event", "birthday_reward"};
+      "order_upsert",  "order_event", "tier_evaluate", "member_event", "birthday_reward",
+      "referral_qualify", "referral_decide"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }
@@ -365,7 +374,29 @@ json::object member_json(const Member& m) {
       {"email", m.email},
       {"phone", m.phone},
       {"created_at", format_instant(m.created_at)},
-      {"updated_at", format_instant(m.updated_at)}};
+      {"updated_at", format_instant(m.updated_at)},
+      {"referral_code", m.referral_code},
+      {"referred_by", m.referred_by.empty() ? json::value(nullptr) : json::value(m.referred_by)}};
+}
+
+json::object referral_json(const Referral& r) {
+  json::array reasons;
+  for (const auto& reason : r.reasons) reasons.emplace_back(reason);
+  auto time = [](const std::optional<Instant>& t) {
+    return t ? json::value(format_instant(*t)) : json::value(nullptr);
+  };
+  auto text = [](const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); };
+  return json::object{{"referee_id", r.referee_id},
+                      {"referrer_id", r.referrer_id},
+                      {"code", r.code},
+                      {"state", r.state},
+                      {"order_id", text(r.order_id)},
+                      {"reasons", std::move(reasons)},
+                      {"created_at", format_instant(r.created_at)},
+                      {"qualified_at", time(r.qualified_at)},
+                      {"decided_at", time(r.decided_at)},
+                      {"decided_by", text(r.decided_by)},
+                      {"note", text(r.note)}};
 }
 
 json::object program_json(const Program& program) {

@@ -30,6 +30,18 @@ Result<std::string> random_hex(std::size_t bytes) {
 
 }  // namespace
 
+Result<std::string> random_code(std::size_t length) {
+  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  static_assert(sizeof kAlphabet - 1 == 32);  // 256 is a multiple of 32: no modulo bias
+  std::array<unsigned char, 64> buffer{};
+  if (length > buffer.size() || RAND_bytes(buffer.data(), static_cast<int>(length)) != 1) {
+    return fail(ErrorCode::kStorage, "", "no randomness available from OpenSSL");
+  }
+  std::string out;
+  for (std::size_t i = 0; i < length; ++i) out.push_back(kAlphabet[buffer[i] & 31]);
+  return out;
+}
+
 Result<NewKey> make_key(const std::string& program_id, Role role, std::string label, Instant now) {
   auto id = random_hex(8);
   if (!id) return std::unexpected(id.error());

@@ -19,6 +19,11 @@ struct NewKey {
   std::string secret;  // the whole key, to show once
 };
 
+// A random code of `length` characters from an alphabet without look-alikes
+// (A-Z and 2-9 without I, O, 0, 1): referral codes, coupon codes. OpenSSL's
+// RAND_bytes; fails (kStorage) only when OpenSSL has no randomness.
+Result<std::string> random_code(std::size_t length);
+
 Result<NewKey> make_key(const std::string& program_id, Role role, std::string label, Instant now);
 
 // True when `token` has the shape of a key ("pat_" 16 hex "_" 64 hex):

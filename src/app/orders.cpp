@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "app/json_codec.h"
+#include "app/referrals.h"
 #include "app/rewards.h"
 #include "app/wallets.h"
 #include "app/tiering.h"
@@ -56,13 +57,8 @@ bool trigger_reached(const OrderRecord& r, rules::EarnTrigger trigger) {
   return false;
 }
 
-// When pending purchase value becomes spendable once the order is fulfilled:
-// the local midnight that ends the return window (鑑賞期: N whole days
-// counted from the day after fulfilment).
 Instant window_end(const ResolvedProgram& program, Instant fulfilled_at) {
-  int64_t days = program.program.rules.return_window_days;
-  if (days <= 0) return fulfilled_at;
-  return local_midnight_after(fulfilled_at, days + 1, program.zone);
+  return return_window_end(program, fulfilled_at);
 }
 
 // Whether another order of the member reached the earn trigger (and was not
@@ -513,6 +509,12 @@ json::object tier_change_json(const rules::TierChange& change) {
 
 }  // namespace
 
+Instant return_window_end(const ResolvedProgram& program, Instant fulfilled_at) {
+  int64_t days = program.program.rules.return_window_days;
+  if (days <= 0) return fulfilled_at;
+  return local_midnight_after(fulfilled_at, days + 1, program.zone);
+}
+
 Result<void> check_order(const rules::Order& o) {
   if (auto r = check_text(o.id, "order_id", true); !r) return r;
   if (auto r = check_text(o.member_id, "member_id", false); !r) return r;
@@ -651,7 +653,9 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
     if (!found_member) return std::unexpected(found_member.error());
     member = std::move(*found_member);
     if (!member) {
-      member = Member{c.program_id, record.order.member_id, {}, "", "", now, now, {}, "", ""};
+      auto code = new_referral_code(store, c.program_id);
+      if (!code) return std::unexpected(code.error());
+      member = Member{c.program_id, record.order.member_id, {}, "", "", now, now, {}, *code, ""};
       first.member = member;
       member_created = true;
     }

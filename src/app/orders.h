@@ -18,6 +18,11 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
 Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
                              const Command& c, const OrderEvent& event, Instant now);
 
+// When pending purchase value becomes spendable once the order is fulfilled:
+// the local midnight that ends the return window (鑑賞期: N whole days
+// counted from the day after fulfilment).
+Instant return_window_end(const ResolvedProgram& program, Instant fulfilled_at);
+
 // Validates an order as given by a shop: ids, quantities, prices, totals.
 Result<void> check_order(const rules::Order& order);
 

@@ -122,6 +122,26 @@ void reward_settings(const Program& p, const rules::Reward& r,
   }
 }
 
+// Referral settings, as the file writes them (config/referrals_section.cpp):
+// expires and review_over only when set.
+void referral_settings(const Program& p, std::map<std::string, std::string>& out) {
+  const rules::ReferralRules& r = p.rules.referrals;
+  const int digits = wallet_digits(p, r.wallet);
+  out["referrals.wallet"] = r.wallet;
+  out["referrals.referrer_amount"] = format_major_units(r.referrer_amount, digits);
+  out["referrals.referee_amount"] = format_major_units(r.referee_amount, digits);
+  out["referrals.source"] = r.source;
+  if (r.expires) out["referrals.expires"] = ledger::to_string(*r.expires);
+  out["referrals.min_order"] = format_major_units(r.min_order, p.minor_digits);
+  if (r.review_over_per_month > 0) {
+    out["referrals.review_over.per_month"] = std::to_string(r.review_over_per_month);
+  }
+  if (r.review_over_per_year > 0) {
+    out["referrals.review_over.per_year"] = std::to_string(r.review_over_per_year);
+  }
+  out["referrals.review_same_contact"] = r.review_same_contact ? "true" : "false";
+}
+
 // Tier settings, as the file writes them (config/program_file.cpp). Levels are
 // keyed by id; their order follows from their entries, which ascend.
 void tier_settings(const Program& p, std::map<std::string, std::string>& out) {
@@ -267,6 +287,7 @@ std::map<std::string, std::string> program_settings(const Program& p) {
   for (const rules::MemberDay& day : p.rules.member_days) member_day_settings(day, out);
   if (p.rules.tiers.enabled()) tier_settings(p, out);
   for (const rules::Reward& r : p.rules.rewards) reward_settings(p, r, out);
+  if (p.rules.referrals.enabled()) referral_settings(p, out);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "app/json_codec.h"
+#include "core/limits.h"
 #include "app/tiering.h"
 #include "ledger/verify.h"
 #include "ledger/wallet_ledger.h"
@@ -277,7 +278,7 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
   }
   if (out.empty()) {
     return fail(ErrorCode::kInvalidArgument, "job",
-                "must be holds, mature, expire, tiers, birthdays or all");
+                "must be holds, mature, expire, tiers, birthdays, referrals or all");
   }
   return out;
 }
@@ -379,13 +380,41 @@ Result<JobReport> birthdays_job(Writer& writer, Store& reader, Instant now,
   return report;
 }
 
+// Pending referrals: one QualifyReferral command per referee, which rewards
+// both sides or holds them for review once the referee's first order settled.
+Result<JobReport> referrals_job(Writer& writer, Store& reader, Instant now,
+                                const std::string& only_program) {
+  JobReport report;
+  report.job = "referrals";
+  for (const auto& [program_id, program] : writer.programs().all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
+    if (!program.program.rules.referrals.enabled()) continue;
+    std::vector<std::string> referees;
+    PageRequest page{"", limits::kPageSizeMax};
+    for (;;) {
+      auto batch = reader.referrals_page(program_id, "pending", page);
+      if (!batch) return std::unexpected(batch.error());
+      for (const Referral& r : *batch) referees.push_back(r.referee_id);
+      if (batch->size() < page.limit) break;
+      page.after = batch->back().referee_id;
+    }
+    per_member(writer, program_id, referees, now, QualifyReferral{}, "", report,
+               [&](const json::object& out) {
+                 const auto& state = out.at("referral").at("state").as_string();
+                 if (state == "rewarded") report.referrals_rewarded += 1;
+                 if (state == "review") report.referrals_held += 1;
+               });
+  }
+  return report;
+}
+
 }  // namespace
 
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
                           const std::string& only_program) {
   if (std::find(kJobNames.begin(), kJobNames.end(), job) == kJobNames.end()) {
     return fail(ErrorCode::kInvalidArgument, "job",
-                "unknown job '" + job + "' (jobs: holds, mature, expire, tiers, birthdays)");
+                "unknown job '" + job + "' (jobs: holds, mature, expire, tiers, birthdays, referrals)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
@@ -393,6 +422,7 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
   if (job == "expire") return expire_in_bulk(writer, now, only_program);
   if (job == "tiers") return tiers_job(writer, reader, now, only_program);
   if (job == "birthdays") return birthdays_job(writer, reader, now, only_program);
+  if (job == "referrals") return referrals_job(writer, reader, now, only_program);
   JobReport report;
   report.job = job;
   for (const auto& [program_id, program] : writer.programs().all()) {
@@ -415,6 +445,8 @@ json::object job_report_json(const JobReport& r) {
   return json::object{{"members", r.members},           {"matured", r.matured},
                       {"expired", r.expired},           {"holds_expired", r.holds_expired},
                       {"tier_changes", r.tier_changes}, {"rewards", r.rewards},
+                      {"referrals_rewarded", r.referrals_rewarded},
+                      {"referrals_held", r.referrals_held},
                       {"failed", r.failed}};
 }
 

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "app/json_codec.h"
+#include "app/referrals.h"
 #include "core/limits.h"
 #include "core/text.h"
 
@@ -205,6 +206,17 @@ Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, led
   if (upsert.email) m.email = *upsert.email;
   if (upsert.phone) m.phone = *upsert.phone;
   m.updated_at = now;
+  if (created) {
+    auto code = new_referral_code(store, c.program_id);
+    if (!code) return std::unexpected(code.error());
+    m.referral_code = *code;
+  }
+  std::optional<Referral> referral;
+  if (upsert.referred_by) {
+    auto r = refer(store, program, m, *upsert.referred_by, created, now);
+    if (!r) return std::unexpected(r.error());
+    referral = std::move(*r);
+  }
   Wallets wallets(store, program, ids, now, c.member_id, "");
   RuleLimits limits(store, program, c.member_id);
   json::array granted, skipped;
@@ -215,8 +227,11 @@ Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, led
     if (!r) return std::unexpected(r.error());
   }
   json::object out{{"member", member_json(m)}, {"created", created}};
-  return finish_rewards(c, wallets, limits, std::move(out), std::move(granted), std::move(skipped),
-                        std::move(m));
+  if (referral) out["referral"] = referral_json(*referral);
+  Executed e = finish_rewards(c, wallets, limits, std::move(out), std::move(granted),
+                              std::move(skipped), std::move(m));
+  e.write.referral = std::move(referral);
+  return e;
 }
 
 Result<Executed> member_event(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,

@@ -5,6 +5,7 @@
 
 #include "app/json_codec.h"
 #include "app/orders.h"
+#include "app/referrals.h"
 #include "app/rewards.h"
 #include "app/tiering.h"
 #include "core/limits.h"
@@ -324,6 +325,12 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     if (auto* birthday = std::get_if<BirthdayReward>(&c.body)) {
       return birthday_reward(store, **program, ids, c, *birthday, **member, now);
     }
+    if (std::holds_alternative<QualifyReferral>(c.body)) {
+      return qualify_referral(store, **program, ids, c, now);
+    }
+    if (auto* decide = std::get_if<DecideReferral>(&c.body)) {
+      return decide_referral(store, **program, ids, c, *decide, now);
+    }
     auto policy = (*program)->wallet(c.wallet);
     if (!policy) return std::unexpected(policy.error());
     LedgerRun run(store, ids, now);
@@ -334,7 +341,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, RevokeKey> || std::is_same_v<T, RecordJobRun> ||
                         std::is_same_v<T, ApplyProgram> || std::is_same_v<T, UpsertOrder> ||
                         std::is_same_v<T, OrderEvent> || std::is_same_v<T, EvaluateTier> ||
-                        std::is_same_v<T, MemberEvent> || std::is_same_v<T, BirthdayReward>) {
+                        std::is_same_v<T, MemberEvent> || std::is_same_v<T, BirthdayReward> ||
+                        std::is_same_v<T, QualifyReferral> || std::is_same_v<T, DecideReferral>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

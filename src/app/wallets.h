@@ -97,6 +97,24 @@ class Wallets {
 
   // Moves the collected writes into `e`; `first` carries the order and member.
   void finish(Executed& e, CommandWrite first) {
+    std::vector<CommandWrite> writes = take_writes();
+    if (!writes.empty()) {
+      first.wallet = writes.front().wallet;
+      first.changes = std::move(writes.front().changes);
+      writes.erase(writes.begin());
+    }
+    e.write = std::move(first);
+    e.more = std::move(writes);
+  }
+
+  // Appends the collected writes to `e.more`: a second member's wallets in
+  // the same command (a referral rewards referee and referrer).
+  void append(Executed& e) {
+    for (CommandWrite& w : take_writes()) e.more.push_back(std::move(w));
+  }
+
+  // The writes of every wallet that changed, in configuration order.
+  std::vector<CommandWrite> take_writes() {
     std::vector<CommandWrite> writes;
     for (const auto& w : program_.program.wallets) {  // a stable order
       auto it = ledgers_.find(w.name);
@@ -110,13 +128,7 @@ class Wallets {
       write.changes = std::move(changes);
       writes.push_back(std::move(write));
     }
-    if (!writes.empty()) {
-      first.wallet = writes.front().wallet;
-      first.changes = std::move(writes.front().changes);
-      writes.erase(writes.begin());
-    }
-    e.write = std::move(first);
-    e.more = std::move(writes);
+    return writes;
   }
 
  private:

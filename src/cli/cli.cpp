@@ -225,6 +225,13 @@ void print_member(const json::object& view, int minor_digits) {
   if (!m.at("birthday").is_null())
     std::cout << " birthday " << m.at("birthday").as_string().c_str();
   std::cout << "\n";
+  if (const auto* code = m.if_contains("referral_code"); code && !code->as_string().empty()) {
+    std::cout << "referral code " << code->as_string().c_str();
+    if (!m.at("referred_by").is_null()) {
+      std::cout << "; referred by " << m.at("referred_by").as_string().c_str();
+    }
+    std::cout << "\n";
+  }
   if (const auto* tier = view.if_contains("tier")) print_tier(tier->as_object(), minor_digits);
   for (const auto& [name, w] : view.at("wallets").as_object()) {
     const auto& wallet = w.as_object();
@@ -267,7 +274,7 @@ int run(int argc, char** argv) {
   // member upsert / show
   auto* member = cli.add_subcommand("member", "members")->require_subcommand(1);
   struct {
-    std::string id, birthday, email, phone, key;
+    std::string id, birthday, email, phone, key, referred_by;
     bool has_birthday = false;
   } mu;
   auto* upsert = member->add_subcommand("upsert", "create or update a member");
@@ -275,6 +282,8 @@ int run(int argc, char** argv) {
   auto* birthday_opt = upsert->add_option("--birthday", mu.birthday, "YYYY-MM-DD");
   auto* email_opt = upsert->add_option("--email", mu.email);
   auto* phone_opt = upsert->add_option("--phone", mu.phone);
+  auto* referred_opt =
+      upsert->add_option("--referred-by", mu.referred_by, "the referrer's referral code");
   upsert->add_option("--key", mu.key, "idempotency key");
   upsert->callback([&] {
     action = [&]() -> Result<int> {
@@ -286,6 +295,7 @@ int run(int argc, char** argv) {
       }
       if (*email_opt) body.email = mu.email;
       if (*phone_opt) body.phone = mu.phone;
+      if (*referred_opt) body.referred_by = mu.referred_by;
       auto r = ctx.writer->execute(ctx.command(mu.id, "", mu.key, body));
       if (!r) return std::unexpected(r.error());
       if (ctx.json_output) {
@@ -293,8 +303,13 @@ int run(int argc, char** argv) {
       } else {
         auto o = json::parse(r->json).as_object();
         std::cout << (o.at("created").as_bool() ? "created" : "updated") << " member " << mu.id
-                  << "\n";
+                  << " (referral code " << o.at("member").at("referral_code").as_string().c_str()
+                  << ")\n";
         print_rewards(o);
+        if (const auto* r = o.if_contains("referral")) {
+          std::cout << "  referred by " << r->at("referrer_id").as_string().c_str()
+                    << ": both get their reward when the first order settles\n";
+        }
       }
       return kOk;
     };
@@ -608,9 +623,9 @@ int run(int argc, char** argv) {
   auto* jobs = cli.add_subcommand("jobs", "scheduled jobs")->require_subcommand(1);
   std::string job_name;
   auto* jobs_run = jobs->add_subcommand("run", "run a job now (or at --now)");
-  jobs_run->add_option("NAME", job_name, "holds, mature, expire, tiers, birthdays or all")
+  jobs_run->add_option("NAME", job_name, "holds, mature, expire, tiers, birthdays, referrals or all")
       ->required()
-      ->check(CLI::IsMember({"holds", "mature", "expire", "tiers", "birthdays", "all"}));
+      ->check(CLI::IsMember({"holds", "mature", "expire", "tiers", "birthdays", "referrals", "all"}));
   jobs_run->callback([&] {
     action = [&]() -> Result<int> {
       auto jobs = app::jobs_named(job_name);
@@ -685,6 +700,7 @@ int run(int argc, char** argv) {
   add_server_commands(cli, ctx, action);
   add_program_commands(cli, ctx, action);
   add_import_commands(cli, ctx, action);
+  add_referral_commands(cli, ctx, action);
 
   try {
     cli.parse(argc, argv);

@@ -97,5 +97,7 @@ void add_program_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
 
 // Adds import orders and order show (import.cpp).
 void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
+// Adds referrals list / approve / reject (referrals.cpp).
+void add_referral_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 
 }  // namespace patron::cli

@@ -752,7 +752,8 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
                 "not valid TOML: " + std::string(e.description()));
   }
   if (auto ok =
-          r.only(root, "", {"program", "wallets", "tiers", "earning", "member_days", "rewards"});
+          r.only(root, "",
+                 {"program", "wallets", "tiers", "earning", "member_days", "rewards", "referrals"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -810,6 +811,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   if (auto ok = parse_earning(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_member_days(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_rewards(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_referrals(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
 }
 
@@ -847,6 +849,11 @@ std::string to_toml(const app::Program& p) {
   root.insert("rewards", rewards_array(p));
   std::ostringstream out;
   out << "# patron program configuration (docs/config.md)\n" << root << "\n";
+  // toml++ prints a table's subtables before its arrays of tables; printed
+  // apart, [referrals] comes after the [[rewards]], as in docs/config.md.
+  if (p.rules.referrals.enabled()) {
+    out << "\n" << toml::table{{"referrals", referrals_table(p)}} << "\n";
+  }
   return out.str();
 }
 

@@ -293,4 +293,12 @@ void insert_budget(toml::table& t, const rules::Budget& budget, const Units& u);
 Result<void> parse_rewards(const Reader& r, const toml::table& root, app::Program& p);
 toml::array rewards_array(const app::Program& p);
 
+// ---- Referrals (referrals_section.cpp) ----
+
+// [referrals]: parsed after the wallets (it names one). Absent: the program
+// has no referral program (ReferralRules::enabled() is false).
+Result<void> parse_referrals(const Reader& r, const toml::table& root, app::Program& p);
+// The [referrals] table of an enabled referral program, every key written.
+toml::table referrals_table(const app::Program& p);
+
 }  // namespace patron::config::detail

@@ -446,6 +446,41 @@ bool decode_reward(const json::object& o, rules::Reward& r) {
                              });
 }
 
+json::object encode_referrals(const rules::ReferralRules& r) {
+  json::object o{{"wallet", r.wallet},
+                 {"referrer_amount", r.referrer_amount},
+                 {"referee_amount", r.referee_amount},
+                 {"source", r.source},
+                 {"min_order", r.min_order},
+                 {"review_over_per_month", r.review_over_per_month},
+                 {"review_over_per_year", r.review_over_per_year},
+                 {"review_same_contact", r.review_same_contact}};
+  // Absent: the wallet's rule for the referral source applies.
+  if (r.expires) o["expires"] = ledger::to_string(*r.expires);
+  return o;
+}
+
+// Absent from rules stored before referrals existed: the defaults (no wallet,
+// disabled).
+bool decode_referrals(const json::object& o, rules::ReferralRules& r) {
+  Fields f(o);
+  f.text("wallet", r.wallet)
+      .integer("referrer_amount", r.referrer_amount)
+      .integer("referee_amount", r.referee_amount)
+      .text("source", r.source)
+      .integer("min_order", r.min_order)
+      .integer("review_over_per_month", r.review_over_per_month)
+      .integer("review_over_per_year", r.review_over_per_year)
+      .flag("review_same_contact", r.review_same_contact);
+  if (const json::value* v = o.if_contains("expires")) {
+    if (!v->is_string()) return false;
+    auto rule = ledger::parse_expiry_rule(std::string_view(v->as_string()), "expires");
+    if (!rule) return false;
+    r.expires = *rule;
+  }
+  return f.ok();
+}
+
 std::optional<rules::EarnTrigger> parse_earn_trigger(std::string_view text) {
   for (auto t : {rules::EarnTrigger::kPaid, rules::EarnTrigger::kFulfilled,
                  rules::EarnTrigger::kCompleted}) {
@@ -668,7 +703,8 @@ std::string encode_rules(const rules::Rules& r) {
                                       {"earn", std::move(earn)},
                                       {"member_days", std::move(member_days)},
                                       {"tiers", encode_tiers(r.tiers)},
-                                      {"rewards", std::move(rewards)}});
+                                      {"rewards", std::move(rewards)},
+                                      {"referrals", encode_referrals(r.referrals)}});
 }
 
 Result<rules::Rules> decode_rules(std::string_view text) {
@@ -683,11 +719,13 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   const json::array* member_days = f.array("member_days");
   const json::object* tiers = f.object("tiers");
   const json::array* rewards = f.array("rewards");
+  const json::object* referrals = f.object("referrals");
   auto trigger = parse_earn_trigger(earn_on);
   if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
       !read_each(member_days, r.member_days, decode_member_day) ||
       !read_each(rewards, r.rewards, decode_reward) ||
-      (tiers != nullptr && !decode_tiers(*tiers, r.tiers))) {
+      (tiers != nullptr && !decode_tiers(*tiers, r.tiers)) ||
+      (referrals != nullptr && !decode_referrals(*referrals, r.referrals))) {
     return corrupt("rules", text);
   }
   r.earn_on = *trigger;

@@ -398,6 +398,22 @@ class FailingStore final : public app::Store {
                                                    const std::string& k) override {
     return inner_->members_born_in(p, months, r, k);
   }
+  Result<std::optional<std::string>> member_by_referral_code(const std::string& p,
+                                                             const std::string& c) override {
+    return inner_->member_by_referral_code(p, c);
+  }
+  Result<std::optional<app::Referral>> find_referral(const std::string& p,
+                                                     const std::string& r) override {
+    return inner_->find_referral(p, r);
+  }
+  Result<std::vector<app::Referral>> referrals_page(const std::string& p, const std::string& s,
+                                                    const app::PageRequest& r) override {
+    return inner_->referrals_page(p, s, r);
+  }
+  Result<int64_t> referrals_qualified_since(const std::string& p, const std::string& r,
+                                            Instant since) override {
+    return inner_->referrals_qualified_since(p, r, since);
+  }
   Result<std::optional<app::ApiKey>> find_api_key(const std::string& h) override {
     return inner_->find_api_key(h);
   }

@@ -622,6 +622,15 @@ TEST(ProgramFileRules, TheExampleProgramsSayWhatTheirCommentsSay) {
   ASSERT_EQ(tw->rules.member_days.size(), 1u);
   EXPECT_EQ(tw->rules.member_days[0].day_of_month, 8);
   EXPECT_EQ(tw->rules.member_days[0].multiplier_bp, 20000);
+  // 推薦好友: NT$100 of credit each side, 60 days, more than 10 a month to review.
+  rules::ReferralRules referrals;
+  referrals.wallet = "credit";
+  referrals.referrer_amount = 100;
+  referrals.referee_amount = 100;
+  referrals.expires = ledger::ExpiryRule::days(60);
+  referrals.review_over_per_month = 10;
+  referrals.review_same_contact = true;
+  EXPECT_EQ(tw->rules.referrals, referrals);
 
   auto uk = config::parse_program(read_example("online-retail-gbp.toml"), "uk", "uk");
   ASSERT_TRUE(uk) << uk.error().field << ": " << uk.error().message;

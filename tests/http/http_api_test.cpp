@@ -406,6 +406,7 @@ TEST_F(HttpApi, EveryRouteChecksItsPermissionForEveryRole) {
     fill("{hold_id}", "999999");
     fill("{key_id}", "key_doesnotexist");
     fill("{order_id}", "perm-order");
+    fill("{referee_id}", "perm-member");
     std::string body;
     if (std::string(route.pattern) == "/v1/jobs/runs") body = R"({"job":"holds"})";
     if (std::string(route.pattern) == "/v1/keys") body = R"({"role":"analyst"})";

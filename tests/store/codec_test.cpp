@@ -1,5 +1,5 @@
-// The rules codec (store/codec.h) for engagement rewards, member caps and
-// budgets: every field round-trips, rules stored before they existed decode
+// The rules codec (store/codec.h) for engagement rewards, member caps,
+// budgets and referrals: every field round-trips, rules stored before they existed decode
 // to the defaults, and a wrong value is corruption.
 #include "store/codec.h"
 
@@ -45,6 +45,15 @@ rules::Rules rules_with_everything() {
   custom.wallet = "credit";
   custom.amount = 10;
   r.rewards = {signup, birthday, custom};
+  r.referrals.wallet = "credit";
+  r.referrals.referrer_amount = 100;
+  r.referrals.referee_amount = 50;
+  r.referrals.source = "friend";
+  r.referrals.expires = ledger::ExpiryRule::days(60);
+  r.referrals.min_order = 500;
+  r.referrals.review_over_per_month = 5;
+  r.referrals.review_over_per_year = 20;
+  r.referrals.review_same_contact = false;
   return r;
 }
 
@@ -93,6 +102,38 @@ TEST(StoreCodec, RulesWithoutRewardsCapsOrBudgetsDecodeToTheDefaults) {
   EXPECT_FALSE(partial->rewards[0].expires);
 }
 
+TEST(StoreCodec, ReferralsRoundTripAndRulesWithoutThemAreDisabled) {
+  rules::Rules r = rules_with_everything();
+  auto back = store::decode_rules(store::encode_rules(r));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->referrals, r.referrals);
+  EXPECT_TRUE(back->referrals.enabled());
+  // Without an expiry rule (the wallet's for the source), and disabled.
+  r.referrals.expires.reset();
+  back = store::decode_rules(store::encode_rules(r));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->referrals, r.referrals);
+  EXPECT_FALSE(back->referrals.expires);
+  back = store::decode_rules(store::encode_rules(rules::Rules{}));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->referrals, rules::ReferralRules{});
+  // As stored before referrals existed: no "referrals", the defaults.
+  auto old = store::decode_rules(
+      R"({"earn_on":"paid","return_window_days":7,"earn":[],"member_days":[],"rewards":[]})");
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_FALSE(old->referrals.enabled());
+  EXPECT_EQ(old->referrals, rules::ReferralRules{});
+  // Some keys only: the struct defaults for the others.
+  auto partial = store::decode_rules(R"({"referrals":{"wallet":"credit","referee_amount":30}})");
+  ASSERT_TRUE(partial) << partial.error().message;
+  rules::ReferralRules expected;
+  expected.wallet = "credit";
+  expected.referee_amount = 30;
+  EXPECT_EQ(partial->referrals, expected);
+  EXPECT_EQ(partial->referrals.source, "referral");
+  EXPECT_TRUE(partial->referrals.review_same_contact);
+}
+
 TEST(StoreCodec, WrongRewardCapOrBudgetValuesAreCorruption) {
   for (const char* bad : {
            R"({"rewards":{}})",
@@ -113,6 +154,16 @@ TEST(StoreCodec, WrongRewardCapOrBudgetValuesAreCorruption) {
            R"({"earn":[{"member_caps":[]}]})",
            R"({"earn":[{"member_caps":{"per_day":1.5}}]})",
            R"({"earn":[{"budget":{"value":null}}]})",
+           R"({"referrals":[]})",
+           R"({"referrals":"credit"})",
+           R"({"referrals":{"wallet":1}})",
+           R"({"referrals":{"referrer_amount":"100"}})",
+           R"({"referrals":{"min_order":1.5}})",
+           R"({"referrals":{"review_over_per_month":null}})",
+           R"({"referrals":{"review_same_contact":1}})",
+           R"({"referrals":{"source":false}})",
+           R"({"referrals":{"expires":"someday"}})",
+           R"({"referrals":{"expires":60}})",
        }) {
     auto r = store::decode_rules(bad);
     ASSERT_FALSE(r) << bad;

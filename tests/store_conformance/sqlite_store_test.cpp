@@ -89,9 +89,16 @@ TEST(SqliteStore, BackgroundCheckpointCopiesTheWalIntoTheDatabase) {
     app::CommandWrite w;
     w.program_id = "default";
     w.member_id = "member-with-a-long-enough-id-" + std::to_string(i);
-    w.member =
-        app::Member{"default", w.member_id,          std::nullopt,         "someone@example.com",
-                    "",        from_unix_seconds(0), from_unix_seconds(0), {}};
+    w.member = app::Member{"default",
+                           w.member_id,
+                           std::nullopt,
+                           "someone@example.com",
+                           "",
+                           from_unix_seconds(0),
+                           from_unix_seconds(0),
+                           {},
+                           "",
+                           ""};
     ASSERT_TRUE((*s)->apply(w));
   }
   ASSERT_TRUE((*s)->commit());

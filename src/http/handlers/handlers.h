@@ -33,6 +33,11 @@ void order_put(Api&, Call&&);
 void order_get(Api&, Call&&);
 void order_event(Api&, Call&&);
 
+// referrals.cpp
+void referrals_list(Api&, Call&&);
+void referral_approve(Api&, Call&&);
+void referral_reject(Api&, Call&&);
+
 // admin.cpp
 void program_get(Api&, Call&&);
 void program_put(Api&, Call&&);

@@ -56,14 +56,15 @@ void members_list(Api& api, Call&& call) {
 void member_put(Api& api, Call&& call) {
   auto body = object_body(call);
   if (!body) return call.respond(problem(body.error()));
-  if (auto ok = only_fields(*body, {"birthday", "email", "phone"}); !ok) {
+  if (auto ok = only_fields(*body, {"birthday", "email", "phone", "referred_by"}); !ok) {
     return call.respond(problem(ok.error()));
   }
   app::UpsertMember upsert;
   auto birthday = optional_string(*body, "birthday");
   auto email = optional_string(*body, "email");
   auto phone = optional_string(*body, "phone");
-  for (auto* r : {&birthday, &email, &phone}) {
+  auto referred_by = optional_string(*body, "referred_by");
+  for (auto* r : {&birthday, &email, &phone, &referred_by}) {
     if (!*r) return call.respond(problem(r->error()));
   }
   if (*birthday) {
@@ -73,6 +74,7 @@ void member_put(Api& api, Call&& call) {
   }
   upsert.email = *email;
   upsert.phone = *phone;
+  upsert.referred_by = *referred_by;
   app::Command c;
   c.member_id = call.params[0];
   c.body = upsert;

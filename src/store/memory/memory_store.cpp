@@ -67,7 +67,15 @@ struct Data {
   // of one rule are adjacent.
   std::map<std::tuple<std::string, std::string, std::string, std::string>, app::RuleUse> rule_uses;
   std::map<std::pair<std::string, std::string>, app::UseTotals> rule_totals;  // (program, rule)
+  // (program, referral code) -> member id, for non-empty codes: the SQLite
+  // partial unique index members_by_referral_code.
+  std::map<std::pair<std::string, std::string>, std::string> referral_codes;
+  std::map<std::pair<std::string, std::string>, app::Referral> referrals;  // (program, referee)
 };
+
+bool referral_state_known(const std::string& state) {
+  return state == "pending" || state == "review" || state == "rewarded" || state == "rejected";
+}
 
 struct Shared {
   std::mutex mutex;  // guards data
@@ -404,6 +412,56 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  Result<std::optional<std::string>> member_by_referral_code(const std::string& program_id,
+                                                             const std::string& code) override {
+    return read([&](const Data& d) -> std::optional<std::string> {
+      if (code.empty()) return std::nullopt;
+      auto it = d.referral_codes.find({program_id, code});
+      if (it == d.referral_codes.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<std::optional<app::Referral>> find_referral(const std::string& program_id,
+                                                     const std::string& referee_id) override {
+    return read([&](const Data& d) -> std::optional<app::Referral> {
+      auto it = d.referrals.find({program_id, referee_id});
+      if (it == d.referrals.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<std::vector<app::Referral>> referrals_page(const std::string& program_id,
+                                                    const std::string& state,
+                                                    const app::PageRequest& request) override {
+    return read([&](const Data& d) {
+      std::size_t limit = page_limit(request.limit);
+      std::vector<app::Referral> out;
+      for (auto it = d.referrals.upper_bound({program_id, request.after});
+           it != d.referrals.end() && it->first.first == program_id && out.size() < limit; ++it) {
+        if (state.empty() || it->second.state == state) out.push_back(it->second);
+      }
+      return out;
+    });
+  }
+
+  Result<int64_t> referrals_qualified_since(const std::string& program_id,
+                                            const std::string& referrer_id,
+                                            Instant since) override {
+    return read([&](const Data& d) {
+      int64_t count = 0;
+      for (auto it = d.referrals.lower_bound({program_id, ""});
+           it != d.referrals.end() && it->first.first == program_id; ++it) {
+        const app::Referral& f = it->second;
+        if (f.referrer_id == referrer_id && f.state != "pending" && f.qualified_at &&
+            *f.qualified_at >= since) {
+          ++count;
+        }
+      }
+      return count;
+    });
+  }
+
   Result<std::optional<app::ApiKey>> find_api_key(const std::string& secret_hash) override {
     return read([&](const Data& d) -> std::optional<app::ApiKey> {
       auto it = d.api_key_ids_by_secret.find(secret_hash);
@@ -488,7 +546,9 @@ class MemoryStore final : public app::Store {
   Result<void> apply(const CommandWrite& w) override {
     if (!working_ || !writer_.owns_lock()) return not_in_transaction();
     Data& d = *working_;
-    if (w.member) d.members[{w.program_id, w.member_id}] = *w.member;
+    if (w.member) {
+      if (auto r = put_member(d, w.program_id, w.member_id, *w.member); !r) return r;
+    }
     if (!w.wallet.empty()) {
       if (!d.members.count({w.program_id, w.member_id})) {
         return fail(ErrorCode::kStorage, "member_id", "ledger rows for an unknown member");
@@ -577,6 +637,20 @@ class MemoryStore final : public app::Store {
       totals.value += row.value;
       d.rule_uses.emplace(std::move(key), std::move(row));
     }
+    if (w.referral) {
+      app::Referral row = *w.referral;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      // Mirrors the SQLite foreign keys to members and the state CHECK.
+      if (!d.members.count({row.program_id, row.referee_id}) ||
+          !d.members.count({row.program_id, row.referrer_id})) {
+        return fail(ErrorCode::kStorage, "referee_id", "referral between unknown members");
+      }
+      if (!referral_state_known(row.state)) {
+        return fail(ErrorCode::kStorage, "state", "unknown referral state " + row.state);
+      }
+      auto key = std::make_pair(row.program_id, row.referee_id);
+      d.referrals[key] = std::move(row);
+    }
     return {};
   }
 
@@ -607,6 +681,27 @@ class MemoryStore final : public app::Store {
     }
     d.api_key_ids_by_secret[row.secret_hash] = row.id;
     d.api_keys[row.id] = std::move(row);
+    return {};
+  }
+
+  // Upserts a member, keeping the referral code index: mirrors the SQLite
+  // partial unique index, so another member's non-empty code fails the write
+  // (before anything changes).
+  static Result<void> put_member(Data& d, const std::string& program_id,
+                                 const std::string& member_id, const Member& m) {
+    if (!m.referral_code.empty()) {
+      auto it = d.referral_codes.find({program_id, m.referral_code});
+      if (it != d.referral_codes.end() && it->second != member_id) {
+        return fail(ErrorCode::kStorage, "referral_code", "referral code already in use");
+      }
+    }
+    auto key = std::make_pair(program_id, member_id);
+    if (auto old = d.members.find(key); old != d.members.end()) {
+      const std::string& code = old->second.referral_code;
+      if (!code.empty() && code != m.referral_code) d.referral_codes.erase({program_id, code});
+    }
+    if (!m.referral_code.empty()) d.referral_codes[{program_id, m.referral_code}] = member_id;
+    d.members[key] = m;
     return {};
   }
 

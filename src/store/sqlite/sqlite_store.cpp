@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -33,6 +34,25 @@ using app::Program;
 std::unexpected<Error> sql_error(sqlite3* db, std::string_view what) {
   return fail(ErrorCode::kStorage, "",
               std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "cannot open database"));
+}
+
+// A referral's reasons column: a JSON array of strings ('[]' when none).
+std::string encode_reasons(const std::vector<std::string>& reasons) {
+  boost::json::array a;
+  for (const auto& r : reasons) a.emplace_back(r);
+  return boost::json::serialize(a);
+}
+
+Result<std::vector<std::string>> decode_reasons(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return fail(ErrorCode::kCorruption, "", "not a JSON array");
+  std::vector<std::string> out;
+  for (const auto& item : v.as_array()) {
+    if (!item.is_string()) return fail(ErrorCode::kCorruption, "", "a reason is not a string");
+    out.emplace_back(std::string_view(item.as_string()));
+  }
+  return out;
 }
 
 // A prepared statement with positional binding; reset on every use.
@@ -109,7 +129,10 @@ class Stmt {
 #define PATRON_MEMBER_WALLET " WHERE program_id = ? AND member_id = ? AND wallet = ?"
 #define PATRON_MEMBER_COLUMNS                                                          \
   "id, birthday, email, phone, created_at, updated_at, tier, tier_since, tier_until, " \
-  "tier_previous, tier_upgraded_by"
+  "tier_previous, tier_upgraded_by, referral_code, referred_by"
+#define PATRON_REFERRAL_COLUMNS                                                         \
+  "referee_id, referrer_id, code, state, order_id, reasons, created_at, qualified_at, " \
+  "decided_at, decided_by, note"
 #define PATRON_API_KEY_COLUMNS "id, program_id, role, secret_hash, label, created_at, revoked_at"
 #define PATRON_AUDIT_COLUMNS "id, program_id, actor, action, target, detail, at"
 #define PATRON_JOB_RUN_COLUMNS \
@@ -299,6 +322,8 @@ class SqliteStore final : public app::Store {
     m.tier.until = q.opt_t(8);
     m.tier.previous = q.s(9);
     m.tier.upgraded_by = q.s(10);
+    m.referral_code = q.s(11);
+    m.referred_by = q.s(12);
     return m;
   }
 
@@ -816,6 +841,99 @@ class SqliteStore final : public app::Store {
     }
   }
 
+  Result<std::optional<std::string>> member_by_referral_code(const std::string& program_id,
+                                                             const std::string& code) override {
+    if (code.empty()) return std::optional<std::string>{};  // '' is no code
+    // "referral_code <> ''" lets the partial unique index serve the lookup.
+    auto q = prepare(
+        "SELECT id FROM members WHERE program_id = ? AND referral_code = ? "
+        "AND referral_code <> ''");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(code);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<std::string>{};
+    return std::optional<std::string>{q->s(0)};
+  }
+
+  // A row of PATRON_REFERRAL_COLUMNS.
+  static Result<app::Referral> read_referral(const Stmt& q, const std::string& program_id) {
+    app::Referral f;
+    f.program_id = program_id;
+    f.referee_id = q.s(0);
+    f.referrer_id = q.s(1);
+    f.code = q.s(2);
+    f.state = q.s(3);
+    f.order_id = q.s(4);
+    auto reasons = decode_reasons(q.s(5));
+    if (!reasons) {
+      return fail(ErrorCode::kCorruption, "",
+                  "referral of " + f.referee_id + " has bad reasons: " + reasons.error().message);
+    }
+    f.reasons = std::move(*reasons);
+    f.created_at = from_unix_seconds(q.i(6));
+    f.qualified_at = q.opt_t(7);
+    f.decided_at = q.opt_t(8);
+    f.decided_by = q.s(9);
+    f.note = q.s(10);
+    return f;
+  }
+
+  Result<std::optional<app::Referral>> find_referral(const std::string& program_id,
+                                                     const std::string& referee_id) override {
+    auto q = prepare("SELECT " PATRON_REFERRAL_COLUMNS
+                     " FROM referrals WHERE program_id = ? AND referee_id = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(referee_id);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<app::Referral>{};
+    auto f = read_referral(*q, program_id);
+    if (!f) return std::unexpected(f.error());
+    return std::optional<app::Referral>{std::move(*f)};
+  }
+
+  Result<std::vector<app::Referral>> referrals_page(const std::string& program_id,
+                                                    const std::string& state,
+                                                    const app::PageRequest& request) override {
+    // Two statements so each has its index: the primary key for all states,
+    // referrals_by_state (program_id, state, referee_id) for one.
+    auto q = state.empty() ? prepare("SELECT " PATRON_REFERRAL_COLUMNS
+                                     " FROM referrals WHERE program_id = ? AND referee_id > ? "
+                                     "ORDER BY referee_id LIMIT ?")
+                           : prepare("SELECT " PATRON_REFERRAL_COLUMNS
+                                     " FROM referrals WHERE program_id = ? AND state = ? "
+                                     "AND referee_id > ? ORDER BY referee_id LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id);
+    if (!state.empty()) q->bind(state);
+    q->bind(request.after).bind(static_cast<int64_t>(page_limit(request.limit)));
+    std::vector<app::Referral> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      auto f = read_referral(*q, program_id);
+      if (!f) return std::unexpected(f.error());
+      out.push_back(std::move(*f));
+    }
+  }
+
+  Result<int64_t> referrals_qualified_since(const std::string& program_id,
+                                            const std::string& referrer_id,
+                                            Instant since) override {
+    // Served by the partial index referrals_qualified (its WHERE spelled the
+    // same). A NULL qualified_at never counts.
+    auto q = prepare(
+        "SELECT COUNT(*) FROM referrals WHERE program_id = ? AND referrer_id = ? "
+        "AND state <> 'pending' AND qualified_at >= ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(referrer_id).bind(since);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    return *row ? q->i(0) : int64_t{0};
+  }
+
   Result<app::ApiKey> read_api_key(Stmt& q) {
     app::ApiKey k;
     k.id = q.s(0);
@@ -960,13 +1078,15 @@ class SqliteStore final : public app::Store {
     if (w.member) {
       const Member& m = *w.member;
       auto q = prepare("INSERT INTO members (program_id, " PATRON_MEMBER_COLUMNS
-                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                        "ON CONFLICT (program_id, id) DO UPDATE SET "
                        "birthday = excluded.birthday, email = excluded.email, "
                        "phone = excluded.phone, updated_at = excluded.updated_at, "
                        "tier = excluded.tier, tier_since = excluded.tier_since, "
                        "tier_until = excluded.tier_until, tier_previous = excluded.tier_previous, "
-                       "tier_upgraded_by = excluded.tier_upgraded_by");
+                       "tier_upgraded_by = excluded.tier_upgraded_by, "
+                       "referral_code = excluded.referral_code, "
+                       "referred_by = excluded.referred_by");
       if (!q) return std::unexpected(q.error());
       q->bind(m.program_id).bind(m.id);
       if (m.birthday) {
@@ -979,7 +1099,9 @@ class SqliteStore final : public app::Store {
           .bind(m.tier.since)
           .bind(m.tier.until)
           .bind(m.tier.previous)
-          .bind(m.tier.upgraded_by);
+          .bind(m.tier.upgraded_by)
+          .bind(m.referral_code)
+          .bind(m.referred_by);
       if (auto r = q->run(); !r) return r;
     }
     const auto& c = w.changes;
@@ -1146,7 +1268,37 @@ class SqliteStore final : public app::Store {
     for (const auto& u : w.rule_uses) {
       if (auto r = put_rule_use(u, w); !r) return r;
     }
+    if (w.referral) {
+      if (auto r = put_referral(*w.referral, w.program_id); !r) return r;
+    }
     return {};
+  }
+
+  // Upsert by (program, referee): every column is replaced, created_at too
+  // (the app keeps it). Both members must exist (foreign keys).
+  Result<void> put_referral(const app::Referral& f, const std::string& command_program) {
+    auto q = prepare("INSERT INTO referrals (program_id, " PATRON_REFERRAL_COLUMNS
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (program_id, referee_id) DO UPDATE SET "
+                     "referrer_id = excluded.referrer_id, code = excluded.code, "
+                     "state = excluded.state, order_id = excluded.order_id, "
+                     "reasons = excluded.reasons, created_at = excluded.created_at, "
+                     "qualified_at = excluded.qualified_at, decided_at = excluded.decided_at, "
+                     "decided_by = excluded.decided_by, note = excluded.note");
+    if (!q) return std::unexpected(q.error());
+    q->bind(f.program_id.empty() ? command_program : f.program_id)
+        .bind(f.referee_id)
+        .bind(f.referrer_id)
+        .bind(f.code)
+        .bind(f.state)
+        .bind(f.order_id)
+        .bind(encode_reasons(f.reasons))
+        .bind(f.created_at)
+        .bind(f.qualified_at)
+        .bind(f.decided_at)
+        .bind(f.decided_by)
+        .bind(f.note);
+    return q->run();
   }
 
   // Appends a grant (a repeated key fails the primary key) and adds it to
