@@ -221,7 +221,7 @@ Result<Runner::Action> Runner::build(const Line& line, const std::vector<Line>& 
   SCN_TRY(verb, w.next("a command"));
   Result<Action> action = unreadable("unknown command '" + verb +
                                      "' (program, at, member, order, event, refund, return, "
-                                     "spend, grant, job, member_event, expect, verify)");
+                                     "spend, grant, job, member_event, referral, expect, verify)");
   if (verb == "program") {
     if (!w.done()) return unreadable("`program` takes no words; the TOML goes on indented lines");
     action = program(block);
@@ -241,10 +241,16 @@ Result<Runner::Action> Runner::build(const Line& line, const std::vector<Line>& 
     // member M [birthday D] [email E] [phone P]: creates or updates the member.
     SCN_TRY(id, w.next("the member id"));
     app::UpsertMember upsert;
+    std::string referrer;
     while (!w.done()) {
-      SCN_TRY(key, w.next("birthday, email or phone"));
+      SCN_TRY(key, w.next("birthday, email, phone or referred_by"));
       SCN_TRY(value, w.next("a value"));
-      if (key == "birthday") {
+      if (key == "referred_by") {
+        // A member id: its referral code (random) is looked up when the line runs.
+        referrer = value;
+      } else if (key == "referred_by_code") {
+        upsert.referred_by = value;
+      } else if (key == "birthday") {
         auto d = parse_date(value, "birthday");
         if (!d) return unreadable(d.error().message);
         upsert.birthday = *d;
@@ -253,13 +259,37 @@ Result<Runner::Action> Runner::build(const Line& line, const std::vector<Line>& 
       } else if (key == "phone") {
         upsert.phone = value;
       } else {
-        return unreadable("expected birthday, email or phone, not '" + key + "'");
+        return unreadable("expected birthday, email, phone or referred_by, not '" + key + "'");
       }
     }
-    action = Action([this, member_id = id, upsert]() {
+    action = Action([this, member_id = id, upsert, referrer]() -> Result<json::object> {
+      app::UpsertMember body = upsert;
+      if (!referrer.empty()) {
+        auto found = reader_->find_member(kProgramId, referrer);
+        if (!found) return std::unexpected(found.error());
+        body.referred_by = *found ? (*found)->referral_code : "no-such-member";
+      }
       Command c;
       c.member_id = member_id;
-      c.body = upsert;
+      c.body = body;
+      return execute(std::move(c));
+    });
+  } else if (verb == "referral") {
+    // referral approve|reject REFEREE [note TEXT]
+    SCN_TRY(decision, w.next("approve or reject"));
+    if (decision != "approve" && decision != "reject") return unreadable("approve or reject");
+    SCN_TRY(referee, w.next("the referee"));
+    app::DecideReferral decide{decision == "approve", ""};
+    if (!w.done()) {
+      SCN_TRY(key, w.next("note"));
+      if (key != "note") return unreadable("expected note, not '" + key + "'");
+      SCN_TRY(text, w.next("the note"));
+      decide.note = text;
+    }
+    action = Action([this, referee, decide]() {
+      Command c;
+      c.member_id = referee;
+      c.body = decide;
       return execute(std::move(c));
     });
   } else if (verb == "member_event") {
@@ -537,6 +567,29 @@ Result<std::string> Runner::expect(const Line& line) {
     if (wrong && !wrong->empty()) *wrong = "order " + id + ": " + *wrong;
   } else if (what == "response") {
     wrong = check_response(w, last_response_);
+  } else if (what == "referral") {
+    // expect referral REFEREE state S [reasons a,b|none]
+    SCN_TRY(id, w.next("the referee"));
+    auto found = reader_->find_referral(kProgramId, id);
+    if (!found) return "cannot read the referral of " + id + ": " + describe(found.error());
+    std::string got = *found ? (*found)->state : "absent";
+    wrong = std::string();
+    SCN_TRY(key, w.next("state"));
+    if (key != "state") return unreadable("expected state, not '" + key + "'");
+    SCN_TRY(state, w.next("a state"));
+    if (state != got) wrong = "referral of " + id + ": state " + got + ", expected " + state;
+    if (!w.done() && wrong->empty()) {
+      SCN_TRY(rkey, w.next("reasons"));
+      if (rkey != "reasons") return unreadable("expected reasons, not '" + rkey + "'");
+      SCN_TRY(list, w.next("a,b or none"));
+      std::string reasons;
+      if (*found) {
+        for (const auto& r : (*found)->reasons) reasons += (reasons.empty() ? "" : ",") + r;
+      }
+      if (reasons.empty()) reasons = "none";
+      if (reasons != list) wrong = "referral of " + id + ": reasons " + reasons + ", expected " + list;
+    }
+    w.skip_rest();
   } else {
     auto view = member(what);
     if (!view) {
