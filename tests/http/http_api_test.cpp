@@ -834,6 +834,102 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
   EXPECT_EQ(cli({"verify"}).code, 0);
 }
 
+// Referrals over HTTP with the Taiwan example: a code per member, a referee
+// naming it, the referrals job rewarding both sides once the first order
+// completes, and the review queue for a pair sharing an e-mail address.
+TEST(HttpServer, ReferralsThroughTheApi) {
+  testing::TempDir dir;
+  std::string db = dir.file("referrals.db");
+  auto cli = [&](std::vector<std::string> args) {
+    return testing::run_patron(PATRON_BINARY, dir, {"--db", db}, args);
+  };
+  ASSERT_EQ(cli({"program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"}).code,
+            0);
+  std::string key = last_line(cli({"keys", "create", "--role", "integration"}).out);
+  std::string admin = last_line(cli({"keys", "create", "--role", "admin"}).out);
+  ServerProcess server(PATRON_BINARY, db, dir.path().string(), {"--jobs-interval", "0"});
+  HttpClient client(server.port());
+  Headers auth{{"Authorization", "Bearer " + key}};
+  Headers boss{{"Authorization", "Bearer " + admin}};
+  auto credit = [&](const std::string& member) {
+    auto r = client.request("GET", "/v1/members/" + member, "", auth);
+    return r.json().at("wallets").at("credit").at("available").as_int64();
+  };
+  const int64_t signup = 100;  // 入會禮 of the example
+
+  auto alice = client.request("PUT", "/v1/members/alice", R"({"email":"alice@example.com"})", auth);
+  ASSERT_EQ(alice.status, 201) << alice.body;
+  std::string code(alice.json().at("member").at("referral_code").as_string());
+  ASSERT_EQ(code.size(), 8u);
+  EXPECT_EQ(code.find_first_of("01IO"), std::string::npos) << code;
+
+  auto bob = client.request("PUT", "/v1/members/bob", R"({"referred_by":")" + code + R"("})", auth);
+  ASSERT_EQ(bob.status, 201) << bob.body;
+  EXPECT_EQ(bob.json().at("member").at("referred_by").as_string(), "alice");
+  EXPECT_EQ(bob.json().at("referral").at("state").as_string(), "pending");
+  auto order = client.request("PUT", "/v1/orders/B-1", R"({"member_id":"bob","events":[
+      {"event":"paid"},{"event":"completed"}],
+      "lines":[{"line_id":"1","sku":"TEE","quantity":1,"unit_price":800}]})", auth);
+  ASSERT_EQ(order.status, 201) << order.body;
+  auto run = client.request("POST", "/v1/jobs/runs", R"({"job":"referrals"})", boss);
+  ASSERT_EQ(run.status, 200) << run.body;
+  EXPECT_EQ(run.json().at("runs").at(0).at("report").at("referrals_rewarded").as_int64(), 1);
+  EXPECT_EQ(credit("alice"), signup + 100);
+  EXPECT_EQ(credit("bob"), signup + 100);
+
+  // Same e-mail as alice (case and blanks aside): held for review.
+  auto carol = client.request(
+      "PUT", "/v1/members/carol",
+      R"({"email":" ALICE@example.com ","referred_by":")" + code + R"("})", auth);
+  ASSERT_EQ(carol.status, 201) << carol.body;
+  ASSERT_EQ(client.request("PUT", "/v1/orders/C-1", R"({"member_id":"carol","events":[
+      {"event":"completed"}],"lines":[{"line_id":"1","quantity":1,"unit_price":800}]})", auth)
+                .status,
+            201);
+  ASSERT_EQ(client.request("POST", "/v1/jobs/runs", R"({"job":"referrals"})", boss).status, 200);
+  auto queue = client.request("GET", "/v1/referrals?state=review", "", auth);
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  ASSERT_EQ(queue.json().at("referrals").as_array().size(), 1u);
+  EXPECT_EQ(queue.json().at("referrals").at(0).at("referee_id").as_string(), "carol");
+  EXPECT_EQ(queue.json().at("referrals").at(0).at("reasons").at(0).as_string(), "same_email");
+  EXPECT_EQ(credit("carol"), signup);
+
+  // Deciding needs the adjust permission (admin), and happens once.
+  EXPECT_EQ(client.request("POST", "/v1/referrals/carol/approve", "{}", auth).status, 403);
+  auto approved =
+      client.request("POST", "/v1/referrals/carol/approve", R"({"note":"siblings"})", boss);
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(approved.json().at("referral").at("state").as_string(), "rewarded");
+  EXPECT_EQ(approved.json().at("granted").as_array().size(), 2u);
+  EXPECT_EQ(credit("carol"), signup + 100);
+  EXPECT_EQ(credit("alice"), signup + 200);
+  auto again = client.request("POST", "/v1/referrals/carol/reject", "{}", boss);
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(again.json().at("field").as_string(), "state");
+  auto audit = client.request("GET", "/v1/audit", "", boss);
+  EXPECT_NE(audit.body.find("referral.approve"), std::string::npos) << audit.body;
+
+  // Bad input: a 4xx naming the field, nothing changed.
+  auto bad = [&](const std::string& method, const std::string& target, const std::string& body,
+                 int status, const std::string& field) {
+    auto r = client.request(method, target, body, method == "POST" ? boss : auth);
+    EXPECT_EQ(r.status, status) << target << " " << body << " -> " << r.body;
+    if (r.status == status) {
+      EXPECT_EQ(r.json().at("field").as_string(), field) << r.body;
+    }
+  };
+  bad("PUT", "/v1/members/dave", R"({"referred_by":"NOPE2345"})", 400, "referred_by");
+  bad("PUT", "/v1/members/alice", R"({"referred_by":")" + code + R"("})", 400, "referred_by");
+  bad("PUT", "/v1/members/bob", R"({"referred_by":"X"})", 400, "referred_by");
+  bad("GET", "/v1/referrals?state=maybe", "", 400, "state");
+  bad("POST", "/v1/referrals/nobody/approve", "{}", 404, "member_id");  // no such member
+  bad("POST", "/v1/referrals/carol/approve", R"({"why":"x"})", 400, "why");
+  EXPECT_EQ(client.request("GET", "/v1/members/dave", "", auth).status, 404);
+  EXPECT_EQ(credit("alice"), signup + 200);
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+  EXPECT_EQ(cli({"verify"}).code, 0);
+}
+
 // A new configuration through the API: If-Match guards against lost
 // updates, a dry run changes nothing, incompatible changes are refused, and
 // an applied hold TTL is what the next reserve uses.
