@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/campaigns.h"
 #include "rules/rewards.h"
 #include "rules/tiers.h"
 
@@ -127,6 +128,7 @@ struct Rules {
   Tiers tiers;  // no levels: the program has no tiers
   std::vector<Reward> rewards;  // engagement rewards (rules/rewards.h)
   ReferralRules referrals;
+  std::vector<Campaign> campaigns;  // rules/campaigns.h
   friend bool operator==(const Rules&, const Rules&) = default;
 };
 
