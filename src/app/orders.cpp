@@ -61,26 +61,86 @@ Instant window_end(const ResolvedProgram& program, Instant fulfilled_at) {
   return return_window_end(program, fulfilled_at);
 }
 
-// Whether another order of the member reached the earn trigger (and was not
-// cancelled): the member's first purchase is the first order that earns.
-Result<bool> earlier_purchase(Store& store, const ResolvedProgram& program,
-                              const OrderRecord& record) {
+// Purchases the member made before this order (other orders that reached
+// the earn trigger and were not cancelled).
+Result<int64_t> earlier_purchases(Store& store, const ResolvedProgram& program,
+                                  const OrderRecord& record) {
   auto orders = store.member_order_summaries(program.program.id, record.order.member_id);
   if (!orders) return std::unexpected(orders.error());
+  int64_t count = 0;
   for (const OrderSummary& o : *orders) {
     if (o.id == record.order.id || o.cancelled_at) continue;
     OrderRecord probe;
     probe.paid_at = o.paid_at;
     probe.fulfilled_at = o.fulfilled_at;
     probe.completed_at = o.completed_at;
-    if (trigger_reached(probe, program.program.rules.earn_on)) return true;
+    if (trigger_reached(probe, program.program.rules.earn_on)) ++count;
   }
-  return false;
+  return count;
+}
+
+// Where value an order earns lands: pending until its return window ends (or
+// released at once when completed), tied to the order, attributed to its
+// lines by what is kept of them, so a refund of some lines takes back their
+// part and a full refund all of it.
+RewardLot order_lot(const ResolvedProgram& program, const OrderRecord& record, Instant now) {
+  RewardLot lot;
+  lot.order_id = record.order.id;
+  if (record.completed_at) {
+    lot.available_at = now;  // completed: nothing left to wait for
+  } else if (record.fulfilled_at) {
+    lot.available_at = std::max(now, window_end(program, *record.fulfilled_at));
+  } else {
+    lot.pending_until_release = true;  // the window starts at fulfilment
+  }
+  bool weighed = false;
+  for (const auto& l : record.order.lines) {
+    int64_t open = l.quantity - l.refunded_quantity;
+    int64_t weight = l.reward ? 0 : *scale(l.net(), open, l.quantity, Rounding::kFloor);
+    lot.line_ids.push_back(l.line_id);
+    lot.line_weights.push_back(weight);
+    weighed = weighed || weight > 0;
+  }
+  if (!weighed) std::fill(lot.line_weights.begin(), lot.line_weights.end(), 1);
+  return lot;
+}
+
+// The campaigns of an order: open when it was placed and targeting its
+// member; `control` are those the member is held out of.
+struct CampaignPick {
+  std::vector<const rules::Campaign*> treated;
+  std::vector<const rules::Campaign*> control;
+};
+
+Result<CampaignPick> pick_campaigns(Store& store, const ResolvedProgram& program,
+                                    RuleLimits& limits, const OrderRecord& record,
+                                    const std::string& tier) {
+  CampaignPick pick;
+  std::optional<int64_t> purchases;
+  const int64_t paid = rules::paid_value(record.order, record.refunded_amount);
+  for (const rules::Campaign& c : program.program.rules.campaigns) {
+    if (!rules::campaign_open(c, record.order.placed_at, program.zone)) continue;
+    if (!purchases && (c.min_purchases > 0 || c.max_purchases >= 0)) {
+      auto n = earlier_purchases(store, program, record);
+      if (!n) return std::unexpected(n.error());
+      purchases = *n;
+    }
+    if (!rules::campaign_targets(c, tier, purchases.value_or(0), paid)) continue;
+    if (rules::in_holdout(c, program.program.id, record.order.member_id)) {
+      pick.control.push_back(&c);
+      continue;
+    }
+    auto left = limits.budget_left(c.id, c.budget, 0);
+    if (!left) return std::unexpected(left.error());
+    if (*left) pick.treated.push_back(&c);
+  }
+  return pick;
 }
 
 // Earns for the order under the current rules: one pending lot per rule that
-// earned, attributed to lines, each cut to the member's caps and the rule's
-// budget; then the first-purchase rewards when this is the member's first.
+// earned, attributed to lines, with the campaigns' multipliers, each cut to
+// the member's caps and the rule's budget; then campaign bonuses, and the
+// first-purchase rewards when this is the member's first.
 Result<void> earn(Wallets& wallets, RuleLimits& limits, const ResolvedProgram& program,
                   OrderRecord& record, const std::string& tier, Instant now) {
   const rules::Rules& rules = program.program.rules;
@@ -92,18 +152,37 @@ Result<void> earn(Wallets& wallets, RuleLimits& limits, const ResolvedProgram& p
     record.earned_units.emplace_back(l.line_id, l.quantity - l.refunded_quantity);
   }
   if (record.order.member_id.empty()) return {};  // guests earn nothing
-  // Pending like every purchase value: until the return window ends.
-  RewardLot lot;
-  lot.order_id = record.order.id;
-  if (record.completed_at) {
-    lot.available_at = now;  // completed: nothing left to wait for
-  } else if (record.fulfilled_at) {
-    lot.available_at = std::max(now, window_end(program, *record.fulfilled_at));
-  } else {
-    lot.pending_until_release = true;  // the window starts at fulfilment
+  RewardLot lot = order_lot(program, record, now);
+  CampaignPick pick;
+  if (!rules.campaigns.empty()) {
+    auto picked = pick_campaigns(wallets.store(), program, limits, record, tier);
+    if (!picked) return std::unexpected(picked.error());
+    pick = std::move(*picked);
   }
-  rules::EarnContext context{tier, program.zone};
+  rules::EarnContext context{tier, program.zone, pick.treated};
   rules::EarnOutcome outcome = rules::evaluate_earn(rules, record.order, context);
+  // What the campaigns' multipliers added, shared among them by how much
+  // each multiplies (their budgets count it).
+  std::vector<int64_t> extra(pick.treated.size(), 0);
+  if (std::any_of(outcome.rules.begin(), outcome.rules.end(),
+                  [](const rules::RuleEarn& r) { return !r.campaigns.empty(); })) {
+    rules::EarnOutcome base =
+        rules::evaluate_earn(rules, record.order, rules::EarnContext{tier, program.zone, {}});
+    int64_t added = 0;
+    for (std::size_t i = 0; i < outcome.rules.size(); ++i) {
+      added += std::max<int64_t>(0, outcome.rules[i].amount - base.rules[i].amount);
+    }
+    std::vector<int64_t> weights;
+    for (const rules::Campaign* c : pick.treated) {
+      bool applied = std::any_of(outcome.rules.begin(), outcome.rules.end(),
+                                 [&](const rules::RuleEarn& r) {
+                                   return std::find(r.campaigns.begin(), r.campaigns.end(), c) !=
+                                          r.campaigns.end();
+                                 });
+      weights.push_back(applied ? std::max<int64_t>(1, c->multiplier_bp - 10000) : 0);
+    }
+    if (added > 0) extra = rules::split_by_weight(added, weights);
+  }
   for (rules::RuleEarn& r : outcome.rules) {
     if (r.amount == 0) continue;
     auto room = limits.earn_room(*r.rule, r.amount, now);
@@ -142,24 +221,35 @@ Result<void> earn(Wallets& wallets, RuleLimits& limits, const ResolvedProgram& p
         });
     if (!result) return result;
   }
+  // Campaigns: bonuses that fit their budgets; every treated campaign and
+  // every control is recorded (uplift analysis, budgets).
+  for (std::size_t i = 0; i < pick.treated.size(); ++i) {
+    const rules::Campaign& c = *pick.treated[i];
+    int64_t bonus = 0, lot_id = 0;
+    if (c.bonus > 0) {
+      auto fits = limits.budget_left(c.id, c.budget, extra[i] + c.bonus);
+      if (!fits) return std::unexpected(fits.error());
+      if (*fits) {
+        auto done = grant_lot(program, wallets, c.wallet, c.bonus, c.source, "campaign " + c.id,
+                              c.expires, lot);
+        if (!done) return std::unexpected(done.error());
+        bonus = c.bonus;
+        lot_id = done->lot_id;
+        record.earned.emplace_back(c.id, c.bonus);
+      }
+    }
+    limits.record(c.id, record.order.id, c.wallet, extra[i] + bonus, lot_id, now);
+  }
+  for (const rules::Campaign* c : pick.control) {
+    limits.record(c->id + "#control", record.order.id, "", 0, 0, now);
+  }
   bool first_purchase_rewards =
       std::any_of(rules.rewards.begin(), rules.rewards.end(),
                   [](const rules::Reward& rw) { return rw.on == rules::RewardOn::kFirstPurchase; });
   if (!first_purchase_rewards) return {};
-  auto earlier = earlier_purchase(wallets.store(), program, record);
+  auto earlier = earlier_purchases(wallets.store(), program, record);
   if (!earlier) return std::unexpected(earlier.error());
-  if (*earlier) return {};
-  // Attributed to the lines by what is kept of them, so a refund of some
-  // lines takes back their part and a full refund all of it.
-  bool weighed = false;
-  for (const auto& l : record.order.lines) {
-    int64_t open = l.quantity - l.refunded_quantity;
-    int64_t weight = l.reward ? 0 : *scale(l.net(), open, l.quantity, Rounding::kFloor);
-    lot.line_ids.push_back(l.line_id);
-    lot.line_weights.push_back(weight);
-    weighed = weighed || weight > 0;
-  }
-  if (!weighed) std::fill(lot.line_weights.begin(), lot.line_weights.end(), 1);
+  if (*earlier > 0) return {};
   json::array granted, skipped;
   RewardTrigger trigger{rules::RewardOn::kFirstPurchase, "", "first", now, ""};
   return grant_rewards(program, wallets, limits, tier, trigger, lot, granted, skipped,

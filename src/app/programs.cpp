@@ -3,9 +3,11 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "core/money.h"
+#include "core/time.h"
 
 namespace patron::app {
 
@@ -140,6 +142,52 @@ void referral_settings(const Program& p, std::map<std::string, std::string>& out
     out["referrals.review_over.per_year"] = std::to_string(r.review_over_per_year);
   }
   out["referrals.review_same_contact"] = r.review_same_contact ? "true" : "false";
+}
+
+// Campaign settings (config/campaigns_section.cpp): the multiplier and
+// exclusive always, every other key only when set (not its default). Times in
+// UTC (the file may give them local), lists as written by list_text.
+void campaign_settings(const Program& p, const rules::Campaign& c,
+                       std::map<std::string, std::string>& out) {
+  static constexpr const char* kWeekdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+  const std::string at = "campaigns." + c.id + ".";
+  if (!c.name.empty()) out[at + "name"] = c.name;
+  if (c.starts) out[at + "starts"] = format_instant(*c.starts);
+  if (c.ends) out[at + "ends"] = format_instant(*c.ends);
+  if (!c.days_of_month.empty()) {
+    std::string days;
+    for (int d : c.days_of_month) days += (days.empty() ? "" : ", ") + std::to_string(d);
+    out[at + "days_of_month"] = "[" + days + "]";
+  }
+  if (!c.weekdays.empty()) {
+    std::vector<std::string> names;
+    for (int d : c.weekdays) names.emplace_back(d >= 0 && d < 7 ? kWeekdays[d] : "?");
+    out[at + "weekdays"] = list_text(names);
+  }
+  if (c.start_minute != 0 || c.end_minute != 24 * 60) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02d:%02d-%02d:%02d", c.start_minute / 60, c.start_minute % 60,
+                  c.end_minute / 60, c.end_minute % 60);
+    out[at + "hours"] = buf;
+  }
+  if (!c.tiers.empty()) out[at + "tiers"] = list_text(c.tiers);
+  if (c.min_purchases > 0) out[at + "min_purchases"] = std::to_string(c.min_purchases);
+  if (c.max_purchases >= 0) out[at + "max_purchases"] = std::to_string(c.max_purchases);
+  if (c.min_order_value > 0) {
+    out[at + "min_order_value"] = format_major_units(c.min_order_value, p.minor_digits);
+  }
+  if (c.holdout_bp > 0) out[at + "holdout"] = percent_text(c.holdout_bp);
+  out[at + "multiplier"] = multiplier_text(c.multiplier_bp);
+  if (!c.rules.empty()) out[at + "rules"] = list_text(c.rules);
+  out[at + "exclusive"] = c.exclusive ? "true" : "false";
+  const int digits = wallet_digits(p, c.wallet);
+  if (!c.wallet.empty()) out[at + "wallet"] = c.wallet;
+  if (c.bonus > 0) {
+    out[at + "bonus"] = format_major_units(c.bonus, digits);
+    out[at + "source"] = c.source;
+  }
+  if (c.expires) out[at + "expires"] = ledger::to_string(*c.expires);
+  budget_settings(at, c.budget, digits, out);
 }
 
 // Tier settings, as the file writes them (config/program_file.cpp). Levels are
@@ -288,6 +336,7 @@ std::map<std::string, std::string> program_settings(const Program& p) {
   if (p.rules.tiers.enabled()) tier_settings(p, out);
   for (const rules::Reward& r : p.rules.rewards) reward_settings(p, r, out);
   if (p.rules.referrals.enabled()) referral_settings(p, out);
+  for (const rules::Campaign& c : p.rules.campaigns) campaign_settings(p, c, out);
   return out;
 }
 

@@ -82,21 +82,60 @@ Result<std::string> RuleLimits::reward_blocked(const rules::Reward& r, const std
       if (used->count >= limit) return std::string(name);
     }
   }
-  if (r.budget.any()) {
-    auto used = totals(r.id);
-    if (!used) return std::unexpected(used.error());
-    if ((r.budget.count > 0 && used->count >= r.budget.count) ||
-        (r.budget.value > 0 && used->value + amount > r.budget.value)) {
-      return std::string("budget");
-    }
-  }
+  auto left = budget_left(r.id, r.budget, amount);
+  if (!left) return std::unexpected(left.error());
+  if (!*left) return std::string("budget");
   return std::string();
+}
+
+Result<bool> RuleLimits::budget_left(const std::string& rule_id, const rules::Budget& budget,
+                                     int64_t amount) {
+  if (!budget.any()) return true;
+  auto used = totals(rule_id);
+  if (!used) return std::unexpected(used.error());
+  if (budget.count > 0 && used->count >= budget.count) return false;
+  if (budget.value > 0) {
+    return amount > 0 ? used->value + amount <= budget.value : used->value < budget.value;
+  }
+  return true;
 }
 
 void RuleLimits::record(const std::string& rule_id, std::string key, const std::string& wallet,
                         int64_t value, int64_t lot_id, Instant at) {
   uses_.push_back(
       RuleUse{program_.program.id, member_id_, rule_id, std::move(key), wallet, value, lot_id, at});
+}
+
+Result<ledger::GrantResult> grant_lot(const ResolvedProgram& program, Wallets& wallets,
+                                      const std::string& wallet, int64_t amount,
+                                      const std::string& source, const std::string& reason,
+                                      const std::optional<ledger::ExpiryRule>& expires,
+                                      const RewardLot& lot) {
+  ledger::GrantResult result;
+  auto done = wallets.with(wallet, [&](ledger::WalletLedger& w,
+                                       WalletEffect& effect) -> Result<void> {
+    ledger::Grant g;
+    g.amount = amount;
+    g.source = source;
+    g.reason = reason + " (program v" + std::to_string(program.program.version) + ")";
+    g.order_id = lot.order_id;
+    g.available_at = lot.available_at;
+    g.pending_until_release = lot.pending_until_release;
+    if (expires) g.expires_at = ledger::expires_at(*expires, wallets.now(), program.zone);
+    if (!lot.line_ids.empty()) {
+      std::vector<int64_t> shares = rules::split_by_weight(amount, lot.line_weights);
+      for (std::size_t i = 0; i < shares.size(); ++i) {
+        if (shares[i] > 0) g.line_shares.push_back({lot.line_ids[i], shares[i], 0});
+      }
+    }
+    auto granted = w.grant(g);
+    if (!granted) return std::unexpected(granted.error());
+    effect.rewarded += amount;
+    result = *granted;
+    return {};
+  });
+  if (!done) return std::unexpected(done.error());
+  return result;
 }
 
 Result<void> grant_rewards(const ResolvedProgram& program, Wallets& wallets, RuleLimits& limits,
@@ -124,40 +163,20 @@ Result<void> grant_rewards(const ResolvedProgram& program, Wallets& wallets, Rul
       skipped.emplace_back(json::object{{"reward", r.id}, {"reason", *blocked}});
       continue;
     }
-    auto result = wallets.with(
-        r.wallet, [&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
-          ledger::Grant g;
-          g.amount = *amount;
-          g.source = rules::reward_source(r);
-          g.reason = "reward " + r.id + " (program v" + std::to_string(program.program.version) +
-                     ")";
-          g.order_id = lot.order_id;
-          g.available_at = lot.available_at;
-          g.pending_until_release = lot.pending_until_release;
-          if (r.expires) g.expires_at = ledger::expires_at(*r.expires, wallets.now(), program.zone);
-          if (!lot.line_ids.empty()) {
-            std::vector<int64_t> shares = rules::split_by_weight(*amount, lot.line_weights);
-            for (std::size_t i = 0; i < shares.size(); ++i) {
-              if (shares[i] > 0) g.line_shares.push_back({lot.line_ids[i], shares[i], 0});
-            }
-          }
-          auto done = w.grant(g);
-          if (!done) return std::unexpected(done.error());
-          effect.rewarded += *amount;
-          limits.record(r.id, keyed ? key : "auto:" + std::to_string(done->lot_id), r.wallet,
-                        *amount, done->lot_id, at);
-          json::object out{{"reward", r.id},
-                           {"wallet", r.wallet},
-                           {"amount", *amount},
-                           {"lot_id", done->lot_id},
-                           {"pending", done->pending}};
-          out["expires_at"] = done->expires_at ? json::value(format_instant(*done->expires_at))
-                                               : json::value(nullptr);
-          granted.emplace_back(std::move(out));
-          if (earned) earned->emplace_back(r.id, *amount);
-          return {};
-        });
-    if (!result) return result;
+    auto done = grant_lot(program, wallets, r.wallet, *amount, rules::reward_source(r),
+                          "reward " + r.id, r.expires, lot);
+    if (!done) return std::unexpected(done.error());
+    limits.record(r.id, keyed ? key : "auto:" + std::to_string(done->lot_id), r.wallet, *amount,
+                  done->lot_id, at);
+    json::object out{{"reward", r.id},
+                     {"wallet", r.wallet},
+                     {"amount", *amount},
+                     {"lot_id", done->lot_id},
+                     {"pending", done->pending}};
+    out["expires_at"] = done->expires_at ? json::value(format_instant(*done->expires_at))
+                                         : json::value(nullptr);
+    granted.emplace_back(std::move(out));
+    if (earned) earned->emplace_back(r.id, *amount);
   }
   return {};
 }

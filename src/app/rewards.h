@@ -39,6 +39,11 @@ class RuleLimits {
   Result<std::string> reward_blocked(const rules::Reward& r, const std::string& key,
                                      int64_t amount, Instant at);
 
+  // Whether a budget leaves room for one more grant of `amount` (0: any
+  // amount; the value must not be spent yet).
+  Result<bool> budget_left(const std::string& rule_id, const rules::Budget& budget,
+                           int64_t amount);
+
   void record(const std::string& rule_id, std::string key, const std::string& wallet,
               int64_t value, int64_t lot_id, Instant at);
   std::vector<RuleUse> take() { return std::move(uses_); }
@@ -64,6 +69,15 @@ struct RewardLot {
   std::vector<std::string> line_ids;
   std::vector<int64_t> line_weights;
 };
+
+// Grants `amount` into `wallet` as one lot of `source`, placed per `lot`
+// (tied to an order, pending, attributed to lines); `reason` gets the
+// program version appended. Counts as `rewarded` in the wallet's effect.
+Result<ledger::GrantResult> grant_lot(const ResolvedProgram& program, Wallets& wallets,
+                                      const std::string& wallet, int64_t amount,
+                                      const std::string& source, const std::string& reason,
+                                      const std::optional<ledger::ExpiryRule>& expires,
+                                      const RewardLot& lot);
 
 // What makes rewards fire: the trigger (`event`: the member event's type for
 // kCustom), the key that makes a grant happen once (empty: every time), and

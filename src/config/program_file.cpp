@@ -133,8 +133,11 @@ std::expected<int64_t, DecimalProblem> parse_scaled(std::string_view s, int deci
   return v;
 }
 
-// "3%", "0.5%", "0.25%" -> basis points; at most two decimals (0.01% = 1 bp).
-// Only strings: a TOML number (3, 0.03) is ambiguous.
+}  // namespace
+
+// Shared with the section files (config/reader.h).
+namespace detail {
+
 std::expected<int64_t, std::string> parse_percent(const toml::node& node) {
   const std::string syntax = "must be a percent like \"3%\" or \"0.5%\"";
   if (!node.is_string()) return std::unexpected(syntax);
@@ -156,8 +159,6 @@ std::string format_percent(int64_t bp) {
   return format_shortest(bp, 2) + "%";
 }
 
-// "2x", "1.5x", "0x" -> basis points of x1 (20000, 15000, 0), from min_bp to
-// kMultiplierBpMax; at most four decimals (0.0001x = 1 bp).
 std::expected<int64_t, std::string> parse_multiplier(const toml::node& node, int64_t min_bp) {
   const std::string syntax = "must be a multiplier like \"2x\" or \"1.5x\"";
   if (!node.is_string()) return std::unexpected(syntax);
@@ -176,13 +177,13 @@ std::string format_multiplier(int64_t bp) {
   return format_shortest(bp, 4) + "x";
 }
 
+}  // namespace detail
+
+namespace {
+
 // x1: a member day below it would earn less than other days, a typo rather
 // than a promotion.
 constexpr int64_t kMemberDayMultiplierBpMin = 10000;
-
-// Weekday names as in rules::MemberDay::weekday: 0 is Sunday.
-constexpr std::array<std::string_view, 7> kWeekdays = {"sun", "mon", "tue", "wed",
-                                                       "thu", "fri", "sat"};
 
 // ---- Tiers ([tiers], [[tiers.levels]]) ----
 
@@ -751,9 +752,9 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
     return fail(ErrorCode::kInvalidArgument, where,
                 "not valid TOML: " + std::string(e.description()));
   }
-  if (auto ok =
-          r.only(root, "",
-                 {"program", "wallets", "tiers", "earning", "member_days", "rewards", "referrals"});
+  if (auto ok = r.only(root, "",
+                       {"program", "wallets", "tiers", "earning", "member_days", "rewards",
+                        "referrals", "campaigns"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -812,6 +813,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   if (auto ok = parse_member_days(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_rewards(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_referrals(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_campaigns(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
 }
 
@@ -853,6 +855,10 @@ std::string to_toml(const app::Program& p) {
   // apart, [referrals] comes after the [[rewards]], as in docs/config.md.
   if (p.rules.referrals.enabled()) {
     out << "\n" << toml::table{{"referrals", referrals_table(p)}} << "\n";
+  }
+  // The [[campaigns]] last, after the rewards and referrals.
+  if (!p.rules.campaigns.empty()) {
+    out << "\n" << toml::table{{"campaigns", campaigns_array(p)}} << "\n";
   }
   return out.str();
 }

@@ -210,6 +210,22 @@ Result<std::optional<std::size_t>> one_of(const Reader& r, const toml::table& t,
   return r.error(t.get(key), Reader::join(at, key), "must be " + list);
 }
 
+// "3%", "0.5%", "0.25%" -> basis points; at most two decimals (0.01% = 1 bp),
+// at most limits::kEarnRateBpMax. Only strings: a TOML number (3, 0.03) is
+// ambiguous. The error is the message for the key (program_file.cpp).
+std::expected<int64_t, std::string> parse_percent(const toml::node& node);
+std::string format_percent(int64_t bp);
+
+// "2x", "1.5x", "0x" -> basis points of x1 (20000, 15000, 0), from min_bp to
+// limits::kMultiplierBpMax; at most four decimals (0.0001x = 1 bp).
+std::expected<int64_t, std::string> parse_multiplier(const toml::node& node, int64_t min_bp);
+std::string format_multiplier(int64_t bp);
+
+// Weekday names as in rules::MemberDay::weekday and rules::Campaign::weekdays:
+// 0 is Sunday.
+inline constexpr std::array<std::string_view, 7> kWeekdays = {"sun", "mon", "tue", "wed",
+                                                              "thu", "fri", "sat"};
+
 // Once [tiers] exists, a tier named elsewhere must be one of its level ids.
 // Without it, names are accepted as written and apply to nobody.
 inline bool is_tier(const rules::Tiers& tiers, std::string_view name) {
@@ -300,5 +316,16 @@ toml::array rewards_array(const app::Program& p);
 Result<void> parse_referrals(const Reader& r, const toml::table& root, app::Program& p);
 // The [referrals] table of an enabled referral program, every key written.
 toml::table referrals_table(const app::Program& p);
+
+// ---- Campaigns (campaigns_section.cpp) ----
+
+// [[campaigns]]: parsed after the wallets, [tiers], [earning] and
+// [[rewards]], since a campaign names wallets, tiers and earn rules and must
+// not reuse an earn rule's or a reward's id. Times without an offset are local
+// to program.time_zone.
+Result<void> parse_campaigns(const Reader& r, const toml::table& root, app::Program& p);
+// The [[campaigns]] entries, every key written; times local to
+// program.time_zone with their offset ("2026-11-11T00:00:00+08:00").
+toml::array campaigns_array(const app::Program& p);
 
 }  // namespace patron::config::detail

@@ -124,6 +124,12 @@ inline constexpr int64_t kRewardCountMax = 1'000'000'000;
 // A birthday reward is still granted this many days after its date (a server
 // that was down on the day); a month covers any outage.
 inline constexpr int64_t kBirthdayGraceDaysMax = 31;
+// Campaigns ([[campaigns]]): every order checks every campaign's window and
+// target, like earn rules; more than 64 at once is a calendar, not a program.
+inline constexpr std::size_t kCampaignsMax = 64;
+// A campaign's name is for screens and reports (雙11 加碼): 100 bytes is 33
+// CJK characters.
+inline constexpr std::size_t kCampaignNameBytesMax = 100;
 // Key labels and audit details are short notes.
 inline constexpr std::size_t kLabelBytesMax = 200;
 

@@ -110,6 +110,7 @@ void evaluate_earn(const Rules& rules, const Order& order, const EarnContext& co
     result.amount = 0;
     result.multiplier_bp = 10000;
     result.member_day = nullptr;
+    result.campaigns.clear();
     result.capped = false;
     result.shares.clear();
 
@@ -142,15 +143,32 @@ void evaluate_earn(const Rules& rules, const Order& order, const EarnContext& co
       PATRON_ASSERT(rate.every > 0);
       earned = weight_bp / (Wide{rate.every} * 10000) * rate.get;
     }
-    if (rule.member_days) {
-      if (!day_known) {
-        day = member_day_for(rules, order.placed_at, context.tier, context.zone);
-        day_known = true;
+    const Campaign* exclusive = nullptr;
+    for (const Campaign* c : context.campaigns) {
+      if (c->exclusive && multiplies(*c, rule.id) &&
+          (exclusive == nullptr || c->multiplier_bp > exclusive->multiplier_bp)) {
+        exclusive = c;
       }
-      if (day != nullptr) {
-        earned = earned * day->multiplier_bp / 10000;
-        result.multiplier_bp = day->multiplier_bp;
-        result.member_day = day;
+    }
+    if (exclusive != nullptr) {
+      earned = earned * exclusive->multiplier_bp / 10000;
+      result.campaigns.push_back(exclusive);
+    } else {
+      if (rule.member_days) {
+        if (!day_known) {
+          day = member_day_for(rules, order.placed_at, context.tier, context.zone);
+          day_known = true;
+        }
+        if (day != nullptr) {
+          earned = earned * day->multiplier_bp / 10000;
+          result.multiplier_bp = day->multiplier_bp;
+          result.member_day = day;
+        }
+      }
+      for (const Campaign* c : context.campaigns) {
+        if (c->exclusive || !multiplies(*c, rule.id)) continue;
+        earned = earned * c->multiplier_bp / 10000;
+        result.campaigns.push_back(c);
       }
     }
     if (rule.per_order_max > 0 && earned > rule.per_order_max) {

@@ -12,7 +12,10 @@
 //   earned      = percent: floor(sum of weights x bp / 10000);
 //                 steps:   floor(sum of weights / every) x get;
 //                 then x the best member-day multiplier of the order's local
-//                 date (floor), then capped by `per_order_max`.
+//                 date (floor), then x each campaign multiplier in turn
+//                 (floor each) -- or, when an exclusive campaign applies, x
+//                 the best exclusive multiplier alone (no member day, no
+//                 other campaign) -- then capped by `per_order_max`.
 // The member's tier picks a tier rate instead of the rule's rate. What a rule
 // earns is attributed to the lines in proportion to their weights (largest
 // remainder, ties to the earlier line), so a refund of some lines can claw
@@ -22,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +46,9 @@ inline constexpr const char* kShippingLine = "shipping";
 struct EarnContext {
   std::string_view tier;                  // the member's tier id; empty: no tier
   const date::time_zone* zone = nullptr;  // program time zone (member days); required
+  // Campaigns whose multipliers apply to this order (the app picked them:
+  // open, targeted, not held out, budget left), in configuration order.
+  std::span<const Campaign* const> campaigns = {};
 };
 
 struct RuleEarn {
@@ -50,6 +57,7 @@ struct RuleEarn {
   int64_t amount = 0;             // earned, in minor units of rule->wallet
   int64_t multiplier_bp = 10000;  // the member-day multiplier applied
   const MemberDay* member_day = nullptr;
+  std::vector<const Campaign*> campaigns;  // the campaign multipliers applied
   bool capped = false;                    // per_order_max cut it
   std::vector<ledger::LineShare> shares;  // per line with weight > 0; sums to amount
 };

@@ -481,6 +481,92 @@ bool decode_referrals(const json::object& o, rules::ReferralRules& r) {
   return f.ok();
 }
 
+json::array ints(const std::vector<int>& items) {
+  json::array out;
+  for (int i : items) out.emplace_back(i);
+  return out;
+}
+
+// An array of ints; false when it is not one (or an element is not an int).
+bool read_ints(const json::object& o, const char* key, std::vector<int>& out) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return true;
+  if (!v->is_array()) return false;
+  for (const auto& item : v->as_array()) {
+    if (!item.is_int64() || item.as_int64() < std::numeric_limits<int>::min() ||
+        item.as_int64() > std::numeric_limits<int>::max()) {
+      return false;
+    }
+    out.push_back(static_cast<int>(item.as_int64()));
+  }
+  return true;
+}
+
+// An optional instant as unix seconds; absent: nullopt.
+bool read_instant(const json::object& o, const char* key, std::optional<Instant>& out) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return true;
+  if (!v->is_int64()) return false;
+  out = from_unix_seconds(v->as_int64());
+  return true;
+}
+
+json::object encode_campaign(const rules::Campaign& c) {
+  json::object o{{"id", c.id},
+                 {"name", c.name},
+                 {"days_of_month", ints(c.days_of_month)},
+                 {"weekdays", ints(c.weekdays)},
+                 {"start_minute", c.start_minute},
+                 {"end_minute", c.end_minute},
+                 {"tiers", strings(c.tiers)},
+                 {"min_purchases", c.min_purchases},
+                 {"max_purchases", c.max_purchases},
+                 {"min_order_value", c.min_order_value},
+                 {"holdout_bp", c.holdout_bp},
+                 {"multiplier_bp", c.multiplier_bp},
+                 {"rules", strings(c.rules)},
+                 {"exclusive", c.exclusive},
+                 {"wallet", c.wallet},
+                 {"bonus", c.bonus},
+                 {"source", c.source},
+                 {"budget", encode_budget(c.budget)}};
+  // Absent: an open end of the window; the wallet's rule for the source.
+  if (c.starts) o["starts"] = to_unix_seconds(*c.starts);
+  if (c.ends) o["ends"] = to_unix_seconds(*c.ends);
+  if (c.expires) o["expires"] = ledger::to_string(*c.expires);
+  return o;
+}
+
+bool decode_campaign(const json::object& o, rules::Campaign& c) {
+  Fields f(o);
+  f.text("id", c.id)
+      .text("name", c.name)
+      .integer("start_minute", c.start_minute)
+      .integer("end_minute", c.end_minute)
+      .texts("tiers", c.tiers)
+      .integer("min_purchases", c.min_purchases)
+      .integer("max_purchases", c.max_purchases)
+      .integer("min_order_value", c.min_order_value)
+      .integer("holdout_bp", c.holdout_bp)
+      .integer("multiplier_bp", c.multiplier_bp)
+      .texts("rules", c.rules)
+      .flag("exclusive", c.exclusive)
+      .text("wallet", c.wallet)
+      .integer("bonus", c.bonus)
+      .text("source", c.source);
+  if (!read_ints(o, "days_of_month", c.days_of_month) || !read_ints(o, "weekdays", c.weekdays) ||
+      !read_instant(o, "starts", c.starts) || !read_instant(o, "ends", c.ends)) {
+    return false;
+  }
+  if (const json::value* v = o.if_contains("expires")) {
+    if (!v->is_string()) return false;
+    auto rule = ledger::parse_expiry_rule(std::string_view(v->as_string()), "expires");
+    if (!rule) return false;
+    c.expires = *rule;
+  }
+  return f.ok() && decode_budget(f, c.budget);
+}
+
 std::optional<rules::EarnTrigger> parse_earn_trigger(std::string_view text) {
   for (auto t : {rules::EarnTrigger::kPaid, rules::EarnTrigger::kFulfilled,
                  rules::EarnTrigger::kCompleted}) {
@@ -698,13 +784,16 @@ std::string encode_rules(const rules::Rules& r) {
   for (const auto& d : r.member_days) member_days.emplace_back(encode_member_day(d));
   json::array rewards;
   for (const auto& w : r.rewards) rewards.emplace_back(encode_reward(w));
+  json::array campaigns;
+  for (const auto& c : r.campaigns) campaigns.emplace_back(encode_campaign(c));
   return json::serialize(json::object{{"earn_on", rules::to_string(r.earn_on)},
                                       {"return_window_days", r.return_window_days},
                                       {"earn", std::move(earn)},
                                       {"member_days", std::move(member_days)},
                                       {"tiers", encode_tiers(r.tiers)},
                                       {"rewards", std::move(rewards)},
-                                      {"referrals", encode_referrals(r.referrals)}});
+                                      {"referrals", encode_referrals(r.referrals)},
+                                      {"campaigns", std::move(campaigns)}});
 }
 
 Result<rules::Rules> decode_rules(std::string_view text) {
@@ -720,10 +809,12 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   const json::object* tiers = f.object("tiers");
   const json::array* rewards = f.array("rewards");
   const json::object* referrals = f.object("referrals");
+  const json::array* campaigns = f.array("campaigns");
   auto trigger = parse_earn_trigger(earn_on);
   if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
       !read_each(member_days, r.member_days, decode_member_day) ||
       !read_each(rewards, r.rewards, decode_reward) ||
+      !read_each(campaigns, r.campaigns, decode_campaign) ||
       (tiers != nullptr && !decode_tiers(*tiers, r.tiers)) ||
       (referrals != nullptr && !decode_referrals(*referrals, r.referrals))) {
     return corrupt("rules", text);

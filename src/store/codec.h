@@ -33,10 +33,11 @@ Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_
 // "lifetime"/"calendar_year"/"rolling_months"/"since_tier_start", downgrade
 // "one_step"/"to_qualifying"; rewards: on as rules::to_string(RewardOn),
 // birthday_on "month_start"/"day", feb29 "feb28"/"mar1", expires an expiry
-// rule string, absent when the reward has none).
+// rule string, absent when the reward has none; campaigns: starts and ends as
+// unix seconds, absent when open, expires as for rewards).
 // A missing key decodes to the field's default, so the '{}' that migration
 // 0004 gave older programs is Rules{}, and rules stored before rewards,
-// member caps and budgets existed have none; a key of the wrong type, an
+// member caps, budgets, referrals or campaigns existed have none; a key of the wrong type, an
 // unknown enum name or an int out of range is kCorruption.
 std::string encode_rules(const rules::Rules& rules);
 Result<rules::Rules> decode_rules(std::string_view text);

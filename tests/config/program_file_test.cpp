@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/programs.h"
+#include "core/time.h"
 
 namespace patron {
 namespace {
@@ -631,6 +632,26 @@ TEST(ProgramFileRules, TheExampleProgramsSayWhatTheirCommentsSay) {
   referrals.review_over_per_month = 10;
   referrals.review_same_contact = true;
   EXPECT_EQ(tw->rules.referrals, referrals);
+  // 雙11: double rebate from 11 November 2026 00:00 to 12 November 00:00
+  // Taipei time, 10% held out, NT$200,000 of credit or 5,000 orders.
+  ASSERT_EQ(tw->rules.campaigns.size(), 1u);
+  const rules::Campaign& double11 = tw->rules.campaigns[0];
+  EXPECT_EQ(double11.id, "double11");
+  EXPECT_EQ(double11.starts, parse_instant("2026-11-10T16:00:00Z", nullptr, "test").value());
+  EXPECT_EQ(double11.ends, parse_instant("2026-11-11T16:00:00Z", nullptr, "test").value());
+  EXPECT_TRUE(double11.days_of_month.empty());
+  EXPECT_TRUE(double11.weekdays.empty());
+  EXPECT_EQ(double11.start_minute, 0);
+  EXPECT_EQ(double11.end_minute, 24 * 60);
+  EXPECT_TRUE(double11.tiers.empty()) << "every member";
+  EXPECT_EQ(double11.max_purchases, -1);
+  EXPECT_EQ(double11.multiplier_bp, 20000);
+  EXPECT_EQ(double11.rules, std::vector<std::string>{"rebate"});
+  EXPECT_FALSE(double11.exclusive);
+  EXPECT_EQ(double11.holdout_bp, 1000);
+  EXPECT_EQ(double11.wallet, "credit");
+  EXPECT_EQ(double11.bonus, 0);
+  EXPECT_EQ(double11.budget, (rules::Budget{200000, 5000}));
 
   auto uk = config::parse_program(read_example("online-retail-gbp.toml"), "uk", "uk");
   ASSERT_TRUE(uk) << uk.error().field << ": " << uk.error().message;

@@ -1,6 +1,6 @@
 // The rules codec (store/codec.h) for engagement rewards, member caps,
-// budgets and referrals: every field round-trips, rules stored before they existed decode
-// to the defaults, and a wrong value is corruption.
+// budgets, referrals and campaigns: every field round-trips, rules stored
+// before they existed decode to the defaults, and a wrong value is corruption.
 #include "store/codec.h"
 
 #include <gtest/gtest.h>
@@ -54,6 +54,39 @@ rules::Rules rules_with_everything() {
   r.referrals.review_over_per_month = 5;
   r.referrals.review_over_per_year = 20;
   r.referrals.review_same_contact = false;
+
+  rules::Campaign double11;
+  double11.id = "double11";
+  double11.name = "雙11 加碼";
+  double11.starts = from_unix_seconds(1'794'326'400);  // 2026-11-10T16:00:00Z
+  double11.ends = from_unix_seconds(1'794'412'800);
+  double11.days_of_month = {1, 11};
+  double11.weekdays = {0, 6};
+  double11.start_minute = 20 * 60;
+  double11.end_minute = 23 * 60;
+  double11.tiers = {"gold", "vip"};
+  double11.min_purchases = 1;
+  double11.max_purchases = 5;
+  double11.min_order_value = 1000;
+  double11.holdout_bp = 1000;
+  double11.multiplier_bp = 20000;
+  double11.rules = {"rebate"};
+  double11.exclusive = true;
+  double11.wallet = "credit";
+  double11.bonus = 100;
+  double11.source = "double11";
+  double11.expires = ledger::ExpiryRule::end_of(CalendarUnit::kMonth);
+  double11.budget = rules::Budget{200000, 5000};
+  rules::Campaign open;  // every default but its id and a multiplier
+  open.id = "open";
+  open.multiplier_bp = 15000;
+  rules::Campaign early;  // before the epoch, and max_purchases 0
+  early.id = "early";
+  early.starts = from_unix_seconds(-86'400);
+  early.max_purchases = 0;
+  early.wallet = "points";
+  early.bonus = 5;
+  r.campaigns = {double11, open, early};
   return r;
 }
 
@@ -134,6 +167,43 @@ TEST(StoreCodec, ReferralsRoundTripAndRulesWithoutThemAreDisabled) {
   EXPECT_TRUE(partial->referrals.review_same_contact);
 }
 
+TEST(StoreCodec, CampaignsRoundTripAndRulesWithoutThemHaveNone) {
+  rules::Rules r = rules_with_everything();
+  std::string text = store::encode_rules(r);
+  auto back = store::decode_rules(text);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->campaigns, r.campaigns) << text;
+  EXPECT_EQ(store::encode_rules(*back), text);
+  // Times as unix seconds; an open end and no expiry rule are left out.
+  EXPECT_NE(text.find("\"starts\":1794326400"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"starts\":-86400"), std::string::npos) << text;
+  ASSERT_EQ(back->campaigns.size(), 3u);
+  EXPECT_FALSE(back->campaigns[1].starts);
+  EXPECT_FALSE(back->campaigns[1].ends);
+  EXPECT_FALSE(back->campaigns[1].expires);
+  EXPECT_EQ(back->campaigns[1].max_purchases, -1);
+  EXPECT_EQ(back->campaigns[2].max_purchases, 0);
+  // As stored before campaigns existed: no "campaigns", none.
+  auto old = store::decode_rules(
+      R"({"earn_on":"paid","return_window_days":7,"earn":[],"member_days":[],"rewards":[],)"
+      R"("referrals":{"wallet":""}})");
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_TRUE(old->campaigns.empty());
+  EXPECT_TRUE(store::decode_rules("{}")->campaigns.empty());
+  // Some keys only: the struct defaults for the others.
+  auto partial =
+      store::decode_rules(R"({"campaigns":[{"id":"c","multiplier_bp":20000,"ends":0}]})");
+  ASSERT_TRUE(partial) << partial.error().message;
+  rules::Campaign expected;
+  expected.id = "c";
+  expected.multiplier_bp = 20000;
+  expected.ends = from_unix_seconds(0);
+  ASSERT_EQ(partial->campaigns.size(), 1u);
+  EXPECT_EQ(partial->campaigns[0], expected);
+  EXPECT_EQ(partial->campaigns[0].end_minute, 24 * 60);
+  EXPECT_EQ(partial->campaigns[0].source, "campaign");
+}
+
 TEST(StoreCodec, WrongRewardCapOrBudgetValuesAreCorruption) {
   for (const char* bad : {
            R"({"rewards":{}})",
@@ -164,6 +234,24 @@ TEST(StoreCodec, WrongRewardCapOrBudgetValuesAreCorruption) {
            R"({"referrals":{"source":false}})",
            R"({"referrals":{"expires":"someday"}})",
            R"({"referrals":{"expires":60}})",
+           R"({"campaigns":{}})",
+           R"({"campaigns":[1]})",
+           R"({"campaigns":[{"id":5}]})",
+           R"({"campaigns":[{"starts":"2026-11-11T00:00:00Z"}]})",
+           R"({"campaigns":[{"ends":1.5}]})",
+           R"({"campaigns":[{"days_of_month":[1,"2"]}]})",
+           R"({"campaigns":[{"weekdays":6}]})",
+           R"({"campaigns":[{"weekdays":[4294967296]}]})",
+           R"({"campaigns":[{"start_minute":"20:00"}]})",
+           R"({"campaigns":[{"tiers":"gold"}]})",
+           R"({"campaigns":[{"max_purchases":null}]})",
+           R"({"campaigns":[{"multiplier_bp":2.0}]})",
+           R"({"campaigns":[{"rules":[1]}]})",
+           R"({"campaigns":[{"exclusive":"false"}]})",
+           R"({"campaigns":[{"bonus":"100"}]})",
+           R"({"campaigns":[{"expires":"someday"}]})",
+           R"({"campaigns":[{"budget":{"value":"1"}}]})",
+           R"({"campaigns":[{"budget":[]}]})",
        }) {
     auto r = store::decode_rules(bad);
     ASSERT_FALSE(r) << bad;
