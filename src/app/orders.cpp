@@ -553,17 +553,53 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, RuleL
 }
 
 // After an order command: runs due anniversaries and the order's effect on
-// the member's tier; puts the changed member into `first`. Returns the
-// change when the level changed.
+// the member's tier, including a paid membership the order bought; puts the
+// changed member into `first`. Returns the change when the level changed.
 Result<std::optional<rules::TierChange>> update_tier(Store& store, const ResolvedProgram& program,
+                                                     RuleLimits& limits,
                                                      std::optional<Member>& member,
                                                      const OrderRecord& record, bool refunded,
                                                      Instant now, CommandWrite& first) {
-  if (!program.program.rules.tiers.enabled() || !member) return std::nullopt;
+  const rules::Tiers& tiers = program.program.rules.tiers;
+  if (!tiers.enabled() || !member) return std::nullopt;
   auto orders = counted_orders(store, program, member->id, &record);
   if (!orders) return std::unexpected(orders.error());
+  // Paid membership (付費會員): a line with a level's membership SKU.
+  std::size_t level = 0;
+  int64_t units = 0;
+  bool membership_line = false;
+  for (std::size_t i = 0; i < tiers.levels.size() && !membership_line; ++i) {
+    if (tiers.levels[i].membership_sku.empty()) continue;
+    for (const auto& l : record.order.lines) {
+      if (l.sku != tiers.levels[i].membership_sku) continue;
+      membership_line = true;
+      level = i;
+      units = l.quantity - l.refunded_quantity;
+      break;
+    }
+  }
+  // Only giving the membership back undoes it, not a refund of other lines.
+  bool undo = refunded && (!membership_line || units == 0 || record.cancelled_at.has_value());
   rules::TierChange change =
-      tier_after_order(program, member->tier, *orders, record.order.id, refunded, now);
+      tier_after_order(program, member->tier, *orders, record.order.id, undo, now);
+  bool counts = std::any_of(orders->begin(), orders->end(), [&](const rules::CountedOrder& o) {
+    return o.id == record.order.id;
+  });
+  if (membership_line && units > 0 && counts && !record.cancelled_at) {
+    const std::string key = "#membership";  // not a rule id: ids are [a-z0-9_]
+    auto bought = store.rule_use_exists(program.program.id, member->id, key, record.order.id);
+    if (!bought) return std::unexpected(bought.error());
+    if (!*bought) {
+      rules::TierChange paid = rules::on_membership(tiers, change.state, level, units,
+                                                    record.order.id, now, program.zone);
+      if (paid.reason == "membership") {
+        change.state = paid.state;
+        change.to = rules::effective_tier(tiers, paid.state);
+        change.reason = "membership";
+      }
+      limits.record(key, record.order.id, "", 0, 0, now);
+    }
+  }
   if (change.state == member->tier) return std::nullopt;
   member->tier = change.state;
   member->updated_at = now;
@@ -779,7 +815,7 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   }
   const bool refunded =
       record.refund_ids.size() > refunds_before || (record.cancelled_at && !cancelled_before);
-  auto tier_change = update_tier(store, program, member, record, refunded, now, first);
+  auto tier_change = update_tier(store, program, limits, member, record, refunded, now, first);
   if (!tier_change) return std::unexpected(tier_change.error());
   Executed e;
   if (!c.quiet || !c.idempotency_key.empty()) {
@@ -833,7 +869,7 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
   record.updated_at = now;
   const bool refunded =
       record.refund_ids.size() > refunds_before || (record.cancelled_at && !cancelled_before);
-  auto tier_change = update_tier(store, program, member, record, refunded, now, first);
+  auto tier_change = update_tier(store, program, limits, member, record, refunded, now, first);
   if (!tier_change) return std::unexpected(tier_change.error());
   Executed e;
   if (!c.quiet || !c.idempotency_key.empty()) {

@@ -191,7 +191,9 @@ void campaign_settings(const Program& p, const rules::Campaign& c,
 }
 
 // Tier settings, as the file writes them (config/program_file.cpp). Levels are
-// keyed by id; their order follows from their entries, which ascend.
+// keyed by id; their order follows from their entries, which ascend, except
+// for paid-only levels (entry "paid only"), placed by `above`: the level
+// just below them.
 void tier_settings(const Program& p, std::map<std::string, std::string>& out) {
   const rules::Tiers& t = p.rules.tiers;
   using T = rules::Tiers;
@@ -218,6 +220,7 @@ void tier_settings(const Program& p, std::map<std::string, std::string>& out) {
       t.downgrade == T::Downgrade::kToQualifying ? "to_qualifying" : "one_step";
   out["tiers.warn_days"] = std::to_string(t.warn_days);
   auto value = [&](int64_t v) {
+    if (v == rules::kPaidOnlyEntry) return std::string("paid only");
     return spend ? format_major_units(v, p.minor_digits) : std::to_string(v);
   };
   for (std::size_t i = 0; i < t.levels.size(); ++i) {
@@ -226,6 +229,12 @@ void tier_settings(const Program& p, std::map<std::string, std::string>& out) {
     out[at + "name"] = l.name;
     out[at + "entry"] = value(l.entry);
     if (i > 0) out[at + "retain"] = value(l.retain);  // the first level has none
+    // Moving a paid-only level changes no entry: its place is a setting.
+    if (i > 0 && l.entry == rules::kPaidOnlyEntry) out[at + "above"] = t.levels[i - 1].id;
+    if (!l.membership_sku.empty()) {
+      out[at + "membership_sku"] = l.membership_sku;
+      out[at + "membership_months"] = std::to_string(l.membership_months);
+    }
   }
 }
 

@@ -209,8 +209,9 @@ std::string tier_value_text(int64_t value, const rules::Tiers& tiers, const app:
                                                         : std::to_string(value);
 }
 
-// One [[tiers.levels]] entry; `previous` is the level below it (nullptr for
-// the first). Its retain defaults to its entry.
+// One [[tiers.levels]] entry; `previous` is the highest level below it that
+// spend reaches (nullptr for the first): paid-only levels are left out of the
+// ascending entries. Its retain defaults to its entry.
 Result<rules::TierLevel> parse_tier_level(const Reader& r, const toml::table& t, std::size_t index,
                                           const rules::TierLevel* previous,
                                           const rules::Tiers& tiers, const app::Program& p) {
@@ -222,7 +223,9 @@ Result<rules::TierLevel> parse_tier_level(const Reader& r, const toml::table& t,
     return r.error(t.get("id"), at + ".id", "a tier id is 1 to 32 of a-z, 0-9 and _");
   }
   at = "tiers.levels." + **id;
-  if (auto ok = r.only(t, at, {"id", "name", "entry", "retain"}); !ok) {
+  if (auto ok =
+          r.only(t, at, {"id", "name", "entry", "retain", "membership_sku", "membership_months"});
+      !ok) {
     return std::unexpected(ok.error());
   }
   rules::TierLevel level;
@@ -235,15 +238,50 @@ Result<rules::TierLevel> parse_tier_level(const Reader& r, const toml::table& t,
                    "must be 1 to " + std::to_string(limits::kTierNameBytesMax) + " bytes");
   }
   level.name = **name;
+  // Paid membership (付費會員): an order line with this SKU buys the level.
+  auto sku = r.text(t, at, "membership_sku");
+  if (!sku) return std::unexpected(sku.error());
+  if (*sku) {
+    if ((*sku)->empty() || (*sku)->size() > limits::kIdBytesMax) {
+      return r.error(t.get("membership_sku"), at + ".membership_sku",
+                     "must be 1 to " + std::to_string(limits::kIdBytesMax) + " bytes");
+    }
+    if (previous == nullptr) {
+      return r.error(t.get("membership_sku"), at + ".membership_sku",
+                     "the first level cannot be bought: every member starts there");
+    }
+    level.membership_sku = **sku;
+  }
+  auto months = r.integer(t, at, "membership_months", 1, limits::kTierMonthsMax);
+  if (!months) return std::unexpected(months.error());
+  if (*months) {
+    if (!*sku) {
+      return r.error(t.get("membership_months"), at + ".membership_months",
+                     "only applies with membership_sku (the SKU that buys the level)");
+    }
+    level.membership_months = **months;
+  }
   const std::string what = tiers.basis == rules::Tiers::Basis::kPaidSpend
                                ? "the paid spend, in " + p.currency + ", to reach the level"
                                : "the number of orders to reach the level";
   auto entry = tier_value(r, t, at, "entry", tiers, p);
   if (!entry) return std::unexpected(entry.error());
-  if (!*entry) return r.error(&t, at + ".entry", "is required: " + what);
-  level.entry = **entry;
   auto retain = tier_value(r, t, at, "retain", tiers, p);
   if (!retain) return std::unexpected(retain.error());
+  if (!*entry) {
+    if (!*sku) {
+      return r.error(&t, at + ".entry",
+                     "is required: " + what +
+                         (previous == nullptr ? std::string(" (0 for the first level)")
+                                              : std::string(" (or membership_sku without entry: "
+                                                            "a level only a membership buys)")));
+    }
+    // Paid-only: no spend reaches it, and none keeps it unless retain says so.
+    level.entry = rules::kPaidOnlyEntry;
+    level.retain = *retain ? **retain : rules::kPaidOnlyEntry;
+    return level;
+  }
+  level.entry = **entry;  // at most kAmountMax or kTierOrdersMax: never kPaidOnlyEntry
   if (previous == nullptr) {
     if (level.entry != 0) {
       return r.error(t.get("entry"), at + ".entry",
@@ -323,9 +361,12 @@ Result<void> parse_tiers(const Reader& r, const toml::table& root, app::Program&
     return r.error(levels_node, "tiers.levels",
                    "needs " + need + " (a program without tiers leaves [tiers] out)");
   }
+  // The highest level so far that spend reaches (the first level is never
+  // paid-only): entries ascend over those, paid-only levels left out.
+  std::size_t reached = 0;
   for (std::size_t i = 0; i < list->size(); ++i) {
     const toml::table& lt = *(*list)[i];
-    auto level = parse_tier_level(r, lt, i, i == 0 ? nullptr : &tiers.levels.back(), tiers, p);
+    auto level = parse_tier_level(r, lt, i, i == 0 ? nullptr : &tiers.levels[reached], tiers, p);
     if (!level) return std::unexpected(level.error());
     for (std::size_t j = 0; j < tiers.levels.size(); ++j) {
       if (tiers.levels[j].id == level->id) {
@@ -333,8 +374,15 @@ Result<void> parse_tiers(const Reader& r, const toml::table& root, app::Program&
             lt.get("id"), "tiers.levels[" + std::to_string(i) + "].id",
             "'" + level->id + "' is already the id of tiers.levels[" + std::to_string(j) + "]");
       }
+      if (!level->membership_sku.empty() &&
+          tiers.levels[j].membership_sku == level->membership_sku) {
+        return r.error(lt.get("membership_sku"), "tiers.levels." + level->id + ".membership_sku",
+                       "'" + level->membership_sku + "' is already the membership_sku of " +
+                           "tiers.levels." + tiers.levels[j].id + ": one SKU buys one level");
+      }
     }
     tiers.levels.push_back(std::move(*level));
+    if (tiers.levels.back().entry != rules::kPaidOnlyEntry) reached = tiers.levels.size() - 1;
   }
   p.rules.tiers = std::move(tiers);
   return {};
@@ -718,8 +766,15 @@ toml::table tiers_table(const rules::Tiers& tiers, const app::Program& p) {
   for (std::size_t i = 0; i < tiers.levels.size(); ++i) {
     const rules::TierLevel& l = tiers.levels[i];
     toml::table lt{{"id", l.id}, {"name", l.name}};
-    value(lt, "entry", l.entry);
-    if (i > 0) value(lt, "retain", l.retain);  // the first level has none
+    // A paid-only level leaves entry (and a retain no spend reaches) out.
+    if (l.entry != rules::kPaidOnlyEntry) value(lt, "entry", l.entry);
+    if (i > 0 && l.retain != rules::kPaidOnlyEntry) {
+      value(lt, "retain", l.retain);  // the first level has none
+    }
+    if (!l.membership_sku.empty()) {
+      lt.insert("membership_sku", l.membership_sku);
+      lt.insert("membership_months", l.membership_months);
+    }
     levels.push_back(std::move(lt));
   }
   t.insert("levels", std::move(levels));

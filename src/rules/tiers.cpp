@@ -171,6 +171,31 @@ TierChange on_anniversary(const Tiers& t, const TierState& state,
   return change;
 }
 
+TierChange on_membership(const Tiers& t, const TierState& state, std::size_t level,
+                         int64_t units, const std::string& order_id, Instant now,
+                         const date::time_zone* zone) {
+  TierChange change{state, state.tier, state.tier, "none"};
+  if (!t.enabled() || level >= t.levels.size() || units <= 0) return change;
+  std::size_t current = level_index(t, state.tier);
+  if (level < current) return change;
+  int64_t months = std::min<int64_t>(units * t.levels[level].membership_months, 1200);
+  TierState next;
+  if (level == current && state.until && *state.until > now) {
+    next = state;  // renewal: the period goes on from its end
+    next.until = local_midnight(add_months(local_date(*state.until, zone), months), zone);
+  } else {
+    next.tier = t.levels[level].id;
+    next.since = now;
+    next.until = local_midnight(add_months(local_date(now, zone), months), zone);
+    next.previous = state.tier;
+  }
+  next.upgraded_by = order_id;
+  change.state = next;
+  change.to = next.tier;
+  change.reason = "membership";
+  return change;
+}
+
 TierProgress progress(const Tiers& t, const TierState& state,
                       const std::vector<CountedOrder>& orders, Instant now,
                       const date::time_zone* zone) {
@@ -180,15 +205,19 @@ TierProgress progress(const Tiers& t, const TierState& state,
   std::size_t current = level_index(t, state.tier);
   p.tier = t.levels[current].id;
   p.value = qualifying_value(t, state, orders, now, zone);
-  if (current + 1 < t.levels.size()) {
-    p.next = t.levels[current + 1].id;
-    p.to_next = std::max<int64_t>(0, t.levels[current + 1].entry - p.value);
+  // The next level spend can reach (paid-only levels are bought, not earned).
+  for (std::size_t i = current + 1; i < t.levels.size(); ++i) {
+    if (t.levels[i].entry == kPaidOnlyEntry) continue;
+    p.next = t.levels[i].id;
+    p.to_next = std::max<int64_t>(0, t.levels[i].entry - p.value);
+    break;
   }
   p.until = state.until;
   if (state.until && current > 0) {
     // What the window ending at the anniversary already holds.
     int64_t counted = sum_between(orders, window_start(t, state, *state.until, zone), now);
-    p.to_keep = std::max<int64_t>(0, t.levels[current].retain - counted);
+    int64_t retain = t.levels[current].retain;
+    p.to_keep = retain == kPaidOnlyEntry ? 0 : std::max<int64_t>(0, retain - counted);
   }
   return p;
 }

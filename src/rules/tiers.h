@@ -20,11 +20,19 @@ class time_zone;
 
 namespace patron::rules {
 
+// A level no qualifying value reaches: only a paid membership buys it.
+inline constexpr int64_t kPaidOnlyEntry = INT64_MAX;
+
 struct TierLevel {
   std::string id;      // [a-z0-9_]{1,32}: what earn rules' tier_rates name
   std::string name;    // display name (一般, 銀卡, 金卡, VIP)
-  int64_t entry = 0;   // qualifying value to reach the level (0 for the first level)
+  int64_t entry = 0;   // qualifying value to reach the level (0 for the first level;
+                       // kPaidOnlyEntry: only by membership)
   int64_t retain = 0;  // qualifying value over the period to keep it at the anniversary
+  // Paid membership: an order line with this SKU, once the order counts,
+  // buys the level for `membership_months` per unit (renewing extends it).
+  std::string membership_sku;
+  int64_t membership_months = 12;
   friend bool operator==(const TierLevel&, const TierLevel&) = default;
 };
 
@@ -105,6 +113,16 @@ std::string effective_tier(const Tiers& tiers, const TierState& state);
 TierChange on_anniversary(const Tiers& tiers, const TierState& state,
                           const std::vector<CountedOrder>& orders, Instant now,
                           const date::time_zone* zone);
+
+// A paid membership for level `level` bought by `order_id` (`units` x the
+// level's months): a lower level moves up to it for the bought period
+// (reason "membership"; a refund of the order undoes it like an upgrade); the
+// same level extends its period from its current end; a higher level keeps
+// what it has (no change). At the period's end the usual anniversary rules
+// apply: a paid-only level cannot be retained by spend.
+TierChange on_membership(const Tiers& tiers, const TierState& state, std::size_t level,
+                         int64_t units, const std::string& order_id, Instant now,
+                         const date::time_zone* zone);
 
 struct TierProgress {
   std::string tier;

@@ -328,8 +328,14 @@ bool parse_enum(std::string_view text, std::initializer_list<E> values, E& out) 
 json::object encode_tiers(const rules::Tiers& t) {
   json::array levels;
   for (const auto& l : t.levels) {
-    levels.emplace_back(
-        json::object{{"id", l.id}, {"name", l.name}, {"entry", l.entry}, {"retain", l.retain}});
+    // A paid-only level's entry (and retain) is rules::kPaidOnlyEntry,
+    // INT64_MAX: a JSON integer that Boost.JSON reads back as int64.
+    levels.emplace_back(json::object{{"id", l.id},
+                                     {"name", l.name},
+                                     {"entry", l.entry},
+                                     {"retain", l.retain},
+                                     {"membership_sku", l.membership_sku},
+                                     {"membership_months", l.membership_months}});
   }
   return json::object{{"basis", to_string(t.basis)},      {"count_on", to_string(t.count_on)},
                       {"window", to_string(t.window)},    {"window_months", t.window_months},
@@ -366,7 +372,9 @@ bool decode_tiers(const json::object& o, rules::Tiers& t) {
            lf.text("id", l.id)
                .text("name", l.name)
                .integer("entry", l.entry)
-               .integer("retain", l.retain);
+               .integer("retain", l.retain)
+               .text("membership_sku", l.membership_sku)
+               .integer("membership_months", l.membership_months);
            return lf.ok();
          });
 }

@@ -677,6 +677,9 @@ TEST(ProgramFileRules, TheExampleProgramsSayWhatTheirCommentsSay) {
   ASSERT_EQ(points->rules.earn.size(), 1u);
   EXPECT_EQ(points->rules.earn[0].wallet, "points");
   EXPECT_EQ(points->rules.earn[0].rate, (rules::Rate{rules::Rate::Kind::kPercent, 100, 0, 0}));
+  // VIP (the paid membership): 2 points per NT$100.
+  EXPECT_EQ(points->rules.earn[0].tier_rates,
+            (std::vector<rules::TierRate>{{"vip", {rules::Rate::Kind::kPercent, 200, 0, 0}}}));
   EXPECT_EQ(points->wallets.at(0).minor_digits, 0);
   EXPECT_EQ(points->wallets.at(0).default_expiry,
             ledger::ExpiryRule::end_of(CalendarUnit::kYear, 1));
@@ -726,8 +729,9 @@ Error level_error(const std::string& lines) {
   return rule_error(std::string("[tiers]\n") + kTwoLevels + "[[tiers.levels]]\n" + lines);
 }
 
-rules::TierLevel level(const char* id, const char* name, int64_t entry, int64_t retain) {
-  return rules::TierLevel{id, name, entry, retain};
+rules::TierLevel level(const char* id, const char* name, int64_t entry, int64_t retain,
+                       const char* membership_sku = "", int64_t membership_months = 12) {
+  return rules::TierLevel{id, name, entry, retain, membership_sku, membership_months};
 }
 
 TEST(ProgramFileTiers, ParsesEveryTierKey) {
@@ -898,7 +902,8 @@ TEST(ProgramFileTiers, LevelsAreTwoToSixteen) {
 TEST(ProgramFileTiers, LevelIdsNamesEntriesAndRetainAreChecked) {
   Error e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 10000\nperks = [\"x\"]\n");
   EXPECT_EQ(e.field, "shop.toml:19:1: tiers.levels.gold.perks");
-  EXPECT_NE(e.message.find("is not a known key (known: id, name, entry, retain)"),
+  EXPECT_NE(e.message.find("is not a known key (known: id, name, entry, retain, membership_sku, "
+                           "membership_months)"),
             std::string::npos)
       << e.message;
   e = level_error("name = \"金卡\"\nentry = 10000\n");
@@ -972,6 +977,221 @@ TEST(ProgramFileTiers, LevelIdsNamesEntriesAndRetainAreChecked) {
                                "name = \"銀卡\"\nentry = 3000\nretain = 0\n");
   EXPECT_EQ(zero.rules.tiers.levels.at(0).retain, 0);
   EXPECT_EQ(zero.rules.tiers.levels.at(1).retain, 0);  // a tier that is never lost
+}
+
+// Paid membership (付費會員): regular, a paid-only vip (line 15 on), then gold
+// on spend above it.
+constexpr const char* kPaidTiers = R"([tiers]
+[[tiers.levels]]
+id = "regular"
+name = "一般"
+entry = 0
+[[tiers.levels]]
+id = "silver"
+name = "銀卡"
+entry = 3000
+[[tiers.levels]]
+id = "vip"
+name = "VIP"
+membership_sku = "VIP-1Y"
+[[tiers.levels]]
+id = "gold"
+name = "金卡"
+entry = 10000
+retain = 8000
+membership_sku = "GOLD-6M"
+membership_months = 6
+)";
+
+TEST(ProgramFileTiers, PaidMembershipLevels) {
+  app::Program p = parse_ok(std::string(kHead) + kPaidTiers);
+  // Without entry the level is paid-only and, without retain, cannot be kept
+  // by spend; membership_months defaults to 12. A level spend reaches may be
+  // bought too, and its entry only has to be above the last level spend
+  // reaches (silver), not above the paid-only one.
+  EXPECT_EQ(p.rules.tiers.levels,
+            (std::vector<rules::TierLevel>{
+                level("regular", "一般", 0, 0), level("silver", "銀卡", 3000, 3000),
+                level("vip", "VIP", rules::kPaidOnlyEntry, rules::kPaidOnlyEntry, "VIP-1Y", 12),
+                level("gold", "金卡", 10000, 8000, "GOLD-6M", 6)}));
+  // A paid-only level may keep a retain: spend then keeps it at the anniversary.
+  app::Program kept = parse_ok(std::string(kHead) + "[tiers]\n" + kTwoLevels +
+                               "[[tiers.levels]]\nid = \"vip\"\nname = \"VIP\"\n"
+                               "membership_sku = \"VIP-1Y\"\nretain = 50000\n"
+                               "membership_months = 120\n");
+  EXPECT_EQ(kept.rules.tiers.levels.at(2),
+            level("vip", "VIP", rules::kPaidOnlyEntry, 50000, "VIP-1Y", 120));
+  // Paid-only levels may sit anywhere above the first, one after another too;
+  // 128 bytes of SKU are fine.
+  const std::string sku(128, 'S');
+  const std::string first =
+      "[tiers]\n[[tiers.levels]]\nid = \"regular\"\nname = \"R\"\n"
+      "entry = 0\n[[tiers.levels]]\nid = \"a\"\nname = \"A\"\n";
+  const std::string rest =
+      "[[tiers.levels]]\nid = \"b\"\nname = \"B\"\n"
+      "membership_sku = \"B\"\n[[tiers.levels]]\nid = \"c\"\n"
+      "name = \"C\"\nentry = 1\n";
+  app::Program low =
+      parse_ok(std::string(kHead) + first + "membership_sku = \"" + sku + "\"\n" + rest);
+  ASSERT_EQ(low.rules.tiers.levels.size(), 4u);
+  EXPECT_EQ(low.rules.tiers.levels[1].entry, rules::kPaidOnlyEntry);
+  EXPECT_EQ(low.rules.tiers.levels[1].membership_sku, sku);
+  EXPECT_EQ(low.rules.tiers.levels[2].entry, rules::kPaidOnlyEntry);
+  EXPECT_EQ(low.rules.tiers.levels[3].entry, 1);
+  // Under order_count too.
+  app::Program count =
+      parse_ok(std::string(kHead) + "[tiers]\nbasis = \"order_count\"\n" + kTwoLevels +
+               "[[tiers.levels]]\nid = \"vip\"\nname = \"VIP\"\n"
+               "membership_sku = \"VIP-1Y\"\n");
+  EXPECT_EQ(count.rules.tiers.levels.at(2).entry, rules::kPaidOnlyEntry);
+}
+
+TEST(ProgramFileTiers, PaidMembershipKeysAreChecked) {
+  // The third level's keys start on line 16.
+  Error e = level_error("id = \"vip\"\nname = \"VIP\"\nmembership_sku = \"\"\n");
+  EXPECT_EQ(e.field, "shop.toml:18:18: tiers.levels.vip.membership_sku");
+  EXPECT_NE(e.message.find("must be 1 to 128 bytes"), std::string::npos) << e.message;
+  e = level_error("id = \"vip\"\nname = \"VIP\"\nmembership_sku = \"" + std::string(129, 'S') +
+                  "\"\n");
+  EXPECT_EQ(e.field, "shop.toml:18:18: tiers.levels.vip.membership_sku");
+  EXPECT_NE(e.message.find("must be 1 to 128 bytes"), std::string::npos) << e.message;
+  e = level_error("id = \"vip\"\nname = \"VIP\"\nmembership_sku = 399\n");
+  EXPECT_EQ(e.field, "shop.toml:18:18: tiers.levels.vip.membership_sku");
+  EXPECT_NE(e.message.find("must be a string"), std::string::npos) << e.message;
+  for (const char* bad : {"0", "121", "-12"}) {
+    e = level_error(std::string("id = \"vip\"\nname = \"VIP\"\nmembership_sku = \"V\"\n") +
+                    "membership_months = " + bad + "\n");
+    EXPECT_EQ(e.field, "shop.toml:19:21: tiers.levels.vip.membership_months") << bad;
+    EXPECT_NE(e.message.find("between 1 and 120"), std::string::npos) << e.message;
+  }
+  e = level_error(
+      "id = \"vip\"\nname = \"VIP\"\nmembership_sku = \"V\"\nmembership_months = 1.5\n");
+  EXPECT_NE(e.message.find("whole number"), std::string::npos) << e.message;
+  // membership_months only with membership_sku.
+  e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 10000\nmembership_months = 12\n");
+  EXPECT_EQ(e.field, "shop.toml:19:21: tiers.levels.gold.membership_months");
+  EXPECT_NE(e.message.find("only applies with membership_sku"), std::string::npos) << e.message;
+  // Without membership_sku, entry is required (as before).
+  e = level_error("id = \"vip\"\nname = \"VIP\"\n");
+  EXPECT_EQ(e.field, "shop.toml:15:1: tiers.levels.vip.entry");
+  EXPECT_NE(e.message.find("is required: the paid spend, in TWD"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("membership_sku"), std::string::npos) << e.message;
+  // The first level cannot be bought, let alone be paid-only.
+  for (const char* entry : {"", "entry = 0\n"}) {
+    e = rule_error(std::string("[tiers]\n[[tiers.levels]]\nid = \"regular\"\nname = \"一般\"\n") +
+                   entry + "membership_sku = \"REG\"\n" +
+                   "[[tiers.levels]]\nid = \"silver\"\nname = \"銀卡\"\nentry = 3000\n");
+    EXPECT_EQ(e.field, std::string("shop.toml:") + (*entry ? "11" : "10") +
+                           ":18: tiers.levels.regular.membership_sku")
+        << entry;
+    EXPECT_NE(e.message.find("the first level cannot be bought"), std::string::npos) << e.message;
+  }
+  // Two levels may not share a SKU (the second is at fault).
+  e = rule_error(std::string("[tiers]\n") + kTwoLevels +
+                 "[[tiers.levels]]\nid = \"vip\"\nname = \"VIP\"\nmembership_sku = \"M-1Y\"\n"
+                 "[[tiers.levels]]\nid = \"gold\"\nname = \"金卡\"\nentry = 10000\n"
+                 "membership_sku = \"M-1Y\"\n");
+  EXPECT_EQ(e.field, "shop.toml:23:18: tiers.levels.gold.membership_sku");
+  EXPECT_NE(e.message.find("'M-1Y' is already the membership_sku of tiers.levels.vip"),
+            std::string::npos)
+      << e.message;
+  // The entries of the levels spend reaches still ascend, paid-only levels
+  // left out: gold is compared with silver.
+  e = rule_error(std::string("[tiers]\n") + kTwoLevels +
+                 "[[tiers.levels]]\nid = \"vip\"\nname = \"VIP\"\nmembership_sku = \"V\"\n"
+                 "[[tiers.levels]]\nid = \"gold\"\nname = \"金卡\"\nentry = 3000\n");
+  EXPECT_EQ(e.field, "shop.toml:22:9: tiers.levels.gold.entry");
+  EXPECT_NE(e.message.find("must be more than the entry of tiers.levels.silver (3000)"),
+            std::string::npos)
+      << e.message;
+  // With membership_sku an entry given follows the usual rules.
+  e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 2000\nmembership_sku = \"G\"\n");
+  EXPECT_EQ(e.field, "shop.toml:18:9: tiers.levels.gold.entry");
+  EXPECT_NE(e.message.find("must be more than the entry of tiers.levels.silver"), std::string::npos)
+      << e.message;
+  e = level_error(
+      "id = \"gold\"\nname = \"金卡\"\nentry = 10000\nretain = 20000\nmembership_sku = \"G\"\n");
+  EXPECT_EQ(e.field, "shop.toml:19:10: tiers.levels.gold.retain");
+  // The paid-only value itself cannot be written as an entry (amounts stop
+  // at limits::kAmountMax), so printing can leave it out.
+  e = level_error("id = \"gold\"\nname = \"金卡\"\nentry = 9223372036854775807\n");
+  EXPECT_EQ(e.field, "shop.toml:18:9: tiers.levels.gold.entry");
+  EXPECT_NE(e.message.find("amount is too large"), std::string::npos) << e.message;
+}
+
+TEST(ProgramFileTiers, PrintedPaidMembershipParsesBackToTheSameProgram) {
+  std::vector<std::string> files = {
+      std::string(kHead) + kPaidTiers,
+      std::string(kHead) + "[tiers]\nbasis = \"order_count\"\n" + kTwoLevels +
+          "[[tiers.levels]]\nid = \"vip\"\nname = \"VIP\"\nmembership_sku = \"VIP-1Y\"\n"
+          "retain = 12\nmembership_months = 24\n",
+      "[program]\ncurrency = \"GBP\"\nminor_digits = 2\n[wallets.credit]\n[tiers]\n"
+      "[[tiers.levels]]\nid = \"r\"\nname = \"R\"\nentry = 0\n"
+      "[[tiers.levels]]\nid = \"v\"\nname = \"V\"\nmembership_sku = \"V\"\nretain = \"0.5\"\n"
+      "[[tiers.levels]]\nid = \"s\"\nname = \"S\"\nentry = \"300.5\"\n"};
+  for (const std::string& file : files) {
+    SCOPED_TRACE(file);
+    app::Program p = parse_ok(file);
+    std::string text = config::to_toml(p);
+    auto again = config::parse_program(text, "printed.toml", "shop");
+    ASSERT_TRUE(again) << again.error().field << ": " << again.error().message << "\n" << text;
+    EXPECT_EQ(*again, p);
+    EXPECT_TRUE(app::setting_changes(p, *again).empty());
+    EXPECT_EQ(config::to_toml(*again), text);
+    // The paid-only value is never printed.
+    EXPECT_EQ(text.find("9223372036854775807"), std::string::npos) << text;
+  }
+  // Membership keys only when set; a paid-only level has no entry or retain,
+  // and membership_months is printed with its SKU even at the default.
+  std::string text = config::to_toml(parse_ok(std::string(kHead) + kPaidTiers));
+  EXPECT_NE(text.find("membership_sku = 'VIP-1Y'"), std::string::npos) << text;
+  EXPECT_NE(text.find("membership_months = 12"), std::string::npos) << text;
+  EXPECT_EQ(config::to_toml(parse_ok(std::string(kHead) + kTiers)).find("membership"),
+            std::string::npos);
+  auto vip = text.find("id = 'vip'");
+  ASSERT_NE(vip, std::string::npos) << text;
+  auto next = text.find("[[tiers.levels]]", vip);
+  std::string block = text.substr(vip, next - vip);
+  EXPECT_EQ(block.find("entry"), std::string::npos) << block;
+  EXPECT_EQ(block.find("retain"), std::string::npos) << block;
+}
+
+TEST(ProgramSettings, PaidMembershipSettings) {
+  app::Program a = parse_ok(std::string(kHead) + kPaidTiers);
+  auto settings = app::program_settings(a);
+  EXPECT_EQ(settings.at("tiers.levels.vip.entry"), "paid only");
+  EXPECT_EQ(settings.at("tiers.levels.vip.retain"), "paid only");
+  EXPECT_EQ(settings.at("tiers.levels.vip.above"), "silver");
+  EXPECT_EQ(settings.at("tiers.levels.vip.membership_sku"), "VIP-1Y");
+  EXPECT_EQ(settings.at("tiers.levels.vip.membership_months"), "12");
+  EXPECT_EQ(settings.at("tiers.levels.gold.entry"), "10000");
+  EXPECT_EQ(settings.count("tiers.levels.gold.above"), 0u);
+  EXPECT_EQ(settings.at("tiers.levels.gold.membership_sku"), "GOLD-6M");
+  EXPECT_EQ(settings.at("tiers.levels.gold.membership_months"), "6");
+  EXPECT_EQ(settings.count("tiers.levels.silver.membership_sku"), 0u);
+  EXPECT_EQ(settings.count("tiers.levels.silver.membership_months"), 0u);
+
+  // Moving the paid-only level changes no entry, but is a change.
+  app::Program b = a;
+  std::swap(b.rules.tiers.levels[1], b.rules.tiers.levels[2]);  // vip below silver
+  auto changes = app::setting_changes(a, b);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, "tiers.levels.vip.above");
+  EXPECT_EQ(*changes[0].before, "silver");
+  EXPECT_EQ(*changes[0].after, "regular");
+
+  // Selling a level spend reaches: the membership keys appear.
+  app::Program c = a;
+  c.rules.tiers.levels[1].membership_sku = "SILVER-1Y";
+  c.rules.tiers.levels[2].membership_months = 24;
+  changes = app::setting_changes(a, c);
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[0].key, "tiers.levels.silver.membership_months");
+  EXPECT_FALSE(changes[0].before);
+  EXPECT_EQ(*changes[0].after, "12");
+  EXPECT_EQ(changes[1].key, "tiers.levels.silver.membership_sku");
+  EXPECT_EQ(changes[2].key, "tiers.levels.vip.membership_months");
+  EXPECT_EQ(*changes[2].after, "24");
 }
 
 TEST(ProgramFileTiers, TierNamesElsewhereMustBeLevelIdsOnceTiersExist) {
@@ -1049,9 +1269,13 @@ TEST(ProgramFileTiers, TheExamplesHaveTheirTiers) {
                      level("gold", "Gold", 100000, 80000), level("vip", "VIP", 300000, 250000)};
   EXPECT_EQ(uk->rules.tiers, expected);  // pence
 
+  // 一般, and a VIP only the membership SKU VIP-1Y buys, 12 months a unit.
   auto points = config::parse_program(read_example("points-store.toml"), "pts", "pts");
   ASSERT_TRUE(points) << points.error().field << ": " << points.error().message;
-  EXPECT_FALSE(points->rules.tiers.enabled());
+  expected.window = rules::Tiers::Window::kLifetime;
+  expected.levels = {level("regular", "一般", 0, 0), level("vip", "VIP", rules::kPaidOnlyEntry,
+                                                           rules::kPaidOnlyEntry, "VIP-1Y", 12)};
+  EXPECT_EQ(points->rules.tiers, expected);
 }
 
 TEST(ProgramSettings, TierChangesAreNamedByLevelAndKey) {

@@ -19,10 +19,10 @@ Instant at(const char* text) {
 // 12-month rolling paid spend, 12-month periods.
 Tiers taiwan() {
   Tiers t;
-  t.levels = {{"regular", "一般", 0, 0},
-              {"silver", "銀卡", 3000, 2000},
-              {"gold", "金卡", 10000, 8000},
-              {"vip", "VIP", 30000, 25000}};
+  t.levels = {{"regular", "一般", 0, 0, "", 12},
+              {"silver", "銀卡", 3000, 2000, "", 12},
+              {"gold", "金卡", 10000, 8000, "", 12},
+              {"vip", "VIP", 30000, 25000, "", 12}};
   return t;
 }
 

@@ -1,6 +1,7 @@
 // The rules codec (store/codec.h) for engagement rewards, member caps,
-// budgets, referrals and campaigns: every field round-trips, rules stored
-// before they existed decode to the defaults, and a wrong value is corruption.
+// budgets, referrals, campaigns and paid membership levels: every field
+// round-trips, rules stored before they existed decode to the defaults, and a
+// wrong value is corruption.
 #include "store/codec.h"
 
 #include <gtest/gtest.h>
@@ -204,6 +205,38 @@ TEST(StoreCodec, CampaignsRoundTripAndRulesWithoutThemHaveNone) {
   EXPECT_EQ(partial->campaigns[0].source, "campaign");
 }
 
+TEST(StoreCodec, PaidMembershipLevelsRoundTripAndOldLevelsHaveNone) {
+  rules::Rules r = rules_with_everything();
+  r.tiers.levels = {
+      rules::TierLevel{"regular", "一般", 0, 0, "", 12},
+      rules::TierLevel{"vip", "VIP", rules::kPaidOnlyEntry, rules::kPaidOnlyEntry, "VIP-1Y", 12},
+      rules::TierLevel{"gold", "金卡", 10000, 8000, "GOLD-6M", 6},
+      rules::TierLevel{"plus", "Plus", rules::kPaidOnlyEntry, 50000, "PLUS", 120}};
+  std::string text = store::encode_rules(r);
+  auto back = store::decode_rules(text);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->tiers, r.tiers) << text;
+  EXPECT_EQ(store::encode_rules(*back), text);
+  // INT64_MAX is a plain JSON integer, which Boost.JSON reads back as int64.
+  EXPECT_NE(text.find("\"entry\":9223372036854775807,\"retain\":9223372036854775807"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\"membership_sku\":\"VIP-1Y\",\"membership_months\":12"), std::string::npos)
+      << text;
+  ASSERT_EQ(back->tiers.levels.size(), 4u);
+  EXPECT_EQ(back->tiers.levels[1].entry, INT64_MAX);
+  EXPECT_EQ(back->tiers.levels[3].retain, 50000);
+  // As stored before paid memberships: no SKU, 12 months.
+  auto old = store::decode_rules(
+      R"({"tiers":{"levels":[{"id":"regular","name":"一般","entry":0,"retain":0},)"
+      R"({"id":"gold","name":"金卡","entry":10000,"retain":8000}]}})");
+  ASSERT_TRUE(old) << old.error().message;
+  ASSERT_EQ(old->tiers.levels.size(), 2u);
+  EXPECT_EQ(old->tiers.levels[1], (rules::TierLevel{"gold", "金卡", 10000, 8000, "", 12}));
+  EXPECT_TRUE(old->tiers.levels[1].membership_sku.empty());
+  EXPECT_EQ(old->tiers.levels[1].membership_months, 12);
+}
+
 TEST(StoreCodec, WrongRewardCapOrBudgetValuesAreCorruption) {
   for (const char* bad : {
            R"({"rewards":{}})",
@@ -252,6 +285,10 @@ TEST(StoreCodec, WrongRewardCapOrBudgetValuesAreCorruption) {
            R"({"campaigns":[{"expires":"someday"}]})",
            R"({"campaigns":[{"budget":{"value":"1"}}]})",
            R"({"campaigns":[{"budget":[]}]})",
+           R"({"tiers":{"levels":[{"membership_sku":1}]}})",
+           R"({"tiers":{"levels":[{"membership_months":"12"}]}})",
+           R"({"tiers":{"levels":[{"membership_months":12.0}]}})",
+           R"({"tiers":{"levels":[{"entry":9223372036854775808}]}})",  // past int64
        }) {
     auto r = store::decode_rules(bad);
     ASSERT_FALSE(r) << bad;

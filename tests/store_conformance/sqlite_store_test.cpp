@@ -390,7 +390,7 @@ TEST(StoreCodec, RulesDecodeDefaultsForMissingKeysAndRefuseWrongOnes) {
   rules::Tiers expected;
   expected.window = rules::Tiers::Window::kCalendarYear;
   expected.downgrade = rules::Tiers::Downgrade::kToQualifying;
-  expected.levels = {{"base", "", 0, 0}, {"gold", "金卡", 5000, 0}};
+  expected.levels = {{"base", "", 0, 0, "", 12}, {"gold", "金卡", 5000, 0, "", 12}};
   EXPECT_EQ(tiers->tiers, expected) << "missing tier keys keep the struct defaults";
   EXPECT_EQ(tiers->earn_on, rules::EarnTrigger::kPaid);
 
