@@ -84,6 +84,19 @@ Result<Executed> reward_both(Store& store, const ResolvedProgram& program, ledge
   return e;
 }
 
+// The answer of a command that grants nothing; `first` stores the referral
+// when it changed.
+Executed without_grants(const Referral& referral, CommandWrite first, json::object out,
+                        bool store_referral) {
+  out["referral"] = referral_json(referral);
+  out["granted"] = json::array();
+  Executed e;
+  e.response = json::serialize(out);
+  if (store_referral) first.referral = referral;
+  e.write = std::move(first);
+  return e;
+}
+
 }  // namespace
 
 Result<std::string> new_referral_code(Store& store, const std::string& program_id) {
@@ -149,12 +162,9 @@ Result<Executed> qualify_referral(Store& store, const ResolvedProgram& program,
   Referral referral = std::move(**found);
   json::object out{{"changed", false}};
   auto unchanged = [&]() {
-    out["referral"] = referral_json(referral);
-    out["granted"] = json::array();
-    Executed e;
-    e.response = json::serialize(out);
-    e.write.program_id = c.program_id;
-    return e;
+    CommandWrite nothing;
+    nothing.program_id = c.program_id;
+    return without_grants(referral, std::move(nothing), out, false);
   };
   const rules::ReferralRules& rules = program.program.rules.referrals;
   if (referral.state != "pending" || !rules.enabled()) return unchanged();
@@ -194,13 +204,7 @@ Result<Executed> qualify_referral(Store& store, const ResolvedProgram& program,
   first.member_id = referral.referee_id;
   if (!referral.reasons.empty()) {
     referral.state = "review";
-    out["referral"] = referral_json(referral);
-    out["granted"] = json::array();
-    Executed e;
-    e.response = json::serialize(out);
-    first.referral = std::move(referral);
-    e.write = std::move(first);
-    return e;
+    return without_grants(referral, std::move(first), std::move(out), true);
   }
   referral.state = "rewarded";
   referral.decided_at = now;
@@ -244,13 +248,7 @@ Result<Executed> decide_referral(Store& store, const ResolvedProgram& program,
     return reward_both(store, program, ids, std::move(referral), std::move(first), std::move(out),
                        now);
   }
-  out["referral"] = referral_json(referral);
-  out["granted"] = json::array();
-  Executed e;
-  e.response = json::serialize(out);
-  first.referral = std::move(referral);
-  e.write = std::move(first);
-  return e;
+  return without_grants(referral, std::move(first), std::move(out), true);
 }
 
 }  // namespace patron::app

@@ -15,8 +15,8 @@
 
 #include "app/store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store_conformance/two_programs_fixture.h"
 #include "support/backends.h"
-#include "support/temp_dir.h"
 
 namespace patron {
 namespace store {
@@ -32,34 +32,10 @@ using testing::Backend;
 using testing::kBackends;
 using Ids = std::vector<std::string>;
 
-Instant at(int64_t s) {
-  return from_unix_seconds(1'790'000'000 + s);
-}
+using testing::at;
 
-class Referrals : public ::testing::TestWithParam<Backend> {
+class Referrals : public testing::TwoProgramsStore {
  protected:
-  void SetUp() override {
-    factory_ = GetParam().make(dir_);
-    ASSERT_TRUE(factory_);
-    auto s = factory_->open();
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
-    for (const char* id : {"default", "other"}) {
-      app::Program p = app::default_program();
-      p.id = id;
-      ASSERT_TRUE(store_->begin());
-      ASSERT_TRUE(store_->put_program(p));
-      ASSERT_TRUE(store_->commit());
-    }
-  }
-
-  void write(const CommandWrite& w) {
-    ASSERT_TRUE(store_->begin());
-    auto r = store_->apply(w);
-    ASSERT_TRUE(r) << r.error().message;
-    ASSERT_TRUE(store_->commit());
-  }
-
   // Applies `w` in its own transaction; on failure rolls back and reports it.
   Result<void> try_write(const CommandWrite& w) {
     if (auto r = store_->begin(); !r) return r;
@@ -162,10 +138,6 @@ class Referrals : public ::testing::TestWithParam<Backend> {
     EXPECT_TRUE(r) << r.error().message;
     return r ? *r : -1;
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<app::StoreFactory> factory_;
-  std::unique_ptr<app::Store> store_;
 };
 
 TEST_P(Referrals, MemberCodesRoundTripAndFindTheirMember) {

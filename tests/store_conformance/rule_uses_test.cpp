@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "app/store.h"
+#include "store_conformance/two_programs_fixture.h"
 #include "support/backends.h"
-#include "support/temp_dir.h"
 
 namespace patron {
 namespace {
@@ -21,34 +21,10 @@ using app::UseTotals;
 using testing::Backend;
 using testing::kBackends;
 
-Instant at(int64_t s) {
-  return from_unix_seconds(1'790'000'000 + s);
-}
+using testing::at;
 
-class RuleUses : public ::testing::TestWithParam<Backend> {
+class RuleUses : public testing::TwoProgramsStore {
  protected:
-  void SetUp() override {
-    factory_ = GetParam().make(dir_);
-    ASSERT_TRUE(factory_);
-    auto s = factory_->open();
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
-    for (const char* id : {"default", "other"}) {
-      app::Program p = app::default_program();
-      p.id = id;
-      ASSERT_TRUE(store_->begin());
-      ASSERT_TRUE(store_->put_program(p));
-      ASSERT_TRUE(store_->commit());
-    }
-  }
-
-  void write(const CommandWrite& w) {
-    ASSERT_TRUE(store_->begin());
-    auto r = store_->apply(w);
-    ASSERT_TRUE(r) << r.error().message;
-    ASSERT_TRUE(store_->commit());
-  }
-
   static app::Member member_row(const std::string& program, const std::string& id,
                                 std::optional<std::chrono::year_month_day> birthday) {
     return app::Member{program, id, birthday, id + "@b.tw", "0912", at(0), at(1), {}, "", ""};
@@ -109,10 +85,6 @@ class RuleUses : public ::testing::TestWithParam<Backend> {
     }
     return ids;
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<app::StoreFactory> factory_;
-  std::unique_ptr<app::Store> store_;
 };
 
 constexpr Instant kAll = Instant::min();
