@@ -71,6 +71,7 @@ struct BodyJson {
                          {"available_at", opt_time(c.available_at)},
                          {"pending_until_release", c.pending_until_release},
                          {"expires_at", opt_time(c.expires_at)},
+                         {"never_expires", c.never_expires},
                          {"scope", scope_json(c.scope, sp)},
                          {"order_id", c.order_id},
                          {"line_shares", shares}},

@@ -126,13 +126,15 @@ Result<CampaignPick> pick_campaigns(Store& store, const ResolvedProgram& program
       purchases = *n;
     }
     if (!rules::campaign_targets(c, tier, purchases.value_or(0), paid)) continue;
-    if (rules::in_holdout(c, program.program.id, record.order.member_id)) {
-      pick.control.push_back(&c);
-      continue;
-    }
+    // A spent budget ends the campaign for both groups.
     auto left = limits.budget_left(c.id, c.budget, 0);
     if (!left) return std::unexpected(left.error());
-    if (*left) pick.treated.push_back(&c);
+    if (!*left) continue;
+    if (rules::in_holdout(c, program.program.id, record.order.member_id)) {
+      pick.control.push_back(&c);
+    } else {
+      pick.treated.push_back(&c);
+    }
   }
   return pick;
 }
@@ -161,28 +163,14 @@ Result<void> earn(Wallets& wallets, RuleLimits& limits, const ResolvedProgram& p
   }
   rules::EarnContext context{tier, program.zone, pick.treated};
   rules::EarnOutcome outcome = rules::evaluate_earn(rules, record.order, context);
-  // What the campaigns' multipliers added, shared among them by how much
-  // each multiplies (their budgets count it).
-  std::vector<int64_t> extra(pick.treated.size(), 0);
+  // What each rule would earn without the campaigns: the campaigns' share
+  // of a rule's grant (after caps) is what it granted above that.
+  std::optional<rules::EarnOutcome> base;
   if (std::any_of(outcome.rules.begin(), outcome.rules.end(),
                   [](const rules::RuleEarn& r) { return !r.campaigns.empty(); })) {
-    rules::EarnOutcome base =
-        rules::evaluate_earn(rules, record.order, rules::EarnContext{tier, program.zone, {}});
-    int64_t added = 0;
-    for (std::size_t i = 0; i < outcome.rules.size(); ++i) {
-      added += std::max<int64_t>(0, outcome.rules[i].amount - base.rules[i].amount);
-    }
-    std::vector<int64_t> weights;
-    for (const rules::Campaign* c : pick.treated) {
-      bool applied = std::any_of(outcome.rules.begin(), outcome.rules.end(),
-                                 [&](const rules::RuleEarn& r) {
-                                   return std::find(r.campaigns.begin(), r.campaigns.end(), c) !=
-                                          r.campaigns.end();
-                                 });
-      weights.push_back(applied ? std::max<int64_t>(1, c->multiplier_bp - 10000) : 0);
-    }
-    if (added > 0) extra = rules::split_by_weight(added, weights);
+    base = rules::evaluate_earn(rules, record.order, rules::EarnContext{tier, program.zone, {}});
   }
+  std::vector<int64_t> extra(pick.treated.size(), 0);
   for (rules::RuleEarn& r : outcome.rules) {
     if (r.amount == 0) continue;
     auto room = limits.earn_room(*r.rule, r.amount, now);
@@ -220,6 +208,30 @@ Result<void> earn(Wallets& wallets, RuleLimits& limits, const ResolvedProgram& p
           return {};
         });
     if (!result) return result;
+  }
+  if (base) {
+    for (std::size_t k = 0; k < outcome.rules.size(); ++k) {
+      const rules::RuleEarn& r = outcome.rules[k];
+      int64_t granted = 0;
+      for (const auto& [id, value] : record.earned) {
+        if (id == r.rule->id) granted = value;
+      }
+      int64_t added = granted - base->rules[k].amount;
+      if (added <= 0 || r.campaigns.empty()) continue;
+      // Shared by the campaigns that multiplied this rule, by how much each
+      // multiplies; budgets count value in the campaign's wallet only.
+      std::vector<int64_t> weights(pick.treated.size(), 0);
+      for (std::size_t i = 0; i < pick.treated.size(); ++i) {
+        const rules::Campaign* c = pick.treated[i];
+        bool applied = std::find(r.campaigns.begin(), r.campaigns.end(), c) != r.campaigns.end();
+        if (applied) weights[i] = std::max<int64_t>(1, c->multiplier_bp - 10000);
+      }
+      std::vector<int64_t> parts = rules::split_by_weight(added, weights);
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        const rules::Campaign* c = pick.treated[i];
+        if (c->wallet.empty() || c->wallet == r.rule->wallet) extra[i] += parts[i];
+      }
+    }
   }
   // Campaigns: bonuses that fit their budgets; every treated campaign and
   // every control is recorded (uplift analysis, budgets).
@@ -578,14 +590,17 @@ Result<std::optional<rules::TierChange>> update_tier(Store& store, const Resolve
       break;
     }
   }
-  // Only giving the membership back undoes it, not a refund of other lines.
-  bool undo = refunded && (!membership_line || units == 0 || record.cancelled_at.has_value());
+  // Only giving the membership back undoes it, not a refund of other lines;
+  // an amount refund counts once nothing of the order is left paid.
+  const bool paid_back = rules::paid_value(record.order, record.refunded_amount) == 0;
+  bool undo = refunded && (!membership_line || units == 0 || paid_back ||
+                           record.cancelled_at.has_value());
   rules::TierChange change =
       tier_after_order(program, member->tier, *orders, record.order.id, undo, now);
   bool counts = std::any_of(orders->begin(), orders->end(), [&](const rules::CountedOrder& o) {
     return o.id == record.order.id;
   });
-  if (membership_line && units > 0 && counts && !record.cancelled_at) {
+  if (membership_line && units > 0 && counts && !paid_back && !record.cancelled_at) {
     const std::string key = "#membership";  // not a rule id: ids are [a-z0-9_]
     auto bought = store.rule_use_exists(program.program.id, member->id, key, record.order.id);
     if (!bought) return std::unexpected(bought.error());

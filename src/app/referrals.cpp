@@ -62,7 +62,10 @@ Result<Executed> reward_both(Store& store, const ResolvedProgram& program, ledge
       g.amount = amount;
       g.source = rules.source;
       g.reason = reason + " (program v" + std::to_string(program.program.version) + ")";
-      if (rules.expires) g.expires_at = ledger::expires_at(*rules.expires, now, program.zone);
+      if (rules.expires) {
+        g.expires_at = ledger::expires_at(*rules.expires, now, program.zone);
+        g.never_expires = !g.expires_at;
+      }
       auto done = w.grant(g);
       if (!done) return std::unexpected(done.error());
       effect.rewarded += amount;

@@ -12,6 +12,14 @@ namespace patron::app {
 
 namespace json = boost::json;
 
+Result<UseTotals> RuleLimits::between(const std::string& rule_id, Instant from, Instant to) {
+  auto all = since(rule_id, from);
+  if (!all) return std::unexpected(all.error());
+  auto later = since(rule_id, to);
+  if (!later) return std::unexpected(later.error());
+  return UseTotals{all->count - later->count, all->value - later->value};
+}
+
 Result<UseTotals> RuleLimits::since(const std::string& rule_id, Instant from) {
   auto stored = store_.member_rule_uses(program_.program.id, member_id_, rule_id, from);
   if (!stored) return std::unexpected(stored.error());
@@ -40,11 +48,12 @@ Result<int64_t> RuleLimits::earn_room(const rules::EarnRule& rule, int64_t amoun
   int64_t room = amount;
   if (rule.member_caps.any()) {
     rules::PeriodStarts starts = rules::period_starts(at, program_.zone);
-    for (auto [cap, from] : {std::pair{rule.member_caps.per_day, starts.day},
-                             std::pair{rule.member_caps.per_month, starts.month},
-                             std::pair{rule.member_caps.per_year, starts.year}}) {
+    rules::PeriodStarts ends = rules::period_ends(at, program_.zone);
+    for (auto [cap, from, to] : {std::tuple{rule.member_caps.per_day, starts.day, ends.day},
+                                 std::tuple{rule.member_caps.per_month, starts.month, ends.month},
+                                 std::tuple{rule.member_caps.per_year, starts.year, ends.year}}) {
       if (cap <= 0) continue;
-      auto used = since(rule.id, from);
+      auto used = between(rule.id, from, to);
       if (!used) return std::unexpected(used.error());
       room = std::min(room, std::max<int64_t>(0, cap - used->value));
     }
@@ -71,13 +80,14 @@ Result<std::string> RuleLimits::reward_blocked(const rules::Reward& r, const std
   if (seen) return std::string("already");
   if (r.limits.any()) {
     rules::PeriodStarts starts = rules::period_starts(at, program_.zone);
-    for (auto [limit, from, name] :
-         {std::tuple{r.limits.per_day, starts.day, "limit_per_day"},
-          std::tuple{r.limits.per_month, starts.month, "limit_per_month"},
-          std::tuple{r.limits.per_year, starts.year, "limit_per_year"},
-          std::tuple{r.limits.lifetime, Instant::min(), "limit_lifetime"}}) {
+    rules::PeriodStarts ends = rules::period_ends(at, program_.zone);
+    for (auto [limit, from, to, name] :
+         {std::tuple{r.limits.per_day, starts.day, ends.day, "limit_per_day"},
+          std::tuple{r.limits.per_month, starts.month, ends.month, "limit_per_month"},
+          std::tuple{r.limits.per_year, starts.year, ends.year, "limit_per_year"},
+          std::tuple{r.limits.lifetime, Instant::min(), Instant::max(), "limit_lifetime"}}) {
       if (limit <= 0) continue;
-      auto used = since(r.id, from);
+      auto used = between(r.id, from, to);
       if (!used) return std::unexpected(used.error());
       if (used->count >= limit) return std::string(name);
     }
@@ -121,7 +131,11 @@ Result<ledger::GrantResult> grant_lot(const ResolvedProgram& program, Wallets& w
     g.order_id = lot.order_id;
     g.available_at = lot.available_at;
     g.pending_until_release = lot.pending_until_release;
-    if (expires) g.expires_at = ledger::expires_at(*expires, wallets.now(), program.zone);
+    if (expires) {
+      // A rule of its own replaces the wallet's rule for the source, "never" too.
+      g.expires_at = ledger::expires_at(*expires, wallets.now(), program.zone);
+      g.never_expires = !g.expires_at;
+    }
     if (!lot.line_ids.empty()) {
       std::vector<int64_t> shares = rules::split_by_weight(amount, lot.line_weights);
       for (std::size_t i = 0; i < shares.size(); ++i) {
@@ -332,8 +346,10 @@ Result<Executed> birthday_reward(Store& store, const ResolvedProgram& program,
     } else if (member.created_at >= local_midnight(sys_days(date) + days{1}, program.zone)) {
       why = "joined after the date";
     } else {
-      RewardTrigger trigger{rules::RewardOn::kBirthday, "", std::to_string(birthday.year), now,
-                            reward.id};
+      // Limits count the gift in the period of its date, not of a late grant
+      // (a 30 December birthday given on 2 January belongs to the old year).
+      RewardTrigger trigger{rules::RewardOn::kBirthday, "", std::to_string(birthday.year),
+                            starts, reward.id};
       auto r = grant_rewards(program, wallets, limits, member_tier(program, member), trigger, {},
                              granted, skipped);
       if (!r) return std::unexpected(r.error());

@@ -50,6 +50,8 @@ class RuleLimits {
 
  private:
   Result<UseTotals> since(const std::string& rule_id, Instant from);
+  // Grants counted at [from, to).
+  Result<UseTotals> between(const std::string& rule_id, Instant from, Instant to);
   Result<UseTotals> totals(const std::string& rule_id);
 
   Store& store_;

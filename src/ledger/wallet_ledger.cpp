@@ -219,8 +219,13 @@ Result<GrantResult> WalletLedger::grant(const Grant& c) {
     return fail(ErrorCode::kInvalidArgument, "reason", "is longer than 500 bytes");
   }
   if (auto ok = check_id(c.order_id, "order_id", false); !ok) return std::unexpected(ok.error());
+  if (c.never_expires && c.expires_at) {
+    return fail(ErrorCode::kInvalidArgument, "expires_at", "a lot that never expires has none");
+  }
   std::optional<Instant> expires = c.expires_at;
-  if (!expires) expires = expires_at(policy_.expiry_for(c.source), now_, policy_.zone);
+  if (!expires && !c.never_expires) {
+    expires = expires_at(policy_.expiry_for(c.source), now_, policy_.zone);
+  }
   if (c.expires_at && *c.expires_at <= now_) {
     return fail(ErrorCode::kInvalidArgument, "expires_at", "must be in the future");
   }

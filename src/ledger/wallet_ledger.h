@@ -43,6 +43,7 @@ struct Grant {
   std::optional<Instant> available_at;  // pending until then; default now
   bool pending_until_release = false;   // pending until release_order/release_lot
   std::optional<Instant> expires_at;    // default from the wallet policy for the source
+  bool never_expires = false;           // the lot never expires, whatever the wallet's rule
   Scope scope;
   std::string order_id;
   std::vector<LineShare> line_shares;  // must sum to amount when given

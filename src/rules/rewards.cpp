@@ -74,6 +74,12 @@ PeriodStarts period_starts(Instant at, const date::time_zone* zone) {
                       local_midnight(d.year() / January / day{1}, zone)};
 }
 
+PeriodStarts period_ends(Instant at, const date::time_zone* zone) {
+  return PeriodStarts{start_of_next_period(at, CalendarUnit::kDay, zone),
+                      start_of_next_period(at, CalendarUnit::kMonth, zone),
+                      start_of_next_period(at, CalendarUnit::kYear, zone)};
+}
+
 std::vector<int64_t> split_by_weight(int64_t amount, const std::vector<int64_t>& weights) {
   __extension__ using Wide = __int128;
   Wide total = 0;

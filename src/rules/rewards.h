@@ -118,6 +118,8 @@ struct PeriodStarts {
   Instant year;
 };
 PeriodStarts period_starts(Instant at, const date::time_zone* zone);
+// The ends (exclusive: the next local midnight, first of next month, of next year).
+PeriodStarts period_ends(Instant at, const date::time_zone* zone);
 
 // Splits `amount` over `weights` in proportion (largest remainder, ties to
 // the earlier entry); weights are >= 0 with a positive sum. The result sums
