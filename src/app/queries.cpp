@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "app/json_codec.h"
+#include "app/referrals.h"
 #include "core/limits.h"
 #include "app/tiering.h"
 #include "ledger/verify.h"
@@ -394,7 +395,17 @@ Result<JobReport> referrals_job(Writer& writer, Store& reader, Instant now,
     for (;;) {
       auto batch = reader.referrals_page(program_id, "pending", page);
       if (!batch) return std::unexpected(batch.error());
-      for (const Referral& r : *batch) referees.push_back(r.referee_id);
+      // Only referees with a settled order go to the writer: the rest would
+      // be commands that change nothing, every run, for every pending one.
+      for (const Referral& r : *batch) {
+        auto orders = reader.member_order_summaries(program_id, r.referee_id);
+        if (!orders) return std::unexpected(orders.error());
+        if (std::any_of(orders->begin(), orders->end(), [&](const OrderSummary& o) {
+              return referral_order_settled(program, o, now);
+            })) {
+          referees.push_back(r.referee_id);
+        }
+      }
       if (batch->size() < page.limit) break;
       page.after = batch->back().referee_id;
     }

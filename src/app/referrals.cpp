@@ -32,15 +32,6 @@ bool purchased(const ResolvedProgram& program, const OrderSummary& o) {
   return false;
 }
 
-// Settled: completed, or fulfilled with its return window over; still paid
-// for (not cancelled, not refunded below the minimum).
-bool settled(const ResolvedProgram& program, const OrderSummary& o, Instant now) {
-  const rules::ReferralRules& rules = program.program.rules.referrals;
-  if (o.cancelled_at || o.paid_value <= 0 || o.paid_value < rules.min_order) return false;
-  if (o.completed_at) return true;
-  return o.fulfilled_at && now >= return_window_end(program, *o.fulfilled_at);
-}
-
 // Grants both sides their rewards: referee and referrer wallets in one
 // command. `first` carries the referral.
 Result<Executed> reward_both(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
@@ -101,6 +92,13 @@ Executed without_grants(const Referral& referral, CommandWrite first, json::obje
 }
 
 }  // namespace
+
+bool referral_order_settled(const ResolvedProgram& program, const OrderSummary& o, Instant now) {
+  const rules::ReferralRules& rules = program.program.rules.referrals;
+  if (o.cancelled_at || o.paid_value <= 0 || o.paid_value < rules.min_order) return false;
+  if (o.completed_at) return true;
+  return o.fulfilled_at && now >= return_window_end(program, *o.fulfilled_at);
+}
 
 Result<std::string> new_referral_code(Store& store, const std::string& program_id) {
   // 32^8 codes: a collision is rare; a few tries make failing practically impossible.
@@ -175,7 +173,7 @@ Result<Executed> qualify_referral(Store& store, const ResolvedProgram& program,
   if (!orders) return std::unexpected(orders.error());
   const OrderSummary* qualifying = nullptr;
   for (const OrderSummary& o : *orders) {
-    if (settled(program, o, now)) {
+    if (referral_order_settled(program, o, now)) {
       qualifying = &o;
       break;
     }

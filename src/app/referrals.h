@@ -23,6 +23,12 @@ Result<std::string> new_referral_code(Store& store, const std::string& program_i
 Result<std::optional<Referral>> refer(Store& store, const ResolvedProgram& program, Member& m,
                                       const std::string& code, bool created, Instant now);
 
+// Whether a referee's order qualifies a referral at `now`: completed, or
+// fulfilled with its return window over; not cancelled; paid value at least
+// the program's min_order (and above 0).
+bool referral_order_settled(const ResolvedProgram& program, const OrderSummary& order,
+                            Instant now);
+
 // The referrals job for one referee (QualifyReferral).
 Result<Executed> qualify_referral(Store& store, const ResolvedProgram& program,
                                   ledger::IdSource& ids, const Command& c, Instant now);
