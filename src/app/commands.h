@@ -127,8 +127,8 @@ struct DecideReferral {
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
-                 RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier, MemberEvent,
-                 BirthdayReward, QualifyReferral, DecideReferral>;
+                 RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
+                 MemberEvent, BirthdayReward, QualifyReferral, DecideReferral>;
 
 struct Command {
   std::string program_id = "default";

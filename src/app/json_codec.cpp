@@ -176,8 +176,8 @@ struct BodyJson {
     return json::object({{"type", "referral_qualify"}}, sp);
   }
   json::object operator()(const DecideReferral& c) const {
-    return json::object(
-        {{"type", "referral_decide"}, {"approve", c.approve}, {"note", c.note}}, sp);
+    return json::object({{"type", "referral_decide"}, {"approve", c.approve}, {"note", c.note}},
+                        sp);
   }
   json::object operator()(const BirthdayReward& c) const {
     return json::object({{"type", "birthday_reward"}, {"reward", c.reward_id}, {"year", c.year}},
@@ -203,10 +203,10 @@ struct BodyJson {
 
 std::string_view command_name(const CommandBody& body) {
   static constexpr std::string_view kNames[] = {
-      "member_upsert", "grant",       "spend",        "hold_reserve", "hold_capture",
-      "hold_release",  "clawback",    "restore",      "adjust",       "release_order",
-      "settle",        "key_create",  "key_revoke",   "job_run",      "program_apply",
-      "order_upsert",  "order_event", "tier_evaluate", "member_event", "birthday_reward",
+      "member_upsert",    "grant",          "spend",         "hold_reserve", "hold_capture",
+      "hold_release",     "clawback",       "restore",       "adjust",       "release_order",
+      "settle",           "key_create",     "key_revoke",    "job_run",      "program_apply",
+      "order_upsert",     "order_event",    "tier_evaluate", "member_event", "birthday_reward",
       "referral_qualify", "referral_decide"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
@@ -386,7 +386,9 @@ json::object referral_json(const Referral& r) {
   auto time = [](const std::optional<Instant>& t) {
     return t ? json::value(format_instant(*t)) : json::value(nullptr);
   };
-  auto text = [](const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); };
+  auto text = [](const std::string& s) {
+    return s.empty() ? json::value(nullptr) : json::value(s);
+  };
   return json::object{{"referee_id", r.referee_id},
                       {"referrer_id", r.referrer_id},
                       {"code", r.code},

@@ -11,8 +11,8 @@
 #include "app/json_codec.h"
 #include "app/referrals.h"
 #include "app/rewards.h"
-#include "app/wallets.h"
 #include "app/tiering.h"
+#include "app/wallets.h"
 #include "core/limits.h"
 #include "core/money.h"
 #include "core/text.h"
@@ -406,8 +406,8 @@ Result<Event> check_event(const OrderEvent& ev, const std::string& prefix) {
 // Applies one event to an order in memory and its wallets; `note` says why
 // nothing happened when nothing did.
 Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, RuleLimits& limits,
-                         OrderRecord& record, const std::string& tier, const OrderEvent& ev, Event kind,
-                         const std::string& prefix, Instant now, std::string& note) {
+                         OrderRecord& record, const std::string& tier, const OrderEvent& ev,
+                         Event kind, const std::string& prefix, Instant now, std::string& note) {
   Instant at = ev.at.value_or(now);
   const std::string& member_id = record.order.member_id;
   auto set_once = [&](std::optional<Instant>& field) {
@@ -593,13 +593,12 @@ Result<std::optional<rules::TierChange>> update_tier(Store& store, const Resolve
   // Only giving the membership back undoes it, not a refund of other lines;
   // an amount refund counts once nothing of the order is left paid.
   const bool paid_back = rules::paid_value(record.order, record.refunded_amount) == 0;
-  bool undo = refunded && (!membership_line || units == 0 || paid_back ||
-                           record.cancelled_at.has_value());
+  bool undo =
+      refunded && (!membership_line || units == 0 || paid_back || record.cancelled_at.has_value());
   rules::TierChange change =
       tier_after_order(program, member->tier, *orders, record.order.id, undo, now);
-  bool counts = std::any_of(orders->begin(), orders->end(), [&](const rules::CountedOrder& o) {
-    return o.id == record.order.id;
-  });
+  bool counts = std::any_of(orders->begin(), orders->end(),
+                            [&](const rules::CountedOrder& o) { return o.id == record.order.id; });
   if (membership_line && units > 0 && counts && !paid_back && !record.cancelled_at) {
     const std::string key = "#membership";  // not a rule id: ids are [a-z0-9_]
     auto bought = store.rule_use_exists(program.program.id, member->id, key, record.order.id);
@@ -812,7 +811,8 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   if (member_created) {
     // A member created by its first order gets the signup rewards.
     RewardTrigger trigger{rules::RewardOn::kSignup, "", "signup", now, ""};
-    if (auto r = grant_rewards(program, wallets, limits, tier, trigger, {}, rewarded, skipped); !r) {
+    if (auto r = grant_rewards(program, wallets, limits, tier, trigger, {}, rewarded, skipped);
+        !r) {
       return std::unexpected(r.error());
     }
   }

@@ -6,8 +6,8 @@
 
 #include "app/json_codec.h"
 #include "app/referrals.h"
-#include "core/limits.h"
 #include "app/tiering.h"
+#include "core/limits.h"
 #include "ledger/verify.h"
 #include "ledger/wallet_ledger.h"
 
@@ -365,14 +365,12 @@ Result<JobReport> birthdays_job(Writer& writer, Store& reader, Instant now,
           if (!m.birthday) continue;
           year_month_day date = rules::birthday_reward_date(reward, y, *m.birthday);
           Instant starts = local_midnight(date, program.zone);
-          Instant ends =
-              local_midnight(sys_days(date) + days{reward.grace_days + 1}, program.zone);
+          Instant ends = local_midnight(sys_days(date) + days{reward.grace_days + 1}, program.zone);
           Instant day_after = local_midnight(sys_days(date) + days{1}, program.zone);
           if (now >= starts && now < ends && m.created_at < day_after) due.push_back(m.id);
         }
-        per_member(writer, program_id, due, now,
-                   BirthdayReward{reward.id, static_cast<int>(y)}, "", report,
-                   [&](const json::object& out) {
+        per_member(writer, program_id, due, now, BirthdayReward{reward.id, static_cast<int>(y)}, "",
+                   report, [&](const json::object& out) {
                      report.rewards += static_cast<int64_t>(out.at("granted").as_array().size());
                    });
       }
@@ -424,8 +422,9 @@ Result<JobReport> referrals_job(Writer& writer, Store& reader, Instant now,
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
                           const std::string& only_program) {
   if (std::find(kJobNames.begin(), kJobNames.end(), job) == kJobNames.end()) {
-    return fail(ErrorCode::kInvalidArgument, "job",
-                "unknown job '" + job + "' (jobs: holds, mature, expire, tiers, birthdays, referrals)");
+    return fail(
+        ErrorCode::kInvalidArgument, "job",
+        "unknown job '" + job + "' (jobs: holds, mature, expire, tiers, birthdays, referrals)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
@@ -453,9 +452,12 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
 }
 
 json::object job_report_json(const JobReport& r) {
-  return json::object{{"members", r.members},           {"matured", r.matured},
-                      {"expired", r.expired},           {"holds_expired", r.holds_expired},
-                      {"tier_changes", r.tier_changes}, {"rewards", r.rewards},
+  return json::object{{"members", r.members},
+                      {"matured", r.matured},
+                      {"expired", r.expired},
+                      {"holds_expired", r.holds_expired},
+                      {"tier_changes", r.tier_changes},
+                      {"rewards", r.rewards},
                       {"referrals_rewarded", r.referrals_rewarded},
                       {"referrals_held", r.referrals_held},
                       {"failed", r.failed}};

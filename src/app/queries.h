@@ -50,8 +50,8 @@ struct JobReport {
   int64_t matured = 0;
   int64_t expired = 0;
   int64_t holds_expired = 0;
-  int64_t tier_changes = 0;  // tiers: members whose level changed
-  int64_t rewards = 0;       // birthdays: rewards granted
+  int64_t tier_changes = 0;        // tiers: members whose level changed
+  int64_t rewards = 0;             // birthdays: rewards granted
   int64_t referrals_rewarded = 0;  // referrals: both sides rewarded
   int64_t referrals_held = 0;      // referrals: held for review
   int64_t failed = 0;
@@ -67,8 +67,8 @@ boost::json::object job_report_json(const JobReport& report);
 
 // The jobs, in the order "all" runs them: holds first, because a hold past
 // its TTL returns value that maturation and expiry then see in its place.
-inline constexpr std::array<std::string_view, 6> kJobNames = {
-    "holds", "mature", "expire", "tiers", "birthdays", "referrals"};
+inline constexpr std::array<std::string_view, 6> kJobNames = {"holds", "mature",    "expire",
+                                                              "tiers", "birthdays", "referrals"};
 // "all" -> every job in that order; a job's name -> itself; anything else
 // fails naming the field "job".
 Result<std::vector<std::string>> jobs_named(std::string_view name);

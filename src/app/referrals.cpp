@@ -35,8 +35,7 @@ bool purchased(const ResolvedProgram& program, const OrderSummary& o) {
 // Grants both sides their rewards: referee and referrer wallets in one
 // command. `first` carries the referral.
 Result<Executed> reward_both(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
-                             Referral referral, CommandWrite first, json::object out,
-                             Instant now) {
+                             Referral referral, CommandWrite first, json::object out, Instant now) {
   const rules::ReferralRules& rules = program.program.rules.referrals;
   Wallets referee(store, program, ids, now, referral.referee_id, "");
   Wallets referrer(store, program, ids, now, referral.referrer_id, "");
@@ -47,25 +46,25 @@ Result<Executed> reward_both(Store& store, const ResolvedProgram& program, ledge
         std::tuple{&referrer, &referral.referrer_id, rules.referrer_amount,
                    "referred " + referral.referee_id}}) {
     if (amount <= 0) continue;
-    auto r = wallets->with(rules.wallet, [&](ledger::WalletLedger& w,
-                                             WalletEffect& effect) -> Result<void> {
-      ledger::Grant g;
-      g.amount = amount;
-      g.source = rules.source;
-      g.reason = reason + " (program v" + std::to_string(program.program.version) + ")";
-      if (rules.expires) {
-        g.expires_at = ledger::expires_at(*rules.expires, now, program.zone);
-        g.never_expires = !g.expires_at;
-      }
-      auto done = w.grant(g);
-      if (!done) return std::unexpected(done.error());
-      effect.rewarded += amount;
-      granted.emplace_back(json::object{{"member_id", *member},
-                                        {"wallet", rules.wallet},
-                                        {"amount", amount},
-                                        {"lot_id", done->lot_id}});
-      return {};
-    });
+    auto r = wallets->with(
+        rules.wallet, [&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
+          ledger::Grant g;
+          g.amount = amount;
+          g.source = rules.source;
+          g.reason = reason + " (program v" + std::to_string(program.program.version) + ")";
+          if (rules.expires) {
+            g.expires_at = ledger::expires_at(*rules.expires, now, program.zone);
+            g.never_expires = !g.expires_at;
+          }
+          auto done = w.grant(g);
+          if (!done) return std::unexpected(done.error());
+          effect.rewarded += amount;
+          granted.emplace_back(json::object{{"member_id", *member},
+                                            {"wallet", rules.wallet},
+                                            {"amount", amount},
+                                            {"lot_id", done->lot_id}});
+          return {};
+        });
     if (!r) return std::unexpected(r.error());
   }
   out["referral"] = referral_json(referral);
@@ -123,7 +122,8 @@ Result<std::optional<Referral>> refer(Store& store, const ResolvedProgram& progr
   auto referrer = store.member_by_referral_code(program.program.id, code);
   if (!referrer) return std::unexpected(referrer.error());
   if (!*referrer) {
-    return fail(ErrorCode::kInvalidArgument, field, "no member has the referral code '" + code + "'");
+    return fail(ErrorCode::kInvalidArgument, field,
+                "no member has the referral code '" + code + "'");
   }
   if (**referrer == m.id) {
     return fail(ErrorCode::kInvalidArgument, field, "a member cannot refer itself");
@@ -186,18 +186,18 @@ Result<Executed> qualify_referral(Store& store, const ResolvedProgram& program,
   auto referrer = store.find_member(program.program.id, referral.referrer_id);
   if (!referrer) return std::unexpected(referrer.error());
   if (!*referee || !*referrer) {
-    return fail(ErrorCode::kCorruption, "", "referral of " + referral.referee_id +
-                                                " names a member that does not exist");
+    return fail(ErrorCode::kCorruption, "",
+                "referral of " + referral.referee_id + " names a member that does not exist");
   }
   rules::PeriodStarts starts = rules::period_starts(now, program.zone);
-  auto month = store.referrals_qualified_since(program.program.id, referral.referrer_id,
-                                               starts.month);
+  auto month =
+      store.referrals_qualified_since(program.program.id, referral.referrer_id, starts.month);
   if (!month) return std::unexpected(month.error());
   auto year =
       store.referrals_qualified_since(program.program.id, referral.referrer_id, starts.year);
   if (!year) return std::unexpected(year.error());
-  rules::ReferralParties parties{(*referrer)->email, (*referrer)->phone, (*referee)->email,
-                                 (*referee)->phone,  *month,            *year};
+  rules::ReferralParties parties{
+      (*referrer)->email, (*referrer)->phone, (*referee)->email, (*referee)->phone, *month, *year};
   referral.reasons = rules::referral_review_reasons(rules, parties);
   out["changed"] = true;
   CommandWrite first;

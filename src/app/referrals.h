@@ -26,8 +26,7 @@ Result<std::optional<Referral>> refer(Store& store, const ResolvedProgram& progr
 // Whether a referee's order qualifies a referral at `now`: completed, or
 // fulfilled with its return window over; not cancelled; paid value at least
 // the program's min_order (and above 0).
-bool referral_order_settled(const ResolvedProgram& program, const OrderSummary& order,
-                            Instant now);
+bool referral_order_settled(const ResolvedProgram& program, const OrderSummary& order, Instant now);
 
 // The referrals job for one referee (QualifyReferral).
 Result<Executed> qualify_referral(Store& store, const ResolvedProgram& program,

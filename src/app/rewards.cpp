@@ -62,16 +62,16 @@ Result<int64_t> RuleLimits::earn_room(const rules::EarnRule& rule, int64_t amoun
     auto used = totals(rule.id);
     if (!used) return std::unexpected(used.error());
     if (rule.budget.count > 0 && used->count >= rule.budget.count) room = 0;
-    if (rule.budget.value > 0) room = std::min(room, std::max<int64_t>(0, rule.budget.value - used->value));
+    if (rule.budget.value > 0)
+      room = std::min(room, std::max<int64_t>(0, rule.budget.value - used->value));
   }
   return room;
 }
 
 Result<std::string> RuleLimits::reward_blocked(const rules::Reward& r, const std::string& key,
                                                int64_t amount, Instant at) {
-  bool seen = std::any_of(uses_.begin(), uses_.end(), [&](const RuleUse& u) {
-    return u.rule_id == r.id && u.key == key;
-  });
+  bool seen = std::any_of(uses_.begin(), uses_.end(),
+                          [&](const RuleUse& u) { return u.rule_id == r.id && u.key == key; });
   if (!seen) {
     auto stored = store_.rule_use_exists(program_.program.id, member_id_, r.id, key);
     if (!stored) return std::unexpected(stored.error());
@@ -122,32 +122,32 @@ Result<ledger::GrantResult> grant_lot(const ResolvedProgram& program, Wallets& w
                                       const std::optional<ledger::ExpiryRule>& expires,
                                       const RewardLot& lot) {
   ledger::GrantResult result;
-  auto done = wallets.with(wallet, [&](ledger::WalletLedger& w,
-                                       WalletEffect& effect) -> Result<void> {
-    ledger::Grant g;
-    g.amount = amount;
-    g.source = source;
-    g.reason = reason + " (program v" + std::to_string(program.program.version) + ")";
-    g.order_id = lot.order_id;
-    g.available_at = lot.available_at;
-    g.pending_until_release = lot.pending_until_release;
-    if (expires) {
-      // A rule of its own replaces the wallet's rule for the source, "never" too.
-      g.expires_at = ledger::expires_at(*expires, wallets.now(), program.zone);
-      g.never_expires = !g.expires_at;
-    }
-    if (!lot.line_ids.empty()) {
-      std::vector<int64_t> shares = rules::split_by_weight(amount, lot.line_weights);
-      for (std::size_t i = 0; i < shares.size(); ++i) {
-        if (shares[i] > 0) g.line_shares.push_back({lot.line_ids[i], shares[i], 0});
-      }
-    }
-    auto granted = w.grant(g);
-    if (!granted) return std::unexpected(granted.error());
-    effect.rewarded += amount;
-    result = *granted;
-    return {};
-  });
+  auto done =
+      wallets.with(wallet, [&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
+        ledger::Grant g;
+        g.amount = amount;
+        g.source = source;
+        g.reason = reason + " (program v" + std::to_string(program.program.version) + ")";
+        g.order_id = lot.order_id;
+        g.available_at = lot.available_at;
+        g.pending_until_release = lot.pending_until_release;
+        if (expires) {
+          // A rule of its own replaces the wallet's rule for the source, "never" too.
+          g.expires_at = ledger::expires_at(*expires, wallets.now(), program.zone);
+          g.never_expires = !g.expires_at;
+        }
+        if (!lot.line_ids.empty()) {
+          std::vector<int64_t> shares = rules::split_by_weight(amount, lot.line_weights);
+          for (std::size_t i = 0; i < shares.size(); ++i) {
+            if (shares[i] > 0) g.line_shares.push_back({lot.line_ids[i], shares[i], 0});
+          }
+        }
+        auto granted = w.grant(g);
+        if (!granted) return std::unexpected(granted.error());
+        effect.rewarded += amount;
+        result = *granted;
+        return {};
+      });
   if (!done) return std::unexpected(done.error());
   return result;
 }
@@ -187,8 +187,8 @@ Result<void> grant_rewards(const ResolvedProgram& program, Wallets& wallets, Rul
                      {"amount", *amount},
                      {"lot_id", done->lot_id},
                      {"pending", done->pending}};
-    out["expires_at"] = done->expires_at ? json::value(format_instant(*done->expires_at))
-                                         : json::value(nullptr);
+    out["expires_at"] =
+        done->expires_at ? json::value(format_instant(*done->expires_at)) : json::value(nullptr);
     granted.emplace_back(std::move(out));
     if (earned) earned->emplace_back(r.id, *amount);
   }
@@ -203,9 +203,8 @@ std::string member_tier(const ResolvedProgram& program, const Member& m) {
 }
 
 // The response of a command that granted rewards to a member.
-Executed finish_rewards(const Command& c, Wallets& wallets, RuleLimits& limits,
-                        json::object out, json::array granted, json::array skipped,
-                        std::optional<Member> member) {
+Executed finish_rewards(const Command& c, Wallets& wallets, RuleLimits& limits, json::object out,
+                        json::array granted, json::array skipped, std::optional<Member> member) {
   out["granted"] = std::move(granted);
   out["skipped"] = std::move(skipped);
   out["wallets"] = wallets.effects_json();
@@ -304,11 +303,11 @@ Result<Executed> member_event(Store& store, const ResolvedProgram& program, ledg
   json::object out{{"member_id", c.member_id}, {"type", ev.type}};
   out["id"] = ev.event_id.empty() ? json::value(nullptr) : json::value(ev.event_id);
   out["at"] = format_instant(at);
-  bool listened = std::any_of(program.program.rules.rewards.begin(),
-                              program.program.rules.rewards.end(), [&](const rules::Reward& rw) {
-                                return on ? rw.on == *on
-                                          : rw.on == rules::RewardOn::kCustom && rw.event == ev.type;
-                              });
+  bool listened = std::any_of(
+      program.program.rules.rewards.begin(), program.program.rules.rewards.end(),
+      [&](const rules::Reward& rw) {
+        return on ? rw.on == *on : rw.on == rules::RewardOn::kCustom && rw.event == ev.type;
+      });
   if (!listened) out["note"] = "no reward of this program listens to '" + ev.type + "'";
   return finish_rewards(c, wallets, limits, std::move(out), std::move(granted), std::move(skipped),
                         std::nullopt);
@@ -335,7 +334,8 @@ Result<Executed> birthday_reward(Store& store, const ResolvedProgram& program,
   if (!member.birthday) {
     why = "no birthday";
   } else {
-    year_month_day date = rules::birthday_reward_date(reward, year{birthday.year}, *member.birthday);
+    year_month_day date =
+        rules::birthday_reward_date(reward, year{birthday.year}, *member.birthday);
     Instant starts = local_midnight(date, program.zone);
     Instant ends = local_midnight(sys_days(date) + days{reward.grace_days + 1}, program.zone);
     out["date"] = format_date(date);
@@ -348,8 +348,8 @@ Result<Executed> birthday_reward(Store& store, const ResolvedProgram& program,
     } else {
       // Limits count the gift in the period of its date, not of a late grant
       // (a 30 December birthday given on 2 January belongs to the old year).
-      RewardTrigger trigger{rules::RewardOn::kBirthday, "", std::to_string(birthday.year),
-                            starts, reward.id};
+      RewardTrigger trigger{rules::RewardOn::kBirthday, "", std::to_string(birthday.year), starts,
+                            reward.id};
       auto r = grant_rewards(program, wallets, limits, member_tier(program, member), trigger, {},
                              granted, skipped);
       if (!r) return std::unexpected(r.error());

@@ -36,16 +36,15 @@ class RuleLimits {
   // Why reward `r` may not grant `amount` for `key` at `at`: "already"
   // (this key was rewarded), "limit_per_day" ... "limit_lifetime",
   // "budget"; empty when it may.
-  Result<std::string> reward_blocked(const rules::Reward& r, const std::string& key,
-                                     int64_t amount, Instant at);
+  Result<std::string> reward_blocked(const rules::Reward& r, const std::string& key, int64_t amount,
+                                     Instant at);
 
   // Whether a budget leaves room for one more grant of `amount` (0: any
   // amount; the value must not be spent yet).
-  Result<bool> budget_left(const std::string& rule_id, const rules::Budget& budget,
-                           int64_t amount);
+  Result<bool> budget_left(const std::string& rule_id, const rules::Budget& budget, int64_t amount);
 
-  void record(const std::string& rule_id, std::string key, const std::string& wallet,
-              int64_t value, int64_t lot_id, Instant at);
+  void record(const std::string& rule_id, std::string key, const std::string& wallet, int64_t value,
+              int64_t lot_id, Instant at);
   std::vector<RuleUse> take() { return std::move(uses_); }
 
  private:

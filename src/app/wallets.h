@@ -86,10 +86,10 @@ class Wallets {
       auto ledger = ledgers_.find(name);
       ledger::Balances b =
           ledger == ledgers_.end() ? ledger::Balances{} : ledger->second->balances();
-      out[name] = json::object{{"earned", e.earned},         {"clawed_back", e.clawed_back},
-                               {"debt_added", e.debt_added}, {"written_off", e.written_off},
-                               {"restored", e.restored},     {"released", e.released},
-                               {"scheduled", e.scheduled},   {"rewarded", e.rewarded},
+      out[name] = json::object{{"earned", e.earned},          {"clawed_back", e.clawed_back},
+                               {"debt_added", e.debt_added},  {"written_off", e.written_off},
+                               {"restored", e.restored},      {"released", e.released},
+                               {"scheduled", e.scheduled},    {"rewarded", e.rewarded},
                                {"balances", balances_json(b)}};
     }
     return out;

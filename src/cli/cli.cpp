@@ -320,8 +320,9 @@ int run(int argc, char** argv) {
   auto* event = member->add_subcommand(
       "event", "something the member did (review, line_bind, ...): grants the rewards for it");
   event->add_option("ID", me.id, "member id")->required();
-  event->add_option("TYPE", me.type,
-                    "app_install, line_bind, review, share, survey or a custom event name")
+  event
+      ->add_option("TYPE", me.type,
+                   "app_install, line_bind, review, share, survey or a custom event name")
       ->required();
   event->add_option("--id", me.event_id, "the event's own id: makes it count once");
   event->add_option("--at", me.at, "when it happened (ISO 8601; default now)");
@@ -623,9 +624,11 @@ int run(int argc, char** argv) {
   auto* jobs = cli.add_subcommand("jobs", "scheduled jobs")->require_subcommand(1);
   std::string job_name;
   auto* jobs_run = jobs->add_subcommand("run", "run a job now (or at --now)");
-  jobs_run->add_option("NAME", job_name, "holds, mature, expire, tiers, birthdays, referrals or all")
+  jobs_run
+      ->add_option("NAME", job_name, "holds, mature, expire, tiers, birthdays, referrals or all")
       ->required()
-      ->check(CLI::IsMember({"holds", "mature", "expire", "tiers", "birthdays", "referrals", "all"}));
+      ->check(
+          CLI::IsMember({"holds", "mature", "expire", "tiers", "birthdays", "referrals", "all"}));
   jobs_run->callback([&] {
     action = [&]() -> Result<int> {
       auto jobs = app::jobs_named(job_name);

@@ -16,8 +16,7 @@ namespace {
 
 void print_referral(const json::object& r) {
   std::cout << r.at("referee_id").as_string().c_str() << "  referred by "
-            << r.at("referrer_id").as_string().c_str() << "  "
-            << r.at("state").as_string().c_str();
+            << r.at("referrer_id").as_string().c_str() << "  " << r.at("state").as_string().c_str();
   const auto& reasons = r.at("reasons").as_array();
   for (std::size_t i = 0; i < reasons.size(); ++i) {
     std::cout << (i == 0 ? "  (" : ", ") << reasons[i].as_string().c_str();
@@ -67,7 +66,8 @@ void add_referral_commands(CLI::App& cli, Context& ctx, std::function<Result<int
     decide->add_option("--note", note, "why (kept with the referral and in the audit log)");
     decide->callback([&ctx, &action, approve] {
       action = [&ctx, approve]() -> Result<int> {
-        auto r = ctx.writer->execute(ctx.command(referee, "", "", app::DecideReferral{approve, note}));
+        auto r =
+            ctx.writer->execute(ctx.command(referee, "", "", app::DecideReferral{approve, note}));
         if (!r) return std::unexpected(r.error());
         json::object o = json::parse(r->json).as_object();
         if (ctx.json_output) {
@@ -76,8 +76,8 @@ void add_referral_commands(CLI::App& cli, Context& ctx, std::function<Result<int
           print_referral(o.at("referral").as_object());
           for (const auto& g : o.at("granted").as_array()) {
             std::cout << "  " << g.at("member_id").as_string().c_str() << ": "
-                      << g.at("amount").as_int64() << " to "
-                      << g.at("wallet").as_string().c_str() << "\n";
+                      << g.at("amount").as_int64() << " to " << g.at("wallet").as_string().c_str()
+                      << "\n";
           }
         }
         return kOk;

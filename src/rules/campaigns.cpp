@@ -19,8 +19,8 @@ bool campaign_open(const Campaign& c, Instant at, const date::time_zone* zone) {
   std::chrono::year_month_day ymd{days};
   int dom = static_cast<int>(static_cast<unsigned>(ymd.day()));
   int weekday = static_cast<int>(std::chrono::weekday{days}.c_encoding());
-  int minute = static_cast<int>(
-      std::chrono::duration_cast<std::chrono::minutes>(local - day).count());
+  int minute =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(local - day).count());
   auto has = [](const std::vector<int>& list, int v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
   };

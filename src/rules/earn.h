@@ -58,8 +58,8 @@ struct RuleEarn {
   int64_t multiplier_bp = 10000;  // the member-day multiplier applied
   const MemberDay* member_day = nullptr;
   std::vector<const Campaign*> campaigns;  // the campaign multipliers applied
-  bool capped = false;                    // per_order_max cut it
-  std::vector<ledger::LineShare> shares;  // per line with weight > 0; sums to amount
+  bool capped = false;                     // per_order_max cut it
+  std::vector<ledger::LineShare> shares;   // per line with weight > 0; sums to amount
 };
 
 struct EarnOutcome {

@@ -81,12 +81,12 @@ struct TierAmount {
 struct Reward {
   std::string id;  // [a-z0-9_]{1,32}, unique among rewards and earn rules
   RewardOn on = RewardOn::kSignup;
-  std::string event;   // kCustom: the member event's type ([a-z0-9_]{1,32})
-  std::string wallet;  // a wallet of the program
-  std::string source;  // the lot's source; default the trigger's name
-  int64_t amount = 0;  // minor units of the wallet
-  std::vector<TierAmount> tier_amounts;  // instead of `amount` for these tiers (tier benefits)
-  std::vector<std::string> tiers;        // only members of these tiers; empty = everyone
+  std::string event;                          // kCustom: the member event's type ([a-z0-9_]{1,32})
+  std::string wallet;                         // a wallet of the program
+  std::string source;                         // the lot's source; default the trigger's name
+  int64_t amount = 0;                         // minor units of the wallet
+  std::vector<TierAmount> tier_amounts;       // instead of `amount` for these tiers (tier benefits)
+  std::vector<std::string> tiers;             // only members of these tiers; empty = everyone
   std::optional<ledger::ExpiryRule> expires;  // default: the wallet's rule for `source`
   RewardLimits limits;
   Budget budget;

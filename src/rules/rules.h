@@ -102,7 +102,7 @@ inline const char* to_string(EarnTrigger t) {
 // order settles (completed, or its return window passed). Fraud checks hold
 // the rewards for review instead.
 struct ReferralRules {
-  std::string wallet;  // empty: the program has no referral program
+  std::string wallet;           // empty: the program has no referral program
   int64_t referrer_amount = 0;  // minor units of the wallet
   int64_t referee_amount = 0;
   std::string source = "referral";            // the lots' source
@@ -125,7 +125,7 @@ struct Rules {
   int64_t return_window_days = 7;
   std::vector<EarnRule> earn;
   std::vector<MemberDay> member_days;
-  Tiers tiers;  // no levels: the program has no tiers
+  Tiers tiers;                  // no levels: the program has no tiers
   std::vector<Reward> rewards;  // engagement rewards (rules/rewards.h)
   ReferralRules referrals;
   std::vector<Campaign> campaigns;  // rules/campaigns.h

@@ -171,9 +171,8 @@ TierChange on_anniversary(const Tiers& t, const TierState& state,
   return change;
 }
 
-TierChange on_membership(const Tiers& t, const TierState& state, std::size_t level,
-                         int64_t units, const std::string& order_id, Instant now,
-                         const date::time_zone* zone) {
+TierChange on_membership(const Tiers& t, const TierState& state, std::size_t level, int64_t units,
+                         const std::string& order_id, Instant now, const date::time_zone* zone) {
   TierChange change{state, state.tier, state.tier, "none"};
   if (!t.enabled() || level >= t.levels.size() || units <= 0) return change;
   std::size_t current = level_index(t, state.tier);

@@ -374,7 +374,8 @@ TEST_P(OrdersTest, EventsWithTheUpsertSeeEachOther) {
 // the anniversary when the member did not buy enough.
 TEST_P(OrdersTest, OrdersMoveTiersAndTheJobJudgesAnniversaries) {
   app::Program p = rebate_program();
-  p.rules.tiers.levels = {{"regular", "一般", 0, 0, "", 12}, {"silver", "銀卡", 3000, 2000, "", 12}};
+  p.rules.tiers.levels = {{"regular", "一般", 0, 0, "", 12},
+                          {"silver", "銀卡", 3000, 2000, "", 12}};
   {
     Command c;
     c.body = app::ApplyProgram{p, "# tiers", std::nullopt, false};
@@ -431,7 +432,8 @@ TEST_P(OrdersTest, OrdersMoveTiersAndTheJobJudgesAnniversaries) {
 
 TEST_P(OrdersTest, ARefundOfTheUpgradingOrderUndoesTheUpgrade) {
   app::Program p = rebate_program();
-  p.rules.tiers.levels = {{"regular", "一般", 0, 0, "", 12}, {"silver", "銀卡", 3000, 2000, "", 12}};
+  p.rules.tiers.levels = {{"regular", "一般", 0, 0, "", 12},
+                          {"silver", "銀卡", 3000, 2000, "", 12}};
   Command c;
   c.body = app::ApplyProgram{p, "# tiers", std::nullopt, false};
   ok(std::move(c));

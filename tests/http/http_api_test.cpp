@@ -814,8 +814,8 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
       EXPECT_EQ(r.json().at("skipped").at(0).at("reason").as_string(), "limit_per_month");
     }
   }
-  auto bind = client.request("POST", "/v1/members/shopper-1/events", R"({"type":"line_bind"})",
-                             auth);
+  auto bind =
+      client.request("POST", "/v1/members/shopper-1/events", R"({"type":"line_bind"})", auth);
   ASSERT_EQ(bind.status, 201) << bind.body;
   bad("POST", "/v1/members/shopper-1/events", R"({"type":"signup"})", 400, "type");
   bad("POST", "/v1/members/shopper-1/events", R"({"type":"review","stars":5})", 400, "stars");
@@ -869,7 +869,8 @@ TEST(HttpServer, ReferralsThroughTheApi) {
   EXPECT_EQ(bob.json().at("referral").at("state").as_string(), "pending");
   auto order = client.request("PUT", "/v1/orders/B-1", R"({"member_id":"bob","events":[
       {"event":"paid"},{"event":"completed"}],
-      "lines":[{"line_id":"1","sku":"TEE","quantity":1,"unit_price":800}]})", auth);
+      "lines":[{"line_id":"1","sku":"TEE","quantity":1,"unit_price":800}]})",
+                              auth);
   ASSERT_EQ(order.status, 201) << order.body;
   auto run = client.request("POST", "/v1/jobs/runs", R"({"job":"referrals"})", boss);
   ASSERT_EQ(run.status, 200) << run.body;
@@ -878,12 +879,14 @@ TEST(HttpServer, ReferralsThroughTheApi) {
   EXPECT_EQ(credit("bob"), signup + 100);
 
   // Same e-mail as alice (case and blanks aside): held for review.
-  auto carol = client.request(
-      "PUT", "/v1/members/carol",
-      R"({"email":" ALICE@example.com ","referred_by":")" + code + R"("})", auth);
+  auto carol =
+      client.request("PUT", "/v1/members/carol",
+                     R"({"email":" ALICE@example.com ","referred_by":")" + code + R"("})", auth);
   ASSERT_EQ(carol.status, 201) << carol.body;
-  ASSERT_EQ(client.request("PUT", "/v1/orders/C-1", R"({"member_id":"carol","events":[
-      {"event":"completed"}],"lines":[{"line_id":"1","quantity":1,"unit_price":800}]})", auth)
+  ASSERT_EQ(client
+                .request("PUT", "/v1/orders/C-1", R"({"member_id":"carol","events":[
+      {"event":"completed"}],"lines":[{"line_id":"1","quantity":1,"unit_price":800}]})",
+                         auth)
                 .status,
             201);
   ASSERT_EQ(client.request("POST", "/v1/jobs/runs", R"({"job":"referrals"})", boss).status, 200);

@@ -587,7 +587,8 @@ Result<std::string> Runner::expect(const Line& line) {
         for (const auto& r : (*found)->reasons) reasons += (reasons.empty() ? "" : ",") + r;
       }
       if (reasons.empty()) reasons = "none";
-      if (reasons != list) wrong = "referral of " + id + ": reasons " + reasons + ", expected " + list;
+      if (reasons != list)
+        wrong = "referral of " + id + ": reasons " + reasons + ", expected " + list;
     }
     w.skip_rest();
   } else {

@@ -737,7 +737,9 @@ rules::Tiers rich_tiers() {
   t.period_months = 24;
   t.downgrade = rules::Tiers::Downgrade::kToQualifying;
   t.warn_days = 14;
-  t.levels = {{"base", "一般", 0, 0, "", 12}, {"silver", "銀卡", 3, 2, "", 12}, {"gold", "金卡", 10, 6, "", 12}};
+  t.levels = {{"base", "一般", 0, 0, "", 12},
+              {"silver", "銀卡", 3, 2, "", 12},
+              {"gold", "金卡", 10, 6, "", 12}};
   return t;
 }
 

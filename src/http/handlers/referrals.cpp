@@ -43,7 +43,8 @@ void decide(Api& api, Call&& call, bool approve) {
   app::Command c;
   c.member_id = call.params[0];
   c.body = app::DecideReferral{approve, note->value_or("")};
-  api.write(std::move(call), std::move(c), [](const app::Response& r) { return json_reply(r.json); });
+  api.write(std::move(call), std::move(c),
+            [](const app::Response& r) { return json_reply(r.json); });
 }
 
 }  // namespace
