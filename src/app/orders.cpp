@@ -599,8 +599,35 @@ Result<std::optional<rules::TierChange>> update_tier(Store& store, const Resolve
       tier_after_order(program, member->tier, *orders, record.order.id, undo, now);
   bool counts = std::any_of(orders->begin(), orders->end(),
                             [&](const rules::CountedOrder& o) { return o.id == record.order.id; });
+  const std::string key = "#membership";  // not a rule id: ids are [a-z0-9_]
+  if (membership_line && undo && rules::level_index(tiers, member->tier.tier) == level) {
+    // This order's membership was given back: recount what is still paid.
+    auto bought = store.rule_use_exists(program.program.id, member->id, key, record.order.id);
+    if (!bought) return std::unexpected(bought.error());
+    if (*bought) {
+      auto all = store.member_orders(program.program.id, member->id);
+      if (!all) return std::unexpected(all.error());
+      std::vector<rules::MembershipPurchase> left;
+      const std::string& sku = tiers.levels[level].membership_sku;
+      for (const OrderRecord& o : *all) {
+        if (o.order.id == record.order.id || o.cancelled_at) continue;
+        std::optional<Instant> at = o.paid_at        ? o.paid_at
+                                    : o.fulfilled_at ? o.fulfilled_at
+                                                     : o.completed_at;
+        if (!at || rules::paid_value(o.order, o.refunded_amount) == 0) continue;
+        for (const auto& l : o.order.lines) {
+          int64_t open = l.quantity - l.refunded_quantity;
+          if (l.sku == sku && open > 0) left.push_back({o.order.id, *at, open});
+        }
+      }
+      rules::TierChange back = rules::membership_refunded(tiers, member->tier, level,
+                                                          std::move(left), now, program.zone);
+      change.state = back.state;
+      change.to = rules::effective_tier(tiers, back.state);
+      change.reason = back.reason;
+    }
+  }
   if (membership_line && units > 0 && counts && !paid_back && !record.cancelled_at) {
-    const std::string key = "#membership";  // not a rule id: ids are [a-z0-9_]
     auto bought = store.rule_use_exists(program.program.id, member->id, key, record.order.id);
     if (!bought) return std::unexpected(bought.error());
     if (!*bought) {

@@ -195,6 +195,35 @@ TierChange on_membership(const Tiers& t, const TierState& state, std::size_t lev
   return change;
 }
 
+TierChange membership_refunded(const Tiers& t, const TierState& state, std::size_t level,
+                               std::vector<MembershipPurchase> left, Instant now,
+                               const date::time_zone* zone) {
+  TierChange change{state, state.tier, state.tier, "none"};
+  if (!t.enabled() || level >= t.levels.size() || level == 0) return change;
+  TierState next;
+  if (left.empty()) {
+    std::size_t back = level_index(t, state.previous);
+    if (back >= level) back = level - 1;
+    start_period(t, next, back, now, zone);
+    change.reason = "refund_undo";
+  } else {
+    std::sort(left.begin(), left.end(),
+              [](const MembershipPurchase& a, const MembershipPurchase& b) { return a.at < b.at; });
+    int64_t months = 0;
+    for (const auto& p : left) months += p.units * t.levels[level].membership_months;
+    months = std::min<int64_t>(months, 1200);
+    next.tier = t.levels[level].id;
+    next.since = left.front().at;
+    next.until = local_midnight(add_months(local_date(left.front().at, zone), months), zone);
+    next.previous = state.previous;
+    next.upgraded_by = left.back().order_id;
+    change.reason = "membership";
+  }
+  change.state = next;
+  change.to = next.tier;
+  return change;
+}
+
 TierProgress progress(const Tiers& t, const TierState& state,
                       const std::vector<CountedOrder>& orders, Instant now,
                       const date::time_zone* zone) {

@@ -124,6 +124,22 @@ TierChange on_membership(const Tiers& tiers, const TierState& state, std::size_t
                          int64_t units, const std::string& order_id, Instant now,
                          const date::time_zone* zone);
 
+// A membership purchase still paid for (the refund of another one recounts them).
+struct MembershipPurchase {
+  std::string order_id;
+  Instant at{};  // when it counted
+  int64_t units = 0;
+};
+
+// A member on paid level `level` gave one purchase back: the period is
+// recounted from the purchases `left` (from the earliest, their months one
+// after the other; reason "membership"), or, with none left, the member goes
+// back to the level before the membership for a new period (reason
+// "refund_undo").
+TierChange membership_refunded(const Tiers& tiers, const TierState& state, std::size_t level,
+                               std::vector<MembershipPurchase> left, Instant now,
+                               const date::time_zone* zone);
+
 struct TierProgress {
   std::string tier;
   std::string next;     // empty at the top level
