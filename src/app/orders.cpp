@@ -69,12 +69,7 @@ Result<int64_t> earlier_purchases(Store& store, const ResolvedProgram& program,
   if (!orders) return std::unexpected(orders.error());
   int64_t count = 0;
   for (const OrderSummary& o : *orders) {
-    if (o.id == record.order.id || o.cancelled_at) continue;
-    OrderRecord probe;
-    probe.paid_at = o.paid_at;
-    probe.fulfilled_at = o.fulfilled_at;
-    probe.completed_at = o.completed_at;
-    if (trigger_reached(probe, program.program.rules.earn_on)) ++count;
+    if (o.id != record.order.id && purchased(program, o)) ++count;
   }
   return count;
 }
@@ -675,6 +670,15 @@ json::object tier_change_json(const rules::TierChange& change) {
 }
 
 }  // namespace
+
+bool purchased(const ResolvedProgram& program, const OrderSummary& o) {
+  if (o.cancelled_at) return false;
+  OrderRecord probe;
+  probe.paid_at = o.paid_at;
+  probe.fulfilled_at = o.fulfilled_at;
+  probe.completed_at = o.completed_at;
+  return trigger_reached(probe, program.program.rules.earn_on);
+}
 
 Instant return_window_end(const ResolvedProgram& program, Instant fulfilled_at) {
   int64_t days = program.program.rules.return_window_days;

@@ -23,6 +23,10 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
 // counted from the day after fulfilment).
 Instant return_window_end(const ResolvedProgram& program, Instant fulfilled_at);
 
+// Whether an order was a purchase: it reached the program's earn trigger
+// and was not cancelled (first purchases, referrals, campaign targeting).
+bool purchased(const ResolvedProgram& program, const OrderSummary& order);
+
 // Validates an order as given by a shop: ids, quantities, prices, totals.
 Result<void> check_order(const rules::Order& order);
 

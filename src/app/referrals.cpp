@@ -17,21 +17,6 @@ namespace json = boost::json;
 
 namespace {
 
-// Whether a summary's order reached the program's earn trigger (and was
-// not cancelled): it was a purchase.
-bool purchased(const ResolvedProgram& program, const OrderSummary& o) {
-  if (o.cancelled_at) return false;
-  switch (program.program.rules.earn_on) {
-    case rules::EarnTrigger::kPaid:
-      return o.paid_at || o.fulfilled_at || o.completed_at;
-    case rules::EarnTrigger::kFulfilled:
-      return o.fulfilled_at || o.completed_at;
-    case rules::EarnTrigger::kCompleted:
-      return o.completed_at.has_value();
-  }
-  return false;
-}
-
 // Grants both sides their rewards: referee and referrer wallets in one
 // command. `first` carries the referral.
 Result<Executed> reward_both(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
