@@ -124,11 +124,32 @@ struct DecideReferral {
   std::string note;
 };
 
+// What a shopper brings to checkout: the cart (an order not placed yet:
+// id, lines, shipping, channel; the member is Command::member_id), coupon
+// codes, and how much of each wallet they want to use (left out: as much as
+// the rules allow).
+struct CheckoutRequest {
+  rules::Order cart;
+  std::vector<std::string> coupons;
+  std::vector<std::pair<std::string, int64_t>> use;  // wallet -> minor units of the wallet
+};
+
+// Reserves at checkout what the quote allows for the cart, re-checking every
+// redemption rule now: one hold per wallet named in `use` (others are not
+// touched), tied to the cart's order id.
+// Open holds of the same order are released first (a shopper who changes
+// the cart re-reserves). A wallet asked for more than it may pay fails the
+// whole command (kFailedPrecondition naming "use.<wallet>").
+struct CheckoutReserve {
+  CheckoutRequest request;
+  std::optional<int64_t> ttl_s;  // default: each wallet's hold_ttl_s
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
-                 MemberEvent, BirthdayReward, QualifyReferral, DecideReferral>;
+                 MemberEvent, BirthdayReward, QualifyReferral, DecideReferral, CheckoutReserve>;
 
 struct Command {
   std::string program_id = "default";

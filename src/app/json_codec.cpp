@@ -179,6 +179,16 @@ struct BodyJson {
     return json::object({{"type", "referral_decide"}, {"approve", c.approve}, {"note", c.note}},
                         sp);
   }
+  json::object operator()(const CheckoutReserve& c) const {
+    json::object o({{"type", "checkout_reserve"}}, sp);
+    o["cart"] = order_json(c.request.cart, sp);
+    o["coupons"] = strings(c.request.coupons, sp);
+    json::object use(sp);
+    for (const auto& [wallet, amount] : c.request.use) use[wallet] = amount;
+    o["use"] = std::move(use);
+    o["ttl_s"] = c.ttl_s ? json::value(*c.ttl_s) : json::value(nullptr);
+    return o;
+  }
   json::object operator()(const BirthdayReward& c) const {
     return json::object({{"type", "birthday_reward"}, {"reward", c.reward_id}, {"year", c.year}},
                         sp);
@@ -207,7 +217,7 @@ std::string_view command_name(const CommandBody& body) {
       "hold_release",     "clawback",       "restore",       "adjust",       "release_order",
       "settle",           "key_create",     "key_revoke",    "job_run",      "program_apply",
       "order_upsert",     "order_event",    "tier_evaluate", "member_event", "birthday_reward",
-      "referral_qualify", "referral_decide"};
+      "referral_qualify", "referral_decide",  "checkout_reserve"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

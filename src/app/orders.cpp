@@ -100,12 +100,7 @@ RewardLot order_lot(const ResolvedProgram& program, const OrderRecord& record, I
   return lot;
 }
 
-// The campaigns of an order: open when it was placed and targeting its
-// member; `control` are those the member is held out of.
-struct CampaignPick {
-  std::vector<const rules::Campaign*> treated;
-  std::vector<const rules::Campaign*> control;
-};
+}  // namespace
 
 Result<CampaignPick> pick_campaigns(Store& store, const ResolvedProgram& program,
                                     RuleLimits& limits, const OrderRecord& record,
@@ -133,6 +128,8 @@ Result<CampaignPick> pick_campaigns(Store& store, const ResolvedProgram& program
   }
   return pick;
 }
+
+namespace {
 
 // Earns for the order under the current rules: one pending lot per rule that
 // earned, attributed to lines, with the campaigns' multipliers, each cut to

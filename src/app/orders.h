@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "app/programs.h"
+#include "app/rewards.h"
 #include "app/service.h"
 #include "app/store.h"
 
@@ -26,6 +27,17 @@ Instant return_window_end(const ResolvedProgram& program, Instant fulfilled_at);
 // Whether an order was a purchase: it reached the program's earn trigger
 // and was not cancelled (first purchases, referrals, campaign targeting).
 bool purchased(const ResolvedProgram& program, const OrderSummary& order);
+
+// The campaigns of an order: open when it was placed and targeting its
+// member (tier, purchases before it, paid value) with budget left;
+// `control` are those the member is held out of.
+struct CampaignPick {
+  std::vector<const rules::Campaign*> treated;
+  std::vector<const rules::Campaign*> control;
+};
+Result<CampaignPick> pick_campaigns(Store& store, const ResolvedProgram& program,
+                                    RuleLimits& limits, const OrderRecord& record,
+                                    const std::string& tier);
 
 // Validates an order as given by a shop: ids, quantities, prices, totals.
 Result<void> check_order(const rules::Order& order);

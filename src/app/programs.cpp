@@ -238,6 +238,24 @@ void tier_settings(const Program& p, std::map<std::string, std::string>& out) {
   }
 }
 
+// A wallet's redemption rule, as the file writes it (config/redemption_section.cpp).
+void redeem_settings(const Program& p, const rules::RedeemRule& r,
+                     std::map<std::string, std::string>& out) {
+  std::string at = "wallets." + r.wallet + ".redeem.";
+  out[at + "enabled"] = r.enabled ? "true" : "false";
+  out[at + "unit_value"] = std::to_string(r.value_num) + "/" + std::to_string(r.value_den);
+  out[at + "min_order"] = format_major_units(r.min_order, p.minor_digits);
+  out[at + "max_amount"] = format_major_units(r.max_amount, p.minor_digits);
+  out[at + "max_percent"] = percent_text(r.max_percent_bp);
+  out[at + "step"] = std::to_string(r.step);
+  out[at + "tiers"] = list_text(r.tiers);
+  out[at + "exclude_categories"] = list_text(r.exclude_categories);
+  out[at + "exclude_brands"] = list_text(r.exclude_brands);
+  out[at + "exclude_skus"] = list_text(r.exclude_skus);
+  out[at + "pays_shipping"] = r.pays_shipping ? "true" : "false";
+  out[at + "with_coupons"] = r.with_coupons ? "true" : "false";
+}
+
 }  // namespace
 
 Program default_program() {
@@ -338,6 +356,7 @@ std::map<std::string, std::string> program_settings(const Program& p) {
       out[at + "expiry_by_source." + source] = ledger::to_string(rule);
     }
   }
+  for (const rules::RedeemRule& r : p.rules.redeem) redeem_settings(p, r, out);
   out["earning.earn_on"] = rules::to_string(p.rules.earn_on);
   out["earning.return_window_days"] = std::to_string(p.rules.return_window_days);
   for (const rules::EarnRule& rule : p.rules.earn) rule_settings(p, rule, out);

@@ -1,5 +1,7 @@
 #include "app/service.h"
 
+#include "app/checkout.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 
@@ -331,6 +333,9 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     if (auto* decide = std::get_if<DecideReferral>(&c.body)) {
       return decide_referral(store, **program, ids, c, *decide, now);
     }
+    if (auto* reserve = std::get_if<CheckoutReserve>(&c.body)) {
+      return checkout_reserve(store, **program, ids, c, *reserve, **member, now);
+    }
     auto policy = (*program)->wallet(c.wallet);
     if (!policy) return std::unexpected(policy.error());
     LedgerRun run(store, ids, now);
@@ -342,7 +347,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, ApplyProgram> || std::is_same_v<T, UpsertOrder> ||
                         std::is_same_v<T, OrderEvent> || std::is_same_v<T, EvaluateTier> ||
                         std::is_same_v<T, MemberEvent> || std::is_same_v<T, BirthdayReward> ||
-                        std::is_same_v<T, QualifyReferral> || std::is_same_v<T, DecideReferral>) {
+                        std::is_same_v<T, QualifyReferral> || std::is_same_v<T, DecideReferral> ||
+                        std::is_same_v<T, CheckoutReserve>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(
@@ -367,6 +373,15 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                              return {};
                            });
           } else if constexpr (std::is_same_v<T, ledger::Reserve>) {
+            // A hold without a cart cannot be checked against minimum order,
+            // caps or excluded lines: wallets with redemption rules are
+            // reserved through the checkout (CheckoutReserve) only.
+            if ((*program)->program.rules.redeem_rule(c.wallet) != nullptr) {
+              return fail(ErrorCode::kFailedPrecondition, "cart",
+                          "wallet '" + c.wallet +
+                              "' has redemption rules: reserve it with a cart (POST "
+                              "/v1/checkout/holds with \"cart\", patron checkout reserve)");
+            }
             return run.run(c, **policy, {body.order_id, 0},
                            [&](auto& w, json::object& out) -> Result<void> {
                              auto r = w.reserve(body);

@@ -196,6 +196,39 @@ class Store {
 
   virtual Result<IdHighWater> id_high_water() = 0;
 
+  // Analytics reads (app/analytics.h)
+  // Receives the orders of a scan one at a time; an error stops the scan and
+  // is returned by it. Runs while the store reads: it must not call the store.
+  class OrderVisitor {
+   public:
+    virtual ~OrderVisitor() = default;
+    virtual Result<void> visit(const std::string& member_id, const OrderSummary& order) = 0;
+  };
+  // Every member order of a program (guest orders left out), grouped by
+  // member in member id order, each member's oldest placed first (ties in no
+  // set order). Streams: memory does not grow with the number of orders.
+  virtual Result<void> scan_member_orders(const std::string& program_id,
+                                          OrderVisitor& visitor) = 0;
+  // Members of a program created before `to`, and how many of those were
+  // created at or after `from`.
+  struct MemberCounts {
+    int64_t members = 0;
+    int64_t created = 0;
+  };
+  virtual Result<MemberCounts> member_counts(const std::string& program_id, Instant from,
+                                             Instant to) = 0;
+  // The program's transfers with from <= at < to, summed per (wallet, from
+  // account, to account), in that order. Instant::min() as `from`: all history.
+  struct TransferTotal {
+    std::string wallet;
+    std::string from_account;
+    std::string to_account;
+    int64_t amount = 0;
+    int64_t transfers = 0;
+  };
+  virtual Result<std::vector<TransferTotal>> transfer_totals(const std::string& program_id,
+                                                             Instant from, Instant to) = 0;
+
   // Transactions and writes
   virtual Result<void> begin() = 0;
   // A read-only snapshot: every read until commit()/rollback() sees the same

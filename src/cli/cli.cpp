@@ -48,13 +48,9 @@ int report(const Error& e) {
   return exit_code_for(e.code);
 }
 
-namespace {
-
-// Reads a JSON file of lines being paid: [{"line_id","sku","category","brand",
-// "channel","amount"}], amounts in minor units. Errors name the file and line.
-Result<std::vector<ledger::PayLine>> read_lines_file(const std::string& path) {
+Result<json::value> read_json_file(const std::string& path, const std::string& option) {
   std::ifstream in(path);
-  if (!in) return fail(ErrorCode::kInvalidArgument, "--lines", "cannot read " + path);
+  if (!in) return fail(ErrorCode::kInvalidArgument, option, "cannot read " + path);
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::string text = buffer.str();
@@ -66,10 +62,20 @@ Result<std::vector<ledger::PayLine>> read_lines_file(const std::string& path) {
     std::size_t line =
         1 + static_cast<std::size_t>(std::count(
                 text.begin(), text.begin() + static_cast<long>(std::min(used, text.size())), '\n'));
-    return fail(ErrorCode::kInvalidArgument, "--lines",
+    return fail(ErrorCode::kInvalidArgument, option,
                 path + ":" + std::to_string(line) + ": invalid JSON: " + ec.message());
   }
-  json::value v = parser.release();
+  return parser.release();
+}
+
+namespace {
+
+// Reads a JSON file of lines being paid: [{"line_id","sku","category","brand",
+// "channel","amount"}], amounts in minor units. Errors name the file and line.
+Result<std::vector<ledger::PayLine>> read_lines_file(const std::string& path) {
+  auto parsed = read_json_file(path, "--lines");
+  if (!parsed) return std::unexpected(parsed.error());
+  json::value v = std::move(*parsed);
   if (!v.is_array()) {
     return fail(ErrorCode::kInvalidArgument, "--lines",
                 path + ":1: expected a JSON array of lines");
@@ -704,6 +710,8 @@ int run(int argc, char** argv) {
   add_program_commands(cli, ctx, action);
   add_import_commands(cli, ctx, action);
   add_referral_commands(cli, ctx, action);
+  add_analytics_commands(cli, ctx, action);
+  add_checkout_commands(cli, ctx, action);
 
   try {
     cli.parse(argc, argv);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <boost/json/value.hpp>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -99,5 +100,13 @@ void add_program_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
 void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 // Adds referrals list / approve / reject (referrals.cpp).
 void add_referral_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
+// Adds analytics kpis / rfm / cohorts / clv (analytics.cpp).
+void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
+// Adds checkout quote / reserve (checkout.cpp).
+void add_checkout_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
+
+// Reads a JSON file; a syntax error names the file and line ("cart.json:3: ...")
+// under `option`.
+Result<boost::json::value> read_json_file(const std::string& path, const std::string& option);
 
 }  // namespace patron::cli

@@ -25,7 +25,7 @@ Result<app::WalletConfig> parse_wallet(const Reader& r, const toml::table& t, co
                                        const std::string& name, const app::Program& program) {
   if (auto ok = r.only(t, at,
                        {"unit", "minor_digits", "default_expiry", "expiry_by_source", "hold_ttl_s",
-                        "debt_policy", "restore_policy", "restored_lot_expiry"});
+                        "debt_policy", "restore_policy", "restored_lot_expiry", "redeem"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -864,6 +864,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
     p.wallets.push_back(std::move(*w));
   }
   if (auto ok = parse_tiers(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_redemption(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_earning(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_member_days(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_rewards(r, root, p); !ok) return std::unexpected(ok.error());
@@ -883,15 +884,18 @@ std::string to_toml(const app::Program& p) {
     for (const auto& [source, rule] : w.expiry_by_source) {
       sources.insert(source, ledger::to_string(rule));
     }
-    wallets.insert(w.name,
-                   toml::table{{"unit", w.unit},
+    toml::table wallet{{"unit", w.unit},
                                {"minor_digits", w.minor_digits},
                                {"default_expiry", ledger::to_string(w.default_expiry)},
                                {"hold_ttl_s", w.hold_ttl_s},
                                {"debt_policy", std::string(ledger::to_string(w.debt))},
                                {"restore_policy", std::string(ledger::to_string(w.restore))},
                                {"restored_lot_expiry", ledger::to_string(w.restored_lot_expiry)},
-                               {"expiry_by_source", std::move(sources)}});
+                               {"expiry_by_source", std::move(sources)}};
+    if (const rules::RedeemRule* rule = p.rules.redeem_rule(w.name)) {
+      wallet.insert("redeem", redeem_table(p, *rule));
+    }
+    wallets.insert(w.name, std::move(wallet));
   }
   root.insert("wallets", std::move(wallets));
   if (p.rules.tiers.enabled()) root.insert("tiers", tiers_table(p.rules.tiers, p));

@@ -317,6 +317,14 @@ Result<void> parse_referrals(const Reader& r, const toml::table& root, app::Prog
 // The [referrals] table of an enabled referral program, every key written.
 toml::table referrals_table(const app::Program& p);
 
+// ---- Redemption (redemption_section.cpp) ----
+
+// [wallets.<name>.redeem]: parsed after the wallets and [tiers] (it names
+// tiers). A wallet without one redeems 1:1 with no limits.
+Result<void> parse_redemption(const Reader& r, const toml::table& root, app::Program& p);
+// The redeem table of one wallet, every key written.
+toml::table redeem_table(const app::Program& p, const rules::RedeemRule& rule);
+
 // ---- Campaigns (campaigns_section.cpp) ----
 
 // [[campaigns]]: parsed after the wallets, [tiers], [earning] and

@@ -36,6 +36,10 @@ inline constexpr int64_t kClockSkewSecondsMax = 3600;
 // Events sent with an order upsert (paid, fulfilled, ... in one request).
 inline constexpr std::size_t kOrderEventsMax = 16;
 
+// Coupon codes on one order: shops stack one or two; a handful bounds the
+// work of judging them against each other.
+inline constexpr std::size_t kCouponsPerOrderMax = 5;
+
 // Open lots per member wallet considered in one command. A member with more
 // open lots than this is a data problem worth an error, not a slow path.
 inline constexpr std::size_t kOpenLotsMax = 10'000;

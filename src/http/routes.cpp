@@ -35,6 +35,7 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/referrals", Permission::kMembersRead, h::referrals_list},
       {"POST", "/v1/referrals/{referee_id}/approve", Permission::kAdjust, h::referral_approve},
       {"POST", "/v1/referrals/{referee_id}/reject", Permission::kAdjust, h::referral_reject},
+      {"POST", "/v1/checkout/quote", Permission::kCheckoutQuote, h::checkout_quote},
       {"POST", "/v1/checkout/holds", Permission::kHolds, h::hold_reserve},
       {"POST", "/v1/checkout/holds/{hold_id}/capture", Permission::kHolds, h::hold_capture},
       {"POST", "/v1/checkout/holds/{hold_id}/release", Permission::kHolds, h::hold_release},

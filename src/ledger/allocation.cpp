@@ -116,6 +116,33 @@ std::vector<Piece> allocate(const std::vector<Lot>& lots, const std::vector<std:
     }
     return pieces;
   }
+  // When every lot may pay every line, any assignment of lots to lines is
+  // as good as another: the lots are used in rank order, which is what the
+  // min-cost flow would choose, without building it (checkout quotes of
+  // unrestricted lots stay in microseconds).
+  bool all_cover = std::all_of(order.begin(), order.end(), [&](std::size_t index) {
+    return lots[index].scope.unrestricted() ||
+           std::all_of(lines.begin(), lines.end(),
+                       [&](const PayLine& line) { return covers(lots[index].scope, line); });
+  });
+  if (all_cover) {
+    std::size_t l = 0;
+    int64_t line_left = lines[0].amount;
+    int64_t left = amount;
+    for (std::size_t index : order) {
+      int64_t lot_left = lots[index].remaining;
+      while (left > 0 && lot_left > 0 && l < lines.size()) {
+        int64_t take = std::min({left, lot_left, line_left});
+        if (take > 0) pieces.push_back({index, l, take});
+        left -= take;
+        lot_left -= take;
+        line_left -= take;
+        if (line_left == 0 && ++l < lines.size()) line_left = lines[l].amount;
+      }
+      if (left == 0 || l == lines.size()) break;
+    }
+    return pieces;
+  }
   // Nodes: 0 source, 1 sink, 2.. lots (in rank order), then lines.
   std::size_t n_lots = order.size();
   FlowGraph graph(2 + n_lots + lines.size());

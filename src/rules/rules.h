@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/campaigns.h"
+#include "rules/redemption.h"
 #include "rules/rewards.h"
 #include "rules/tiers.h"
 
@@ -129,7 +131,16 @@ struct Rules {
   std::vector<Reward> rewards;  // engagement rewards (rules/rewards.h)
   ReferralRules referrals;
   std::vector<Campaign> campaigns;  // rules/campaigns.h
+  std::vector<RedeemRule> redeem;   // per wallet with a redeem table (rules/redemption.h)
   friend bool operator==(const Rules&, const Rules&) = default;
+
+  // The wallet's redemption rule; nullptr when it has none (1:1, no limits).
+  const RedeemRule* redeem_rule(std::string_view wallet) const {
+    for (const RedeemRule& r : redeem) {
+      if (r.wallet == wallet) return &r;
+    }
+    return nullptr;
+  }
 };
 
 }  // namespace patron::rules

@@ -489,6 +489,42 @@ bool decode_referrals(const json::object& o, rules::ReferralRules& r) {
   return f.ok();
 }
 
+json::object encode_redeem(const rules::RedeemRule& r) {
+  return json::object{{"wallet", r.wallet},
+                      {"enabled", r.enabled},
+                      {"value_num", r.value_num},
+                      {"value_den", r.value_den},
+                      {"min_order", r.min_order},
+                      {"max_amount", r.max_amount},
+                      {"max_percent_bp", r.max_percent_bp},
+                      {"step", r.step},
+                      {"tiers", strings(r.tiers)},
+                      {"exclude_categories", strings(r.exclude_categories)},
+                      {"exclude_brands", strings(r.exclude_brands)},
+                      {"exclude_skus", strings(r.exclude_skus)},
+                      {"pays_shipping", r.pays_shipping},
+                      {"with_coupons", r.with_coupons}};
+}
+
+bool decode_redeem(const json::object& o, rules::RedeemRule& r) {
+  Fields f(o);
+  f.text("wallet", r.wallet)
+      .flag("enabled", r.enabled)
+      .integer("value_num", r.value_num)
+      .integer("value_den", r.value_den)
+      .integer("min_order", r.min_order)
+      .integer("max_amount", r.max_amount)
+      .integer("max_percent_bp", r.max_percent_bp)
+      .integer("step", r.step)
+      .texts("tiers", r.tiers)
+      .texts("exclude_categories", r.exclude_categories)
+      .texts("exclude_brands", r.exclude_brands)
+      .texts("exclude_skus", r.exclude_skus)
+      .flag("pays_shipping", r.pays_shipping)
+      .flag("with_coupons", r.with_coupons);
+  return f.ok() && r.value_num > 0 && r.value_den > 0 && r.step > 0;
+}
+
 json::array ints(const std::vector<int>& items) {
   json::array out;
   for (int i : items) out.emplace_back(i);
@@ -794,6 +830,8 @@ std::string encode_rules(const rules::Rules& r) {
   for (const auto& w : r.rewards) rewards.emplace_back(encode_reward(w));
   json::array campaigns;
   for (const auto& c : r.campaigns) campaigns.emplace_back(encode_campaign(c));
+  json::array redeem;
+  for (const auto& x : r.redeem) redeem.emplace_back(encode_redeem(x));
   return json::serialize(json::object{{"earn_on", rules::to_string(r.earn_on)},
                                       {"return_window_days", r.return_window_days},
                                       {"earn", std::move(earn)},
@@ -801,7 +839,8 @@ std::string encode_rules(const rules::Rules& r) {
                                       {"tiers", encode_tiers(r.tiers)},
                                       {"rewards", std::move(rewards)},
                                       {"referrals", encode_referrals(r.referrals)},
-                                      {"campaigns", std::move(campaigns)}});
+                                      {"campaigns", std::move(campaigns)},
+                                      {"redeem", std::move(redeem)}});
 }
 
 Result<rules::Rules> decode_rules(std::string_view text) {
@@ -818,11 +857,13 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   const json::array* rewards = f.array("rewards");
   const json::object* referrals = f.object("referrals");
   const json::array* campaigns = f.array("campaigns");
+  const json::array* redeem = f.array("redeem");
   auto trigger = parse_earn_trigger(earn_on);
   if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
       !read_each(member_days, r.member_days, decode_member_day) ||
       !read_each(rewards, r.rewards, decode_reward) ||
       !read_each(campaigns, r.campaigns, decode_campaign) ||
+      !read_each(redeem, r.redeem, decode_redeem) ||
       (tiers != nullptr && !decode_tiers(*tiers, r.tiers)) ||
       (referrals != nullptr && !decode_referrals(*referrals, r.referrals))) {
     return corrupt("rules", text);

@@ -433,6 +433,16 @@ class FailingStore final : public app::Store {
     return inner_->find_idempotency(p, k);
   }
   Result<app::IdHighWater> id_high_water() override { return inner_->id_high_water(); }
+  Result<void> scan_member_orders(const std::string& p, OrderVisitor& v) override {
+    return inner_->scan_member_orders(p, v);
+  }
+  Result<MemberCounts> member_counts(const std::string& p, Instant from, Instant to) override {
+    return inner_->member_counts(p, from, to);
+  }
+  Result<std::vector<TransferTotal>> transfer_totals(const std::string& p, Instant from,
+                                                     Instant to) override {
+    return inner_->transfer_totals(p, from, to);
+  }
   Result<void> begin() override { return inner_->begin(); }
   Result<void> begin_read() override { return inner_->begin_read(); }
   Result<void> commit() override {

@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "support/cli_fixture.h"
 #include "support/run_patron.h"
 #include "support/temp_dir.h"
 
@@ -20,39 +21,7 @@ namespace json = boost::json;
 using testing::Outcome;
 using testing::shell_quote;
 
-class Cli : public ::testing::Test {
- protected:
-  Outcome patron(const std::vector<std::string>& args) {
-    return testing::run_patron(PATRON_BINARY, dir_, {"--db", db()}, args);
-  }
-  Outcome ok(const std::vector<std::string>& args) {
-    Outcome r = patron(args);
-    EXPECT_EQ(r.code, 0) << r.err;
-    return r;
-  }
-  std::string db() const { return dir_.file("patron.db"); }
-  std::string write_file(const std::string& name, const std::string& text) {
-    std::ofstream(dir_.file(name)) << text;
-    return dir_.file(name);
-  }
-  json::object credit(const std::string& member, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = extra;
-    for (const char* a : {"--json", "member", "show"}) args.push_back(a);
-    args.push_back(member);
-    return ok(args).json().at("wallets").at("credit").as_object();
-  }
-  int64_t transfer_count(const std::string& member) {
-    return static_cast<int64_t>(
-        ok({"--json", "ledger", member}).json().at("transfers").as_array().size());
-  }
-  void expect_verified() {
-    Outcome v = patron({"verify"});
-    EXPECT_EQ(v.code, 0) << v.out << v.err;
-    EXPECT_NE(v.out.find("ledger OK"), std::string::npos);
-  }
-
-  testing::TempDir dir_;
-};
+using Cli = testing::CliTest;
 
 TEST_F(Cli, ContractForms) {
   ok({"member", "upsert", "M1", "--birthday", "1990-05-17"});

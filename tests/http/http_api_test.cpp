@@ -25,11 +25,7 @@ using testing::HttpClient;
 using testing::HttpResponse;
 using testing::ServerProcess;
 
-std::string last_line(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  return t.substr(t.rfind('\n') + 1);
-}
+using testing::last_line;
 
 // One server for the suite; each test uses its own member ids.
 class HttpApi : public ::testing::Test {

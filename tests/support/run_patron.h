@@ -27,6 +27,13 @@ inline std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
+// The last line of a command's output (`keys create` prints the key alone there).
+inline std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  return t.substr(t.rfind('\n') + 1);
+}
+
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;

@@ -24,6 +24,7 @@ void member_grant(Api&, Call&&);
 void member_event(Api&, Call&&);
 
 // holds.cpp
+void checkout_quote(Api&, Call&&);
 void hold_reserve(Api&, Call&&);
 void hold_capture(Api&, Call&&);
 void hold_release(Api&, Call&&);

@@ -1,6 +1,8 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "app/checkout.h"
+#include "app/checkout_json.h"
 #include "http/body.h"
 #include "http/handlers/handlers.h"
 #include "http/problem.h"
@@ -59,11 +61,78 @@ Reply hold_reply(const app::Response& r) {
   return json_reply(r.json, 200);
 }
 
+// {"member_id", "order_id", "cart", "coupons", "use"} -> the checkout request;
+// amounts are minor units (app/checkout_json.h).
+Result<app::CheckoutRequest> checkout_request(Api& api, const Call& call,
+                                              const json::object& body, bool order_required) {
+  auto program = api.writer().programs().find(call.key.program_id);
+  if (!program) return std::unexpected(program.error());
+  app::CheckoutRequest request;
+  const json::value* cart = body.if_contains("cart");
+  if (cart == nullptr) return fail(ErrorCode::kInvalidArgument, "cart", "is required");
+  auto parsed = app::cart_from_json(*cart, app::PriceStyle::kMinorUnits,
+                                    (*program)->program.minor_digits, "cart");
+  if (!parsed) return std::unexpected(parsed.error());
+  request.cart = std::move(*parsed);
+  if (order_required) {
+    auto order_id = required_string(body, "order_id");
+    if (!order_id) return std::unexpected(order_id.error());
+    request.cart.id = *order_id;
+  } else {
+    auto order_id = optional_string(body, "order_id");
+    if (!order_id) return std::unexpected(order_id.error());
+    request.cart.id = order_id->value_or("");
+  }
+  if (auto ok = app::coupons_and_use_from_json(body, request); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return request;
+}
+
+// POST /v1/checkout/holds with a cart: the checkout reserve (rules re-checked).
+void checkout_reserve(Api& api, Call&& call, const json::object& body) {
+  if (auto ok = only_fields(body, {"member_id", "order_id", "cart", "coupons", "use", "ttl_s"});
+      !ok) {
+    return call.respond(problem(ok.error()));
+  }
+  auto member_id = required_string(body, "member_id");
+  if (!member_id) return call.respond(problem(member_id.error()));
+  auto ttl = optional_integer(body, "ttl_s");
+  if (!ttl) return call.respond(problem(ttl.error()));
+  auto request = checkout_request(api, call, body, true);
+  if (!request) return call.respond(problem(request.error()));
+  app::Command c;
+  c.member_id = *member_id;
+  c.body = app::CheckoutReserve{std::move(*request), *ttl};
+  api.write(std::move(call), std::move(c),
+            [](const app::Response& r) { return json_reply(r.json, 201); });
+}
+
 }  // namespace
+
+void checkout_quote(Api& api, Call&& call) {
+  auto body = object_body(call);
+  if (!body) return call.respond(problem(body.error()));
+  if (auto ok = only_fields(*body, {"member_id", "order_id", "cart", "coupons", "use"}); !ok) {
+    return call.respond(problem(ok.error()));
+  }
+  auto member_id = required_string(*body, "member_id");
+  if (!member_id) return call.respond(problem(member_id.error()));
+  auto request = checkout_request(api, call, *body, false);
+  if (!request) return call.respond(problem(request.error()));
+  api.read(std::move(call), [&api, member = std::move(*member_id),
+                             request = std::move(*request)](app::Store& store, Call& c) -> Reply {
+    auto view = app::quote_view(store, api.writer().programs(), c.key.program_id, member, request,
+                                api.clock().now());
+    if (!view) return problem(view.error());
+    return json_reply(std::move(*view));
+  });
+}
 
 void hold_reserve(Api& api, Call&& call) {
   auto body = object_body(call);
   if (!body) return call.respond(problem(body.error()));
+  if (body->contains("cart")) return checkout_reserve(api, std::move(call), *body);
   if (auto ok = only_fields(*body, {"member_id", "wallet", "amount", "order_id", "ttl_s", "lines"});
       !ok) {
     return call.respond(problem(ok.error()));

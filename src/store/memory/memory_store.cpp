@@ -654,6 +654,81 @@ class MemoryStore final : public app::Store {
     return {};
   }
 
+  // Analytics reads (app/analytics.h). The scan copies the summaries under
+  // the lock and visits them after it: this store is for tests, not big data.
+  Result<void> scan_member_orders(const std::string& program_id,
+                                  OrderVisitor& visitor) override {
+    using Row = std::pair<std::string, app::OrderSummary>;
+    auto rows = read([&](const Data& d) {
+      std::vector<Row> out;
+      for (auto it = d.orders.lower_bound({program_id, ""});
+           it != d.orders.end() && it->first.first == program_id; ++it) {
+        const app::OrderRecord& o = it->second;
+        if (o.order.member_id.empty()) continue;
+        out.emplace_back(o.order.member_id,
+                         app::OrderSummary{o.order.id, o.order.placed_at, o.paid_at,
+                                           o.fulfilled_at, o.completed_at, o.cancelled_at,
+                                           o.order.subtotal(),
+                                           rules::paid_value(o.order, o.refunded_amount)});
+      }
+      std::sort(out.begin(), out.end(), [](const Row& a, const Row& b) {
+        return std::tie(a.first, a.second.placed_at, a.second.id) <
+               std::tie(b.first, b.second.placed_at, b.second.id);
+      });
+      return out;
+    });
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& [member_id, summary] : *rows) {
+      if (auto r = visitor.visit(member_id, summary); !r) return r;
+    }
+    return {};
+  }
+
+  Result<MemberCounts> member_counts(const std::string& program_id, Instant from,
+                                     Instant to) override {
+    return read([&](const Data& d) {
+      MemberCounts counts;
+      for (auto it = d.members.lower_bound({program_id, ""});
+           it != d.members.end() && it->first.first == program_id; ++it) {
+        if (it->second.created_at >= to) continue;
+        ++counts.members;
+        if (it->second.created_at >= from) ++counts.created;
+      }
+      return counts;
+    });
+  }
+
+  Result<std::vector<TransferTotal>> transfer_totals(const std::string& program_id, Instant from,
+                                                     Instant to) override {
+    using Key = std::tuple<std::string, std::string, std::string>;
+    auto sums = read([&](const Data& d) -> Result<std::map<Key, TransferTotal>> {
+      std::map<Key, TransferTotal> out;
+      for (auto it = d.wallets.lower_bound(WalletKey{program_id, "", ""});
+           it != d.wallets.end() && it->first.program_id == program_id; ++it) {
+        for (const auto& t : it->second.transfers) {
+          if (t.at < from || t.at >= to) continue;
+          // The row's wallet, as SQLite stores it (the write's, not the transfer's).
+          const std::string& wallet = it->first.wallet;
+          TransferTotal& sum = out[Key{wallet, t.from, t.to}];
+          sum.wallet = wallet;
+          sum.from_account = t.from;
+          sum.to_account = t.to;
+          ++sum.transfers;
+          // Mirrors SQLite's SUM, which fails on integer overflow.
+          if (__builtin_add_overflow(sum.amount, t.amount, &sum.amount)) {
+            return fail(ErrorCode::kStorage, "", "integer overflow");
+          }
+        }
+      }
+      return out;
+    });
+    if (!sums) return std::unexpected(sums.error());
+    if (!*sums) return std::unexpected(sums->error());
+    std::vector<TransferTotal> out;
+    for (auto& [key, sum] : **sums) out.push_back(std::move(sum));
+    return out;
+  }
+
  private:
   template <class F>
   auto read(F f) -> Result<decltype(f(std::declval<const Data&>()))> {

@@ -1382,6 +1382,65 @@ class SqliteStore final : public app::Store {
     return q->run();
   }
 
+  // Analytics reads (app/analytics.h).
+  Result<void> scan_member_orders(const std::string& program_id,
+                                  OrderVisitor& visitor) override {
+    // A walk of the covering index orders_by_member: never the rows' bodies.
+    auto q = prepare("SELECT member_id, " PATRON_ORDER_SUMMARY_COLUMNS
+                     " FROM orders WHERE program_id = ? AND member_id != '' "
+                     "ORDER BY member_id, placed_at");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id);
+    std::string member_id;
+    app::OrderSummary o;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return {};
+      member_id = q->s(0);
+      o.id = q->s(1);
+      o.placed_at = from_unix_seconds(q->i(2));
+      o.paid_at = q->opt_t(3);
+      o.fulfilled_at = q->opt_t(4);
+      o.completed_at = q->opt_t(5);
+      o.cancelled_at = q->opt_t(6);
+      o.subtotal = q->i(7);
+      o.paid_value = q->i(8);
+      if (auto r = visitor.visit(member_id, o); !r) return r;
+    }
+  }
+
+  Result<MemberCounts> member_counts(const std::string& program_id, Instant from,
+                                     Instant to) override {
+    auto q = prepare(
+        "SELECT COUNT(*), COALESCE(SUM(created_at >= ?), 0) FROM members "
+        "WHERE program_id = ? AND created_at < ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(from).bind(program_id).bind(to);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return MemberCounts{};
+    return MemberCounts{q->i(0), q->i(1)};
+  }
+
+  Result<std::vector<TransferTotal>> transfer_totals(const std::string& program_id, Instant from,
+                                                     Instant to) override {
+    // SUM fails with "integer overflow" rather than wrapping.
+    auto q = prepare(
+        "SELECT wallet, from_account, to_account, SUM(amount), COUNT(*) FROM transfers "
+        "WHERE program_id = ? AND at >= ? AND at < ? "
+        "GROUP BY wallet, from_account, to_account ORDER BY wallet, from_account, to_account");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(from).bind(to);
+    std::vector<TransferTotal> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      out.push_back(TransferTotal{q->s(0), q->s(1), q->s(2), q->i(3), q->i(4)});
+    }
+  }
+
  private:
   sqlite3* db_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;

@@ -1,0 +1,374 @@
+#include "app/analytics.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analytics/calibration.h"
+#include "analytics/clv.h"
+#include "analytics/cohorts.h"
+#include "analytics/rfm.h"
+#include "app/orders.h"
+
+namespace patron::app {
+
+namespace json = boost::json;
+
+namespace {
+
+// One committed state for every read of a report; rolled back (nothing was written).
+class Snapshot {
+ public:
+  explicit Snapshot(Store& store) : store_(store), opened_(store.begin_read()) {}
+  ~Snapshot() {
+    if (opened_) store_.rollback();
+  }
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  const Result<void>& opened() const { return opened_; }
+
+ private:
+  Store& store_;
+  Result<void> opened_;
+};
+
+using PurchasesOf =
+    std::function<Result<void>(const std::string& member_id, std::span<const OrderSummary>)>;
+
+// Groups a scan's orders per member, keeping the purchases (see analytics.h).
+class MemberPurchases final : public Store::OrderVisitor {
+ public:
+  MemberPurchases(const ResolvedProgram& program, PurchasesOf each)
+      : program_(program), each_(std::move(each)) {}
+
+  Result<void> visit(const std::string& member_id, const OrderSummary& order) override {
+    if (member_id != member_id_) {
+      if (auto r = flush(); !r) return r;
+      member_id_ = member_id;
+    }
+    if (order.paid_value > 0 && purchased(program_, order)) purchases_.push_back(order);
+    return {};
+  }
+
+  Result<void> flush() {
+    Result<void> r;
+    if (!purchases_.empty()) r = each_(member_id_, purchases_);
+    purchases_.clear();
+    return r;
+  }
+
+ private:
+  const ResolvedProgram& program_;
+  PurchasesOf each_;
+  std::string member_id_;
+  std::vector<OrderSummary> purchases_;
+};
+
+// Calls `each` once per member with at least one purchase, in one snapshot.
+Result<void> scan_purchases(Store& store, const ResolvedProgram& program, PurchasesOf each) {
+  MemberPurchases grouper(program, std::move(each));
+  if (auto r = store.scan_member_orders(program.program.id, grouper); !r) return r;
+  return grouper.flush();
+}
+
+json::value optional_number(const std::optional<double>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+int64_t day_number(Instant t, const date::time_zone* zone) {
+  return std::chrono::sys_days{local_date(t, zone)}.time_since_epoch().count();
+}
+
+std::string month_text(int64_t month) {
+  auto ym = analytics::month_of(month);
+  std::string y = std::to_string(static_cast<int>(ym.year()));
+  unsigned m = static_cast<unsigned>(ym.month());
+  return y + (m < 10 ? "-0" : "-") + std::to_string(m);
+}
+
+json::object order_kpis_json(const analytics::OrderKpis& k) {
+  return json::object{{"buyers", k.buyers},
+                      {"repeat_buyers", k.repeat_buyers},
+                      {"orders", k.orders},
+                      {"revenue", k.revenue_minor},
+                      {"repurchase_rate", optional_number(k.repurchase_rate)},
+                      {"average_order_value", optional_number(k.average_order_value_minor)},
+                      {"purchase_frequency", optional_number(k.purchase_frequency)},
+                      {"active_members", k.active_members},
+                      {"churned_members", k.churned_members}};
+}
+
+json::object wallet_json(const analytics::WalletKpis& w) {
+  json::object by_source;
+  for (const auto& [source, value] : w.issued_by_source_minor) by_source[source] = value;
+  return json::object{{"issued", w.issued_minor},
+                      {"issued_by_source", std::move(by_source)},
+                      {"redeemed", w.redeemed_minor},
+                      {"expired", w.expired_minor},
+                      {"clawed_back", w.clawed_back_minor},
+                      {"written_off", w.written_off_minor},
+                      {"adjusted", w.adjusted_minor},
+                      {"outstanding", w.outstanding_minor},
+                      {"redemption_rate", optional_number(w.redemption_rate)},
+                      {"breakage_rate", optional_number(w.breakage_rate)}};
+}
+
+std::vector<analytics::AccountFlow> flows(const std::vector<Store::TransferTotal>& totals) {
+  std::vector<analytics::AccountFlow> out;
+  out.reserve(totals.size());
+  for (const auto& t : totals) out.push_back({t.wallet, t.from_account, t.to_account, t.amount});
+  return out;
+}
+
+Result<json::object> wallets_json(Store& store, const ResolvedProgram& program, Instant from,
+                                  Instant to) {
+  auto period = store.transfer_totals(program.program.id, from, to);
+  if (!period) return std::unexpected(period.error());
+  auto history = store.transfer_totals(program.program.id, Instant::min(), to);
+  if (!history) return std::unexpected(history.error());
+  std::vector<std::string> names;
+  for (const auto& w : program.program.wallets) names.push_back(w.name);
+  auto kpis = analytics::wallet_kpis(names, flows(*period), flows(*history));
+  if (!kpis) return std::unexpected(kpis.error());
+  json::object out;
+  for (const auto& w : *kpis) out[w.wallet] = wallet_json(w);
+  return out;
+}
+
+}  // namespace
+
+Result<json::object> kpi_report(Store& store, const ResolvedProgram& program,
+                                const KpiRequest& request) {
+  const Instant to =
+      local_midnight_after(local_midnight(request.to, program.zone), 1, program.zone);
+  const Instant from = request.from ? local_midnight(*request.from, program.zone) : Instant::min();
+  analytics::KpiPeriod period{from, to, request.churn_days};
+  if (auto r = analytics::validate_period(period); !r) return std::unexpected(r.error());
+  Snapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+  analytics::OrderKpis orders;
+  std::vector<analytics::Purchase> purchases;
+  auto scanned = scan_purchases(
+      store, program, [&](const std::string&, std::span<const OrderSummary> list) -> Result<void> {
+        purchases.clear();
+        for (const auto& o : list) purchases.push_back({o.placed_at, o.paid_value});
+        return analytics::add_member_purchases(orders, purchases, period);
+      });
+  if (!scanned) return std::unexpected(scanned.error());
+  analytics::finish_order_kpis(orders);
+  auto members = store.member_counts(program.program.id, from, to);
+  if (!members) return std::unexpected(members.error());
+  auto wallets = wallets_json(store, program, from, to);
+  if (!wallets) return std::unexpected(wallets.error());
+  json::object out{{"program", program.program.id},
+                   {"from", request.from ? json::value(format_date(*request.from)) : nullptr},
+                   {"to", format_date(request.to)},
+                   {"churn_days", request.churn_days},
+                   {"members", members->members},
+                   {"new_members", members->created}};
+  for (auto& [key, value] : order_kpis_json(orders)) out[key] = value;
+  out["wallets"] = std::move(*wallets);
+  return out;
+}
+
+Result<json::object> rfm_report(Store& store, const ResolvedProgram& program, Instant as_of) {
+  Snapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+  std::vector<analytics::MemberSummary> members;
+  auto scanned = scan_purchases(
+      store, program,
+      [&](const std::string& id, std::span<const OrderSummary> list) -> Result<void> {
+        analytics::MemberSummary m{id, {}, {}, 0, 0};
+        for (const auto& o : list) {
+          if (o.placed_at >= as_of) continue;
+          if (m.orders == 0 || o.placed_at < m.first_order_at) m.first_order_at = o.placed_at;
+          if (m.orders == 0 || o.placed_at > m.last_order_at) m.last_order_at = o.placed_at;
+          ++m.orders;
+          if (__builtin_add_overflow(m.total_value_minor, o.paid_value, &m.total_value_minor)) {
+            return fail(ErrorCode::kFailedPrecondition, "monetary", "a member's total overflows");
+          }
+        }
+        if (m.orders > 0) members.push_back(std::move(m));
+        return Result<void>{};
+      });
+  if (!scanned) return std::unexpected(scanned.error());
+  json::array rows, segments;
+  if (!members.empty()) {
+    auto report = analytics::compute_rfm(members, as_of);
+    if (!report) return std::unexpected(report.error());
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const auto& r = report->members[i];
+      rows.push_back(json::object{{"member_id", members[i].member_id},
+                                  {"first_order_at", format_instant(members[i].first_order_at)},
+                                  {"last_order_at", format_instant(members[i].last_order_at)},
+                                  {"recency_days", r.recency_days},
+                                  {"frequency", r.frequency},
+                                  {"monetary", r.monetary_minor},
+                                  {"recency_score", r.recency_score},
+                                  {"frequency_score", r.frequency_score},
+                                  {"monetary_score", r.monetary_score},
+                                  {"segment", analytics::to_string(r.segment)}});
+    }
+    for (const auto& s : report->segments) {
+      segments.push_back(json::object{{"segment", analytics::to_string(s.segment)},
+                                      {"members", s.members},
+                                      {"value", s.value_minor}});
+    }
+  } else {
+    for (std::size_t i = 0; i < analytics::kSegmentCount; ++i) {
+      segments.push_back(
+          json::object{{"segment", analytics::to_string(static_cast<analytics::Segment>(i))},
+                       {"members", 0},
+                       {"value", 0}});
+    }
+  }
+  return json::object{
+      {"as_of", format_instant(as_of)}, {"members", std::move(rows)}, {"segments", segments}};
+}
+
+Result<json::object> cohort_report(Store& store, const ResolvedProgram& program) {
+  Snapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+  analytics::CohortBuilder builder;
+  std::vector<int64_t> months;
+  auto scanned = scan_purchases(
+      store, program, [&](const std::string&, std::span<const OrderSummary> list) -> Result<void> {
+        months.clear();
+        for (const auto& o : list) {
+          months.push_back(analytics::month_number(local_date(o.placed_at, program.zone)));
+        }
+        return builder.add_member(months);
+      });
+  if (!scanned) return std::unexpected(scanned.error());
+  json::array cohorts;
+  for (const auto& row : builder.rows()) {
+    json::array active, retention;
+    for (int64_t n : row.active) {
+      active.push_back(n);
+      retention.push_back(static_cast<double>(n) / static_cast<double>(row.members));
+    }
+    cohorts.push_back(json::object{{"month", month_text(row.first_month)},
+                                   {"members", row.members},
+                                   {"active", std::move(active)},
+                                   {"retention", std::move(retention)}});
+  }
+  return json::object{{"by", "month"}, {"cohorts", std::move(cohorts)}};
+}
+
+namespace {
+
+struct ClvMember {
+  std::string member_id;
+  analytics::CalibrationCustomer customer;
+};
+
+// The calibration summaries of every member who bought before the end day.
+Result<std::vector<ClvMember>> clv_members(Store& store, const ResolvedProgram& program,
+                                           int64_t end_day, int64_t& too_new) {
+  std::vector<ClvMember> out;
+  std::vector<analytics::PurchaseDay> days;
+  auto scanned = scan_purchases(
+      store, program,
+      [&](const std::string& id, std::span<const OrderSummary> list) -> Result<void> {
+        days.clear();
+        for (const auto& o : list)
+          days.push_back({day_number(o.placed_at, program.zone), o.paid_value});
+        auto c = analytics::calibration_customer(days, end_day);
+        if (!c) return Result<void>(std::unexpected(c.error()));
+        if (*c) {
+          out.push_back({id, **c});
+        } else if (std::any_of(days.begin(), days.end(),
+                               [&](auto& d) { return d.day == end_day; })) {
+          ++too_new;  // bought first on the end day: T = 0
+        }
+        return Result<void>{};
+      });
+  if (!scanned) return std::unexpected(scanned.error());
+  return out;
+}
+
+Result<json::object> clv_member_json(const ClvMember& m, const analytics::BgnbdParameters& bgnbd,
+                                     const analytics::GammaGammaParameters& spend,
+                                     int64_t horizon_weeks, double& total) {
+  const auto& c = m.customer;
+  auto expected =
+      analytics::bgnbd_expected_purchases(bgnbd, c.purchases, static_cast<double>(horizon_weeks));
+  if (!expected) return std::unexpected(expected.error());
+  auto alive = analytics::bgnbd_probability_alive(bgnbd, c.purchases);
+  if (!alive) return std::unexpected(alive.error());
+  // Without a repeat the value is the population mean, which needs q > 1.
+  auto value = analytics::gamma_gamma_expected_order_value(spend, c.spend);
+  json::value clv = nullptr;
+  if (value) {
+    auto v =
+        analytics::customer_lifetime_value(bgnbd, spend, c.purchases, c.spend, horizon_weeks, 0.0);
+    if (!v) return std::unexpected(v.error());
+    clv = *v;
+    total += *v;
+  }
+  return json::object{{"member_id", m.member_id},
+                      {"frequency", c.purchases.repeat_purchases},
+                      {"recency_weeks", c.purchases.last_purchase_weeks},
+                      {"age_weeks", c.purchases.age_weeks},
+                      {"expected_purchases", *expected},
+                      {"p_alive", *alive},
+                      {"expected_order_value", value ? json::value(*value) : nullptr},
+                      {"clv", clv}};
+}
+
+}  // namespace
+
+Result<json::object> clv_report(Store& store, const ResolvedProgram& program,
+                                const ClvRequest& request) {
+  if (request.horizon_weeks < 1 || request.horizon_weeks > analytics::kHorizonWeeksMax) {
+    return fail(ErrorCode::kInvalidArgument, "horizon_weeks",
+                "must be between 1 and " + std::to_string(analytics::kHorizonWeeksMax));
+  }
+  const int64_t end_day = std::chrono::sys_days{request.calibration_end}.time_since_epoch().count();
+  int64_t too_new = 0;
+  Snapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+  auto members = clv_members(store, program, end_day, too_new);
+  if (!members) return std::unexpected(members.error());
+  std::vector<analytics::BgnbdCustomer> purchases;
+  std::vector<analytics::GammaGammaCustomer> repeaters;
+  for (const auto& m : *members) {
+    purchases.push_back(m.customer.purchases);
+    if (m.customer.spend.repeat_transactions > 0) repeaters.push_back(m.customer.spend);
+  }
+  if (repeaters.empty()) {
+    return fail(ErrorCode::kFailedPrecondition, "calibration_end",
+                "no member has a repeat purchase by that date: the models cannot be fitted");
+  }
+  auto bgnbd = analytics::fit_bgnbd(purchases);
+  if (!bgnbd) return std::unexpected(bgnbd.error());
+  auto spend = analytics::fit_gamma_gamma(repeaters);
+  if (!spend) return std::unexpected(spend.error());
+  const auto& b = bgnbd->parameters;
+  const auto& g = spend->parameters;
+  json::array rows;
+  double total = 0;
+  for (const auto& m : *members) {
+    auto row = clv_member_json(m, b, g, request.horizon_weeks, total);
+    if (!row) return std::unexpected(row.error());
+    rows.push_back(std::move(*row));
+  }
+  return json::object{{"calibration_end", format_date(request.calibration_end)},
+                      {"horizon_weeks", request.horizon_weeks},
+                      {"members_fitted", static_cast<int64_t>(purchases.size())},
+                      {"members_repeat", static_cast<int64_t>(repeaters.size())},
+                      {"members_too_new", too_new},
+                      {"bgnbd", json::object{{"r", b.r},
+                                             {"alpha", b.alpha},
+                                             {"a", b.a},
+                                             {"b", b.b},
+                                             {"log_likelihood", bgnbd->log_likelihood}}},
+                      {"gamma_gamma", json::object{{"p", g.p}, {"q", g.q}, {"v", g.scale}}},
+                      {"total_clv", total},
+                      {"members", std::move(rows)}};
+}
+
+}  // namespace patron::app

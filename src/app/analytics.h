@@ -1,0 +1,69 @@
+// Analytics use cases (issue 8 items 1-4; docs/analytics.md defines every
+// figure): program KPIs, RFM, cohorts and predictive CLV. Each reads order
+// summaries and ledger sums of one program from the store inside one read
+// snapshot (begin_read .. rollback), runs the pure math of src/analytics and
+// returns the report as JSON. Money is in the minor units of the program's
+// currency (wallet figures in the wallet's). Calendar dates are local to the
+// program time zone. Not thread-safe beyond the Store's own contract.
+//
+// What counts as a purchase everywhere: a member order (not a guest's) that
+// reached the program's earn trigger and was not cancelled (purchased() in
+// app/orders.h) and whose paid value net of refunds (rules::paid_value) is
+// above 0; its value is that paid value.
+//
+// Fails (kInvalidArgument, field named) on a period that ends before it
+// starts, churn days or a horizon out of range; (kFailedPrecondition) when a
+// model cannot be fitted (no member with a repeat purchase, no convergence);
+// store errors as they come.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "analytics/kpis.h"
+#include "app/programs.h"
+#include "app/store.h"
+
+namespace patron::app {
+
+struct KpiRequest {
+  std::optional<std::chrono::year_month_day> from;  // first day; nullopt: all history
+  std::chrono::year_month_day to;                   // last day, included
+  int64_t churn_days = analytics::kChurnDaysDefault;
+};
+
+// {"program", "from", "to", "churn_days", "members", "new_members",
+//  "active_members", "churned_members", "buyers", "repeat_buyers", "orders",
+//  "revenue", "repurchase_rate", "average_order_value", "purchase_frequency",
+//  "wallets": {NAME: {"issued", "issued_by_source", "redeemed", "expired",
+//  "clawed_back", "written_off", "adjusted", "outstanding", "redemption_rate",
+//  "breakage_rate"}}}; ratios are null when undefined.
+Result<boost::json::object> kpi_report(Store& store, const ResolvedProgram& program,
+                                       const KpiRequest& request);
+
+// {"as_of", "members": [{"member_id", "first_order_at", "last_order_at",
+//  "recency_days", "frequency", "monetary", "recency_score", "frequency_score",
+//  "monetary_score", "segment"}], "segments": [{"segment", "members", "value"}]}
+// over purchases placed before `as_of`.
+Result<boost::json::object> rfm_report(Store& store, const ResolvedProgram& program, Instant as_of);
+
+// {"by": "month", "cohorts": [{"month": "YYYY-MM", "members", "active": [...],
+//  "retention": [...]}]}
+Result<boost::json::object> cohort_report(Store& store, const ResolvedProgram& program);
+
+struct ClvRequest {
+  std::chrono::year_month_day calibration_end;  // the last day of the calibration period
+  int64_t horizon_weeks = 0;
+};
+
+// {"calibration_end", "horizon_weeks", "members_fitted", "members_repeat",
+//  "members_too_new", "bgnbd": {"r", "alpha", "a", "b", "log_likelihood"},
+//  "gamma_gamma": {"p", "q", "v"}, "total_clv", "members": [{"member_id",
+//  "frequency", "recency_weeks", "age_weeks", "expected_purchases", "p_alive",
+//  "expected_order_value", "clv"}]}
+Result<boost::json::object> clv_report(Store& store, const ResolvedProgram& program,
+                                       const ClvRequest& request);
+
+}  // namespace patron::app

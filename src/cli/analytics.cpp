@@ -1,0 +1,199 @@
+// patron analytics kpis | rfm | cohorts | clv: reports over a program's
+// orders and ledger (app/analytics.h; figures defined in docs/analytics.md).
+// Dates are YYYY-MM-DD in the program time zone; a bad one exits 2 naming
+// its option.
+#include "app/analytics.h"
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "analytics/clv.h"
+#include "analytics/kpis.h"
+#include "app/json_codec.h"
+#include "cli/cli.h"
+#include "cli/context.h"
+
+namespace patron::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+// CLV rows printed as text; --json has every member.
+constexpr std::size_t kClvTextRowsMax = 20;
+
+struct Options {
+  std::string from, to, as_of, by = "month", calibration_end;
+  int64_t churn_days = analytics::kChurnDaysDefault;
+  int64_t horizon_weeks = 0;
+};
+
+std::string number(const json::value& v) {
+  if (v.is_null()) return "-";
+  if (v.is_int64()) return std::to_string(v.as_int64());
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", v.to_number<double>());
+  return text;
+}
+
+void print_fields(const json::object& o, std::initializer_list<const char*> keys,
+                  const char* indent = "") {
+  for (const char* k : keys) std::cout << indent << k << ": " << number(o.at(k)) << "\n";
+}
+
+void print_kpis(const json::object& r) {
+  std::cout << "program " << r.at("program").as_string().c_str() << ", "
+            << (r.at("from").is_null() ? "all history" : r.at("from").as_string().c_str()) << " to "
+            << r.at("to").as_string().c_str() << "\n";
+  print_fields(
+      r, {"members", "new_members", "active_members", "churned_members", "buyers", "repeat_buyers",
+          "orders", "revenue", "repurchase_rate", "average_order_value", "purchase_frequency"});
+  for (const auto& [name, w] : r.at("wallets").as_object()) {
+    std::cout << "wallet " << std::string_view(name) << "\n";
+    print_fields(w.as_object(),
+                 {"issued", "redeemed", "expired", "clawed_back", "outstanding", "redemption_rate",
+                  "breakage_rate"},
+                 "  ");
+  }
+}
+
+void print_rfm(const json::object& r) {
+  std::cout << "as of " << r.at("as_of").as_string().c_str() << ": "
+            << r.at("members").as_array().size() << " members (--json for each)\n";
+  for (const auto& s : r.at("segments").as_array()) {
+    std::cout << "  " << s.at("segment").as_string().c_str() << ": " << number(s.at("members"))
+              << " members, value " << number(s.at("value")) << "\n";
+  }
+}
+
+void print_cohorts(const json::object& r) {
+  for (const auto& c : r.at("cohorts").as_array()) {
+    std::cout << c.at("month").as_string().c_str() << " " << number(c.at("members")) << ":";
+    for (const auto& v : c.at("retention").as_array()) std::cout << " " << number(v);
+    std::cout << "\n";
+  }
+}
+
+void print_clv(const json::object& r) {
+  std::cout << "calibration to " << r.at("calibration_end").as_string().c_str() << ", "
+            << number(r.at("members_fitted")) << " members, horizon "
+            << number(r.at("horizon_weeks")) << " weeks\n";
+  std::cout << "bgnbd:";
+  for (const auto& [k, v] : r.at("bgnbd").as_object()) std::cout << " " << k << "=" << number(v);
+  std::cout << "\ngamma_gamma:";
+  for (const auto& [k, v] : r.at("gamma_gamma").as_object()) {
+    std::cout << " " << k << "=" << number(v);
+  }
+  std::cout << "\ntotal clv: " << number(r.at("total_clv")) << "\n";
+  const auto& members = r.at("members").as_array();
+  for (std::size_t i = 0; i < members.size() && i < kClvTextRowsMax; ++i) {
+    const auto& m = members[i].as_object();
+    std::cout << "  " << m.at("member_id").as_string().c_str() << " p_alive "
+              << number(m.at("p_alive")) << " expected " << number(m.at("expected_purchases"))
+              << " clv " << number(m.at("clv")) << "\n";
+  }
+}
+
+Result<std::optional<std::chrono::year_month_day>> optional_date(const std::string& text,
+                                                                 const char* option) {
+  if (text.empty()) return std::nullopt;
+  auto d = parse_date(text, option);
+  if (!d) return std::unexpected(d.error());
+  return *d;
+}
+
+Result<int> emit(Context& ctx, const Result<json::object>& report,
+                 void (*print)(const json::object&)) {
+  if (!report) return std::unexpected(report.error());
+  if (ctx.json_output) {
+    std::cout << app::pretty(*report) << "\n";
+  } else {
+    print(*report);
+  }
+  return kOk;
+}
+
+Result<int> run_kpis(Context& ctx, const Options& o) {
+  auto program = ctx.writer->programs().find(ctx.program_id);
+  if (!program) return std::unexpected(program.error());
+  app::KpiRequest request;
+  auto from = optional_date(o.from, "--from");
+  if (!from) return std::unexpected(from.error());
+  auto to = optional_date(o.to, "--to");
+  if (!to) return std::unexpected(to.error());
+  request.from = *from;
+  request.to = to->value_or(local_date(ctx.now(), (*program)->zone));
+  request.churn_days = o.churn_days;
+  if (request.from && std::chrono::sys_days{*request.from} > std::chrono::sys_days{request.to}) {
+    return fail(ErrorCode::kInvalidArgument, "--from", "must not be after --to");
+  }
+  return emit(ctx, app::kpi_report(*ctx.reader, **program, request), print_kpis);
+}
+
+Result<int> run_rfm(Context& ctx, const Options& o) {
+  auto program = ctx.writer->programs().find(ctx.program_id);
+  if (!program) return std::unexpected(program.error());
+  auto day = optional_date(o.as_of, "--as-of");
+  if (!day) return std::unexpected(day.error());
+  // A date means the end of that day: its orders count.
+  Instant as_of =
+      *day ? local_midnight_after(local_midnight(**day, (*program)->zone), 1, (*program)->zone)
+           : ctx.now();
+  return emit(ctx, app::rfm_report(*ctx.reader, **program, as_of), print_rfm);
+}
+
+Result<int> run_cohorts(Context& ctx) {
+  auto program = ctx.writer->programs().find(ctx.program_id);
+  if (!program) return std::unexpected(program.error());
+  return emit(ctx, app::cohort_report(*ctx.reader, **program), print_cohorts);
+}
+
+Result<int> run_clv(Context& ctx, const Options& o) {
+  auto program = ctx.writer->programs().find(ctx.program_id);
+  if (!program) return std::unexpected(program.error());
+  auto end = parse_date(o.calibration_end, "--calibration-end");
+  if (!end) return std::unexpected(end.error());
+  app::ClvRequest request{*end, o.horizon_weeks};
+  return emit(ctx, app::clv_report(*ctx.reader, **program, request), print_clv);
+}
+
+}  // namespace
+
+void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action) {
+  static Options o;
+  auto* analytics =
+      cli.add_subcommand("analytics", "KPIs, RFM, cohorts and CLV (docs/analytics.md)")
+          ->require_subcommand(1);
+  auto* kpis = analytics->add_subcommand("kpis", "program KPIs over a period");
+  kpis->add_option("--from", o.from, "first day (YYYY-MM-DD; default: all history)");
+  kpis->add_option("--to", o.to, "last day, included (YYYY-MM-DD; default: today)");
+  kpis->add_option("--churn-days", o.churn_days, "churned: no purchase in this many days")
+      ->check(CLI::Range(int64_t{1}, analytics::kChurnDaysMax));
+  auto* rfm = analytics->add_subcommand("rfm", "recency, frequency, monetary scores and segments");
+  rfm->add_option("--as-of", o.as_of, "score at the end of this day (default: now)");
+  auto* cohorts = analytics->add_subcommand("cohorts", "retention by first-purchase month");
+  cohorts->add_option("--by", o.by, "cohort period")->check(CLI::IsMember({"month"}));
+  auto* clv = analytics->add_subcommand("clv", "predictive CLV (BG/NBD and Gamma-Gamma)");
+  clv->add_option("--calibration-end", o.calibration_end, "last day of calibration (YYYY-MM-DD)")
+      ->required();
+  clv->add_option("--horizon-weeks", o.horizon_weeks, "weeks after calibration to predict")
+      ->required()
+      ->check(CLI::Range(int64_t{1}, analytics::kHorizonWeeksMax));
+  for (auto* sub : {kpis, rfm, cohorts, clv}) {
+    sub->callback([&ctx, &action, sub, kpis, rfm, cohorts] {
+      ctx.read_only = true;
+      if (sub == kpis) {
+        action = [&ctx] { return run_kpis(ctx, o); };
+      } else if (sub == rfm) {
+        action = [&ctx] { return run_rfm(ctx, o); };
+      } else if (sub == cohorts) {
+        action = [&ctx] { return run_cohorts(ctx); };
+      } else {
+        action = [&ctx] { return run_clv(ctx, o); };
+      }
+    });
+  }
+}
+
+}  // namespace patron::cli

@@ -1,0 +1,187 @@
+// Checkout through the CLI on a real SQLite file: quote, reserve (rules
+// re-checked), capture, refund, verify; bad carts; several processes
+// reserving against one member at once.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "support/cli_fixture.h"
+
+namespace patron {
+namespace {
+
+namespace json = boost::json;
+
+using testing::Outcome;
+using testing::shell_quote;
+
+// The Taiwan fashion program: credit from NT$500 orders, at most NT$100 or
+// 10%, never on gift cards; points at NT$1, at most 10%.
+class Checkout : public testing::CliTest {
+ protected:
+  void SetUp() override {
+    ok({"--program", "tw", "program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"});
+    ok({"--program", "tw", "member", "upsert", "M1"});  // 入會禮 NT$100
+    ok({"--program", "tw", "wallet", "grant", "M1", "--amount", "300", "--source", "adjustment"});
+    ok({"--program", "tw", "wallet", "grant", "M1", "--wallet", "points", "--amount", "500",
+        "--source", "adjustment"});
+    cart_ = write_file("cart.json", R"({"channel": "web", "shipping": 80, "lines": [
+      {"line_id": "1", "sku": "TEE-1", "category": "tops", "quantity": 2, "unit_price": 390},
+      {"line_id": "2", "sku": "GC-500", "category": "gift_cards", "quantity": 1,
+       "unit_price": "500.00"}]})");
+  }
+  Outcome tw(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--program", "tw"});
+    return patron(args);
+  }
+  json::object wallet(const std::string& name) {
+    Outcome r = tw({"--json", "member", "show", "M1"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.json().at("wallets").at(name).as_object();
+  }
+  std::string cart_;
+};
+
+TEST_F(Checkout, QuoteShowsWhatEachWalletMayPayAndWhyNotMore) {
+  Outcome q = tw({"--json", "checkout", "quote", "--member", "M1", "--cart", cart_});
+  ASSERT_EQ(q.code, 0) << q.err;
+  json::value v = q.json();
+  EXPECT_EQ(v.at("order_value").as_int64(), 1280);
+  const auto& credit = v.at("wallets").at("credit").as_object();
+  EXPECT_EQ(credit.at("balance").as_int64(), 400);
+  EXPECT_EQ(credit.at("max_usable").as_int64(), 100);
+  EXPECT_EQ(json::serialize(credit.at("capped_by")), R"(["max_amount"])");
+  EXPECT_EQ(json::serialize(credit.at("excluded_lines")), R"(["2"])");
+  const auto& points = v.at("wallets").at("points").as_object();
+  EXPECT_EQ(points.at("max_usable").as_int64(), 128);
+  EXPECT_EQ(json::serialize(points.at("capped_by")), R"(["max_percent"])");
+  EXPECT_EQ(v.at("total").as_int64(), 1280 + 80 - 100 - 128);
+  EXPECT_EQ(v.at("tier").at("current").as_string(), "regular");
+  // Nothing was written: no holds, the same balances.
+  EXPECT_EQ(wallet("credit").at("held").as_int64(), 0);
+  Outcome text = tw({"checkout", "quote", "--member", "M1", "--cart", cart_});
+  EXPECT_NE(text.out.find("credit: balance 400, max usable 100 (capped by max_amount)"),
+            std::string::npos)
+      << text.out;
+}
+
+TEST_F(Checkout, BelowTheMinimumOrderCreditPaysNothing) {
+  std::string small = write_file(
+      "small.json",
+      R"({"lines": [{"line_id": "1", "category": "tops", "quantity": 1, "unit_price": 499}]})");
+  json::value v =
+      tw({"--json", "checkout", "quote", "--member", "M1", "--cart", small}).json();
+  EXPECT_EQ(v.at("wallets").at("credit").at("max_usable").as_int64(), 0);
+  EXPECT_EQ(json::serialize(v.at("wallets").at("credit").at("capped_by")), R"(["min_order"])");
+  EXPECT_EQ(v.at("wallets").at("points").at("max_usable").as_int64(), 49);
+}
+
+TEST_F(Checkout, ReserveCaptureRefundAndVerify) {
+  Outcome r = tw({"--json", "checkout", "reserve", "--member", "M1", "--order", "A-1", "--cart",
+                  cart_, "--use", "credit=80", "--use", "points=100", "--key", "r1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  json::value reserved = r.json();
+  ASSERT_EQ(reserved.at("holds").as_array().size(), 2u);
+  EXPECT_EQ(wallet("credit").at("held").as_int64(), 80);
+  EXPECT_EQ(wallet("points").at("held").as_int64(), 100);
+  // A replay of the same key holds nothing more.
+  Outcome again = tw({"--json", "checkout", "reserve", "--member", "M1", "--order", "A-1",
+                      "--cart", cart_, "--use", "credit=80", "--use", "points=100", "--key", "r1"});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(wallet("credit").at("held").as_int64(), 80);
+  // More than the rules allow fails whole and changes nothing.
+  Outcome over = tw({"checkout", "reserve", "--member", "M1", "--order", "A-1", "--cart", cart_,
+                     "--use", "credit=150"});
+  EXPECT_EQ(over.code, 6) << over.err;
+  EXPECT_NE(over.err.find("use.credit"), std::string::npos) << over.err;
+  EXPECT_NE(over.err.find("max_amount"), std::string::npos) << over.err;
+  EXPECT_EQ(wallet("credit").at("held").as_int64(), 80);
+  EXPECT_EQ(wallet("points").at("held").as_int64(), 100);
+  // Re-reserving the order replaces its holds.
+  Outcome replaced = tw({"--json", "checkout", "reserve", "--member", "M1", "--order", "A-1",
+                         "--cart", cart_, "--use", "credit=100"});
+  ASSERT_EQ(replaced.code, 0) << replaced.err;
+  json::value replacement = replaced.json();
+  EXPECT_EQ(replacement.at("released").as_array().size(), 2u);
+  EXPECT_EQ(wallet("credit").at("held").as_int64(), 100);
+  EXPECT_EQ(wallet("points").at("held").as_int64(), 0);
+  int64_t hold = replacement.at("holds").at(0).at("hold_id").as_int64();
+  ASSERT_EQ(tw({"hold", "capture", std::to_string(hold), "--amount", "90"}).code, 0);
+  EXPECT_EQ(wallet("credit").at("available").as_int64(), 310);
+  EXPECT_EQ(wallet("credit").at("held").as_int64(), 0);
+  ASSERT_EQ(tw({"wallet", "restore", "M1", "--order", "A-1"}).code, 0);
+  EXPECT_EQ(wallet("credit").at("available").as_int64(), 400);
+  expect_verified();
+}
+
+TEST_F(Checkout, ARawHoldOnAWalletWithRedemptionRulesIsRefused) {
+  Outcome raw = tw({"hold", "reserve", "M1", "--amount", "300", "--order", "X"});
+  EXPECT_EQ(raw.code, 6) << raw.err;
+  EXPECT_NE(raw.err.find("cart"), std::string::npos) << raw.err;
+  EXPECT_EQ(wallet("credit").at("held").as_int64(), 0);
+}
+
+TEST_F(Checkout, BadInputGetsAClearErrorAndChangesNothing) {
+  struct Case {
+    std::string cart;
+    std::vector<std::string> extra;
+    std::string says;
+  };
+  std::vector<Case> cases = {
+      {"{\"lines\": [\n  {\"line_id\": \"1\",,}]}", {}, "bad.json:2: invalid JSON"},
+      {R"({"lines": []})", {}, "cart.lines: must have at least one line"},
+      {R"({"lines": [{"line_id": "1", "quantity": -2, "unit_price": 10}]})", {},
+       "cart.lines[0].quantity"},
+      {R"({"lines": [{"line_id": "1", "quantity": 1, "unit_price": "1.5"}]})", {},
+       "cart.lines[0].unit_price"},  // TWD has no decimals
+      {R"({"lines": [{"line_id": "1", "quantity": 1000000, "unit_price": 99999999999}]})", {},
+       "cart.lines[0].quantity"},  // the total overflows 10^14
+      {R"({"lines": [{"line_id": "1", "quantity": 1, "unit_price": 10, "colour": "red"}]})", {},
+       "cart.lines[0].colour"},
+      {R"({"lines": [{"line_id": "1", "quantity": 1, "unit_price": 10}]})",
+       {"--use", "gold=5"},
+       "use.gold"},
+      {R"({"lines": [{"line_id": "1", "quantity": 1, "unit_price": 10}]})",
+       {"--use", "credit"},
+       "--use"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.cart);
+    std::string file = write_file("bad.json", c.cart);
+    std::vector<std::string> args = {"checkout", "reserve", "--member", "M1", "--order", "B-1",
+                                     "--cart", file};
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    Outcome r = tw(args);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(wallet("credit").at("held").as_int64(), 0);
+  EXPECT_EQ(wallet("points").at("held").as_int64(), 0);
+  Outcome unknown = tw({"checkout", "quote", "--member", "M1", "--cart", cart_, "--use",
+                        "credit=-1"});
+  EXPECT_EQ(unknown.code, 2) << unknown.err;
+}
+
+// Eight processes each reserve 100 points for their own order against a
+// balance of 500: exactly five fit, whatever the interleaving.
+TEST_F(Checkout, ParallelProcessesNeverHoldMoreThanTheBalance) {
+  std::string big = write_file(
+      "big.json",
+      R"({"lines": [{"line_id": "1", "category": "tops", "quantity": 1, "unit_price": 1000}]})");
+  std::string script;
+  for (int i = 0; i < 8; ++i) {
+    script += std::string(PATRON_BINARY) + " --db " + shell_quote(db()) +
+              " --program tw checkout reserve --member M1 --order P" + std::to_string(i) +
+              " --cart " + shell_quote(big) + " --use points=100 >/dev/null 2>&1 & ";
+  }
+  script += "wait";
+  ASSERT_EQ(std::system(("bash -c " + shell_quote(script)).c_str()), 0);
+  json::object points = wallet("points");
+  EXPECT_EQ(points.at("held").as_int64(), 500);
+  EXPECT_EQ(points.at("available").as_int64(), 0);
+  EXPECT_EQ(points.at("holds").as_array().size(), 5u);
+  expect_verified();
+}
+
+}  // namespace
+}  // namespace patron
