@@ -1,16 +1,24 @@
 // KPIs + RFM over a SQLite file (design §6: 1,000,000 orders in <= 1 s): N
 // orders (default 1,000,000, 5 per member, spread over two years, paid, a few
 // cancelled) and one grant transfer per order, written with plain SQL (not
-// measured); then app::kpi_report and app::rfm_report as `patron analytics
-// kpis` and `rfm` run them, on one read connection (measured together).
+// measured); then app::kpi_report and app::rfm_summary as `patron analytics
+// kpis` and `rfm` run them, on one read connection (measured together), and
+// apart what `rfm --json` adds (app::rfm_json: a JSON row per member).
 //
-// Usage: analytics_store_bench [--orders N] [--orders-per-member K] [--dir D]
+// Usage: analytics_store_bench [--orders N] [--orders-per-member K] [--dir D] [--keep 1]
+// --keep 1 leaves the file in D and reuses it on the next run with --keep 1
+// (same N and K): for profiling the reports without rebuilding the fixture.
+// --dump PREFIX writes the reports to PREFIX-kpis.json and PREFIX-rfm.json, to
+// check that a change leaves them identical.
 #include <sqlite3.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "app/analytics.h"
@@ -108,49 +116,80 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// CPU time of this process: on a shared machine the wall time also counts
+// the time other processes held the cores.
+double cpu_seconds() {
+  return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int64_t orders = 1'000'000, per_member = 5;
+  bool keep = false;
+  std::string dump;
   std::string dir = std::filesystem::temp_directory_path().string();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--orders")) orders = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--orders-per-member")) per_member = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
+    if (!std::strcmp(argv[i], "--keep")) keep = std::atoll(argv[i + 1]) != 0;
+    if (!std::strcmp(argv[i], "--dump")) dump = argv[i + 1];
   }
   if (orders < 1 || per_member < 1) return 2;
   std::string path = dir + "/patron-analytics-bench.db";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  const bool reuse = keep && std::filesystem::exists(path);
+  if (!reuse) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  }
   auto factory = store::open_sqlite(path);
   if (!factory) {
     std::fprintf(stderr, "%s\n", factory.error().message.c_str());
     return 1;
   }
   app::SystemClock clock;
-  { auto w = app::Writer::start(**factory, clock); }  // creates the default program
-  auto fixture_start = std::chrono::steady_clock::now();
-  build_fixture(path, orders, per_member);
-  double fixture_s = seconds_since(fixture_start);
+  double fixture_s = 0;
+  if (!reuse) {
+    { auto w = app::Writer::start(**factory, clock); }  // creates the default program
+    auto fixture_start = std::chrono::steady_clock::now();
+    build_fixture(path, orders, per_member);
+    fixture_s = seconds_since(fixture_start);
+  }
 
   auto reader = std::move(*(*factory)->open());
   auto programs = app::Programs::load(*reader);
   if (!programs) return 1;
   const app::ResolvedProgram& program = **programs->find("default");
   auto start = std::chrono::steady_clock::now();
+  const double cpu_start = cpu_seconds();
   app::KpiRequest kpis{std::chrono::year{2025} / 1 / 1, std::chrono::year{2026} / 12 / 31, 90};
   auto k = app::kpi_report(*reader, program, kpis);
   double kpis_s = seconds_since(start);
-  auto r = app::rfm_report(*reader, program, from_unix_seconds(kStart + kSpanSeconds));
+  const double kpis_cpu_s = cpu_seconds() - cpu_start;
+  auto r = app::rfm_summary(*reader, program, from_unix_seconds(kStart + kSpanSeconds));
   double total_s = seconds_since(start);
+  const double total_cpu_s = cpu_seconds() - cpu_start;
   if (!k || !r) {
     std::fprintf(stderr, "report failed: %s\n", (!k ? k.error() : r.error()).message.c_str());
     return 1;
   }
+  // What --json adds: a JSON row per member.
+  auto json_start = std::chrono::steady_clock::now();
+  boost::json::object rfm_json = app::rfm_json(*r);
+  double json_s = seconds_since(json_start);
   std::printf(
       "analytics on SQLite: %lld orders (%lld per member): KPIs %.2f s + RFM %.2f s = %.2f s "
-      "(target <= 1 s; %lld buyers; fixture built in %.1f s)\n",
+      "(CPU %.2f s + %.2f s = %.2f s; target <= 1 s); RFM rows as JSON +%.2f s; %lld buyers; "
+      "fixture built in %.1f s\n",
       static_cast<long long>(orders), static_cast<long long>(per_member), kpis_s, total_s - kpis_s,
-      total_s, static_cast<long long>(k->at("buyers").as_int64()), fixture_s);
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+      total_s, kpis_cpu_s, total_cpu_s - kpis_cpu_s, total_cpu_s, json_s,
+      static_cast<long long>(k->at("buyers").as_int64()), fixture_s);
+  if (!dump.empty()) {
+    std::ofstream(dump + "-kpis.json") << boost::json::serialize(*k) << "\n";
+    std::ofstream(dump + "-rfm.json") << boost::json::serialize(rfm_json) << "\n";
+  }
+  if (!keep) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  }
   return 0;
 }

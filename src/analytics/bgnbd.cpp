@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "analytics/hypergeometric.h"
@@ -138,6 +140,20 @@ Result<void> validate_not_unit_a(const BgnbdParameters& p) {
   return {};
 }
 
+// The closed forms of eq. 7 and 10: scale (1 - (1 + u)^-k F), an expected
+// count, so >= 0. (1 + u)^-k F is 1 - O(|a - 1| / scale), and with a large b
+// the scale reaches 1e8: the factor and the difference are taken in logs
+// (log1p, expm1), which keep their relative precision. The old
+// exp(k (ln alpha - ln(alpha + t))) lost ~k * 1e-16 * ln(alpha) absolutely,
+// and at r = 4e7, alpha = 4e8, b = 5e7 gave E = -3.4 (issue 8: a negative
+// forecast after a fit on three members). What rounding is left is ~1e-16
+// of |ln F| times the scale, far below one purchase; it can only push a true
+// value of about 0 below 0, so the result is floored at 0.
+double scaled_one_minus(double scale, double k, double u, double hypergeometric) {
+  const double log_product = -k * std::log1p(u) + std::log(hypergeometric);
+  return std::max(0.0, -scale * std::expm1(log_product));
+}
+
 }  // namespace
 
 Result<void> validate_bgnbd_sample(std::span<const BgnbdCustomer> customers) {
@@ -175,6 +191,28 @@ Result<BgnbdFit> fit_bgnbd(std::span<const BgnbdCustomer> customers,
   fit.log_likelihood = log_likelihood(fit.parameters, groups);
   fit.evaluations = minimum->evaluations;
   PATRON_ASSERT(std::isfinite(fit.log_likelihood));
+  const auto repeaters =
+      std::count_if(customers.begin(), customers.end(),
+                    [](const BgnbdCustomer& c) { return c.repeat_purchases > 0; });
+  const BgnbdParameters& p = fit.parameters;
+  std::vector<std::string> why;
+  if (repeaters < kRepeatCustomersMin) {
+    why.push_back("only " + std::to_string(repeaters) + " customers with a repeat purchase (" +
+                  std::to_string(kRepeatCustomersMin) + " wanted)");
+  }
+  if (const double dropout = p.a / (p.a + p.b); dropout < kDropoutMeanMin) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "no dropout found (a/(a+b) = %.2g): a and b are not identified, the forecasts "
+                  "are those of a model where every customer stays",
+                  dropout);
+    why.emplace_back(text);
+  }
+  if (auto runaway = runaway_parameters({{"r", p.r}, {"alpha", p.alpha}, {"a", p.a}, {"b", p.b}});
+      !runaway.empty()) {
+    why.push_back(std::move(runaway));
+  }
+  for (const auto& w : why) fit.warning += (fit.warning.empty() ? "" : "; ") + w;
   return fit;
 }
 
@@ -183,9 +221,11 @@ Result<double> bgnbd_probability_alive(const BgnbdParameters& p, const BgnbdCust
   if (auto ok = validate_customer(c); !ok) return std::unexpected(ok.error());
   if (c.repeat_purchases == 0) return 1.0;
   const double x = static_cast<double>(c.repeat_purchases);
-  const double log_odds_dead =
-      std::log(p.a) - std::log(p.b + x - 1.0) +
-      (p.r + x) * (std::log(p.alpha + c.age_weeks) - std::log(p.alpha + c.last_purchase_weeks));
+  // ln((alpha+T)/(alpha+t_x)) as log1p: a difference of two logs loses all
+  // its digits when alpha is large, and r + x multiplies the loss.
+  const double log_odds_dead = std::log(p.a) - std::log(p.b + x - 1.0) +
+                               (p.r + x) * std::log1p((c.age_weeks - c.last_purchase_weeks) /
+                                                      (p.alpha + c.last_purchase_weeks));
   return 1.0 / (1.0 + std::exp(log_odds_dead));  // exp overflow gives 0: surely dead
 }
 
@@ -199,8 +239,7 @@ Result<double> bgnbd_expected_purchases_new(const BgnbdParameters& p, double t_w
   auto hypergeometric =
       hypergeometric_2f1(p.r, p.b, p.a + p.b - 1.0, t_weeks / (p.alpha + t_weeks));
   if (!hypergeometric) return hypergeometric;
-  const double decay = std::exp(p.r * (std::log(p.alpha) - std::log(p.alpha + t_weeks)));
-  return (p.a + p.b - 1.0) / (p.a - 1.0) * (1.0 - decay * *hypergeometric);
+  return scaled_one_minus((p.a + p.b - 1.0) / (p.a - 1.0), p.r, t_weeks / p.alpha, *hypergeometric);
 }
 
 Result<double> bgnbd_expected_purchases(const BgnbdParameters& p, const BgnbdCustomer& c,
@@ -217,8 +256,8 @@ Result<double> bgnbd_expected_purchases(const BgnbdParameters& p, const BgnbdCus
   auto hypergeometric =
       hypergeometric_2f1(p.r + x, p.b + x, p.a + p.b + x - 1.0, t_weeks / (end + t_weeks));
   if (!hypergeometric) return hypergeometric;
-  const double decay = std::exp((p.r + x) * (std::log(end) - std::log(end + t_weeks)));
-  const double if_alive = (p.a + p.b + x - 1.0) / (p.a - 1.0) * (1.0 - decay * *hypergeometric);
+  const double if_alive = scaled_one_minus((p.a + p.b + x - 1.0) / (p.a - 1.0), p.r + x,
+                                           t_weeks / end, *hypergeometric);
   // Eq. 10's denominator 1 + [x>0] a/(b+x-1) (...)^(r+x) is 1 / P(alive).
   return if_alive * *alive;
 }

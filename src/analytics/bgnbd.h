@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "analytics/optimize.h"
 #include "core/error.h"
@@ -41,10 +42,26 @@ struct BgnbdParameters {
   double b = 0;
 };
 
+// Fewer customers with a repeat purchase than this leave the dropout process
+// (a, b) to a handful of points: four parameters need a few dozen repeaters
+// before the maximum means anything (a rule of thumb; the fit still runs).
+inline constexpr int64_t kRepeatCustomersMin = 30;
+// A mean dropout probability a/(a+b) below this is a fit at the edge of the
+// model: the likelihood keeps rising as a -> 0 and b -> infinity together (no
+// customer ever drops out, the NBD limit), so where the search stops on that
+// ridge says nothing about a and b apart. One purchase in 100,000 is beyond
+// what any shop's history can tell from none.
+inline constexpr double kDropoutMeanMin = 1e-5;
+
 struct BgnbdFit {
   BgnbdParameters parameters;
   double log_likelihood = 0;  // at the fitted parameters, summed over customers
   int evaluations = 0;        // of the likelihood, for benchmarks and diagnostics
+  // "" when the sample identifies the model; otherwise why it does not (too
+  // few repeat customers, parameters run off: runaway_parameters in
+  // optimize.h). The parameters are still the maximum found, and the
+  // forecasts at them are still valid numbers, but not estimates to trust.
+  std::string warning;
 };
 
 // Checks every summary; the other functions assume a validated sample.

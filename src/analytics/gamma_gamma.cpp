@@ -121,6 +121,7 @@ Result<GammaGammaFit> fit_gamma_gamma(std::span<const GammaGammaCustomer> custom
   fit.log_likelihood = log_likelihood(fit.parameters, groups);
   fit.evaluations = minimum->evaluations;
   PATRON_ASSERT(std::isfinite(fit.log_likelihood));
+  fit.warning = runaway_parameters({{"p", fit.parameters.p}, {"q", fit.parameters.q}});
   return fit;
 }
 

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "analytics/optimize.h"
 #include "core/error.h"
@@ -37,6 +38,9 @@ struct GammaGammaFit {
   GammaGammaParameters parameters;
   double log_likelihood = 0;
   int evaluations = 0;
+  // "" when the sample identifies p and q; otherwise why not (as BgnbdFit's;
+  // gamma is in minor units, so any magnitude can be sensible).
+  std::string warning;
 };
 
 // Every customer needs x >= 1 and a positive value (the model is for spend).

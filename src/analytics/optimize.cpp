@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <numeric>
 
@@ -172,6 +173,18 @@ Result<Minimum> minimize_nelder_mead(const Objective& objective, std::vector<dou
   }
   result.evaluations = search.evaluations();
   return result;
+}
+
+std::string runaway_parameters(std::initializer_list<NamedParameter> parameters) {
+  std::string names;
+  for (const NamedParameter& p : parameters) {
+    if (p.value >= kIdentifiedMin && p.value <= kIdentifiedMax) continue;
+    char text[64];
+    std::snprintf(text, sizeof text, "%s%s = %.3g", names.empty() ? "" : ", ", p.name, p.value);
+    names += text;
+  }
+  if (names.empty()) return names;
+  return names + " ran off towards 0 or infinity: the sample does not identify the model";
 }
 
 }  // namespace patron::analytics

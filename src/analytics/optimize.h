@@ -14,7 +14,9 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -45,5 +47,21 @@ using Objective = std::function<double(std::span<const double>)>;
 
 Result<Minimum> minimize_nelder_mead(const Objective& objective, std::vector<double> start,
                                      const NelderMeadOptions& options = {});
+
+// A fitted parameter outside [kIdentifiedMin, kIdentifiedMax] ran off towards 0
+// or infinity: the likelihood is flat that way (r and alpha growing together,
+// a or b at the edge of the search) and the sample does not pin the parameter
+// down. Sensible fits of the analytics models lie orders of magnitude inside.
+inline constexpr double kIdentifiedMin = 1e-6;
+inline constexpr double kIdentifiedMax = 1e6;
+
+struct NamedParameter {
+  const char* name;
+  double value;
+};
+
+// "" when every parameter is within the bounds above; otherwise a sentence
+// naming those that are not, for a fit's warning.
+std::string runaway_parameters(std::initializer_list<NamedParameter> parameters);
 
 }  // namespace patron::analytics

@@ -36,22 +36,52 @@ class Snapshot {
 };
 
 using PurchasesOf =
-    std::function<Result<void>(const std::string& member_id, std::span<const OrderSummary>)>;
+    std::function<Result<void>(const std::string& member_id, std::span<const analytics::Purchase>)>;
 
-// Groups a scan's orders per member, keeping the purchases (see analytics.h).
+// purchased() (app/orders.h) depends only on which lifecycle times an order
+// has; it is worked out once per scan for each of the 16 combinations, so the
+// scan does not build an OrderRecord per order.
+class PurchaseTest {
+ public:
+  explicit PurchaseTest(const ResolvedProgram& program) {
+    for (unsigned bits = 0; bits < kCombinations; ++bits) {
+      OrderSummary probe;
+      if (bits & kPaid) probe.paid_at = Instant{};
+      if (bits & kFulfilled) probe.fulfilled_at = Instant{};
+      if (bits & kCompleted) probe.completed_at = Instant{};
+      if (bits & kCancelled) probe.cancelled_at = Instant{};
+      purchased_[bits] = purchased(program, probe);
+    }
+  }
+  bool operator()(const OrderSummary& o) const {
+    return purchased_[(o.paid_at ? kPaid : 0u) | (o.fulfilled_at ? kFulfilled : 0u) |
+                      (o.completed_at ? kCompleted : 0u) | (o.cancelled_at ? kCancelled : 0u)];
+  }
+
+ private:
+  static constexpr unsigned kPaid = 1, kFulfilled = 2, kCompleted = 4, kCancelled = 8;
+  static constexpr unsigned kCombinations = 16;
+  bool purchased_[kCombinations] = {};
+};
+
+// Groups a scan's orders per member, keeping the purchases (see analytics.h):
+// their time and value, all any report reads.
 class MemberPurchases final : public Store::OrderVisitor {
  public:
   MemberPurchases(const ResolvedProgram& program, PurchasesOf each)
-      : program_(program), each_(std::move(each)) {}
+      : purchased_(program), each_(std::move(each)) {}
 
   Result<void> visit(const std::string& member_id, const OrderSummary& order) override {
     if (member_id != member_id_) {
       if (auto r = flush(); !r) return r;
       member_id_ = member_id;
     }
-    if (order.paid_value > 0 && purchased(program_, order)) purchases_.push_back(order);
+    if (order.paid_value > 0 && purchased_(order)) {
+      purchases_.push_back({order.placed_at, order.paid_value});
+    }
     return {};
   }
+  bool reads_id_and_subtotal() const override { return false; }
 
   Result<void> flush() {
     Result<void> r;
@@ -61,10 +91,10 @@ class MemberPurchases final : public Store::OrderVisitor {
   }
 
  private:
-  const ResolvedProgram& program_;
+  PurchaseTest purchased_;
   PurchasesOf each_;
   std::string member_id_;
-  std::vector<OrderSummary> purchases_;
+  std::vector<analytics::Purchase> purchases_;
 };
 
 // Calls `each` once per member with at least one purchase, in one snapshot.
@@ -116,22 +146,31 @@ json::object wallet_json(const analytics::WalletKpis& w) {
                       {"breakage_rate", optional_number(w.breakage_rate)}};
 }
 
-std::vector<analytics::AccountFlow> flows(const std::vector<Store::TransferTotal>& totals) {
-  std::vector<analytics::AccountFlow> out;
-  out.reserve(totals.size());
-  for (const auto& t : totals) out.push_back({t.wallet, t.from_account, t.to_account, t.amount});
+// The period's flows (pairs with transfers in it) and the history's, from
+// one read of the store.
+struct Flows {
+  std::vector<analytics::AccountFlow> period;
+  std::vector<analytics::AccountFlow> history;
+};
+
+Flows flows(const std::vector<Store::TransferTotal>& totals) {
+  Flows out;
+  out.history.reserve(totals.size());
+  for (const auto& t : totals) {
+    if (t.transfers > 0) out.period.push_back({t.wallet, t.from_account, t.to_account, t.amount});
+    out.history.push_back({t.wallet, t.from_account, t.to_account, t.history_amount});
+  }
   return out;
 }
 
 Result<json::object> wallets_json(Store& store, const ResolvedProgram& program, Instant from,
                                   Instant to) {
-  auto period = store.transfer_totals(program.program.id, from, to);
-  if (!period) return std::unexpected(period.error());
-  auto history = store.transfer_totals(program.program.id, Instant::min(), to);
-  if (!history) return std::unexpected(history.error());
+  auto totals = store.transfer_totals(program.program.id, from, to);
+  if (!totals) return std::unexpected(totals.error());
+  const Flows f = flows(*totals);
   std::vector<std::string> names;
   for (const auto& w : program.program.wallets) names.push_back(w.name);
-  auto kpis = analytics::wallet_kpis(names, flows(*period), flows(*history));
+  auto kpis = analytics::wallet_kpis(names, f.period, f.history);
   if (!kpis) return std::unexpected(kpis.error());
   json::object out;
   for (const auto& w : *kpis) out[w.wallet] = wallet_json(w);
@@ -150,12 +189,10 @@ Result<json::object> kpi_report(Store& store, const ResolvedProgram& program,
   Snapshot snapshot(store);
   if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
   analytics::OrderKpis orders;
-  std::vector<analytics::Purchase> purchases;
   auto scanned = scan_purchases(
-      store, program, [&](const std::string&, std::span<const OrderSummary> list) -> Result<void> {
-        purchases.clear();
-        for (const auto& o : list) purchases.push_back({o.placed_at, o.paid_value});
-        return analytics::add_member_purchases(orders, purchases, period);
+      store, program,
+      [&](const std::string&, std::span<const analytics::Purchase> list) -> Result<void> {
+        return analytics::add_member_purchases(orders, list, period);
       });
   if (!scanned) return std::unexpected(scanned.error());
   analytics::finish_order_kpis(orders);
@@ -174,59 +211,84 @@ Result<json::object> kpi_report(Store& store, const ResolvedProgram& program,
   return out;
 }
 
-Result<json::object> rfm_report(Store& store, const ResolvedProgram& program, Instant as_of) {
+Result<RfmResult> rfm_summary(Store& store, const ResolvedProgram& program, Instant as_of) {
   Snapshot snapshot(store);
   if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
-  std::vector<analytics::MemberSummary> members;
+  RfmResult result;
+  result.as_of = as_of;
+  auto& members = result.members;
   auto scanned = scan_purchases(
       store, program,
-      [&](const std::string& id, std::span<const OrderSummary> list) -> Result<void> {
-        analytics::MemberSummary m{id, {}, {}, 0, 0};
+      [&](const std::string& id, std::span<const analytics::Purchase> list) -> Result<void> {
+        analytics::MemberSummary m{{}, {}, {}, 0, 0};
         for (const auto& o : list) {
           if (o.placed_at >= as_of) continue;
           if (m.orders == 0 || o.placed_at < m.first_order_at) m.first_order_at = o.placed_at;
           if (m.orders == 0 || o.placed_at > m.last_order_at) m.last_order_at = o.placed_at;
           ++m.orders;
-          if (__builtin_add_overflow(m.total_value_minor, o.paid_value, &m.total_value_minor)) {
+          if (__builtin_add_overflow(m.total_value_minor, o.value_minor, &m.total_value_minor)) {
             return fail(ErrorCode::kFailedPrecondition, "monetary", "a member's total overflows");
           }
         }
-        if (m.orders > 0) members.push_back(std::move(m));
+        if (m.orders > 0) {
+          m.member_id = id;
+          members.push_back(std::move(m));
+        }
         return Result<void>{};
       });
   if (!scanned) return std::unexpected(scanned.error());
-  json::array rows, segments;
-  if (!members.empty()) {
-    auto report = analytics::compute_rfm(members, as_of);
-    if (!report) return std::unexpected(report.error());
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      const auto& r = report->members[i];
-      rows.push_back(json::object{{"member_id", members[i].member_id},
-                                  {"first_order_at", format_instant(members[i].first_order_at)},
-                                  {"last_order_at", format_instant(members[i].last_order_at)},
-                                  {"recency_days", r.recency_days},
-                                  {"frequency", r.frequency},
-                                  {"monetary", r.monetary_minor},
-                                  {"recency_score", r.recency_score},
-                                  {"frequency_score", r.frequency_score},
-                                  {"monetary_score", r.monetary_score},
-                                  {"segment", analytics::to_string(r.segment)}});
-    }
-    for (const auto& s : report->segments) {
-      segments.push_back(json::object{{"segment", analytics::to_string(s.segment)},
-                                      {"members", s.members},
-                                      {"value", s.value_minor}});
-    }
-  } else {
+  if (members.empty()) {
     for (std::size_t i = 0; i < analytics::kSegmentCount; ++i) {
-      segments.push_back(
-          json::object{{"segment", analytics::to_string(static_cast<analytics::Segment>(i))},
-                       {"members", 0},
-                       {"value", 0}});
+      result.report.segments[i].segment = static_cast<analytics::Segment>(i);
     }
+    return result;
   }
-  return json::object{
-      {"as_of", format_instant(as_of)}, {"members", std::move(rows)}, {"segments", segments}};
+  auto report = analytics::compute_rfm(members, as_of);
+  if (!report) return std::unexpected(report.error());
+  result.report = std::move(*report);
+  return result;
+}
+
+json::object rfm_json(const RfmResult& result) {
+  // A row per member, ten values each: 200,000 members make two million
+  // values, built once and freed whole, so they come from one arena rather
+  // than a malloc and a free each. Most of what is left (0.6 s for 200,000
+  // rows, docs/benchmarks.md session 5) is touching ~100 MB for the first time.
+  json::storage_ptr arena = json::make_shared_resource<json::monotonic_resource>();
+  json::array rows(arena), segments(arena);
+  rows.reserve(result.members.size());
+  for (std::size_t i = 0; i < result.members.size(); ++i) {
+    const auto& m = result.members[i];
+    const auto& r = result.report.members[i];
+    rows.emplace_back(json::object({{"member_id", m.member_id},
+                                    {"first_order_at", format_instant(m.first_order_at)},
+                                    {"last_order_at", format_instant(m.last_order_at)},
+                                    {"recency_days", r.recency_days},
+                                    {"frequency", r.frequency},
+                                    {"monetary", r.monetary_minor},
+                                    {"recency_score", r.recency_score},
+                                    {"frequency_score", r.frequency_score},
+                                    {"monetary_score", r.monetary_score},
+                                    {"segment", analytics::to_string(r.segment)}},
+                                   arena));
+  }
+  for (const auto& s : result.report.segments) {
+    segments.emplace_back(json::object({{"segment", analytics::to_string(s.segment)},
+                                        {"members", s.members},
+                                        {"value", s.value_minor}},
+                                       arena));
+  }
+  // Same storage throughout: the arrays move in, nothing is copied.
+  return json::object({{"as_of", format_instant(result.as_of)},
+                       {"members", std::move(rows)},
+                       {"segments", std::move(segments)}},
+                      arena);
+}
+
+Result<json::object> rfm_report(Store& store, const ResolvedProgram& program, Instant as_of) {
+  auto result = rfm_summary(store, program, as_of);
+  if (!result) return std::unexpected(result.error());
+  return rfm_json(*result);
 }
 
 Result<json::object> cohort_report(Store& store, const ResolvedProgram& program) {
@@ -235,7 +297,8 @@ Result<json::object> cohort_report(Store& store, const ResolvedProgram& program)
   analytics::CohortBuilder builder;
   std::vector<int64_t> months;
   auto scanned = scan_purchases(
-      store, program, [&](const std::string&, std::span<const OrderSummary> list) -> Result<void> {
+      store, program,
+      [&](const std::string&, std::span<const analytics::Purchase> list) -> Result<void> {
         months.clear();
         for (const auto& o : list) {
           months.push_back(analytics::month_number(local_date(o.placed_at, program.zone)));
@@ -272,10 +335,10 @@ Result<std::vector<ClvMember>> clv_members(Store& store, const ResolvedProgram& 
   std::vector<analytics::PurchaseDay> days;
   auto scanned = scan_purchases(
       store, program,
-      [&](const std::string& id, std::span<const OrderSummary> list) -> Result<void> {
+      [&](const std::string& id, std::span<const analytics::Purchase> list) -> Result<void> {
         days.clear();
         for (const auto& o : list)
-          days.push_back({day_number(o.placed_at, program.zone), o.paid_value});
+          days.push_back({day_number(o.placed_at, program.zone), o.value_minor});
         auto c = analytics::calibration_customer(days, end_day);
         if (!c) return Result<void>(std::unexpected(c.error()));
         if (*c) {
@@ -349,26 +412,40 @@ Result<json::object> clv_report(Store& store, const ResolvedProgram& program,
   if (!spend) return std::unexpected(spend.error());
   const auto& b = bgnbd->parameters;
   const auto& g = spend->parameters;
+  std::string warning;
+  if (!bgnbd->warning.empty()) warning = "bgnbd: " + bgnbd->warning;
+  if (!spend->warning.empty()) {
+    warning += (warning.empty() ? "gamma_gamma: " : "; gamma_gamma: ") + spend->warning;
+  }
   json::array rows;
   double total = 0;
   for (const auto& m : *members) {
     auto row = clv_member_json(m, b, g, request.horizon_weeks, total);
+    if (!row && !warning.empty()) {
+      // At parameters that ran off a forecast's series may not converge:
+      // say why the fit is at fault rather than only that a series failed.
+      return fail(
+          ErrorCode::kFailedPrecondition, "calibration_end",
+          "the models cannot forecast from this sample (" + warning + "): " + row.error().message);
+    }
     if (!row) return std::unexpected(row.error());
     rows.push_back(std::move(*row));
   }
-  return json::object{{"calibration_end", format_date(request.calibration_end)},
-                      {"horizon_weeks", request.horizon_weeks},
-                      {"members_fitted", static_cast<int64_t>(purchases.size())},
-                      {"members_repeat", static_cast<int64_t>(repeaters.size())},
-                      {"members_too_new", too_new},
-                      {"bgnbd", json::object{{"r", b.r},
-                                             {"alpha", b.alpha},
-                                             {"a", b.a},
-                                             {"b", b.b},
-                                             {"log_likelihood", bgnbd->log_likelihood}}},
-                      {"gamma_gamma", json::object{{"p", g.p}, {"q", g.q}, {"v", g.scale}}},
-                      {"total_clv", total},
-                      {"members", std::move(rows)}};
+  return json::object{
+      {"calibration_end", format_date(request.calibration_end)},
+      {"horizon_weeks", request.horizon_weeks},
+      {"members_fitted", static_cast<int64_t>(purchases.size())},
+      {"members_repeat", static_cast<int64_t>(repeaters.size())},
+      {"members_too_new", too_new},
+      {"bgnbd", json::object{{"r", b.r},
+                             {"alpha", b.alpha},
+                             {"a", b.a},
+                             {"b", b.b},
+                             {"log_likelihood", bgnbd->log_likelihood}}},
+      {"gamma_gamma", json::object{{"p", g.p}, {"q", g.q}, {"v", g.scale}}},
+      {"fit_warning", warning.empty() ? json::value(nullptr) : json::value(warning)},
+      {"total_clv", total},
+      {"members", std::move(rows)}};
 }
 
 }  // namespace patron::app

@@ -21,8 +21,10 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "analytics/kpis.h"
+#include "analytics/rfm.h"
 #include "app/programs.h"
 #include "app/store.h"
 
@@ -43,10 +45,21 @@ struct KpiRequest {
 Result<boost::json::object> kpi_report(Store& store, const ResolvedProgram& program,
                                        const KpiRequest& request);
 
+// The RFM of every member with a purchase placed before `as_of`, as values:
+// the text output needs only the segments, and 200,000 JSON rows cost more
+// to build than the scan and the math together.
+struct RfmResult {
+  Instant as_of;
+  std::vector<analytics::MemberSummary> members;  // in member id order
+  analytics::RfmReport report;                    // report.members[i] scores members[i]
+};
+Result<RfmResult> rfm_summary(Store& store, const ResolvedProgram& program, Instant as_of);
+
 // {"as_of", "members": [{"member_id", "first_order_at", "last_order_at",
 //  "recency_days", "frequency", "monetary", "recency_score", "frequency_score",
 //  "monetary_score", "segment"}], "segments": [{"segment", "members", "value"}]}
-// over purchases placed before `as_of`.
+boost::json::object rfm_json(const RfmResult& result);
+// rfm_json(rfm_summary(...)).
 Result<boost::json::object> rfm_report(Store& store, const ResolvedProgram& program, Instant as_of);
 
 // {"by": "month", "cohorts": [{"month": "YYYY-MM", "members", "active": [...],
@@ -60,9 +73,11 @@ struct ClvRequest {
 
 // {"calibration_end", "horizon_weeks", "members_fitted", "members_repeat",
 //  "members_too_new", "bgnbd": {"r", "alpha", "a", "b", "log_likelihood"},
-//  "gamma_gamma": {"p", "q", "v"}, "total_clv", "members": [{"member_id",
+//  "gamma_gamma": {"p", "q", "v"}, "fit_warning", "total_clv", "members": [{"member_id",
 //  "frequency", "recency_weeks", "age_weeks", "expected_purchases", "p_alive",
-//  "expected_order_value", "clv"}]}
+//  "expected_order_value", "clv"}]}; "fit_warning" is null, or says why the
+// sample does not identify a model (the figures are then not to be trusted).
+// Fails (kFailedPrecondition) when a forecast cannot be computed at such a fit.
 Result<boost::json::object> clv_report(Store& store, const ResolvedProgram& program,
                                        const ClvRequest& request);
 

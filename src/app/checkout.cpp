@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "app/coupons.h"
 #include "app/json_codec.h"
 #include "app/orders.h"
 #include "app/rewards.h"
@@ -46,8 +47,9 @@ Result<void> check_use(const ResolvedProgram& program, const CheckoutRequest& re
       }
     }
   }
-  if (!request.coupons.empty()) {
-    return fail(ErrorCode::kInvalidArgument, "coupons", "coupons are not available yet");
+  if (request.coupons.size() > limits::kCouponsPerOrderMax) {
+    return fail(ErrorCode::kInvalidArgument, "coupons",
+                "has more than " + std::to_string(limits::kCouponsPerOrderMax) + " codes");
   }
   return {};
 }
@@ -60,7 +62,7 @@ struct Loaded {
   std::string tier;
   std::vector<rules::CountedOrder> counted;
   CampaignPick campaigns;
-  std::vector<checkout::CouponInput> coupon_inputs;
+  LoadedCoupons coupons;
   std::vector<checkout::WalletInput> wallets;
 };
 
@@ -95,6 +97,11 @@ Result<checkout::Quote> run_quote(Store& store, const ResolvedProgram& program,
     if (!pick) return std::unexpected(pick.error());
     in.campaigns = std::move(*pick);
   }
+  if (auto ok = load_coupons(store, program.program.id, member_id, in.cart.id, request.coupons,
+                             now, in.coupons);
+      !ok) {
+    return std::unexpected(ok.error());
+  }
   for (const WalletConfig& w : program.program.wallets) {
     checkout::WalletInput input;
     input.policy = &program.wallets.at(w.name);
@@ -117,7 +124,7 @@ Result<checkout::Quote> run_quote(Store& store, const ResolvedProgram& program,
   q.zone = program.zone;
   q.now = now;
   q.wallets = in.wallets;
-  q.coupons = &in.coupon_inputs;
+  q.coupons = &in.coupons.inputs;
   q.campaigns = in.campaigns.treated;
   if (rules.tiers.enabled()) {
     q.tier_state = &in.tier_state;
@@ -323,6 +330,14 @@ Result<Executed> checkout_reserve(Store& store, const ResolvedProgram& program,
     });
     if (!made) return std::unexpected(made.error());
   }
+  // The coupons that apply are used while the holds last (the longest TTL).
+  int64_t ttl_s = 0;
+  for (const WalletConfig& w : program.program.wallets) {
+    ttl_s = std::max(ttl_s, reserve.ttl_s.value_or(program.wallets.at(w.name).hold_ttl_s));
+  }
+  auto redemptions = reserve_coupons(store, c.program_id, member.id, request.cart.id, q->coupons,
+                                     in.coupons, now, now + std::chrono::seconds(ttl_s));
+  if (!redemptions) return std::unexpected(redemptions.error());
   json::object out{{"order_id", request.cart.id},
                    {"member_id", member.id},
                    {"holds", std::move(holds)},
@@ -333,6 +348,7 @@ Result<Executed> checkout_reserve(Store& store, const ResolvedProgram& program,
   CommandWrite first;
   first.program_id = c.program_id;
   first.member_id = member.id;
+  first.coupon_redemptions = std::move(*redemptions);
   wallets.finish(e, std::move(first));
   return e;
 }

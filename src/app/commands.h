@@ -145,11 +145,23 @@ struct CheckoutReserve {
   std::optional<int64_t> ttl_s;  // default: each wallet's hold_ttl_s
 };
 
+// Creates a coupon batch: one shared code (`shared_code`), or `count`
+// unique single-use codes of `length` random characters after `prefix`.
+// Audited.
+struct CreateCouponBatch {
+  CouponBatch batch;  // id, name, terms, member_id
+  std::string shared_code;
+  int64_t count = 0;
+  int64_t length = 8;
+  std::string prefix;
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
-                 MemberEvent, BirthdayReward, QualifyReferral, DecideReferral, CheckoutReserve>;
+                 MemberEvent, BirthdayReward, QualifyReferral, DecideReferral, CheckoutReserve,
+                 CreateCouponBatch>;
 
 struct Command {
   std::string program_id = "default";

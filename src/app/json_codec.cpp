@@ -1,5 +1,7 @@
 #include "app/json_codec.h"
 
+#include "app/coupons.h"
+
 #include <openssl/evp.h>
 
 #include <boost/json.hpp>
@@ -189,6 +191,17 @@ struct BodyJson {
     o["ttl_s"] = c.ttl_s ? json::value(*c.ttl_s) : json::value(nullptr);
     return o;
   }
+  // The codes are random per attempt: a retry with the same key is the same
+  // request when the definition matches.
+  json::object operator()(const CreateCouponBatch& c) const {
+    json::object o({{"type", "coupon_batch_create"}}, sp);
+    o["batch"] = coupon_batch_json(c.batch);
+    o["shared_code"] = c.shared_code;
+    o["count"] = c.count;
+    o["length"] = c.length;
+    o["prefix"] = c.prefix;
+    return o;
+  }
   json::object operator()(const BirthdayReward& c) const {
     return json::object({{"type", "birthday_reward"}, {"reward", c.reward_id}, {"year", c.year}},
                         sp);
@@ -217,7 +230,7 @@ std::string_view command_name(const CommandBody& body) {
       "hold_release",     "clawback",       "restore",       "adjust",       "release_order",
       "settle",           "key_create",     "key_revoke",    "job_run",      "program_apply",
       "order_upsert",     "order_event",    "tier_evaluate", "member_event", "birthday_reward",
-      "referral_qualify", "referral_decide",  "checkout_reserve"};
+      "referral_qualify", "referral_decide",  "checkout_reserve", "coupon_batch_create"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -86,7 +86,7 @@ bool allows(Role role, Permission p) {
       // The shop's backend: members, wallets, checkout; not keys, audit or adjustments.
       return p == Permission::kMembersRead || p == Permission::kMembersWrite ||
              p == Permission::kCheckoutQuote || p == Permission::kHolds ||
-             p == Permission::kProgramRead;
+             p == Permission::kCoupons || p == Permission::kProgramRead;
     case Role::kStorefront:
       // Ships to browsers and apps: may look, quote, nothing that moves value.
       return p == Permission::kMembersRead || p == Permission::kCheckoutQuote ||
@@ -109,6 +109,8 @@ std::string_view to_string(Permission p) {
       return "checkout:quote";
     case Permission::kHolds:
       return "holds";
+    case Permission::kCoupons:
+      return "coupons";
     case Permission::kAdjust:
       return "adjust";
     case Permission::kJobsRun:

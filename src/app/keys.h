@@ -40,6 +40,7 @@ enum class Permission {
   kMembersWrite,   // PUT members, wallet grants, refunds (clawback, restore)
   kCheckoutQuote,  // POST /v1/checkout/quote
   kHolds,          // reserve, capture, release
+  kCoupons,        // create coupon batches (audited)
   kAdjust,         // manual adjustments (audited)
   kJobsRun,        // run a job now
   kJobsRead,       // job runs

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checkout/coupons.h"
 #include "core/time.h"
 #include "ledger/policy.h"
 #include "rules/order.h"
@@ -225,6 +226,59 @@ struct UseTotals {
   int64_t count = 0;
   int64_t value = 0;
   friend bool operator==(const UseTotals&, const UseTotals&) = default;
+};
+
+// A coupon batch (docs/checkout.md "Coupons"): the terms its codes share,
+// and either one shared code anyone may use (subject to the limits) or
+// `count` unique single-use codes made when the batch was created.
+struct CouponBatch {
+  std::string program_id;
+  std::string id;  // [a-z0-9_-]{1,64}, unique in the program
+  std::string name;
+  checkout::CouponTerms terms;  // terms.batch_id == id
+  std::string shared_code;      // the shared code; empty for a batch of unique codes
+  int64_t count = 0;            // codes made (1 for a shared code)
+  std::string member_id;        // every code bound to this member; empty: anyone
+  Instant created_at{};
+  std::string created_by;  // key id or "cli"
+  friend bool operator==(const CouponBatch&, const CouponBatch&) = default;
+};
+
+// One code (upper case, unique in the program).
+struct Coupon {
+  std::string program_id;
+  std::string code;
+  std::string batch_id;
+  std::string member_id;  // bound to this member; empty: anyone
+  bool single_use = false;
+  Instant created_at{};
+  friend bool operator==(const Coupon&, const Coupon&) = default;
+};
+
+// A code used on an order. The checkout reserve makes it pending until
+// `expires_at` (the holds' lifetime; it counts as used meanwhile, so two tabs
+// cannot both use a single-use code); capturing a hold of the order confirms
+// it; cancelling the order, or reserving it again without the code, releases
+// it. One row per (program, code, order).
+struct CouponRedemption {
+  std::string program_id;
+  std::string code;
+  std::string order_id;
+  std::string batch_id;
+  std::string member_id;
+  std::string state = "pending";  // pending | confirmed | released
+  int64_t discount = 0;           // lines + shipping, currency minor units
+  Instant at{};
+  Instant expires_at{};  // pending only: stops counting then
+  friend bool operator==(const CouponRedemption&, const CouponRedemption&) = default;
+};
+
+// Redemptions that count at a time (confirmed, or pending and not expired).
+struct CouponUses {
+  int64_t code = 0;    // of the code
+  int64_t batch = 0;   // of any code of the batch
+  int64_t member = 0;  // of any code of the batch by the member
+  friend bool operator==(const CouponUses&, const CouponUses&) = default;
 };
 
 // Where a hold lives, so a capture/release by hold id can load the right wallet.

@@ -1,5 +1,7 @@
 #include "app/orders.h"
 
+#include "app/coupons.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <map>
@@ -98,6 +100,25 @@ RewardLot order_lot(const ResolvedProgram& program, const OrderRecord& record, I
   }
   if (!weighed) std::fill(lot.line_weights.begin(), lot.line_weights.end(), 1);
   return lot;
+}
+
+}  // namespace
+
+namespace {
+
+// Coupons of the order: paid now -> its pending codes are confirmed;
+// cancelled now -> every code it used is released.
+Result<void> settle_coupons(Store& store, const OrderRecord& record, bool paid_before,
+                            bool cancelled_before, CommandWrite& write) {
+  bool cancelled = record.cancelled_at && !cancelled_before;
+  bool paid = record.paid_at && !paid_before;
+  if (!cancelled && !paid) return {};
+  auto rows = settle_order_coupons(store, record.program_id.empty() ? write.program_id
+                                                                     : record.program_id,
+                                   record.order.id, cancelled);
+  if (!rows) return std::unexpected(rows.error());
+  write.coupon_redemptions = std::move(*rows);
+  return {};
 }
 
 }  // namespace
@@ -395,6 +416,22 @@ Result<Event> check_event(const OrderEvent& ev, const std::string& prefix) {
   return *kind;
 }
 
+// The order's open checkout holds in every wallet: captured in full when it
+// is paid, released when it is cancelled (docs/checkout.md).
+Result<void> settle_order_holds(Wallets& wallets, const std::string& order_id, bool capture) {
+  return wallets.each_ledger([&](ledger::WalletLedger& w) -> Result<void> {
+    std::vector<int64_t> open;
+    for (const ledger::Hold& h : w.state().holds) {
+      if (h.order_id == order_id && h.state == ledger::HoldState::kOpen) open.push_back(h.id);
+    }
+    for (int64_t id : open) {
+      auto r = capture ? w.capture(id, std::nullopt) : w.release(id);
+      if (!r) return std::unexpected(r.error());
+    }
+    return {};
+  });
+}
+
 // Applies one event to an order in memory and its wallets; `note` says why
 // nothing happened when nothing did.
 Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, RuleLimits& limits,
@@ -421,7 +458,9 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, RuleL
         note = "placed: recorded when the order was created";
         break;
       case Event::kPaid:
-        set_once(record.paid_at);
+        if (set_once(record.paid_at) && member) {
+          if (auto r = settle_order_holds(wallets, record.order.id, true); !r) return r;
+        }
         break;
       case Event::kFulfilled:
         if (set_once(record.fulfilled_at) && earned_before && member && !record.completed_at) {
@@ -448,7 +487,8 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, RuleL
         break;
       case Event::kCancelled:
         if (set_once(record.cancelled_at) && member) {
-          // Everything still open goes back: earned value, and spent value.
+          // Everything still open goes back: held value, earned value, and spent value.
+          if (auto r = settle_order_holds(wallets, record.order.id, false); !r) return r;
           auto r = refund_value(wallets, record, {}, 1, 1);
           if (!r) return std::unexpected(r.error());
         }
@@ -833,6 +873,7 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   const std::string tier = std::move(*earning_tier);
   const std::size_t refunds_before = record.refund_ids.size();
   const bool cancelled_before = record.cancelled_at.has_value();
+  const bool paid_before = record.paid_at.has_value();
   Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
   RuleLimits limits(store, program, record.order.member_id);
   json::array rewarded, skipped;
@@ -860,6 +901,9 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
       record.refund_ids.size() > refunds_before || (record.cancelled_at && !cancelled_before);
   auto tier_change = update_tier(store, program, limits, member, record, refunded, now, first);
   if (!tier_change) return std::unexpected(tier_change.error());
+  if (auto ok = settle_coupons(store, record, paid_before, cancelled_before, first); !ok) {
+    return std::unexpected(ok.error());
+  }
   Executed e;
   if (!c.quiet || !c.idempotency_key.empty()) {
     json::object out{{"order", order_record_json(record)},
@@ -906,6 +950,7 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
   const std::string tier = std::move(*earning_tier);
   const std::size_t refunds_before = record.refund_ids.size();
   const bool cancelled_before = record.cancelled_at.has_value();
+  const bool paid_before = record.paid_at.has_value();
   if (auto r = apply_event(program, wallets, limits, record, tier, ev, *kind, "", now, note); !r) {
     return std::unexpected(r.error());
   }
@@ -914,6 +959,9 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
       record.refund_ids.size() > refunds_before || (record.cancelled_at && !cancelled_before);
   auto tier_change = update_tier(store, program, limits, member, record, refunded, now, first);
   if (!tier_change) return std::unexpected(tier_change.error());
+  if (auto ok = settle_coupons(store, record, paid_before, cancelled_before, first); !ok) {
+    return std::unexpected(ok.error());
+  }
   Executed e;
   if (!c.quiet || !c.idempotency_key.empty()) {
     json::object out{{"order", order_record_json(record)},

@@ -1,6 +1,7 @@
 #include "app/service.h"
 
 #include "app/checkout.h"
+#include "app/coupons.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -296,6 +297,17 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     e.response = json::serialize(json::object{{"job", record->run.job}, {"recorded", true}});
     return e;
   }
+  if (auto* batch = std::get_if<CreateCouponBatch>(&c.body)) {
+    std::string hash;
+    auto seen = replayed(store, c, hash);
+    if (!seen) return std::unexpected(seen.error());
+    if (*seen) return std::move(**seen);
+    auto r = create_coupon_batch(store, **program, c, *batch, now);
+    if (r && !hash.empty()) {
+      r->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, r->response, now};
+    }
+    return r;
+  }
   if (auto ok = check_member_id(c.member_id); !ok) return std::unexpected(ok.error());
 
   std::string hash;
@@ -348,7 +360,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, OrderEvent> || std::is_same_v<T, EvaluateTier> ||
                         std::is_same_v<T, MemberEvent> || std::is_same_v<T, BirthdayReward> ||
                         std::is_same_v<T, QualifyReferral> || std::is_same_v<T, DecideReferral> ||
-                        std::is_same_v<T, CheckoutReserve>) {
+                        std::is_same_v<T, CheckoutReserve> ||
+                        std::is_same_v<T, CreateCouponBatch>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(
@@ -391,13 +404,24 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                              return {};
                            });
           } else if constexpr (std::is_same_v<T, Capture>) {
-            return run.run(c, **policy, {"", body.hold_id},
-                           [&](auto& w, json::object& out) -> Result<void> {
-                             auto r = w.capture(body.hold_id, body.amount);
-                             if (!r) return std::unexpected(r.error());
-                             out = hold_result_json(*r);
-                             return {};
-                           });
+            std::string order_id;
+            auto done = run.run(c, **policy, {"", body.hold_id},
+                                [&](auto& w, json::object& out) -> Result<void> {
+                                  auto r = w.capture(body.hold_id, body.amount);
+                                  if (!r) return std::unexpected(r.error());
+                                  out = hold_result_json(*r);
+                                  for (const ledger::Hold& h : w.state().holds) {
+                                    if (h.id == body.hold_id) order_id = h.order_id;
+                                  }
+                                  return {};
+                                });
+            // The checkout went through: the order's coupons are used for good.
+            if (done && !done->replayed && !order_id.empty()) {
+              auto confirmed = settle_order_coupons(store, c.program_id, order_id, false);
+              if (!confirmed) return std::unexpected(confirmed.error());
+              done->write.coupon_redemptions = std::move(*confirmed);
+            }
+            return done;
           } else if constexpr (std::is_same_v<T, Release>) {
             return run.run(c, **policy, {"", body.hold_id},
                            [&](auto& w, json::object& out) -> Result<void> {

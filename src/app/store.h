@@ -52,6 +52,9 @@ struct CommandWrite {
   // adds to its rule's program-wide totals (rule_totals).
   std::vector<RuleUse> rule_uses;
   std::optional<Referral> referral;  // upsert (program_id, referee_id)
+  std::optional<CouponBatch> coupon_batch;  // insert (a batch never changes)
+  std::vector<Coupon> coupons;              // insert; a code already in the program fails
+  std::vector<CouponRedemption> coupon_redemptions;  // upsert (program_id, code, order_id)
 };
 
 // A page of a list read: rows after a cursor, in a stable order.
@@ -162,6 +165,26 @@ class Store {
                                                       const std::string& rule_id,
                                                       const std::string& key) = 0;
 
+  // Coupons (app/model.h CouponBatch, Coupon, CouponRedemption).
+  virtual Result<std::optional<CouponBatch>> find_coupon_batch(const std::string& program_id,
+                                                               const std::string& batch_id) = 0;
+  // Batches with id > request.after, in id order, at most request.limit.
+  virtual Result<std::vector<CouponBatch>> coupon_batches_page(const std::string& program_id,
+                                                               const PageRequest& request) = 0;
+  virtual Result<std::optional<Coupon>> find_coupon(const std::string& program_id,
+                                                    const std::string& code) = 0;
+  // Codes of a batch with code > request.after, in code order.
+  virtual Result<std::vector<Coupon>> coupons_page(const std::string& program_id,
+                                                   const std::string& batch_id,
+                                                   const PageRequest& request) = 0;
+  // Redemptions that count at `now`: of `code`, of the batch, of the batch by `member_id`.
+  virtual Result<CouponUses> coupon_uses(const std::string& program_id, const std::string& code,
+                                         const std::string& batch_id,
+                                         const std::string& member_id, Instant now) = 0;
+  // Every redemption row of an order (any state), in code order.
+  virtual Result<std::vector<CouponRedemption>> order_coupon_redemptions(
+      const std::string& program_id, const std::string& order_id) = 0;
+
   // Referrals (app/model.h Referral).
   // The member whose own referral code this is.
   virtual Result<std::optional<std::string>> member_by_referral_code(const std::string& program_id,
@@ -203,12 +226,14 @@ class Store {
    public:
     virtual ~OrderVisitor() = default;
     virtual Result<void> visit(const std::string& member_id, const OrderSummary& order) = 0;
+    // False when the visitor reads only an order's times and paid value: the
+    // store may then leave `id` empty and `subtotal` 0 and read less.
+    virtual bool reads_id_and_subtotal() const { return true; }
   };
   // Every member order of a program (guest orders left out), grouped by
   // member in member id order, each member's oldest placed first (ties in no
   // set order). Streams: memory does not grow with the number of orders.
-  virtual Result<void> scan_member_orders(const std::string& program_id,
-                                          OrderVisitor& visitor) = 0;
+  virtual Result<void> scan_member_orders(const std::string& program_id, OrderVisitor& visitor) = 0;
   // Members of a program created before `to`, and how many of those were
   // created at or after `from`.
   struct MemberCounts {
@@ -217,14 +242,21 @@ class Store {
   };
   virtual Result<MemberCounts> member_counts(const std::string& program_id, Instant from,
                                              Instant to) = 0;
-  // The program's transfers with from <= at < to, summed per (wallet, from
-  // account, to account), in that order. Instant::min() as `from`: all history.
+  // The program's transfers with at < to, summed per (wallet, from account,
+  // to account), in that order: `amount` and `transfers` over the period
+  // from <= at < to, `history_amount` and `history_transfers` over all of
+  // them (a pair with none in the period has amount 0 and transfers 0). One
+  // pass serves a report's period flows and its balances at the end.
+  // Instant::min() as `from`: all history. Fails (kStorage) when a sum
+  // overflows int64.
   struct TransferTotal {
     std::string wallet;
     std::string from_account;
     std::string to_account;
-    int64_t amount = 0;
+    int64_t amount = 0;  // from <= at < to
     int64_t transfers = 0;
+    int64_t history_amount = 0;  // at < to
+    int64_t history_transfers = 0;
   };
   virtual Result<std::vector<TransferTotal>> transfer_totals(const std::string& program_id,
                                                              Instant from, Instant to) = 0;

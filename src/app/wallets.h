@@ -68,6 +68,19 @@ class Wallets {
     return fn(*it->second, effects_[name]);
   }
 
+  // Calls fn(ledger) for every wallet of the program without adding it to
+  // the response's effects (a step that usually changes nothing).
+  template <class F>
+  Result<void> each_ledger(F&& fn) {
+    for (const auto& w : program_.program.wallets) {
+      bool had_effect = effects_.count(w.name) > 0;
+      auto r = with(w.name, [&](ledger::WalletLedger& ledger, WalletEffect&) { return fn(ledger); });
+      if (!had_effect) effects_.erase(w.name);
+      if (!r) return r;
+    }
+    return {};
+  }
+
   Instant now() const { return now_; }
   Store& store() const { return store_; }
 

@@ -58,12 +58,12 @@ void print_kpis(const json::object& r) {
   }
 }
 
-void print_rfm(const json::object& r) {
-  std::cout << "as of " << r.at("as_of").as_string().c_str() << ": "
-            << r.at("members").as_array().size() << " members (--json for each)\n";
-  for (const auto& s : r.at("segments").as_array()) {
-    std::cout << "  " << s.at("segment").as_string().c_str() << ": " << number(s.at("members"))
-              << " members, value " << number(s.at("value")) << "\n";
+void print_rfm(const app::RfmResult& r) {
+  std::cout << "as of " << format_instant(r.as_of) << ": " << r.members.size()
+            << " members (--json for each)\n";
+  for (const auto& s : r.report.segments) {
+    std::cout << "  " << analytics::to_string(s.segment) << ": " << s.members << " members, value "
+              << s.value_minor << "\n";
   }
 }
 
@@ -86,6 +86,9 @@ void print_clv(const json::object& r) {
     std::cout << " " << k << "=" << number(v);
   }
   std::cout << "\ntotal clv: " << number(r.at("total_clv")) << "\n";
+  if (const auto& w = r.at("fit_warning"); w.is_string()) {
+    std::cout << "warning: " << w.as_string().c_str() << "\n";
+  }
   const auto& members = r.at("members").as_array();
   for (std::size_t i = 0; i < members.size() && i < kClvTextRowsMax; ++i) {
     const auto& m = members[i].as_object();
@@ -140,7 +143,15 @@ Result<int> run_rfm(Context& ctx, const Options& o) {
   Instant as_of =
       *day ? local_midnight_after(local_midnight(**day, (*program)->zone), 1, (*program)->zone)
            : ctx.now();
-  return emit(ctx, app::rfm_report(*ctx.reader, **program, as_of), print_rfm);
+  // Text needs no per-member rows: the JSON is built only for --json.
+  auto result = app::rfm_summary(*ctx.reader, **program, as_of);
+  if (!result) return std::unexpected(result.error());
+  if (ctx.json_output) {
+    std::cout << app::pretty(app::rfm_json(*result)) << "\n";
+  } else {
+    print_rfm(*result);
+  }
+  return kOk;
 }
 
 Result<int> run_cohorts(Context& ctx) {

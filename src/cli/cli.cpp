@@ -712,6 +712,7 @@ int run(int argc, char** argv) {
   add_referral_commands(cli, ctx, action);
   add_analytics_commands(cli, ctx, action);
   add_checkout_commands(cli, ctx, action);
+  add_coupon_commands(cli, ctx, action);
 
   try {
     cli.parse(argc, argv);

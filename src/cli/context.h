@@ -102,6 +102,8 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
 void add_referral_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 // Adds analytics kpis / rfm / cohorts / clv (analytics.cpp).
 void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
+// Adds coupon batch create / list / show and coupon show (coupons.cpp).
+void add_coupon_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 // Adds checkout quote / reserve (checkout.cpp).
 void add_checkout_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 

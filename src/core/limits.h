@@ -40,6 +40,10 @@ inline constexpr std::size_t kOrderEventsMax = 16;
 // work of judging them against each other.
 inline constexpr std::size_t kCouponsPerOrderMax = 5;
 
+// Unique codes made by one coupon batch: the response lists them all
+// (~10 bytes each), and a campaign needing more makes several batches.
+inline constexpr std::size_t kCouponBatchCodesMax = 10'000;
+
 // Open lots per member wallet considered in one command. A member with more
 // open lots than this is a data problem worth an error, not a slow path.
 inline constexpr std::size_t kOpenLotsMax = 10'000;

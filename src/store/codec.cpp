@@ -872,6 +872,62 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   return r;
 }
 
+namespace {
+
+constexpr std::string_view kCouponKinds[] = {"fixed", "percent", "free_shipping"};
+
+}  // namespace
+
+std::string encode_coupon_terms(const checkout::CouponTerms& t) {
+  json::object o{{"kind", kCouponKinds[static_cast<std::size_t>(t.kind)]},
+                 {"amount", t.amount},
+                 {"percent_bp", t.percent_bp},
+                 {"max_discount", t.max_discount},
+                 {"min_spend", t.min_spend},
+                 {"categories", strings(t.categories)},
+                 {"brands", strings(t.brands)},
+                 {"skus", strings(t.skus)},
+                 {"limit_total", t.limit_total},
+                 {"limit_per_member", t.limit_per_member},
+                 {"stackable", t.stackable},
+                 {"enabled", t.enabled}};
+  if (t.starts_at) o["starts_at"] = to_unix_seconds(*t.starts_at);
+  if (t.ends_at) o["ends_at"] = to_unix_seconds(*t.ends_at);
+  return json::serialize(o);
+}
+
+Result<checkout::CouponTerms> decode_coupon_terms(std::string_view text) {
+  auto v = parse(text, "coupon terms");
+  if (!v) return std::unexpected(v.error());
+  if (!v->is_object()) return corrupt("coupon terms", text);
+  checkout::CouponTerms t;
+  Fields f(v->as_object());
+  std::string kind;
+  int64_t starts = 0;
+  int64_t ends = 0;
+  const json::object& o = v->as_object();
+  f.text("kind", kind)
+      .integer("amount", t.amount)
+      .integer("percent_bp", t.percent_bp)
+      .integer("max_discount", t.max_discount)
+      .integer("min_spend", t.min_spend)
+      .texts("categories", t.categories)
+      .texts("brands", t.brands)
+      .texts("skus", t.skus)
+      .integer("limit_total", t.limit_total)
+      .integer("limit_per_member", t.limit_per_member)
+      .flag("stackable", t.stackable)
+      .flag("enabled", t.enabled)
+      .integer("starts_at", starts)
+      .integer("ends_at", ends);
+  auto k = std::find(std::begin(kCouponKinds), std::end(kCouponKinds), kind);
+  if (!f.ok() || k == std::end(kCouponKinds)) return corrupt("coupon terms", text);
+  t.kind = static_cast<checkout::CouponTerms::Kind>(k - std::begin(kCouponKinds));
+  if (o.contains("starts_at")) t.starts_at = from_unix_seconds(starts);
+  if (o.contains("ends_at")) t.ends_at = from_unix_seconds(ends);
+  return t;
+}
+
 std::string encode_order_body(const app::OrderRecord& order) {
   std::string out;
   out.reserve(96 + 48 * order.order.lines.size());

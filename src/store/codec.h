@@ -45,6 +45,11 @@ Result<rules::Rules> decode_rules(std::string_view text);
 // What an order row keeps as JSON rather than columns: channel, shipping,
 // lines (every field), refund_ids, refunded_amount, earned. decode returns a
 // record with only those fields set; the caller fills in the columns.
+// A coupon batch's terms (JSON object); batch_id is not stored (it is the
+// row's id). Unknown kinds and wrongly typed keys are kCorruption.
+std::string encode_coupon_terms(const checkout::CouponTerms& terms);
+Result<checkout::CouponTerms> decode_coupon_terms(std::string_view text);
+
 std::string encode_order_body(const app::OrderRecord& order);
 Result<app::OrderRecord> decode_order_body(std::string_view text);
 

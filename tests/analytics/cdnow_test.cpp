@@ -78,6 +78,7 @@ TEST(Cdnow, BgnbdFitReproducesThePaper) {
   const Cdnow data = load_cdnow();
   auto fit = fit_bgnbd(data.purchases);
   ASSERT_TRUE(fit.has_value()) << fit.error().message;
+  EXPECT_EQ(fit->warning, "");  // the published fit is identified
   const BgnbdParameters& p = fit->parameters;
   EXPECT_NEAR(p.r, 0.243, 0.0015);
   EXPECT_NEAR(p.alpha, 4.414, 0.0015);
@@ -97,6 +98,7 @@ TEST(Cdnow, GammaGammaFitReproducesThePaper) {
   ASSERT_EQ(repeaters.size(), 946u);
   auto fit = fit_gamma_gamma(repeaters);
   ASSERT_TRUE(fit.has_value()) << fit.error().message;
+  EXPECT_EQ(fit->warning, "");  // the published fit is identified
   const GammaGammaParameters& p = fit->parameters;
   const double gamma_dollars = p.scale / 100.0;  // fitted on cents
   EXPECT_NEAR(p.p, 6.25, 0.005 * 6.25);

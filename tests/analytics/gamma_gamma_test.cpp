@@ -70,6 +70,7 @@ TEST(GammaGamma, RecoversParametersFromSimulatedData) {
     const auto customers = simulate_gamma_gamma(truth, counts, seed);
     auto fit = fit_gamma_gamma(customers);
     ASSERT_TRUE(fit.has_value()) << fit.error().message;
+    EXPECT_EQ(fit->warning, "");
     EXPECT_NEAR(fit->parameters.p, truth.p, 0.10 * truth.p) << "seed " << seed;
     EXPECT_NEAR(fit->parameters.q, truth.q, 0.10 * truth.q) << "seed " << seed;
     EXPECT_NEAR(fit->parameters.scale, truth.scale, 0.10 * truth.scale) << "seed " << seed;

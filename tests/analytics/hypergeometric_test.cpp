@@ -112,5 +112,17 @@ TEST(Hypergeometric, RejectsBadArguments) {
   EXPECT_EQ(hypergeometric_2f1(1, 1, 2, -INFINITY).error().code, ErrorCode::kInvalidArgument);
 }
 
+// Issue 8 regression, "series did not converge on Online Retail": the BG/NBD
+// fit to that file has b = 5.4e5, and E[Y(t)] needs 2F1(r + x, b + x;
+// a + b + x - 1; z) with b and c near 5.4e5. The stop test waited for n past
+// max(|a|, |b|, |c|), beyond kSeriesTermsMax, although the terms were below
+// 1e-16 after about sixty. References: mpmath at 50 digits.
+TEST(Hypergeometric, Issue8LargeBAndCConverge) {
+  expect_relative(f(0.7212101309961223, 537208.3512152679, 537207.3512788509,
+                    13.0 / (9.4004363257742174 + 3.0 + 13.0)),
+                  1.6772140139566450744, 1e-12);
+  expect_relative(f(0.7, 500000.0, 500000.5, 0.5), 1.6245036555631530151, 1e-12);
+}
+
 }  // namespace
 }  // namespace patron::analytics

@@ -414,6 +414,31 @@ class FailingStore final : public app::Store {
                                             Instant since) override {
     return inner_->referrals_qualified_since(p, r, since);
   }
+  Result<std::optional<app::CouponBatch>> find_coupon_batch(const std::string& p,
+                                                            const std::string& b) override {
+    return inner_->find_coupon_batch(p, b);
+  }
+  Result<std::vector<app::CouponBatch>> coupon_batches_page(const std::string& p,
+                                                            const app::PageRequest& r) override {
+    return inner_->coupon_batches_page(p, r);
+  }
+  Result<std::optional<app::Coupon>> find_coupon(const std::string& p,
+                                                 const std::string& c) override {
+    return inner_->find_coupon(p, c);
+  }
+  Result<std::vector<app::Coupon>> coupons_page(const std::string& p, const std::string& b,
+                                                const app::PageRequest& r) override {
+    return inner_->coupons_page(p, b, r);
+  }
+  Result<app::CouponUses> coupon_uses(const std::string& p, const std::string& c,
+                                      const std::string& b, const std::string& m,
+                                      Instant now) override {
+    return inner_->coupon_uses(p, c, b, m, now);
+  }
+  Result<std::vector<app::CouponRedemption>> order_coupon_redemptions(
+      const std::string& p, const std::string& o) override {
+    return inner_->order_coupon_redemptions(p, o);
+  }
   Result<std::optional<app::ApiKey>> find_api_key(const std::string& h) override {
     return inner_->find_api_key(h);
   }

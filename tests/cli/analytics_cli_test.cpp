@@ -134,6 +134,13 @@ TEST_F(AnalyticsCli, RfmByHand) {
   json::object early = report({"rfm", "--as-of", "2025-12-31"});
   EXPECT_TRUE(early.at("members").as_array().empty());
   EXPECT_EQ(early.at("segments").as_array()[0].at("members").as_int64(), 0);
+  ASSERT_EQ(early.at("segments").as_array().size(), 7u);
+  EXPECT_EQ(early.at("segments").as_array()[6].at("segment").as_string(), "lost");
+  // Text: the count and the segments, no member rows.
+  Outcome text = ok({"analytics", "rfm", "--as-of", "2026-03-31"});
+  EXPECT_NE(text.out.find("as of 2026-03-31T16:00:00Z: 3 members"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  loyal: 1 members, value 2600\n"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("m1"), std::string::npos) << text.out;
 }
 
 TEST_F(AnalyticsCli, CohortsByFirstPurchaseMonth) {
@@ -166,6 +173,18 @@ TEST_F(AnalyticsCli, ClvJsonShape) {
   }
   EXPECT_GE(m1.at("p_alive").as_double(), 0.0);
   EXPECT_LE(m1.at("p_alive").as_double(), 1.0);
+  // Three members, one repeater: the fit says it is not identified (issue 8:
+  // such a fit ran off and forecast a negative count), and no forecast is < 0.
+  ASSERT_TRUE(c.at("fit_warning").is_string());
+  EXPECT_NE(std::string(c.at("fit_warning").as_string()).find("only 1 customers with a repeat"),
+            std::string::npos)
+      << c.at("fit_warning");
+  for (const auto& m : c.at("members").as_array()) {
+    EXPECT_GE(m.at("expected_purchases").as_double(), 0.0) << m;
+  }
+  Outcome text =
+      ok({"analytics", "clv", "--calibration-end", "2026-02-28", "--horizon-weeks", "4"});
+  EXPECT_NE(text.out.find("warning: bgnbd: only 1 customers"), std::string::npos) << text.out;
   // By 6 January only m1 has bought, once: nothing to fit.
   Outcome none =
       patron({"analytics", "clv", "--calibration-end", "2026-01-06", "--horizon-weeks", "4"});

@@ -162,6 +162,85 @@ TEST_F(Checkout, BadInputGetsAClearErrorAndChangesNothing) {
   EXPECT_EQ(unknown.code, 2) << unknown.err;
 }
 
+TEST_F(Checkout, CouponsThroughQuoteAndReserve) {
+  Outcome shared = tw({"--json", "coupon", "batch", "create", "welcome", "--amount", "100",
+                       "--min-spend", "1000", "--code", "welcome100", "--limit-per-member", "1"});
+  ASSERT_EQ(shared.code, 0) << shared.err;
+  EXPECT_EQ(shared.json().at("shared_code").as_string(), "WELCOME100");
+  Outcome unique = tw({"--json", "coupon", "batch", "create", "vip", "--kind", "percent",
+                       "--percent", "10%", "--max-discount", "150", "--count", "2", "--prefix",
+                       "vip-"});
+  ASSERT_EQ(unique.code, 0) << unique.err;
+  json::value made = unique.json();
+  ASSERT_EQ(made.at("codes").as_array().size(), 2u);
+  std::string vip(made.at("codes").at(0).as_string());
+  EXPECT_EQ(vip.rfind("VIP-", 0), 0u) << vip;
+  EXPECT_EQ(vip.size(), 12u);
+  EXPECT_EQ(vip.find_first_of("01IO", 4), std::string::npos) << vip;
+
+  // The shared code, in any case: NT$100 off; the caps see the lower order value.
+  json::value q = tw({"--json", "checkout", "quote", "--member", "M1", "--cart", cart_,
+                      "--coupon", "Welcome100", "--coupon", "NOPE"})
+                      .json();
+  EXPECT_TRUE(q.at("coupons").at(0).at("valid").as_bool());
+  EXPECT_EQ(q.at("coupons").at(0).at("discount").as_int64(), 100);
+  EXPECT_EQ(q.at("coupons").at(1).at("reason").as_string(), "unknown");
+  EXPECT_EQ(q.at("order_value").as_int64(), 1180);
+  ASSERT_EQ(tw({"checkout", "reserve", "--member", "M1", "--order", "A-1", "--cart", cart_,
+                "--coupon", "welcome100", "--use", "credit=50"})
+                .code,
+            0);
+  // Once per member: another order of M1 cannot use it; re-reserving A-1 can.
+  json::value second = tw({"--json", "checkout", "quote", "--member", "M1", "--order", "A-2",
+                           "--cart", cart_, "--coupon", "WELCOME100"})
+                           .json();
+  EXPECT_EQ(second.at("coupons").at(0).at("reason").as_string(), "member_limit");
+  json::value again = tw({"--json", "checkout", "quote", "--member", "M1", "--order", "A-1",
+                          "--cart", cart_, "--coupon", "WELCOME100"})
+                          .json();
+  EXPECT_TRUE(again.at("coupons").at(0).at("valid").as_bool());
+  Outcome shown = tw({"--json", "coupon", "show", "welcome100", "--member", "M1"});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_EQ(shown.json().at("uses").at("member").as_int64(), 1);
+
+  // A unique code is single use: a second member's checkout is told so.
+  ok({"--program", "tw", "member", "upsert", "M2"});
+  ASSERT_EQ(tw({"checkout", "reserve", "--member", "M1", "--order", "U-1", "--cart", cart_,
+                "--coupon", vip})
+                .code,
+            0);
+  json::value taken = tw({"--json", "checkout", "quote", "--member", "M2", "--cart", cart_,
+                          "--coupon", vip})
+                          .json();
+  EXPECT_EQ(taken.at("coupons").at(0).at("reason").as_string(), "used");
+
+  struct Bad {
+    std::vector<std::string> args;
+    int code;
+    std::string says;
+  };
+  std::vector<Bad> bad = {
+      {{"coupon", "batch", "create", "Bad Id", "--amount", "5", "--code", "XYZ1"}, 2, "batch_id"},
+      {{"coupon", "batch", "create", "welcome", "--amount", "5", "--code", "OTHER1"}, 5,
+       "batch_id"},
+      {{"coupon", "batch", "create", "w2", "--amount", "5", "--code", "WELCOME100"}, 5, "code"},
+      {{"coupon", "batch", "create", "w3", "--kind", "percent", "--percent", "10%", "--amount", "5",
+        "--count", "1"},
+       2, "amount"},
+      {{"coupon", "batch", "create", "w4", "--amount", "5", "--count", "10001"}, 2, "count"},
+      {{"coupon", "batch", "create", "w5", "--amount", "5", "--code", "ab"}, 2, "code"},
+      {{"coupon", "show", "NOPE"}, 3, "code"},
+  };
+  for (const Bad& b : bad) {
+    Outcome r = tw(b.args);
+    EXPECT_EQ(r.code, b.code) << b.args[3] << ": " << r.err;
+    EXPECT_NE(r.err.find(b.says), std::string::npos) << r.err;
+  }
+  json::value batches = tw({"--json", "coupon", "batch", "list"}).json();
+  EXPECT_EQ(batches.at("batches").as_array().size(), 2u);
+  expect_verified();
+}
+
 // Eight processes each reserve 100 points for their own order against a
 // balance of 500: exactly five fit, whatever the interleaving.
 TEST_F(Checkout, ParallelProcessesNeverHoldMoreThanTheBalance) {

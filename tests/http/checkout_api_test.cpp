@@ -91,6 +91,48 @@ TEST(HttpServer, CheckoutQuoteAndHoldsThroughTheApi) {
   EXPECT_EQ(raw.status, 422) << raw.body;
   EXPECT_EQ(raw.json().at("field").as_string(), "cart");
 
+  // Coupons: the backend creates a batch; a checkout uses the code while its
+  // holds last; cancelling the order gives the use back.
+  auto batch = client.request("POST", "/v1/coupons/batches",
+                              R"({"id":"spring","amount":50,"code":"spring50","limit_total":1})",
+                              backend);
+  ASSERT_EQ(batch.status, 201) << batch.body;
+  EXPECT_EQ(batch.json().at("codes").at(0).as_string(), "SPRING50");
+  EXPECT_EQ(client.request("POST", "/v1/coupons/batches", R"({"id":"x","amount":5,"code":"XX1"})",
+                           shop)
+                .status,
+            403);
+  auto dup = client.request("POST", "/v1/coupons/batches", R"({"id":"spring","amount":5})", backend);
+  EXPECT_EQ(dup.status, 409) << dup.body;
+  ASSERT_EQ(client
+                .request("PUT", "/v1/orders/W-3",
+                         R"({"member_id":"m1","lines":[{"line_id":"1","quantity":1,"unit_price":900}]})",
+                         backend)
+                .status,
+            201);
+  auto with_code = client.request(
+      "POST", "/v1/checkout/holds",
+      R"({"member_id":"m1","order_id":"W-3","coupons":["Spring50"],"use":{"credit":10},)" + cart,
+      backend);
+  ASSERT_EQ(with_code.status, 201) << with_code.body;
+  EXPECT_TRUE(with_code.json().at("quote").at("coupons").at(0).at("valid").as_bool());
+  auto uses = [&] {
+    auto r = client.request("GET", "/v1/coupons/spring50", "", shop);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.json().at("uses").at("batch").as_int64();
+  };
+  EXPECT_EQ(uses(), 1);
+  auto used_up = client.request("POST", "/v1/checkout/quote",
+                                R"({"member_id":"m1","coupons":["SPRING50"],)" + cart, shop);
+  EXPECT_EQ(used_up.json().at("coupons").at(0).at("reason").as_string(), "used_up");
+  auto cancel = client.request("POST", "/v1/orders/W-3/events", R"({"event":"cancelled"})", backend);
+  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  EXPECT_EQ(uses(), 0);
+  auto listed = client.request("GET", "/v1/coupons/batches/spring?codes=true", "", shop);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.json().at("codes").at(0).as_string(), "SPRING50");
+  EXPECT_EQ(client.request("GET", "/v1/coupons/batches/nope", "", shop).status, 404);
+
   struct Bad {
     std::string body;
     std::string field;

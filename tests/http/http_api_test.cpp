@@ -403,9 +403,12 @@ TEST_F(HttpApi, EveryRouteChecksItsPermissionForEveryRole) {
     fill("{key_id}", "key_doesnotexist");
     fill("{order_id}", "perm-order");
     fill("{referee_id}", "perm-member");
+    fill("{batch_id}", "perm-batch");
+    fill("{code}", "PERM-CODE");
     std::string body;
     if (std::string(route.pattern) == "/v1/jobs/runs") body = R"({"job":"holds"})";
     if (std::string(route.pattern) == "/v1/keys") body = R"({"role":"analyst"})";
+    if (std::string(route.pattern) == "/v1/coupons/batches") body = R"({"id":"!"})";
     for (const auto& [name, role] : roles) {
       auto r = call(name, route.method, target, body);
       bool allowed = app::allows(role, *route.permission);

@@ -5,6 +5,7 @@
 // stopping the scan, and each program seeing only its own rows.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -160,14 +161,81 @@ TEST_P(AnalyticsReads, TransferTotalsPerWalletAndAccountsInRange) {
   EXPECT_EQ((*all)[1].from_account, "member:available");
   EXPECT_EQ((*all)[1].to_account, "redeemed");
   EXPECT_EQ((*all)[2].wallet, "points");
-  auto window = store_->transfer_totals("default", at(20), at(30));  // at(30) excluded
+  for (const auto& t : *all) {  // the period is all history: the two sums agree
+    EXPECT_EQ(t.history_amount, t.amount) << t.from_account;
+    EXPECT_EQ(t.history_transfers, t.transfers) << t.from_account;
+  }
+  // Period [20, 30): the sums over it, and over all history before 30. A pair
+  // with history but nothing in the period is there with 0 in the period;
+  // the redemption at 30 is in neither.
+  auto window = store_->transfer_totals("default", at(20), at(30));
   ASSERT_TRUE(window);
-  ASSERT_EQ(window->size(), 1u);
+  ASSERT_EQ(window->size(), 2u);
+  EXPECT_EQ((*window)[0].wallet, "credit");
+  EXPECT_EQ((*window)[0].from_account, "issued:signup");
   EXPECT_EQ((*window)[0].amount, 50);
+  EXPECT_EQ((*window)[0].transfers, 1);
+  EXPECT_EQ((*window)[0].history_amount, 150);
+  EXPECT_EQ((*window)[0].history_transfers, 2);
+  EXPECT_EQ((*window)[1].wallet, "points");
+  EXPECT_EQ((*window)[1].amount, 0);
+  EXPECT_EQ((*window)[1].transfers, 0);
+  EXPECT_EQ((*window)[1].history_amount, 7);
+  EXPECT_EQ((*window)[1].history_transfers, 1);
   auto other = store_->transfer_totals("other", Instant::min(), at(100));
   ASSERT_TRUE(other);
   ASSERT_EQ(other->size(), 1u);
   EXPECT_EQ((*other)[0].amount, 999);
+}
+
+TEST_P(AnalyticsReads, TransferTotalsFailOnOverflow) {
+  add_member("default", "m1", at(0));
+  const int64_t half = std::numeric_limits<int64_t>::max() / 2 + 1;
+  add_transfer("default", "m1", "credit", "issued:signup", "member:available", half, at(10));
+  add_transfer("default", "m1", "credit", "issued:signup", "member:available", half, at(20));
+  auto totals = store_->transfer_totals("default", Instant::min(), at(100));
+  ASSERT_FALSE(totals);
+  EXPECT_EQ(totals.error().code, ErrorCode::kStorage);
+}
+
+// A visitor that reads only times and values may get the orders without id
+// and subtotal; everything else is as in the full scan.
+class NarrowRecorder final : public Store::OrderVisitor {
+ public:
+  Result<void> visit(const std::string& member_id, const OrderSummary& order) override {
+    seen.emplace_back(member_id, order);
+    return {};
+  }
+  bool reads_id_and_subtotal() const override { return false; }
+  std::vector<std::pair<std::string, OrderSummary>> seen;
+};
+
+TEST_P(AnalyticsReads, NarrowScanHasTheSameTimesAndValues) {
+  add_member("default", "m1", at(0));
+  add_order("default", "m1", "o-a", at(100), 70);
+  add_order("default", "m1", "o-b", at(200), 50, /*cancelled=*/true);
+  add_order("default", "", "guest", at(150), 10);
+  Recorder full;
+  NarrowRecorder narrow;
+  ASSERT_TRUE(store_->scan_member_orders("default", full));
+  ASSERT_TRUE(store_->scan_member_orders("default", narrow));
+  ASSERT_EQ(narrow.seen.size(), 2u);
+  ASSERT_EQ(full.seen.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const OrderSummary& f = full.seen[i].second;
+    const OrderSummary& n = narrow.seen[i].second;
+    EXPECT_EQ(narrow.seen[i].first, full.seen[i].first);
+    EXPECT_EQ(n.placed_at, f.placed_at);
+    EXPECT_EQ(n.paid_at, f.paid_at);
+    EXPECT_EQ(n.fulfilled_at, f.fulfilled_at);
+    EXPECT_EQ(n.completed_at, f.completed_at);
+    EXPECT_EQ(n.cancelled_at, f.cancelled_at);
+    EXPECT_EQ(n.paid_value, f.paid_value);
+  }
+  EXPECT_FALSE(narrow.seen[0].second.cancelled_at);
+  EXPECT_TRUE(narrow.seen[1].second.cancelled_at);
+  EXPECT_FALSE(narrow.seen[0].second.fulfilled_at);
+  EXPECT_EQ(narrow.seen[0].second.paid_value, 140);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AnalyticsReads, ::testing::ValuesIn(kBackends),

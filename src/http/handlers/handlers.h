@@ -29,6 +29,12 @@ void hold_reserve(Api&, Call&&);
 void hold_capture(Api&, Call&&);
 void hold_release(Api&, Call&&);
 
+// coupons.cpp
+void coupon_batch_create(Api&, Call&&);
+void coupon_batches_list(Api&, Call&&);
+void coupon_batch_get(Api&, Call&&);
+void coupon_get(Api&, Call&&);
+
 // orders.cpp
 void order_put(Api&, Call&&);
 void order_get(Api&, Call&&);

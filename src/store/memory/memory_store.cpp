@@ -71,6 +71,11 @@ struct Data {
   // partial unique index members_by_referral_code.
   std::map<std::pair<std::string, std::string>, std::string> referral_codes;
   std::map<std::pair<std::string, std::string>, app::Referral> referrals;  // (program, referee)
+  std::map<std::pair<std::string, std::string>, app::CouponBatch> coupon_batches;  // (program, id)
+  std::map<std::pair<std::string, std::string>, app::Coupon> coupons;  // (program, code)
+  // (program, code, order): the SQLite primary key.
+  std::map<std::tuple<std::string, std::string, std::string>, app::CouponRedemption>
+      coupon_redemptions;
 };
 
 bool referral_state_known(const std::string& state) {
@@ -462,6 +467,82 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  Result<std::optional<app::CouponBatch>> find_coupon_batch(const std::string& program_id,
+                                                            const std::string& batch_id) override {
+    return read([&](const Data& d) -> std::optional<app::CouponBatch> {
+      auto it = d.coupon_batches.find({program_id, batch_id});
+      if (it == d.coupon_batches.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<std::vector<app::CouponBatch>> coupon_batches_page(
+      const std::string& program_id, const app::PageRequest& request) override {
+    return read([&](const Data& d) {
+      std::size_t limit = page_limit(request.limit);
+      std::vector<app::CouponBatch> out;
+      for (auto it = d.coupon_batches.upper_bound({program_id, request.after});
+           it != d.coupon_batches.end() && it->first.first == program_id && out.size() < limit;
+           ++it) {
+        out.push_back(it->second);
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<app::Coupon>> find_coupon(const std::string& program_id,
+                                                 const std::string& code) override {
+    return read([&](const Data& d) -> std::optional<app::Coupon> {
+      auto it = d.coupons.find({program_id, code});
+      if (it == d.coupons.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<std::vector<app::Coupon>> coupons_page(const std::string& program_id,
+                                                const std::string& batch_id,
+                                                const app::PageRequest& request) override {
+    return read([&](const Data& d) {
+      std::size_t limit = page_limit(request.limit);
+      std::vector<app::Coupon> out;
+      for (auto it = d.coupons.upper_bound({program_id, request.after});
+           it != d.coupons.end() && it->first.first == program_id && out.size() < limit; ++it) {
+        if (it->second.batch_id == batch_id) out.push_back(it->second);
+      }
+      return out;
+    });
+  }
+
+  Result<app::CouponUses> coupon_uses(const std::string& program_id, const std::string& code,
+                                      const std::string& batch_id, const std::string& member_id,
+                                      Instant now) override {
+    return read([&](const Data& d) {
+      app::CouponUses uses;
+      for (const auto& [key, r] : d.coupon_redemptions) {
+        if (r.program_id != program_id) continue;
+        bool counts = r.state == "confirmed" || (r.state == "pending" && r.expires_at > now);
+        if (!counts) continue;
+        if (r.code == code) ++uses.code;
+        if (r.batch_id == batch_id) {
+          ++uses.batch;
+          if (r.member_id == member_id) ++uses.member;
+        }
+      }
+      return uses;
+    });
+  }
+
+  Result<std::vector<app::CouponRedemption>> order_coupon_redemptions(
+      const std::string& program_id, const std::string& order_id) override {
+    return read([&](const Data& d) {
+      std::vector<app::CouponRedemption> out;
+      for (const auto& [key, r] : d.coupon_redemptions) {
+        if (r.program_id == program_id && r.order_id == order_id) out.push_back(r);
+      }
+      return out;
+    });
+  }
+
   Result<std::optional<app::ApiKey>> find_api_key(const std::string& secret_hash) override {
     return read([&](const Data& d) -> std::optional<app::ApiKey> {
       auto it = d.api_key_ids_by_secret.find(secret_hash);
@@ -651,13 +732,39 @@ class MemoryStore final : public app::Store {
       auto key = std::make_pair(row.program_id, row.referee_id);
       d.referrals[key] = std::move(row);
     }
+    if (w.coupon_batch) {
+      app::CouponBatch row = *w.coupon_batch;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      auto key = std::make_pair(row.program_id, row.id);
+      if (d.coupon_batches.count(key)) {
+        return fail(ErrorCode::kStorage, "batch_id", "coupon batch already exists");
+      }
+      d.coupon_batches.emplace(std::move(key), std::move(row));
+    }
+    for (app::Coupon row : w.coupons) {
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      // Mirrors the primary key and the foreign key to the batch.
+      if (!d.coupon_batches.count({row.program_id, row.batch_id})) {
+        return fail(ErrorCode::kStorage, "batch_id", "coupon of an unknown batch");
+      }
+      auto key = std::make_pair(row.program_id, row.code);
+      if (d.coupons.count(key)) return fail(ErrorCode::kStorage, "code", "coupon code exists");
+      d.coupons.emplace(std::move(key), std::move(row));
+    }
+    for (app::CouponRedemption row : w.coupon_redemptions) {
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      if (!d.coupons.count({row.program_id, row.code})) {
+        return fail(ErrorCode::kStorage, "code", "redemption of an unknown coupon");
+      }
+      auto key = std::make_tuple(row.program_id, row.code, row.order_id);
+      d.coupon_redemptions[key] = std::move(row);
+    }
     return {};
   }
 
   // Analytics reads (app/analytics.h). The scan copies the summaries under
   // the lock and visits them after it: this store is for tests, not big data.
-  Result<void> scan_member_orders(const std::string& program_id,
-                                  OrderVisitor& visitor) override {
+  Result<void> scan_member_orders(const std::string& program_id, OrderVisitor& visitor) override {
     using Row = std::pair<std::string, app::OrderSummary>;
     auto rows = read([&](const Data& d) {
       std::vector<Row> out;
@@ -666,9 +773,8 @@ class MemoryStore final : public app::Store {
         const app::OrderRecord& o = it->second;
         if (o.order.member_id.empty()) continue;
         out.emplace_back(o.order.member_id,
-                         app::OrderSummary{o.order.id, o.order.placed_at, o.paid_at,
-                                           o.fulfilled_at, o.completed_at, o.cancelled_at,
-                                           o.order.subtotal(),
+                         app::OrderSummary{o.order.id, o.order.placed_at, o.paid_at, o.fulfilled_at,
+                                           o.completed_at, o.cancelled_at, o.order.subtotal(),
                                            rules::paid_value(o.order, o.refunded_amount)});
       }
       std::sort(out.begin(), out.end(), [](const Row& a, const Row& b) {
@@ -706,15 +812,20 @@ class MemoryStore final : public app::Store {
       for (auto it = d.wallets.lower_bound(WalletKey{program_id, "", ""});
            it != d.wallets.end() && it->first.program_id == program_id; ++it) {
         for (const auto& t : it->second.transfers) {
-          if (t.at < from || t.at >= to) continue;
+          if (t.at >= to) continue;
           // The row's wallet, as SQLite stores it (the write's, not the transfer's).
           const std::string& wallet = it->first.wallet;
           TransferTotal& sum = out[Key{wallet, t.from, t.to}];
           sum.wallet = wallet;
           sum.from_account = t.from;
           sum.to_account = t.to;
+          // Mirrors the SQLite store, which fails on integer overflow.
+          ++sum.history_transfers;
+          if (__builtin_add_overflow(sum.history_amount, t.amount, &sum.history_amount)) {
+            return fail(ErrorCode::kStorage, "", "integer overflow");
+          }
+          if (t.at < from) continue;
           ++sum.transfers;
-          // Mirrors SQLite's SUM, which fails on integer overflow.
           if (__builtin_add_overflow(sum.amount, t.amount, &sum.amount)) {
             return fail(ErrorCode::kStorage, "", "integer overflow");
           }
