@@ -37,65 +37,96 @@ std::vector<std::size_t> spendable_in_order(const std::vector<Lot>& lots, Instan
 
 namespace {
 
-// Successive shortest paths (Bellman-Ford) on source -> lot -> line -> sink.
-// Graph sizes are bounded by limits::kOpenLotsMax x limits::kLinesMax, and in
-// practice are tens of lots by a handful of lines.
-struct FlowGraph {
-  struct Edge {
-    std::size_t to;
-    int64_t capacity;
-    int64_t cost;
-  };
-  std::vector<Edge> edges;
-  std::vector<std::vector<std::size_t>> out;
-
-  explicit FlowGraph(std::size_t nodes) : out(nodes) {}
-
-  std::size_t add(std::size_t from, std::size_t to, int64_t capacity, int64_t cost) {
-    out[from].push_back(edges.size());
-    edges.push_back({to, capacity, cost});
-    out[to].push_back(edges.size());
-    edges.push_back({from, 0, -cost});
-    return edges.size() - 2;
+// Lots pay lines in rank order, each as much as it can: an augmenting path
+// from lot r reaches a line with room left, possibly moving value that
+// earlier lots put on one line to another line they also cover (never
+// lowering what an earlier lot pays). This is the greedy algorithm of a
+// polymatroid (the lot totals a bipartite flow can reach): it gives the
+// largest payable total, and among those the one that spends lots in rank
+// order first -- the optimum a min-cost flow with costs rising by rank finds,
+// at a fraction of the work (no graph, a breadth-first search per push).
+class Augmenter {
+ public:
+  Augmenter(const std::vector<Lot>& lots, const std::vector<std::size_t>& order,
+            const std::vector<PayLine>& lines)
+      : n_lots_(order.size()),
+        n_lines_(lines.size()),
+        covers_(n_lots_ * n_lines_),
+        flow_(n_lots_ * n_lines_, 0),
+        room_(n_lines_) {
+    for (std::size_t r = 0; r < n_lots_; ++r) {
+      for (std::size_t l = 0; l < n_lines_; ++l) {
+        covers_[r * n_lines_ + l] = covers(lots[order[r]].scope, lines[l]);
+      }
+    }
+    for (std::size_t l = 0; l < n_lines_; ++l) room_[l] = lines[l].amount;
   }
 
-  int64_t min_cost_flow(std::size_t source, std::size_t sink, int64_t wanted) {
-    int64_t sent = 0;
-    constexpr int64_t kInf = std::numeric_limits<int64_t>::max() / 4;
-    while (sent < wanted) {
-      std::vector<int64_t> dist(out.size(), kInf);
-      std::vector<std::size_t> via(out.size(), SIZE_MAX);
-      dist[source] = 0;
-      // Bellman-Ford: at most |V| rounds; stops early when nothing relaxes.
-      for (std::size_t round = 0; round < out.size(); ++round) {
-        bool changed = false;
-        for (std::size_t v = 0; v < out.size(); ++v) {
-          if (dist[v] == kInf) continue;
-          for (std::size_t e : out[v]) {
-            const Edge& edge = edges[e];
-            if (edge.capacity > 0 && dist[v] + edge.cost < dist[edge.to]) {
-              dist[edge.to] = dist[v] + edge.cost;
-              via[edge.to] = e;
-              changed = true;
-            }
+  // Pushes up to `want` from lot `r`; returns what it pushed.
+  int64_t push_from(std::size_t r, int64_t want) {
+    int64_t pushed = 0;
+    while (want > 0) {
+      int64_t step = augment(r, want);
+      if (step == 0) break;
+      pushed += step;
+      want -= step;
+    }
+    return pushed;
+  }
+
+  int64_t flow(std::size_t r, std::size_t l) const { return flow_[r * n_lines_ + l]; }
+
+ private:
+  // One breadth-first search from lot `r` over lot -> covered line and
+  // line -> lot that already pays it; the first line with room ends the path.
+  int64_t augment(std::size_t r, int64_t want) {
+    constexpr std::size_t kNone = SIZE_MAX;
+    std::vector<std::size_t> line_from(n_lines_, kNone);  // the lot a line was reached from
+    std::vector<std::size_t> lot_from(n_lots_, kNone);    // the line a lot was reached from
+    std::vector<std::size_t> queue = {r};
+    lot_from[r] = n_lines_;  // the start
+    std::size_t end = kNone;
+    for (std::size_t head = 0; head < queue.size() && end == kNone; ++head) {
+      std::size_t x = queue[head];
+      for (std::size_t l = 0; l < n_lines_ && end == kNone; ++l) {
+        if (!covers_[x * n_lines_ + l] || line_from[l] != kNone) continue;
+        line_from[l] = x;
+        if (room_[l] > 0) {
+          end = l;
+          break;
+        }
+        for (std::size_t y = 0; y < n_lots_; ++y) {
+          if (lot_from[y] == kNone && flow_[y * n_lines_ + l] > 0) {
+            lot_from[y] = l;
+            queue.push_back(y);
           }
         }
-        if (!changed) break;
       }
-      if (dist[sink] == kInf) break;
-      int64_t push = wanted - sent;
-      for (std::size_t v = sink; v != source; v = edges[via[v] ^ 1].to) {
-        push = std::min(push, edges[via[v]].capacity);
-      }
-      PATRON_ASSERT(push > 0);
-      for (std::size_t v = sink; v != source; v = edges[via[v] ^ 1].to) {
-        edges[via[v]].capacity -= push;
-        edges[via[v] ^ 1].capacity += push;
-      }
-      sent += push;
     }
-    return sent;
+    if (end == kNone) return 0;
+    // The bottleneck: the room of the last line, and every flow moved back.
+    int64_t push = std::min(want, room_[end]);
+    for (std::size_t l = end, x = line_from[l]; x != r; l = lot_from[x], x = line_from[l]) {
+      push = std::min(push, flow_[x * n_lines_ + lot_from[x]]);
+    }
+    PATRON_ASSERT(push > 0);
+    room_[end] -= push;
+    for (std::size_t l = end;;) {
+      std::size_t x = line_from[l];
+      flow_[x * n_lines_ + l] += push;
+      if (x == r) break;
+      std::size_t back = lot_from[x];  // x moves `push` off line `back` onto `l`
+      flow_[x * n_lines_ + back] -= push;
+      l = back;
+    }
+    return push;
   }
+
+  std::size_t n_lots_;
+  std::size_t n_lines_;
+  std::vector<char> covers_;   // [lot rank][line]
+  std::vector<int64_t> flow_;  // [lot rank][line]
+  std::vector<int64_t> room_;  // per line
 };
 
 }  // namespace
@@ -143,28 +174,14 @@ std::vector<Piece> allocate(const std::vector<Lot>& lots, const std::vector<std:
     }
     return pieces;
   }
-  // Nodes: 0 source, 1 sink, 2.. lots (in rank order), then lines.
-  std::size_t n_lots = order.size();
-  FlowGraph graph(2 + n_lots + lines.size());
-  constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max() / 4;
-  std::vector<std::vector<std::pair<std::size_t, std::size_t>>> lot_line_edges(n_lots);
-  for (std::size_t r = 0; r < n_lots; ++r) {
-    const Lot& lot = lots[order[r]];
-    graph.add(0, 2 + r, lot.remaining, static_cast<int64_t>(r));
+  Augmenter flow(lots, order, lines);
+  int64_t left = amount;
+  for (std::size_t r = 0; r < order.size() && left > 0; ++r) {
+    left -= flow.push_from(r, std::min(left, lots[order[r]].remaining));
+  }
+  for (std::size_t r = 0; r < order.size(); ++r) {
     for (std::size_t l = 0; l < lines.size(); ++l) {
-      if (covers(lot.scope, lines[l])) {
-        lot_line_edges[r].push_back({l, graph.add(2 + r, 2 + n_lots + l, kUnbounded, 0)});
-      }
-    }
-  }
-  for (std::size_t l = 0; l < lines.size(); ++l) {
-    graph.add(2 + n_lots + l, 1, lines[l].amount, 0);
-  }
-  graph.min_cost_flow(0, 1, amount);
-  for (std::size_t r = 0; r < n_lots; ++r) {
-    for (auto [l, e] : lot_line_edges[r]) {
-      int64_t flow = graph.edges[e ^ 1].capacity;  // reverse residual = flow sent
-      if (flow > 0) pieces.push_back({order[r], l, flow});
+      if (flow.flow(r, l) > 0) pieces.push_back({order[r], l, flow.flow(r, l)});
     }
   }
   return pieces;

@@ -1,9 +1,11 @@
 // Chooses which lots pay for which lines. Lots are ranked soonest expiry first
 // (no expiry last, then oldest, then lowest id); a lot may pay a line only when
 // its scope covers the line. With one line this is a greedy walk in rank order.
-// With several lines a greedy walk can strand value (an unrestricted lot used
-// on a line that only a scoped lot could pay), so it solves a small min-cost
-// flow instead: the largest payable total, preferring lower-ranked lots.
+// With several lines a plain walk can strand value (an unrestricted lot used
+// on a line that only a scoped lot could pay), so each lot in rank order pays
+// what it can through augmenting paths that may move earlier lots' value to
+// other lines they cover: the largest payable total, preferring lower-ranked
+// lots (the optimum of a min-cost flow with costs rising by rank).
 #pragma once
 
 #include <cstdint>
