@@ -18,19 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-// A quote settles wallets in memory only: ids it would make are thrown away.
-class ScratchIds final : public ledger::IdSource {
- public:
-  int64_t next_lot_id() override { return --n_; }
-  int64_t next_hold_id() override { return --n_; }
-  int64_t next_redemption_id() override { return --n_; }
-  int64_t next_journal_id() override { return --n_; }
-  int64_t next_transfer_id() override { return --n_; }
-
- private:
-  int64_t n_ = 0;
-};
-
 Result<void> check_use(const ResolvedProgram& program, const CheckoutRequest& request) {
   for (std::size_t i = 0; i < request.use.size(); ++i) {
     const auto& [wallet, amount] = request.use[i];

@@ -7,6 +7,7 @@
 #include "app/json_codec.h"
 #include "app/referrals.h"
 #include "app/tiering.h"
+#include "app/wallets.h"
 #include "core/limits.h"
 #include "ledger/verify.h"
 #include "ledger/wallet_ledger.h"
@@ -16,19 +17,6 @@ namespace patron::app {
 namespace json = boost::json;
 
 namespace {
-
-// Settling for display creates no lots or holds; transfer ids are discarded.
-class ScratchIds final : public ledger::IdSource {
- public:
-  int64_t next_lot_id() override { return --n_; }
-  int64_t next_hold_id() override { return --n_; }
-  int64_t next_redemption_id() override { return --n_; }
-  int64_t next_journal_id() override { return --n_; }
-  int64_t next_transfer_id() override { return --n_; }
-
- private:
-  int64_t n_ = 0;
-};
 
 // Every read of one view sees one committed state, even while writers commit
 // (verify would otherwise compare lots and transfers from different moments).

@@ -19,6 +19,20 @@ namespace patron::app {
 
 namespace json = boost::json;
 
+// Ids for settling or trying commands in memory only (views, quotes): what
+// they would create is thrown away, so the ids are negative and never stored.
+class ScratchIds final : public ledger::IdSource {
+ public:
+  int64_t next_lot_id() override { return --n_; }
+  int64_t next_hold_id() override { return --n_; }
+  int64_t next_redemption_id() override { return --n_; }
+  int64_t next_journal_id() override { return --n_; }
+  int64_t next_transfer_id() override { return --n_; }
+
+ private:
+  int64_t n_ = 0;
+};
+
 // Per-wallet effects of one command, for the response.
 struct WalletEffect {
   int64_t earned = 0;

@@ -37,20 +37,12 @@ Result<std::pair<int64_t, int64_t>> parse_unit_value(const Reader& r, const toml
     return std::pair{num / g, den / g};
   }
   const std::string k = at + ".unit_value";
-  std::string text;
-  if (n->is_integer()) {
-    text = std::to_string(n->as_integer()->get());
-  } else if (n->is_string()) {
-    text = n->as_string()->get();
-  } else {
-    return r.error(n, k, "must be a whole number (1) or a decimal string (\"0.1\")");
-  }
-  auto scaled = parse_major_units(text, kUnitValueDigits, k);
-  if (!scaled) return r.error(n, k, scaled.error().message);
-  if (*scaled <= 0) return r.error(n, k, "must be more than 0");
-  if (*scaled > pow10(kUnitValueDigits + 6)) return r.error(n, k, "must be at most 1000000");
+  auto scaled = r.amount(t, at, "unit_value", kUnitValueDigits, "a unit value");
+  if (!scaled) return std::unexpected(scaled.error());
+  if (**scaled <= 0) return r.error(n, k, "must be more than 0");
+  if (**scaled > pow10(kUnitValueDigits + 6)) return r.error(n, k, "must be at most 1000000");
   __extension__ using Wide = __int128;
-  Wide num = Wide{*scaled} * pow10(p.minor_digits);
+  Wide num = Wide{**scaled} * pow10(p.minor_digits);
   Wide den = Wide{pow10(kUnitValueDigits)} * pow10(wallet_digits);
   Wide a = num, b = den;
   while (b != 0) a = std::exchange(b, a % b);

@@ -298,3 +298,55 @@ TEST(StoreCodec, WrongRewardCapOrBudgetValuesAreCorruption) {
 
 }  // namespace
 }  // namespace patron
+
+namespace patron {
+namespace {
+
+TEST(StoreCodec, RedemptionRulesRoundTripAndOldRulesHaveNone) {
+  rules::Rules r;
+  rules::RedeemRule points;
+  points.wallet = "points";
+  points.value_num = 1;
+  points.value_den = 10;
+  points.min_order = 500;
+  points.max_amount = 100;
+  points.max_percent_bp = 1000;
+  points.step = 10;
+  points.tiers = {"gold"};
+  points.exclude_categories = {"gift_cards"};
+  points.exclude_brands = {"luxe"};
+  points.exclude_skus = {"X"};
+  points.pays_shipping = true;
+  points.with_coupons = false;
+  r.redeem = {points};
+  auto back = store::decode_rules(store::encode_rules(r));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->redeem, r.redeem);
+  auto old = store::decode_rules(R"({"earn_on":"paid","return_window_days":7,"earn":[]})");
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_TRUE(old->redeem.empty());
+  // A zero denominator or step could not have been written: corruption.
+  auto bad = store::decode_rules(R"({"redeem":[{"wallet":"points","value_den":0}]})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kCorruption);
+}
+
+TEST(StoreCodec, CouponTermsRoundTrip) {
+  checkout::CouponTerms t;
+  t.kind = checkout::CouponTerms::Kind::kPercent;
+  t.percent_bp = 1500;
+  t.max_discount = 200;
+  t.min_spend = 1000;
+  t.categories = {"tops"};
+  t.starts_at = from_unix_seconds(1'790'000'000);
+  t.limit_per_member = 1;
+  t.stackable = false;
+  auto back = store::decode_coupon_terms(store::encode_coupon_terms(t));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, t);
+  EXPECT_FALSE(store::decode_coupon_terms(R"({"kind":"bogus"})"));
+  EXPECT_FALSE(store::decode_coupon_terms(R"({"kind":"fixed","amount":"1"})"));
+}
+
+}  // namespace
+}  // namespace patron

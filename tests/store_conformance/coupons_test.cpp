@@ -24,15 +24,6 @@ using testing::kBackends;
 
 class Coupons : public testing::TwoProgramsStore {
  protected:
-  Result<void> try_write(const CommandWrite& w) {
-    if (auto r = store_->begin(); !r) return r;
-    if (auto r = store_->apply(w); !r) {
-      EXPECT_TRUE(store_->rollback());
-      return r;
-    }
-    return store_->commit();
-  }
-
   static CouponBatch batch(const std::string& program, const std::string& id) {
     CouponBatch b;
     b.program_id = program;

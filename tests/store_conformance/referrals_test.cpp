@@ -36,16 +36,6 @@ using testing::at;
 
 class Referrals : public testing::TwoProgramsStore {
  protected:
-  // Applies `w` in its own transaction; on failure rolls back and reports it.
-  Result<void> try_write(const CommandWrite& w) {
-    if (auto r = store_->begin(); !r) return r;
-    if (auto r = store_->apply(w); !r) {
-      EXPECT_TRUE(store_->rollback());
-      return r;
-    }
-    return store_->commit();
-  }
-
   static Member member_row(const std::string& program, const std::string& id,
                            const std::string& code, const std::string& referred_by = "") {
     return Member{program, id,    std::nullopt, id + "@b.tw", "0912",

@@ -43,6 +43,16 @@ class TwoProgramsStore : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(store_->commit());
   }
 
+  // Applies `w` in its own transaction; on failure rolls back and reports it.
+  Result<void> try_write(const app::CommandWrite& w) {
+    if (auto r = store_->begin(); !r) return r;
+    if (auto r = store_->apply(w); !r) {
+      EXPECT_TRUE(store_->rollback());
+      return r;
+    }
+    return store_->commit();
+  }
+
   TempDir dir_;
   std::unique_ptr<app::StoreFactory> factory_;
   std::unique_ptr<app::Store> store_;
