@@ -28,6 +28,11 @@ Result<void> check_use(const ResolvedProgram& program, const CheckoutRequest& re
     if (amount < 0 || amount > limits::kAmountMax) {
       return fail(ErrorCode::kInvalidArgument, field, "must be between 0 and 10^14");
     }
+    int64_t step = checkout::effective_step(program.program.rules.redeem_rule(wallet));
+    if (amount % step != 0) {
+      return fail(ErrorCode::kInvalidArgument, field,
+                  "must be a multiple of " + std::to_string(step) + " (the wallet's step)");
+    }
     for (std::size_t k = 0; k < i; ++k) {
       if (request.use[k].first == wallet) {
         return fail(ErrorCode::kInvalidArgument, field, "is given twice");
@@ -183,6 +188,13 @@ json::object quote_json(const ResolvedProgram& program, const std::string& membe
                    {"discount", c.discount},
                    {"shipping_discount", c.shipping_discount}};
     if (!c.valid) o["reason"] = c.reason;
+    json::array lines;
+    for (std::size_t i = 0; i < c.line_discounts.size(); ++i) {
+      if (c.line_discounts[i] == 0) continue;
+      lines.emplace_back(json::object{{"line_id", in.cart.lines[i].line_id},
+                                      {"discount", c.line_discounts[i]}});
+    }
+    o["lines"] = std::move(lines);
     coupons.emplace_back(std::move(o));
   }
   json::object wallets;

@@ -17,9 +17,10 @@ namespace {
 
 constexpr std::string_view kKinds[] = {"fixed", "percent", "free_shipping"};
 
-// A generated code that collides with an existing one is drawn again; with
-// 30^8 codes a batch of limits::kCouponBatchCodesMax sees a collision about
-// once in 70,000 batches, so a handful of draws never runs out.
+// A generated code that collides with an existing one (or one drawn earlier
+// in the batch) is drawn again. With 32 characters, 8 of them give 1.1e12
+// codes: even a program holding a million codes sees one collision per
+// million draws, so a handful of draws per code never runs out.
 constexpr int kDrawsPerCode = 8;
 
 bool batch_id_ok(std::string_view id) {
@@ -40,13 +41,14 @@ Result<void> check_terms(const checkout::CouponTerms& t) {
     return fail(ErrorCode::kInvalidArgument, "amount", "a fixed coupon needs an amount above 0");
   }
   if (t.kind == Kind::kPercent && (t.percent_bp <= 0 || t.percent_bp > 10000)) {
-    return fail(ErrorCode::kInvalidArgument, "percent", "must be more than 0% and at most 100%");
+    return fail(ErrorCode::kInvalidArgument, "percent_bp",
+                "must be more than 0% and at most 100% (1 to 10000 basis points)");
   }
   if (t.kind != Kind::kFixed && t.amount != 0) {
     return fail(ErrorCode::kInvalidArgument, "amount", "is only for fixed coupons");
   }
   if (t.kind != Kind::kPercent && (t.percent_bp != 0 || t.max_discount != 0)) {
-    return fail(ErrorCode::kInvalidArgument, t.percent_bp != 0 ? "percent" : "max_discount",
+    return fail(ErrorCode::kInvalidArgument, t.percent_bp != 0 ? "percent_bp" : "max_discount",
                 "is only for percent coupons");
   }
   for (auto [field, value] : {std::pair{"max_discount", t.max_discount},
@@ -144,7 +146,7 @@ Result<Executed> create_coupon_batch(Store& store, const ResolvedProgram& progra
   CouponBatch batch = create.batch;
   batch.program_id = c.program_id;
   if (!batch_id_ok(batch.id)) {
-    return fail(ErrorCode::kInvalidArgument, "batch_id", "must be 1 to 64 of a-z, 0-9, _ and -");
+    return fail(ErrorCode::kInvalidArgument, "id", "must be 1 to 64 of a-z, 0-9, _ and -");
   }
   if (auto ok = check_text(batch.name, "name", false, limits::kLabelBytesMax); !ok) {
     return std::unexpected(ok.error());
@@ -156,7 +158,7 @@ Result<Executed> create_coupon_batch(Store& store, const ResolvedProgram& progra
   auto existing = store.find_coupon_batch(c.program_id, batch.id);
   if (!existing) return std::unexpected(existing.error());
   if (*existing) {
-    return fail(ErrorCode::kConflict, "batch_id", "batch '" + batch.id + "' already exists");
+    return fail(ErrorCode::kConflict, "id", "batch '" + batch.id + "' already exists");
   }
   if (!batch.member_id.empty()) {
     auto member = store.find_member(c.program_id, batch.member_id);

@@ -29,14 +29,6 @@ bool excluded(const rules::RedeemRule* rule, const rules::OrderLine& line) {
          listed(rule->exclude_brands, line.brand) || listed(rule->exclude_skus, line.sku);
 }
 
-// The unit a wallet is used in: the rule's step, made a multiple of the value
-// denominator so that every usable amount is worth whole currency minor units
-// (15 points at NT$0.1 would otherwise pay NT$1 and lose half a point).
-int64_t effective_step(const rules::RedeemRule* rule) {
-  if (rule == nullptr) return 1;
-  return std::lcm(rule->step, rule->value_den);
-}
-
 int64_t floor_to(int64_t value, int64_t step) {
   return value - value % step;
 }
@@ -63,7 +55,8 @@ struct Remaining {
 
 // Decides the wallet's max_usable and use, and takes what it uses off `left`.
 void quote_wallet(const QuoteInput& in, const WalletInput& w, int64_t order_value,
-                  bool coupon_applied, Remaining& left, WalletQuote& out) {
+                  bool coupon_applied, const Remaining& after_coupons, Remaining& left,
+                  WalletQuote& out) {
   const rules::Order& cart = *in.cart;
   const rules::RedeemRule* rule = w.rule;
   out.wallet = w.policy->name;
@@ -82,7 +75,7 @@ void quote_wallet(const QuoteInput& in, const WalletInput& w, int64_t order_valu
   for (std::size_t i = 0; i < cart.lines.size(); ++i) {
     const rules::OrderLine& line = cart.lines[i];
     int64_t units = units_for(rule, left.lines[i]);
-    if (!line.reward) full += units_for(rule, line.net());
+    if (!line.reward) full += units_for(rule, after_coupons.lines[i]);
     if (excluded(rule, line)) {
       out.excluded_lines.push_back(line.line_id);
       continue;
@@ -93,7 +86,7 @@ void quote_wallet(const QuoteInput& in, const WalletInput& w, int64_t order_valu
     payable += units;
   }
   if (rule != nullptr && rule->pays_shipping) {
-    full += units_for(rule, cart.shipping);
+    full += units_for(rule, after_coupons.shipping);
     if (int64_t units = units_for(rule, left.shipping); units > 0) {
       pay.push_back({kShipping, "", "", "", cart.channel, units});
       pay_line_index.push_back(cart.lines.size());
@@ -190,6 +183,11 @@ std::string_view to_string(Cap cap) {
   return "balance";
 }
 
+int64_t effective_step(const rules::RedeemRule* rule) {
+  if (rule == nullptr) return 1;
+  return std::lcm(rule->step, rule->value_den);
+}
+
 int64_t value_of(const rules::RedeemRule* rule, int64_t units) {
   if (rule == nullptr) return units;
   return static_cast<int64_t>(Wide{units} * rule->value_num / rule->value_den);
@@ -274,7 +272,8 @@ Result<Quote> quote(const QuoteInput& in) {
   q.wallets.resize(in.wallets.size());
   for (std::size_t k = 0; k < in.wallets.size(); ++k) {
     PATRON_ASSERT(in.wallets[k].policy != nullptr && in.wallets[k].state != nullptr);
-    quote_wallet(in, in.wallets[k], q.order_value, coupon_applied, left, q.wallets[k]);
+    quote_wallet(in, in.wallets[k], q.order_value, coupon_applied, after_coupons, left,
+                 q.wallets[k]);
     q.value_used += q.wallets[k].use_value;
   }
   q.total = q.order_value + q.shipping - q.value_used;

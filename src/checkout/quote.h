@@ -122,6 +122,10 @@ Result<Quote> quote(const QuoteInput& input);
 // Currency value of `units` of a wallet under `rule` (rounded down), and the
 // most units whose value does not exceed `value`.
 int64_t value_of(const rules::RedeemRule* rule, int64_t units);
+// The unit a wallet is used in: the rule's step, made a multiple of the value
+// denominator so that every usable amount is worth whole currency minor units
+// (15 points at NT$0.1 would otherwise pay NT$1 and lose half a point).
+int64_t effective_step(const rules::RedeemRule* rule);
 int64_t units_for(const rules::RedeemRule* rule, int64_t value);
 
 }  // namespace patron::checkout

@@ -27,7 +27,7 @@ class Checkout : public testing::CliTest {
         "--source", "adjustment"});
     cart_ = write_file("cart.json", R"({"channel": "web", "shipping": 80, "lines": [
       {"line_id": "1", "sku": "TEE-1", "category": "tops", "quantity": 2, "unit_price": 390},
-      {"line_id": "2", "sku": "GC-500", "category": "gift_cards", "quantity": 1,
+      {"line_id": "2", "sku": "GC-500", "category": "gift_card", "quantity": 1,
        "unit_price": "500.00"}]})");
   }
   Outcome tw(std::vector<std::string> args) {
@@ -220,9 +220,9 @@ TEST_F(Checkout, CouponsThroughQuoteAndReserve) {
     std::string says;
   };
   std::vector<Bad> bad = {
-      {{"coupon", "batch", "create", "Bad Id", "--amount", "5", "--code", "XYZ1"}, 2, "batch_id"},
+      {{"coupon", "batch", "create", "Bad Id", "--amount", "5", "--code", "XYZ1"}, 2, "error: id:"},
       {{"coupon", "batch", "create", "welcome", "--amount", "5", "--code", "OTHER1"}, 5,
-       "batch_id"},
+       "error: id:"},
       {{"coupon", "batch", "create", "w2", "--amount", "5", "--code", "WELCOME100"}, 5, "code"},
       {{"coupon", "batch", "create", "w3", "--kind", "percent", "--percent", "10%", "--amount", "5",
         "--count", "1"},
