@@ -126,7 +126,8 @@ void BM_Quote(benchmark::State& state) {
   rules::TierState tier_state;
   tier_state.tier = "silver";
   std::vector<rules::CountedOrder> history;
-  for (int i = 0; i < 6; ++i) history.push_back({"H" + std::to_string(i), kNow - std::chrono::hours(24 * 40 * (i + 1)), 900});
+  for (int i = 0; i < 6; ++i)
+    history.push_back({"H" + std::to_string(i), kNow - std::chrono::hours(24 * 40 * (i + 1)), 900});
   checkout::QuoteInput in;
   in.rules = &rules;
   in.cart = &cart;

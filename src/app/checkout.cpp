@@ -63,9 +63,9 @@ struct Loaded {
 // A quote uses as much of a wallet not named in `use` as the rules allow; a
 // reserve (`only_named`) holds only the wallets the shopper named.
 Result<checkout::Quote> run_quote(Store& store, const ResolvedProgram& program,
-                                  const std::optional<Member>& member,
-                                  const std::string& member_id, const CheckoutRequest& request,
-                                  Wallets& wallets, Instant now, bool only_named, Loaded& in) {
+                                  const std::optional<Member>& member, const std::string& member_id,
+                                  const CheckoutRequest& request, Wallets& wallets, Instant now,
+                                  bool only_named, Loaded& in) {
   if (auto ok = check_use(program, request); !ok) return std::unexpected(ok.error());
   in.cart = request.cart;
   in.cart.member_id = member_id;
@@ -77,8 +77,8 @@ Result<checkout::Quote> run_quote(Store& store, const ResolvedProgram& program,
     auto orders = counted_orders(store, program, member_id, nullptr);
     if (!orders) return std::unexpected(orders.error());
     in.counted = std::move(*orders);
-    in.tier_state = rules::on_anniversary(rules.tiers, member->tier, in.counted, now, program.zone)
-                        .state;
+    in.tier_state =
+        rules::on_anniversary(rules.tiers, member->tier, in.counted, now, program.zone).state;
   }
   in.tier = rules::effective_tier(rules.tiers, in.tier_state);
   if (!rules.campaigns.empty() && member) {
@@ -89,8 +89,8 @@ Result<checkout::Quote> run_quote(Store& store, const ResolvedProgram& program,
     if (!pick) return std::unexpected(pick.error());
     in.campaigns = std::move(*pick);
   }
-  if (auto ok = load_coupons(store, program.program.id, member_id, in.cart.id, request.coupons,
-                             now, in.coupons);
+  if (auto ok = load_coupons(store, program.program.id, member_id, in.cart.id, request.coupons, now,
+                             in.coupons);
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -134,11 +134,14 @@ json::array caps_json(const std::vector<checkout::Cap>& caps) {
 json::object wallet_quote_json(const ResolvedProgram& program, const checkout::WalletQuote& w) {
   json::array lots;
   for (const checkout::LotUse& l : w.lots) {
-    lots.emplace_back(json::object{{"lot_id", l.lot_id}, {"line_id", l.line_id}, {"amount", l.amount}});
+    lots.emplace_back(
+        json::object{{"lot_id", l.lot_id}, {"line_id", l.line_id}, {"amount", l.amount}});
   }
   json::array excluded;
   for (const std::string& id : w.excluded_lines) excluded.emplace_back(id);
-  auto opt = [](const std::optional<int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); };
+  auto opt = [](const std::optional<int64_t>& v) {
+    return v ? json::value(*v) : json::value(nullptr);
+  };
   return json::object{{"unit", program.wallets.at(w.wallet).unit},
                       {"balance", w.balance},
                       {"max_usable", w.max_usable},
@@ -163,12 +166,12 @@ json::object earn_json(const ResolvedProgram& program, const checkout::Quote& q)
       if (r.rule->wallet != w.name || r.amount == 0) continue;
       json::array campaigns;
       for (const rules::Campaign* c : r.campaigns) campaigns.emplace_back(c->id);
-      by_rule.emplace_back(json::object{{"rule", r.rule->id},
-                                        {"amount", r.amount},
-                                        {"base", r.base},
-                                        {"member_day", r.member_day ? json::value(r.member_day->id)
-                                                                    : json::value(nullptr)},
-                                        {"campaigns", std::move(campaigns)}});
+      by_rule.emplace_back(json::object{
+          {"rule", r.rule->id},
+          {"amount", r.amount},
+          {"base", r.base},
+          {"member_day", r.member_day ? json::value(r.member_day->id) : json::value(nullptr)},
+          {"campaigns", std::move(campaigns)}});
     }
     if (total == 0 && by_rule.empty()) continue;
     out[w.name] = json::object{{"amount", total},
@@ -191,14 +194,15 @@ json::object quote_json(const ResolvedProgram& program, const std::string& membe
     json::array lines;
     for (std::size_t i = 0; i < c.line_discounts.size(); ++i) {
       if (c.line_discounts[i] == 0) continue;
-      lines.emplace_back(json::object{{"line_id", in.cart.lines[i].line_id},
-                                      {"discount", c.line_discounts[i]}});
+      lines.emplace_back(
+          json::object{{"line_id", in.cart.lines[i].line_id}, {"discount", c.line_discounts[i]}});
     }
     o["lines"] = std::move(lines);
     coupons.emplace_back(std::move(o));
   }
   json::object wallets;
-  for (const checkout::WalletQuote& w : q.wallets) wallets[w.wallet] = wallet_quote_json(program, w);
+  for (const checkout::WalletQuote& w : q.wallets)
+    wallets[w.wallet] = wallet_quote_json(program, w);
   json::object out{{"member_id", member_id},
                    {"member_known", known_member},
                    {"currency", program.program.currency},
@@ -214,9 +218,7 @@ json::object quote_json(const ResolvedProgram& program, const std::string& membe
                    {"earn", earn_json(program, q)}};
   if (q.tier_after) {
     const rules::Tiers& tiers = program.program.rules.tiers;
-    auto level = [&](const std::string& id) {
-      return tiers.levels[rules::level_index(tiers, id)];
-    };
+    auto level = [&](const std::string& id) { return tiers.levels[rules::level_index(tiers, id)]; };
     const rules::TierProgress& p = *q.tier_after;
     json::object after{{"id", q.tier_after_id},
                        {"name", level(q.tier_after_id).name},
@@ -254,7 +256,8 @@ Result<std::string> quote_view(Store& store, const Programs& programs,
                                const CheckoutRequest& request, Instant now) {
   auto program = programs.find(program_id);
   if (!program) return std::unexpected(program.error());
-  if (auto ok = check_text(member_id, "member_id", true, limits::kIdBytesMax); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_text(member_id, "member_id", true, limits::kIdBytesMax); !ok)
+    return std::unexpected(ok.error());
   if (auto opened = store.begin_read(); !opened) return std::unexpected(opened.error());
   struct Rollback {
     Store& s;
@@ -287,7 +290,8 @@ Result<Executed> checkout_reserve(Store& store, const ResolvedProgram& program,
   auto release_open = wallets.each([&](ledger::WalletLedger& w, WalletEffect&) -> Result<void> {
     std::vector<int64_t> open;
     for (const ledger::Hold& h : w.state().holds) {
-      if (h.order_id == request.cart.id && h.state == ledger::HoldState::kOpen) open.push_back(h.id);
+      if (h.order_id == request.cart.id && h.state == ledger::HoldState::kOpen)
+        open.push_back(h.id);
     }
     for (int64_t id : open) {
       auto r = w.release(id);
@@ -308,25 +312,25 @@ Result<Executed> checkout_reserve(Store& store, const ResolvedProgram& program,
         why += (why.empty() ? "" : ", ") + std::string(checkout::to_string(cap));
       }
       return fail(ErrorCode::kFailedPrecondition, "use." + wallet,
-                  "at most " + std::to_string(w.use) + " of " + wallet +
-                      " is usable on this cart" + (why.empty() ? "" : " (" + why + ")"));
+                  "at most " + std::to_string(w.use) + " of " + wallet + " is usable on this cart" +
+                      (why.empty() ? "" : " (" + why + ")"));
     }
   }
   json::array holds;
   for (const checkout::WalletQuote& w : q->wallets) {
     if (w.use <= 0) continue;
-    auto made = wallets.with(w.wallet, [&](ledger::WalletLedger& ledger,
-                                            WalletEffect&) -> Result<void> {
-      ledger::Reserve r{w.use, request.cart.id, reserve.ttl_s, pay_lines(in.cart, w)};
-      auto hold = ledger.reserve(r);
-      if (!hold) return std::unexpected(hold.error());
-      holds.emplace_back(json::object{{"wallet", w.wallet},
-                                      {"hold_id", hold->hold_id},
-                                      {"amount", hold->amount},
-                                      {"value", w.use_value},
-                                      {"expires_at", format_instant(hold->expires_at)}});
-      return {};
-    });
+    auto made =
+        wallets.with(w.wallet, [&](ledger::WalletLedger& ledger, WalletEffect&) -> Result<void> {
+          ledger::Reserve r{w.use, request.cart.id, reserve.ttl_s, pay_lines(in.cart, w)};
+          auto hold = ledger.reserve(r);
+          if (!hold) return std::unexpected(hold.error());
+          holds.emplace_back(json::object{{"wallet", w.wallet},
+                                          {"hold_id", hold->hold_id},
+                                          {"amount", hold->amount},
+                                          {"value", w.use_value},
+                                          {"expires_at", format_instant(hold->expires_at)}});
+          return {};
+        });
     if (!made) return std::unexpected(made.error());
   }
   // The coupons that apply are used while the holds last (the longest TTL).

@@ -30,6 +30,7 @@ Result<std::string> quote_view(Store& store, const Programs& programs,
 
 Result<Executed> checkout_reserve(Store& store, const ResolvedProgram& program,
                                   ledger::IdSource& ids, const Command& c,
-                                  const CheckoutReserve& reserve, const Member& member, Instant now);
+                                  const CheckoutReserve& reserve, const Member& member,
+                                  Instant now);
 
 }  // namespace patron::app

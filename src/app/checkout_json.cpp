@@ -17,7 +17,8 @@ Result<void> only(const json::object& o, const std::string& at,
                   std::initializer_list<std::string_view> known) {
   for (const auto& [key, value] : o) {
     if (std::find(known.begin(), known.end(), std::string_view(key)) == known.end()) {
-      return fail(ErrorCode::kInvalidArgument, at.empty() ? std::string(key) : at + "." + std::string(key),
+      return fail(ErrorCode::kInvalidArgument,
+                  at.empty() ? std::string(key) : at + "." + std::string(key),
                   "is not a known field");
     }
   }
@@ -82,8 +83,9 @@ Result<rules::OrderLine> line_from_json(const json::value& v, PriceStyle style, 
                                         const std::string& at) {
   if (!v.is_object()) return fail(ErrorCode::kInvalidArgument, at, "must be an object");
   const json::object& o = v.as_object();
-  if (auto ok = only(o, at, {"line_id", "sku", "category", "brand", "quantity", "unit_price",
-                             "discount", "reward"});
+  if (auto ok = only(
+          o, at,
+          {"line_id", "sku", "category", "brand", "quantity", "unit_price", "discount", "reward"});
       !ok) {
     return std::unexpected(ok.error());
   }

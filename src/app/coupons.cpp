@@ -30,7 +30,8 @@ bool batch_id_ok(std::string_view id) {
 }
 
 bool code_ok(std::string_view code) {
-  return code.size() >= 3 && code.size() <= 32 && std::all_of(code.begin(), code.end(), [](char ch) {
+  return code.size() >= 3 && code.size() <= 32 &&
+         std::all_of(code.begin(), code.end(), [](char ch) {
            return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
          });
 }
@@ -51,10 +52,10 @@ Result<void> check_terms(const checkout::CouponTerms& t) {
     return fail(ErrorCode::kInvalidArgument, t.percent_bp != 0 ? "percent_bp" : "max_discount",
                 "is only for percent coupons");
   }
-  for (auto [field, value] : {std::pair{"max_discount", t.max_discount},
-                              std::pair{"min_spend", t.min_spend},
-                              std::pair{"limit_total", t.limit_total},
-                              std::pair{"limit_per_member", t.limit_per_member}}) {
+  for (auto [field, value] :
+       {std::pair{"max_discount", t.max_discount}, std::pair{"min_spend", t.min_spend},
+        std::pair{"limit_total", t.limit_total},
+        std::pair{"limit_per_member", t.limit_per_member}}) {
     if (value < 0 || value > limits::kAmountMax) {
       return fail(ErrorCode::kInvalidArgument, field, "must be between 0 and 10^14");
     }
@@ -62,8 +63,8 @@ Result<void> check_terms(const checkout::CouponTerms& t) {
   if (t.starts_at && t.ends_at && *t.ends_at <= *t.starts_at) {
     return fail(ErrorCode::kInvalidArgument, "ends_at", "must be after starts_at");
   }
-  for (auto [field, list] : {std::pair{"categories", &t.categories},
-                             std::pair{"brands", &t.brands}, std::pair{"skus", &t.skus}}) {
+  for (auto [field, list] : {std::pair{"categories", &t.categories}, std::pair{"brands", &t.brands},
+                             std::pair{"skus", &t.skus}}) {
     if (list->size() > limits::kEarnRuleListMax) {
       return fail(ErrorCode::kInvalidArgument, field, "has more than 100 entries");
     }
@@ -140,9 +141,8 @@ std::string normalize_code(std::string_view code) {
   return out;
 }
 
-Result<Executed> create_coupon_batch(Store& store, const ResolvedProgram& program,
-                                     const Command& c, const CreateCouponBatch& create,
-                                     Instant now) {
+Result<Executed> create_coupon_batch(Store& store, const ResolvedProgram& program, const Command& c,
+                                     const CreateCouponBatch& create, Instant now) {
   CouponBatch batch = create.batch;
   batch.program_id = c.program_id;
   if (!batch_id_ok(batch.id)) {
@@ -193,9 +193,9 @@ Result<Executed> create_coupon_batch(Store& store, const ResolvedProgram& progra
   return e;
 }
 
-Result<void> load_coupons(Store& store, const std::string& program_id,
-                          const std::string& member_id, const std::string& order_id,
-                          const std::vector<std::string>& codes, Instant now, LoadedCoupons& out) {
+Result<void> load_coupons(Store& store, const std::string& program_id, const std::string& member_id,
+                          const std::string& order_id, const std::vector<std::string>& codes,
+                          Instant now, LoadedCoupons& out) {
   out.terms.clear();
   out.inputs.clear();
   out.terms.reserve(codes.size());  // inputs point into it: no reallocation
@@ -216,8 +216,7 @@ Result<void> load_coupons(Store& store, const std::string& program_id,
       if (!*batch) {
         return fail(ErrorCode::kCorruption, "code", "coupon " + in.code + " has no batch");
       }
-      auto uses =
-          store.coupon_uses(program_id, in.code, (*batch)->id, member_id, now);
+      auto uses = store.coupon_uses(program_id, in.code, (*batch)->id, member_id, now);
       if (!uses) return std::unexpected(uses.error());
       for (const CouponRedemption& r : own) {
         if (!counts(r, now) || r.batch_id != (*batch)->id) continue;
@@ -291,28 +290,27 @@ json::object coupon_batch_json(const CouponBatch& b) {
     for (const std::string& s : v) out.emplace_back(s);
     return out;
   };
-  return json::object{{"id", b.id},
-                      {"name", b.name},
-                      {"kind", kKinds[static_cast<std::size_t>(t.kind)]},
-                      {"amount", t.amount},
-                      {"percent_bp", t.percent_bp},
-                      {"max_discount", t.max_discount},
-                      {"min_spend", t.min_spend},
-                      {"categories", list(t.categories)},
-                      {"brands", list(t.brands)},
-                      {"skus", list(t.skus)},
-                      {"starts_at", opt_time(t.starts_at)},
-                      {"ends_at", opt_time(t.ends_at)},
-                      {"limit_total", t.limit_total},
-                      {"limit_per_member", t.limit_per_member},
-                      {"stackable", t.stackable},
-                      {"shared_code", b.shared_code.empty() ? json::value(nullptr)
-                                                            : json::value(b.shared_code)},
-                      {"count", b.count},
-                      {"member_id", b.member_id.empty() ? json::value(nullptr)
-                                                        : json::value(b.member_id)},
-                      {"created_at", format_instant(b.created_at)},
-                      {"created_by", b.created_by}};
+  return json::object{
+      {"id", b.id},
+      {"name", b.name},
+      {"kind", kKinds[static_cast<std::size_t>(t.kind)]},
+      {"amount", t.amount},
+      {"percent_bp", t.percent_bp},
+      {"max_discount", t.max_discount},
+      {"min_spend", t.min_spend},
+      {"categories", list(t.categories)},
+      {"brands", list(t.brands)},
+      {"skus", list(t.skus)},
+      {"starts_at", opt_time(t.starts_at)},
+      {"ends_at", opt_time(t.ends_at)},
+      {"limit_total", t.limit_total},
+      {"limit_per_member", t.limit_per_member},
+      {"stackable", t.stackable},
+      {"shared_code", b.shared_code.empty() ? json::value(nullptr) : json::value(b.shared_code)},
+      {"count", b.count},
+      {"member_id", b.member_id.empty() ? json::value(nullptr) : json::value(b.member_id)},
+      {"created_at", format_instant(b.created_at)},
+      {"created_by", b.created_by}};
 }
 
 json::object coupon_json(const Coupon& c) {

@@ -25,9 +25,8 @@ namespace patron::app {
 // Codes are case-insensitive: trimmed and upper-cased before any lookup.
 std::string normalize_code(std::string_view code);
 
-Result<Executed> create_coupon_batch(Store& store, const ResolvedProgram& program,
-                                     const Command& c, const CreateCouponBatch& create,
-                                     Instant now);
+Result<Executed> create_coupon_batch(Store& store, const ResolvedProgram& program, const Command& c,
+                                     const CreateCouponBatch& create, Instant now);
 
 // The codes a shopper entered, as the pure quote wants them. `terms` owns
 // what `inputs` point to (do not copy a LoadedCoupons after loading).
@@ -37,9 +36,9 @@ struct LoadedCoupons {
 };
 // Uses of `order_id`'s own redemptions are not counted (re-reserving an
 // order does not use its code up).
-Result<void> load_coupons(Store& store, const std::string& program_id,
-                          const std::string& member_id, const std::string& order_id,
-                          const std::vector<std::string>& codes, Instant now, LoadedCoupons& out);
+Result<void> load_coupons(Store& store, const std::string& program_id, const std::string& member_id,
+                          const std::string& order_id, const std::vector<std::string>& codes,
+                          Instant now, LoadedCoupons& out);
 
 // The redemption rows a checkout reserve writes for `order_id`: the valid
 // coupons pending until `expires_at`, and the order's earlier pending ones

@@ -1,11 +1,10 @@
 #include "app/json_codec.h"
 
-#include "app/coupons.h"
-
 #include <openssl/evp.h>
 
 #include <boost/json.hpp>
 
+#include "app/coupons.h"
 #include "core/assert.h"
 
 namespace patron::app {
@@ -225,12 +224,30 @@ struct BodyJson {
 }  // namespace
 
 std::string_view command_name(const CommandBody& body) {
-  static constexpr std::string_view kNames[] = {
-      "member_upsert",    "grant",          "spend",         "hold_reserve", "hold_capture",
-      "hold_release",     "clawback",       "restore",       "adjust",       "release_order",
-      "settle",           "key_create",     "key_revoke",    "job_run",      "program_apply",
-      "order_upsert",     "order_event",    "tier_evaluate", "member_event", "birthday_reward",
-      "referral_qualify", "referral_decide",  "checkout_reserve", "coupon_batch_create"};
+  static constexpr std::string_view kNames[] = {"member_upsert",
+                                                "grant",
+                                                "spend",
+                                                "hold_reserve",
+                                                "hold_capture",
+                                                "hold_release",
+                                                "clawback",
+                                                "restore",
+                                                "adjust",
+                                                "release_order",
+                                                "settle",
+                                                "key_create",
+                                                "key_revoke",
+                                                "job_run",
+                                                "program_apply",
+                                                "order_upsert",
+                                                "order_event",
+                                                "tier_evaluate",
+                                                "member_event",
+                                                "birthday_reward",
+                                                "referral_qualify",
+                                                "referral_decide",
+                                                "checkout_reserve",
+                                                "coupon_batch_create"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

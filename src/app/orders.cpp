@@ -1,7 +1,5 @@
 #include "app/orders.h"
 
-#include "app/coupons.h"
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <map>
@@ -10,6 +8,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "app/coupons.h"
 #include "app/json_codec.h"
 #include "app/referrals.h"
 #include "app/rewards.h"
@@ -113,9 +112,9 @@ Result<void> settle_coupons(Store& store, const OrderRecord& record, bool paid_b
   bool cancelled = record.cancelled_at && !cancelled_before;
   bool paid = record.paid_at && !paid_before;
   if (!cancelled && !paid) return {};
-  auto rows = settle_order_coupons(store, record.program_id.empty() ? write.program_id
-                                                                     : record.program_id,
-                                   record.order.id, cancelled);
+  auto rows =
+      settle_order_coupons(store, record.program_id.empty() ? write.program_id : record.program_id,
+                           record.order.id, cancelled);
   if (!rows) return std::unexpected(rows.error());
   write.coupon_redemptions = std::move(*rows);
   return {};

@@ -1,11 +1,10 @@
 #include "app/service.h"
 
-#include "app/checkout.h"
-#include "app/coupons.h"
-
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "app/checkout.h"
+#include "app/coupons.h"
 #include "app/json_codec.h"
 #include "app/orders.h"
 #include "app/referrals.h"

@@ -51,9 +51,9 @@ struct CommandWrite {
   // Appended (program_id and member_id default to the write's); each also
   // adds to its rule's program-wide totals (rule_totals).
   std::vector<RuleUse> rule_uses;
-  std::optional<Referral> referral;  // upsert (program_id, referee_id)
-  std::optional<CouponBatch> coupon_batch;  // insert (a batch never changes)
-  std::vector<Coupon> coupons;              // insert; a code already in the program fails
+  std::optional<Referral> referral;                  // upsert (program_id, referee_id)
+  std::optional<CouponBatch> coupon_batch;           // insert (a batch never changes)
+  std::vector<Coupon> coupons;                       // insert; a code already in the program fails
   std::vector<CouponRedemption> coupon_redemptions;  // upsert (program_id, code, order_id)
 };
 
@@ -179,8 +179,8 @@ class Store {
                                                    const PageRequest& request) = 0;
   // Redemptions that count at `now`: of `code`, of the batch, of the batch by `member_id`.
   virtual Result<CouponUses> coupon_uses(const std::string& program_id, const std::string& code,
-                                         const std::string& batch_id,
-                                         const std::string& member_id, Instant now) = 0;
+                                         const std::string& batch_id, const std::string& member_id,
+                                         Instant now) = 0;
   // Every redemption row of an order (any state), in code order.
   virtual Result<std::vector<CouponRedemption>> order_coupon_redemptions(
       const std::string& program_id, const std::string& order_id) = 0;

@@ -88,7 +88,8 @@ class Wallets {
   Result<void> each_ledger(F&& fn) {
     for (const auto& w : program_.program.wallets) {
       bool had_effect = effects_.count(w.name) > 0;
-      auto r = with(w.name, [&](ledger::WalletLedger& ledger, WalletEffect&) { return fn(ledger); });
+      auto r =
+          with(w.name, [&](ledger::WalletLedger& ledger, WalletEffect&) { return fn(ledger); });
       if (!had_effect) effects_.erase(w.name);
       if (!r) return r;
     }

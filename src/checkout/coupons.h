@@ -67,9 +67,9 @@ struct CouponInput {
 struct CouponResult {
   std::string code;
   bool valid = false;
-  std::string reason;              // why not, one of the list above; empty when valid
-  int64_t discount = 0;            // off the lines, currency minor units
-  int64_t shipping_discount = 0;   // kFreeShipping
+  std::string reason;                   // why not, one of the list above; empty when valid
+  int64_t discount = 0;                 // off the lines, currency minor units
+  int64_t shipping_discount = 0;        // kFreeShipping
   std::vector<int64_t> line_discounts;  // per cart line, sums to `discount`
 };
 

@@ -38,8 +38,8 @@ std::optional<Cap> gate(const rules::RedeemRule* rule, std::string_view tier, in
                         bool coupon_applied) {
   if (rule == nullptr) return std::nullopt;
   if (!rule->enabled) return Cap::kDisabled;
-  if (!rule->tiers.empty() && std::find(rule->tiers.begin(), rule->tiers.end(), tier) ==
-                                  rule->tiers.end()) {
+  if (!rule->tiers.empty() &&
+      std::find(rule->tiers.begin(), rule->tiers.end(), tier) == rule->tiers.end()) {
     return Cap::kTier;
   }
   if (rule->min_order > 0 && order_value < rule->min_order) return Cap::kMinOrder;
@@ -258,8 +258,7 @@ Result<Quote> quote(const QuoteInput& in) {
   left.shipping = cart.shipping;
   bool coupon_applied = false;
   if (in.coupons != nullptr && !in.coupons->empty()) {
-    q.coupons =
-        apply_coupons(cart, cart.member_id, *in.coupons, in.now, left.lines, left.shipping);
+    q.coupons = apply_coupons(cart, cart.member_id, *in.coupons, in.now, left.lines, left.shipping);
     for (const CouponResult& c : q.coupons) {
       coupon_applied = coupon_applied || c.valid;
       q.coupon_discount += c.discount;
@@ -284,9 +283,8 @@ Result<Quote> quote(const QuoteInput& in) {
   const rules::Tiers& tiers = in.rules->tiers;
   if (tiers.enabled() && in.tier_state != nullptr && in.counted_orders != nullptr) {
     std::vector<rules::CountedOrder> orders = *in.counted_orders;
-    int64_t value = tiers.basis == rules::Tiers::Basis::kOrderCount
-                        ? 1
-                        : rules::paid_value(paid, 0);
+    int64_t value =
+        tiers.basis == rules::Tiers::Basis::kOrderCount ? 1 : rules::paid_value(paid, 0);
     const std::string id = "(this order)";
     orders.push_back({id, in.now, value});
     auto change = rules::on_order(tiers, *in.tier_state, orders, id, false, in.now, in.zone);

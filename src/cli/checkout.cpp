@@ -4,11 +4,12 @@
 //   [--coupon CODE]... [--use WALLET=AMOUNT]... [--ttl SECONDS] [--key K]
 // The cart file writes prices in major units, as the orders CSV does
 // (docs/checkout.md); --use amounts are minor units of the wallet.
+#include "app/checkout.h"
+
 #include <boost/json.hpp>
 #include <charconv>
 #include <iostream>
 
-#include "app/checkout.h"
 #include "app/checkout_json.h"
 #include "app/json_codec.h"
 #include "cli/cli.h"
@@ -103,8 +104,9 @@ void print_quote(const Context& ctx, const json::object& q) {
   }
   std::cout << "to pay " << money("total") << "\n";
   for (const auto& [name, value] : q.at("earn").as_object()) {
-    std::cout << "earns " << format_major_units(value.at("amount").as_int64(),
-                                                program->wallets.at(std::string(name)).minor_digits)
+    std::cout << "earns "
+              << format_major_units(value.at("amount").as_int64(),
+                                    program->wallets.at(std::string(name)).minor_digits)
               << " " << name << " (pending until "
               << value.at("pending_days_after_fulfilment").as_int64()
               << " days after fulfilment, or completion)\n";
@@ -134,7 +136,8 @@ void add_checkout_commands(CLI::App& cli, Context& ctx, std::function<Result<int
     sub->add_option("--coupon", o.coupons, "a coupon code (repeatable)");
     sub->add_option("--use", o.use, "WALLET=AMOUNT to use, minor units (repeatable)");
   };
-  auto* quote = checkout->add_subcommand("quote", "what each wallet and coupon can pay (no writes)");
+  auto* quote =
+      checkout->add_subcommand("quote", "what each wallet and coupon can pay (no writes)");
   common(quote);
   quote->add_option("--order", o.order, "the order id the cart will become (optional)");
   quote->callback([&] {

@@ -3,10 +3,11 @@
 // patron coupon batch list | show ID [--codes]; patron coupon show CODE
 // Amounts (--amount, --max-discount, --min-spend) are major units of the
 // program currency, as in the orders CSV; --percent is "10%".
+#include "app/coupons.h"
+
 #include <boost/json.hpp>
 #include <iostream>
 
-#include "app/coupons.h"
 #include "app/json_codec.h"
 #include "cli/cli.h"
 #include "cli/context.h"
@@ -58,10 +59,9 @@ Result<app::CreateCouponBatch> batch_of(const Context& ctx, const BatchOptions& 
   } else {
     t.kind = checkout::CouponTerms::Kind::kFreeShipping;
   }
-  for (auto [text, slot, option] :
-       {std::tuple{&o.amount, &t.amount, "--amount"},
-        std::tuple{&o.max_discount, &t.max_discount, "--max-discount"},
-        std::tuple{&o.min_spend, &t.min_spend, "--min-spend"}}) {
+  for (auto [text, slot, option] : {std::tuple{&o.amount, &t.amount, "--amount"},
+                                    std::tuple{&o.max_discount, &t.max_discount, "--max-discount"},
+                                    std::tuple{&o.min_spend, &t.min_spend, "--min-spend"}}) {
     auto v = money(ctx, *text, option);
     if (!v) return std::unexpected(v.error());
     *slot = *v;
@@ -92,7 +92,8 @@ Result<app::CreateCouponBatch> batch_of(const Context& ctx, const BatchOptions& 
 void print_batch(const Context& ctx, const json::object& b) {
   auto program = *ctx.writer->programs().find(ctx.program_id);
   int digits = program->program.minor_digits;
-  std::cout << "batch " << b.at("id").as_string().c_str() << "  " << b.at("kind").as_string().c_str();
+  std::cout << "batch " << b.at("id").as_string().c_str() << "  "
+            << b.at("kind").as_string().c_str();
   if (b.at("kind").as_string() == "fixed") {
     std::cout << " " << format_major_units(b.at("amount").as_int64(), digits);
   } else if (b.at("kind").as_string() == "percent") {
@@ -224,8 +225,8 @@ void add_coupon_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       auto c = ctx.reader->find_coupon(ctx.program_id, normalized);
       if (!c) return std::unexpected(c.error());
       if (!*c) return fail(ErrorCode::kNotFound, "code", "no coupon '" + normalized + "'");
-      auto uses = ctx.reader->coupon_uses(ctx.program_id, normalized, (*c)->batch_id, member,
-                                          ctx.now());
+      auto uses =
+          ctx.reader->coupon_uses(ctx.program_id, normalized, (*c)->batch_id, member, ctx.now());
       if (!uses) return std::unexpected(uses.error());
       json::object out = app::coupon_json(**c);
       out["uses"] = json::object{{"code", uses->code}, {"batch", uses->batch}};

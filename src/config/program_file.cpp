@@ -885,13 +885,13 @@ std::string to_toml(const app::Program& p) {
       sources.insert(source, ledger::to_string(rule));
     }
     toml::table wallet{{"unit", w.unit},
-                               {"minor_digits", w.minor_digits},
-                               {"default_expiry", ledger::to_string(w.default_expiry)},
-                               {"hold_ttl_s", w.hold_ttl_s},
-                               {"debt_policy", std::string(ledger::to_string(w.debt))},
-                               {"restore_policy", std::string(ledger::to_string(w.restore))},
-                               {"restored_lot_expiry", ledger::to_string(w.restored_lot_expiry)},
-                               {"expiry_by_source", std::move(sources)}};
+                       {"minor_digits", w.minor_digits},
+                       {"default_expiry", ledger::to_string(w.default_expiry)},
+                       {"hold_ttl_s", w.hold_ttl_s},
+                       {"debt_policy", std::string(ledger::to_string(w.debt))},
+                       {"restore_policy", std::string(ledger::to_string(w.restore))},
+                       {"restored_lot_expiry", ledger::to_string(w.restored_lot_expiry)},
+                       {"expiry_by_source", std::move(sources)}};
     if (const rules::RedeemRule* rule = p.rules.redeem_rule(w.name)) {
       wallet.insert("redeem", redeem_table(p, *rule));
     }

@@ -78,8 +78,8 @@ Result<rules::RedeemRule> parse_redeem(const Reader& r, const toml::table& t, co
   auto value = parse_unit_value(r, t, at, p, u.wallet_digits);
   if (!value) return std::unexpected(value.error());
   std::tie(out.value_num, out.value_den) = *value;
-  for (auto [key, slot] : {std::pair{"min_order", &out.min_order},
-                           std::pair{"max_amount", &out.max_amount}}) {
+  for (auto [key, slot] :
+       {std::pair{"min_order", &out.min_order}, std::pair{"max_amount", &out.max_amount}}) {
     auto amount = r.amount(t, at, key, p.minor_digits, p.currency);
     if (!amount) return std::unexpected(amount.error());
     if (*amount) *slot = **amount;
@@ -116,9 +116,9 @@ Result<rules::RedeemRule> parse_redeem(const Reader& r, const toml::table& t, co
     if (!list) return std::unexpected(list.error());
     *slot = std::move(*list);
   }
-  for (auto [key, slot] : {std::pair{"enabled", &out.enabled},
-                           std::pair{"pays_shipping", &out.pays_shipping},
-                           std::pair{"with_coupons", &out.with_coupons}}) {
+  for (auto [key, slot] :
+       {std::pair{"enabled", &out.enabled}, std::pair{"pays_shipping", &out.pays_shipping},
+        std::pair{"with_coupons", &out.with_coupons}}) {
     auto flag = r.boolean(t, at, key);
     if (!flag) return std::unexpected(flag.error());
     if (*flag) *slot = **flag;

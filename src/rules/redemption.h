@@ -20,10 +20,10 @@ struct RedeemRule {
   // the currency (points at NT$0.1 each: 1/10). Both > 0, reduced.
   int64_t value_num = 1;
   int64_t value_den = 1;
-  int64_t min_order = 0;       // the order value (currency minor units) at least; 0: none
-  int64_t max_amount = 0;      // at most this much currency value per order; 0: none
-  int64_t max_percent_bp = 0;  // at most this share of the order value; 0: none
-  int64_t step = 1;            // used in multiples of this many wallet minor units
+  int64_t min_order = 0;           // the order value (currency minor units) at least; 0: none
+  int64_t max_amount = 0;          // at most this much currency value per order; 0: none
+  int64_t max_percent_bp = 0;      // at most this share of the order value; 0: none
+  int64_t step = 1;                // used in multiples of this many wallet minor units
   std::vector<std::string> tiers;  // only members of these tiers; empty: everyone
   std::vector<std::string> exclude_categories;
   std::vector<std::string> exclude_brands;

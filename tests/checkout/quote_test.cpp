@@ -138,8 +138,7 @@ TEST(Quote, AbsoluteAndPercentCapsTakeTheSmaller) {
   // 每筆最多折抵 NT$100 或訂單 10%: a NT$800 order is capped at 80 (percent),
   // a NT$3,000 order at 100 (absolute).
   Fixture f;
-  f.rules.redeem = {
-      [&] {
+  f.rules.redeem = {[&] {
     rules::RedeemRule r;
     r.wallet = "credit";
     r.max_amount = 100;
@@ -335,8 +334,8 @@ TEST(Quote, ShippingIsPaidOnlyWhenTheRuleSaysSo) {
 CouponInput coupon(std::string code, const CouponTerms* terms, std::string member_id = "",
                    bool single_use = false, int64_t used = 0, int64_t used_total = 0,
                    int64_t used_by_member = 0) {
-  return CouponInput{std::move(code), terms,      std::move(member_id), single_use,
-                     used,            used_total, used_by_member};
+  return CouponInput{std::move(code), terms,         std::move(member_id), single_use, used,
+                     used_total,      used_by_member};
 }
 
 CouponTerms fixed(int64_t amount) {
@@ -444,8 +443,7 @@ TEST(Quote, PercentCouponsStopAtTheirMaximumAndNonStackableOnesStandAlone) {
   ship.kind = CouponTerms::Kind::kFreeShipping;
   CouponTerms alone = fixed(50);
   alone.stackable = false;
-  f.coupons = {coupon("PCT", &percent), coupon("SHIP", &ship),
-               coupon("ALONE", &alone)};
+  f.coupons = {coupon("PCT", &percent), coupon("SHIP", &ship), coupon("ALONE", &alone)};
   auto q = f.run();
   ASSERT_TRUE(q);
   EXPECT_EQ(q->coupons[0].discount, 200);
@@ -476,7 +474,8 @@ TEST(Quote, ProjectedEarnDoesNotCountValuePaidWithCredit) {
 
 TEST(Quote, TierProgressCountsThisOrder) {
   Fixture f;
-  f.rules.tiers.levels = {{"regular", "一般", 0, 0, "", 12}, {"silver", "銀卡", 3000, 2000, "", 12}};
+  f.rules.tiers.levels = {{"regular", "一般", 0, 0, "", 12},
+                          {"silver", "銀卡", 3000, 2000, "", 12}};
   rules::TierState state;
   std::vector<rules::CountedOrder> history = {{"O0", utc(2026, 2, 1), 2500}};
   f.cart.lines = {line("1", 1, 600)};
@@ -536,8 +535,8 @@ TEST(QuoteProperty, UsesStayWithinLotsCapsAndLines) {
     f.with_points = pick(0, 1) == 1;
     const char* categories[] = {"tops", "shoes", "gift_cards"};
     for (int64_t i = 0, n = pick(1, 6); i < n; ++i) {
-      rules::OrderLine l = line(std::to_string(i + 1), pick(1, 3), pick(0, 900),
-                                categories[pick(0, 2)]);
+      rules::OrderLine l =
+          line(std::to_string(i + 1), pick(1, 3), pick(0, 900), categories[pick(0, 2)]);
       l.discount = pick(0, l.gross());
       f.cart.lines.push_back(l);
     }

@@ -20,7 +20,8 @@ using testing::shell_quote;
 class Checkout : public testing::CliTest {
  protected:
   void SetUp() override {
-    ok({"--program", "tw", "program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"});
+    ok({"--program", "tw", "program", "apply",
+        std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"});
     ok({"--program", "tw", "member", "upsert", "M1"});  // 入會禮 NT$100
     ok({"--program", "tw", "wallet", "grant", "M1", "--amount", "300", "--source", "adjustment"});
     ok({"--program", "tw", "wallet", "grant", "M1", "--wallet", "points", "--amount", "500",
@@ -69,8 +70,7 @@ TEST_F(Checkout, BelowTheMinimumOrderCreditPaysNothing) {
   std::string small = write_file(
       "small.json",
       R"({"lines": [{"line_id": "1", "category": "tops", "quantity": 1, "unit_price": 499}]})");
-  json::value v =
-      tw({"--json", "checkout", "quote", "--member", "M1", "--cart", small}).json();
+  json::value v = tw({"--json", "checkout", "quote", "--member", "M1", "--cart", small}).json();
   EXPECT_EQ(v.at("wallets").at("credit").at("max_usable").as_int64(), 0);
   EXPECT_EQ(json::serialize(v.at("wallets").at("credit").at("capped_by")), R"(["min_order"])");
   EXPECT_EQ(v.at("wallets").at("points").at("max_usable").as_int64(), 49);
@@ -85,8 +85,8 @@ TEST_F(Checkout, ReserveCaptureRefundAndVerify) {
   EXPECT_EQ(wallet("credit").at("held").as_int64(), 80);
   EXPECT_EQ(wallet("points").at("held").as_int64(), 100);
   // A replay of the same key holds nothing more.
-  Outcome again = tw({"--json", "checkout", "reserve", "--member", "M1", "--order", "A-1",
-                      "--cart", cart_, "--use", "credit=80", "--use", "points=100", "--key", "r1"});
+  Outcome again = tw({"--json", "checkout", "reserve", "--member", "M1", "--order", "A-1", "--cart",
+                      cart_, "--use", "credit=80", "--use", "points=100", "--key", "r1"});
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(wallet("credit").at("held").as_int64(), 80);
   // More than the rules allow fails whole and changes nothing.
@@ -130,13 +130,17 @@ TEST_F(Checkout, BadInputGetsAClearErrorAndChangesNothing) {
   std::vector<Case> cases = {
       {"{\"lines\": [\n  {\"line_id\": \"1\",,}]}", {}, "bad.json:2: invalid JSON"},
       {R"({"lines": []})", {}, "cart.lines: must have at least one line"},
-      {R"({"lines": [{"line_id": "1", "quantity": -2, "unit_price": 10}]})", {},
+      {R"({"lines": [{"line_id": "1", "quantity": -2, "unit_price": 10}]})",
+       {},
        "cart.lines[0].quantity"},
-      {R"({"lines": [{"line_id": "1", "quantity": 1, "unit_price": "1.5"}]})", {},
+      {R"({"lines": [{"line_id": "1", "quantity": 1, "unit_price": "1.5"}]})",
+       {},
        "cart.lines[0].unit_price"},  // TWD has no decimals
-      {R"({"lines": [{"line_id": "1", "quantity": 1000000, "unit_price": 99999999999}]})", {},
+      {R"({"lines": [{"line_id": "1", "quantity": 1000000, "unit_price": 99999999999}]})",
+       {},
        "cart.lines[0].quantity"},  // the total overflows 10^14
-      {R"({"lines": [{"line_id": "1", "quantity": 1, "unit_price": 10, "colour": "red"}]})", {},
+      {R"({"lines": [{"line_id": "1", "quantity": 1, "unit_price": 10, "colour": "red"}]})",
+       {},
        "cart.lines[0].colour"},
       {R"({"lines": [{"line_id": "1", "quantity": 1, "unit_price": 10}]})",
        {"--use", "gold=5"},
@@ -148,8 +152,8 @@ TEST_F(Checkout, BadInputGetsAClearErrorAndChangesNothing) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.cart);
     std::string file = write_file("bad.json", c.cart);
-    std::vector<std::string> args = {"checkout", "reserve", "--member", "M1", "--order", "B-1",
-                                     "--cart", file};
+    std::vector<std::string> args = {"checkout", "reserve", "--member", "M1",
+                                     "--order",  "B-1",     "--cart",   file};
     args.insert(args.end(), c.extra.begin(), c.extra.end());
     Outcome r = tw(args);
     EXPECT_EQ(r.code, 2) << r.err;
@@ -157,8 +161,8 @@ TEST_F(Checkout, BadInputGetsAClearErrorAndChangesNothing) {
   }
   EXPECT_EQ(wallet("credit").at("held").as_int64(), 0);
   EXPECT_EQ(wallet("points").at("held").as_int64(), 0);
-  Outcome unknown = tw({"checkout", "quote", "--member", "M1", "--cart", cart_, "--use",
-                        "credit=-1"});
+  Outcome unknown =
+      tw({"checkout", "quote", "--member", "M1", "--cart", cart_, "--use", "credit=-1"});
   EXPECT_EQ(unknown.code, 2) << unknown.err;
 }
 
@@ -167,9 +171,9 @@ TEST_F(Checkout, CouponsThroughQuoteAndReserve) {
                        "--min-spend", "1000", "--code", "welcome100", "--limit-per-member", "1"});
   ASSERT_EQ(shared.code, 0) << shared.err;
   EXPECT_EQ(shared.json().at("shared_code").as_string(), "WELCOME100");
-  Outcome unique = tw({"--json", "coupon", "batch", "create", "vip", "--kind", "percent",
-                       "--percent", "10%", "--max-discount", "150", "--count", "2", "--prefix",
-                       "vip-"});
+  Outcome unique =
+      tw({"--json", "coupon", "batch", "create", "vip", "--kind", "percent", "--percent", "10%",
+          "--max-discount", "150", "--count", "2", "--prefix", "vip-"});
   ASSERT_EQ(unique.code, 0) << unique.err;
   json::value made = unique.json();
   ASSERT_EQ(made.at("codes").as_array().size(), 2u);
@@ -179,8 +183,8 @@ TEST_F(Checkout, CouponsThroughQuoteAndReserve) {
   EXPECT_EQ(vip.find_first_of("01IO", 4), std::string::npos) << vip;
 
   // The shared code, in any case: NT$100 off; the caps see the lower order value.
-  json::value q = tw({"--json", "checkout", "quote", "--member", "M1", "--cart", cart_,
-                      "--coupon", "Welcome100", "--coupon", "NOPE"})
+  json::value q = tw({"--json", "checkout", "quote", "--member", "M1", "--cart", cart_, "--coupon",
+                      "Welcome100", "--coupon", "NOPE"})
                       .json();
   EXPECT_TRUE(q.at("coupons").at(0).at("valid").as_bool());
   EXPECT_EQ(q.at("coupons").at(0).at("discount").as_int64(), 100);
@@ -209,9 +213,9 @@ TEST_F(Checkout, CouponsThroughQuoteAndReserve) {
                 "--coupon", vip})
                 .code,
             0);
-  json::value taken = tw({"--json", "checkout", "quote", "--member", "M2", "--cart", cart_,
-                          "--coupon", vip})
-                          .json();
+  json::value taken =
+      tw({"--json", "checkout", "quote", "--member", "M2", "--cart", cart_, "--coupon", vip})
+          .json();
   EXPECT_EQ(taken.at("coupons").at(0).at("reason").as_string(), "used");
 
   struct Bad {
@@ -221,12 +225,14 @@ TEST_F(Checkout, CouponsThroughQuoteAndReserve) {
   };
   std::vector<Bad> bad = {
       {{"coupon", "batch", "create", "Bad Id", "--amount", "5", "--code", "XYZ1"}, 2, "error: id:"},
-      {{"coupon", "batch", "create", "welcome", "--amount", "5", "--code", "OTHER1"}, 5,
+      {{"coupon", "batch", "create", "welcome", "--amount", "5", "--code", "OTHER1"},
+       5,
        "error: id:"},
       {{"coupon", "batch", "create", "w2", "--amount", "5", "--code", "WELCOME100"}, 5, "code"},
       {{"coupon", "batch", "create", "w3", "--kind", "percent", "--percent", "10%", "--amount", "5",
         "--count", "1"},
-       2, "amount"},
+       2,
+       "amount"},
       {{"coupon", "batch", "create", "w4", "--amount", "5", "--count", "10001"}, 2, "count"},
       {{"coupon", "batch", "create", "w5", "--amount", "5", "--code", "ab"}, 2, "code"},
       {{"coupon", "show", "NOPE"}, 3, "code"},

@@ -13,8 +13,7 @@ namespace patron {
 namespace {
 
 // Lines 1-4; a test's redeem table starts on line 5.
-constexpr const char* kHead =
-    "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n[wallets.credit]\n";
+constexpr const char* kHead = "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n[wallets.credit]\n";
 
 app::Program parse_ok(const std::string& text) {
   auto p = config::parse_program(text, "shop.toml", "shop");
@@ -140,7 +139,8 @@ TEST(ProgramFileRedemption, PrintedRulesParseBackToTheSameProgram) {
   for (const std::string& keys :
        {std::string("min_order = 500\nmax_amount = 100\nmax_percent = \"10%\"\n"),
         std::string("unit_value = \"0.25\"\nstep = 4\nexclude_skus = [\"X\"]\n"),
-        std::string("enabled = false\n"), std::string("pays_shipping = true\nwith_coupons = false\n")}) {
+        std::string("enabled = false\n"),
+        std::string("pays_shipping = true\nwith_coupons = false\n")}) {
     SCOPED_TRACE(keys);
     app::Program p = parse_ok(redeem(keys));
     std::string text = config::to_toml(p);

@@ -59,21 +59,22 @@ TEST(HttpServer, CheckoutQuoteAndHoldsThroughTheApi) {
   EXPECT_TRUE(q.at("earn").as_object().empty()) << quote.body;
   EXPECT_EQ(held("credit"), 0);
   // The same cart for a member patron does not know yet: quoted with nothing.
-  auto stranger = client.request("POST", "/v1/checkout/quote", R"({"member_id":"new",)" + cart, shop);
+  auto stranger =
+      client.request("POST", "/v1/checkout/quote", R"({"member_id":"new",)" + cart, shop);
   ASSERT_EQ(stranger.status, 200) << stranger.body;
   EXPECT_FALSE(stranger.json().at("member_known").as_bool());
   EXPECT_EQ(stranger.json().at("wallets").at("credit").at("balance").as_int64(), 0);
 
-  auto too_much = client.request(
-      "POST", "/v1/checkout/holds",
-      R"({"member_id":"m1","order_id":"W-1","use":{"credit":101},)" + cart, backend);
+  auto too_much =
+      client.request("POST", "/v1/checkout/holds",
+                     R"({"member_id":"m1","order_id":"W-1","use":{"credit":101},)" + cart, backend);
   EXPECT_EQ(too_much.status, 422) << too_much.body;
   EXPECT_EQ(too_much.json().at("field").as_string(), "use.credit");
   EXPECT_EQ(held("credit"), 0);
 
-  auto hold = client.request("POST", "/v1/checkout/holds",
-                             R"({"member_id":"m1","order_id":"W-1","use":{"credit":100},)" + cart,
-                             backend);
+  auto hold =
+      client.request("POST", "/v1/checkout/holds",
+                     R"({"member_id":"m1","order_id":"W-1","use":{"credit":100},)" + cart, backend);
   ASSERT_EQ(hold.status, 201) << hold.body;
   json::value h = hold.json();
   EXPECT_EQ(h.at("holds").at(0).at("amount").as_int64(), 100);
@@ -94,23 +95,25 @@ TEST(HttpServer, CheckoutQuoteAndHoldsThroughTheApi) {
 
   // Coupons: the backend creates a batch; a checkout uses the code while its
   // holds last; cancelling the order gives the use back.
-  auto batch = client.request("POST", "/v1/coupons/batches",
-                              R"({"id":"spring","amount":50,"code":"spring50","limit_total":1})",
-                              backend);
+  auto batch =
+      client.request("POST", "/v1/coupons/batches",
+                     R"({"id":"spring","amount":50,"code":"spring50","limit_total":1})", backend);
   ASSERT_EQ(batch.status, 201) << batch.body;
   EXPECT_EQ(batch.json().at("codes").at(0).as_string(), "SPRING50");
-  EXPECT_EQ(client.request("POST", "/v1/coupons/batches", R"({"id":"x","amount":5,"code":"XX1"})",
-                           shop)
-                .status,
-            403);
-  auto dup = client.request("POST", "/v1/coupons/batches", R"({"id":"spring","amount":5})", backend);
+  EXPECT_EQ(
+      client.request("POST", "/v1/coupons/batches", R"({"id":"x","amount":5,"code":"XX1"})", shop)
+          .status,
+      403);
+  auto dup =
+      client.request("POST", "/v1/coupons/batches", R"({"id":"spring","amount":5})", backend);
   EXPECT_EQ(dup.status, 409) << dup.body;
-  ASSERT_EQ(client
-                .request("PUT", "/v1/orders/W-3",
-                         R"({"member_id":"m1","lines":[{"line_id":"1","quantity":1,"unit_price":900}]})",
-                         backend)
-                .status,
-            201);
+  ASSERT_EQ(
+      client
+          .request("PUT", "/v1/orders/W-3",
+                   R"({"member_id":"m1","lines":[{"line_id":"1","quantity":1,"unit_price":900}]})",
+                   backend)
+          .status,
+      201);
   auto with_code = client.request(
       "POST", "/v1/checkout/holds",
       R"({"member_id":"m1","order_id":"W-3","coupons":["Spring50"],"use":{"credit":10},)" + cart,
@@ -126,7 +129,8 @@ TEST(HttpServer, CheckoutQuoteAndHoldsThroughTheApi) {
   auto used_up = client.request("POST", "/v1/checkout/quote",
                                 R"({"member_id":"m1","coupons":["SPRING50"],)" + cart, shop);
   EXPECT_EQ(used_up.json().at("coupons").at(0).at("reason").as_string(), "used_up");
-  auto cancel = client.request("POST", "/v1/orders/W-3/events", R"({"event":"cancelled"})", backend);
+  auto cancel =
+      client.request("POST", "/v1/orders/W-3/events", R"({"event":"cancelled"})", backend);
   ASSERT_EQ(cancel.status, 200) << cancel.body;
   EXPECT_EQ(uses(), 0);
   // Listing codes needs the coupons permission: a storefront key is shipped to browsers.

@@ -60,8 +60,7 @@ class Coupons : public testing::TwoProgramsStore {
   static CouponRedemption redemption(const std::string& code, const std::string& order,
                                      const std::string& member, const std::string& state,
                                      int64_t expires) {
-    return CouponRedemption{"default", code, order, "vip", member, state, 100, at(20),
-                            at(expires)};
+    return CouponRedemption{"default", code, order, "vip", member, state, 100, at(20), at(expires)};
   }
 
   void redeem(std::vector<CouponRedemption> rows) {

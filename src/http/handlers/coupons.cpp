@@ -2,9 +2,10 @@
 // codes), GET /v1/coupons/batches, GET /v1/coupons/batches/{batch_id}
 // (?codes=true lists its codes, one page), GET /v1/coupons/{code} (the code
 // and its counted uses). Amounts are minor units of the program currency.
+#include "app/coupons.h"
+
 #include <boost/json.hpp>
 
-#include "app/coupons.h"
 #include "core/limits.h"
 #include "http/body.h"
 #include "http/handlers/handlers.h"
@@ -30,18 +31,17 @@ Result<checkout::CouponTerms> terms_from(const json::object& body, const date::t
   } else {
     return fail(ErrorCode::kInvalidArgument, "kind", "must be fixed, percent or free_shipping");
   }
-  for (auto [name, slot] : {std::pair{"amount", &t.amount},
-                            std::pair{"percent_bp", &t.percent_bp},
-                            std::pair{"max_discount", &t.max_discount},
-                            std::pair{"min_spend", &t.min_spend},
-                            std::pair{"limit_total", &t.limit_total},
-                            std::pair{"limit_per_member", &t.limit_per_member}}) {
+  for (auto [name, slot] :
+       {std::pair{"amount", &t.amount}, std::pair{"percent_bp", &t.percent_bp},
+        std::pair{"max_discount", &t.max_discount}, std::pair{"min_spend", &t.min_spend},
+        std::pair{"limit_total", &t.limit_total},
+        std::pair{"limit_per_member", &t.limit_per_member}}) {
     auto v = optional_integer(body, name);
     if (!v) return std::unexpected(v.error());
     *slot = v->value_or(0);
   }
-  for (auto [name, slot] : {std::pair{"categories", &t.categories},
-                            std::pair{"brands", &t.brands}, std::pair{"skus", &t.skus}}) {
+  for (auto [name, slot] : {std::pair{"categories", &t.categories}, std::pair{"brands", &t.brands},
+                            std::pair{"skus", &t.skus}}) {
     const json::value* v = body.if_contains(name);
     if (v == nullptr || v->is_null()) continue;
     if (!v->is_array()) return fail(ErrorCode::kInvalidArgument, name, "must be an array");
@@ -69,10 +69,11 @@ Result<checkout::CouponTerms> terms_from(const json::object& body, const date::t
 void coupon_batch_create(Api& api, Call&& call) {
   auto body = object_body(call);
   if (!body) return call.respond(problem(body.error()));
-  if (auto ok = only_fields(*body, {"id", "name", "kind", "amount", "percent_bp", "max_discount",
-                                    "min_spend", "categories", "brands", "skus", "starts_at",
-                                    "ends_at", "limit_total", "limit_per_member", "stackable",
-                                    "member_id", "code", "count", "length", "prefix"});
+  if (auto ok = only_fields(
+          *body, {"id",           "name",      "kind",        "amount",           "percent_bp",
+                  "max_discount", "min_spend", "categories",  "brands",           "skus",
+                  "starts_at",    "ends_at",   "limit_total", "limit_per_member", "stackable",
+                  "member_id",    "code",      "count",       "length",           "prefix"});
       !ok) {
     return call.respond(problem(ok.error()));
   }
@@ -85,10 +86,9 @@ void coupon_batch_create(Api& api, Call&& call) {
   auto terms = terms_from(*body, (*program)->zone);
   if (!terms) return call.respond(problem(terms.error()));
   create.batch.terms = std::move(*terms);
-  for (auto [name, slot] : {std::pair{"name", &create.batch.name},
-                            std::pair{"member_id", &create.batch.member_id},
-                            std::pair{"code", &create.shared_code},
-                            std::pair{"prefix", &create.prefix}}) {
+  for (auto [name, slot] :
+       {std::pair{"name", &create.batch.name}, std::pair{"member_id", &create.batch.member_id},
+        std::pair{"code", &create.shared_code}, std::pair{"prefix", &create.prefix}}) {
     auto v = optional_string(*body, name);
     if (!v) return call.respond(problem(v.error()));
     *slot = v->value_or("");
@@ -147,8 +147,8 @@ void coupon_get(Api& api, Call&& call) {
     if (!coupon) return problem(coupon.error());
     if (!*coupon) return problem(404, "not_found", "code", "no coupon '" + code + "'");
     std::string member = query_value(c, "member_id");
-    auto uses = store.coupon_uses(c.key.program_id, code, (*coupon)->batch_id, member,
-                                  api.clock().now());
+    auto uses =
+        store.coupon_uses(c.key.program_id, code, (*coupon)->batch_id, member, api.clock().now());
     if (!uses) return problem(uses.error());
     json::object out = app::coupon_json(**coupon);
     json::object counted{{"code", uses->code}, {"batch", uses->batch}};

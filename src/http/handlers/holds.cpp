@@ -63,8 +63,8 @@ Reply hold_reply(const app::Response& r) {
 
 // {"member_id", "order_id", "cart", "coupons", "use"} -> the checkout request;
 // amounts are minor units (app/checkout_json.h).
-Result<app::CheckoutRequest> checkout_request(Api& api, const Call& call,
-                                              const json::object& body, bool order_required) {
+Result<app::CheckoutRequest> checkout_request(Api& api, const Call& call, const json::object& body,
+                                              bool order_required) {
   auto program = api.writer().programs().find(call.key.program_id);
   if (!program) return std::unexpected(program.error());
   app::CheckoutRequest request;
@@ -120,13 +120,14 @@ void checkout_quote(Api& api, Call&& call) {
   if (!member_id) return call.respond(problem(member_id.error()));
   auto request = checkout_request(api, call, *body, false);
   if (!request) return call.respond(problem(request.error()));
-  api.read(std::move(call), [&api, member = std::move(*member_id),
-                             request = std::move(*request)](app::Store& store, Call& c) -> Reply {
-    auto view = app::quote_view(store, api.writer().programs(), c.key.program_id, member, request,
-                                api.clock().now());
-    if (!view) return problem(view.error());
-    return json_reply(std::move(*view));
-  });
+  api.read(std::move(call),
+           [&api, member = std::move(*member_id), request = std::move(*request)](app::Store& store,
+                                                                                 Call& c) -> Reply {
+             auto view = app::quote_view(store, api.writer().programs(), c.key.program_id, member,
+                                         request, api.clock().now());
+             if (!view) return problem(view.error());
+             return json_reply(std::move(*view));
+           });
 }
 
 void hold_reserve(Api& api, Call&& call) {

@@ -915,8 +915,8 @@ class SqliteStore final : public app::Store {
 
   Result<std::optional<app::Coupon>> find_coupon(const std::string& program_id,
                                                  const std::string& code) override {
-    auto q = prepare("SELECT " PATRON_COUPON_COLUMNS
-                     " FROM coupons WHERE program_id = ? AND code = ?");
+    auto q =
+        prepare("SELECT " PATRON_COUPON_COLUMNS " FROM coupons WHERE program_id = ? AND code = ?");
     if (!q) return std::unexpected(q.error());
     q->bind(program_id).bind(code);
     auto row = q->step();
@@ -932,8 +932,10 @@ class SqliteStore final : public app::Store {
                      " FROM coupons WHERE program_id = ? AND batch_id = ? AND code > ? "
                      "ORDER BY code LIMIT ?");
     if (!q) return std::unexpected(q.error());
-    q->bind(program_id).bind(batch_id).bind(request.after).bind(
-        static_cast<int64_t>(page_limit(request.limit)));
+    q->bind(program_id)
+        .bind(batch_id)
+        .bind(request.after)
+        .bind(static_cast<int64_t>(page_limit(request.limit)));
     std::vector<app::Coupon> out;
     for (;;) {
       auto row = q->step();
@@ -954,7 +956,8 @@ class SqliteStore final : public app::Store {
         "(SELECT COUNT(*) FROM coupon_redemptions WHERE program_id = ?1 AND batch_id = ?3 "
         " AND (state = 'confirmed' OR (state = 'pending' AND expires_at > ?5))), "
         "(SELECT COUNT(*) FROM coupon_redemptions WHERE program_id = ?1 AND batch_id = ?3 "
-        " AND member_id = ?4 AND (state = 'confirmed' OR (state = 'pending' AND expires_at > ?5)))");
+        " AND member_id = ?4 AND (state = 'confirmed' OR (state = 'pending' AND expires_at > "
+        "?5)))");
     if (!q) return std::unexpected(q.error());
     q->bind(program_id).bind(code).bind(batch_id).bind(member_id).bind(now);
     auto row = q->step();
