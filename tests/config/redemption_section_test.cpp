@@ -69,7 +69,8 @@ TEST(ProgramFileRedemption, UnitValueIsARatioOfMinorUnits) {
   std::string gbp =
       "[program]\ncurrency = \"GBP\"\nminor_digits = 2\n[wallets.points]\nunit = \"points\"\n"
       "[wallets.points.redeem]\nunit_value = \"0.01\"\n";
-  const rules::RedeemRule* pence = parse_ok(gbp).rules.redeem_rule("points");
+  const app::Program gbp_program = parse_ok(gbp);  // the rule points into it
+  const rules::RedeemRule* pence = gbp_program.rules.redeem_rule("points");
   ASSERT_NE(pence, nullptr);
   EXPECT_EQ(pence->value_num, 1);
   EXPECT_EQ(pence->value_den, 1);
@@ -77,7 +78,8 @@ TEST(ProgramFileRedemption, UnitValueIsARatioOfMinorUnits) {
   std::string credit =
       "[program]\ncurrency = \"GBP\"\nminor_digits = 2\n[wallets.credit]\n"
       "[wallets.credit.redeem]\nmax_percent = \"10%\"\n";
-  const rules::RedeemRule* c = parse_ok(credit).rules.redeem_rule("credit");
+  const app::Program credit_program = parse_ok(credit);
+  const rules::RedeemRule* c = credit_program.rules.redeem_rule("credit");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->value_num, 1);
   EXPECT_EQ(c->value_den, 1);
@@ -128,7 +130,9 @@ id = "vip"
 name = "VIP"
 entry = 1000
 )";
-  EXPECT_EQ(parse_ok(text).rules.redeem_rule("credit")->tiers, std::vector<std::string>{"vip"});
+  const app::Program p = parse_ok(text);
+  ASSERT_NE(p.rules.redeem_rule("credit"), nullptr);
+  EXPECT_EQ(p.rules.redeem_rule("credit")->tiers, std::vector<std::string>{"vip"});
   std::string wrong = text;
   wrong.replace(wrong.find("[\"vip\"]"), 7, "[\"gold\"]");
   Error e = parse_error(wrong);
