@@ -3,9 +3,8 @@
 #include <benchmark/benchmark.h>
 #include <date/tz.h>
 
-#include <cstdio>
-
 #include "rules/earn.h"
+#include "ten_line_order.h"
 
 namespace {
 
@@ -33,32 +32,9 @@ rules::Rules taiwan_rules() {
   return r;
 }
 
-rules::Order ten_lines() {
-  rules::Order o;
-  o.id = "O-1001";
-  o.member_id = "M-42";
-  o.placed_at = patron::Instant{std::chrono::seconds{1'772'956'800}};  // 2026-03-08 08:00 Taipei
-  const char* categories[] = {"tops", "new_arrivals", "shoes", "gift_card", "bags"};
-  for (int i = 0; i < 10; ++i) {
-    rules::OrderLine l;
-    char id[32];
-    std::snprintf(id, sizeof id, "L%d", i);
-    l.line_id = id;
-    std::snprintf(id, sizeof id, "SKU-%d", 1000 + i);
-    l.sku = id;
-    l.category = categories[i % 5];
-    l.brand = "house";
-    l.quantity = 1 + i % 3;
-    l.unit_price = 390 + 170 * i;
-    l.discount = i % 4 == 0 ? 50 : 0;
-    o.lines.push_back(l);
-  }
-  return o;
-}
-
 void BM_EarnTenLineOrder(benchmark::State& state) {
   auto rules = taiwan_rules();
-  auto order = ten_lines();
+  auto order = bench::ten_line_order();
   const char* tiers[] = {"", "silver", "gold", "vip"};
   rules::EarnContext context{tiers[state.range(0)], date::locate_zone("Asia/Taipei")};
   rules::EarnOutcome out;

@@ -6,9 +6,8 @@
 #include <benchmark/benchmark.h>
 #include <date/tz.h>
 
-#include <cstdio>
-
 #include "checkout/quote.h"
+#include "ten_line_order.h"
 
 namespace {
 
@@ -53,25 +52,9 @@ rules::Rules taiwan_rules() {
   return r;
 }
 
+// The benchmark order (placed at kNow) with shipping, for the free-shipping coupon.
 rules::Order ten_lines() {
-  rules::Order o;
-  o.member_id = "M-42";
-  o.placed_at = kNow;
-  const char* categories[] = {"tops", "new_arrivals", "shoes", "gift_card", "bags"};
-  for (int i = 0; i < 10; ++i) {
-    rules::OrderLine l;
-    char id[32];
-    std::snprintf(id, sizeof id, "L%d", i);
-    l.line_id = id;
-    std::snprintf(id, sizeof id, "SKU-%d", 1000 + i);
-    l.sku = id;
-    l.category = categories[i % 5];
-    l.brand = "house";
-    l.quantity = 1 + i % 3;
-    l.unit_price = 390 + 170 * i;
-    l.discount = i % 4 == 0 ? 50 : 0;
-    o.lines.push_back(l);
-  }
+  rules::Order o = bench::ten_line_order();
   o.shipping = 80;
   return o;
 }

@@ -12,28 +12,13 @@
 #include "analytics/cohorts.h"
 #include "analytics/rfm.h"
 #include "app/orders.h"
+#include "app/read_snapshot.h"
 
 namespace patron::app {
 
 namespace json = boost::json;
 
 namespace {
-
-// One committed state for every read of a report; rolled back (nothing was written).
-class Snapshot {
- public:
-  explicit Snapshot(Store& store) : store_(store), opened_(store.begin_read()) {}
-  ~Snapshot() {
-    if (opened_) store_.rollback();
-  }
-  Snapshot(const Snapshot&) = delete;
-  Snapshot& operator=(const Snapshot&) = delete;
-  const Result<void>& opened() const { return opened_; }
-
- private:
-  Store& store_;
-  Result<void> opened_;
-};
 
 using PurchasesOf =
     std::function<Result<void>(const std::string& member_id, std::span<const analytics::Purchase>)>;
@@ -186,7 +171,7 @@ Result<json::object> kpi_report(Store& store, const ResolvedProgram& program,
   const Instant from = request.from ? local_midnight(*request.from, program.zone) : Instant::min();
   analytics::KpiPeriod period{from, to, request.churn_days};
   if (auto r = analytics::validate_period(period); !r) return std::unexpected(r.error());
-  Snapshot snapshot(store);
+  ReadSnapshot snapshot(store);
   if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
   analytics::OrderKpis orders;
   auto scanned = scan_purchases(
@@ -212,7 +197,7 @@ Result<json::object> kpi_report(Store& store, const ResolvedProgram& program,
 }
 
 Result<RfmResult> rfm_summary(Store& store, const ResolvedProgram& program, Instant as_of) {
-  Snapshot snapshot(store);
+  ReadSnapshot snapshot(store);
   if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
   RfmResult result;
   result.as_of = as_of;
@@ -292,7 +277,7 @@ Result<json::object> rfm_report(Store& store, const ResolvedProgram& program, In
 }
 
 Result<json::object> cohort_report(Store& store, const ResolvedProgram& program) {
-  Snapshot snapshot(store);
+  ReadSnapshot snapshot(store);
   if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
   analytics::CohortBuilder builder;
   std::vector<int64_t> months;
@@ -392,7 +377,7 @@ Result<json::object> clv_report(Store& store, const ResolvedProgram& program,
   }
   const int64_t end_day = std::chrono::sys_days{request.calibration_end}.time_since_epoch().count();
   int64_t too_new = 0;
-  Snapshot snapshot(store);
+  ReadSnapshot snapshot(store);
   if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
   auto members = clv_members(store, program, end_day, too_new);
   if (!members) return std::unexpected(members.error());

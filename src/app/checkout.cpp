@@ -6,6 +6,7 @@
 #include "app/coupons.h"
 #include "app/json_codec.h"
 #include "app/orders.h"
+#include "app/read_snapshot.h"
 #include "app/rewards.h"
 #include "app/tiering.h"
 #include "app/wallets.h"
@@ -258,11 +259,8 @@ Result<std::string> quote_view(Store& store, const Programs& programs,
   if (!program) return std::unexpected(program.error());
   if (auto ok = check_text(member_id, "member_id", true, limits::kIdBytesMax); !ok)
     return std::unexpected(ok.error());
-  if (auto opened = store.begin_read(); !opened) return std::unexpected(opened.error());
-  struct Rollback {
-    Store& s;
-    ~Rollback() { s.rollback(); }
-  } rollback{store};
+  ReadSnapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
   auto member = store.find_member(program_id, member_id);
   if (!member) return std::unexpected(member.error());
   ScratchIds ids;

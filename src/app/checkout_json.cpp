@@ -160,10 +160,6 @@ Result<void> coupons_and_use_from_json(const json::object& body, CheckoutRequest
     if (!coupons->is_array()) {
       return fail(ErrorCode::kInvalidArgument, "coupons", "must be an array of codes");
     }
-    if (coupons->as_array().size() > limits::kCouponsPerOrderMax) {
-      return fail(ErrorCode::kInvalidArgument, "coupons",
-                  "has more than " + std::to_string(limits::kCouponsPerOrderMax) + " codes");
-    }
     for (std::size_t i = 0; i < coupons->as_array().size(); ++i) {
       const json::value& code = coupons->as_array()[i];
       std::string field = "coupons[" + std::to_string(i) + "]";

@@ -141,7 +141,7 @@ std::string normalize_code(std::string_view code) {
   return out;
 }
 
-Result<Executed> create_coupon_batch(Store& store, const ResolvedProgram& program, const Command& c,
+Result<Executed> create_coupon_batch(Store& store, const Command& c,
                                      const CreateCouponBatch& create, Instant now) {
   CouponBatch batch = create.batch;
   batch.program_id = c.program_id;
@@ -175,7 +175,6 @@ Result<Executed> create_coupon_batch(Store& store, const ResolvedProgram& progra
   batch.count = static_cast<int64_t>(codes->size());
   batch.created_at = now;
   batch.created_by = c.actor;
-  (void)program;
   Executed e;
   e.write.program_id = c.program_id;
   json::array listed;

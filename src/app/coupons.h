@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "app/commands.h"
-#include "app/programs.h"
 #include "app/service.h"
 #include "app/store.h"
 #include "checkout/coupons.h"
@@ -25,7 +24,7 @@ namespace patron::app {
 // Codes are case-insensitive: trimmed and upper-cased before any lookup.
 std::string normalize_code(std::string_view code);
 
-Result<Executed> create_coupon_batch(Store& store, const ResolvedProgram& program, const Command& c,
+Result<Executed> create_coupon_batch(Store& store, const Command& c,
                                      const CreateCouponBatch& create, Instant now);
 
 // The codes a shopper entered, as the pure quote wants them. `terms` owns

@@ -112,9 +112,7 @@ Result<void> settle_coupons(Store& store, const OrderRecord& record, bool paid_b
   bool cancelled = record.cancelled_at && !cancelled_before;
   bool paid = record.paid_at && !paid_before;
   if (!cancelled && !paid) return {};
-  auto rows =
-      settle_order_coupons(store, record.program_id.empty() ? write.program_id : record.program_id,
-                           record.order.id, cancelled);
+  auto rows = settle_order_coupons(store, write.program_id, record.order.id, cancelled);
   if (!rows) return std::unexpected(rows.error());
   write.coupon_redemptions = std::move(*rows);
   return {};

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "app/json_codec.h"
+#include "app/read_snapshot.h"
 #include "app/referrals.h"
 #include "app/tiering.h"
 #include "app/wallets.h"
@@ -17,23 +18,6 @@ namespace patron::app {
 namespace json = boost::json;
 
 namespace {
-
-// Every read of one view sees one committed state, even while writers commit
-// (verify would otherwise compare lots and transfers from different moments).
-class ReadSnapshot {
- public:
-  explicit ReadSnapshot(Store& store) : store_(store), opened_(store.begin_read()) {}
-  ~ReadSnapshot() {
-    if (opened_) store_.rollback();
-  }
-  ReadSnapshot(const ReadSnapshot&) = delete;
-  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-  const Result<void>& opened() const { return opened_; }
-
- private:
-  Store& store_;
-  Result<void> opened_;
-};
 
 Result<Member> require_member(Store& store, const std::string& program_id,
                               const std::string& member_id) {

@@ -301,7 +301,7 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     auto seen = replayed(store, c, hash);
     if (!seen) return std::unexpected(seen.error());
     if (*seen) return std::move(**seen);
-    auto r = create_coupon_batch(store, **program, c, *batch, now);
+    auto r = create_coupon_batch(store, c, *batch, now);
     if (r && !hash.empty()) {
       r->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, r->response, now};
     }

@@ -81,6 +81,15 @@ struct Fixture {
   }
 };
 
+// The redemption rule of `wallet` with `edit` applied to the defaults.
+template <class Edit>
+rules::RedeemRule rule(std::string wallet, Edit edit) {
+  rules::RedeemRule r;
+  r.wallet = std::move(wallet);
+  edit(r);
+  return r;
+}
+
 std::vector<Cap> caps(std::initializer_list<Cap> list) {
   return list;
 }
@@ -115,12 +124,7 @@ TEST(Quote, AWalletThatCoversTheCartIsNotCapped) {
 
 TEST(Quote, MinimumOrderBlocksBelowAndAllowsExactlyAtTheThreshold) {
   Fixture f;
-  f.rules.redeem = {[&] {
-    rules::RedeemRule r;
-    r.wallet = "credit";
-    r.min_order = 500;
-    return r;
-  }()};
+  f.rules.redeem = {rule("credit", [](rules::RedeemRule& r) { r.min_order = 500; })};
   f.credit_state.lots = {lot(1, 1000)};
   f.cart.lines = {line("1", 1, 499)};
   auto below = f.run();
@@ -138,13 +142,10 @@ TEST(Quote, AbsoluteAndPercentCapsTakeTheSmaller) {
   // 每筆最多折抵 NT$100 或訂單 10%: a NT$800 order is capped at 80 (percent),
   // a NT$3,000 order at 100 (absolute).
   Fixture f;
-  f.rules.redeem = {[&] {
-    rules::RedeemRule r;
-    r.wallet = "credit";
+  f.rules.redeem = {rule("credit", [](rules::RedeemRule& r) {
     r.max_amount = 100;
     r.max_percent_bp = 1000;
-    return r;
-  }()};
+  })};
   f.credit_state.lots = {lot(1, 1000)};
   f.cart.lines = {line("1", 1, 800)};
   auto small = f.run();
@@ -166,12 +167,8 @@ TEST(Quote, AbsoluteAndPercentCapsTakeTheSmaller) {
 
 TEST(Quote, ExcludedCategoriesAreNotPaidAndNamed) {
   Fixture f;
-  f.rules.redeem = {[&] {
-    rules::RedeemRule r;
-    r.wallet = "credit";
-    r.exclude_categories = {"gift_cards"};
-    return r;
-  }()};
+  f.rules.redeem = {
+      rule("credit", [](rules::RedeemRule& r) { r.exclude_categories = {"gift_cards"}; })};
   f.credit_state.lots = {lot(1, 5000)};
   f.cart.lines = {line("1", 1, 700), line("2", 1, 1000, "gift_cards")};
   auto q = f.run();
@@ -198,12 +195,7 @@ TEST(Quote, ALotScopedToACategoryPaysOnlyThoseLines) {
 
 TEST(Quote, TierOnlyWalletsPayNothingForOtherTiers) {
   Fixture f;
-  f.rules.redeem = {[&] {
-    rules::RedeemRule r;
-    r.wallet = "credit";
-    r.tiers = {"gold", "vip"};
-    return r;
-  }()};
+  f.rules.redeem = {rule("credit", [](rules::RedeemRule& r) { r.tiers = {"gold", "vip"}; })};
   f.credit_state.lots = {lot(1, 500)};
   f.cart.lines = {line("1", 1, 1000)};
   f.tier = "silver";
@@ -219,12 +211,7 @@ TEST(Quote, TierOnlyWalletsPayNothingForOtherTiers) {
 
 TEST(Quote, DisabledWalletsNeverPay) {
   Fixture f;
-  f.rules.redeem = {[&] {
-    rules::RedeemRule r;
-    r.wallet = "credit";
-    r.enabled = false;
-    return r;
-  }()};
+  f.rules.redeem = {rule("credit", [](rules::RedeemRule& r) { r.enabled = false; })};
   f.credit_state.lots = {lot(1, 500)};
   f.cart.lines = {line("1", 1, 1000)};
   auto q = f.run();
@@ -238,13 +225,10 @@ TEST(Quote, PointsAtATenthOfADollarAreUsedInWholeDollars) {
   // NT$100 is 1,000 points.
   Fixture f;
   f.with_points = true;
-  f.rules.redeem = {[&] {
-    rules::RedeemRule r;
-    r.wallet = "points";
+  f.rules.redeem = {rule("points", [](rules::RedeemRule& r) {
     r.value_num = 1;
     r.value_den = 10;
-    return r;
-  }()};
+  })};
   ledger::Lot p = lot(7, 1234);
   p.wallet = "points";
   f.points_state.lots = {p};
@@ -267,12 +251,7 @@ TEST(Quote, CreditThenPointsShareTheCart) {
   // Credit pays first (program order); points pay what is left, each under its own caps.
   Fixture f;
   f.with_points = true;
-  f.rules.redeem = {[&] {
-    rules::RedeemRule r;
-    r.wallet = "points";
-    r.max_percent_bp = 1000;
-    return r;
-  }()};
+  f.rules.redeem = {rule("points", [](rules::RedeemRule& r) { r.max_percent_bp = 1000; })};
   f.credit_state.lots = {lot(1, 950)};
   ledger::Lot p = lot(2, 500);
   p.wallet = "points";
@@ -316,12 +295,7 @@ TEST(Quote, ALotExpiredAtNowIsNotSpendable) {
 
 TEST(Quote, ShippingIsPaidOnlyWhenTheRuleSaysSo) {
   Fixture f;
-  f.rules.redeem = {[&] {
-    rules::RedeemRule r;
-    r.wallet = "credit";
-    r.pays_shipping = true;
-    return r;
-  }()};
+  f.rules.redeem = {rule("credit", [](rules::RedeemRule& r) { r.pays_shipping = true; })};
   f.credit_state.lots = {lot(1, 5000)};
   f.cart.lines = {line("1", 1, 500)};
   f.cart.shipping = 80;
@@ -350,12 +324,7 @@ TEST(Quote, ACouponLowersTheOrderValueTheCapsSee) {
   Fixture f;
   CouponTerms welcome = fixed(200);
   f.coupons = {coupon("WELCOME", &welcome)};
-  f.rules.redeem = {[&] {
-    rules::RedeemRule r;
-    r.wallet = "credit";
-    r.max_percent_bp = 1000;
-    return r;
-  }()};
+  f.rules.redeem = {rule("credit", [](rules::RedeemRule& r) { r.max_percent_bp = 1000; })};
   f.credit_state.lots = {lot(1, 1000)};
   f.cart.lines = {line("1", 1, 600), line("2", 1, 400)};
   auto q = f.run();
@@ -373,12 +342,7 @@ TEST(Quote, AWalletThatDoesNotStackWithCouponsPaysNothingWhenOneApplies) {
   Fixture f;
   CouponTerms welcome = fixed(100);
   f.coupons = {coupon("WELCOME", &welcome)};
-  f.rules.redeem = {[&] {
-    rules::RedeemRule r;
-    r.wallet = "credit";
-    r.with_coupons = false;
-    return r;
-  }()};
+  f.rules.redeem = {rule("credit", [](rules::RedeemRule& r) { r.with_coupons = false; })};
   f.credit_state.lots = {lot(1, 1000)};
   f.cart.lines = {line("1", 1, 1000)};
   auto q = f.run();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "app/programs.h"
+#include "config/parse_support.h"
 #include "config/program_file.h"
 #include "core/time.h"
 
@@ -38,18 +39,6 @@ source = "double11"
 expires = "end_of_month"
 budget = { value = 200000, count = 5000 }
 )";
-
-app::Program parse_ok(const std::string& text) {
-  auto p = config::parse_program(text, "shop.toml", "shop");
-  EXPECT_TRUE(p) << p.error().field << ": " << p.error().message << "\n" << text;
-  return p ? *p : app::Program{};
-}
-
-Error parse_error(const std::string& text) {
-  auto p = config::parse_program(text, "shop.toml", "shop");
-  EXPECT_FALSE(p) << "parsed: " << text;
-  return p ? Error{} : p.error();
-}
 
 // A campaign "c" with a NT$100 credit bonus (lines 10-13), plus `more` from line 14.
 std::string bonus_campaign(const std::string& more) {

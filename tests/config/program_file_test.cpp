@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/programs.h"
+#include "config/parse_support.h"
 #include "core/time.h"
 
 namespace patron {
@@ -31,12 +32,6 @@ goodwill = "end_of_quarter"
 [wallets.points]
 default_expiry = "end_of_year+1"
 )";
-
-Error parse_error(const std::string& text) {
-  auto p = config::parse_program(text, "shop.toml", "shop");
-  EXPECT_FALSE(p) << "parsed: " << text;
-  return p ? Error{} : p.error();
-}
 
 TEST(ProgramFile, ParsesProgramAndWalletsWithDefaults) {
   auto p = config::parse_program(kGood, "shop.toml", "shop");
@@ -205,12 +200,6 @@ weekday = "sat"
 multiplier = "1.25x"
 tiers = ["gold", "vip"]
 )";
-
-app::Program parse_ok(const std::string& text) {
-  auto p = config::parse_program(text, "shop.toml", "shop");
-  EXPECT_TRUE(p) << p.error().field << ": " << p.error().message << "\n" << text;
-  return p ? *p : app::Program{};
-}
 
 // The error of kHead + `tail`, which must fail.
 Error rule_error(const std::string& tail) {

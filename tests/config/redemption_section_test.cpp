@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/programs.h"
+#include "config/parse_support.h"
 #include "config/program_file.h"
 
 namespace patron {
@@ -14,18 +15,6 @@ namespace {
 
 // Lines 1-4; a test's redeem table starts on line 5.
 constexpr const char* kHead = "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n[wallets.credit]\n";
-
-app::Program parse_ok(const std::string& text) {
-  auto p = config::parse_program(text, "shop.toml", "shop");
-  EXPECT_TRUE(p) << p.error().field << ": " << p.error().message << "\n" << text;
-  return p ? *p : app::Program{};
-}
-
-Error parse_error(const std::string& text) {
-  auto p = config::parse_program(text, "shop.toml", "shop");
-  EXPECT_FALSE(p) << "parsed: " << text;
-  return p ? Error{} : p.error();
-}
 
 std::string redeem(const std::string& keys) {
   return std::string(kHead) + "[wallets.credit.redeem]\n" + keys;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "app/programs.h"
+#include "config/parse_support.h"
 #include "config/program_file.h"
 
 namespace patron {
@@ -24,18 +25,6 @@ min_order = 500
 review_over = { per_month = 5, per_year = 20 }
 review_same_contact = false
 )";
-
-app::Program parse_ok(const std::string& text) {
-  auto p = config::parse_program(text, "shop.toml", "shop");
-  EXPECT_TRUE(p) << p.error().field << ": " << p.error().message << "\n" << text;
-  return p ? *p : app::Program{};
-}
-
-Error parse_error(const std::string& text) {
-  auto p = config::parse_program(text, "shop.toml", "shop");
-  EXPECT_FALSE(p) << "parsed: " << text;
-  return p ? Error{} : p.error();
-}
 
 // [referrals] into credit with NT$100 for the referrer (lines 6-8), plus
 // `more` from line 9.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "app/programs.h"
+#include "config/parse_support.h"
 #include "config/program_file.h"
 
 namespace patron {
@@ -42,18 +43,6 @@ event = "quiz_done"
 wallet = "credit"
 amount = 10
 )";
-
-app::Program parse_ok(const std::string& text) {
-  auto p = config::parse_program(text, "shop.toml", "shop");
-  EXPECT_TRUE(p) << p.error().field << ": " << p.error().message << "\n" << text;
-  return p ? *p : app::Program{};
-}
-
-Error parse_error(const std::string& text) {
-  auto p = config::parse_program(text, "shop.toml", "shop");
-  EXPECT_FALSE(p) << "parsed: " << text;
-  return p ? Error{} : p.error();
-}
 
 // The error of kHead + `tail`, which must fail.
 Error reward_error(const std::string& tail) {
