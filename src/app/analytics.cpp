@@ -433,4 +433,157 @@ Result<json::object> clv_report(Store& store, const ResolvedProgram& program,
       {"members", std::move(rows)}};
 }
 
+namespace {
+
+std::vector<std::string> program_wallets(const ResolvedProgram& program) {
+  std::vector<std::string> names;
+  for (const auto& w : program.program.wallets) names.push_back(w.name);
+  return names;
+}
+
+std::vector<analytics::AccountFlow> history_flows(const std::vector<Store::TransferTotal>& totals) {
+  return flows(totals).history;
+}
+
+// A lot is usable until expires_at (exclusive): it expires in the month of
+// its last usable second.
+int64_t expiry_month(Instant expires_at, const date::time_zone* zone) {
+  return analytics::month_number(local_date(expires_at - std::chrono::seconds{1}, zone));
+}
+
+json::object bucket_json(const analytics::ExpiryBucket& b) {
+  return json::object{
+      {"expiry_month", b.expiry_month ? json::value(month_text(*b.expiry_month)) : nullptr},
+      {"lots", b.lots},
+      {"available", b.available_minor},
+      {"pending", b.pending_minor},
+      {"remaining", b.remaining_minor},
+      {"past_expiry", b.past_expiry_minor},
+      {"expected_breakage", b.expected_breakage_minor}};
+}
+
+json::object liability_json(const analytics::WalletLiability& w) {
+  json::array buckets;
+  for (const auto& b : w.buckets) buckets.push_back(bucket_json(b));
+  return json::object{{"available", w.available_minor},
+                      {"pending", w.pending_minor},
+                      {"held", w.held_minor},
+                      {"debt", w.debt_minor},
+                      {"outstanding", w.outstanding_minor},
+                      {"redeemed_to_date", w.history_redeemed_minor},
+                      {"expired_to_date", w.history_expired_minor},
+                      {"breakage_rate", optional_number(w.breakage_rate)},
+                      {"expected_breakage", w.expected_breakage_minor},
+                      {"by_expiry", std::move(buckets)}};
+}
+
+Result<json::object> liability_wallets(Store& store, const ResolvedProgram& program, Instant at) {
+  auto balances = store.lot_balances(program.program.id, at);
+  if (!balances) return std::unexpected(balances.error());
+  auto totals = store.transfer_totals(program.program.id, Instant::min(), at);
+  if (!totals) return std::unexpected(totals.error());
+  std::vector<analytics::LotValue> lots;
+  lots.reserve(balances->size());
+  for (const auto& b : *balances) {
+    analytics::LotValue v;
+    v.wallet = b.wallet;
+    if (b.expires_at) v.expiry_month = expiry_month(*b.expires_at, program.zone);
+    v.past_expiry = b.expires_at && *b.expires_at <= at;
+    v.lots = b.lots;
+    v.available_minor = b.available;
+    v.pending_minor = b.pending;
+    v.held_minor = b.held;
+    lots.push_back(std::move(v));
+  }
+  const auto names = program_wallets(program);
+  auto wallets = analytics::wallet_liability(names, lots, history_flows(*totals));
+  if (!wallets) return std::unexpected(wallets.error());
+  json::object out;
+  for (const auto& w : *wallets) out[w.wallet] = liability_json(w);
+  return out;
+}
+
+Result<std::vector<JournalMonth>> journal(Store& store, const ResolvedProgram& program,
+                                          const JournalPeriod& period) {
+  using std::chrono::sys_days;
+  using std::chrono::year_month;
+  const sys_days first{period.from}, last{period.to};
+  if (first > last) return fail(ErrorCode::kInvalidArgument, "from", "must not be after to");
+  const year_month from_month = period.from.year() / period.from.month();
+  const year_month to_month = period.to.year() / period.to.month();
+  if ((to_month - from_month).count() + 1 > kJournalMonthsMax) {
+    return fail(ErrorCode::kInvalidArgument, "from",
+                "the journal spans more than " + std::to_string(kJournalMonthsMax) + " months");
+  }
+  const auto names = program_wallets(program);
+  std::vector<JournalMonth> out;
+  for (year_month ym = from_month; ym <= to_month; ym += std::chrono::months{1}) {
+    const sys_days month_first{ym / 1}, month_last{ym / std::chrono::last};
+    JournalMonth m;
+    m.month = month_text(analytics::month_number(ym / 1));
+    m.first_day = std::max(month_first, first);
+    m.last_day = std::min(month_last, last);
+    const Instant start = local_midnight(m.first_day, program.zone);
+    const Instant end =
+        local_midnight_after(local_midnight(m.last_day, program.zone), 1, program.zone);
+    auto totals = store.transfer_totals(program.program.id, start, end);
+    if (!totals) return std::unexpected(totals.error());
+    const Flows f = flows(*totals);
+    auto rows = analytics::journal_rows(names, f.period, f.history);
+    if (!rows) return std::unexpected(rows.error());
+    m.rows = std::move(*rows);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<LiabilityResult> liability_report(Store& store, const ResolvedProgram& program,
+                                         const LiabilityRequest& request) {
+  const Instant at =
+      local_midnight_after(local_midnight(request.at, program.zone), 1, program.zone);
+  ReadSnapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+  LiabilityResult result;
+  if (request.journal) {
+    auto months = journal(store, program, *request.journal);
+    if (!months) return std::unexpected(months.error());
+    result.journal = std::move(*months);
+  }
+  auto wallets = liability_wallets(store, program, at);
+  if (!wallets) return std::unexpected(wallets.error());
+  result.report = json::object{{"program", program.program.id},
+                               {"at", format_date(request.at)},
+                               {"as_of", format_instant(at)},
+                               {"wallets", std::move(*wallets)}};
+  return result;
+}
+
+std::string journal_csv(const std::vector<JournalMonth>& months) {
+  // Wallet names are identifiers ([a-z0-9_]); quoted anyway if one is not.
+  auto field = [](const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+  };
+  std::string out =
+      "month,wallet,from,to,opening,issued,redeemed,expired,clawed_back,written_off,adjusted,"
+      "closing\n";
+  for (const auto& m : months) {
+    for (const auto& r : m.rows) {
+      out += m.month + "," + field(r.wallet) + "," + format_date(m.first_day) + "," +
+             format_date(m.last_day);
+      for (int64_t v : {r.opening_minor, r.issued_minor, r.redeemed_minor, r.expired_minor,
+                        r.clawed_back_minor, r.written_off_minor, r.adjusted_minor,
+                        r.closing_minor}) {
+        out += "," + std::to_string(v);
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace patron::app

@@ -1,5 +1,5 @@
-// Analytics use cases (issue 8 items 1-4; docs/analytics.md defines every
-// figure): program KPIs, RFM, cohorts and predictive CLV. Each reads order
+// Analytics use cases (issue 8 items 1-6 and 8; docs/analytics.md defines
+// every figure): program KPIs, RFM, cohorts, predictive CLV, liability. Each reads order
 // summaries and ledger sums of one program from the store inside one read
 // snapshot (begin_read .. rollback), runs the pure math of src/analytics and
 // returns the report as JSON. Money is in the minor units of the program's
@@ -21,9 +21,11 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "analytics/kpis.h"
+#include "analytics/liability.h"
 #include "analytics/rfm.h"
 #include "app/programs.h"
 #include "app/store.h"
@@ -80,5 +82,48 @@ struct ClvRequest {
 // Fails (kFailedPrecondition) when a forecast cannot be computed at such a fit.
 Result<boost::json::object> clv_report(Store& store, const ResolvedProgram& program,
                                        const ClvRequest& request);
+
+// The deferred-revenue journal: whole local calendar months cut to [from, to].
+struct JournalPeriod {
+  std::chrono::year_month_day from;  // first day
+  std::chrono::year_month_day to;    // last day, included
+};
+
+// Bounds the journal: each month is one read of the transfers.
+inline constexpr int64_t kJournalMonthsMax = 600;
+
+struct LiabilityRequest {
+  std::chrono::year_month_day at;  // the liability at the end of this local day
+  std::optional<JournalPeriod> journal;
+};
+
+// One month of the journal: its days in the period and a row per wallet.
+struct JournalMonth {
+  std::string month;  // YYYY-MM
+  std::chrono::year_month_day first_day;
+  std::chrono::year_month_day last_day;
+  std::vector<analytics::JournalRow> rows;
+};
+
+struct LiabilityResult {
+  // {"program", "at", "as_of", "wallets": {NAME: {"available", "pending",
+  //  "held", "debt", "outstanding", "redeemed_to_date", "expired_to_date",
+  //  "breakage_rate", "expected_breakage", "by_expiry": [{"expiry_month"
+  //  (YYYY-MM, null: never expires), "lots", "available", "pending",
+  //  "remaining", "past_expiry", "expected_breakage"}]}}}
+  boost::json::object report;
+  std::vector<JournalMonth> journal;  // empty unless requested
+};
+
+// The liability at the end of `at` and, when asked, the journal, from one
+// read snapshot. Fails (kInvalidArgument) on a journal that ends before it
+// starts or spans more than kJournalMonthsMax months; (kCorruption) when the
+// lots disagree with the member accounts.
+Result<LiabilityResult> liability_report(Store& store, const ResolvedProgram& program,
+                                         const LiabilityRequest& request);
+
+// The journal as CSV: a header, then a row per month and wallet:
+// month,wallet,from,to,opening,issued,redeemed,expired,clawed_back,written_off,adjusted,closing
+std::string journal_csv(const std::vector<JournalMonth>& months);
 
 }  // namespace patron::app

@@ -156,12 +156,29 @@ struct CreateCouponBatch {
   std::string prefix;
 };
 
+// Buys catalog item `item_id` for Command::member_id with the item's wallet
+// (docs/checkout.md "Reward catalog"): checks window, tier, stock and the
+// member's limits, spends the price and gives the coupon, credit or gift in
+// the same transaction.
+struct RedeemReward {
+  std::string item_id;
+};
+
+// Refunds a catalog redemption: restores the price to the lots it came from
+// and takes back what it gave (the coupon is disabled, refused when it was
+// already used on an order; the credit lot is clawed back under the wallet's
+// debt policy). Command::member_id is found from the redemption. Audited.
+struct RefundRedemption {
+  int64_t redemption_id = 0;
+  std::string reason;
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
                  MemberEvent, BirthdayReward, QualifyReferral, DecideReferral, CheckoutReserve,
-                 CreateCouponBatch>;
+                 CreateCouponBatch, RedeemReward, RefundRedemption>;
 
 struct Command {
   std::string program_id = "default";

@@ -141,6 +141,37 @@ std::string normalize_code(std::string_view code) {
   return out;
 }
 
+Result<std::string> issue_coupon(Store& store, const std::string& program_id,
+                                 const std::string& batch_id, const std::string& name,
+                                 const std::string& member_id, const rules::CouponOffer& offer,
+                                 Instant now, const std::string& actor, CommandWrite& write) {
+  CreateCouponBatch create;
+  create.count = 1;
+  create.length = 10;
+  auto codes = make_codes(store, program_id, create);
+  if (!codes) return std::unexpected(codes.error());
+  CouponBatch batch;
+  batch.program_id = program_id;
+  batch.id = batch_id;
+  batch.name = name;
+  batch.terms = offer.terms;
+  batch.terms.batch_id = batch_id;
+  batch.terms.starts_at = now;
+  batch.terms.ends_at = now + std::chrono::days{offer.valid_days};
+  batch.terms.limit_total = 1;
+  batch.terms.limit_per_member = 1;
+  batch.terms.enabled = true;
+  batch.count = 1;
+  batch.member_id = member_id;
+  batch.created_at = now;
+  batch.created_by = actor;
+  if (auto ok = check_terms(batch.terms); !ok) return std::unexpected(ok.error());
+  std::string code = codes->front();
+  write.coupons.push_back(Coupon{program_id, code, batch_id, member_id, true, now});
+  write.coupon_batch = std::move(batch);
+  return code;
+}
+
 Result<Executed> create_coupon_batch(Store& store, const Command& c,
                                      const CreateCouponBatch& create, Instant now) {
   CouponBatch batch = create.batch;

@@ -54,6 +54,16 @@ Result<std::vector<CouponRedemption>> settle_order_coupons(Store& store,
                                                            const std::string& order_id,
                                                            bool release);
 
+// Issues one coupon of `offer` to `member_id` (a catalog item, a reward):
+// a batch of its own, `batch_id` (e.g. "catalog-<redemption id>"), holding
+// one random single-use code bound to the member, valid from `now` for
+// offer.valid_days days. Puts the batch and the code into `write`; returns
+// the code.
+Result<std::string> issue_coupon(Store& store, const std::string& program_id,
+                                 const std::string& batch_id, const std::string& name,
+                                 const std::string& member_id, const rules::CouponOffer& offer,
+                                 Instant now, const std::string& actor, CommandWrite& write);
+
 boost::json::object coupon_batch_json(const CouponBatch& batch);
 boost::json::object coupon_json(const Coupon& coupon);
 

@@ -201,6 +201,14 @@ struct BodyJson {
     o["prefix"] = c.prefix;
     return o;
   }
+  json::object operator()(const RedeemReward& c) const {
+    return json::object({{"type", "reward_redeem"}, {"item_id", c.item_id}}, sp);
+  }
+  json::object operator()(const RefundRedemption& c) const {
+    return json::object(
+        {{"type", "redemption_refund"}, {"redemption_id", c.redemption_id}, {"reason", c.reason}},
+        sp);
+  }
   json::object operator()(const BirthdayReward& c) const {
     return json::object({{"type", "birthday_reward"}, {"reward", c.reward_id}, {"year", c.year}},
                         sp);
@@ -247,7 +255,9 @@ std::string_view command_name(const CommandBody& body) {
                                                 "referral_qualify",
                                                 "referral_decide",
                                                 "checkout_reserve",
-                                                "coupon_batch_create"};
+                                                "coupon_batch_create",
+                                                "reward_redeem",
+                                                "redemption_refund"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -273,6 +273,35 @@ struct CouponRedemption {
   friend bool operator==(const CouponRedemption&, const CouponRedemption&) = default;
 };
 
+// One purchase from the reward catalog (docs/checkout.md "Reward catalog"):
+// `price` of `wallet` spent as ledger order "catalog:<id>", and what it gave:
+// a coupon code, a lot of `credit_wallet`, or a gift SKU to ship. Refunding
+// it restores the price and takes back what it gave (state "refunded").
+struct RewardRedemption {
+  std::string program_id;
+  int64_t id = 0;  // unique in the store
+  std::string member_id;
+  std::string item_id;
+  std::string kind;  // coupon | gift | credit
+  std::string wallet;
+  int64_t price = 0;
+  int64_t program_version = 0;
+  std::string coupon_code;    // kind coupon
+  std::string sku;            // kind gift
+  std::string credit_wallet;  // kind credit
+  int64_t credit_amount = 0;
+  int64_t lot_id = 0;
+  std::string state = "redeemed";  // redeemed | refunded
+  Instant at{};
+  std::optional<Instant> refunded_at;
+  friend bool operator==(const RewardRedemption&, const RewardRedemption&) = default;
+};
+
+// The ledger order id a catalog redemption spends and grants under.
+inline std::string catalog_order_id(int64_t redemption_id) {
+  return "catalog:" + std::to_string(redemption_id);
+}
+
 // Redemptions that count at a time (confirmed, or pending and not expired).
 struct CouponUses {
   int64_t code = 0;    // of the code

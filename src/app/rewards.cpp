@@ -195,12 +195,12 @@ Result<void> grant_rewards(const ResolvedProgram& program, Wallets& wallets, Rul
   return {};
 }
 
-namespace {
-
 std::string member_tier(const ResolvedProgram& program, const Member& m) {
   const rules::Tiers& tiers = program.program.rules.tiers;
   return tiers.enabled() ? rules::effective_tier(tiers, m.tier) : std::string();
 }
+
+namespace {
 
 // The response of a command that granted rewards to a member.
 Executed finish_rewards(const Command& c, Wallets& wallets, RuleLimits& limits, json::object out,

@@ -59,6 +59,9 @@ class RuleLimits {
   std::vector<RuleUse> uses_;  // this command's grants, not yet stored
 };
 
+// The tier rules see for `m` (empty when the program has no tiers).
+std::string member_tier(const ResolvedProgram& program, const Member& m);
+
 // How a reward's lot is granted beyond amount and source: first purchase
 // rewards ride with their order (pending with it, clawed back with it).
 struct RewardLot {

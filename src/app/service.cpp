@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "app/catalog.h"
 #include "app/checkout.h"
 #include "app/coupons.h"
 #include "app/json_codec.h"
@@ -285,6 +286,16 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     c.member_id = (*ref)->member_id;
     c.wallet = (*ref)->wallet;
   }
+  // A catalog refund names a redemption: find whose it is.
+  if (auto* refund = std::get_if<RefundRedemption>(&c.body)) {
+    auto found = store.find_reward_redemption(c.program_id, refund->redemption_id);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) {
+      return fail(ErrorCode::kNotFound, "redemption_id",
+                  "no catalog redemption " + std::to_string(refund->redemption_id));
+    }
+    c.member_id = (*found)->member_id;
+  }
   // Commands about the program itself, not a member.
   if (auto* create = std::get_if<CreateKey>(&c.body)) return create_key(store, c, *create, now);
   if (auto* revoke = std::get_if<RevokeKey>(&c.body)) return revoke_key(store, c, *revoke, now);
@@ -347,6 +358,12 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     if (auto* reserve = std::get_if<CheckoutReserve>(&c.body)) {
       return checkout_reserve(store, **program, ids, c, *reserve, **member, now);
     }
+    if (auto* redeem = std::get_if<RedeemReward>(&c.body)) {
+      return redeem_reward(store, **program, ids, c, *redeem, **member, now);
+    }
+    if (auto* refund = std::get_if<RefundRedemption>(&c.body)) {
+      return refund_redemption(store, **program, ids, c, *refund, now);
+    }
     auto policy = (*program)->wallet(c.wallet);
     if (!policy) return std::unexpected(policy.error());
     LedgerRun run(store, ids, now);
@@ -360,7 +377,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, MemberEvent> || std::is_same_v<T, BirthdayReward> ||
                         std::is_same_v<T, QualifyReferral> || std::is_same_v<T, DecideReferral> ||
                         std::is_same_v<T, CheckoutReserve> ||
-                        std::is_same_v<T, CreateCouponBatch>) {
+                        std::is_same_v<T, CreateCouponBatch> ||
+                        std::is_same_v<T, RedeemReward> || std::is_same_v<T, RefundRedemption>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

@@ -1,4 +1,4 @@
-// patron analytics kpis | rfm | cohorts | clv: reports over a program's
+// patron analytics kpis | rfm | cohorts | clv | liability: reports over a program's
 // orders and ledger (app/analytics.h; figures defined in docs/analytics.md).
 // Dates are YYYY-MM-DD in the program time zone; a bad one exits 2 naming
 // its option.
@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "analytics/clv.h"
@@ -24,7 +25,7 @@ namespace {
 constexpr std::size_t kClvTextRowsMax = 20;
 
 struct Options {
-  std::string from, to, as_of, by = "month", calibration_end;
+  std::string from, to, as_of, by = "month", calibration_end, at, journal;
   int64_t churn_days = analytics::kChurnDaysDefault;
   int64_t horizon_weeks = 0;
 };
@@ -95,6 +96,26 @@ void print_clv(const json::object& r) {
     std::cout << "  " << m.at("member_id").as_string().c_str() << " p_alive "
               << number(m.at("p_alive")) << " expected " << number(m.at("expected_purchases"))
               << " clv " << number(m.at("clv")) << "\n";
+  }
+}
+
+void print_liability(const json::object& r) {
+  std::cout << "program " << r.at("program").as_string().c_str() << ", liability at the end of "
+            << r.at("at").as_string().c_str() << "\n";
+  for (const auto& [name, value] : r.at("wallets").as_object()) {
+    const json::object& w = value.as_object();
+    std::cout << "wallet " << std::string_view(name) << ": outstanding "
+              << number(w.at("outstanding")) << " (available " << number(w.at("available"))
+              << ", pending " << number(w.at("pending")) << ", held " << number(w.at("held"))
+              << ", debt " << number(w.at("debt")) << ")\n";
+    std::cout << "  expected breakage " << number(w.at("expected_breakage")) << " (rate "
+              << number(w.at("breakage_rate")) << ")\n";
+    for (const auto& b : w.at("by_expiry").as_array()) {
+      const json::value& month = b.at("expiry_month");
+      std::cout << "  " << (month.is_null() ? "no expiry" : month.as_string().c_str()) << ": "
+                << number(b.at("remaining")) << " in " << number(b.at("lots"))
+                << " lots, expected breakage " << number(b.at("expected_breakage")) << "\n";
+    }
   }
 }
 
@@ -169,12 +190,62 @@ Result<int> run_clv(Context& ctx, const Options& o) {
   return emit(ctx, app::clv_report(*ctx.reader, **program, request), print_clv);
 }
 
+Result<int> run_liability(Context& ctx, const Options& o) {
+  auto program = ctx.writer->programs().find(ctx.program_id);
+  if (!program) return std::unexpected(program.error());
+  auto at = optional_date(o.at, "--at");
+  if (!at) return std::unexpected(at.error());
+  auto from = optional_date(o.from, "--from");
+  if (!from) return std::unexpected(from.error());
+  auto to = optional_date(o.to, "--to");
+  if (!to) return std::unexpected(to.error());
+  if (o.journal.empty() && (*from || *to)) {
+    return fail(ErrorCode::kInvalidArgument, *from ? "--from" : "--to", "needs --journal");
+  }
+  app::LiabilityRequest request;
+  request.at = at->value_or(local_date(ctx.now(), (*program)->zone));
+  if (!o.journal.empty()) {
+    // Default: the twelve months up to --to (default --at); the first row's
+    // opening balance carries everything before.
+    app::JournalPeriod period;
+    period.to = to->value_or(request.at);
+    const auto first_month = period.to.year() / period.to.month() - std::chrono::months{11};
+    period.from = from->value_or(first_month / 1);
+    if (std::chrono::sys_days{period.from} > std::chrono::sys_days{period.to}) {
+      return fail(ErrorCode::kInvalidArgument, "--from", "must not be after --to");
+    }
+    request.journal = period;
+  }
+  auto result = app::liability_report(*ctx.reader, **program, request);
+  if (!result) return std::unexpected(result.error());
+  if (!o.journal.empty()) {
+    std::ofstream file(o.journal, std::ios::binary | std::ios::trunc);
+    file << app::journal_csv(result->journal);
+    file.close();
+    if (!file) return fail(ErrorCode::kInvalidArgument, "--journal", "cannot write " + o.journal);
+    result->report["journal"] =
+        json::object{{"file", o.journal},
+                     {"from", format_date(request.journal->from)},
+                     {"to", format_date(request.journal->to)},
+                     {"months", static_cast<int64_t>(result->journal.size())}};
+  }
+  if (ctx.json_output) {
+    std::cout << app::pretty(result->report) << "\n";
+  } else {
+    print_liability(result->report);
+    if (!o.journal.empty()) {
+      std::cout << "journal: " << o.journal << " (" << result->journal.size() << " months)\n";
+    }
+  }
+  return kOk;
+}
+
 }  // namespace
 
 void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action) {
   static Options o;
   auto* analytics =
-      cli.add_subcommand("analytics", "KPIs, RFM, cohorts and CLV (docs/analytics.md)")
+      cli.add_subcommand("analytics", "KPIs, RFM, cohorts, CLV, liability (docs/analytics.md)")
           ->require_subcommand(1);
   auto* kpis = analytics->add_subcommand("kpis", "program KPIs over a period");
   kpis->add_option("--from", o.from, "first day (YYYY-MM-DD; default: all history)");
@@ -191,10 +262,18 @@ void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<in
   clv->add_option("--horizon-weeks", o.horizon_weeks, "weeks after calibration to predict")
       ->required()
       ->check(CLI::Range(int64_t{1}, analytics::kHorizonWeeksMax));
-  for (auto* sub : {kpis, rfm, cohorts, clv}) {
-    sub->callback([&ctx, &action, sub, kpis, rfm, cohorts] {
+  auto* liability =
+      analytics->add_subcommand("liability", "outstanding value by expiry month, breakage, journal");
+  liability->add_option("--at", o.at, "the liability at the end of this day (default: today)");
+  liability->add_option("--journal", o.journal, "write the monthly deferred-revenue journal (CSV)");
+  liability->add_option("--from", o.from, "journal: first day (default: 11 months before --to)");
+  liability->add_option("--to", o.to, "journal: last day, included (default: --at)");
+  for (auto* sub : {kpis, rfm, cohorts, clv, liability}) {
+    sub->callback([&ctx, &action, sub, kpis, rfm, cohorts, liability] {
       ctx.read_only = true;
-      if (sub == kpis) {
+      if (sub == liability) {
+        action = [&ctx] { return run_liability(ctx, o); };
+      } else if (sub == kpis) {
         action = [&ctx] { return run_kpis(ctx, o); };
       } else if (sub == rfm) {
         action = [&ctx] { return run_rfm(ctx, o); };

@@ -713,6 +713,7 @@ int run(int argc, char** argv) {
   add_analytics_commands(cli, ctx, action);
   add_checkout_commands(cli, ctx, action);
   add_coupon_commands(cli, ctx, action);
+  add_reward_commands(cli, ctx, action);
 
   try {
     cli.parse(argc, argv);

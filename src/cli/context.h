@@ -104,6 +104,8 @@ void add_referral_commands(CLI::App& cli, Context& ctx, std::function<Result<int
 void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 // Adds coupon batch create / list / show and coupon show (coupons.cpp).
 void add_coupon_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
+// Adds rewards list / redeem / refund / redemptions (rewards.cpp).
+void add_reward_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 // Adds checkout quote / reserve (checkout.cpp).
 void add_checkout_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 

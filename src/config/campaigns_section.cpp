@@ -16,16 +16,6 @@
 
 namespace patron::config::detail {
 
-namespace {
-
-constexpr int64_t kOneX = 10000;         // a multiplier of x1: no effect
-constexpr int64_t kHoldoutBpMax = 5000;  // 50%: a control group, not most members
-constexpr int kDayMinutes = 24 * 60;
-
-const std::string kNoEffect =
-    "a campaign needs an effect: a multiplier other than 1x (multiplier = \"2x\") or a bonus "
-    "(wallet = \"credit\", bonus = 100)";
-
 // ---- Times ----
 
 // `key`, an ISO 8601 time as a string: local to the program time zone without
@@ -65,6 +55,16 @@ std::string time_text(Instant t, const date::time_zone* zone) {
                 static_cast<int>(minutes / 60), static_cast<int>(minutes % 60));
   return local + buf;
 }
+
+namespace {
+
+constexpr int64_t kOneX = 10000;         // a multiplier of x1: no effect
+constexpr int64_t kHoldoutBpMax = 5000;  // 50%: a control group, not most members
+constexpr int kDayMinutes = 24 * 60;
+
+const std::string kNoEffect =
+    "a campaign needs an effect: a multiplier other than 1x (multiplier = \"2x\") or a bonus "
+    "(wallet = \"credit\", bonus = 100)";
 
 // ---- Recurring window ----
 

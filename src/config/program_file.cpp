@@ -809,7 +809,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   }
   if (auto ok = r.only(root, "",
                        {"program", "wallets", "tiers", "earning", "member_days", "rewards",
-                        "referrals", "campaigns"});
+                        "referrals", "campaigns", "catalog"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -870,6 +870,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   if (auto ok = parse_rewards(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_referrals(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_campaigns(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_catalog(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
 }
 
@@ -918,6 +919,9 @@ std::string to_toml(const app::Program& p) {
   // The [[campaigns]] last, after the rewards and referrals.
   if (!p.rules.campaigns.empty()) {
     out << "\n" << toml::table{{"campaigns", campaigns_array(p)}} << "\n";
+  }
+  if (!p.rules.catalog.empty()) {
+    out << "\n" << toml::table{{"catalog", catalog_array(p)}} << "\n";
   }
   return out.str();
 }

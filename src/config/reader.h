@@ -309,6 +309,18 @@ void insert_budget(toml::table& t, const rules::Budget& budget, const Units& u);
 Result<void> parse_rewards(const Reader& r, const toml::table& root, app::Program& p);
 toml::array rewards_array(const app::Program& p);
 
+// The inline table under `key` (`limit = { ... }`), checked for unknown keys;
+// null when absent.
+Result<const toml::table*> small_table(const Reader& r, const toml::table& t, const std::string& at,
+                                       std::string_view key,
+                                       std::initializer_list<std::string_view> known,
+                                       const std::string& example);
+// limit = { per_day = 1, per_month = 5, per_year = 12, lifetime = 1 }: counts
+// of at least 1, any of them; nullopt when absent.
+Result<std::optional<rules::RewardLimits>> parse_limits(const Reader& r, const toml::table& t,
+                                                        const std::string& at);
+void insert_limits(toml::table& t, const rules::RewardLimits& limits);
+
 // ---- Referrals (referrals_section.cpp) ----
 
 // [referrals]: parsed after the wallets (it names one). Absent: the program
@@ -327,6 +339,14 @@ toml::table redeem_table(const app::Program& p, const rules::RedeemRule& rule);
 
 // ---- Campaigns (campaigns_section.cpp) ----
 
+// `key`, an ISO 8601 time as a string: local to the program time zone without
+// an offset ("2026-11-11T00:00:00", "2026-11-11"), else at that offset.
+Result<std::optional<Instant>> parse_time(const Reader& r, const toml::table& t,
+                                          const std::string& at, std::string_view key,
+                                          const date::time_zone* zone);
+// The local time in `zone` with its offset ("2026-11-11T00:00:00+08:00").
+std::string time_text(Instant t, const date::time_zone* zone);
+
 // [[campaigns]]: parsed after the wallets, [tiers], [earning] and
 // [[rewards]], since a campaign names wallets, tiers and earn rules and must
 // not reuse an earn rule's or a reward's id. Times without an offset are local
@@ -335,5 +355,19 @@ Result<void> parse_campaigns(const Reader& r, const toml::table& root, app::Prog
 // The [[campaigns]] entries, every key written; times local to
 // program.time_zone with their offset ("2026-11-11T00:00:00+08:00").
 toml::array campaigns_array(const app::Program& p);
+
+// ---- Reward catalog (catalog_section.cpp) ----
+
+// `coupon = { type = "fixed", amount = 100, valid_days = 30, ... }` of a
+// catalog item or a reward: amounts in the program currency; nullopt when
+// absent.
+Result<std::optional<rules::CouponOffer>> parse_coupon_offer(const Reader& r, const toml::table& t,
+                                                             const std::string& at,
+                                                             const app::Program& p);
+toml::table coupon_offer_table(const rules::CouponOffer& offer, const app::Program& p);
+
+// [[catalog]]: parsed after the wallets and [tiers] (items name both).
+Result<void> parse_catalog(const Reader& r, const toml::table& root, app::Program& p);
+toml::array catalog_array(const app::Program& p);
 
 }  // namespace patron::config::detail

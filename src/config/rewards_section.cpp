@@ -10,6 +10,53 @@
 
 namespace patron::config::detail {
 
+// The inline table under `key` (`limit = { ... }`), checked for unknown keys;
+// null when absent.
+Result<const toml::table*> small_table(const Reader& r, const toml::table& t, const std::string& at,
+                                       std::string_view key,
+                                       std::initializer_list<std::string_view> known,
+                                       const std::string& example) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return nullptr;
+  std::string k = Reader::join(at, key);
+  if (!n->is_table()) return r.error(n, k, "must be a table (" + example + ")");
+  if (auto ok = r.only(*n->as_table(), k, known); !ok) return std::unexpected(ok.error());
+  return n->as_table();
+}
+
+// limit = { per_day = 1, per_month = 5, per_year = 12, lifetime = 1 }: counts
+// of at least 1, any of them; nullopt when absent.
+Result<std::optional<rules::RewardLimits>> parse_limits(const Reader& r, const toml::table& t,
+                                                        const std::string& at) {
+  auto table = small_table(r, t, at, "limit", {"per_day", "per_month", "per_year", "lifetime"},
+                           "{ per_day = 1, lifetime = 1 }");
+  if (!table) return std::unexpected(table.error());
+  if (*table == nullptr) return std::nullopt;
+  rules::RewardLimits out;
+  const std::string k = at + ".limit";
+  for (auto [key, slot] :
+       {std::pair{"per_day", &out.per_day}, std::pair{"per_month", &out.per_month},
+        std::pair{"per_year", &out.per_year}, std::pair{"lifetime", &out.lifetime}}) {
+    auto v = r.integer(**table, k, key, 1, limits::kRewardCountMax);
+    if (!v) return std::unexpected(v.error());
+    if (*v) *slot = **v;
+  }
+  return out;
+}
+
+// Only the limits set (an empty table: no limit).
+void insert_limits(toml::table& t, const rules::RewardLimits& limits) {
+  toml::table limit;
+  limit.is_inline(true);
+  for (auto [key, value] : {std::pair{"per_day", limits.per_day},
+                            std::pair{"per_month", limits.per_month},
+                            std::pair{"per_year", limits.per_year},
+                            std::pair{"lifetime", limits.lifetime}}) {
+    if (value > 0) limit.insert(key, value);
+  }
+  t.insert("limit", std::move(limit));
+}
+
 namespace {
 
 using rules::RewardOn;
@@ -43,40 +90,6 @@ Result<std::optional<int64_t>> positive_amount(const Reader& r, const toml::tabl
   if (!v) return std::unexpected(v.error());
   if (*v && **v == 0) return r.error(t.get(key), Reader::join(at, key), "must be more than 0");
   return *v;
-}
-
-// The inline table under `key` (`limit = { ... }`), checked for unknown keys;
-// null when absent.
-Result<const toml::table*> small_table(const Reader& r, const toml::table& t, const std::string& at,
-                                       std::string_view key,
-                                       std::initializer_list<std::string_view> known,
-                                       const std::string& example) {
-  const toml::node* n = t.get(key);
-  if (n == nullptr) return nullptr;
-  std::string k = Reader::join(at, key);
-  if (!n->is_table()) return r.error(n, k, "must be a table (" + example + ")");
-  if (auto ok = r.only(*n->as_table(), k, known); !ok) return std::unexpected(ok.error());
-  return n->as_table();
-}
-
-// limit = { per_day = 1, per_month = 5, per_year = 12, lifetime = 1 }: counts
-// of at least 1, any of them; nullopt when absent.
-Result<std::optional<rules::RewardLimits>> parse_limits(const Reader& r, const toml::table& t,
-                                                        const std::string& at) {
-  auto table = small_table(r, t, at, "limit", {"per_day", "per_month", "per_year", "lifetime"},
-                           "{ per_day = 1, lifetime = 1 }");
-  if (!table) return std::unexpected(table.error());
-  if (*table == nullptr) return std::nullopt;
-  rules::RewardLimits out;
-  const std::string k = at + ".limit";
-  for (auto [key, slot] :
-       {std::pair{"per_day", &out.per_day}, std::pair{"per_month", &out.per_month},
-        std::pair{"per_year", &out.per_year}, std::pair{"lifetime", &out.lifetime}}) {
-    auto v = r.integer(**table, k, key, 1, limits::kRewardCountMax);
-    if (!v) return std::unexpected(v.error());
-    if (*v) *slot = **v;
-  }
-  return out;
 }
 
 // Without `limit`, a one-off trigger is granted once per member and a
@@ -270,15 +283,7 @@ toml::table reward_table(const rules::Reward& reward, const app::Program& p) {
   t.insert("tier_amounts", std::move(amounts));
   t.insert("tiers", string_array(reward.tiers));
   // Always written: without it the trigger's default limit would apply.
-  toml::table limit;
-  limit.is_inline(true);
-  for (auto [key, value] : {std::pair{"per_day", reward.limits.per_day},
-                            std::pair{"per_month", reward.limits.per_month},
-                            std::pair{"per_year", reward.limits.per_year},
-                            std::pair{"lifetime", reward.limits.lifetime}}) {
-    if (value > 0) limit.insert(key, value);
-  }
-  t.insert("limit", std::move(limit));
+  insert_limits(t, reward.limits);
   insert_budget(t, reward.budget, u);
   if (reward.on == RewardOn::kBirthday) {
     t.insert("birthday", name_of(kBirthdayOns, reward.birthday_on));

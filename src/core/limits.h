@@ -135,6 +135,10 @@ inline constexpr int64_t kBirthdayGraceDaysMax = 31;
 // Campaigns ([[campaigns]]): every order checks every campaign's window and
 // target, like earn rules; more than 64 at once is a calendar, not a program.
 inline constexpr std::size_t kCampaignsMax = 64;
+// Reward catalog items of a program ([[catalog]]), and the longest validity
+// of a coupon a rule issues.
+inline constexpr std::size_t kCatalogMax = 256;
+inline constexpr int64_t kCouponValidDaysMax = 3660;
 // A campaign's name is for screens and reports (雙11 加碼): 100 bytes is 33
 // CJK characters.
 inline constexpr std::size_t kCampaignNameBytesMax = 100;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rules/campaigns.h"
+#include "rules/catalog.h"
 #include "rules/redemption.h"
 #include "rules/rewards.h"
 #include "rules/tiers.h"
@@ -132,12 +133,19 @@ struct Rules {
   ReferralRules referrals;
   std::vector<Campaign> campaigns;  // rules/campaigns.h
   std::vector<RedeemRule> redeem;   // per wallet with a redeem table (rules/redemption.h)
+  std::vector<CatalogItem> catalog;  // the reward catalog (rules/catalog.h)
   friend bool operator==(const Rules&, const Rules&) = default;
 
   // The wallet's redemption rule; nullptr when it has none (1:1, no limits).
   const RedeemRule* redeem_rule(std::string_view wallet) const {
     for (const RedeemRule& r : redeem) {
       if (r.wallet == wallet) return &r;
+    }
+    return nullptr;
+  }
+  const CatalogItem* catalog_item(std::string_view id) const {
+    for (const CatalogItem& item : catalog) {
+      if (item.id == id) return &item;
     }
     return nullptr;
   }

@@ -821,6 +821,127 @@ Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_
   return out;
 }
 
+namespace {
+
+constexpr std::string_view kCouponKinds[] = {"fixed", "percent", "free_shipping"};
+
+json::object coupon_terms_object(const rules::CouponTerms& t) {
+  json::object o{{"kind", kCouponKinds[static_cast<std::size_t>(t.kind)]},
+                 {"amount", t.amount},
+                 {"percent_bp", t.percent_bp},
+                 {"max_discount", t.max_discount},
+                 {"min_spend", t.min_spend},
+                 {"categories", strings(t.categories)},
+                 {"brands", strings(t.brands)},
+                 {"skus", strings(t.skus)},
+                 {"limit_total", t.limit_total},
+                 {"limit_per_member", t.limit_per_member},
+                 {"stackable", t.stackable},
+                 {"enabled", t.enabled}};
+  if (t.starts_at) o["starts_at"] = to_unix_seconds(*t.starts_at);
+  if (t.ends_at) o["ends_at"] = to_unix_seconds(*t.ends_at);
+  return o;
+}
+
+bool read_coupon_terms(const json::object& o, rules::CouponTerms& t) {
+  Fields f(o);
+  std::string kind;
+  int64_t starts = 0;
+  int64_t ends = 0;
+  f.text("kind", kind)
+      .integer("amount", t.amount)
+      .integer("percent_bp", t.percent_bp)
+      .integer("max_discount", t.max_discount)
+      .integer("min_spend", t.min_spend)
+      .texts("categories", t.categories)
+      .texts("brands", t.brands)
+      .texts("skus", t.skus)
+      .integer("limit_total", t.limit_total)
+      .integer("limit_per_member", t.limit_per_member)
+      .flag("stackable", t.stackable)
+      .flag("enabled", t.enabled)
+      .integer("starts_at", starts)
+      .integer("ends_at", ends);
+  auto k = std::find(std::begin(kCouponKinds), std::end(kCouponKinds), kind);
+  if (!f.ok() || k == std::end(kCouponKinds)) return false;
+  t.kind = static_cast<rules::CouponTerms::Kind>(k - std::begin(kCouponKinds));
+  if (o.contains("starts_at")) t.starts_at = from_unix_seconds(starts);
+  if (o.contains("ends_at")) t.ends_at = from_unix_seconds(ends);
+  return true;
+}
+
+constexpr std::string_view kItemKinds[] = {"coupon", "gift", "credit"};
+
+json::object encode_catalog_item(const rules::CatalogItem& c) {
+  json::object o{{"id", c.id},
+                 {"name", c.name},
+                 {"wallet", c.wallet},
+                 {"price", c.price},
+                 {"kind", kItemKinds[static_cast<std::size_t>(c.kind)]},
+                 {"coupon", coupon_terms_object(c.coupon.terms)},
+                 {"valid_days", c.coupon.valid_days},
+                 {"sku", c.sku},
+                 {"credit_wallet", c.credit_wallet},
+                 {"credit_amount", c.credit_amount},
+                 {"stock", c.stock},
+                 {"limits", json::object{{"per_day", c.limits.per_day},
+                                         {"per_month", c.limits.per_month},
+                                         {"per_year", c.limits.per_year},
+                                         {"lifetime", c.limits.lifetime}}},
+                 {"tiers", strings(c.tiers)},
+                 {"enabled", c.enabled}};
+  if (c.credit_expires) o["credit_expires"] = ledger::to_string(*c.credit_expires);
+  if (c.starts_at) o["starts_at"] = to_unix_seconds(*c.starts_at);
+  if (c.ends_at) o["ends_at"] = to_unix_seconds(*c.ends_at);
+  return o;
+}
+
+bool decode_catalog_item(const json::object& o, rules::CatalogItem& c) {
+  Fields f(o);
+  std::string kind;
+  int64_t starts = 0;
+  int64_t ends = 0;
+  f.text("id", c.id)
+      .text("name", c.name)
+      .text("wallet", c.wallet)
+      .integer("price", c.price)
+      .text("kind", kind)
+      .integer("valid_days", c.coupon.valid_days)
+      .text("sku", c.sku)
+      .text("credit_wallet", c.credit_wallet)
+      .integer("credit_amount", c.credit_amount)
+      .integer("stock", c.stock)
+      .texts("tiers", c.tiers)
+      .flag("enabled", c.enabled)
+      .integer("starts_at", starts)
+      .integer("ends_at", ends);
+  const json::object* coupon = f.object("coupon");
+  const json::object* limits = f.object("limits");
+  auto k = std::find(std::begin(kItemKinds), std::end(kItemKinds), kind);
+  if (!f.ok() || k == std::end(kItemKinds)) return false;
+  c.kind = static_cast<rules::CatalogItem::Kind>(k - std::begin(kItemKinds));
+  if (coupon != nullptr && !read_coupon_terms(*coupon, c.coupon.terms)) return false;
+  if (limits != nullptr) {
+    Fields lf(*limits);
+    lf.integer("per_day", c.limits.per_day)
+        .integer("per_month", c.limits.per_month)
+        .integer("per_year", c.limits.per_year)
+        .integer("lifetime", c.limits.lifetime);
+    if (!lf.ok()) return false;
+  }
+  if (const json::value* v = o.if_contains("credit_expires")) {
+    if (!v->is_string()) return false;
+    auto rule = ledger::parse_expiry_rule(std::string_view(v->as_string()), "credit_expires");
+    if (!rule) return false;
+    c.credit_expires = *rule;
+  }
+  if (o.contains("starts_at")) c.starts_at = from_unix_seconds(starts);
+  if (o.contains("ends_at")) c.ends_at = from_unix_seconds(ends);
+  return true;
+}
+
+}  // namespace
+
 std::string encode_rules(const rules::Rules& r) {
   json::array earn;
   for (const auto& e : r.earn) earn.emplace_back(encode_earn_rule(e));
@@ -832,6 +953,8 @@ std::string encode_rules(const rules::Rules& r) {
   for (const auto& c : r.campaigns) campaigns.emplace_back(encode_campaign(c));
   json::array redeem;
   for (const auto& x : r.redeem) redeem.emplace_back(encode_redeem(x));
+  json::array catalog;
+  for (const auto& x : r.catalog) catalog.emplace_back(encode_catalog_item(x));
   return json::serialize(json::object{{"earn_on", rules::to_string(r.earn_on)},
                                       {"return_window_days", r.return_window_days},
                                       {"earn", std::move(earn)},
@@ -840,7 +963,8 @@ std::string encode_rules(const rules::Rules& r) {
                                       {"rewards", std::move(rewards)},
                                       {"referrals", encode_referrals(r.referrals)},
                                       {"campaigns", std::move(campaigns)},
-                                      {"redeem", std::move(redeem)}});
+                                      {"redeem", std::move(redeem)},
+                                      {"catalog", std::move(catalog)}});
 }
 
 Result<rules::Rules> decode_rules(std::string_view text) {
@@ -858,12 +982,14 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   const json::object* referrals = f.object("referrals");
   const json::array* campaigns = f.array("campaigns");
   const json::array* redeem = f.array("redeem");
+  const json::array* catalog = f.array("catalog");
   auto trigger = parse_earn_trigger(earn_on);
   if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
       !read_each(member_days, r.member_days, decode_member_day) ||
       !read_each(rewards, r.rewards, decode_reward) ||
       !read_each(campaigns, r.campaigns, decode_campaign) ||
       !read_each(redeem, r.redeem, decode_redeem) ||
+      !read_each(catalog, r.catalog, decode_catalog_item) ||
       (tiers != nullptr && !decode_tiers(*tiers, r.tiers)) ||
       (referrals != nullptr && !decode_referrals(*referrals, r.referrals))) {
     return corrupt("rules", text);
@@ -872,59 +998,15 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   return r;
 }
 
-namespace {
-
-constexpr std::string_view kCouponKinds[] = {"fixed", "percent", "free_shipping"};
-
-}  // namespace
-
 std::string encode_coupon_terms(const checkout::CouponTerms& t) {
-  json::object o{{"kind", kCouponKinds[static_cast<std::size_t>(t.kind)]},
-                 {"amount", t.amount},
-                 {"percent_bp", t.percent_bp},
-                 {"max_discount", t.max_discount},
-                 {"min_spend", t.min_spend},
-                 {"categories", strings(t.categories)},
-                 {"brands", strings(t.brands)},
-                 {"skus", strings(t.skus)},
-                 {"limit_total", t.limit_total},
-                 {"limit_per_member", t.limit_per_member},
-                 {"stackable", t.stackable},
-                 {"enabled", t.enabled}};
-  if (t.starts_at) o["starts_at"] = to_unix_seconds(*t.starts_at);
-  if (t.ends_at) o["ends_at"] = to_unix_seconds(*t.ends_at);
-  return json::serialize(o);
+  return json::serialize(coupon_terms_object(t));
 }
 
 Result<checkout::CouponTerms> decode_coupon_terms(std::string_view text) {
   auto v = parse(text, "coupon terms");
   if (!v) return std::unexpected(v.error());
-  if (!v->is_object()) return corrupt("coupon terms", text);
   checkout::CouponTerms t;
-  Fields f(v->as_object());
-  std::string kind;
-  int64_t starts = 0;
-  int64_t ends = 0;
-  const json::object& o = v->as_object();
-  f.text("kind", kind)
-      .integer("amount", t.amount)
-      .integer("percent_bp", t.percent_bp)
-      .integer("max_discount", t.max_discount)
-      .integer("min_spend", t.min_spend)
-      .texts("categories", t.categories)
-      .texts("brands", t.brands)
-      .texts("skus", t.skus)
-      .integer("limit_total", t.limit_total)
-      .integer("limit_per_member", t.limit_per_member)
-      .flag("stackable", t.stackable)
-      .flag("enabled", t.enabled)
-      .integer("starts_at", starts)
-      .integer("ends_at", ends);
-  auto k = std::find(std::begin(kCouponKinds), std::end(kCouponKinds), kind);
-  if (!f.ok() || k == std::end(kCouponKinds)) return corrupt("coupon terms", text);
-  t.kind = static_cast<checkout::CouponTerms::Kind>(k - std::begin(kCouponKinds));
-  if (o.contains("starts_at")) t.starts_at = from_unix_seconds(starts);
-  if (o.contains("ends_at")) t.ends_at = from_unix_seconds(ends);
+  if (!v->is_object() || !read_coupon_terms(v->as_object(), t)) return corrupt("coupon terms", text);
   return t;
 }
 

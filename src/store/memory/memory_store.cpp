@@ -73,6 +73,7 @@ struct Data {
   std::map<std::pair<std::string, std::string>, app::Referral> referrals;  // (program, referee)
   std::map<std::pair<std::string, std::string>, app::CouponBatch> coupon_batches;  // (program, id)
   std::map<std::pair<std::string, std::string>, app::Coupon> coupons;  // (program, code)
+  std::map<std::pair<std::string, int64_t>, app::RewardRedemption> reward_redemptions;
   // (program, code, order): the SQLite primary key.
   std::map<std::tuple<std::string, std::string, std::string>, app::CouponRedemption>
       coupon_redemptions;
@@ -532,6 +533,48 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  Result<std::optional<app::RewardRedemption>> find_reward_redemption(
+      const std::string& program_id, int64_t id) override {
+    return read([&](const Data& d) -> std::optional<app::RewardRedemption> {
+      auto it = d.reward_redemptions.find({program_id, id});
+      if (it == d.reward_redemptions.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<std::vector<app::RewardRedemption>> reward_redemptions_page(
+      const std::string& program_id, const std::string& member_id,
+      const app::PageRequest& request) override {
+    auto before = id_cursor(request.after);
+    if (!before) return std::unexpected(before.error());
+    return read([&](const Data& d) {
+      std::size_t limit = page_limit(request.limit);
+      std::vector<app::RewardRedemption> out;
+      auto it = d.reward_redemptions.lower_bound({program_id, *before});
+      while (it != d.reward_redemptions.begin() && out.size() < limit) {
+        --it;
+        if (it->first.first != program_id) break;
+        if (it->second.member_id == member_id) out.push_back(it->second);
+      }
+      return out;
+    });
+  }
+
+  Result<int64_t> count_reward_redemptions(const std::string& program_id,
+                                           const std::string& item_id,
+                                           const std::string& member_id, Instant since) override {
+    return read([&](const Data& d) {
+      int64_t n = 0;
+      for (const auto& [key, r] : d.reward_redemptions) {
+        if (r.program_id == program_id && r.item_id == item_id && r.state == "redeemed" &&
+            (member_id.empty() || r.member_id == member_id) && r.at >= since) {
+          ++n;
+        }
+      }
+      return n;
+    });
+  }
+
   Result<std::vector<app::CouponRedemption>> order_coupon_redemptions(
       const std::string& program_id, const std::string& order_id) override {
     return read([&](const Data& d) {
@@ -736,10 +779,14 @@ class MemoryStore final : public app::Store {
       app::CouponBatch row = *w.coupon_batch;
       if (row.program_id.empty()) row.program_id = w.program_id;
       auto key = std::make_pair(row.program_id, row.id);
-      if (d.coupon_batches.count(key)) {
-        return fail(ErrorCode::kStorage, "batch_id", "coupon batch already exists");
+      // An upsert that, as the SQL stores', changes only name, terms and count.
+      if (auto it = d.coupon_batches.find(key); it != d.coupon_batches.end()) {
+        it->second.name = std::move(row.name);
+        it->second.terms = std::move(row.terms);
+        it->second.count = row.count;
+      } else {
+        d.coupon_batches.emplace(std::move(key), std::move(row));
       }
-      d.coupon_batches.emplace(std::move(key), std::move(row));
     }
     for (app::Coupon row : w.coupons) {
       if (row.program_id.empty()) row.program_id = w.program_id;
@@ -758,6 +805,18 @@ class MemoryStore final : public app::Store {
       }
       auto key = std::make_tuple(row.program_id, row.code, row.order_id);
       d.coupon_redemptions[key] = std::move(row);
+    }
+    if (w.reward_redemption) {
+      app::RewardRedemption row = *w.reward_redemption;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      auto key = std::make_pair(row.program_id, row.id);
+      if (auto it = d.reward_redemptions.find(key); it != d.reward_redemptions.end()) {
+        it->second.state = row.state;  // as the SQL stores' upsert
+        it->second.refunded_at = row.refunded_at;
+      } else {
+        d.high_water.redemption = std::max(d.high_water.redemption, row.id);
+        d.reward_redemptions.emplace(std::move(key), std::move(row));
+      }
     }
     return {};
   }
@@ -838,6 +897,55 @@ class MemoryStore final : public app::Store {
     std::vector<TransferTotal> out;
     for (auto& [key, sum] : **sums) out.push_back(std::move(sum));
     return out;
+  }
+
+  Result<std::vector<LotBalance>> lot_balances(const std::string& program_id,
+                                               Instant at) override {
+    auto balances = read([&](const Data& d) -> Result<std::vector<LotBalance>> {
+      // Per lot first (its three balances), then per (wallet, expires_at).
+      std::map<std::pair<std::string, std::optional<Instant>>, LotBalance> groups;
+      for (auto it = d.wallets.lower_bound(WalletKey{program_id, "", ""});
+           it != d.wallets.end() && it->first.program_id == program_id; ++it) {
+        std::map<int64_t, LotBalance> lots;
+        for (const auto& t : it->second.transfers) {
+          if (t.at >= at || t.lot_id == 0) continue;
+          LotBalance& lot = lots[t.lot_id];
+          for (auto [account, sign] : {std::pair{&t.to, int64_t{1}}, std::pair{&t.from, int64_t{-1}}}) {
+            int64_t* sum = *account == ledger::account::kAvailable ? &lot.available
+                           : *account == ledger::account::kPending ? &lot.pending
+                           : *account == ledger::account::kHeld    ? &lot.held
+                                                                   : nullptr;
+            if (sum && __builtin_add_overflow(*sum, sign * t.amount, sum)) {
+              return fail(ErrorCode::kStorage, "", "integer overflow");
+            }
+          }
+        }
+        for (const auto& [lot_id, lot] : lots) {
+          auto row = it->second.lots.find(lot_id);
+          if (row == it->second.lots.end()) {
+            return fail(ErrorCode::kCorruption, "", "a transfer names a missing lot");
+          }
+          LotBalance& g = groups[{it->first.wallet, row->second.expires_at}];
+          g.wallet = it->first.wallet;
+          g.expires_at = row->second.expires_at;
+          if (lot.available + lot.pending > 0) ++g.lots;
+          if (__builtin_add_overflow(g.available, lot.available, &g.available) ||
+              __builtin_add_overflow(g.pending, lot.pending, &g.pending) ||
+              __builtin_add_overflow(g.held, lot.held, &g.held)) {
+            return fail(ErrorCode::kStorage, "", "integer overflow");
+          }
+        }
+      }
+      std::vector<LotBalance> out;
+      for (auto& [key, g] : groups) {
+        if (g.lots != 0 || g.available != 0 || g.pending != 0 || g.held != 0) {
+          out.push_back(std::move(g));
+        }
+      }
+      return out;
+    });
+    if (!balances) return std::unexpected(balances.error());
+    return std::move(*balances);
   }
 
  private:

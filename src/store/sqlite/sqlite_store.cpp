@@ -985,7 +985,9 @@ class SqliteStore final : public app::Store {
 
   Result<void> put_coupon_batch(const app::CouponBatch& b, const std::string& program_id) {
     auto q = prepare("INSERT INTO coupon_batches (program_id, " PATRON_COUPON_BATCH_COLUMNS
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (program_id, id) DO UPDATE SET name = excluded.name, "
+                     "terms = excluded.terms, count = excluded.count");
     if (!q) return std::unexpected(q.error());
     q->bind(program_id)
         .bind(b.id)
@@ -1009,6 +1011,107 @@ class SqliteStore final : public app::Store {
         .bind(c.member_id)
         .bind(int64_t{c.single_use ? 1 : 0})
         .bind(c.created_at);
+    return q->run();
+  }
+
+  // ---- Reward catalog ----
+
+#define PATRON_REWARD_REDEMPTION_COLUMNS                                                  \
+  "id, member_id, item_id, kind, wallet, price, program_version, coupon_code, sku, " \
+  "credit_wallet, credit_amount, lot_id, state, at, refunded_at"
+
+  static app::RewardRedemption read_reward_redemption(const Stmt& q,
+                                                      const std::string& program_id) {
+    app::RewardRedemption r;
+    r.program_id = program_id;
+    r.id = q.i(0);
+    r.member_id = q.s(1);
+    r.item_id = q.s(2);
+    r.kind = q.s(3);
+    r.wallet = q.s(4);
+    r.price = q.i(5);
+    r.program_version = q.i(6);
+    r.coupon_code = q.s(7);
+    r.sku = q.s(8);
+    r.credit_wallet = q.s(9);
+    r.credit_amount = q.i(10);
+    r.lot_id = q.i(11);
+    r.state = q.s(12);
+    r.at = from_unix_seconds(q.i(13));
+    if (q.i(14) != 0) r.refunded_at = from_unix_seconds(q.i(14));
+    return r;
+  }
+
+  Result<std::optional<app::RewardRedemption>> find_reward_redemption(
+      const std::string& program_id, int64_t id) override {
+    auto q = prepare("SELECT " PATRON_REWARD_REDEMPTION_COLUMNS
+                     " FROM reward_redemptions WHERE program_id = ? AND id = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(id);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<app::RewardRedemption>{};
+    return std::optional<app::RewardRedemption>{read_reward_redemption(*q, program_id)};
+  }
+
+  Result<std::vector<app::RewardRedemption>> reward_redemptions_page(
+      const std::string& program_id, const std::string& member_id,
+      const app::PageRequest& request) override {
+    auto before = id_cursor(request.after);
+    if (!before) return std::unexpected(before.error());
+    auto q = prepare("SELECT " PATRON_REWARD_REDEMPTION_COLUMNS
+                     " FROM reward_redemptions WHERE program_id = ? AND member_id = ? AND id < ? "
+                     "ORDER BY id DESC LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id)
+        .bind(member_id)
+        .bind(*before)
+        .bind(static_cast<int64_t>(page_limit(request.limit)));
+    std::vector<app::RewardRedemption> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      out.push_back(read_reward_redemption(*q, program_id));
+    }
+  }
+
+  Result<int64_t> count_reward_redemptions(const std::string& program_id,
+                                           const std::string& item_id,
+                                           const std::string& member_id, Instant since) override {
+    auto q = prepare(
+        "SELECT COUNT(*) FROM reward_redemptions WHERE program_id = ?1 AND item_id = ?2 "
+        "AND state = 'redeemed' AND (?3 = '' OR member_id = ?3) AND at >= ?4");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(item_id).bind(member_id).bind(since);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    return q->i(0);
+  }
+
+  Result<void> put_reward_redemption(const app::RewardRedemption& r,
+                                     const std::string& program_id) {
+    auto q = prepare("INSERT INTO reward_redemptions (program_id, " PATRON_REWARD_REDEMPTION_COLUMNS
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (program_id, id) DO UPDATE SET state = excluded.state, "
+                     "refunded_at = excluded.refunded_at");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id)
+        .bind(r.id)
+        .bind(r.member_id)
+        .bind(r.item_id)
+        .bind(r.kind)
+        .bind(r.wallet)
+        .bind(r.price)
+        .bind(r.program_version)
+        .bind(r.coupon_code)
+        .bind(r.sku)
+        .bind(r.credit_wallet)
+        .bind(r.credit_amount)
+        .bind(r.lot_id)
+        .bind(r.state)
+        .bind(r.at)
+        .bind(r.refunded_at ? to_unix_seconds(*r.refunded_at) : int64_t{0});
     return q->run();
   }
 
@@ -1227,7 +1330,10 @@ class SqliteStore final : public app::Store {
     for (auto [sql, out] :
          {std::pair{"SELECT COALESCE(MAX(id), 0) FROM lots", &h.lot},
           std::pair{"SELECT COALESCE(MAX(id), 0) FROM holds", &h.hold},
-          std::pair{"SELECT COALESCE(MAX(id), 0) FROM redemptions", &h.redemption},
+          // Catalog redemptions take their ids from the same sequence.
+          std::pair{"SELECT MAX(COALESCE((SELECT MAX(id) FROM redemptions), 0), "
+                    "COALESCE((SELECT MAX(id) FROM reward_redemptions), 0))",
+                    &h.redemption},
           // Journal ids grow with transfer ids, so the newest transfer has the
           // largest: an index lookup instead of a scan.
           std::pair{"SELECT COALESCE((SELECT journal_id FROM transfers ORDER BY id "
@@ -1457,6 +1563,9 @@ class SqliteStore final : public app::Store {
     for (const auto& c : w.coupon_redemptions) {
       if (auto r = put_coupon_redemption(c, w.program_id); !r) return r;
     }
+    if (w.reward_redemption) {
+      if (auto r = put_reward_redemption(*w.reward_redemption, w.program_id); !r) return r;
+    }
     return {};
   }
 
@@ -1680,6 +1789,65 @@ class SqliteStore final : public app::Store {
       return std::tie(l.wallet, l.from_account, l.to_account) <
              std::tie(r.wallet, r.from_account, r.to_account);
     });
+    return out;
+  }
+
+  Result<std::vector<LotBalance>> lot_balances(const std::string& program_id,
+                                               Instant at) override {
+    // As transfer_totals: one plain pass over the transfers summed here, per
+    // lot in a hash map, then per (wallet, expires_at). The lot's expiry comes
+    // by its integer primary key.
+    static constexpr const char* kSql =
+        "SELECT t.lot_id, t.wallet, l.expires_at, t.from_account, t.to_account, t.amount "
+        "FROM transfers AS t NOT INDEXED JOIN lots AS l ON l.id = t.lot_id "
+        "WHERE t.program_id = ? AND t.at < ? AND t.lot_id != 0";
+    auto q = prepare(kSql);
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(at);
+    sqlite3_stmt* const s = cache_.at(kSql);  // the statement q resets
+    std::unordered_map<int64_t, LotBalance> lots;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      auto [it, added] = lots.try_emplace(sqlite3_column_int64(s, 0));
+      LotBalance& lot = it->second;
+      if (added) {
+        lot.wallet.assign(column_text(s, 1));
+        if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+          lot.expires_at = from_unix_seconds(sqlite3_column_int64(s, 2));
+        }
+      }
+      const int64_t amount = sqlite3_column_int64(s, 5);
+      for (auto [col, sign] : {std::pair{4, int64_t{1}}, std::pair{3, int64_t{-1}}}) {
+        const std::string_view account = column_text(s, col);
+        int64_t* sum = account == ledger::account::kAvailable ? &lot.available
+                       : account == ledger::account::kPending ? &lot.pending
+                       : account == ledger::account::kHeld    ? &lot.held
+                                                              : nullptr;
+        if (sum && __builtin_add_overflow(*sum, sign * amount, sum)) {
+          return fail(ErrorCode::kStorage, "", "integer overflow");
+        }
+      }
+    }
+    std::map<std::pair<std::string, std::optional<Instant>>, LotBalance> groups;
+    for (const auto& [id, lot] : lots) {
+      LotBalance& g = groups[{lot.wallet, lot.expires_at}];
+      g.wallet = lot.wallet;
+      g.expires_at = lot.expires_at;
+      if (lot.available + lot.pending > 0) ++g.lots;
+      if (__builtin_add_overflow(g.available, lot.available, &g.available) ||
+          __builtin_add_overflow(g.pending, lot.pending, &g.pending) ||
+          __builtin_add_overflow(g.held, lot.held, &g.held)) {
+        return fail(ErrorCode::kStorage, "", "integer overflow");
+      }
+    }
+    std::vector<LotBalance> out;
+    for (auto& [key, g] : groups) {
+      if (g.lots != 0 || g.available != 0 || g.pending != 0 || g.held != 0) {
+        out.push_back(std::move(g));
+      }
+    }
     return out;
   }
 
