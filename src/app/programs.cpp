@@ -256,6 +256,56 @@ void redeem_settings(const Program& p, const rules::RedeemRule& r,
   out[at + "with_coupons"] = r.with_coupons ? "true" : "false";
 }
 
+// A catalog item, as the file writes it (config/catalog_section.cpp); every
+// field, so that any change to an item is a change of the program.
+void catalog_settings(const Program& p, const rules::CatalogItem& item,
+                      std::map<std::string, std::string>& out) {
+  const std::string at = "catalog." + item.id + ".";
+  out[at + "name"] = item.name;
+  out[at + "wallet"] = item.wallet;
+  out[at + "price"] = format_major_units(item.price, wallet_digits(p, item.wallet));
+  out[at + "kind"] = std::string(rules::to_string(item.kind));
+  switch (item.kind) {
+    case rules::CatalogItem::Kind::kCoupon: {
+      const rules::CouponTerms& t = item.coupon.terms;
+      static constexpr const char* kTypes[] = {"fixed", "percent", "free_shipping"};
+      out[at + "coupon.type"] = kTypes[static_cast<int>(t.kind)];
+      if (t.amount > 0) out[at + "coupon.amount"] = format_major_units(t.amount, p.minor_digits);
+      if (t.percent_bp > 0) out[at + "coupon.percent"] = percent_text(t.percent_bp);
+      if (t.max_discount > 0) {
+        out[at + "coupon.max_discount"] = format_major_units(t.max_discount, p.minor_digits);
+      }
+      out[at + "coupon.min_spend"] = format_major_units(t.min_spend, p.minor_digits);
+      out[at + "coupon.categories"] = list_text(t.categories);
+      out[at + "coupon.brands"] = list_text(t.brands);
+      out[at + "coupon.skus"] = list_text(t.skus);
+      out[at + "coupon.stackable"] = t.stackable ? "true" : "false";
+      out[at + "coupon.valid_days"] = std::to_string(item.coupon.valid_days);
+      break;
+    }
+    case rules::CatalogItem::Kind::kGift:
+      out[at + "sku"] = item.sku;
+      break;
+    case rules::CatalogItem::Kind::kCredit:
+      out[at + "credit.wallet"] = item.credit_wallet;
+      out[at + "credit.amount"] =
+          format_major_units(item.credit_amount, wallet_digits(p, item.credit_wallet));
+      if (item.credit_expires) out[at + "credit.expires"] = ledger::to_string(*item.credit_expires);
+      break;
+  }
+  if (item.stock > 0) out[at + "stock"] = std::to_string(item.stock);
+  for (auto [key, value] : {std::pair{"limit.per_day", item.limits.per_day},
+                            std::pair{"limit.per_month", item.limits.per_month},
+                            std::pair{"limit.per_year", item.limits.per_year},
+                            std::pair{"limit.lifetime", item.limits.lifetime}}) {
+    if (value > 0) out[at + key] = std::to_string(value);
+  }
+  if (!item.tiers.empty()) out[at + "tiers"] = list_text(item.tiers);
+  if (item.starts_at) out[at + "starts"] = format_instant(*item.starts_at);
+  if (item.ends_at) out[at + "ends"] = format_instant(*item.ends_at);
+  out[at + "enabled"] = item.enabled ? "true" : "false";
+}
+
 }  // namespace
 
 Program default_program() {
@@ -365,6 +415,7 @@ std::map<std::string, std::string> program_settings(const Program& p) {
   for (const rules::Reward& r : p.rules.rewards) reward_settings(p, r, out);
   if (p.rules.referrals.enabled()) referral_settings(p, out);
   for (const rules::Campaign& c : p.rules.campaigns) campaign_settings(p, c, out);
+  for (const rules::CatalogItem& item : p.rules.catalog) catalog_settings(p, item, out);
   return out;
 }
 

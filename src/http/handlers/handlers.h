@@ -35,6 +35,12 @@ void coupon_batches_list(Api&, Call&&);
 void coupon_batch_get(Api&, Call&&);
 void coupon_get(Api&, Call&&);
 
+// rewards.cpp
+void rewards_list(Api&, Call&&);
+void redemption_create(Api&, Call&&);
+void redemptions_list(Api&, Call&&);
+void redemption_refund(Api&, Call&&);
+
 // orders.cpp
 void order_put(Api&, Call&&);
 void order_get(Api&, Call&&);
