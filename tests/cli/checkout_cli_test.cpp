@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <map>
 
 #include "support/cli_fixture.h"
 
@@ -265,6 +266,104 @@ TEST_F(Checkout, ParallelProcessesNeverHoldMoreThanTheBalance) {
   EXPECT_EQ(points.at("held").as_int64(), 500);
   EXPECT_EQ(points.at("available").as_int64(), 0);
   EXPECT_EQ(points.at("holds").as_array().size(), 5u);
+  expect_verified();
+}
+
+// A lot that expires while a checkout holds it (issue 5): the hold keeps the
+// value it reserved, capture still pays with it, and what is released after
+// the lot expired goes to expired (breakage), never back to available.
+TEST_F(Checkout, ALotExpiringDuringAnOpenHold) {
+  auto at = [&](const std::string& when, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--program", "tw", "--now", when});
+    return patron(args);
+  };
+  ASSERT_EQ(at("2026-12-01T10:00:00", {"member", "upsert", "M2"}).code, 0);  // 入會禮 100, 60 days
+  ASSERT_EQ(at("2026-12-01T10:00:00", {"wallet", "grant", "M2", "--amount", "300", "--source",
+                                       "adjustment", "--expires-at", "2026-12-01T12:00:00"})
+                .code,
+            0);
+  // Soonest expiry first: both holds take the lot that expires at noon.
+  for (const char* order : {"E-1", "E-2"}) {
+    Outcome r = at("2026-12-01T10:00:00", {"checkout", "reserve", "--member", "M2", "--order", order,
+                                           "--cart", cart_, "--use", "credit=100", "--ttl", "86400"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  auto credit_at = [&](const std::string& when) {
+    Outcome r = at(when, {"--json", "member", "show", "M2"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.json().at("wallets").at("credit").as_object();
+  };
+  json::object before = credit_at("2026-12-01T11:00:00");
+  EXPECT_EQ(before.at("held").as_int64(), 200);
+  EXPECT_EQ(before.at("available").as_int64(), 200);  // 100 unheld of the noon lot + 100 signup
+  ASSERT_EQ(at("2026-12-01T13:00:00", {"jobs", "run", "expire"}).code, 0);
+  json::object after = credit_at("2026-12-01T13:00:00");
+  EXPECT_EQ(after.at("held").as_int64(), 200) << "held value survives its lot's expiry";
+  EXPECT_EQ(after.at("available").as_int64(), 100) << "only the signup lot is left";
+
+  Outcome holds = at("2026-12-01T13:00:00", {"--json", "member", "show", "M2"});
+  ASSERT_EQ(holds.code, 0);
+  std::map<std::string, int64_t> hold_of;
+  const json::value shown = holds.json();
+  for (const auto& h : shown.at("wallets").at("credit").at("holds").as_array()) {
+    hold_of[std::string(h.at("order_id").as_string())] = h.at("id").as_int64();
+  }
+  ASSERT_EQ(hold_of.size(), 2u);
+  // E-1 is paid: the capture pays with the expired lot's held value.
+  Outcome captured =
+      at("2026-12-01T13:00:00", {"hold", "capture", std::to_string(hold_of["E-1"])});
+  ASSERT_EQ(captured.code, 0) << captured.err;
+  // E-2 is abandoned: its value goes to expired, not back to the member.
+  Outcome released =
+      at("2026-12-01T13:00:00", {"hold", "release", std::to_string(hold_of["E-2"])});
+  ASSERT_EQ(released.code, 0) << released.err;
+  json::object end = credit_at("2026-12-01T13:00:00");
+  EXPECT_EQ(end.at("held").as_int64(), 0);
+  EXPECT_EQ(end.at("available").as_int64(), 100);
+  expect_verified();
+}
+
+// The reward catalog from the CLI (examples/taiwan-fashion.toml [[catalog]]):
+// list with a member's view, redeem each kind the member may, refusals with
+// their exit codes, the redemption history, a refund, and verify.
+TEST_F(Checkout, RewardCatalogRedeemAndRefund) {
+  Outcome list = tw({"--json", "rewards", "list", "--member", "M1"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  json::value items = list.json().at("items");
+  ASSERT_EQ(items.as_array().size(), 3u);
+  EXPECT_TRUE(items.at(0).at("available").as_bool());                  // coupon_100, 300 points
+  EXPECT_EQ(items.at(1).at("reason").as_string(), "balance");          // tote_bag, 800 > 500
+  EXPECT_EQ(items.at(2).at("reason").as_string(), "tier");             // credit_500: gold, vip
+  EXPECT_EQ(items.at(1).at("stock_left").as_int64(), 200);
+
+  Outcome coupon = tw({"--json", "rewards", "redeem", "--member", "M1", "--item", "coupon_100"});
+  ASSERT_EQ(coupon.code, 0) << coupon.err;
+  std::string code(coupon.json().at("coupon_code").as_string());
+  EXPECT_EQ(wallet("points").at("available").as_int64(), 200);
+  // The coupon takes NT$100 off this NT$1,280 cart (min_spend 1000).
+  Outcome q = tw({"--json", "checkout", "quote", "--member", "M1", "--cart", cart_, "--coupon", code});
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_EQ(q.json().at("coupons").at(0).at("discount").as_int64(), 100) << q.out;
+
+  Outcome short_of_points = tw({"rewards", "redeem", "--member", "M1", "--item", "tote_bag"});
+  EXPECT_EQ(short_of_points.code, 6) << short_of_points.err;
+  EXPECT_NE(short_of_points.err.find("wallet"), std::string::npos) << short_of_points.err;
+  Outcome unknown = tw({"rewards", "redeem", "--member", "M1", "--item", "yacht"});
+  EXPECT_EQ(unknown.code, 3) << unknown.err;
+  EXPECT_NE(unknown.err.find("item_id"), std::string::npos) << unknown.err;
+  EXPECT_EQ(wallet("points").at("available").as_int64(), 200);
+
+  Outcome history = tw({"--json", "rewards", "redemptions", "--member", "M1"});
+  ASSERT_EQ(history.code, 0) << history.err;
+  ASSERT_EQ(history.json().at("redemptions").as_array().size(), 1u);
+  int64_t id = history.json().at("redemptions").at(0).at("id").as_int64();
+  Outcome refund = tw({"rewards", "refund", std::to_string(id), "--reason", "test"});
+  ASSERT_EQ(refund.code, 0) << refund.err;
+  EXPECT_EQ(wallet("points").at("available").as_int64(), 500);
+  Outcome again = tw({"rewards", "refund", std::to_string(id)});
+  EXPECT_EQ(again.code, 6) << again.err;
+  Outcome off = tw({"--json", "checkout", "quote", "--member", "M1", "--cart", cart_, "--coupon", code});
+  EXPECT_EQ(off.json().at("coupons").at(0).at("reason").as_string(), "disabled");
   expect_verified();
 }
 
