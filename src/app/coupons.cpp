@@ -148,6 +148,10 @@ Result<std::string> issue_coupon(Store& store, const std::string& program_id,
   CreateCouponBatch create;
   create.count = 1;
   create.length = 10;
+  // Batch ids are unique by construction; a collision would overwrite a batch.
+  auto existing = store.find_coupon_batch(program_id, batch_id);
+  if (!existing) return std::unexpected(existing.error());
+  if (*existing) return fail(ErrorCode::kConflict, "batch_id", "batch '" + batch_id + "' exists");
   auto codes = make_codes(store, program_id, create);
   if (!codes) return std::unexpected(codes.error());
   CouponBatch batch;

@@ -93,6 +93,23 @@ void member_day_settings(const rules::MemberDay& day, std::map<std::string, std:
   out[at + "tiers"] = list_text(day.tiers);
 }
 
+// A coupon a catalog item or a reward issues, its keys under `at`.
+void coupon_offer_settings(const Program& p, const std::string& at, const rules::CouponOffer& offer,
+                           std::map<std::string, std::string>& out) {
+  const rules::CouponTerms& t = offer.terms;
+  static constexpr const char* kTypes[] = {"fixed", "percent", "free_shipping"};
+  out[at + "type"] = kTypes[static_cast<int>(t.kind)];
+  if (t.amount > 0) out[at + "amount"] = format_major_units(t.amount, p.minor_digits);
+  if (t.percent_bp > 0) out[at + "percent"] = percent_text(t.percent_bp);
+  if (t.max_discount > 0) out[at + "max_discount"] = format_major_units(t.max_discount, p.minor_digits);
+  out[at + "min_spend"] = format_major_units(t.min_spend, p.minor_digits);
+  out[at + "categories"] = list_text(t.categories);
+  out[at + "brands"] = list_text(t.brands);
+  out[at + "skus"] = list_text(t.skus);
+  out[at + "stackable"] = t.stackable ? "true" : "false";
+  out[at + "valid_days"] = std::to_string(offer.valid_days);
+}
+
 // Reward settings, as the file writes them (config/rewards_section.cpp):
 // optional keys (event, source, expires, limits, budget, tier amounts) only
 // when set, the birthday keys only for birthday rewards.
@@ -102,8 +119,12 @@ void reward_settings(const Program& p, const rules::Reward& r,
   const int digits = wallet_digits(p, r.wallet);
   out[at + "on"] = std::string(rules::to_string(r.on));
   if (!r.event.empty()) out[at + "event"] = r.event;
-  out[at + "wallet"] = r.wallet;
-  out[at + "amount"] = format_major_units(r.amount, digits);
+  if (r.coupon) {
+    coupon_offer_settings(p, at + "coupon.", *r.coupon, out);
+  } else {
+    out[at + "wallet"] = r.wallet;
+    out[at + "amount"] = format_major_units(r.amount, digits);
+  }
   if (!r.source.empty()) out[at + "source"] = r.source;
   if (r.expires) out[at + "expires"] = ledger::to_string(*r.expires);
   for (const rules::TierAmount& ta : r.tier_amounts) {
@@ -266,23 +287,9 @@ void catalog_settings(const Program& p, const rules::CatalogItem& item,
   out[at + "price"] = format_major_units(item.price, wallet_digits(p, item.wallet));
   out[at + "kind"] = std::string(rules::to_string(item.kind));
   switch (item.kind) {
-    case rules::CatalogItem::Kind::kCoupon: {
-      const rules::CouponTerms& t = item.coupon.terms;
-      static constexpr const char* kTypes[] = {"fixed", "percent", "free_shipping"};
-      out[at + "coupon.type"] = kTypes[static_cast<int>(t.kind)];
-      if (t.amount > 0) out[at + "coupon.amount"] = format_major_units(t.amount, p.minor_digits);
-      if (t.percent_bp > 0) out[at + "coupon.percent"] = percent_text(t.percent_bp);
-      if (t.max_discount > 0) {
-        out[at + "coupon.max_discount"] = format_major_units(t.max_discount, p.minor_digits);
-      }
-      out[at + "coupon.min_spend"] = format_major_units(t.min_spend, p.minor_digits);
-      out[at + "coupon.categories"] = list_text(t.categories);
-      out[at + "coupon.brands"] = list_text(t.brands);
-      out[at + "coupon.skus"] = list_text(t.skus);
-      out[at + "coupon.stackable"] = t.stackable ? "true" : "false";
-      out[at + "coupon.valid_days"] = std::to_string(item.coupon.valid_days);
+    case rules::CatalogItem::Kind::kCoupon:
+      coupon_offer_settings(p, at + "coupon.", item.coupon, out);
       break;
-    }
     case rules::CatalogItem::Kind::kGift:
       out[at + "sku"] = item.sku;
       break;

@@ -1,5 +1,8 @@
 #include "app/rewards.h"
 
+#include "app/coupons.h"
+#include "app/keys.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 
@@ -152,6 +155,45 @@ Result<ledger::GrantResult> grant_lot(const ResolvedProgram& program, Wallets& w
   return result;
 }
 
+namespace {
+
+// A reward that gives a coupon: one single-use code bound to the member, in
+// a batch of its own ("reward-<id>-<random>"), counted by the reward's limits
+// and budget as a grant of value 0.
+Result<void> issue_reward_coupon(const ResolvedProgram& program, Wallets& wallets,
+                                 RuleLimits& limits, const rules::Reward& r,
+                                 const RewardTrigger& trigger, json::array& granted,
+                                 json::array& skipped) {
+  const bool keyed = !trigger.key.empty();
+  auto blocked = limits.reward_blocked(r, trigger.key, 0, trigger.at);
+  if (!blocked) return std::unexpected(blocked.error());
+  if (!keyed && *blocked == "already") blocked = std::string();
+  if (!blocked->empty()) {
+    skipped.emplace_back(json::object{{"reward", r.id}, {"reason", *blocked}});
+    return {};
+  }
+  auto suffix = random_code(10);
+  if (!suffix) return std::unexpected(suffix.error());
+  std::string batch_id = "reward-" + r.id + "-" + *suffix;
+  for (char& ch : batch_id) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  CommandWrite write;
+  write.program_id = program.program.id;
+  write.member_id = limits.member_id();
+  auto code = issue_coupon(wallets.store(), program.program.id, batch_id, "reward " + r.id,
+                           limits.member_id(), *r.coupon, wallets.now(), "reward:" + r.id, write);
+  if (!code) return std::unexpected(code.error());
+  limits.record(r.id, keyed ? trigger.key : "auto:" + batch_id, "", 0, 0, trigger.at);
+  json::object out{{"reward", r.id}, {"coupon_code", *code}, {"coupon_batch", batch_id}};
+  out["expires_at"] = format_instant(wallets.now() + std::chrono::days{r.coupon->valid_days});
+  granted.emplace_back(std::move(out));
+  wallets.add_write(std::move(write));
+  return {};
+}
+
+}  // namespace
+
 Result<void> grant_rewards(const ResolvedProgram& program, Wallets& wallets, RuleLimits& limits,
                            std::string_view tier, const RewardTrigger& trigger,
                            const RewardLot& lot, json::array& granted, json::array& skipped,
@@ -165,6 +207,13 @@ Result<void> grant_rewards(const ResolvedProgram& program, Wallets& wallets, Rul
     auto amount = rules::reward_amount(r, tier);
     if (!amount) {
       skipped.emplace_back(json::object{{"reward", r.id}, {"reason", "tier"}});
+      continue;
+    }
+    if (r.coupon) {
+      if (auto ok = issue_reward_coupon(program, wallets, limits, r, trigger, granted, skipped);
+          !ok) {
+        return ok;
+      }
       continue;
     }
     if (*amount == 0) continue;

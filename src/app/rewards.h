@@ -46,6 +46,7 @@ class RuleLimits {
   void record(const std::string& rule_id, std::string key, const std::string& wallet, int64_t value,
               int64_t lot_id, Instant at);
   std::vector<RuleUse> take() { return std::move(uses_); }
+  const std::string& member_id() const { return member_id_; }
 
  private:
   Result<UseTotals> since(const std::string& rule_id, Instant from);

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/json_codec.h"
 #include "app/programs.h"
@@ -133,12 +134,20 @@ class Wallets {
     }
     e.write = std::move(first);
     e.more = std::move(writes);
+    for (CommandWrite& w : extra_) e.more.push_back(std::move(w));
+    extra_.clear();
   }
+
+  // A write of the command beyond the wallets' (a coupon a reward issued),
+  // stored after them by finish() or append().
+  void add_write(CommandWrite write) { extra_.push_back(std::move(write)); }
 
   // Appends the collected writes to `e.more`: a second member's wallets in
   // the same command (a referral rewards referee and referrer).
   void append(Executed& e) {
     for (CommandWrite& w : take_writes()) e.more.push_back(std::move(w));
+    for (CommandWrite& w : extra_) e.more.push_back(std::move(w));
+    extra_.clear();
   }
 
   // The writes of every wallet that changed, in configuration order.
@@ -168,6 +177,7 @@ class Wallets {
   std::string order_id_;
   std::map<std::string, std::unique_ptr<ledger::WalletLedger>> ledgers_;
   std::map<std::string, WalletEffect> effects_;
+  std::vector<CommandWrite> extra_;
 };
 
 }  // namespace patron::app

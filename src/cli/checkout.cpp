@@ -74,14 +74,20 @@ void print_quote(const Context& ctx, const json::object& q) {
   int digits = program->program.minor_digits;
   auto money = [&](const char* key) { return format_major_units(q.at(key).as_int64(), digits); };
   std::cout << "order value " << money("order_value") << " " << q.at("currency").as_string().c_str()
-            << " (subtotal " << money("subtotal") << ", coupons -" << money("coupon_discount")
-            << "), shipping " << money("shipping") << "\n";
+            << " (subtotal " << money("subtotal");
+  if (q.at("coupon_discount").as_int64() > 0) std::cout << ", coupons -" << money("coupon_discount");
+  std::cout << "), shipping " << money("shipping") << "\n";
   for (const auto& c : q.at("coupons").as_array()) {
     const auto& o = c.as_object();
     std::cout << "coupon " << o.at("code").as_string().c_str() << ": ";
     if (o.at("valid").as_bool()) {
-      std::cout << "-" << format_major_units(o.at("discount").as_int64(), digits);
-      if (o.at("shipping_discount").as_int64() > 0) std::cout << " (free shipping)";
+      const int64_t lines = o.at("discount").as_int64();
+      const int64_t shipping = o.at("shipping_discount").as_int64();
+      if (lines > 0 || shipping == 0) std::cout << "-" << format_major_units(lines, digits);
+      if (shipping > 0) {
+        std::cout << (lines > 0 ? ", " : "") << "free shipping (-"
+                  << format_major_units(shipping, digits) << ")";
+      }
     } else {
       std::cout << "not applied (" << o.at("reason").as_string().c_str() << ")";
     }

@@ -186,7 +186,7 @@ Result<rules::Reward> parse_reward(const Reader& r, const toml::table& t, std::s
   if (auto ok =
           r.only(t, at,
                  {"id", "on", "event", "wallet", "amount", "source", "expires", "tier_amounts",
-                  "tiers", "limit", "budget", "birthday", "feb29", "grace_days"});
+                  "tiers", "limit", "budget", "birthday", "feb29", "grace_days", "coupon"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -221,15 +221,30 @@ Result<rules::Reward> parse_reward(const Reader& r, const toml::table& t, std::s
                    "only applies to on = \"custom\" (on is \"" + **on + "\")");
   }
 
-  auto wallet = wallet_of(r, t, at, p, "the wallet the reward grants into");
-  if (!wallet) return std::unexpected(wallet.error());
-  reward.wallet = std::move(*wallet);
+  // A reward gives value (wallet and amount) or a coupon, not both.
+  auto coupon = parse_coupon_offer(r, t, at, p);
+  if (!coupon) return std::unexpected(coupon.error());
+  reward.coupon = std::move(*coupon);
+  if (reward.coupon) {
+    for (const char* key : {"wallet", "amount", "tier_amounts", "source", "expires"}) {
+      if (t.get(key) != nullptr) {
+        return r.error(t.get(key), Reader::join(at, key),
+                       "is for rewards that give value; this reward gives a coupon");
+      }
+    }
+  } else {
+    auto wallet = wallet_of(r, t, at, p, "the wallet the reward grants into (or give a coupon)");
+    if (!wallet) return std::unexpected(wallet.error());
+    reward.wallet = std::move(*wallet);
+  }
   const Units u = units_of(p, reward.wallet);
 
-  auto amount = positive_amount(r, t, at, "amount", u);
-  if (!amount) return std::unexpected(amount.error());
-  if (!*amount) return r.error(&t, at + ".amount", "is required: what the reward grants");
-  reward.amount = **amount;
+  if (!reward.coupon) {
+    auto amount = positive_amount(r, t, at, "amount", u);
+    if (!amount) return std::unexpected(amount.error());
+    if (!*amount) return r.error(&t, at + ".amount", "is required: what the reward grants");
+    reward.amount = **amount;
+  }
 
   auto source = r.text(t, at, "source");
   if (!source) return std::unexpected(source.error());
@@ -262,6 +277,10 @@ Result<rules::Reward> parse_reward(const Reader& r, const toml::table& t, std::s
   auto budget = parse_budget(r, t, at, u);
   if (!budget) return std::unexpected(budget.error());
   reward.budget = *budget;
+  if (reward.coupon && reward.budget.value > 0) {
+    return r.error(t.get("budget"), at + ".budget.value",
+                   "a coupon reward has no value to budget: use budget.count");
+  }
   if (auto ok = parse_birthday_keys(r, t, at, reward); !ok) return std::unexpected(ok.error());
   return reward;
 }
@@ -270,17 +289,21 @@ toml::table reward_table(const rules::Reward& reward, const app::Program& p) {
   const Units u = units_of(p, reward.wallet);
   toml::table t{{"id", reward.id}, {"on", std::string(rules::to_string(reward.on))}};
   if (reward.on == RewardOn::kCustom) t.insert("event", reward.event);
-  t.insert("wallet", reward.wallet);
-  insert_amount(t, "amount", reward.amount, u.wallet_digits);
-  // Left out, the source follows `on` (rules::reward_source).
-  if (!reward.source.empty()) t.insert("source", reward.source);
-  if (reward.expires) t.insert("expires", ledger::to_string(*reward.expires));
-  toml::table amounts;
-  amounts.is_inline(true);
-  for (const rules::TierAmount& ta : reward.tier_amounts) {
-    insert_amount(amounts, ta.tier, ta.amount, u.wallet_digits);
+  if (reward.coupon) {
+    t.insert("coupon", coupon_offer_table(*reward.coupon, p));
+  } else {
+    t.insert("wallet", reward.wallet);
+    insert_amount(t, "amount", reward.amount, u.wallet_digits);
+    // Left out, the source follows `on` (rules::reward_source).
+    if (!reward.source.empty()) t.insert("source", reward.source);
+    if (reward.expires) t.insert("expires", ledger::to_string(*reward.expires));
+    toml::table amounts;
+    amounts.is_inline(true);
+    for (const rules::TierAmount& ta : reward.tier_amounts) {
+      insert_amount(amounts, ta.tier, ta.amount, u.wallet_digits);
+    }
+    t.insert("tier_amounts", std::move(amounts));
   }
-  t.insert("tier_amounts", std::move(amounts));
   t.insert("tiers", string_array(reward.tiers));
   // Always written: without it the trigger's default limit would apply.
   insert_limits(t, reward.limits);

@@ -20,6 +20,7 @@
 
 #include "core/time.h"
 #include "ledger/policy.h"
+#include "rules/coupon_terms.h"
 
 namespace patron::rules {
 
@@ -95,6 +96,10 @@ struct Reward {
   // kBirthday: the job grants on the reward date or up to this many days
   // later (a server that was down on the day still gives it).
   int64_t grace_days = 7;
+  // Set: the reward issues this coupon (one code bound to the member) instead
+  // of value; `wallet`, `amount`, `tier_amounts`, `source` and `expires` are
+  // then unused.
+  std::optional<CouponOffer> coupon;
   friend bool operator==(const Reward&, const Reward&) = default;
 };
 

@@ -379,6 +379,53 @@ bool decode_tiers(const json::object& o, rules::Tiers& t) {
          });
 }
 
+constexpr std::string_view kCouponKinds[] = {"fixed", "percent", "free_shipping"};
+
+json::object coupon_terms_object(const rules::CouponTerms& t) {
+  json::object o{{"kind", kCouponKinds[static_cast<std::size_t>(t.kind)]},
+                 {"amount", t.amount},
+                 {"percent_bp", t.percent_bp},
+                 {"max_discount", t.max_discount},
+                 {"min_spend", t.min_spend},
+                 {"categories", strings(t.categories)},
+                 {"brands", strings(t.brands)},
+                 {"skus", strings(t.skus)},
+                 {"limit_total", t.limit_total},
+                 {"limit_per_member", t.limit_per_member},
+                 {"stackable", t.stackable},
+                 {"enabled", t.enabled}};
+  if (t.starts_at) o["starts_at"] = to_unix_seconds(*t.starts_at);
+  if (t.ends_at) o["ends_at"] = to_unix_seconds(*t.ends_at);
+  return o;
+}
+
+bool read_coupon_terms(const json::object& o, rules::CouponTerms& t) {
+  Fields f(o);
+  std::string kind;
+  int64_t starts = 0;
+  int64_t ends = 0;
+  f.text("kind", kind)
+      .integer("amount", t.amount)
+      .integer("percent_bp", t.percent_bp)
+      .integer("max_discount", t.max_discount)
+      .integer("min_spend", t.min_spend)
+      .texts("categories", t.categories)
+      .texts("brands", t.brands)
+      .texts("skus", t.skus)
+      .integer("limit_total", t.limit_total)
+      .integer("limit_per_member", t.limit_per_member)
+      .flag("stackable", t.stackable)
+      .flag("enabled", t.enabled)
+      .integer("starts_at", starts)
+      .integer("ends_at", ends);
+  auto k = std::find(std::begin(kCouponKinds), std::end(kCouponKinds), kind);
+  if (!f.ok() || k == std::end(kCouponKinds)) return false;
+  t.kind = static_cast<rules::CouponTerms::Kind>(k - std::begin(kCouponKinds));
+  if (o.contains("starts_at")) t.starts_at = from_unix_seconds(starts);
+  if (o.contains("ends_at")) t.ends_at = from_unix_seconds(ends);
+  return true;
+}
+
 json::object encode_reward(const rules::Reward& r) {
   json::array tier_amounts;
   for (const auto& t : r.tier_amounts) {
@@ -402,6 +449,11 @@ json::object encode_reward(const rules::Reward& r) {
                  {"grace_days", r.grace_days}};
   // Absent: the wallet's rule for the reward's source applies.
   if (r.expires) o["expires"] = ledger::to_string(*r.expires);
+  // Absent: the reward gives value.
+  if (r.coupon) {
+    o["coupon"] = coupon_terms_object(r.coupon->terms);
+    o["coupon_valid_days"] = r.coupon->valid_days;
+  }
   return o;
 }
 
@@ -425,6 +477,16 @@ bool decode_reward(const json::object& o, rules::Reward& r) {
     auto rule = ledger::parse_expiry_rule(std::string_view(v->as_string()), "expires");
     if (!rule) return false;
     r.expires = *rule;
+  }
+  if (const json::value* v = o.if_contains("coupon")) {
+    rules::CouponOffer offer;
+    const json::value* days = o.if_contains("coupon_valid_days");
+    if (!v->is_object() || !read_coupon_terms(v->as_object(), offer.terms) || days == nullptr ||
+        !days->is_int64()) {
+      return false;
+    }
+    offer.valid_days = days->as_int64();
+    r.coupon = std::move(offer);
   }
   auto trigger = rules::parse_reward_on(on);
   if (!trigger) return false;
@@ -822,53 +884,6 @@ Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_
 }
 
 namespace {
-
-constexpr std::string_view kCouponKinds[] = {"fixed", "percent", "free_shipping"};
-
-json::object coupon_terms_object(const rules::CouponTerms& t) {
-  json::object o{{"kind", kCouponKinds[static_cast<std::size_t>(t.kind)]},
-                 {"amount", t.amount},
-                 {"percent_bp", t.percent_bp},
-                 {"max_discount", t.max_discount},
-                 {"min_spend", t.min_spend},
-                 {"categories", strings(t.categories)},
-                 {"brands", strings(t.brands)},
-                 {"skus", strings(t.skus)},
-                 {"limit_total", t.limit_total},
-                 {"limit_per_member", t.limit_per_member},
-                 {"stackable", t.stackable},
-                 {"enabled", t.enabled}};
-  if (t.starts_at) o["starts_at"] = to_unix_seconds(*t.starts_at);
-  if (t.ends_at) o["ends_at"] = to_unix_seconds(*t.ends_at);
-  return o;
-}
-
-bool read_coupon_terms(const json::object& o, rules::CouponTerms& t) {
-  Fields f(o);
-  std::string kind;
-  int64_t starts = 0;
-  int64_t ends = 0;
-  f.text("kind", kind)
-      .integer("amount", t.amount)
-      .integer("percent_bp", t.percent_bp)
-      .integer("max_discount", t.max_discount)
-      .integer("min_spend", t.min_spend)
-      .texts("categories", t.categories)
-      .texts("brands", t.brands)
-      .texts("skus", t.skus)
-      .integer("limit_total", t.limit_total)
-      .integer("limit_per_member", t.limit_per_member)
-      .flag("stackable", t.stackable)
-      .flag("enabled", t.enabled)
-      .integer("starts_at", starts)
-      .integer("ends_at", ends);
-  auto k = std::find(std::begin(kCouponKinds), std::end(kCouponKinds), kind);
-  if (!f.ok() || k == std::end(kCouponKinds)) return false;
-  t.kind = static_cast<rules::CouponTerms::Kind>(k - std::begin(kCouponKinds));
-  if (o.contains("starts_at")) t.starts_at = from_unix_seconds(starts);
-  if (o.contains("ends_at")) t.ends_at = from_unix_seconds(ends);
-  return true;
-}
 
 constexpr std::string_view kItemKinds[] = {"coupon", "gift", "credit"};
 

@@ -367,5 +367,54 @@ TEST_F(Checkout, RewardCatalogRedeemAndRefund) {
   expect_verified();
 }
 
+// A reward that gives a coupon (examples/points-store.toml: a free-shipping
+// code on the 1st of the birth month): the birthdays job issues one code
+// bound to the member, once a year; it takes the shipping fee off at
+// checkout for that member only.
+TEST_F(Checkout, BirthdayRewardIssuesACouponBoundToTheMember) {
+  auto ps = [&](const std::string& when, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--program", "ps", "--now", when});
+    return patron(args);
+  };
+  ASSERT_EQ(patron({"--program", "ps", "program", "apply",
+                    std::string(PATRON_EXAMPLES) + "/points-store.toml"})
+                .code,
+            0);
+  ASSERT_EQ(ps("2026-11-20T10:00:00", {"member", "upsert", "B1", "--birthday", "1990-12-17"}).code, 0);
+  ASSERT_EQ(ps("2026-11-20T10:00:00", {"member", "upsert", "B2", "--birthday", "1991-12-03"}).code, 0);
+  auto batches = [&]() {
+    Outcome r = ps("2026-12-01T10:00:00", {"--json", "coupon", "batch", "list"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.json().at("batches").as_array();
+  };
+  EXPECT_TRUE(batches().empty()) << "nothing before the birth month";
+  ASSERT_EQ(ps("2026-12-01T10:00:00", {"jobs", "run", "birthdays"}).code, 0);
+  ASSERT_EQ(ps("2026-12-02T10:00:00", {"jobs", "run", "birthdays"}).code, 0);  // once a year
+  json::array issued = batches();
+  ASSERT_EQ(issued.size(), 2u);
+  std::map<std::string, std::string> batch_of;
+  for (const auto& b : issued) {
+    EXPECT_EQ(b.at("kind").as_string(), "free_shipping");
+    batch_of[std::string(b.at("member_id").as_string())] = std::string(b.at("id").as_string());
+  }
+  ASSERT_EQ(batch_of.size(), 2u);
+  Outcome shown = ps("2026-12-02T10:00:00", {"--json", "coupon", "batch", "show", batch_of["B1"], "--codes"});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  std::string code(shown.json().at("codes").at(0).as_string());
+  auto quote = [&](const std::string& member, const std::string& when) {
+    Outcome q = ps(when, {"--json", "checkout", "quote", "--member", member, "--cart", cart_,
+                          "--coupon", code});
+    EXPECT_EQ(q.code, 0) << q.err;
+    return q.json().at("coupons").at(0).as_object();
+  };
+  json::object mine = quote("B1", "2026-12-05T10:00:00");
+  EXPECT_TRUE(mine.at("valid").as_bool());
+  EXPECT_EQ(mine.at("shipping_discount").as_int64(), 80);
+  EXPECT_EQ(quote("B2", "2026-12-05T10:00:00").at("reason").as_string(), "not_yours");
+  // Valid 30 days from the job's run on 1 December.
+  EXPECT_EQ(quote("B1", "2026-12-31T10:00:01").at("reason").as_string(), "ended");
+  expect_verified();
+}
+
 }  // namespace
 }  // namespace patron

@@ -452,5 +452,55 @@ TEST(ProgramSettings, RewardAndCapSettingsAreNamedByIdAndKey) {
   EXPECT_FALSE(changes[10].after);
 }
 
+// A reward may give a coupon instead of value: `coupon` takes the catalog's
+// coupon table; wallet, amount, tier_amounts, source and expires are then
+// refused, and a budget counts grants only.
+TEST(ProgramFileRewards, ACouponRewardParsesPrintsAndRefusesValueKeys) {
+  app::Program p = parse_ok(std::string(kHead) + R"([[rewards]]
+id = "bday_coupon"
+on = "birthday"
+coupon = { type = "percent", percent = "15%", max_discount = 300, min_spend = 1000, valid_days = 14 }
+budget = { count = 500 }
+)");
+  ASSERT_EQ(p.rules.rewards.size(), 1u);
+  const rules::Reward& r = p.rules.rewards[0];
+  ASSERT_TRUE(r.coupon.has_value());
+  EXPECT_EQ(r.coupon->terms.kind, rules::CouponTerms::Kind::kPercent);
+  EXPECT_EQ(r.coupon->terms.percent_bp, 1500);
+  EXPECT_EQ(r.coupon->terms.max_discount, 300);
+  EXPECT_EQ(r.coupon->terms.min_spend, 1000);
+  EXPECT_EQ(r.coupon->valid_days, 14);
+  EXPECT_TRUE(r.wallet.empty());
+  EXPECT_EQ(r.limits.per_year, 1);  // the birthday default
+  EXPECT_EQ(r.budget.count, 500);
+  // Printed and parsed again: the same reward, and the same text.
+  std::string text = config::to_toml(p);
+  auto again = config::parse_program(text, "printed.toml", "shop");
+  ASSERT_TRUE(again) << again.error().field << ": " << again.error().message << "\n" << text;
+  EXPECT_EQ(again->rules.rewards, p.rules.rewards);
+  EXPECT_EQ(config::to_toml(*again), text);
+
+  for (const char* extra : {"wallet = \"credit\"\n", "amount = 5\n", "source = \"bday\"\n",
+                            "expires = \"30d\"\n", "tier_amounts = { gold = 5 }\n"}) {
+    SCOPED_TRACE(extra);
+    Error e = parse_error(std::string(kHead) + "[[rewards]]\nid = \"c\"\non = \"signup\"\n" +
+                          "coupon = { type = \"free_shipping\" }\n" + extra);
+    EXPECT_NE(e.field.find("shop.toml:10:"), std::string::npos) << e.field;
+    EXPECT_NE(e.message.find("gives a coupon"), std::string::npos) << e.message;
+  }
+  Error budget = parse_error(std::string(kHead) +
+                             "[[rewards]]\nid = \"c\"\non = \"signup\"\n"
+                             "coupon = { type = \"fixed\", amount = 50 }\nbudget = { value = 100 }\n");
+  EXPECT_NE(budget.field.find("rewards.c.budget.value"), std::string::npos) << budget.field;
+  Error neither = parse_error(std::string(kHead) + "[[rewards]]\nid = \"c\"\non = \"signup\"\n");
+  EXPECT_NE(neither.field.find("rewards.c.wallet"), std::string::npos) << neither.field;
+  // The settings diff sees a coupon change.
+  app::Program changed = p;
+  changed.rules.rewards[0].coupon->valid_days = 30;
+  auto diff = app::setting_changes(p, changed);
+  ASSERT_EQ(diff.size(), 1u);
+  EXPECT_EQ(diff[0].key, "rewards.bday_coupon.coupon.valid_days");
+}
+
 }  // namespace
 }  // namespace patron

@@ -1,7 +1,7 @@
 // The rules codec (store/codec.h) for engagement rewards, member caps,
-// budgets, referrals, campaigns and paid membership levels: every field
-// round-trips, rules stored before they existed decode to the defaults, and a
-// wrong value is corruption.
+// budgets, referrals, campaigns, paid membership levels and the reward
+// catalog: every field round-trips, rules stored before they existed decode
+// to the defaults, and a wrong value is corruption.
 #include "store/codec.h"
 
 #include <gtest/gtest.h>
@@ -346,6 +346,208 @@ TEST(StoreCodec, CouponTermsRoundTrip) {
   EXPECT_EQ(*back, t);
   EXPECT_FALSE(store::decode_coupon_terms(R"({"kind":"bogus"})"));
   EXPECT_FALSE(store::decode_coupon_terms(R"({"kind":"fixed","amount":"1"})"));
+}
+
+}  // namespace
+}  // namespace patron
+
+namespace patron {
+namespace {
+
+// Every field of a catalog item of each kind set (coupon offers keep no
+// batch id: the app sets it when it issues the code).
+rules::CatalogItem catalog_coupon() {
+  rules::CatalogItem c;
+  c.id = "coupon_100";
+  c.name = "NT$100 折價券";
+  c.wallet = "points";
+  c.price = 300;
+  c.kind = rules::CatalogItem::Kind::kCoupon;
+  c.coupon.terms.kind = rules::CouponTerms::Kind::kPercent;
+  c.coupon.terms.amount = 7;
+  c.coupon.terms.percent_bp = 1500;
+  c.coupon.terms.max_discount = 300;
+  c.coupon.terms.min_spend = 1000;
+  c.coupon.terms.categories = {"tops", "shoes"};
+  c.coupon.terms.brands = {"luxe"};
+  c.coupon.terms.skus = {"SKU-1"};
+  c.coupon.terms.starts_at = from_unix_seconds(1'790'000'000);
+  c.coupon.terms.ends_at = from_unix_seconds(1'790'086'400);
+  c.coupon.terms.limit_total = 10;
+  c.coupon.terms.limit_per_member = 1;
+  c.coupon.terms.stackable = false;
+  c.coupon.terms.enabled = false;
+  c.coupon.valid_days = 14;
+  c.stock = 50;
+  c.limits = rules::RewardLimits{1, 2, 5, 10};
+  c.tiers = {"gold", "vip"};
+  c.starts_at = from_unix_seconds(1'794'326'400);
+  c.ends_at = from_unix_seconds(1'796'054'400);
+  c.enabled = false;
+  return c;
+}
+
+rules::CatalogItem catalog_gift() {
+  rules::CatalogItem c;
+  c.id = "tote_bag";
+  c.name = "帆布托特包";
+  c.wallet = "points";
+  c.price = 800;
+  c.kind = rules::CatalogItem::Kind::kGift;
+  c.sku = "GIFT-TOTE";
+  c.stock = 200;
+  c.limits.lifetime = 1;
+  c.starts_at = from_unix_seconds(-86'400);  // before the epoch
+  return c;
+}
+
+rules::CatalogItem catalog_credit() {
+  rules::CatalogItem c;
+  c.id = "credit_500";
+  c.name = "500 點換 NT$500 購物金";
+  c.wallet = "points";
+  c.price = 500;
+  c.kind = rules::CatalogItem::Kind::kCredit;
+  c.credit_wallet = "credit";
+  c.credit_amount = 500;
+  c.credit_expires = ledger::ExpiryRule::end_of(CalendarUnit::kYear, 1);
+  c.tiers = {"vip"};
+  c.ends_at = from_unix_seconds(1'796'054'400);
+  return c;
+}
+
+TEST(StoreCodec, CatalogItemsRoundTrip) {
+  rules::Rules r = rules_with_everything();
+  rules::CatalogItem days = catalog_credit();
+  days.id = "credit_90d";
+  days.credit_expires = ledger::ExpiryRule::days(90);
+  days.ends_at.reset();
+  r.catalog = {catalog_coupon(), catalog_gift(), catalog_credit(), days};
+  std::string text = store::encode_rules(r);
+  auto back = store::decode_rules(text);
+  ASSERT_TRUE(back) << back.error().message;
+  ASSERT_EQ(back->catalog.size(), 4u) << text;
+  EXPECT_EQ(back->catalog[0], r.catalog[0]) << text;
+  EXPECT_EQ(back->catalog[1], r.catalog[1]) << text;
+  EXPECT_EQ(back->catalog[2], r.catalog[2]) << text;
+  EXPECT_EQ(back->catalog[3], r.catalog[3]) << text;
+  EXPECT_EQ(*back, r);
+  EXPECT_EQ(store::encode_rules(*back), text);
+  // Each kind by its name, and open times and expiry left out.
+  EXPECT_NE(text.find("\"kind\":\"gift\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"credit_expires\":\"90d\""), std::string::npos) << text;
+  EXPECT_EQ(back->catalog[1].ends_at, std::nullopt);
+  EXPECT_EQ(back->catalog[1].credit_expires, std::nullopt);
+  EXPECT_EQ(back->catalog[2].starts_at, std::nullopt);
+  EXPECT_EQ(back->catalog[3].credit_expires, ledger::ExpiryRule::days(90));
+  // Every coupon type.
+  for (auto kind : {rules::CouponTerms::Kind::kFixed, rules::CouponTerms::Kind::kPercent,
+                    rules::CouponTerms::Kind::kFreeShipping}) {
+    rules::Rules one;
+    one.catalog.push_back(catalog_coupon());
+    one.catalog[0].coupon.terms.kind = kind;
+    auto decoded = store::decode_rules(store::encode_rules(one));
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    ASSERT_EQ(decoded->catalog.size(), 1u);
+    EXPECT_EQ(decoded->catalog[0].coupon.terms.kind, kind);
+  }
+}
+
+TEST(StoreCodec, RulesWithoutACatalogHaveNone) {
+  auto old = store::decode_rules(
+      R"({"earn_on":"paid","return_window_days":7,"earn":[],"member_days":[],"rewards":[],)"
+      R"("campaigns":[],"redeem":[]})");
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_TRUE(old->catalog.empty());
+  auto empty = store::decode_rules("{}");
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_TRUE(empty->catalog.empty());
+  // An empty catalog round-trips as one.
+  auto none = store::decode_rules(store::encode_rules(rules::Rules{}));
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_TRUE(none->catalog.empty());
+  // An item with only some keys keeps the struct defaults for the others.
+  auto partial =
+      store::decode_rules(R"({"catalog":[{"id":"g","kind":"gift","price":5,"sku":"S"}]})");
+  ASSERT_TRUE(partial) << partial.error().message;
+  rules::CatalogItem expected;
+  expected.id = "g";
+  expected.kind = rules::CatalogItem::Kind::kGift;
+  expected.price = 5;
+  expected.sku = "S";
+  ASSERT_EQ(partial->catalog.size(), 1u);
+  EXPECT_EQ(partial->catalog[0], expected);
+  EXPECT_EQ(partial->catalog[0].coupon.valid_days, 30);
+  EXPECT_TRUE(partial->catalog[0].enabled);
+}
+
+TEST(StoreCodec, WrongCatalogValuesAreCorruption) {
+  for (const char* bad : {
+           R"({"catalog":{}})",
+           R"({"catalog":"coupon_100"})",
+           R"({"catalog":[1]})",
+           R"({"catalog":[{"id":5,"kind":"gift"}]})",
+           R"({"catalog":[{"kind":"voucher"}]})",
+           R"({"catalog":[{"kind":1}]})",
+           R"({"catalog":[{"kind":"gift","price":"300"}]})",
+           R"({"catalog":[{"kind":"gift","price":1.5}]})",
+           R"({"catalog":[{"kind":"gift","price":9223372036854775808}]})",
+           R"({"catalog":[{"kind":"gift","name":null}]})",
+           R"({"catalog":[{"kind":"gift","wallet":["points"]}]})",
+           R"({"catalog":[{"kind":"gift","sku":1}]})",
+           R"({"catalog":[{"kind":"gift","stock":"200"}]})",
+           R"({"catalog":[{"kind":"gift","tiers":"gold"}]})",
+           R"({"catalog":[{"kind":"gift","tiers":[1]}]})",
+           R"({"catalog":[{"kind":"gift","enabled":"true"}]})",
+           R"({"catalog":[{"kind":"gift","starts_at":"2026-11-11"}]})",
+           R"({"catalog":[{"kind":"gift","ends_at":1.5}]})",
+           R"({"catalog":[{"kind":"gift","limits":[]}]})",
+           R"({"catalog":[{"kind":"gift","limits":{"per_day":"1"}}]})",
+           R"({"catalog":[{"kind":"coupon","valid_days":"30"}]})",
+           R"({"catalog":[{"kind":"coupon","coupon":[]}]})",
+           R"({"catalog":[{"kind":"coupon","coupon":{"kind":"cash"}}]})",
+           R"({"catalog":[{"kind":"coupon","coupon":{"kind":"fixed","amount":"100"}}]})",
+           R"({"catalog":[{"kind":"coupon","coupon":{"kind":"fixed","skus":"A"}}]})",
+           R"({"catalog":[{"kind":"coupon","coupon":{"kind":"fixed","stackable":0}}]})",
+           R"({"catalog":[{"kind":"credit","credit_wallet":false}]})",
+           R"({"catalog":[{"kind":"credit","credit_amount":"500"}]})",
+           R"({"catalog":[{"kind":"credit","credit_expires":90}]})",
+           R"({"catalog":[{"kind":"credit","credit_expires":"someday"}]})",
+       }) {
+    auto r = store::decode_rules(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kCorruption) << bad;
+  }
+}
+
+TEST(StoreCodec, ACouponRewardRoundTripsAndAValueRewardHasNoCoupon) {
+  rules::Rules r;
+  rules::Reward value;
+  value.id = "signup";
+  value.wallet = "credit";
+  value.amount = 100;
+  rules::Reward coupon;
+  coupon.id = "bday";
+  coupon.on = rules::RewardOn::kBirthday;
+  rules::CouponOffer offer;
+  offer.terms.kind = rules::CouponTerms::Kind::kPercent;
+  offer.terms.percent_bp = 1500;
+  offer.terms.max_discount = 300;
+  offer.terms.categories = {"tops"};
+  offer.valid_days = 14;
+  coupon.coupon = offer;
+  r.rewards = {value, coupon};
+  std::string text = store::encode_rules(r);
+  auto back = store::decode_rules(text);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, r) << text;
+  EXPECT_FALSE(back->rewards[0].coupon.has_value());
+  // A coupon without its validity is corrupt, not a 30-day default.
+  std::string broken = text;
+  auto at = broken.find("\"coupon_valid_days\":14");
+  ASSERT_NE(at, std::string::npos) << text;
+  broken.replace(at, std::string("\"coupon_valid_days\":14").size(), "\"coupon_valid_days\":\"14\"");
+  EXPECT_EQ(store::decode_rules(broken).error().code, ErrorCode::kCorruption);
 }
 
 }  // namespace

@@ -809,6 +809,16 @@ class MemoryStore final : public app::Store {
     if (w.reward_redemption) {
       app::RewardRedemption row = *w.reward_redemption;
       if (row.program_id.empty()) row.program_id = w.program_id;
+      // Mirrors the CHECKs of migration 0008.
+      if (row.state != "redeemed" && row.state != "refunded") {
+        return fail(ErrorCode::kStorage, "state", "unknown redemption state " + row.state);
+      }
+      if (row.kind != "coupon" && row.kind != "gift" && row.kind != "credit") {
+        return fail(ErrorCode::kStorage, "kind", "unknown redemption kind " + row.kind);
+      }
+      if (row.price <= 0 || row.credit_amount < 0) {
+        return fail(ErrorCode::kStorage, "price", "redemption price must be positive");
+      }
       auto key = std::make_pair(row.program_id, row.id);
       if (auto it = d.reward_redemptions.find(key); it != d.reward_redemptions.end()) {
         it->second.state = row.state;  // as the SQL stores' upsert
