@@ -259,12 +259,31 @@ void tier_settings(const Program& p, std::map<std::string, std::string>& out) {
   }
 }
 
+// What one whole unit of the wallet pays, in major units of the currency, as
+// the file writes it ("0.1", "1"): value_num / value_den minor units per
+// wallet minor unit, scaled. Six decimals, the file's precision, trailing
+// zeros dropped.
+std::string unit_value_text(const Program& p, const rules::RedeemRule& r) {
+  __extension__ using Wide = __int128;
+  auto pow10 = [](int n) {
+    Wide out = 1;
+    for (int i = 0; i < n; ++i) out *= 10;
+    return out;
+  };
+  const Wide micro = Wide{r.value_num} * pow10(wallet_digits(p, r.wallet)) * pow10(6) /
+                     (Wide{r.value_den} * pow10(p.minor_digits));
+  std::string text = format_major_units(static_cast<int64_t>(micro), 6);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
 // A wallet's redemption rule, as the file writes it (config/redemption_section.cpp).
 void redeem_settings(const Program& p, const rules::RedeemRule& r,
                      std::map<std::string, std::string>& out) {
   std::string at = "wallets." + r.wallet + ".redeem.";
   out[at + "enabled"] = r.enabled ? "true" : "false";
-  out[at + "unit_value"] = std::to_string(r.value_num) + "/" + std::to_string(r.value_den);
+  out[at + "unit_value"] = unit_value_text(p, r);
   out[at + "min_order"] = format_major_units(r.min_order, p.minor_digits);
   out[at + "max_amount"] = format_major_units(r.max_amount, p.minor_digits);
   out[at + "max_percent"] = percent_text(r.max_percent_bp);

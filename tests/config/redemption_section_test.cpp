@@ -144,6 +144,21 @@ TEST(ProgramFileRedemption, PrintedRulesParseBackToTheSameProgram) {
   }
 }
 
+TEST(ProgramSettings, UnitValueIsListedAsTheFileWritesIt) {
+  app::Program a = parse_ok(redeem("unit_value = \"0.1\"\n"));
+  app::Program b = parse_ok(redeem("unit_value = \"0.25\"\n"));
+  auto diff = app::setting_changes(a, b);
+  ASSERT_EQ(diff.size(), 1u);
+  EXPECT_EQ(diff[0].key, "wallets.credit.redeem.unit_value");
+  EXPECT_EQ(diff[0].before, "0.1");
+  EXPECT_EQ(diff[0].after, "0.25");
+  // GBP pence per point: "0.01" of a pound.
+  app::Program gbp = parse_ok(
+      "[program]\ncurrency = \"GBP\"\nminor_digits = 2\n[wallets.points]\nunit = \"points\"\n"
+      "[wallets.points.redeem]\nunit_value = \"0.01\"\n");
+  EXPECT_EQ(app::program_settings(gbp).at("wallets.points.redeem.unit_value"), "0.01");
+}
+
 TEST(ProgramSettings, RedemptionChangesAreListed) {
   app::Program a = parse_ok(redeem("max_amount = 100\n"));
   app::Program b = parse_ok(redeem("max_amount = 150\nexclude_categories = [\"gift_cards\"]\n"));
