@@ -70,11 +70,11 @@ Result<void> add_lot(WalletLiability& w, ExpiryBucket& b, const LotValue& v) {
     return fail(ErrorCode::kInvalidArgument, "lots", "lot values must not be negative");
   }
   b.lots += v.lots;
-  for (auto [sum, value] : {std::pair{&b.available_minor, v.available_minor},
-                            std::pair{&b.pending_minor, v.pending_minor},
-                            std::pair{&w.available_minor, v.available_minor},
-                            std::pair{&w.pending_minor, v.pending_minor},
-                            std::pair{&w.held_minor, v.held_minor}}) {
+  for (auto [sum, value] :
+       {std::pair{&b.available_minor, v.available_minor},
+        std::pair{&b.pending_minor, v.pending_minor},
+        std::pair{&w.available_minor, v.available_minor},
+        std::pair{&w.pending_minor, v.pending_minor}, std::pair{&w.held_minor, v.held_minor}}) {
     if (auto r = add_checked(*sum, value, "lots"); !r) return r;
   }
   int64_t remaining = 0;
@@ -229,9 +229,8 @@ Result<JournalRow> journal_row(const std::string& wallet, const Accounts& period
   }
   // Every transfer sums to zero, so the movements add up to the members'
   // change whenever every account is known (computed wide: no overflow).
-  const Wide moved = static_cast<Wide>(row.issued_minor) - row.redeemed_minor -
-                         row.expired_minor - row.clawed_back_minor + row.written_off_minor -
-                         row.adjusted_minor;
+  const Wide moved = static_cast<Wide>(row.issued_minor) - row.redeemed_minor - row.expired_minor -
+                     row.clawed_back_minor + row.written_off_minor - row.adjusted_minor;
   if (moved != *moved_in) {
     return fail(ErrorCode::kCorruption, "journal",
                 "wallet " + wallet + ": the movements do not add up to the closing balance");

@@ -73,7 +73,7 @@ struct ExpiryBucket {
   int64_t lots = 0;
   int64_t available_minor = 0;
   int64_t pending_minor = 0;
-  int64_t remaining_minor = 0;  // available + pending
+  int64_t remaining_minor = 0;    // available + pending
   int64_t past_expiry_minor = 0;  // of remaining: lots already past their expiry
   int64_t expected_breakage_minor = 0;
 };

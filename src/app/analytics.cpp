@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <functional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -10,9 +11,14 @@
 #include "analytics/calibration.h"
 #include "analytics/clv.h"
 #include "analytics/cohorts.h"
+#include "analytics/cooccurrence.h"
 #include "analytics/rfm.h"
+#include "analytics/uplift.h"
 #include "app/orders.h"
 #include "app/read_snapshot.h"
+#include "core/limits.h"
+#include "rules/campaigns.h"
+#include "rules/tiers.h"
 
 namespace patron::app {
 
@@ -575,15 +581,199 @@ std::string journal_csv(const std::vector<JournalMonth>& months) {
     for (const auto& r : m.rows) {
       out += m.month + "," + field(r.wallet) + "," + format_date(m.first_day) + "," +
              format_date(m.last_day);
-      for (int64_t v : {r.opening_minor, r.issued_minor, r.redeemed_minor, r.expired_minor,
-                        r.clawed_back_minor, r.written_off_minor, r.adjusted_minor,
-                        r.closing_minor}) {
+      for (int64_t v :
+           {r.opening_minor, r.issued_minor, r.redeemed_minor, r.expired_minor, r.clawed_back_minor,
+            r.written_off_minor, r.adjusted_minor, r.closing_minor}) {
         out += "," + std::to_string(v);
       }
       out += "\n";
     }
   }
   return out;
+}
+
+namespace {
+
+// The basket of an order: the distinct SKUs of its lines with units not
+// refunded, reward lines left out; empty unless the order is a purchase.
+void basket_of(const PurchaseTest& purchased, const OrderRecord& o,
+               std::vector<std::string>& items) {
+  items.clear();
+  if (o.order.member_id.empty()) return;
+  OrderSummary s;
+  s.placed_at = o.order.placed_at;
+  s.paid_at = o.paid_at;
+  s.fulfilled_at = o.fulfilled_at;
+  s.completed_at = o.completed_at;
+  s.cancelled_at = o.cancelled_at;
+  if (!purchased(s) || rules::paid_value(o.order, o.refunded_amount) <= 0) return;
+  for (const auto& line : o.order.lines) {
+    if (line.reward || line.sku.empty() || line.quantity - line.refunded_quantity <= 0) continue;
+    items.push_back(line.sku);
+  }
+}
+
+json::object recommendation_json(const analytics::Recommendation& r, bool member) {
+  json::object out{{"sku", r.item},
+                   {"orders_together", r.together},
+                   {"orders", r.orders},
+                   {"confidence", r.confidence},
+                   {"lift", r.lift}};
+  if (member) out["because_of"] = r.because_of;
+  return out;
+}
+
+}  // namespace
+
+Result<json::object> recommend_report(Store& store, const ResolvedProgram& program,
+                                      const RecommendRequest& request) {
+  if (request.sku.empty() == request.member_id.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "sku", "give exactly one of sku and member");
+  }
+  if (request.limit < 1 || request.limit > kRecommendLimitMax) {
+    return fail(ErrorCode::kInvalidArgument, "limit",
+                "must be between 1 and " + std::to_string(kRecommendLimitMax));
+  }
+  const PurchaseTest purchased(program);
+  ReadSnapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+  const std::string& id = program.program.id;
+  std::vector<std::string> items;
+  std::set<std::string> anchors;
+  if (request.sku.empty()) {
+    auto member = store.find_member(id, request.member_id);
+    if (!member) return std::unexpected(member.error());
+    if (!*member) return fail(ErrorCode::kNotFound, "member", "no member " + request.member_id);
+    auto orders = store.member_orders(id, request.member_id);
+    if (!orders) return std::unexpected(orders.error());
+    for (const auto& o : *orders) {
+      basket_of(purchased, o, items);
+      anchors.insert(items.begin(), items.end());
+    }
+  } else {
+    anchors.insert(request.sku);
+  }
+  analytics::CoOccurrence counts(anchors);
+  PageRequest page;
+  page.limit = limits::kPageSizeMax;
+  for (;;) {
+    auto orders = store.orders_page(id, page);
+    if (!orders) return std::unexpected(orders.error());
+    for (const auto& o : *orders) {
+      basket_of(purchased, o, items);
+      if (auto r = counts.add_basket(items); !r) return std::unexpected(r.error());
+    }
+    if (orders->size() < page.limit) break;
+    page.after = orders->back().order.id;
+  }
+  const auto limit = static_cast<std::size_t>(request.limit);
+  json::array rows;
+  const bool member = request.sku.empty();
+  for (const auto& r : member ? counts.for_anchors(limit) : counts.for_item(request.sku, limit)) {
+    rows.push_back(recommendation_json(r, member));
+  }
+  json::object out{{"baskets", counts.baskets()}};
+  if (member) {
+    json::array bought;
+    for (const auto& sku : anchors) bought.push_back(json::value(sku));
+    out["member_id"] = request.member_id;
+    out["bought"] = std::move(bought);
+  } else {
+    out["sku"] = request.sku;
+    out["orders"] = counts.orders_with(request.sku);
+  }
+  out["items"] = std::move(rows);
+  return out;
+}
+
+namespace {
+
+json::object group_json(const analytics::GroupOutcome& g, const UseTotals& recorded) {
+  return json::object{{"members", g.members()},
+                      {"repurchasers", g.buyers()},
+                      {"repurchase_rate", optional_number(g.buyer_share())},
+                      {"revenue", g.revenue_minor()},
+                      {"revenue_per_member", optional_number(g.mean_revenue())},
+                      {"orders_recorded", recorded.count}};
+}
+
+json::object difference_json(const analytics::Difference& d, bool welch) {
+  json::object out{{"estimate", optional_number(d.estimate)},
+                   {"ci_low", optional_number(d.low)},
+                   {"ci_high", optional_number(d.high)},
+                   {"p_value", optional_number(d.p_value)}};
+  if (welch) out["degrees_of_freedom"] = optional_number(d.degrees_of_freedom);
+  return out;
+}
+
+// The campaign's window as instants: the request's days, else its own.
+Result<std::pair<Instant, Instant>> uplift_window(const ResolvedProgram& program,
+                                                  const rules::Campaign& c,
+                                                  const UpliftRequest& request) {
+  std::optional<Instant> from = c.starts, to = c.ends;
+  if (request.from) from = local_midnight(*request.from, program.zone);
+  if (request.to) {
+    to = local_midnight_after(local_midnight(*request.to, program.zone), 1, program.zone);
+  }
+  if (!from) return fail(ErrorCode::kInvalidArgument, "from", "the campaign has no start");
+  if (!to) return fail(ErrorCode::kInvalidArgument, "to", "the campaign has no end");
+  if (*from >= *to) return fail(ErrorCode::kInvalidArgument, "from", "must be before to");
+  return std::pair{*from, *to};
+}
+
+}  // namespace
+
+Result<json::object> uplift_report(Store& store, const ResolvedProgram& program,
+                                   const UpliftRequest& request) {
+  const auto& campaigns = program.program.rules.campaigns;
+  auto c = std::find_if(campaigns.begin(), campaigns.end(),
+                        [&](const rules::Campaign& x) { return x.id == request.campaign; });
+  if (c == campaigns.end()) {
+    return fail(ErrorCode::kNotFound, "campaign", "no campaign " + request.campaign);
+  }
+  if (c->holdout_bp == 0) {
+    return fail(ErrorCode::kFailedPrecondition, "campaign",
+                "campaign " + c->id + " has no holdout group");
+  }
+  auto window = uplift_window(program, *c, request);
+  if (!window) return std::unexpected(window.error());
+  const auto [from, to] = *window;
+  ReadSnapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+  analytics::GroupOutcome treated, control;
+  const std::string& id = program.program.id;
+  auto scanned = scan_purchases(
+      store, program,
+      [&](const std::string& member, std::span<const analytics::Purchase> list) -> Result<void> {
+        bool before = false, bought = false;
+        int64_t revenue = 0;
+        for (const auto& p : list) {
+          if (p.placed_at < from) before = true;
+          if (p.placed_at < from || p.placed_at >= to) continue;
+          bought = true;
+          if (__builtin_add_overflow(revenue, p.value_minor, &revenue)) {
+            return fail(ErrorCode::kFailedPrecondition, "revenue", "a member's sum overflows");
+          }
+        }
+        if (!before) return Result<void>{};  // not a customer when it started
+        auto& group = rules::in_holdout(*c, id, member) ? control : treated;
+        return group.add_member(bought, revenue);
+      });
+  if (!scanned) return std::unexpected(scanned.error());
+  auto treated_uses = store.rule_totals(id, c->id);
+  if (!treated_uses) return std::unexpected(treated_uses.error());
+  auto control_uses = store.rule_totals(id, c->id + "#control");
+  if (!control_uses) return std::unexpected(control_uses.error());
+  return json::object{{"campaign", c->id},
+                      {"holdout_share", static_cast<double>(c->holdout_bp) / 10000.0},
+                      {"from", format_instant(from)},
+                      {"to", format_instant(to)},
+                      {"treated", group_json(treated, *treated_uses)},
+                      {"control", group_json(control, *control_uses)},
+                      {"repurchase_rate_difference",
+                       difference_json(analytics::proportion_difference(treated, control), false)},
+                      {"revenue_per_member_difference",
+                       difference_json(analytics::welch_difference(treated, control), true)}};
 }
 
 }  // namespace patron::app

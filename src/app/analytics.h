@@ -1,5 +1,6 @@
 // Analytics use cases (issue 8 items 1-6 and 8; docs/analytics.md defines
-// every figure): program KPIs, RFM, cohorts, predictive CLV, liability. Each reads order
+// every figure): program KPIs, RFM, cohorts, predictive CLV, liability,
+// recommendations and holdout uplift. Each reads order
 // summaries and ledger sums of one program from the store inside one read
 // snapshot (begin_read .. rollback), runs the pure math of src/analytics and
 // returns the report as JSON. Money is in the minor units of the program's
@@ -125,5 +126,45 @@ Result<LiabilityResult> liability_report(Store& store, const ResolvedProgram& pr
 // The journal as CSV: a header, then a row per month and wallet:
 // month,wallet,from,to,opening,issued,redeemed,expired,clawed_back,written_off,adjusted,closing
 std::string journal_csv(const std::vector<JournalMonth>& months);
+
+// "Bought together" (docs/analytics.md "analytics recommend"): for an item
+// (`sku`) or for a member (`member_id`: items bought with what they bought,
+// less what they bought), exactly one of the two.
+struct RecommendRequest {
+  std::string sku;
+  std::string member_id;
+  int64_t limit = 10;
+};
+// Recommendations a report lists at most.
+inline constexpr int64_t kRecommendLimitMax = 100;
+
+// {"baskets", "sku", "orders", "items": [{"sku", "orders_together", "orders",
+//  "confidence", "lift"}]} for an item; {"baskets", "member_id", "bought":
+//  [SKU...], "items": [{"sku", "orders_together", "orders", "confidence",
+//  "lift", "because_of"}]} for a member. Fails (kInvalidArgument) unless
+// exactly one of sku and member_id is given or on a limit out of range;
+// (kNotFound) on an unknown member.
+Result<boost::json::object> recommend_report(Store& store, const ResolvedProgram& program,
+                                             const RecommendRequest& request);
+
+// Holdout uplift of a campaign (docs/analytics.md "analytics uplift"): the
+// members with a purchase before the window, split by the campaign's
+// holdout hash (rules::in_holdout), compared over the window.
+struct UpliftRequest {
+  std::string campaign;
+  std::optional<std::chrono::year_month_day> from;  // default: the campaign's start
+  std::optional<std::chrono::year_month_day> to;    // last day; default: its end
+};
+
+// {"campaign", "holdout_share", "from", "to", "treated" and "control":
+//  {"members", "repurchasers", "repurchase_rate", "revenue",
+//  "revenue_per_member", "orders_recorded"}, "repurchase_rate_difference" and
+//  "revenue_per_member_difference": {"estimate", "ci_low", "ci_high",
+//  "p_value"} (+ "degrees_of_freedom" for revenue)}. Fails (kNotFound) on an
+// unknown campaign; (kFailedPrecondition) on one without a holdout;
+// (kInvalidArgument) when the window has no start or end (give from/to) or
+// is empty.
+Result<boost::json::object> uplift_report(Store& store, const ResolvedProgram& program,
+                                          const UpliftRequest& request);
 
 }  // namespace patron::app

@@ -113,6 +113,13 @@ struct BirthdayReward {
   int year = 0;
 };
 
+// The monthly job for one member (Command::member_id): grants monthly reward
+// `reward_id` (a tier's monthly coupon) for `month` ("2026-12") when due.
+struct MonthlyReward {
+  std::string reward_id;
+  std::string month;
+};
+
 // The referrals job for one referee (Command::member_id): rewards both sides,
 // or holds them for review, once the referee's first order has settled.
 struct QualifyReferral {};
@@ -177,7 +184,7 @@ using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
-                 MemberEvent, BirthdayReward, QualifyReferral, DecideReferral, CheckoutReserve,
+                 MemberEvent, BirthdayReward, MonthlyReward, QualifyReferral, DecideReferral, CheckoutReserve,
                  CreateCouponBatch, RedeemReward, RefundRedemption>;
 
 struct Command {

@@ -209,6 +209,10 @@ struct BodyJson {
         {{"type", "redemption_refund"}, {"redemption_id", c.redemption_id}, {"reason", c.reason}},
         sp);
   }
+  json::object operator()(const MonthlyReward& c) const {
+    return json::object({{"type", "monthly_reward"}, {"reward", c.reward_id}, {"month", c.month}},
+                        sp);
+  }
   json::object operator()(const BirthdayReward& c) const {
     return json::object({{"type", "birthday_reward"}, {"reward", c.reward_id}, {"year", c.year}},
                         sp);
@@ -252,6 +256,7 @@ std::string_view command_name(const CommandBody& body) {
                                                 "tier_evaluate",
                                                 "member_event",
                                                 "birthday_reward",
+                                                "monthly_reward",
                                                 "referral_qualify",
                                                 "referral_decide",
                                                 "checkout_reserve",

@@ -7,6 +7,7 @@
 #include "app/json_codec.h"
 #include "app/read_snapshot.h"
 #include "app/referrals.h"
+#include "app/rewards.h"
 #include "app/tiering.h"
 #include "app/wallets.h"
 #include "core/limits.h"
@@ -251,7 +252,7 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
   }
   if (out.empty()) {
     return fail(ErrorCode::kInvalidArgument, "job",
-                "must be holds, mature, expire, tiers, birthdays, referrals or all");
+                "must be holds, mature, expire, tiers, birthdays, monthly, referrals or all");
   }
   return out;
 }
@@ -351,6 +352,50 @@ Result<JobReport> birthdays_job(Writer& writer, Store& reader, Instant now,
   return report;
 }
 
+// Monthly rewards due now (a tier's monthly coupon): from the 1st of the
+// local month through grace_days later, every member of the reward's tiers
+// who existed on the 1st and has no grant for the month yet; the command
+// (app/rewards.h monthly_reward) checks again.
+Result<JobReport> monthly_job(Writer& writer, Store& reader, Instant now,
+                              const std::string& only_program) {
+  using namespace std::chrono;
+  JobReport report;
+  report.job = "monthly";
+  for (const auto& [program_id, program] : writer.programs().all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
+    const year_month_day today = local_date(now, program.zone);
+    const year_month_day first = today.year() / today.month() / day{1};
+    const std::string month = format_date(first).substr(0, 7);
+    for (const rules::Reward& reward : program.program.rules.rewards) {
+      if (reward.on != rules::RewardOn::kMonthly) continue;
+      if (sys_days(today) > sys_days(first) + days{reward.grace_days}) continue;
+      const Instant day_after = local_midnight(sys_days(first) + days{1}, program.zone);
+      std::vector<std::string> due;
+      PageRequest page{"", limits::kPageSizeMax};
+      for (;;) {
+        auto batch = reader.members_without_use(program_id, reward.id, month, page);
+        if (!batch) return std::unexpected(batch.error());
+        for (const Member& m : *batch) {
+          if (m.created_at >= day_after) continue;
+          if (!reward.tiers.empty() &&
+              std::find(reward.tiers.begin(), reward.tiers.end(), member_tier(program, m)) ==
+                  reward.tiers.end()) {
+            continue;
+          }
+          due.push_back(m.id);
+        }
+        if (batch->size() < page.limit) break;
+        page.after = batch->back().id;
+      }
+      per_member(writer, program_id, due, now, MonthlyReward{reward.id, month}, "", report,
+                 [&](const json::object& out) {
+                   report.rewards += static_cast<int64_t>(out.at("granted").as_array().size());
+                 });
+    }
+  }
+  return report;
+}
+
 // Pending referrals: one QualifyReferral command per referee, which rewards
 // both sides or holds them for review once the referee's first order settled.
 Result<JobReport> referrals_job(Writer& writer, Store& reader, Instant now,
@@ -396,7 +441,8 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
   if (std::find(kJobNames.begin(), kJobNames.end(), job) == kJobNames.end()) {
     return fail(
         ErrorCode::kInvalidArgument, "job",
-        "unknown job '" + job + "' (jobs: holds, mature, expire, tiers, birthdays, referrals)");
+        "unknown job '" + job +
+            "' (jobs: holds, mature, expire, tiers, birthdays, monthly, referrals)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
@@ -404,6 +450,7 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
   if (job == "expire") return expire_in_bulk(writer, now, only_program);
   if (job == "tiers") return tiers_job(writer, reader, now, only_program);
   if (job == "birthdays") return birthdays_job(writer, reader, now, only_program);
+  if (job == "monthly") return monthly_job(writer, reader, now, only_program);
   if (job == "referrals") return referrals_job(writer, reader, now, only_program);
   JobReport report;
   report.job = job;

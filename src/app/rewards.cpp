@@ -409,4 +409,44 @@ Result<Executed> birthday_reward(Store& store, const ResolvedProgram& program,
                         std::nullopt);
 }
 
+Result<Executed> monthly_reward(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                                const Command& c, const MonthlyReward& monthly,
+                                const Member& member, Instant now) {
+  using namespace std::chrono;
+  const auto& rewards = program.program.rules.rewards;
+  auto it = std::find_if(rewards.begin(), rewards.end(), [&](const rules::Reward& r) {
+    return r.id == monthly.reward_id && r.on == rules::RewardOn::kMonthly;
+  });
+  if (it == rewards.end()) {
+    return fail(ErrorCode::kNotFound, "reward", "no monthly reward '" + monthly.reward_id + "'");
+  }
+  auto first = parse_date(monthly.month + "-01", "month");
+  if (!first || monthly.month.size() != 7) {
+    return fail(ErrorCode::kInvalidArgument, "month", "must be YYYY-MM");
+  }
+  const rules::Reward& reward = *it;
+  Wallets wallets(store, program, ids, now, c.member_id, "");
+  RuleLimits limits(store, program, c.member_id);
+  json::array granted, skipped;
+  json::object out{{"member_id", c.member_id}, {"reward", reward.id}, {"month", monthly.month}};
+  Instant starts = local_midnight(*first, program.zone);
+  Instant ends = local_midnight(sys_days(*first) + days{reward.grace_days + 1}, program.zone);
+  std::string why;
+  if (now < starts) {
+    why = "not yet";
+  } else if (now >= ends) {
+    why = "past the grace period";
+  } else if (member.created_at >= local_midnight(sys_days(*first) + days{1}, program.zone)) {
+    why = "joined after the 1st";
+  } else {
+    RewardTrigger trigger{rules::RewardOn::kMonthly, "", monthly.month, starts, reward.id};
+    auto r = grant_rewards(program, wallets, limits, member_tier(program, member), trigger, {},
+                           granted, skipped);
+    if (!r) return std::unexpected(r.error());
+  }
+  if (!why.empty()) out["note"] = why;
+  return finish_rewards(c, wallets, limits, std::move(out), std::move(granted), std::move(skipped),
+                        std::nullopt);
+}
+
 }  // namespace patron::app

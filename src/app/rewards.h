@@ -116,6 +116,14 @@ Result<Executed> member_event(Store& store, const ResolvedProgram& program, ledg
                               const Command& c, const MemberEvent& event, const Member& member,
                               Instant now);
 
+// The monthly job for one member: the reward's grant for `month`
+// ("YYYY-MM") when due at `now` (the 1st of that month, local, up to
+// grace_days later, the member existing then); members of other tiers than
+// the reward's get nothing.
+Result<Executed> monthly_reward(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                                const Command& c, const MonthlyReward& monthly,
+                                const Member& member, Instant now);
+
 // The birthdays job for one member: the reward's grant for `year` when it is
 // due at `now` (its date, up to grace_days later, the member existing then).
 Result<Executed> birthday_reward(Store& store, const ResolvedProgram& program,

@@ -349,6 +349,9 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     if (auto* birthday = std::get_if<BirthdayReward>(&c.body)) {
       return birthday_reward(store, **program, ids, c, *birthday, **member, now);
     }
+    if (auto* monthly = std::get_if<MonthlyReward>(&c.body)) {
+      return monthly_reward(store, **program, ids, c, *monthly, **member, now);
+    }
     if (std::holds_alternative<QualifyReferral>(c.body)) {
       return qualify_referral(store, **program, ids, c, now);
     }
@@ -375,6 +378,7 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, ApplyProgram> || std::is_same_v<T, UpsertOrder> ||
                         std::is_same_v<T, OrderEvent> || std::is_same_v<T, EvaluateTier> ||
                         std::is_same_v<T, MemberEvent> || std::is_same_v<T, BirthdayReward> ||
+                        std::is_same_v<T, MonthlyReward> ||
                         std::is_same_v<T, QualifyReferral> || std::is_same_v<T, DecideReferral> ||
                         std::is_same_v<T, CheckoutReserve> ||
                         std::is_same_v<T, CreateCouponBatch> ||

@@ -165,6 +165,12 @@ class Store {
                                                       const std::vector<unsigned>& months,
                                                       const std::string& rule_id,
                                                       const std::string& key) = 0;
+  // One page of the program's members (id order, after the cursor) who have
+  // no grant of `rule_id` with key `key`: the monthly job's candidates.
+  virtual Result<std::vector<Member>> members_without_use(const std::string& program_id,
+                                                          const std::string& rule_id,
+                                                          const std::string& key,
+                                                          const PageRequest& page) = 0;
 
   // Coupons (app/model.h CouponBatch, Coupon, CouponRedemption).
   virtual Result<std::optional<CouponBatch>> find_coupon_batch(const std::string& program_id,
@@ -291,10 +297,8 @@ class Store {
     int64_t pending = 0;
     int64_t held = 0;
   };
-  virtual Result<std::vector<LotBalance>> lot_balances(const std::string& /*program_id*/,
-                                                       Instant /*at*/) {
-    return fail(ErrorCode::kStorage, "", "this store has no lot_balances");
-  }
+  virtual Result<std::vector<LotBalance>> lot_balances(const std::string& program_id,
+                                                       Instant at) = 0;
 
   // Transactions and writes
   virtual Result<void> begin() = 0;

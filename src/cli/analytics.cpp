@@ -1,4 +1,5 @@
-// patron analytics kpis | rfm | cohorts | clv | liability: reports over a program's
+// patron analytics kpis | rfm | cohorts | clv | liability | recommend |
+// uplift: reports over a program's
 // orders and ledger (app/analytics.h; figures defined in docs/analytics.md).
 // Dates are YYYY-MM-DD in the program time zone; a bad one exits 2 naming
 // its option.
@@ -25,7 +26,8 @@ namespace {
 constexpr std::size_t kClvTextRowsMax = 20;
 
 struct Options {
-  std::string from, to, as_of, by = "month", calibration_end, at, journal;
+  std::string from, to, as_of, by = "month", calibration_end, at, journal, sku, member, campaign;
+  int64_t limit = 10;
   int64_t churn_days = analytics::kChurnDaysDefault;
   int64_t horizon_weeks = 0;
 };
@@ -116,6 +118,43 @@ void print_liability(const json::object& r) {
                 << number(b.at("remaining")) << " in " << number(b.at("lots"))
                 << " lots, expected breakage " << number(b.at("expected_breakage")) << "\n";
     }
+  }
+}
+
+void print_recommend(const json::object& r) {
+  if (r.contains("sku")) {
+    std::cout << "bought with " << r.at("sku").as_string().c_str() << " (" << number(r.at("orders"))
+              << " of " << number(r.at("baskets")) << " orders):\n";
+  } else {
+    std::cout << "for member " << r.at("member_id").as_string().c_str() << " ("
+              << r.at("bought").as_array().size() << " items bought):\n";
+  }
+  for (const auto& i : r.at("items").as_array()) {
+    std::cout << "  " << i.at("sku").as_string().c_str() << ": together "
+              << number(i.at("orders_together")) << ", confidence " << number(i.at("confidence"))
+              << ", lift " << number(i.at("lift"));
+    if (const auto* because = i.as_object().if_contains("because_of")) {
+      std::cout << " (with " << because->as_string().c_str() << ")";
+    }
+    std::cout << "\n";
+  }
+}
+
+void print_uplift(const json::object& r) {
+  std::cout << "campaign " << r.at("campaign").as_string().c_str() << " (holdout "
+            << number(r.at("holdout_share")) << "), " << r.at("from").as_string().c_str() << " to "
+            << r.at("to").as_string().c_str() << "\n";
+  for (const char* g : {"treated", "control"}) {
+    const json::object& o = r.at(g).as_object();
+    std::cout << "  " << g << ": " << number(o.at("members")) << " members, repurchase rate "
+              << number(o.at("repurchase_rate")) << ", revenue per member "
+              << number(o.at("revenue_per_member")) << "\n";
+  }
+  for (const char* k : {"repurchase_rate_difference", "revenue_per_member_difference"}) {
+    const json::object& d = r.at(k).as_object();
+    std::cout << "  " << k << ": " << number(d.at("estimate")) << " (95% CI "
+              << number(d.at("ci_low")) << " to " << number(d.at("ci_high")) << ", p "
+              << number(d.at("p_value")) << ")\n";
   }
 }
 
@@ -240,12 +279,38 @@ Result<int> run_liability(Context& ctx, const Options& o) {
   return kOk;
 }
 
+Result<int> run_recommend(Context& ctx, const Options& o) {
+  auto program = ctx.writer->programs().find(ctx.program_id);
+  if (!program) return std::unexpected(program.error());
+  if (o.sku.empty() == o.member.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "--sku", "give exactly one of --sku and --member");
+  }
+  app::RecommendRequest request{o.sku, o.member, o.limit};
+  return emit(ctx, app::recommend_report(*ctx.reader, **program, request), print_recommend);
+}
+
+Result<int> run_uplift(Context& ctx, const Options& o) {
+  auto program = ctx.writer->programs().find(ctx.program_id);
+  if (!program) return std::unexpected(program.error());
+  auto from = optional_date(o.from, "--from");
+  if (!from) return std::unexpected(from.error());
+  auto to = optional_date(o.to, "--to");
+  if (!to) return std::unexpected(to.error());
+  app::UpliftRequest request{o.campaign, *from, *to};
+  auto report = app::uplift_report(*ctx.reader, **program, request);
+  if (!report && report.error().field == "from") report.error().field = "--from";
+  if (!report && report.error().field == "to") report.error().field = "--to";
+  return emit(ctx, report, print_uplift);
+}
+
 }  // namespace
 
 void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action) {
   static Options o;
   auto* analytics =
-      cli.add_subcommand("analytics", "KPIs, RFM, cohorts, CLV, liability (docs/analytics.md)")
+      cli.add_subcommand(
+             "analytics",
+             "KPIs, RFM, cohorts, CLV, liability, recommendations, uplift (docs/analytics.md)")
           ->require_subcommand(1);
   auto* kpis = analytics->add_subcommand("kpis", "program KPIs over a period");
   kpis->add_option("--from", o.from, "first day (YYYY-MM-DD; default: all history)");
@@ -262,16 +327,29 @@ void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<in
   clv->add_option("--horizon-weeks", o.horizon_weeks, "weeks after calibration to predict")
       ->required()
       ->check(CLI::Range(int64_t{1}, analytics::kHorizonWeeksMax));
-  auto* liability =
-      analytics->add_subcommand("liability", "outstanding value by expiry month, breakage, journal");
+  auto* liability = analytics->add_subcommand(
+      "liability", "outstanding value by expiry month, breakage, journal");
   liability->add_option("--at", o.at, "the liability at the end of this day (default: today)");
   liability->add_option("--journal", o.journal, "write the monthly deferred-revenue journal (CSV)");
   liability->add_option("--from", o.from, "journal: first day (default: 11 months before --to)");
   liability->add_option("--to", o.to, "journal: last day, included (default: --at)");
-  for (auto* sub : {kpis, rfm, cohorts, clv, liability}) {
-    sub->callback([&ctx, &action, sub, kpis, rfm, cohorts, liability] {
+  auto* recommend = analytics->add_subcommand("recommend", "items bought together");
+  recommend->add_option("--sku", o.sku, "items bought with this one");
+  recommend->add_option("--member", o.member, "items bought with what this member bought");
+  recommend->add_option("--limit", o.limit, "at most this many items")
+      ->check(CLI::Range(int64_t{1}, app::kRecommendLimitMax));
+  auto* uplift = analytics->add_subcommand("uplift", "holdout vs treated members of a campaign");
+  uplift->add_option("--campaign", o.campaign, "campaign id")->required();
+  uplift->add_option("--from", o.from, "first day (default: the campaign's start)");
+  uplift->add_option("--to", o.to, "last day, included (default: the campaign's end)");
+  for (auto* sub : {kpis, rfm, cohorts, clv, liability, recommend, uplift}) {
+    sub->callback([&ctx, &action, sub, kpis, rfm, cohorts, liability, recommend, uplift] {
       ctx.read_only = true;
-      if (sub == liability) {
+      if (sub == uplift) {
+        action = [&ctx] { return run_uplift(ctx, o); };
+      } else if (sub == recommend) {
+        action = [&ctx] { return run_recommend(ctx, o); };
+      } else if (sub == liability) {
         action = [&ctx] { return run_liability(ctx, o); };
       } else if (sub == kpis) {
         action = [&ctx] { return run_kpis(ctx, o); };

@@ -61,10 +61,11 @@ namespace {
 
 using rules::RewardOn;
 
-constexpr std::array<RewardOn, 9> kRewardOns = {
-    RewardOn::kSignup,     RewardOn::kBirthday, RewardOn::kFirstPurchase,
-    RewardOn::kAppInstall, RewardOn::kLineBind, RewardOn::kReview,
-    RewardOn::kShare,      RewardOn::kSurvey,   RewardOn::kCustom};
+constexpr std::array<RewardOn, 10> kRewardOns = {
+    RewardOn::kSignup,     RewardOn::kBirthday, RewardOn::kMonthly,
+    RewardOn::kFirstPurchase, RewardOn::kAppInstall, RewardOn::kLineBind,
+    RewardOn::kReview,     RewardOn::kShare,    RewardOn::kSurvey,
+    RewardOn::kCustom};
 
 // "signup, birthday, ... or custom": what `on` may be.
 std::string reward_ons() {
@@ -106,6 +107,9 @@ rules::RewardLimits default_limits(RewardOn on) {
     case RewardOn::kBirthday:
       out.per_year = 1;
       break;
+    case RewardOn::kMonthly:
+      out.per_month = 1;
+      break;
     case RewardOn::kReview:
     case RewardOn::kShare:
     case RewardOn::kSurvey:
@@ -141,9 +145,21 @@ Result<std::vector<rules::TierAmount>> parse_tier_amounts(const Reader& r, const
   return out;
 }
 
-// birthday, feb29 and grace_days: only for on = "birthday".
+// birthday, feb29 and grace_days: only for on = "birthday" (grace_days also
+// for "monthly").
 Result<void> parse_birthday_keys(const Reader& r, const toml::table& t, const std::string& at,
                                  rules::Reward& reward) {
+  if (reward.on == RewardOn::kMonthly) {
+    for (std::string_view key : {"birthday", "feb29"}) {
+      if (const toml::node* n = t.get(key)) {
+        return r.error(n, Reader::join(at, key), "only applies to on = \"birthday\"");
+      }
+    }
+    auto grace = r.integer(t, at, "grace_days", 0, limits::kBirthdayGraceDaysMax);
+    if (!grace) return std::unexpected(grace.error());
+    if (*grace) reward.grace_days = **grace;
+    return {};
+  }
   if (reward.on != RewardOn::kBirthday) {
     for (std::string_view key : {"birthday", "feb29", "grace_days"}) {
       if (const toml::node* n = t.get(key)) {
@@ -315,6 +331,7 @@ toml::table reward_table(const rules::Reward& reward, const app::Program& p) {
     }
     t.insert("grace_days", reward.grace_days);
   }
+  if (reward.on == RewardOn::kMonthly) t.insert("grace_days", reward.grace_days);
   return t;
 }
 

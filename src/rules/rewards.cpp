@@ -10,9 +10,10 @@ namespace patron::rules {
 
 namespace {
 
-constexpr std::array<std::pair<RewardOn, std::string_view>, 9> kOnNames = {{
+constexpr std::array<std::pair<RewardOn, std::string_view>, 10> kOnNames = {{
     {RewardOn::kSignup, "signup"},
     {RewardOn::kBirthday, "birthday"},
+    {RewardOn::kMonthly, "monthly"},
     {RewardOn::kFirstPurchase, "first_purchase"},
     {RewardOn::kAppInstall, "app_install"},
     {RewardOn::kLineBind, "line_bind"},
@@ -39,7 +40,8 @@ std::optional<RewardOn> parse_reward_on(std::string_view text) {
 }
 
 bool is_member_event(RewardOn on) {
-  return on != RewardOn::kSignup && on != RewardOn::kBirthday && on != RewardOn::kFirstPurchase;
+  return on != RewardOn::kSignup && on != RewardOn::kBirthday && on != RewardOn::kMonthly &&
+         on != RewardOn::kFirstPurchase;
 }
 
 std::string reward_source(const Reward& r) {

@@ -27,6 +27,7 @@ namespace patron::rules {
 enum class RewardOn {
   kSignup,         // the member is created (PUT, or a first order)
   kBirthday,       // the birthdays job, on the birthday or the 1st of the birth month
+  kMonthly,        // the monthly job, on the 1st of every month (tier monthly coupons)
   kFirstPurchase,  // the member's first order earns (pending with it, clawed back with it)
   kAppInstall,     // member events (POST /v1/members/{id}/events, `patron member event`)
   kLineBind,
@@ -93,8 +94,8 @@ struct Reward {
   Budget budget;
   BirthdayOn birthday_on = BirthdayOn::kMonthStart;  // kBirthday only
   Feb29 feb29 = Feb29::kFeb28;                       // kBirthday with kDay only
-  // kBirthday: the job grants on the reward date or up to this many days
-  // later (a server that was down on the day still gives it).
+  // kBirthday, kMonthly: the job grants on the reward date or up to this many
+  // days later (a server that was down on the day still gives it).
   int64_t grace_days = 7;
   // Set: the reward issues this coupon (one code bound to the member) instead
   // of value; `wallet`, `amount`, `tier_amounts`, `source` and `expires` are

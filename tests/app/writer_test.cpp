@@ -398,6 +398,26 @@ class FailingStore final : public app::Store {
                                                    const std::string& k) override {
     return inner_->members_born_in(p, months, r, k);
   }
+  Result<std::vector<app::Member>> members_without_use(const std::string& p, const std::string& r,
+                                                       const std::string& k,
+                                                       const app::PageRequest& page) override {
+    return inner_->members_without_use(p, r, k, page);
+  }
+  Result<std::optional<app::RewardRedemption>> find_reward_redemption(const std::string& p,
+                                                                      int64_t id) override {
+    return inner_->find_reward_redemption(p, id);
+  }
+  Result<std::vector<app::RewardRedemption>> reward_redemptions_page(
+      const std::string& p, const std::string& m, const app::PageRequest& page) override {
+    return inner_->reward_redemptions_page(p, m, page);
+  }
+  Result<int64_t> count_reward_redemptions(const std::string& p, const std::string& item,
+                                           const std::string& m, Instant since) override {
+    return inner_->count_reward_redemptions(p, item, m, since);
+  }
+  Result<std::vector<LotBalance>> lot_balances(const std::string& p, Instant at) override {
+    return inner_->lot_balances(p, at);
+  }
   Result<std::optional<std::string>> member_by_referral_code(const std::string& p,
                                                              const std::string& c) override {
     return inner_->member_by_referral_code(p, c);

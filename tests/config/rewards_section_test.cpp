@@ -197,7 +197,7 @@ TEST(ProgramFileRewards, IdOnWalletAndAmountAreRequired) {
   EXPECT_NE(e.message.find("a reward id is 1 to 32 of a-z, 0-9 and _"), std::string::npos);
   e = reward_error("[[rewards]]\nid = \"r\"\nwallet = \"credit\"\namount = 100\n");
   EXPECT_EQ(e.field, "shop.toml:6:1: rewards.r.on");
-  EXPECT_NE(e.message.find("is required: signup, birthday, first_purchase"), std::string::npos)
+  EXPECT_NE(e.message.find("is required: signup, birthday, monthly, first_purchase"), std::string::npos)
       << e.message;
   e = reward_error("[[rewards]]\nid = \"r\"\non = \"signup\"\namount = 100\n");
   EXPECT_EQ(e.field, "shop.toml:6:1: rewards.r.wallet");
@@ -223,7 +223,7 @@ TEST(ProgramFileRewards, TriggersAndCustomEventsAreChecked) {
   Error e = reward_error(reward_with("", "purchase"));
   EXPECT_EQ(e.field, "shop.toml:8:6: rewards.r.on");
   EXPECT_EQ(e.message,
-            "must be signup, birthday, first_purchase, app_install, line_bind, review, share, "
+            "must be signup, birthday, monthly, first_purchase, app_install, line_bind, review, share, "
             "survey or custom");
   e = reward_error(reward_with("", "custom"));
   EXPECT_EQ(e.field, "shop.toml:6:1: rewards.r.event");

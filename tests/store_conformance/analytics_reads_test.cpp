@@ -1,11 +1,13 @@
 // The analytics reads of the Store (app/store.h "Analytics reads") on every
 // backend: the member order scan (grouped by member, oldest first, guests
 // left out, summaries as stored), member counts by creation time, transfer
-// totals per wallet and account pair in a time range, a visitor error
-// stopping the scan, and each program seeing only its own rows.
+// totals per wallet and account pair in a time range, lot balances rebuilt
+// from transfers at an instant, a visitor error stopping the scan, and each
+// program seeing only its own rows.
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -80,6 +82,37 @@ class AnalyticsReads : public testing::TwoProgramsStore {
     w.wallet = wallet;
     w.changes.transfers.push_back(
         ledger::Transfer{++next_id_, next_id_, wallet, "grant", from, to, amount, 0, when});
+    write(w);
+  }
+
+  // A lot row (what lot_balances reads of it is its wallet and expiry).
+  void add_lot(const std::string& program, const std::string& member, const char* wallet,
+               int64_t id, std::optional<Instant> expires_at) {
+    ledger::Lot lot;
+    lot.id = id;
+    lot.wallet = wallet;
+    lot.source = "signup";
+    lot.amount = 1000;
+    lot.remaining = 0;
+    lot.granted_at = at(0);
+    lot.expires_at = expires_at;
+    CommandWrite w;
+    w.program_id = program;
+    w.member_id = member;
+    w.wallet = wallet;
+    w.changes.lots.push_back(lot);
+    write(w);
+  }
+
+  void add_lot_transfer(const std::string& program, const std::string& member, const char* wallet,
+                        int64_t lot_id, const char* from, const char* to, int64_t amount,
+                        Instant when) {
+    CommandWrite w;
+    w.program_id = program;
+    w.member_id = member;
+    w.wallet = wallet;
+    w.changes.transfers.push_back(
+        ledger::Transfer{++next_id_, next_id_, wallet, "grant", from, to, amount, lot_id, when});
     write(w);
   }
 
@@ -196,6 +229,64 @@ TEST_P(AnalyticsReads, TransferTotalsFailOnOverflow) {
   auto totals = store_->transfer_totals("default", Instant::min(), at(100));
   ASSERT_FALSE(totals);
   EXPECT_EQ(totals.error().code, ErrorCode::kStorage);
+}
+
+TEST_P(AnalyticsReads, LotBalancesRebuiltFromTransfersAtAnInstant) {
+  add_member("default", "m1", at(0));
+  add_member("default", "m2", at(0));
+  add_member("other", "m1", at(0));
+  add_lot("default", "m1", "credit", 1, at(1000));
+  add_lot("default", "m1", "credit", 2, std::nullopt);
+  add_lot("default", "m2", "credit", 3, at(1000));
+  add_lot("default", "m1", "points", 4, std::nullopt);
+  add_lot("other", "m1", "credit", 5, std::nullopt);
+  add_lot_transfer("default", "m1", "credit", 1, "issued:signup", "member:available", 100, at(10));
+  add_lot_transfer("default", "m1", "credit", 1, "member:available", "redeemed", 30, at(20));
+  add_lot_transfer("default", "m1", "credit", 1, "member:available", "member:held", 20, at(30));
+  add_lot_transfer("default", "m1", "credit", 2, "issued:purchase", "member:pending", 50, at(10));
+  add_lot_transfer("default", "m1", "credit", 2, "member:pending", "member:available", 50, at(40));
+  add_lot_transfer("default", "m1", "credit", 2, "member:available", "member:debt", 5, at(40));
+  add_lot_transfer("default", "m2", "credit", 3, "issued:signup", "member:available", 10, at(10));
+  add_lot_transfer("default", "m2", "credit", 3, "member:available", "expired", 10, at(50));
+  add_lot_transfer("default", "m1", "points", 4, "issued:signup", "member:available", 7, at(10));
+  add_transfer("default", "m1", "credit", "member:debt", "clawed_back", 5, at(60));  // no lot
+  add_lot_transfer("other", "m1", "credit", 5, "issued:signup", "member:available", 999, at(10));
+  // At 35: lot 1 has 50 available and 20 held, lot 2 50 pending, lot 3 10.
+  auto early = store_->lot_balances("default", at(35));
+  ASSERT_TRUE(early) << early.error().message;
+  ASSERT_EQ(early->size(), 3u);
+  const Store::LotBalance& never = (*early)[0];
+  EXPECT_EQ(never.wallet, "credit");
+  EXPECT_FALSE(never.expires_at);
+  EXPECT_EQ(never.lots, 1);
+  EXPECT_EQ(never.available, 0);
+  EXPECT_EQ(never.pending, 50);
+  EXPECT_EQ(never.held, 0);
+  const Store::LotBalance& expiring = (*early)[1];
+  EXPECT_EQ(expiring.wallet, "credit");
+  EXPECT_EQ(expiring.expires_at, at(1000));
+  EXPECT_EQ(expiring.lots, 2);
+  EXPECT_EQ(expiring.available, 60);
+  EXPECT_EQ(expiring.held, 20);
+  EXPECT_EQ((*early)[2].wallet, "points");
+  EXPECT_EQ((*early)[2].available, 7);
+  // At 100: lot 2 matured and paid 5 of debt; lot 3 expired (not counted).
+  auto late = store_->lot_balances("default", at(100));
+  ASSERT_TRUE(late);
+  ASSERT_EQ(late->size(), 3u);
+  EXPECT_EQ((*late)[0].available, 45);
+  EXPECT_EQ((*late)[0].pending, 0);
+  EXPECT_EQ((*late)[1].lots, 1);
+  EXPECT_EQ((*late)[1].available, 50);
+  EXPECT_EQ((*late)[1].held, 20);
+  // Before any transfer: nothing; the other program sees only its own.
+  auto none = store_->lot_balances("default", at(10));
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  auto other = store_->lot_balances("other", at(100));
+  ASSERT_TRUE(other);
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_EQ((*other)[0].available, 999);
 }
 
 // A visitor that reads only times and values may get the orders without id

@@ -257,6 +257,31 @@ TEST_P(RuleUses, MembersBornInTheMonthsWithoutTheKeyInIdOrder) {
   EXPECT_EQ((*rows)[0], member_row("default", "d", year{1980} / 12 / 31));
 }
 
+// The monthly job's candidates: members without a grant of the rule for the
+// key, in id order, a page at a time, of one program only.
+TEST_P(RuleUses, MembersWithoutUsePagesThroughThoseNotGranted) {
+  for (const char* id : {"a", "b", "c", "d", "e"}) add_member(id);
+  add_member("x", std::nullopt, "other");
+  write(uses("b", {use("monthly", "2026-12", 0, at(10))}));
+  write(uses("d", {use("monthly", "2026-11", 0, at(5)), use("other_rule", "2026-12", 0, at(5))}));
+  auto page = [&](const std::string& after, std::size_t limit) {
+    auto r = store_->members_without_use("default", "monthly", "2026-12", {after, limit});
+    EXPECT_TRUE(r) << r.error().message;
+    std::vector<std::string> ids;
+    if (r) {
+      for (const auto& m : *r) ids.push_back(m.id);
+    }
+    return ids;
+  };
+  EXPECT_EQ(page("", 50), (std::vector<std::string>{"a", "c", "d", "e"}));
+  EXPECT_EQ(page("", 2), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(page("c", 2), (std::vector<std::string>{"d", "e"}));
+  EXPECT_TRUE(page("e", 2).empty());
+  auto rows = store_->members_without_use("default", "monthly", "2026-12", {"", 1});
+  ASSERT_TRUE(rows && rows->size() == 1u);
+  EXPECT_EQ((*rows)[0], **store_->find_member("default", "a"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RuleUses, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return info.param.name; });
 

@@ -418,6 +418,22 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  Result<std::vector<Member>> members_without_use(const std::string& program_id,
+                                                  const std::string& rule_id,
+                                                  const std::string& key,
+                                                  const app::PageRequest& page) override {
+    return read([&](const Data& d) {
+      std::size_t limit = page_limit(page.limit);
+      std::vector<Member> out;
+      for (auto it = d.members.upper_bound({program_id, page.after});
+           it != d.members.end() && it->first.first == program_id && out.size() < limit; ++it) {
+        if (d.rule_uses.count({program_id, it->second.id, rule_id, key})) continue;
+        out.push_back(it->second);
+      }
+      return out;
+    });
+  }
+
   Result<std::optional<std::string>> member_by_referral_code(const std::string& program_id,
                                                              const std::string& code) override {
     return read([&](const Data& d) -> std::optional<std::string> {
@@ -909,8 +925,7 @@ class MemoryStore final : public app::Store {
     return out;
   }
 
-  Result<std::vector<LotBalance>> lot_balances(const std::string& program_id,
-                                               Instant at) override {
+  Result<std::vector<LotBalance>> lot_balances(const std::string& program_id, Instant at) override {
     auto balances = read([&](const Data& d) -> Result<std::vector<LotBalance>> {
       // Per lot first (its three balances), then per (wallet, expires_at).
       std::map<std::pair<std::string, std::optional<Instant>>, LotBalance> groups;
@@ -920,7 +935,8 @@ class MemoryStore final : public app::Store {
         for (const auto& t : it->second.transfers) {
           if (t.at >= at || t.lot_id == 0) continue;
           LotBalance& lot = lots[t.lot_id];
-          for (auto [account, sign] : {std::pair{&t.to, int64_t{1}}, std::pair{&t.from, int64_t{-1}}}) {
+          for (auto [account, sign] :
+               {std::pair{&t.to, int64_t{1}}, std::pair{&t.from, int64_t{-1}}}) {
             int64_t* sum = *account == ledger::account::kAvailable ? &lot.available
                            : *account == ledger::account::kPending ? &lot.pending
                            : *account == ledger::account::kHeld    ? &lot.held

@@ -844,6 +844,28 @@ class SqliteStore final : public app::Store {
     }
   }
 
+  Result<std::vector<Member>> members_without_use(const std::string& program_id,
+                                                  const std::string& rule_id,
+                                                  const std::string& key,
+                                                  const app::PageRequest& page) override {
+    auto q = prepare("SELECT " PATRON_MEMBER_COLUMNS
+                     " FROM members m WHERE m.program_id = ? AND m.id > ? "
+                     "AND NOT EXISTS (SELECT 1 FROM rule_uses u WHERE u.program_id = m.program_id "
+                     "AND u.member_id = m.id AND u.rule_id = ? AND u.key = ?) ORDER BY m.id LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(page.after).bind(rule_id).bind(key).bind(
+        static_cast<int64_t>(page_limit(page.limit)));
+    std::vector<Member> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      auto m = read_member(*q, program_id);
+      if (!m) return std::unexpected(m.error());
+      out.push_back(std::move(*m));
+    }
+  }
+
   Result<std::optional<std::string>> member_by_referral_code(const std::string& program_id,
                                                              const std::string& code) override {
     if (code.empty()) return std::optional<std::string>{};  // '' is no code
@@ -1792,8 +1814,7 @@ class SqliteStore final : public app::Store {
     return out;
   }
 
-  Result<std::vector<LotBalance>> lot_balances(const std::string& program_id,
-                                               Instant at) override {
+  Result<std::vector<LotBalance>> lot_balances(const std::string& program_id, Instant at) override {
     // As transfer_totals: one plain pass over the transfers summed here, per
     // lot in a hash map, then per (wallet, expires_at). The lot's expiry comes
     // by its integer primary key.
