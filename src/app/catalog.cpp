@@ -152,21 +152,22 @@ Result<Executed> redeem_reward(Store& store, const ResolvedProgram& program, led
   const std::string order_id = catalog_order_id(r.id);
 
   Wallets wallets(store, program, ids, now, c.member_id, order_id);
-  auto spent = wallets.with(item->wallet, [&](ledger::WalletLedger& w, WalletEffect&) -> Result<void> {
-    int64_t available = w.balances().available;
-    if (available < item->price) {
-      return fail(ErrorCode::kFailedPrecondition, "wallet",
-                  "'" + item->id + "' costs " + std::to_string(item->price) + " " + item->wallet +
-                      "; the member has " + std::to_string(std::max<int64_t>(0, available)) +
-                      " available");
-    }
-    ledger::Spend spend;
-    spend.amount = item->price;
-    spend.order_id = order_id;
-    auto s = w.spend(spend);
-    if (!s) return std::unexpected(s.error());
-    return {};
-  });
+  auto spent =
+      wallets.with(item->wallet, [&](ledger::WalletLedger& w, WalletEffect&) -> Result<void> {
+        int64_t available = w.balances().available;
+        if (available < item->price) {
+          return fail(ErrorCode::kFailedPrecondition, "wallet",
+                      "'" + item->id + "' costs " + std::to_string(item->price) + " " +
+                          item->wallet + "; the member has " +
+                          std::to_string(std::max<int64_t>(0, available)) + " available");
+        }
+        ledger::Spend spend;
+        spend.amount = item->price;
+        spend.order_id = order_id;
+        auto s = w.spend(spend);
+        if (!s) return std::unexpected(s.error());
+        return {};
+      });
   if (!spent) return std::unexpected(spent.error());
 
   CommandWrite first;
@@ -227,8 +228,10 @@ Result<Executed> refund_redemption(Store& store, const ResolvedProgram& program,
   if (r.kind == "coupon") {
     auto coupon = store.find_coupon(c.program_id, r.coupon_code);
     if (!coupon) return std::unexpected(coupon.error());
-    if (!*coupon) return fail(ErrorCode::kStorage, "coupon_code", "the redemption's coupon is gone");
-    auto uses = store.coupon_uses(c.program_id, r.coupon_code, (*coupon)->batch_id, r.member_id, now);
+    if (!*coupon)
+      return fail(ErrorCode::kStorage, "coupon_code", "the redemption's coupon is gone");
+    auto uses =
+        store.coupon_uses(c.program_id, r.coupon_code, (*coupon)->batch_id, r.member_id, now);
     if (!uses) return std::unexpected(uses.error());
     if (uses->code > 0) {
       return fail(ErrorCode::kFailedPrecondition, "redemption_id",
@@ -245,26 +248,28 @@ Result<Executed> refund_redemption(Store& store, const ResolvedProgram& program,
     out["coupon_disabled"] = r.coupon_code;
   }
   if (r.kind == "credit") {
-    auto taken = wallets.with(r.credit_wallet, [&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
-      ledger::Clawback back;
-      back.order_id = order_id;
-      auto result = w.clawback(back);
-      if (!result) return std::unexpected(result.error());
-      effect.clawed_back += result->from_pending + result->from_available;
-      effect.debt_added += result->debt_added;
-      effect.written_off += result->written_off;
-      return {};
-    });
+    auto taken = wallets.with(r.credit_wallet,
+                              [&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
+                                ledger::Clawback back;
+                                back.order_id = order_id;
+                                auto result = w.clawback(back);
+                                if (!result) return std::unexpected(result.error());
+                                effect.clawed_back += result->from_pending + result->from_available;
+                                effect.debt_added += result->debt_added;
+                                effect.written_off += result->written_off;
+                                return {};
+                              });
     if (!taken) return std::unexpected(taken.error());
   }
-  auto restored = wallets.with(r.wallet, [&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
-    ledger::Restore back;
-    back.order_id = order_id;
-    auto result = w.restore(back);
-    if (!result) return std::unexpected(result.error());
-    effect.restored += result->restored;
-    return {};
-  });
+  auto restored =
+      wallets.with(r.wallet, [&](ledger::WalletLedger& w, WalletEffect& effect) -> Result<void> {
+        ledger::Restore back;
+        back.order_id = order_id;
+        auto result = w.restore(back);
+        if (!result) return std::unexpected(result.error());
+        effect.restored += result->restored;
+        return {};
+      });
   if (!restored) return std::unexpected(restored.error());
   r.state = "refunded";
   r.refunded_at = now;
@@ -274,8 +279,8 @@ Result<Executed> refund_redemption(Store& store, const ResolvedProgram& program,
   audit.actor = c.actor;
   audit.action = "redemption.refund";
   audit.target = std::to_string(r.id);
-  audit.detail = json::serialize(json::object{
-      {"member_id", r.member_id}, {"item_id", r.item_id}, {"reason", refund.reason}});
+  audit.detail = json::serialize(
+      json::object{{"member_id", r.member_id}, {"item_id", r.item_id}, {"reason", refund.reason}});
   audit.at = now;
   first.audit.push_back(std::move(audit));
   json::object body = reward_redemption_json(r);
@@ -305,7 +310,8 @@ Result<json::object> catalog_json(Store& store, const ResolvedProgram& program,
     json::object left;
     std::string why =
         member != nullptr ? rules::catalog_blocked(item, member_tier(program, *member), now) : "";
-    auto limited = limits_blocked(store, program, item, member != nullptr ? member->id : "", now, &left);
+    auto limited =
+        limits_blocked(store, program, item, member != nullptr ? member->id : "", now, &left);
     if (!limited) return std::unexpected(limited.error());
     if (why.empty()) why = *limited;
     if (left.contains("stock")) o["stock_left"] = left.at("stock");

@@ -184,8 +184,8 @@ using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
-                 MemberEvent, BirthdayReward, MonthlyReward, QualifyReferral, DecideReferral, CheckoutReserve,
-                 CreateCouponBatch, RedeemReward, RefundRedemption>;
+                 MemberEvent, BirthdayReward, MonthlyReward, QualifyReferral, DecideReferral,
+                 CheckoutReserve, CreateCouponBatch, RedeemReward, RefundRedemption>;
 
 struct Command {
   std::string program_id = "default";

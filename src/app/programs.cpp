@@ -101,7 +101,8 @@ void coupon_offer_settings(const Program& p, const std::string& at, const rules:
   out[at + "type"] = kTypes[static_cast<int>(t.kind)];
   if (t.amount > 0) out[at + "amount"] = format_major_units(t.amount, p.minor_digits);
   if (t.percent_bp > 0) out[at + "percent"] = percent_text(t.percent_bp);
-  if (t.max_discount > 0) out[at + "max_discount"] = format_major_units(t.max_discount, p.minor_digits);
+  if (t.max_discount > 0)
+    out[at + "max_discount"] = format_major_units(t.max_discount, p.minor_digits);
   out[at + "min_spend"] = format_major_units(t.min_spend, p.minor_digits);
   out[at + "categories"] = list_text(t.categories);
   out[at + "brands"] = list_text(t.brands);

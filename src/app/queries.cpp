@@ -377,9 +377,8 @@ Result<JobReport> monthly_job(Writer& writer, Store& reader, Instant now,
         if (!batch) return std::unexpected(batch.error());
         for (const Member& m : *batch) {
           if (m.created_at >= day_after) continue;
-          if (!reward.tiers.empty() &&
-              std::find(reward.tiers.begin(), reward.tiers.end(), member_tier(program, m)) ==
-                  reward.tiers.end()) {
+          if (!reward.tiers.empty() && std::find(reward.tiers.begin(), reward.tiers.end(),
+                                                 member_tier(program, m)) == reward.tiers.end()) {
             continue;
           }
           due.push_back(m.id);
@@ -439,10 +438,9 @@ Result<JobReport> referrals_job(Writer& writer, Store& reader, Instant now,
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
                           const std::string& only_program) {
   if (std::find(kJobNames.begin(), kJobNames.end(), job) == kJobNames.end()) {
-    return fail(
-        ErrorCode::kInvalidArgument, "job",
-        "unknown job '" + job +
-            "' (jobs: holds, mature, expire, tiers, birthdays, monthly, referrals)");
+    return fail(ErrorCode::kInvalidArgument, "job",
+                "unknown job '" + job +
+                    "' (jobs: holds, mature, expire, tiers, birthdays, monthly, referrals)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());

@@ -1,12 +1,11 @@
 #include "app/rewards.h"
 
-#include "app/coupons.h"
-#include "app/keys.h"
-
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "app/coupons.h"
 #include "app/json_codec.h"
+#include "app/keys.h"
 #include "app/referrals.h"
 #include "core/limits.h"
 #include "core/text.h"

@@ -378,11 +378,10 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, ApplyProgram> || std::is_same_v<T, UpsertOrder> ||
                         std::is_same_v<T, OrderEvent> || std::is_same_v<T, EvaluateTier> ||
                         std::is_same_v<T, MemberEvent> || std::is_same_v<T, BirthdayReward> ||
-                        std::is_same_v<T, MonthlyReward> ||
-                        std::is_same_v<T, QualifyReferral> || std::is_same_v<T, DecideReferral> ||
-                        std::is_same_v<T, CheckoutReserve> ||
-                        std::is_same_v<T, CreateCouponBatch> ||
-                        std::is_same_v<T, RedeemReward> || std::is_same_v<T, RefundRedemption>) {
+                        std::is_same_v<T, MonthlyReward> || std::is_same_v<T, QualifyReferral> ||
+                        std::is_same_v<T, DecideReferral> || std::is_same_v<T, CheckoutReserve> ||
+                        std::is_same_v<T, CreateCouponBatch> || std::is_same_v<T, RedeemReward> ||
+                        std::is_same_v<T, RefundRedemption>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

@@ -51,10 +51,10 @@ struct CommandWrite {
   // Appended (program_id and member_id default to the write's); each also
   // adds to its rule's program-wide totals (rule_totals).
   std::vector<RuleUse> rule_uses;
-  std::optional<Referral> referral;                  // upsert (program_id, referee_id)
-  std::optional<CouponBatch> coupon_batch;           // upsert (program_id, id)
-  std::vector<Coupon> coupons;                       // insert; a code already in the program fails
-  std::vector<CouponRedemption> coupon_redemptions;  // upsert (program_id, code, order_id)
+  std::optional<Referral> referral;                   // upsert (program_id, referee_id)
+  std::optional<CouponBatch> coupon_batch;            // upsert (program_id, id)
+  std::vector<Coupon> coupons;                        // insert; a code already in the program fails
+  std::vector<CouponRedemption> coupon_redemptions;   // upsert (program_id, code, order_id)
   std::optional<RewardRedemption> reward_redemption;  // upsert (program_id, id)
 };
 
@@ -202,8 +202,7 @@ class Store {
   // `member_id` (empty: by anyone).
   virtual Result<int64_t> count_reward_redemptions(const std::string& program_id,
                                                    const std::string& item_id,
-                                                   const std::string& member_id,
-                                                   Instant since) = 0;
+                                                   const std::string& member_id, Instant since) = 0;
 
   // Referrals (app/model.h Referral).
   // The member whose own referral code this is.

@@ -75,7 +75,8 @@ void print_quote(const Context& ctx, const json::object& q) {
   auto money = [&](const char* key) { return format_major_units(q.at(key).as_int64(), digits); };
   std::cout << "order value " << money("order_value") << " " << q.at("currency").as_string().c_str()
             << " (subtotal " << money("subtotal");
-  if (q.at("coupon_discount").as_int64() > 0) std::cout << ", coupons -" << money("coupon_discount");
+  if (q.at("coupon_discount").as_int64() > 0)
+    std::cout << ", coupons -" << money("coupon_discount");
   std::cout << "), shipping " << money("shipping") << "\n";
   for (const auto& c : q.at("coupons").as_array()) {
     const auto& o = c.as_object();

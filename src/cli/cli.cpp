@@ -633,9 +633,8 @@ int run(int argc, char** argv) {
   jobs_run
       ->add_option("NAME", job_name, "holds, mature, expire, tiers, birthdays, referrals or all")
       ->required()
-      ->check(
-          CLI::IsMember(
-              {"holds", "mature", "expire", "tiers", "birthdays", "monthly", "referrals", "all"}));
+      ->check(CLI::IsMember(
+          {"holds", "mature", "expire", "tiers", "birthdays", "monthly", "referrals", "all"}));
   jobs_run->callback([&] {
     action = [&]() -> Result<int> {
       auto jobs = app::jobs_named(job_name);

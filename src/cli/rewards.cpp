@@ -44,10 +44,11 @@ void print_redemption(const json::object& r) {
 
 void add_reward_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action) {
   static RewardOptions o;
-  auto* rewards =
-      cli.add_subcommand("rewards", "the reward catalog: items bought with points")->require_subcommand(1);
+  auto* rewards = cli.add_subcommand("rewards", "the reward catalog: items bought with points")
+                      ->require_subcommand(1);
 
-  auto* list = rewards->add_subcommand("list", "the catalog; with --member, what they may redeem now");
+  auto* list =
+      rewards->add_subcommand("list", "the catalog; with --member, what they may redeem now");
   list->add_option("--member", o.member, "judge every item for this member");
   list->callback([&] {
     ctx.read_only = true;
@@ -76,11 +77,13 @@ void add_reward_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
         std::cout << i.at("id").as_string().c_str() << "  " << i.at("name").as_string().c_str()
                   << "  " << i.at("price").as_int64() << " " << i.at("wallet").as_string().c_str()
                   << "  " << i.at("kind").as_string().c_str();
-        if (const auto* left = i.if_contains("stock_left")) std::cout << "  stock " << left->as_int64();
+        if (const auto* left = i.if_contains("stock_left"))
+          std::cout << "  stock " << left->as_int64();
         if (const auto* ok = i.if_contains("available")) {
-          std::cout << "  " << (ok->as_bool() ? std::string("available")
-                                              : "not available: " +
-                                                    std::string(i.at("reason").as_string()));
+          std::cout << "  "
+                    << (ok->as_bool()
+                            ? std::string("available")
+                            : "not available: " + std::string(i.at("reason").as_string()));
         }
         std::cout << "\n";
       }
@@ -88,7 +91,8 @@ void add_reward_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
     };
   });
 
-  auto* redeem = rewards->add_subcommand("redeem", "buy an item for a member with the item's wallet");
+  auto* redeem =
+      rewards->add_subcommand("redeem", "buy an item for a member with the item's wallet");
   redeem->add_option("--member", o.member, "member id")->required();
   redeem->add_option("--item", o.item, "catalog item id")->required();
   redeem->add_option("--key", o.key, "idempotency key");
@@ -127,7 +131,8 @@ void add_reward_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
     };
   });
 
-  auto* history = rewards->add_subcommand("redemptions", "a member's catalog redemptions, newest first");
+  auto* history =
+      rewards->add_subcommand("redemptions", "a member's catalog redemptions, newest first");
   history->add_option("--member", o.member, "member id")->required();
   history->callback([&] {
     ctx.read_only = true;

@@ -25,8 +25,8 @@ Result<CatalogItem> parse_item(const Reader& r, const toml::table& t, std::size_
                                const app::Program& p, const date::time_zone* zone) {
   const std::string at = "catalog[" + std::to_string(index) + "]";
   if (auto ok = r.only(t, at,
-                       {"id", "name", "wallet", "price", "kind", "coupon", "sku", "credit",
-                        "stock", "limit", "tiers", "starts", "ends", "enabled"});
+                       {"id", "name", "wallet", "price", "kind", "coupon", "sku", "credit", "stock",
+                        "limit", "tiers", "starts", "ends", "enabled"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -48,7 +48,8 @@ Result<CatalogItem> parse_item(const Reader& r, const toml::table& t, std::size_
   const Units u = units_of(p, item.wallet);
   auto price = r.amount(t, at, "price", u.wallet_digits, u.wallet_unit);
   if (!price) return std::unexpected(price.error());
-  if (!*price) return r.error(&t, at + ".price", "is required: what the item costs in " + item.wallet);
+  if (!*price)
+    return r.error(&t, at + ".price", "is required: what the item costs in " + item.wallet);
   if (**price == 0) return r.error(t.get("price"), at + ".price", "must be more than 0");
   item.price = **price;
   auto kind = one_of(r, t, at, "kind", kItemKinds);
@@ -191,7 +192,8 @@ Result<std::optional<rules::CouponOffer>> parse_coupon_offer(const Reader& r, co
   CouponTerms& terms = out.terms;
   auto type = one_of(r, c, k, "type", kCouponTypes);
   if (!type) return std::unexpected(type.error());
-  if (!*type) return r.error(&c, k + ".type", "is required: \"fixed\", \"percent\" or \"free_shipping\"");
+  if (!*type)
+    return r.error(&c, k + ".type", "is required: \"fixed\", \"percent\" or \"free_shipping\"");
   terms.kind = static_cast<CouponTerms::Kind>(**type);
   auto amount = r.amount(c, k, "amount", p.minor_digits, p.currency);
   if (!amount) return std::unexpected(amount.error());
@@ -201,7 +203,8 @@ Result<std::optional<rules::CouponOffer>> parse_coupon_offer(const Reader& r, co
   switch (terms.kind) {
     case CouponTerms::Kind::kFixed:
       if (!*amount || **amount == 0) {
-        return r.error(&c, k + ".amount", "is required for type = \"fixed\" and must be more than 0");
+        return r.error(&c, k + ".amount",
+                       "is required for type = \"fixed\" and must be more than 0");
       }
       if (percent != nullptr || *max_discount) {
         return r.error(percent != nullptr ? percent : c.get("max_discount"),
@@ -211,7 +214,8 @@ Result<std::optional<rules::CouponOffer>> parse_coupon_offer(const Reader& r, co
       terms.amount = **amount;
       break;
     case CouponTerms::Kind::kPercent: {
-      if (percent == nullptr) return r.error(&c, k + ".percent", "is required for type = \"percent\"");
+      if (percent == nullptr)
+        return r.error(&c, k + ".percent", "is required for type = \"percent\"");
       auto bp = parse_percent(*percent);
       if (!bp) return r.error(percent, k + ".percent", bp.error());
       if (*bp <= 0 || *bp > 10000) {
@@ -250,10 +254,12 @@ toml::table coupon_offer_table(const rules::CouponOffer& offer, const app::Progr
   const CouponTerms& terms = offer.terms;
   toml::table c{{"type", std::string(kCouponTypes[static_cast<std::size_t>(terms.kind)])}};
   c.is_inline(true);
-  if (terms.kind == CouponTerms::Kind::kFixed) insert_amount(c, "amount", terms.amount, p.minor_digits);
+  if (terms.kind == CouponTerms::Kind::kFixed)
+    insert_amount(c, "amount", terms.amount, p.minor_digits);
   if (terms.kind == CouponTerms::Kind::kPercent) {
     c.insert("percent", format_percent(terms.percent_bp));
-    if (terms.max_discount > 0) insert_amount(c, "max_discount", terms.max_discount, p.minor_digits);
+    if (terms.max_discount > 0)
+      insert_amount(c, "max_discount", terms.max_discount, p.minor_digits);
   }
   if (terms.min_spend > 0) insert_amount(c, "min_spend", terms.min_spend, p.minor_digits);
   if (!terms.categories.empty()) c.insert("categories", string_array(terms.categories));
@@ -279,8 +285,9 @@ Result<void> parse_catalog(const Reader& r, const toml::table& root, app::Progra
     if (!item) return std::unexpected(item.error());
     for (std::size_t j = 0; j < p.rules.catalog.size(); ++j) {
       if (p.rules.catalog[j].id == item->id) {
-        return r.error(t.get("id"), "catalog[" + std::to_string(i) + "].id",
-                       "'" + item->id + "' is already the id of catalog[" + std::to_string(j) + "]");
+        return r.error(
+            t.get("id"), "catalog[" + std::to_string(i) + "].id",
+            "'" + item->id + "' is already the id of catalog[" + std::to_string(j) + "]");
       }
     }
     p.rules.catalog.push_back(std::move(*item));

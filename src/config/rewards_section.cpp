@@ -48,10 +48,9 @@ Result<std::optional<rules::RewardLimits>> parse_limits(const Reader& r, const t
 void insert_limits(toml::table& t, const rules::RewardLimits& limits) {
   toml::table limit;
   limit.is_inline(true);
-  for (auto [key, value] : {std::pair{"per_day", limits.per_day},
-                            std::pair{"per_month", limits.per_month},
-                            std::pair{"per_year", limits.per_year},
-                            std::pair{"lifetime", limits.lifetime}}) {
+  for (auto [key, value] :
+       {std::pair{"per_day", limits.per_day}, std::pair{"per_month", limits.per_month},
+        std::pair{"per_year", limits.per_year}, std::pair{"lifetime", limits.lifetime}}) {
     if (value > 0) limit.insert(key, value);
   }
   t.insert("limit", std::move(limit));
@@ -62,10 +61,9 @@ namespace {
 using rules::RewardOn;
 
 constexpr std::array<RewardOn, 10> kRewardOns = {
-    RewardOn::kSignup,     RewardOn::kBirthday, RewardOn::kMonthly,
-    RewardOn::kFirstPurchase, RewardOn::kAppInstall, RewardOn::kLineBind,
-    RewardOn::kReview,     RewardOn::kShare,    RewardOn::kSurvey,
-    RewardOn::kCustom};
+    RewardOn::kSignup,     RewardOn::kBirthday, RewardOn::kMonthly, RewardOn::kFirstPurchase,
+    RewardOn::kAppInstall, RewardOn::kLineBind, RewardOn::kReview,  RewardOn::kShare,
+    RewardOn::kSurvey,     RewardOn::kCustom};
 
 // "signup, birthday, ... or custom": what `on` may be.
 std::string reward_ons() {

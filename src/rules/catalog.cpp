@@ -20,7 +20,8 @@ std::string catalog_blocked(const CatalogItem& item, std::string_view tier, Inst
   if (!item.enabled) return "disabled";
   if (item.starts_at && now < *item.starts_at) return "not_started";
   if (item.ends_at && now >= *item.ends_at) return "ended";
-  if (!item.tiers.empty() && std::find(item.tiers.begin(), item.tiers.end(), tier) == item.tiers.end()) {
+  if (!item.tiers.empty() &&
+      std::find(item.tiers.begin(), item.tiers.end(), tier) == item.tiers.end()) {
     return "tier";
   }
   return "";

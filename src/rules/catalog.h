@@ -33,8 +33,8 @@ struct CatalogItem {
   std::string credit_wallet;
   int64_t credit_amount = 0;
   std::optional<ledger::ExpiryRule> credit_expires;
-  int64_t stock = 0;     // redemptions not refunded, over all members; 0 = unlimited
-  RewardLimits limits;   // per member (local day / month / year / lifetime)
+  int64_t stock = 0;               // redemptions not refunded, over all members; 0 = unlimited
+  RewardLimits limits;             // per member (local day / month / year / lifetime)
   std::vector<std::string> tiers;  // only members of these tiers; empty = everyone
   std::optional<Instant> starts_at;
   std::optional<Instant> ends_at;  // exclusive

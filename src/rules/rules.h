@@ -131,8 +131,8 @@ struct Rules {
   Tiers tiers;                  // no levels: the program has no tiers
   std::vector<Reward> rewards;  // engagement rewards (rules/rewards.h)
   ReferralRules referrals;
-  std::vector<Campaign> campaigns;  // rules/campaigns.h
-  std::vector<RedeemRule> redeem;   // per wallet with a redeem table (rules/redemption.h)
+  std::vector<Campaign> campaigns;   // rules/campaigns.h
+  std::vector<RedeemRule> redeem;    // per wallet with a redeem table (rules/redemption.h)
   std::vector<CatalogItem> catalog;  // the reward catalog (rules/catalog.h)
   friend bool operator==(const Rules&, const Rules&) = default;
 

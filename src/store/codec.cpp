@@ -1021,7 +1021,8 @@ Result<checkout::CouponTerms> decode_coupon_terms(std::string_view text) {
   auto v = parse(text, "coupon terms");
   if (!v) return std::unexpected(v.error());
   checkout::CouponTerms t;
-  if (!v->is_object() || !read_coupon_terms(v->as_object(), t)) return corrupt("coupon terms", text);
+  if (!v->is_object() || !read_coupon_terms(v->as_object(), t))
+    return corrupt("coupon terms", text);
   return t;
 }
 

@@ -284,8 +284,9 @@ TEST_F(Checkout, ALotExpiringDuringAnOpenHold) {
             0);
   // Soonest expiry first: both holds take the lot that expires at noon.
   for (const char* order : {"E-1", "E-2"}) {
-    Outcome r = at("2026-12-01T10:00:00", {"checkout", "reserve", "--member", "M2", "--order", order,
-                                           "--cart", cart_, "--use", "credit=100", "--ttl", "86400"});
+    Outcome r =
+        at("2026-12-01T10:00:00", {"checkout", "reserve", "--member", "M2", "--order", order,
+                                   "--cart", cart_, "--use", "credit=100", "--ttl", "86400"});
     ASSERT_EQ(r.code, 0) << r.err;
   }
   auto credit_at = [&](const std::string& when) {
@@ -310,12 +311,10 @@ TEST_F(Checkout, ALotExpiringDuringAnOpenHold) {
   }
   ASSERT_EQ(hold_of.size(), 2u);
   // E-1 is paid: the capture pays with the expired lot's held value.
-  Outcome captured =
-      at("2026-12-01T13:00:00", {"hold", "capture", std::to_string(hold_of["E-1"])});
+  Outcome captured = at("2026-12-01T13:00:00", {"hold", "capture", std::to_string(hold_of["E-1"])});
   ASSERT_EQ(captured.code, 0) << captured.err;
   // E-2 is abandoned: its value goes to expired, not back to the member.
-  Outcome released =
-      at("2026-12-01T13:00:00", {"hold", "release", std::to_string(hold_of["E-2"])});
+  Outcome released = at("2026-12-01T13:00:00", {"hold", "release", std::to_string(hold_of["E-2"])});
   ASSERT_EQ(released.code, 0) << released.err;
   json::object end = credit_at("2026-12-01T13:00:00");
   EXPECT_EQ(end.at("held").as_int64(), 0);
@@ -331,9 +330,9 @@ TEST_F(Checkout, RewardCatalogRedeemAndRefund) {
   ASSERT_EQ(list.code, 0) << list.err;
   json::value items = list.json().at("items");
   ASSERT_EQ(items.as_array().size(), 3u);
-  EXPECT_TRUE(items.at(0).at("available").as_bool());                  // coupon_100, 300 points
-  EXPECT_EQ(items.at(1).at("reason").as_string(), "balance");          // tote_bag, 800 > 500
-  EXPECT_EQ(items.at(2).at("reason").as_string(), "tier");             // credit_500: gold, vip
+  EXPECT_TRUE(items.at(0).at("available").as_bool());          // coupon_100, 300 points
+  EXPECT_EQ(items.at(1).at("reason").as_string(), "balance");  // tote_bag, 800 > 500
+  EXPECT_EQ(items.at(2).at("reason").as_string(), "tier");     // credit_500: gold, vip
   EXPECT_EQ(items.at(1).at("stock_left").as_int64(), 200);
 
   Outcome coupon = tw({"--json", "rewards", "redeem", "--member", "M1", "--item", "coupon_100"});
@@ -341,7 +340,8 @@ TEST_F(Checkout, RewardCatalogRedeemAndRefund) {
   std::string code(coupon.json().at("coupon_code").as_string());
   EXPECT_EQ(wallet("points").at("available").as_int64(), 200);
   // The coupon takes NT$100 off this NT$1,280 cart (min_spend 1000).
-  Outcome q = tw({"--json", "checkout", "quote", "--member", "M1", "--cart", cart_, "--coupon", code});
+  Outcome q =
+      tw({"--json", "checkout", "quote", "--member", "M1", "--cart", cart_, "--coupon", code});
   ASSERT_EQ(q.code, 0) << q.err;
   EXPECT_EQ(q.json().at("coupons").at(0).at("discount").as_int64(), 100) << q.out;
 
@@ -362,7 +362,8 @@ TEST_F(Checkout, RewardCatalogRedeemAndRefund) {
   EXPECT_EQ(wallet("points").at("available").as_int64(), 500);
   Outcome again = tw({"rewards", "refund", std::to_string(id)});
   EXPECT_EQ(again.code, 6) << again.err;
-  Outcome off = tw({"--json", "checkout", "quote", "--member", "M1", "--cart", cart_, "--coupon", code});
+  Outcome off =
+      tw({"--json", "checkout", "quote", "--member", "M1", "--cart", cart_, "--coupon", code});
   EXPECT_EQ(off.json().at("coupons").at(0).at("reason").as_string(), "disabled");
   expect_verified();
 }
@@ -380,8 +381,10 @@ TEST_F(Checkout, BirthdayRewardIssuesACouponBoundToTheMember) {
                     std::string(PATRON_EXAMPLES) + "/points-store.toml"})
                 .code,
             0);
-  ASSERT_EQ(ps("2026-11-20T10:00:00", {"member", "upsert", "B1", "--birthday", "1990-12-17"}).code, 0);
-  ASSERT_EQ(ps("2026-11-20T10:00:00", {"member", "upsert", "B2", "--birthday", "1991-12-03"}).code, 0);
+  ASSERT_EQ(ps("2026-11-20T10:00:00", {"member", "upsert", "B1", "--birthday", "1990-12-17"}).code,
+            0);
+  ASSERT_EQ(ps("2026-11-20T10:00:00", {"member", "upsert", "B2", "--birthday", "1991-12-03"}).code,
+            0);
   auto batches = [&]() {
     Outcome r = ps("2026-12-01T10:00:00", {"--json", "coupon", "batch", "list"});
     EXPECT_EQ(r.code, 0) << r.err;
@@ -398,7 +401,8 @@ TEST_F(Checkout, BirthdayRewardIssuesACouponBoundToTheMember) {
     batch_of[std::string(b.at("member_id").as_string())] = std::string(b.at("id").as_string());
   }
   ASSERT_EQ(batch_of.size(), 2u);
-  Outcome shown = ps("2026-12-02T10:00:00", {"--json", "coupon", "batch", "show", batch_of["B1"], "--codes"});
+  Outcome shown =
+      ps("2026-12-02T10:00:00", {"--json", "coupon", "batch", "show", batch_of["B1"], "--codes"});
   ASSERT_EQ(shown.code, 0) << shown.err;
   std::string code(shown.json().at("codes").at(0).as_string());
   auto quote = [&](const std::string& member, const std::string& when) {

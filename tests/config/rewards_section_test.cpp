@@ -197,7 +197,8 @@ TEST(ProgramFileRewards, IdOnWalletAndAmountAreRequired) {
   EXPECT_NE(e.message.find("a reward id is 1 to 32 of a-z, 0-9 and _"), std::string::npos);
   e = reward_error("[[rewards]]\nid = \"r\"\nwallet = \"credit\"\namount = 100\n");
   EXPECT_EQ(e.field, "shop.toml:6:1: rewards.r.on");
-  EXPECT_NE(e.message.find("is required: signup, birthday, monthly, first_purchase"), std::string::npos)
+  EXPECT_NE(e.message.find("is required: signup, birthday, monthly, first_purchase"),
+            std::string::npos)
       << e.message;
   e = reward_error("[[rewards]]\nid = \"r\"\non = \"signup\"\namount = 100\n");
   EXPECT_EQ(e.field, "shop.toml:6:1: rewards.r.wallet");
@@ -222,9 +223,10 @@ TEST(ProgramFileRewards, IdOnWalletAndAmountAreRequired) {
 TEST(ProgramFileRewards, TriggersAndCustomEventsAreChecked) {
   Error e = reward_error(reward_with("", "purchase"));
   EXPECT_EQ(e.field, "shop.toml:8:6: rewards.r.on");
-  EXPECT_EQ(e.message,
-            "must be signup, birthday, monthly, first_purchase, app_install, line_bind, review, share, "
-            "survey or custom");
+  EXPECT_EQ(
+      e.message,
+      "must be signup, birthday, monthly, first_purchase, app_install, line_bind, review, share, "
+      "survey or custom");
   e = reward_error(reward_with("", "custom"));
   EXPECT_EQ(e.field, "shop.toml:6:1: rewards.r.event");
   EXPECT_NE(e.message.find("is required with on = \"custom\""), std::string::npos) << e.message;
@@ -488,9 +490,10 @@ budget = { count = 500 }
     EXPECT_NE(e.field.find("shop.toml:10:"), std::string::npos) << e.field;
     EXPECT_NE(e.message.find("gives a coupon"), std::string::npos) << e.message;
   }
-  Error budget = parse_error(std::string(kHead) +
-                             "[[rewards]]\nid = \"c\"\non = \"signup\"\n"
-                             "coupon = { type = \"fixed\", amount = 50 }\nbudget = { value = 100 }\n");
+  Error budget =
+      parse_error(std::string(kHead) +
+                  "[[rewards]]\nid = \"c\"\non = \"signup\"\n"
+                  "coupon = { type = \"fixed\", amount = 50 }\nbudget = { value = 100 }\n");
   EXPECT_NE(budget.field.find("rewards.c.budget.value"), std::string::npos) << budget.field;
   Error neither = parse_error(std::string(kHead) + "[[rewards]]\nid = \"c\"\non = \"signup\"\n");
   EXPECT_NE(neither.field.find("rewards.c.wallet"), std::string::npos) << neither.field;

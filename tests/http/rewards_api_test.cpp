@@ -123,10 +123,12 @@ TEST_F(RewardsApi, RedeemEachKindUseTheCouponAndRefund) {
   const std::string cart =
       R"("cart":{"lines":[{"line_id":"1","sku":"A","quantity":1,"unit_price":400}]},"coupons":[")" +
       code + "\"]}";
-  auto quote = client_->request("POST", "/v1/checkout/quote", R"({"member_id":"m1",)" + cart, shop_);
+  auto quote =
+      client_->request("POST", "/v1/checkout/quote", R"({"member_id":"m1",)" + cart, shop_);
   ASSERT_EQ(quote.status, 200) << quote.body;
   EXPECT_EQ(quote.json().at("coupons").at(0).at("discount").as_int64(), 50) << quote.body;
-  auto other = client_->request("POST", "/v1/checkout/quote", R"({"member_id":"m2",)" + cart, shop_);
+  auto other =
+      client_->request("POST", "/v1/checkout/quote", R"({"member_id":"m2",)" + cart, shop_);
   EXPECT_EQ(other.json().at("coupons").at(0).at("reason").as_string(), "not_yours");
   // One a month.
   auto again = redeem("m1", "coupon_50", backend_);
@@ -144,8 +146,9 @@ TEST_F(RewardsApi, RedeemEachKindUseTheCouponAndRefund) {
 
   // Refunds: admin only, once; points back, credit taken back, coupon off.
   std::string credit_id = std::to_string(credit.json().at("id").as_int64());
-  EXPECT_EQ(client_->request("POST", "/v1/redemptions/" + credit_id + "/refund", "{}", backend_).status,
-            403);
+  EXPECT_EQ(
+      client_->request("POST", "/v1/redemptions/" + credit_id + "/refund", "{}", backend_).status,
+      403);
   auto refunded = client_->request("POST", "/v1/redemptions/" + credit_id + "/refund",
                                    R"({"reason":"asked"})", admin_);
   ASSERT_EQ(refunded.status, 200) << refunded.body;
@@ -156,8 +159,9 @@ TEST_F(RewardsApi, RedeemEachKindUseTheCouponAndRefund) {
   EXPECT_EQ(twice.status, 422) << twice.body;
   EXPECT_EQ(twice.json().at("field").as_string(), "redemption_id");
   std::string coupon_id = std::to_string(coupon.json().at("id").as_int64());
-  ASSERT_EQ(client_->request("POST", "/v1/redemptions/" + coupon_id + "/refund", "{}", admin_).status,
-            200);
+  ASSERT_EQ(
+      client_->request("POST", "/v1/redemptions/" + coupon_id + "/refund", "{}", admin_).status,
+      200);
   auto off = client_->request("POST", "/v1/checkout/quote", R"({"member_id":"m1",)" + cart, shop_);
   EXPECT_EQ(off.json().at("coupons").at(0).at("reason").as_string(), "disabled") << off.body;
   EXPECT_EQ(available("m1", "points"), 900);

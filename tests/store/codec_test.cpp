@@ -546,7 +546,8 @@ TEST(StoreCodec, ACouponRewardRoundTripsAndAValueRewardHasNoCoupon) {
   std::string broken = text;
   auto at = broken.find("\"coupon_valid_days\":14");
   ASSERT_NE(at, std::string::npos) << text;
-  broken.replace(at, std::string("\"coupon_valid_days\":14").size(), "\"coupon_valid_days\":\"14\"");
+  broken.replace(at, std::string("\"coupon_valid_days\":14").size(),
+                 "\"coupon_valid_days\":\"14\"");
   EXPECT_EQ(store::decode_rules(broken).error().code, ErrorCode::kCorruption);
 }
 

@@ -75,7 +75,8 @@ void redemption_refund(Api& api, Call&& call) {
   if (!reason) return call.respond(problem(reason.error()));
   app::Command c;
   c.body = app::RefundRedemption{id, reason->value_or("")};
-  api.write(std::move(call), std::move(c), [](const app::Response& r) { return json_reply(r.json); });
+  api.write(std::move(call), std::move(c),
+            [](const app::Response& r) { return json_reply(r.json); });
 }
 
 }  // namespace patron::http::handlers

@@ -549,8 +549,8 @@ class MemoryStore final : public app::Store {
     });
   }
 
-  Result<std::optional<app::RewardRedemption>> find_reward_redemption(
-      const std::string& program_id, int64_t id) override {
+  Result<std::optional<app::RewardRedemption>> find_reward_redemption(const std::string& program_id,
+                                                                      int64_t id) override {
     return read([&](const Data& d) -> std::optional<app::RewardRedemption> {
       auto it = d.reward_redemptions.find({program_id, id});
       if (it == d.reward_redemptions.end()) return std::nullopt;
@@ -577,8 +577,8 @@ class MemoryStore final : public app::Store {
   }
 
   Result<int64_t> count_reward_redemptions(const std::string& program_id,
-                                           const std::string& item_id,
-                                           const std::string& member_id, Instant since) override {
+                                           const std::string& item_id, const std::string& member_id,
+                                           Instant since) override {
     return read([&](const Data& d) {
       int64_t n = 0;
       for (const auto& [key, r] : d.reward_redemptions) {

@@ -848,13 +848,17 @@ class SqliteStore final : public app::Store {
                                                   const std::string& rule_id,
                                                   const std::string& key,
                                                   const app::PageRequest& page) override {
-    auto q = prepare("SELECT " PATRON_MEMBER_COLUMNS
-                     " FROM members m WHERE m.program_id = ? AND m.id > ? "
-                     "AND NOT EXISTS (SELECT 1 FROM rule_uses u WHERE u.program_id = m.program_id "
-                     "AND u.member_id = m.id AND u.rule_id = ? AND u.key = ?) ORDER BY m.id LIMIT ?");
+    auto q =
+        prepare("SELECT " PATRON_MEMBER_COLUMNS
+                " FROM members m WHERE m.program_id = ? AND m.id > ? "
+                "AND NOT EXISTS (SELECT 1 FROM rule_uses u WHERE u.program_id = m.program_id "
+                "AND u.member_id = m.id AND u.rule_id = ? AND u.key = ?) ORDER BY m.id LIMIT ?");
     if (!q) return std::unexpected(q.error());
-    q->bind(program_id).bind(page.after).bind(rule_id).bind(key).bind(
-        static_cast<int64_t>(page_limit(page.limit)));
+    q->bind(program_id)
+        .bind(page.after)
+        .bind(rule_id)
+        .bind(key)
+        .bind(static_cast<int64_t>(page_limit(page.limit)));
     std::vector<Member> out;
     for (;;) {
       auto row = q->step();
@@ -1038,7 +1042,7 @@ class SqliteStore final : public app::Store {
 
   // ---- Reward catalog ----
 
-#define PATRON_REWARD_REDEMPTION_COLUMNS                                                  \
+#define PATRON_REWARD_REDEMPTION_COLUMNS                                             \
   "id, member_id, item_id, kind, wallet, price, program_version, coupon_code, sku, " \
   "credit_wallet, credit_amount, lot_id, state, at, refunded_at"
 
@@ -1064,8 +1068,8 @@ class SqliteStore final : public app::Store {
     return r;
   }
 
-  Result<std::optional<app::RewardRedemption>> find_reward_redemption(
-      const std::string& program_id, int64_t id) override {
+  Result<std::optional<app::RewardRedemption>> find_reward_redemption(const std::string& program_id,
+                                                                      int64_t id) override {
     auto q = prepare("SELECT " PATRON_REWARD_REDEMPTION_COLUMNS
                      " FROM reward_redemptions WHERE program_id = ? AND id = ?");
     if (!q) return std::unexpected(q.error());
@@ -1099,8 +1103,8 @@ class SqliteStore final : public app::Store {
   }
 
   Result<int64_t> count_reward_redemptions(const std::string& program_id,
-                                           const std::string& item_id,
-                                           const std::string& member_id, Instant since) override {
+                                           const std::string& item_id, const std::string& member_id,
+                                           Instant since) override {
     auto q = prepare(
         "SELECT COUNT(*) FROM reward_redemptions WHERE program_id = ?1 AND item_id = ?2 "
         "AND state = 'redeemed' AND (?3 = '' OR member_id = ?3) AND at >= ?4");
@@ -1367,10 +1371,16 @@ class SqliteStore final : public app::Store {
     return h;
   }
 
-  Result<void> begin() override { return exec("BEGIN IMMEDIATE"); }
+  Result<void> begin() override {
+    return exec("BEGIN IMMEDIATE");
+  }
   // WAL: a deferred transaction takes its snapshot at the first read.
-  Result<void> begin_read() override { return exec("BEGIN DEFERRED"); }
-  Result<void> commit() override { return exec("COMMIT"); }
+  Result<void> begin_read() override {
+    return exec("BEGIN DEFERRED");
+  }
+  Result<void> commit() override {
+    return exec("COMMIT");
+  }
   Result<void> rollback() override {
     if (sqlite3_get_autocommit(db_)) return {};
     return exec("ROLLBACK");
