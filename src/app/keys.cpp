@@ -94,7 +94,8 @@ bool allows(Role role, Permission p) {
     case Role::kAnalyst:
       // Reads everything about the program except keys; changes nothing.
       return p == Permission::kMembersRead || p == Permission::kJobsRead ||
-             p == Permission::kAudit || p == Permission::kProgramRead;
+             p == Permission::kAudit || p == Permission::kProgramRead ||
+             p == Permission::kAnalytics;
   }
   return false;
 }
@@ -125,6 +126,8 @@ std::string_view to_string(Permission p) {
       return "program:read";
     case Permission::kProgramWrite:
       return "program:write";
+    case Permission::kAnalytics:
+      return "analytics";
   }
   return "unknown";
 }

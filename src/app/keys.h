@@ -48,6 +48,7 @@ enum class Permission {
   kAudit,          // read the audit log
   kProgramRead,    // GET the program
   kProgramWrite,   // PUT a new program version, validate a configuration (audited)
+  kAnalytics,      // GET /v1/analytics/... (KPIs, RFM, CLV, liability, uplift, ...)
 };
 
 bool allows(Role role, Permission permission);

@@ -41,6 +41,16 @@ void redemption_create(Api&, Call&&);
 void redemptions_list(Api&, Call&&);
 void redemption_refund(Api&, Call&&);
 
+// analytics.cpp
+void analytics_kpis(Api&, Call&&);
+void analytics_rfm(Api&, Call&&);
+void analytics_cohorts(Api&, Call&&);
+void analytics_clv(Api&, Call&&);
+void analytics_liability(Api&, Call&&);
+void analytics_journal(Api&, Call&&);
+void analytics_recommend(Api&, Call&&);
+void analytics_uplift(Api&, Call&&);
+
 // orders.cpp
 void order_put(Api&, Call&&);
 void order_get(Api&, Call&&);
