@@ -8,11 +8,18 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
+#include <filesystem>
 #include <iostream>
+#include <unistd.h>
+#include <map>
+#include <sstream>
 
 #include "analytics/clv.h"
 #include "analytics/kpis.h"
 #include "app/json_codec.h"
+#include "app/simulation.h"
+#include "config/program_file.h"
+#include "store/sqlite/sqlite_store.h"
 #include "cli/cli.h"
 #include "cli/context.h"
 
@@ -26,7 +33,8 @@ namespace {
 constexpr std::size_t kClvTextRowsMax = 20;
 
 struct Options {
-  std::string from, to, as_of, by = "month", calibration_end, at, journal, sku, member, campaign;
+  std::string from, to, as_of, by = "month", calibration_end, at, journal, sku, member, campaign,
+      config;
   int64_t limit = 10;
   int64_t churn_days = analytics::kChurnDaysDefault;
   int64_t horizon_weeks = 0;
@@ -303,6 +311,113 @@ Result<int> run_uplift(Context& ctx, const Options& o) {
   return emit(ctx, report, print_uplift);
 }
 
+void print_simulation(const json::object& r) {
+  std::cout << "replayed " << r.at("orders").as_int64() << " orders of " << r.at("members").as_int64()
+            << " members (" << (r.at("from").is_null() ? std::string("start")
+                                                       : std::string(r.at("from").as_string()))
+            << " to " << r.at("to").as_string().c_str() << "), revenue "
+            << r.at("revenue").as_int64() << "; redemptions not replayed\n";
+  std::printf("%-34s %14s %14s %14s\n", "", "current", "proposed", "difference");
+  const json::object& a = r.at("current").as_object();
+  const json::object& b = r.at("proposed").as_object();
+  auto row = [](const std::string& label, int64_t x, int64_t y) {
+    std::printf("%-34s %14lld %14lld %+14lld\n", label.c_str(), static_cast<long long>(x),
+                static_cast<long long>(y), static_cast<long long>(y - x));
+  };
+  for (const auto& [name, w] : b.at("wallets").as_object()) {
+    const json::value* before = a.at("wallets").as_object().if_contains(name);
+    auto get = [&](const json::value* v, const char* key) {
+      return v != nullptr ? v->at(key).as_int64() : 0;
+    };
+    std::map<std::string, int64_t> sources_a, sources_b;
+    if (before != nullptr) {
+      for (const auto& [s, v] : before->at("issued_by_source").as_object()) sources_a[s] = v.as_int64();
+    }
+    for (const auto& [s, v] : w.at("issued_by_source").as_object()) sources_b[s] = v.as_int64();
+    for (const auto& [s, v] : sources_a) sources_b.emplace(s, 0);
+    for (const auto& [s, v] : sources_b) {
+      row(std::string(name) + " issued: " + s, sources_a.count(s) ? sources_a[s] : 0, v);
+    }
+    for (const char* key : {"issued", "expired", "clawed_back", "outstanding"}) {
+      row(std::string(name) + " " + key, get(before, key), get(&w, key));
+    }
+  }
+  std::map<std::string, std::pair<int64_t, int64_t>> tiers;
+  for (const auto& [t, n] : a.at("tiers").as_object()) tiers[t].first = n.as_int64();
+  for (const auto& [t, n] : b.at("tiers").as_object()) tiers[t].second = n.as_int64();
+  for (const auto& [t, n] : tiers) row("members in tier " + t, n.first, n.second);
+  row("value issued (currency)", a.at("value_issued").as_int64(), b.at("value_issued").as_int64());
+  auto share = [](const json::value& v) {
+    return v.is_null() ? std::string("-") : std::to_string(v.to_number<double>() * 100).substr(0, 5) + "%";
+  };
+  std::printf("%-34s %14s %14s\n", "program cost / revenue", share(a.at("cost_share")).c_str(),
+              share(b.at("cost_share")).c_str());
+  row("commands the rules refused", a.at("commands_skipped").as_int64(),
+      b.at("commands_skipped").as_int64());
+}
+
+// A SQLite file in the temporary directory for one replay, removed with it.
+// Not durable (synchronous NORMAL): nothing in it outlives the command.
+class ScratchSqlite final : public app::StoreFactory {
+ public:
+  static Result<std::unique_ptr<app::StoreFactory>> open_scratch() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "patron-simulate-XXXXXX").string();
+    int fd = mkstemp(pattern.data());
+    if (fd < 0) return fail(ErrorCode::kStorage, "", "cannot create a temporary file");
+    ::close(fd);
+    std::filesystem::remove(pattern);
+    store::SqliteOptions options;
+    options.synchronous_full = false;
+    auto inner = store::open_sqlite(pattern, options);
+    if (!inner) return std::unexpected(inner.error());
+    return std::unique_ptr<app::StoreFactory>(new ScratchSqlite(pattern, std::move(*inner)));
+  }
+  ~ScratchSqlite() override {
+    inner_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::error_code ignored;
+      std::filesystem::remove(path_ + suffix, ignored);
+    }
+  }
+  Result<std::unique_ptr<app::Store>> open() override { return inner_->open(); }
+
+ private:
+  ScratchSqlite(std::string path, std::unique_ptr<app::StoreFactory> inner)
+      : path_(std::move(path)), inner_(std::move(inner)) {}
+  std::string path_;
+  std::unique_ptr<app::StoreFactory> inner_;
+};
+
+Result<int> run_simulate(Context& ctx, const Options& o) {
+  auto program = ctx.writer->programs().find(ctx.program_id);
+  if (!program) return std::unexpected(program.error());
+  std::ifstream in(o.config);
+  if (!in) return fail(ErrorCode::kInvalidArgument, "--config", "cannot read " + o.config);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto proposed = config::parse_program(buffer.str(), o.config, ctx.program_id);
+  if (!proposed) return std::unexpected(proposed.error());
+  auto from = optional_date(o.from, "--from");
+  if (!from) return std::unexpected(from.error());
+  auto to = optional_date(o.to, "--to");
+  if (!to) return std::unexpected(to.error());
+  app::SimulationRequest request{std::move(*proposed), *from, *to};
+  Error scratch_error{};
+  auto report = app::simulate_program(*ctx.reader, **program, request,
+                                      [&]() -> std::unique_ptr<app::StoreFactory> {
+                                        auto f = ScratchSqlite::open_scratch();
+                                        if (!f) {
+                                          scratch_error = f.error();
+                                          return nullptr;
+                                        }
+                                        return std::move(*f);
+                                      });
+  if (!report && !scratch_error.message.empty()) return std::unexpected(scratch_error);
+  if (!report && report.error().field == "from") report.error().field = "--from";
+  return emit(ctx, report, print_simulation);
+}
+
 }  // namespace
 
 void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action) {
@@ -342,6 +457,15 @@ void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<in
   uplift->add_option("--campaign", o.campaign, "campaign id")->required();
   uplift->add_option("--from", o.from, "first day (default: the campaign's start)");
   uplift->add_option("--to", o.to, "last day, included (default: the campaign's end)");
+  auto* simulate = cli.add_subcommand(
+      "simulate", "replay the order history through a proposed program, beside the current one");
+  simulate->add_option("--config", o.config, "the proposed program file (TOML)")->required();
+  simulate->add_option("--from", o.from, "orders placed from this day (default: all history)");
+  simulate->add_option("--to", o.to, "through this day (default: the last order's)");
+  simulate->callback([&ctx, &action] {
+    ctx.read_only = true;
+    action = [&ctx] { return run_simulate(ctx, o); };
+  });
   for (auto* sub : {kpis, rfm, cohorts, clv, liability, recommend, uplift}) {
     sub->callback([&ctx, &action, sub, kpis, rfm, cohorts, liability, recommend, uplift] {
       ctx.read_only = true;

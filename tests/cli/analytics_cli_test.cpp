@@ -603,5 +603,62 @@ TEST_F(AnalyticsCli, BadInputNamesTheOption) {
   EXPECT_EQ(missing.code, 3) << missing.err;
 }
 
+// Backtesting (`patron simulate`): the stored history of the Taiwan program
+// replayed through itself and through a copy earning 每滿 500 送 50 instead
+// of 每滿 1000 送 50; nothing is written to the database.
+TEST_F(AnalyticsCli, SimulateReplaysTheHistoryThroughBothPrograms) {
+  const std::string example = std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml";
+  ok({"--program", "tw", "program", "apply", example});
+  std::ofstream(dir_.file("tw.csv"))
+      << "order_id,member_id,placed_at,line_id,sku,category,quantity,unit_price,status\n"
+         "O1,G1,2026-03-21T10:00:00,1,COAT,coats,1,12000,completed\n"  // 12 steps; gold after
+         "O2,G2,2026-04-08T10:00:00,1,TEE,tops,2,600,completed\n"      // member day (8th): x2
+         "O3,G2,2026-05-02T10:00:00,1,TEE,tops,1,2100,completed\n"
+         "O4,G3,2026-05-02T10:00:00,1,TEE,tops,1,900,completed\n";
+  ok({"--program", "tw", "--now", "2026-06-01T10:00:00", "import", "orders", dir_.file("tw.csv")});
+  std::ifstream in(example);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string proposed = text.str();
+  const std::string every = "every = 1000 ";
+  ASSERT_NE(proposed.find(every), std::string::npos);
+  proposed.replace(proposed.find(every), every.size(), "every = 500 ");
+  std::ofstream(dir_.file("proposed.toml")) << proposed;
+  auto transfers_before = ok({"--program", "tw", "--json", "ledger", "G1"}).out;
+
+  Outcome r = ok({"--program", "tw", "--json", "simulate", "--config", dir_.file("proposed.toml"),
+                  "--to", "2026-12-31"});
+  json::value v = r.json();
+  EXPECT_EQ(v.at("orders").as_int64(), 4);
+  EXPECT_EQ(v.at("members").as_int64(), 3);
+  EXPECT_EQ(v.at("revenue").as_int64(), 12000 + 1200 + 2100 + 900);
+  // Current: 12000 -> 12 x 50 = 600; 1200 on the 8th -> 50 x 2 = 100;
+  // 2100 -> 100; 900 -> 0. Proposed: 24 x 50 = 1200; 2 x 50 x 2 = 200;
+  // 4 x 50 = 200; 1 x 50 = 50.
+  const auto& current = v.at("current").at("wallets").at("credit");
+  const auto& next = v.at("proposed").at("wallets").at("credit");
+  EXPECT_EQ(current.at("issued_by_source").at("purchase").as_int64(), 800);
+  EXPECT_EQ(next.at("issued_by_source").at("purchase").as_int64(), 1650);
+  // Signup NT$100 each, valid 60 days: all expired by the end of the year.
+  EXPECT_EQ(current.at("issued_by_source").at("signup").as_int64(), 300);
+  EXPECT_EQ(current.at("expired").as_int64(), 300);
+  EXPECT_EQ(current.at("outstanding").as_int64(), 800);
+  EXPECT_EQ(next.at("outstanding").as_int64(), 1650);
+  EXPECT_EQ(v.at("difference").at("wallets").at("credit").at("issued").as_int64(), 850);
+  EXPECT_EQ(v.at("current").at("tiers").at("gold").as_int64(), 1);
+  EXPECT_EQ(v.at("proposed").at("commands_skipped").as_int64(), 0);
+  // The real history is untouched.
+  EXPECT_EQ(ok({"--program", "tw", "--json", "ledger", "G1"}).out, transfers_before);
+
+  Outcome text_out = ok({"--program", "tw", "simulate", "--config", dir_.file("proposed.toml")});
+  EXPECT_NE(text_out.out.find("credit issued: purchase"), std::string::npos) << text_out.out;
+  Outcome bad = patron({"--program", "tw", "simulate", "--config", dir_.file("tw.csv")});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("tw.csv:1:"), std::string::npos) << bad.err;
+  Outcome missing = patron({"--program", "tw", "simulate", "--config", dir_.file("none.toml")});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("--config"), std::string::npos) << missing.err;
+}
+
 }  // namespace
 }  // namespace patron

@@ -1,0 +1,302 @@
+#include "app/simulation.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <map>
+
+#include "app/analytics.h"
+#include "app/bulk.h"
+#include "app/commands.h"
+#include "app/queries.h"
+#include "app/writer.h"
+#include "core/limits.h"
+#include "rules/tiers.h"
+
+namespace patron::app {
+
+namespace json = boost::json;
+
+namespace {
+
+// A command of the replay at its time; `seq` keeps the stored order of
+// commands at the same instant (a member before their order, an order
+// before its events).
+struct Step {
+  Instant at;
+  int64_t seq = 0;
+  CommandBody body;
+  std::string member_id;
+};
+
+class FixedTime final : public Clock {
+ public:
+  Instant now() const override { return now_; }
+  Instant now_ = Instant{};
+};
+
+OrderEvent event(const std::string& order_id, std::string name, Instant at) {
+  OrderEvent e;
+  e.order_id = order_id;
+  e.event = std::move(name);
+  e.at = at;
+  return e;
+}
+
+// The replay of the stored history between `from` and `to`.
+Result<std::vector<Step>> history(Store& reader, const std::string& program_id, Instant from,
+                                  Instant to, int64_t& orders, int64_t& members, int64_t& revenue) {
+  std::vector<Step> steps;
+  int64_t seq = 0;
+  PageRequest page{"", limits::kPageSizeMax};
+  for (;;) {
+    auto batch = reader.members_page(program_id, page);
+    if (!batch) return std::unexpected(batch.error());
+    for (const Member& m : *batch) {
+      if (m.created_at >= to) continue;
+      UpsertMember upsert;
+      upsert.birthday = m.birthday;
+      steps.push_back(Step{std::max(m.created_at, from), seq++, std::move(upsert), m.id});
+      ++members;
+    }
+    if (batch->size() < page.limit) break;
+    page.after = batch->back().id;
+  }
+  page = PageRequest{"", limits::kPageSizeMax};
+  for (;;) {
+    auto batch = reader.orders_page(program_id, page);
+    if (!batch) return std::unexpected(batch.error());
+    for (const OrderRecord& record : *batch) {
+      const rules::Order& stored = record.order;
+      if (stored.member_id.empty() || stored.placed_at < from || stored.placed_at >= to) continue;
+      ++orders;
+      rules::Order order = stored;
+      std::vector<LineQuantity> refunded;
+      for (auto& line : order.lines) {
+        if (line.refunded_quantity > 0) refunded.push_back({line.line_id, line.refunded_quantity});
+        line.refunded_quantity = 0;
+      }
+      int64_t value = rules::paid_value(stored, record.refunded_amount);
+      if (!record.cancelled_at) revenue += value;
+      Instant last = order.placed_at;
+      const std::string id = order.id;
+      steps.push_back(Step{order.placed_at, seq++, UpsertOrder{std::move(order), {}, true},
+                           stored.member_id});
+      for (auto [name, at] : {std::pair{"paid", record.paid_at},
+                              std::pair{"fulfilled", record.fulfilled_at},
+                              std::pair{"completed", record.completed_at},
+                              std::pair{"cancelled", record.cancelled_at}}) {
+        if (!at || *at >= to) continue;
+        steps.push_back(Step{*at, seq++, event(id, name, *at), stored.member_id});
+        last = std::max(last, *at);
+      }
+      // Refunds are stored as their result, not their times: after the
+      // order's last event.
+      const Instant refund_at = std::min(std::max(last, record.updated_at), to - std::chrono::seconds{1});
+      if (!refunded.empty() && !record.cancelled_at) {
+        OrderEvent e = event(id, "refunded", refund_at);
+        e.refund_id = "simulated-lines";
+        e.lines = std::move(refunded);
+        steps.push_back(Step{refund_at, seq++, std::move(e), stored.member_id});
+      }
+      if (record.refunded_amount > 0 && !record.cancelled_at) {
+        OrderEvent e = event(id, "refunded", refund_at);
+        e.refund_id = "simulated-amount";
+        e.amount = record.refunded_amount;
+        steps.push_back(Step{refund_at, seq++, std::move(e), stored.member_id});
+      }
+    }
+    if (batch->size() < page.limit) break;
+    page.after = batch->back().order.id;
+  }
+  std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
+    return a.at != b.at ? a.at < b.at : a.seq < b.seq;
+  });
+  return steps;
+}
+
+bool has_reward(const Program& p, rules::RewardOn on) {
+  return std::any_of(p.rules.rewards.begin(), p.rules.rewards.end(),
+                     [&](const rules::Reward& r) { return r.on == on; });
+}
+
+// One program's outcome of the replay.
+Result<json::object> replay(const Program& config, const std::vector<Step>& steps, Instant end,
+                            const KpiRequest& period, StoreFactory& factory) {
+  FixedTime clock;
+  auto writer = Writer::start(factory, clock);
+  if (!writer) return std::unexpected(writer.error());
+  auto reader = factory.open();
+  if (!reader) return std::unexpected(reader.error());
+  Command apply;
+  apply.program_id = config.id;
+  apply.actor = "simulate";
+  apply.body = ApplyProgram{config, "", std::nullopt, false};
+  if (auto r = (*writer)->execute(apply); !r) return std::unexpected(r.error());
+  auto resolved = (*writer)->programs().find(config.id);
+  if (!resolved) return std::unexpected(resolved.error());
+  const date::time_zone* zone = (*resolved)->zone;
+  const bool daily = has_reward(config, rules::RewardOn::kBirthday) ||
+                     has_reward(config, rules::RewardOn::kMonthly);
+  std::optional<std::chrono::year_month_day> day;
+  int64_t skipped = 0;
+  auto run_daily = [&](Instant at) -> Result<void> {
+    for (const char* job : {"birthdays", "monthly"}) {
+      auto r = run_job(**writer, **reader, job, at, config.id);
+      if (!r) return std::unexpected(r.error());
+    }
+    return {};
+  };
+  // Commands run in bulk (a transaction per day, at most 5,000 commands):
+  // the replay is an import of the stored history.
+  std::vector<Command> chunk;
+  auto flush = [&]() -> Result<void> {
+    if (chunk.empty()) return {};
+    BulkOptions options;
+    auto report = run_bulk(**writer, chunk, options);
+    if (!report) return std::unexpected(report.error());
+    // A command the proposed rules refuse is skipped, as an import skips a
+    // bad row.
+    skipped += static_cast<int64_t>(report->failures.size());
+    chunk.clear();
+    return {};
+  };
+  for (const Step& s : steps) {
+    if (daily) {
+      // The daily jobs at each local midnight the history crosses.
+      auto today = local_date(s.at, zone);
+      if (!day) day = today;
+      if (std::chrono::sys_days{*day} < std::chrono::sys_days{today}) {
+        if (auto r = flush(); !r) return std::unexpected(r.error());
+      }
+      while (std::chrono::sys_days{*day} < std::chrono::sys_days{today}) {
+        day = std::chrono::year_month_day{std::chrono::sys_days{*day} + std::chrono::days{1}};
+        if (auto r = run_daily(local_midnight(*day, zone)); !r) return std::unexpected(r.error());
+      }
+    }
+    Command c;
+    c.program_id = config.id;
+    c.member_id = s.member_id;
+    c.now = s.at;
+    c.actor = "simulate";
+    c.quiet = true;
+    c.body = s.body;
+    chunk.push_back(std::move(c));
+  }
+  if (auto r = flush(); !r) return std::unexpected(r.error());
+  for (const char* job : {"mature", "expire", "tiers"}) {
+    auto r = run_job(**writer, **reader, job, end, config.id);
+    if (!r) return std::unexpected(r.error());
+  }
+  auto kpis = kpi_report(**reader, **resolved, period);
+  if (!kpis) return std::unexpected(kpis.error());
+  json::object wallets;
+  int64_t value_issued = 0;
+  for (auto& [name, w] : kpis->at("wallets").as_object()) {
+    json::object out;
+    for (const char* key : {"issued", "issued_by_source", "expired", "clawed_back", "outstanding"}) {
+      out[key] = w.at(key);
+    }
+    // Wallet units at their redemption value, in currency minor units.
+    const rules::RedeemRule* rule = config.rules.redeem_rule(std::string(name));
+    const int64_t num = rule != nullptr ? rule->value_num : 1;
+    const int64_t den = rule != nullptr ? rule->value_den : 1;
+    __extension__ using Wide = __int128;
+    const Wide currency = Wide{w.at("issued").as_int64()} * num / den;
+    out["issued_value"] = static_cast<int64_t>(currency);
+    value_issued += static_cast<int64_t>(currency);
+    wallets[name] = std::move(out);
+  }
+  std::map<std::string, int64_t> tiers;
+  if (config.rules.tiers.enabled()) {
+    PageRequest page{"", limits::kPageSizeMax};
+    for (;;) {
+      auto batch = (*reader)->members_page(config.id, page);
+      if (!batch) return std::unexpected(batch.error());
+      for (const Member& m : *batch) tiers[rules::effective_tier(config.rules.tiers, m.tier)] += 1;
+      if (batch->size() < page.limit) break;
+      page.after = batch->back().id;
+    }
+  }
+  json::object tier_counts;
+  for (const auto& [tier, n] : tiers) tier_counts[tier] = n;
+  const int64_t revenue = kpis->at("revenue").as_int64();
+  json::object out{{"commands_skipped", skipped},
+                   {"wallets", std::move(wallets)},
+                   {"tiers", std::move(tier_counts)},
+                   {"value_issued", value_issued},
+                   {"cost_share", revenue > 0 ? json::value(static_cast<double>(value_issued) /
+                                                            static_cast<double>(revenue))
+                                              : json::value(nullptr)}};
+  return out;
+}
+
+}  // namespace
+
+Result<json::object> simulate_program(
+    Store& reader, const ResolvedProgram& current, const SimulationRequest& request,
+    const std::function<std::unique_ptr<StoreFactory>()>& make_store) {
+  const Instant from =
+      request.from ? local_midnight(*request.from, current.zone) : Instant::min();
+  // The end of `to`, or of the day of the last order.
+  std::optional<Instant> last_order;
+  if (!request.to) {
+    PageRequest page{"", limits::kPageSizeMax};
+    for (;;) {
+      auto batch = reader.orders_page(current.program.id, page);
+      if (!batch) return std::unexpected(batch.error());
+      for (const OrderRecord& o : *batch) {
+        if (!last_order || o.order.placed_at > *last_order) last_order = o.order.placed_at;
+      }
+      if (batch->size() < page.limit) break;
+      page.after = batch->back().order.id;
+    }
+    if (!last_order) return fail(ErrorCode::kFailedPrecondition, "orders", "no orders to replay");
+  }
+  const std::chrono::year_month_day to_day =
+      request.to ? *request.to : local_date(*last_order, current.zone);
+  const Instant to = local_midnight_after(local_midnight(to_day, current.zone), 1, current.zone);
+  if (from >= to) return fail(ErrorCode::kInvalidArgument, "from", "must not be after to");
+  int64_t orders = 0, members = 0, revenue = 0;
+  auto steps = history(reader, current.program.id, from, to, orders, members, revenue);
+  if (!steps) return std::unexpected(steps.error());
+  KpiRequest period;
+  period.from = request.from;
+  period.to = to_day;
+  json::object sides;
+  for (auto [name, config] : {std::pair{"current", &current.program},
+                              std::pair{"proposed", &request.proposed}}) {
+    auto factory = make_store();
+    if (!factory) return fail(ErrorCode::kStorage, "", "cannot open a scratch store");
+    auto side = replay(*config, *steps, to - std::chrono::seconds{1}, period, *factory);
+    if (!side) return std::unexpected(side.error());
+    sides[name] = std::move(*side);
+  }
+  const json::object& a = sides.at("current").as_object();
+  const json::object& b = sides.at("proposed").as_object();
+  json::object difference{
+      {"value_issued", b.at("value_issued").as_int64() - a.at("value_issued").as_int64()}};
+  json::object wallets;
+  for (const auto& [name, w] : b.at("wallets").as_object()) {
+    const json::value* before = a.at("wallets").as_object().if_contains(name);
+    json::object d;
+    for (const char* key : {"issued", "expired", "outstanding"}) {
+      d[key] = w.at(key).as_int64() - (before ? before->at(key).as_int64() : 0);
+    }
+    wallets[name] = std::move(d);
+  }
+  difference["wallets"] = std::move(wallets);
+  json::object out{{"program", current.program.id},
+                   {"from", request.from ? json::value(format_date(*request.from)) : nullptr},
+                   {"to", format_date(to_day)},
+                   {"members", members},
+                   {"orders", orders},
+                   {"revenue", revenue},
+                   {"redemptions", "not replayed: value issued, expired and outstanding as if "
+                                   "nobody spent"}};
+  out["current"] = std::move(sides.at("current"));
+  out["proposed"] = std::move(sides.at("proposed"));
+  out["difference"] = std::move(difference);
+  return out;
+}
+
+}  // namespace patron::app
