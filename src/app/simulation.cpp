@@ -79,19 +79,20 @@ Result<std::vector<Step>> history(Store& reader, const std::string& program_id, 
       if (!record.cancelled_at) revenue += value;
       Instant last = order.placed_at;
       const std::string id = order.id;
-      steps.push_back(Step{order.placed_at, seq++, UpsertOrder{std::move(order), {}, true},
-                           stored.member_id});
-      for (auto [name, at] : {std::pair{"paid", record.paid_at},
-                              std::pair{"fulfilled", record.fulfilled_at},
-                              std::pair{"completed", record.completed_at},
-                              std::pair{"cancelled", record.cancelled_at}}) {
+      steps.push_back(
+          Step{order.placed_at, seq++, UpsertOrder{std::move(order), {}, true}, stored.member_id});
+      for (auto [name, at] :
+           {std::pair{"paid", record.paid_at}, std::pair{"fulfilled", record.fulfilled_at},
+            std::pair{"completed", record.completed_at},
+            std::pair{"cancelled", record.cancelled_at}}) {
         if (!at || *at >= to) continue;
         steps.push_back(Step{*at, seq++, event(id, name, *at), stored.member_id});
         last = std::max(last, *at);
       }
       // Refunds are stored as their result, not their times: after the
       // order's last event.
-      const Instant refund_at = std::min(std::max(last, record.updated_at), to - std::chrono::seconds{1});
+      const Instant refund_at =
+          std::min(std::max(last, record.updated_at), to - std::chrono::seconds{1});
       if (!refunded.empty() && !record.cancelled_at) {
         OrderEvent e = event(id, "refunded", refund_at);
         e.refund_id = "simulated-lines";
@@ -193,7 +194,8 @@ Result<json::object> replay(const Program& config, const std::vector<Step>& step
   int64_t value_issued = 0;
   for (auto& [name, w] : kpis->at("wallets").as_object()) {
     json::object out;
-    for (const char* key : {"issued", "issued_by_source", "expired", "clawed_back", "outstanding"}) {
+    for (const char* key :
+         {"issued", "issued_by_source", "expired", "clawed_back", "outstanding"}) {
       out[key] = w.at(key);
     }
     // Wallet units at their redemption value, in currency minor units.
@@ -235,8 +237,7 @@ Result<json::object> replay(const Program& config, const std::vector<Step>& step
 Result<json::object> simulate_program(
     Store& reader, const ResolvedProgram& current, const SimulationRequest& request,
     const std::function<std::unique_ptr<StoreFactory>()>& make_store) {
-  const Instant from =
-      request.from ? local_midnight(*request.from, current.zone) : Instant::min();
+  const Instant from = request.from ? local_midnight(*request.from, current.zone) : Instant::min();
   // The end of `to`, or of the day of the last order.
   std::optional<Instant> last_order;
   if (!request.to) {
@@ -263,8 +264,8 @@ Result<json::object> simulate_program(
   period.from = request.from;
   period.to = to_day;
   json::object sides;
-  for (auto [name, config] : {std::pair{"current", &current.program},
-                              std::pair{"proposed", &request.proposed}}) {
+  for (auto [name, config] :
+       {std::pair{"current", &current.program}, std::pair{"proposed", &request.proposed}}) {
     auto factory = make_store();
     if (!factory) return fail(ErrorCode::kStorage, "", "cannot open a scratch store");
     auto side = replay(*config, *steps, to - std::chrono::seconds{1}, period, *factory);
@@ -291,8 +292,9 @@ Result<json::object> simulate_program(
                    {"members", members},
                    {"orders", orders},
                    {"revenue", revenue},
-                   {"redemptions", "not replayed: value issued, expired and outstanding as if "
-                                   "nobody spent"}};
+                   {"redemptions",
+                    "not replayed: value issued, expired and outstanding as if "
+                    "nobody spent"}};
   out["current"] = std::move(sides.at("current"));
   out["proposed"] = std::move(sides.at("proposed"));
   out["difference"] = std::move(difference);

@@ -25,7 +25,7 @@
 namespace patron::app {
 
 struct SimulationRequest {
-  Program proposed;  // parsed, with the current program's id
+  Program proposed;                                 // parsed, with the current program's id
   std::optional<std::chrono::year_month_day> from;  // orders placed from this local day
   std::optional<std::chrono::year_month_day> to;    // through this local day
 };

@@ -5,12 +5,13 @@
 // its option.
 #include "app/analytics.h"
 
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <cstdio>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
-#include <unistd.h>
 #include <map>
 #include <sstream>
 
@@ -18,10 +19,10 @@
 #include "analytics/kpis.h"
 #include "app/json_codec.h"
 #include "app/simulation.h"
-#include "config/program_file.h"
-#include "store/sqlite/sqlite_store.h"
 #include "cli/cli.h"
 #include "cli/context.h"
+#include "config/program_file.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace patron::cli {
 
@@ -34,7 +35,7 @@ constexpr std::size_t kClvTextRowsMax = 20;
 
 struct Options {
   std::string from, to, as_of, by = "month", calibration_end, at, journal, sku, member, campaign,
-      config;
+                               config;
   int64_t limit = 10;
   int64_t churn_days = analytics::kChurnDaysDefault;
   int64_t horizon_weeks = 0;
@@ -312,9 +313,10 @@ Result<int> run_uplift(Context& ctx, const Options& o) {
 }
 
 void print_simulation(const json::object& r) {
-  std::cout << "replayed " << r.at("orders").as_int64() << " orders of " << r.at("members").as_int64()
-            << " members (" << (r.at("from").is_null() ? std::string("start")
-                                                       : std::string(r.at("from").as_string()))
+  std::cout << "replayed " << r.at("orders").as_int64() << " orders of "
+            << r.at("members").as_int64() << " members ("
+            << (r.at("from").is_null() ? std::string("start")
+                                       : std::string(r.at("from").as_string()))
             << " to " << r.at("to").as_string().c_str() << "), revenue "
             << r.at("revenue").as_int64() << "; redemptions not replayed\n";
   std::printf("%-34s %14s %14s %14s\n", "", "current", "proposed", "difference");
@@ -331,7 +333,8 @@ void print_simulation(const json::object& r) {
     };
     std::map<std::string, int64_t> sources_a, sources_b;
     if (before != nullptr) {
-      for (const auto& [s, v] : before->at("issued_by_source").as_object()) sources_a[s] = v.as_int64();
+      for (const auto& [s, v] : before->at("issued_by_source").as_object())
+        sources_a[s] = v.as_int64();
     }
     for (const auto& [s, v] : w.at("issued_by_source").as_object()) sources_b[s] = v.as_int64();
     for (const auto& [s, v] : sources_a) sources_b.emplace(s, 0);
@@ -348,7 +351,8 @@ void print_simulation(const json::object& r) {
   for (const auto& [t, n] : tiers) row("members in tier " + t, n.first, n.second);
   row("value issued (currency)", a.at("value_issued").as_int64(), b.at("value_issued").as_int64());
   auto share = [](const json::value& v) {
-    return v.is_null() ? std::string("-") : std::to_string(v.to_number<double>() * 100).substr(0, 5) + "%";
+    return v.is_null() ? std::string("-")
+                       : std::to_string(v.to_number<double>() * 100).substr(0, 5) + "%";
   };
   std::printf("%-34s %14s %14s\n", "program cost / revenue", share(a.at("cost_share")).c_str(),
               share(b.at("cost_share")).c_str());

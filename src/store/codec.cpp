@@ -426,6 +426,22 @@ bool read_coupon_terms(const json::object& o, rules::CouponTerms& t) {
   return true;
 }
 
+json::object encode_limits(const rules::RewardLimits& l) {
+  return json::object{{"per_day", l.per_day},
+                      {"per_month", l.per_month},
+                      {"per_year", l.per_year},
+                      {"lifetime", l.lifetime}};
+}
+
+bool decode_limits(const json::object& o, rules::RewardLimits& l) {
+  Fields f(o);
+  f.integer("per_day", l.per_day)
+      .integer("per_month", l.per_month)
+      .integer("per_year", l.per_year)
+      .integer("lifetime", l.lifetime);
+  return f.ok();
+}
+
 json::object encode_reward(const rules::Reward& r) {
   json::array tier_amounts;
   for (const auto& t : r.tier_amounts) {
@@ -439,10 +455,7 @@ json::object encode_reward(const rules::Reward& r) {
                  {"amount", r.amount},
                  {"tier_amounts", std::move(tier_amounts)},
                  {"tiers", strings(r.tiers)},
-                 {"limits", json::object{{"per_day", r.limits.per_day},
-                                         {"per_month", r.limits.per_month},
-                                         {"per_year", r.limits.per_year},
-                                         {"lifetime", r.limits.lifetime}}},
+                 {"limits", encode_limits(r.limits)},
                  {"budget", encode_budget(r.budget)},
                  {"birthday_on", to_string(r.birthday_on)},
                  {"feb29", to_string(r.feb29)},
@@ -499,14 +512,7 @@ bool decode_reward(const json::object& o, rules::Reward& r) {
   }
   const json::object* limits = f.object("limits");
   if (!f.ok()) return false;
-  if (limits != nullptr) {
-    Fields lf(*limits);
-    lf.integer("per_day", r.limits.per_day)
-        .integer("per_month", r.limits.per_month)
-        .integer("per_year", r.limits.per_year)
-        .integer("lifetime", r.limits.lifetime);
-    if (!lf.ok()) return false;
-  }
+  if (limits != nullptr && !decode_limits(*limits, r.limits)) return false;
   const json::array* tier_amounts = f.array("tier_amounts");
   return f.ok() && read_each(tier_amounts, r.tier_amounts,
                              [](const json::object& item, rules::TierAmount& t) {
@@ -899,10 +905,7 @@ json::object encode_catalog_item(const rules::CatalogItem& c) {
                  {"credit_wallet", c.credit_wallet},
                  {"credit_amount", c.credit_amount},
                  {"stock", c.stock},
-                 {"limits", json::object{{"per_day", c.limits.per_day},
-                                         {"per_month", c.limits.per_month},
-                                         {"per_year", c.limits.per_year},
-                                         {"lifetime", c.limits.lifetime}}},
+                 {"limits", encode_limits(c.limits)},
                  {"tiers", strings(c.tiers)},
                  {"enabled", c.enabled}};
   if (c.credit_expires) o["credit_expires"] = ledger::to_string(*c.credit_expires);
@@ -936,14 +939,7 @@ bool decode_catalog_item(const json::object& o, rules::CatalogItem& c) {
   if (!f.ok() || k == std::end(kItemKinds)) return false;
   c.kind = static_cast<rules::CatalogItem::Kind>(k - std::begin(kItemKinds));
   if (coupon != nullptr && !read_coupon_terms(*coupon, c.coupon.terms)) return false;
-  if (limits != nullptr) {
-    Fields lf(*limits);
-    lf.integer("per_day", c.limits.per_day)
-        .integer("per_month", c.limits.per_month)
-        .integer("per_year", c.limits.per_year)
-        .integer("lifetime", c.limits.lifetime);
-    if (!lf.ok()) return false;
-  }
+  if (limits != nullptr && !decode_limits(*limits, c.limits)) return false;
   if (const json::value* v = o.if_contains("credit_expires")) {
     if (!v->is_string()) return false;
     auto rule = ledger::parse_expiry_rule(std::string_view(v->as_string()), "credit_expires");

@@ -26,10 +26,10 @@ TEST(HttpServer, AnalyticsRoutesServeTheReportsToAnalysts) {
   };
   ASSERT_EQ(cli({"program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"}).code,
             0);
-  Headers analyst{{"Authorization", "Bearer " + last_line(cli({"keys", "create", "--role",
-                                                               "analyst"}).out)}};
-  Headers backend{{"Authorization", "Bearer " + last_line(cli({"keys", "create", "--role",
-                                                               "integration"}).out)}};
+  Headers analyst{
+      {"Authorization", "Bearer " + last_line(cli({"keys", "create", "--role", "analyst"}).out)}};
+  Headers backend{{"Authorization",
+                   "Bearer " + last_line(cli({"keys", "create", "--role", "integration"}).out)}};
   ServerProcess server(PATRON_BINARY, db, dir.path().string(), {"--jobs-interval", "0"});
   HttpClient client(server.port());
   // a: two purchases (TEE + MUG together, then TEE); b: one (TEE + MUG); c: none.
@@ -42,14 +42,17 @@ TEST(HttpServer, AnalyticsRoutesServeTheReportsToAnalysts) {
                             backend);
     ASSERT_EQ(r.status, 201) << r.body;
   };
-  const std::string tee = R"({"line_id":"1","sku":"TEE","category":"tops","quantity":1,"unit_price":600})";
-  const std::string mug = R"({"line_id":"2","sku":"MUG","category":"home","quantity":1,"unit_price":400})";
+  const std::string tee =
+      R"({"line_id":"1","sku":"TEE","category":"tops","quantity":1,"unit_price":600})";
+  const std::string mug =
+      R"({"line_id":"2","sku":"MUG","category":"home","quantity":1,"unit_price":400})";
   order("A-1", "a", "2026-10-02", tee + "," + mug);
   order("A-2", "a", "2026-10-20", tee);
   order("B-1", "b", "2026-10-05", tee + "," + mug);
   ASSERT_EQ(client.request("PUT", "/v1/members/c", "{}", backend).status, 201);
 
-  auto kpis = client.request("GET", "/v1/analytics/kpis?from=2026-10-01&to=2026-10-31", "", analyst);
+  auto kpis =
+      client.request("GET", "/v1/analytics/kpis?from=2026-10-01&to=2026-10-31", "", analyst);
   ASSERT_EQ(kpis.status, 200) << kpis.body;
   json::value k = kpis.json();
   EXPECT_EQ(k.at("buyers").as_int64(), 2);

@@ -35,9 +35,9 @@ Result<std::optional<int64_t>> int_param(const Call& c, const std::string& name,
   int64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || p != text.data() + text.size() || v < min || v > max) {
-    return fail(ErrorCode::kInvalidArgument, name,
-                "must be a whole number from " + std::to_string(min) + " to " +
-                    std::to_string(max));
+    return fail(
+        ErrorCode::kInvalidArgument, name,
+        "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return std::optional<int64_t>{v};
 }
@@ -199,19 +199,20 @@ void analytics_recommend(Api& api, Call&& call) {
 }
 
 void analytics_uplift(Api& api, Call&& call) {
-  analytics_read(api, std::move(call),
-                 [](app::Store& store, const app::ResolvedProgram& program,
-                    const Call& c) -> Result<json::object> {
-                   std::string campaign = query_value(c, "campaign");
-                   if (campaign.empty()) {
-                     return fail(ErrorCode::kInvalidArgument, "campaign", "is required");
-                   }
-                   auto from = date_param(c, "from");
-                   if (!from) return std::unexpected(from.error());
-                   auto to = date_param(c, "to");
-                   if (!to) return std::unexpected(to.error());
-                   return app::uplift_report(store, program, app::UpliftRequest{campaign, *from, *to});
-                 });
+  analytics_read(
+      api, std::move(call),
+      [](app::Store& store, const app::ResolvedProgram& program,
+         const Call& c) -> Result<json::object> {
+        std::string campaign = query_value(c, "campaign");
+        if (campaign.empty()) {
+          return fail(ErrorCode::kInvalidArgument, "campaign", "is required");
+        }
+        auto from = date_param(c, "from");
+        if (!from) return std::unexpected(from.error());
+        auto to = date_param(c, "to");
+        if (!to) return std::unexpected(to.error());
+        return app::uplift_report(store, program, app::UpliftRequest{campaign, *from, *to});
+      });
 }
 
 }  // namespace patron::http::handlers

@@ -653,21 +653,26 @@ class SqliteStore final : public app::Store {
                    std::nullopt);
   }
 
+  // Every row of a query selecting PATRON_MEMBER_COLUMNS.
+  Result<std::vector<Member>> read_members(Stmt& q, const std::string& program_id) {
+    std::vector<Member> out;
+    for (;;) {
+      auto row = q.step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      auto m = read_member(q, program_id);
+      if (!m) return std::unexpected(m.error());
+      out.push_back(std::move(*m));
+    }
+  }
+
   Result<std::vector<Member>> members_page(const std::string& program_id,
                                            const app::PageRequest& request) override {
     auto q = prepare("SELECT " PATRON_MEMBER_COLUMNS
                      " FROM members WHERE program_id = ? AND id > ? ORDER BY id LIMIT ?");
     if (!q) return std::unexpected(q.error());
     q->bind(program_id).bind(request.after).bind(static_cast<int64_t>(page_limit(request.limit)));
-    std::vector<Member> out;
-    for (;;) {
-      auto row = q->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) return out;
-      auto m = read_member(*q, program_id);
-      if (!m) return std::unexpected(m.error());
-      out.push_back(std::move(*m));
-    }
+    return read_members(*q, program_id);
   }
 
   // A row of PATRON_ORDER_COLUMNS; the subtotal column must agree with the
@@ -825,8 +830,7 @@ class SqliteStore final : public app::Store {
     for (unsigned m : months) {
       if (m >= 1 && m <= 12) mask[m - 1] = '1';
     }
-    std::vector<Member> out;
-    if (mask.find('1') == std::string::npos) return out;
+    if (mask.find('1') == std::string::npos) return std::vector<Member>{};
     auto q = prepare("SELECT " PATRON_MEMBER_COLUMNS
                      " FROM members m WHERE m.program_id = ? AND m.birthday IS NOT NULL "
                      "AND substr(?, CAST(substr(m.birthday, 6, 2) AS INTEGER), 1) = '1' "
@@ -834,14 +838,7 @@ class SqliteStore final : public app::Store {
                      "AND u.member_id = m.id AND u.rule_id = ? AND u.key = ?) ORDER BY m.id");
     if (!q) return std::unexpected(q.error());
     q->bind(program_id).bind(mask).bind(rule_id).bind(key);
-    for (;;) {
-      auto row = q->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) return out;
-      auto m = read_member(*q, program_id);
-      if (!m) return std::unexpected(m.error());
-      out.push_back(std::move(*m));
-    }
+    return read_members(*q, program_id);
   }
 
   Result<std::vector<Member>> members_without_use(const std::string& program_id,
@@ -859,15 +856,7 @@ class SqliteStore final : public app::Store {
         .bind(rule_id)
         .bind(key)
         .bind(static_cast<int64_t>(page_limit(page.limit)));
-    std::vector<Member> out;
-    for (;;) {
-      auto row = q->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) return out;
-      auto m = read_member(*q, program_id);
-      if (!m) return std::unexpected(m.error());
-      out.push_back(std::move(*m));
-    }
+    return read_members(*q, program_id);
   }
 
   Result<std::optional<std::string>> member_by_referral_code(const std::string& program_id,
