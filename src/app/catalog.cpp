@@ -295,16 +295,24 @@ Result<Executed> refund_redemption(Store& store, const ResolvedProgram& program,
 Result<json::object> catalog_json(Store& store, const ResolvedProgram& program,
                                   const Member* member, Instant now) {
   json::array items;
-  std::map<std::string, int64_t> available;
-  if (member != nullptr) {
-    for (const WalletConfig& config : program.program.wallets) {
-      auto state = store.load_wallet(program.program.id, member->id, config.name, {"", 0, true});
+  // Whether the member's wallet could pay `price` now, as redeem would: a
+  // spend without a cart, which only lots without a scope pay, tried on a
+  // copy of the wallet.
+  std::map<std::string, ledger::WalletState> states;
+  auto can_pay = [&](const std::string& wallet, int64_t price) -> Result<bool> {
+    auto it = states.find(wallet);
+    if (it == states.end()) {
+      auto state = store.load_wallet(program.program.id, member->id, wallet, {"", 0, true});
       if (!state) return std::unexpected(state.error());
-      ScratchIds ids;
-      ledger::WalletLedger view(std::move(*state), program.wallets.at(config.name), ids, now);
-      available[config.name] = view.balances().available;
+      it = states.emplace(wallet, std::move(*state)).first;
     }
-  }
+    ScratchIds ids;
+    ledger::WalletLedger trial(it->second, program.wallets.at(wallet), ids, now);
+    ledger::Spend spend;
+    spend.amount = price;
+    spend.order_id = "catalog:trial";
+    return trial.spend(spend).has_value();
+  };
   for (const rules::CatalogItem& item : program.program.rules.catalog) {
     json::object o = item_json(item);
     json::object left;
@@ -317,7 +325,11 @@ Result<json::object> catalog_json(Store& store, const ResolvedProgram& program,
     if (left.contains("stock")) o["stock_left"] = left.at("stock");
     if (member != nullptr) {
       left.erase("stock");
-      if (why.empty() && available[item.wallet] < item.price) why = "balance";
+      if (why.empty()) {
+        auto ok = can_pay(item.wallet, item.price);
+        if (!ok) return std::unexpected(ok.error());
+        if (!*ok) why = "balance";
+      }
       o["available"] = why.empty();
       o["reason"] = why.empty() ? json::value(nullptr) : json::value(why);
       o["member_left"] = std::move(left);

@@ -183,6 +183,11 @@ Result<Executed> create_coupon_batch(Store& store, const Command& c,
   if (!batch_id_ok(batch.id)) {
     return fail(ErrorCode::kInvalidArgument, "id", "must be 1 to 64 of a-z, 0-9, _ and -");
   }
+  // Batches the catalog and the rewards make on their own.
+  if (batch.id.starts_with("catalog-") || batch.id.starts_with("reward-")) {
+    return fail(ErrorCode::kInvalidArgument, "id",
+                "ids starting with 'catalog-' or 'reward-' are reserved for issued coupons");
+  }
   if (auto ok = check_text(batch.name, "name", false, limits::kLabelBytesMax); !ok) {
     return std::unexpected(ok.error());
   }

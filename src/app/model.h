@@ -297,9 +297,11 @@ struct RewardRedemption {
   friend bool operator==(const RewardRedemption&, const RewardRedemption&) = default;
 };
 
-// The ledger order id a catalog redemption spends and grants under.
+// The ledger order id a catalog redemption spends and grants under; callers'
+// orders, holds and ledger commands may not use the prefix (app/service.cpp).
+inline constexpr std::string_view kCatalogOrderPrefix = "catalog:";
 inline std::string catalog_order_id(int64_t redemption_id) {
-  return "catalog:" + std::to_string(redemption_id);
+  return std::string(kCatalogOrderPrefix) + std::to_string(redemption_id);
 }
 
 // Redemptions that count at a time (confirmed, or pending and not expired).

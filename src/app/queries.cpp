@@ -369,6 +369,15 @@ Result<JobReport> monthly_job(Writer& writer, Store& reader, Instant now,
     for (const rules::Reward& reward : program.program.rules.rewards) {
       if (reward.on != rules::RewardOn::kMonthly) continue;
       if (sys_days(today) > sys_days(first) + days{reward.grace_days}) continue;
+      // A spent budget would skip every member, on every run of the window.
+      if (reward.budget.any()) {
+        auto used = reader.rule_totals(program_id, reward.id);
+        if (!used) return std::unexpected(used.error());
+        if ((reward.budget.count > 0 && used->count >= reward.budget.count) ||
+            (reward.budget.value > 0 && used->value >= reward.budget.value)) {
+          continue;
+        }
+      }
       const Instant day_after = local_midnight(sys_days(first) + days{1}, program.zone);
       std::vector<std::string> due;
       PageRequest page{"", limits::kPageSizeMax};

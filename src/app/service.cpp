@@ -230,6 +230,36 @@ Result<Executed> apply_program(Store& store, const Programs& programs, const Com
   return e;
 }
 
+// Catalog redemptions spend and grant under ledger orders "catalog:<id>";
+// an order, hold or ledger command of a caller under such an id could
+// restore or claw back a redemption behind the catalog's back.
+Result<void> check_order_id_not_reserved(const CommandBody& command) {
+  const std::string* order_id = std::visit(
+      [](const auto& body) -> const std::string* {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, UpsertOrder>) {
+          return &body.order.id;
+        } else if constexpr (std::is_same_v<T, CheckoutReserve>) {
+          return &body.request.cart.id;
+        } else if constexpr (std::is_same_v<T, OrderEvent> || std::is_same_v<T, ReleaseOrder> ||
+                             std::is_same_v<T, ledger::Grant> || std::is_same_v<T, ledger::Spend> ||
+                             std::is_same_v<T, ledger::Reserve> ||
+                             std::is_same_v<T, ledger::Clawback> ||
+                             std::is_same_v<T, ledger::Restore>) {
+          return &body.order_id;
+        } else {
+          return nullptr;
+        }
+      },
+      command);
+  if (order_id != nullptr && order_id->starts_with(kCatalogOrderPrefix)) {
+    return fail(ErrorCode::kInvalidArgument, "order_id",
+                "order ids starting with '" + std::string(kCatalogOrderPrefix) +
+                    "' are reserved for reward catalog redemptions");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> apply_executed(Store& store, const Executed& executed) {
@@ -242,6 +272,7 @@ Result<void> apply_executed(Store& store, const Executed& executed) {
 
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,
                          const Command& input, Instant now) {
+  if (auto ok = check_order_id_not_reserved(input.body); !ok) return std::unexpected(ok.error());
   // Orders name their member inside the order (and are big: not copied).
   if (std::holds_alternative<UpsertOrder>(input.body) ||
       std::holds_alternative<OrderEvent>(input.body)) {

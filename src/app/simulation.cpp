@@ -184,6 +184,14 @@ Result<json::object> replay(const Program& config, const std::vector<Step>& step
     chunk.push_back(std::move(c));
   }
   if (auto r = flush(); !r) return std::unexpected(r.error());
+  // The days after the last command, through the end.
+  if (daily && day) {
+    const auto last_day = local_date(end, zone);
+    while (std::chrono::sys_days{*day} < std::chrono::sys_days{last_day}) {
+      day = std::chrono::year_month_day{std::chrono::sys_days{*day} + std::chrono::days{1}};
+      if (auto r = run_daily(local_midnight(*day, zone)); !r) return std::unexpected(r.error());
+    }
+  }
   for (const char* job : {"mature", "expire", "tiers"}) {
     auto r = run_job(**writer, **reader, job, end, config.id);
     if (!r) return std::unexpected(r.error());

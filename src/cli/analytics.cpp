@@ -5,7 +5,7 @@
 // its option.
 #include "app/analytics.h"
 
-#include <unistd.h>
+#include <stdlib.h>
 
 #include <boost/json.hpp>
 #include <cstdio>
@@ -365,24 +365,25 @@ void print_simulation(const json::object& r) {
 class ScratchSqlite final : public app::StoreFactory {
  public:
   static Result<std::unique_ptr<app::StoreFactory>> open_scratch() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "patron-simulate-XXXXXX").string();
-    int fd = mkstemp(pattern.data());
-    if (fd < 0) return fail(ErrorCode::kStorage, "", "cannot create a temporary file");
-    ::close(fd);
-    std::filesystem::remove(pattern);
+    // A directory only this user can enter (mkdtemp: 0700), the file in it.
+    std::string dir = (std::filesystem::temp_directory_path() / "patron-simulate-XXXXXX").string();
+    if (mkdtemp(dir.data()) == nullptr) {
+      return fail(ErrorCode::kStorage, "", "cannot create a temporary directory");
+    }
     store::SqliteOptions options;
     options.synchronous_full = false;
-    auto inner = store::open_sqlite(pattern, options);
-    if (!inner) return std::unexpected(inner.error());
-    return std::unique_ptr<app::StoreFactory>(new ScratchSqlite(pattern, std::move(*inner)));
+    auto inner = store::open_sqlite(dir + "/replay.db", options);
+    if (!inner) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+      return std::unexpected(inner.error());
+    }
+    return std::unique_ptr<app::StoreFactory>(new ScratchSqlite(dir, std::move(*inner)));
   }
   ~ScratchSqlite() override {
     inner_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      std::error_code ignored;
-      std::filesystem::remove(path_ + suffix, ignored);
-    }
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
   }
   Result<std::unique_ptr<app::Store>> open() override { return inner_->open(); }
 

@@ -239,6 +239,13 @@ Result<rules::Reward> parse_reward(const Reader& r, const toml::table& t, std::s
   auto coupon = parse_coupon_offer(r, t, at, p);
   if (!coupon) return std::unexpected(coupon.error());
   reward.coupon = std::move(*coupon);
+  if (reward.coupon && reward.on == RewardOn::kFirstPurchase) {
+    // A first-purchase reward rides with its order (pending with it, clawed
+    // back with it); an issued code cannot follow a cancel or a refund.
+    return r.error(t.get("coupon"), at + ".coupon",
+                   "is not for on = \"first_purchase\" (the reward is taken back with its "
+                   "order; give value instead)");
+  }
   if (reward.coupon) {
     for (const char* key : {"wallet", "amount", "tier_amounts", "source", "expires"}) {
       if (t.get(key) != nullptr) {

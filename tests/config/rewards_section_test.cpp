@@ -495,6 +495,12 @@ budget = { count = 500 }
                   "[[rewards]]\nid = \"c\"\non = \"signup\"\n"
                   "coupon = { type = \"fixed\", amount = 50 }\nbudget = { value = 100 }\n");
   EXPECT_NE(budget.field.find("rewards.c.budget.value"), std::string::npos) << budget.field;
+  // A first-purchase reward is clawed back with its order; a code could not be.
+  Error first = parse_error(std::string(kHead) +
+                            "[[rewards]]\nid = \"c\"\non = \"first_purchase\"\n"
+                            "coupon = { type = \"fixed\", amount = 50 }\n");
+  EXPECT_NE(first.field.find("shop.toml:9:"), std::string::npos) << first.field;
+  EXPECT_NE(first.field.find("rewards.c.coupon"), std::string::npos) << first.field;
   Error neither = parse_error(std::string(kHead) + "[[rewards]]\nid = \"c\"\non = \"signup\"\n");
   EXPECT_NE(neither.field.find("rewards.c.wallet"), std::string::npos) << neither.field;
   // The settings diff sees a coupon change.

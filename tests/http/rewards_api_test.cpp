@@ -204,6 +204,25 @@ TEST_F(RewardsApi, BadRequestsChangeNothing) {
     EXPECT_EQ(r.header("content-type"), "application/problem+json");
     EXPECT_EQ(r.json().at("field").as_string(), c.field) << r.body;
   }
+  // The catalog's ledger orders and batch ids are its own: a caller's order
+  // "catalog:1" could restore a redemption's points behind its back.
+  std::vector<Case> reserved = {
+      {"/v1/orders/catalog:1",
+       R"({"member_id":"m1","lines":[{"line_id":"1","quantity":1,"unit_price":5}]})", 400,
+       "order_id"},
+      {"/v1/checkout/holds",
+       R"({"member_id":"m1","wallet":"points","amount":5,"order_id":"catalog:1"})", 400,
+       "order_id"},
+      {"/v1/coupons/batches", R"({"id":"catalog-1","amount":5,"code":"RESERVED1"})", 400, "id"},
+      {"/v1/coupons/batches", R"({"id":"reward-x","amount":5,"code":"RESERVED2"})", 400, "id"},
+  };
+  for (const Case& c : reserved) {
+    SCOPED_TRACE(c.target + " " + c.body);
+    auto r = client_->request(c.target.starts_with("/v1/orders") ? "PUT" : "POST", c.target, c.body,
+                              admin_);
+    EXPECT_EQ(r.status, c.status) << r.body;
+    EXPECT_EQ(r.json().at("field").as_string(), c.field) << r.body;
+  }
   EXPECT_EQ(available("m1", "points"), 250);
   EXPECT_EQ(available("m1", "credit"), 0);
   auto list = client_->request("GET", "/v1/members/m1/redemptions", "", admin_);
