@@ -32,6 +32,7 @@ const std::vector<Route>& routes() {
       {"PUT", "/v1/orders/{order_id}", Permission::kMembersWrite, h::order_put},
       {"GET", "/v1/orders/{order_id}", Permission::kMembersRead, h::order_get},
       {"POST", "/v1/orders/{order_id}/events", Permission::kMembersWrite, h::order_event},
+      {"POST", "/v1/orders/{order_id}/refunds", Permission::kMembersWrite, h::order_refund},
       {"GET", "/v1/referrals", Permission::kMembersRead, h::referrals_list},
       {"POST", "/v1/referrals/{referee_id}/approve", Permission::kAdjust, h::referral_approve},
       {"POST", "/v1/referrals/{referee_id}/reject", Permission::kAdjust, h::referral_reject},

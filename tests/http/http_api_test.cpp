@@ -830,6 +830,35 @@ TEST(HttpServer, OrdersEarnAndRefundThroughTheApi) {
   EXPECT_EQ(member.json().at("wallets").at("credit").at("available").as_int64(),
             signup + 57 + 5 * 10 + 50);
 
+  // POST .../refunds is a `refunded` event without naming it: one of the two
+  // tees back claws back part of what line 1 earned.
+  const int64_t before_refund = client.request("GET", "/v1/members/shopper-1", "", auth)
+                                    .json()
+                                    .at("wallets")
+                                    .at("credit")
+                                    .at("available")
+                                    .as_int64();
+  auto by_route =
+      client.request("POST", "/v1/orders/TW-1001/refunds",
+                     R"({"refund_id":"R-8","lines":[{"line_id":"1","quantity":1}]})", auth);
+  ASSERT_EQ(by_route.status, 200) << by_route.body;
+  const int64_t clawed = by_route.json().at("wallets").at("credit").at("clawed_back").as_int64();
+  EXPECT_GT(clawed, 0);
+  EXPECT_LT(clawed, 57);  // line 1 earned 57 for two units
+  EXPECT_EQ(client.request("GET", "/v1/members/shopper-1", "", auth)
+                .json()
+                .at("wallets")
+                .at("credit")
+                .at("available")
+                .as_int64(),
+            before_refund - clawed);
+  auto refunded = client.request("GET", "/v1/orders/TW-1001", "", auth);
+  EXPECT_EQ(refunded.json().at("lines").as_array()[0].at("refunded_quantity").as_int64(), 1);
+  auto named = client.request("POST", "/v1/orders/TW-1001/refunds",
+                              R"({"event":"paid","refund_id":"R-9"})", auth);
+  EXPECT_EQ(named.status, 400) << named.body;
+  EXPECT_EQ(named.json().at("field").as_string(), "event");
+
   EXPECT_EQ(server.stop(SIGTERM), 0);
   EXPECT_EQ(cli({"verify"}).code, 0);
 }

@@ -55,6 +55,7 @@ void analytics_uplift(Api&, Call&&);
 void order_put(Api&, Call&&);
 void order_get(Api&, Call&&);
 void order_event(Api&, Call&&);
+void order_refund(Api&, Call&&);
 
 // referrals.cpp
 void referrals_list(Api&, Call&&);

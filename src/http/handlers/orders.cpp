@@ -196,4 +196,24 @@ void order_event(Api& api, Call&& call) {
             [](const app::Response& r) { return json_reply(r.json, 200); });
 }
 
+// POST /v1/orders/{order_id}/refunds: a `refunded` event without naming it
+// ({"refund_id", "lines" | "amount", "at"}), the same command as
+// POST .../events with "event": "refunded".
+void order_refund(Api& api, Call&& call) {
+  auto body = object_body(call);
+  if (!body) return call.respond(problem(body.error()));
+  if (body->contains("event")) {
+    return call.respond(problem(400, "invalid_argument", "event",
+                                "this route is a refund; other events go to /events"));
+  }
+  (*body)["event"] = "refunded";
+  auto ev = event_from(*body, zone_of(api, call), "");
+  if (!ev) return call.respond(problem(ev.error()));
+  ev->order_id = call.params[0];
+  app::Command c;
+  c.body = std::move(*ev);
+  api.write(std::move(call), std::move(c),
+            [](const app::Response& r) { return json_reply(r.json, 200); });
+}
+
 }  // namespace patron::http::handlers
