@@ -545,6 +545,19 @@ Result<std::vector<JournalMonth>> journal(Store& store, const ResolvedProgram& p
 
 }  // namespace
 
+Result<JournalPeriod> journal_period(std::chrono::year_month_day at,
+                                     std::optional<std::chrono::year_month_day> from,
+                                     std::optional<std::chrono::year_month_day> to) {
+  JournalPeriod period;
+  period.to = to.value_or(at);
+  const auto first_month = period.to.year() / period.to.month() - std::chrono::months{11};
+  period.from = from.value_or(first_month / 1);
+  if (std::chrono::sys_days{period.from} > std::chrono::sys_days{period.to}) {
+    return fail(ErrorCode::kInvalidArgument, "from", "must not be after to");
+  }
+  return period;
+}
+
 Result<LiabilityResult> liability_report(Store& store, const ResolvedProgram& program,
                                          const LiabilityRequest& request) {
   const Instant at =

@@ -90,6 +90,13 @@ struct JournalPeriod {
   std::chrono::year_month_day to;    // last day, included
 };
 
+// The journal's period: through `to` (default: `at`), from `from` (default:
+// the 1st of the month eleven months before `to`: twelve months). Fails
+// (kInvalidArgument naming "from") when `from` is after `to`.
+Result<JournalPeriod> journal_period(std::chrono::year_month_day at,
+                                     std::optional<std::chrono::year_month_day> from,
+                                     std::optional<std::chrono::year_month_day> to);
+
 // Bounds the journal: each month is one read of the transfers.
 inline constexpr int64_t kJournalMonthsMax = 600;
 

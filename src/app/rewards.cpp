@@ -361,43 +361,42 @@ Result<Executed> member_event(Store& store, const ResolvedProgram& program, ledg
                         std::nullopt);
 }
 
-Result<Executed> birthday_reward(Store& store, const ResolvedProgram& program,
-                                 ledger::IdSource& ids, const Command& c,
-                                 const BirthdayReward& birthday, const Member& member,
-                                 Instant now) {
-  using namespace std::chrono;
-  const auto& rewards = program.program.rules.rewards;
-  auto it = std::find_if(rewards.begin(), rewards.end(), [&](const rules::Reward& r) {
-    return r.id == birthday.reward_id && r.on == rules::RewardOn::kBirthday;
-  });
-  if (it == rewards.end()) {
-    return fail(ErrorCode::kNotFound, "reward", "no birthday reward '" + birthday.reward_id + "'");
+namespace {
+
+const rules::Reward* find_reward(const ResolvedProgram& program, const std::string& id,
+                                 rules::RewardOn on) {
+  for (const rules::Reward& r : program.program.rules.rewards) {
+    if (r.id == id && r.on == on) return &r;
   }
-  const rules::Reward& reward = *it;
+  return nullptr;
+}
+
+// A reward due on the local day `date` or up to its grace_days later, to a
+// member who existed that day, once per `key`. Limits count the grant at the
+// start of `date`, not of a late run (a 30 December birthday given on
+// 2 January belongs to the old year). `date` nullopt: `why_not` says why
+// there is none.
+Result<Executed> dated_reward(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                              const Command& c, const rules::Reward& reward, const Member& member,
+                              Instant now, std::optional<std::chrono::year_month_day> date,
+                              const std::string& key, const char* joined_after, std::string why_not,
+                              json::object out) {
+  using namespace std::chrono;
   Wallets wallets(store, program, ids, now, c.member_id, "");
   RuleLimits limits(store, program, c.member_id);
   json::array granted, skipped;
-  json::object out{{"member_id", c.member_id}, {"reward", reward.id}, {"year", birthday.year}};
-  std::string why;
-  if (!member.birthday) {
-    why = "no birthday";
-  } else {
-    year_month_day date =
-        rules::birthday_reward_date(reward, year{birthday.year}, *member.birthday);
-    Instant starts = local_midnight(date, program.zone);
-    Instant ends = local_midnight(sys_days(date) + days{reward.grace_days + 1}, program.zone);
-    out["date"] = format_date(date);
+  std::string why = std::move(why_not);
+  if (date) {
+    Instant starts = local_midnight(*date, program.zone);
+    Instant ends = local_midnight(sys_days(*date) + days{reward.grace_days + 1}, program.zone);
     if (now < starts) {
       why = "not yet";
     } else if (now >= ends) {
       why = "past the grace period";
-    } else if (member.created_at >= local_midnight(sys_days(date) + days{1}, program.zone)) {
-      why = "joined after the date";
+    } else if (member.created_at >= local_midnight(sys_days(*date) + days{1}, program.zone)) {
+      why = joined_after;
     } else {
-      // Limits count the gift in the period of its date, not of a late grant
-      // (a 30 December birthday given on 2 January belongs to the old year).
-      RewardTrigger trigger{rules::RewardOn::kBirthday, "", std::to_string(birthday.year), starts,
-                            reward.id};
+      RewardTrigger trigger{reward.on, "", key, starts, reward.id};
       auto r = grant_rewards(program, wallets, limits, member_tier(program, member), trigger, {},
                              granted, skipped);
       if (!r) return std::unexpected(r.error());
@@ -408,44 +407,42 @@ Result<Executed> birthday_reward(Store& store, const ResolvedProgram& program,
                         std::nullopt);
 }
 
+}  // namespace
+
+Result<Executed> birthday_reward(Store& store, const ResolvedProgram& program,
+                                 ledger::IdSource& ids, const Command& c,
+                                 const BirthdayReward& birthday, const Member& member,
+                                 Instant now) {
+  const rules::Reward* reward =
+      find_reward(program, birthday.reward_id, rules::RewardOn::kBirthday);
+  if (reward == nullptr) {
+    return fail(ErrorCode::kNotFound, "reward", "no birthday reward '" + birthday.reward_id + "'");
+  }
+  json::object out{{"member_id", c.member_id}, {"reward", reward->id}, {"year", birthday.year}};
+  std::optional<std::chrono::year_month_day> date;
+  if (member.birthday) {
+    date = rules::birthday_reward_date(*reward, std::chrono::year{birthday.year}, *member.birthday);
+    out["date"] = format_date(*date);
+  }
+  return dated_reward(store, program, ids, c, *reward, member, now, date,
+                      std::to_string(birthday.year), "joined after the date",
+                      member.birthday ? "" : "no birthday", std::move(out));
+}
+
 Result<Executed> monthly_reward(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
                                 const Command& c, const MonthlyReward& monthly,
                                 const Member& member, Instant now) {
-  using namespace std::chrono;
-  const auto& rewards = program.program.rules.rewards;
-  auto it = std::find_if(rewards.begin(), rewards.end(), [&](const rules::Reward& r) {
-    return r.id == monthly.reward_id && r.on == rules::RewardOn::kMonthly;
-  });
-  if (it == rewards.end()) {
+  const rules::Reward* reward = find_reward(program, monthly.reward_id, rules::RewardOn::kMonthly);
+  if (reward == nullptr) {
     return fail(ErrorCode::kNotFound, "reward", "no monthly reward '" + monthly.reward_id + "'");
   }
   auto first = parse_date(monthly.month + "-01", "month");
   if (!first || monthly.month.size() != 7) {
     return fail(ErrorCode::kInvalidArgument, "month", "must be YYYY-MM");
   }
-  const rules::Reward& reward = *it;
-  Wallets wallets(store, program, ids, now, c.member_id, "");
-  RuleLimits limits(store, program, c.member_id);
-  json::array granted, skipped;
-  json::object out{{"member_id", c.member_id}, {"reward", reward.id}, {"month", monthly.month}};
-  Instant starts = local_midnight(*first, program.zone);
-  Instant ends = local_midnight(sys_days(*first) + days{reward.grace_days + 1}, program.zone);
-  std::string why;
-  if (now < starts) {
-    why = "not yet";
-  } else if (now >= ends) {
-    why = "past the grace period";
-  } else if (member.created_at >= local_midnight(sys_days(*first) + days{1}, program.zone)) {
-    why = "joined after the 1st";
-  } else {
-    RewardTrigger trigger{rules::RewardOn::kMonthly, "", monthly.month, starts, reward.id};
-    auto r = grant_rewards(program, wallets, limits, member_tier(program, member), trigger, {},
-                           granted, skipped);
-    if (!r) return std::unexpected(r.error());
-  }
-  if (!why.empty()) out["note"] = why;
-  return finish_rewards(c, wallets, limits, std::move(out), std::move(granted), std::move(skipped),
-                        std::nullopt);
+  json::object out{{"member_id", c.member_id}, {"reward", reward->id}, {"month", monthly.month}};
+  return dated_reward(store, program, ids, c, *reward, member, now, *first, monthly.month,
+                      "joined after the 1st", "", std::move(out));
 }
 
 }  // namespace patron::app

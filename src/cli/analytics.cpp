@@ -253,16 +253,10 @@ Result<int> run_liability(Context& ctx, const Options& o) {
   app::LiabilityRequest request;
   request.at = at->value_or(local_date(ctx.now(), (*program)->zone));
   if (!o.journal.empty()) {
-    // Default: the twelve months up to --to (default --at); the first row's
-    // opening balance carries everything before.
-    app::JournalPeriod period;
-    period.to = to->value_or(request.at);
-    const auto first_month = period.to.year() / period.to.month() - std::chrono::months{11};
-    period.from = from->value_or(first_month / 1);
-    if (std::chrono::sys_days{period.from} > std::chrono::sys_days{period.to}) {
-      return fail(ErrorCode::kInvalidArgument, "--from", "must not be after --to");
-    }
-    request.journal = period;
+    // The first row's opening balance carries everything before.
+    auto period = app::journal_period(request.at, *from, *to);
+    if (!period) return fail(ErrorCode::kInvalidArgument, "--from", "must not be after --to");
+    request.journal = *period;
   }
   auto result = app::liability_report(*ctx.reader, **program, request);
   if (!result) return std::unexpected(result.error());

@@ -1104,6 +1104,43 @@ Result<app::OrderRecord> decode_order_body(std::string_view text) {
   return out;
 }
 
+Result<void> post_to_lot(app::Store::LotBalance& lot, std::string_view from, std::string_view to,
+                         int64_t amount) {
+  for (auto [account, sign] : {std::pair{to, int64_t{1}}, std::pair{from, int64_t{-1}}}) {
+    int64_t* sum = account == ledger::account::kAvailable ? &lot.available
+                   : account == ledger::account::kPending ? &lot.pending
+                   : account == ledger::account::kHeld    ? &lot.held
+                                                          : nullptr;
+    if (sum && __builtin_add_overflow(*sum, sign * amount, sum)) {
+      return fail(ErrorCode::kStorage, "", "integer overflow");
+    }
+  }
+  return {};
+}
+
+Result<std::vector<app::Store::LotBalance>> group_lot_balances(
+    std::vector<app::Store::LotBalance> lots) {
+  std::map<std::pair<std::string, std::optional<Instant>>, app::Store::LotBalance> groups;
+  for (auto& lot : lots) {
+    app::Store::LotBalance& g = groups[{lot.wallet, lot.expires_at}];
+    g.wallet = std::move(lot.wallet);
+    g.expires_at = lot.expires_at;
+    if (lot.available + lot.pending > 0) ++g.lots;
+    if (__builtin_add_overflow(g.available, lot.available, &g.available) ||
+        __builtin_add_overflow(g.pending, lot.pending, &g.pending) ||
+        __builtin_add_overflow(g.held, lot.held, &g.held)) {
+      return fail(ErrorCode::kStorage, "", "integer overflow");
+    }
+  }
+  std::vector<app::Store::LotBalance> out;
+  for (auto& [key, g] : groups) {
+    if (g.lots != 0 || g.available != 0 || g.pending != 0 || g.held != 0) {
+      out.push_back(std::move(g));
+    }
+  }
+  return out;
+}
+
 std::size_t page_limit(std::size_t requested) {
   if (requested == 0) return limits::kPageSizeDefault;
   return std::min(requested, limits::kPageSizeMax);

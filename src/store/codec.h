@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/model.h"
+#include "app/store.h"
 #include "core/error.h"
 #include "ledger/policy.h"
 #include "ledger/types.h"
@@ -52,6 +53,16 @@ Result<checkout::CouponTerms> decode_coupon_terms(std::string_view text);
 
 std::string encode_order_body(const app::OrderRecord& order);
 Result<app::OrderRecord> decode_order_body(std::string_view text);
+
+// lot_balances, shared by the stores. post_to_lot adds a transfer to the
+// lot's member balances (available, pending, held: + when they receive, -
+// when they give); group_lot_balances sums per-lot balances (wallet and
+// expires_at set) per (wallet, expires_at), leaving out groups with nothing
+// in them. kStorage on int64 overflow.
+Result<void> post_to_lot(app::Store::LotBalance& lot, std::string_view from, std::string_view to,
+                         int64_t amount);
+Result<std::vector<app::Store::LotBalance>> group_lot_balances(
+    std::vector<app::Store::LotBalance> lots);
 
 // Paging rules every store shares: 0 asks for the default page, more than
 // the maximum gets the maximum.

@@ -69,14 +69,9 @@ Result<app::LiabilityRequest> liability_request(Api& api, const app::ResolvedPro
   if (!from) return std::unexpected(from.error());
   auto to = date_param(c, "to");
   if (!to) return std::unexpected(to.error());
-  app::JournalPeriod period;
-  period.to = to->value_or(request.at);
-  const auto first_month = period.to.year() / period.to.month() - std::chrono::months{11};
-  period.from = from->value_or(first_month / 1);
-  if (std::chrono::sys_days{period.from} > std::chrono::sys_days{period.to}) {
-    return fail(ErrorCode::kInvalidArgument, "from", "must not be after to");
-  }
-  request.journal = period;
+  auto period = app::journal_period(request.at, *from, *to);
+  if (!period) return std::unexpected(period.error());
+  request.journal = *period;
   return request;
 }
 

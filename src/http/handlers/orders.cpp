@@ -184,16 +184,25 @@ void order_get(Api& api, Call&& call) {
   });
 }
 
-void order_event(Api& api, Call&& call) {
-  auto body = object_body(call);
-  if (!body) return call.respond(problem(body.error()));
-  auto ev = event_from(*body, zone_of(api, call), "");
+namespace {
+
+// The event `body` describes, applied to the order of the route.
+void write_event(Api& api, Call&& call, const json::object& body) {
+  auto ev = event_from(body, zone_of(api, call), "");
   if (!ev) return call.respond(problem(ev.error()));
   ev->order_id = call.params[0];
   app::Command c;
   c.body = std::move(*ev);
   api.write(std::move(call), std::move(c),
             [](const app::Response& r) { return json_reply(r.json, 200); });
+}
+
+}  // namespace
+
+void order_event(Api& api, Call&& call) {
+  auto body = object_body(call);
+  if (!body) return call.respond(problem(body.error()));
+  write_event(api, std::move(call), *body);
 }
 
 // POST /v1/orders/{order_id}/refunds: a `refunded` event without naming it
@@ -207,13 +216,7 @@ void order_refund(Api& api, Call&& call) {
                                 "this route is a refund; other events go to /events"));
   }
   (*body)["event"] = "refunded";
-  auto ev = event_from(*body, zone_of(api, call), "");
-  if (!ev) return call.respond(problem(ev.error()));
-  ev->order_id = call.params[0];
-  app::Command c;
-  c.body = std::move(*ev);
-  api.write(std::move(call), std::move(c),
-            [](const app::Response& r) { return json_reply(r.json, 200); });
+  write_event(api, std::move(call), *body);
 }
 
 }  // namespace patron::http::handlers

@@ -927,48 +927,27 @@ class MemoryStore final : public app::Store {
 
   Result<std::vector<LotBalance>> lot_balances(const std::string& program_id, Instant at) override {
     auto balances = read([&](const Data& d) -> Result<std::vector<LotBalance>> {
-      // Per lot first (its three balances), then per (wallet, expires_at).
-      std::map<std::pair<std::string, std::optional<Instant>>, LotBalance> groups;
+      std::vector<LotBalance> per_lot;
       for (auto it = d.wallets.lower_bound(WalletKey{program_id, "", ""});
            it != d.wallets.end() && it->first.program_id == program_id; ++it) {
         std::map<int64_t, LotBalance> lots;
         for (const auto& t : it->second.transfers) {
           if (t.at >= at || t.lot_id == 0) continue;
-          LotBalance& lot = lots[t.lot_id];
-          for (auto [account, sign] :
-               {std::pair{&t.to, int64_t{1}}, std::pair{&t.from, int64_t{-1}}}) {
-            int64_t* sum = *account == ledger::account::kAvailable ? &lot.available
-                           : *account == ledger::account::kPending ? &lot.pending
-                           : *account == ledger::account::kHeld    ? &lot.held
-                                                                   : nullptr;
-            if (sum && __builtin_add_overflow(*sum, sign * t.amount, sum)) {
-              return fail(ErrorCode::kStorage, "", "integer overflow");
-            }
+          if (auto r = post_to_lot(lots[t.lot_id], t.from, t.to, t.amount); !r) {
+            return std::unexpected(r.error());
           }
         }
-        for (const auto& [lot_id, lot] : lots) {
+        for (auto& [lot_id, lot] : lots) {
           auto row = it->second.lots.find(lot_id);
           if (row == it->second.lots.end()) {
             return fail(ErrorCode::kCorruption, "", "a transfer names a missing lot");
           }
-          LotBalance& g = groups[{it->first.wallet, row->second.expires_at}];
-          g.wallet = it->first.wallet;
-          g.expires_at = row->second.expires_at;
-          if (lot.available + lot.pending > 0) ++g.lots;
-          if (__builtin_add_overflow(g.available, lot.available, &g.available) ||
-              __builtin_add_overflow(g.pending, lot.pending, &g.pending) ||
-              __builtin_add_overflow(g.held, lot.held, &g.held)) {
-            return fail(ErrorCode::kStorage, "", "integer overflow");
-          }
+          lot.wallet = it->first.wallet;
+          lot.expires_at = row->second.expires_at;
+          per_lot.push_back(std::move(lot));
         }
       }
-      std::vector<LotBalance> out;
-      for (auto& [key, g] : groups) {
-        if (g.lots != 0 || g.available != 0 || g.pending != 0 || g.held != 0) {
-          out.push_back(std::move(g));
-        }
-      }
-      return out;
+      return group_lot_balances(std::move(per_lot));
     });
     if (!balances) return std::unexpected(balances.error());
     return std::move(*balances);

@@ -1846,37 +1846,16 @@ class SqliteStore final : public app::Store {
           lot.expires_at = from_unix_seconds(sqlite3_column_int64(s, 2));
         }
       }
-      const int64_t amount = sqlite3_column_int64(s, 5);
-      for (auto [col, sign] : {std::pair{4, int64_t{1}}, std::pair{3, int64_t{-1}}}) {
-        const std::string_view account = column_text(s, col);
-        int64_t* sum = account == ledger::account::kAvailable ? &lot.available
-                       : account == ledger::account::kPending ? &lot.pending
-                       : account == ledger::account::kHeld    ? &lot.held
-                                                              : nullptr;
-        if (sum && __builtin_add_overflow(*sum, sign * amount, sum)) {
-          return fail(ErrorCode::kStorage, "", "integer overflow");
-        }
+      if (auto r =
+              post_to_lot(lot, column_text(s, 3), column_text(s, 4), sqlite3_column_int64(s, 5));
+          !r) {
+        return std::unexpected(r.error());
       }
     }
-    std::map<std::pair<std::string, std::optional<Instant>>, LotBalance> groups;
-    for (const auto& [id, lot] : lots) {
-      LotBalance& g = groups[{lot.wallet, lot.expires_at}];
-      g.wallet = lot.wallet;
-      g.expires_at = lot.expires_at;
-      if (lot.available + lot.pending > 0) ++g.lots;
-      if (__builtin_add_overflow(g.available, lot.available, &g.available) ||
-          __builtin_add_overflow(g.pending, lot.pending, &g.pending) ||
-          __builtin_add_overflow(g.held, lot.held, &g.held)) {
-        return fail(ErrorCode::kStorage, "", "integer overflow");
-      }
-    }
-    std::vector<LotBalance> out;
-    for (auto& [key, g] : groups) {
-      if (g.lots != 0 || g.available != 0 || g.pending != 0 || g.held != 0) {
-        out.push_back(std::move(g));
-      }
-    }
-    return out;
+    std::vector<LotBalance> per_lot;
+    per_lot.reserve(lots.size());
+    for (auto& [id, lot] : lots) per_lot.push_back(std::move(lot));
+    return group_lot_balances(std::move(per_lot));
   }
 
   // A text column read in place: valid until the statement steps or resets.
