@@ -53,16 +53,21 @@ fi
 # One checkout in progress right now, so the member below has an open hold.
 available=$("$patron" --db "$db" member show "$showcase" | awk '/^credit:/ { sub(/,$/, "", $3); print $3 }')
 if [[ "$available" =~ ^[0-9]+$ ]] && ((available > 0)); then
+  # Credit has redemption rules (NT$500 orders and up, at most NT$100 or
+  # 10%): it is held through a checkout with a cart, never a raw hold.
   amount=$((available < 100 ? available : 100))
-  "$patron" --db "$db" hold reserve "$showcase" --wallet credit --amount "$amount" \
-    --order DEMO-CHECKOUT --ttl 3600 >/dev/null
+  cart="$db.cart.json"
+  echo '{"lines":[{"line_id":"1","sku":"TEE-1","category":"tops","quantity":1,"unit_price":1000}]}' >"$cart"
+  "$patron" --db "$db" checkout reserve --member "$showcase" --order DEMO-CHECKOUT \
+    --cart "$cart" --use "credit=$amount" --ttl 3600 >/dev/null
+  rm -f "$cart"
 fi
 
 echo
 echo "== one member: $showcase (every command of the demo is in $db.commands)"
 sed 's/^/  $ /; s/@HOLD/HOLD_ID/' <<<"$tour"
 [[ -n "${amount:-}" ]] &&
-  echo "  \$ patron hold reserve $showcase --wallet credit --amount $amount --order DEMO-CHECKOUT --ttl 3600   # now"
+  echo "  \$ patron checkout reserve --member $showcase --order DEMO-CHECKOUT --cart cart.json --use credit=$amount --ttl 3600   # now"
 "$patron" --db "$db" member show "$showcase" | sed 's/^/  /'
 
 key=$("$patron" --db "$db" keys create --role admin --label "make run demo" | tail -n 1)
