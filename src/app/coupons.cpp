@@ -6,6 +6,7 @@
 
 #include "app/json_codec.h"
 #include "app/keys.h"
+#include "app/outbox.h"
 #include "core/limits.h"
 #include "core/text.h"
 
@@ -171,6 +172,9 @@ Result<std::string> issue_coupon(Store& store, const std::string& program_id,
   batch.created_by = actor;
   if (auto ok = check_terms(batch.terms); !ok) return std::unexpected(ok.error());
   std::string code = codes->front();
+  write.events.push_back(
+      make_event(program_id, event_type::kCouponIssued, member_id,
+                 json::object{{"code", code}, {"batch", coupon_batch_json(batch)}}, now));
   write.coupons.push_back(Coupon{program_id, code, batch_id, member_id, true, now});
   write.coupon_batch = std::move(batch);
   return code;

@@ -312,6 +312,58 @@ struct CouponUses {
   friend bool operator==(const CouponUses&, const CouponUses&) = default;
 };
 
+// Something a member or a shop may want to hear about (docs/webhooks.md),
+// written to the outbox in the same transaction as the change that caused
+// it, so it exists exactly when the change does. Append-only.
+struct OutboxEvent {
+  int64_t id = 0;  // assigned by the store, increasing across programs; wire id "evt_<id>"
+  std::string program_id;
+  std::string type;       // credit.earned, tier.upgraded, ... (app/outbox.h)
+  std::string member_id;  // empty for events about no one member
+  std::string data;       // JSON object: the type's fields
+  Instant created_at{};
+  friend bool operator==(const OutboxEvent&, const OutboxEvent&) = default;
+};
+
+// Where a program's events go: a URL the delivery worker POSTs each event
+// to, signed with `secret` (HMAC-SHA256). `events` filters by type: "*",
+// a prefix such as "credit.*", or a type.
+struct WebhookEndpoint {
+  std::string program_id;
+  std::string id;      // "whk_" + 16 hex
+  std::string url;     // http:// or https://
+  std::string secret;  // kept as given: signing needs it; never shown again
+  std::vector<std::string> events;
+  bool enabled = true;
+  int64_t max_in_flight = 8;  // deliveries to it at once
+  // Events with ids up to this were fanned out to it (deliveries made); a
+  // new endpoint starts at the newest event, so it hears what happens next.
+  int64_t cursor = 0;
+  Instant created_at{};
+  Instant updated_at{};
+  friend bool operator==(const WebhookEndpoint&, const WebhookEndpoint&) = default;
+};
+
+// One event for one endpoint and its attempts: pending until a 2xx answer
+// (delivered) or the last attempt failed (dead; `webhooks replay` makes it
+// pending again).
+struct WebhookDelivery {
+  int64_t id = 0;  // assigned by the store when 0
+  std::string program_id;
+  std::string endpoint_id;
+  int64_t event_id = 0;
+  std::string event_type;
+  std::string state = "pending";  // pending | delivered | dead
+  int64_t attempts = 0;
+  Instant next_attempt_at{};
+  std::optional<Instant> last_attempt_at;
+  int64_t last_status = 0;  // HTTP status of the last attempt, 0 when none came
+  std::string last_error;
+  int64_t last_duration_us = 0;
+  Instant created_at{};
+  friend bool operator==(const WebhookDelivery&, const WebhookDelivery&) = default;
+};
+
 // Where a hold lives, so a capture/release by hold id can load the right wallet.
 struct HoldRef {
   std::string member_id;

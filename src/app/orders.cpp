@@ -10,6 +10,7 @@
 
 #include "app/coupons.h"
 #include "app/json_codec.h"
+#include "app/outbox.h"
 #include "app/referrals.h"
 #include "app/rewards.h"
 #include "app/tiering.h"
@@ -671,6 +672,9 @@ Result<std::optional<rules::TierChange>> update_tier(Store& store, const Resolve
     }
   }
   if (change.state == member->tier) return std::nullopt;
+  if (auto ev = tier_event(program, member->id, member->tier, change.state, change.reason, now)) {
+    first.events.push_back(std::move(*ev));
+  }
   member->tier = change.state;
   member->updated_at = now;
   first.member = *member;
@@ -691,6 +695,9 @@ Result<std::string> tier_for_earning(Store& store, const ResolvedProgram& progra
     if (!orders) return std::unexpected(orders.error());
     rules::TierChange due = rules::on_anniversary(tiers, member->tier, *orders, now, program.zone);
     if (due.state != member->tier) {
+      if (auto ev = tier_event(program, member->id, member->tier, due.state, due.reason, now)) {
+        first.events.push_back(std::move(*ev));
+      }
       member->tier = due.state;
       member->updated_at = now;
       first.member = *member;

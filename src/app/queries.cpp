@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "app/json_codec.h"
+#include "app/outbox.h"
 #include "app/read_snapshot.h"
 #include "app/referrals.h"
 #include "app/rewards.h"
@@ -218,6 +219,7 @@ Result<JobReport> expire_in_bulk(Writer& writer, Instant now, const std::string&
             for (const auto& t : write.changes.transfers) {
               if (t.kind == "expire") expired += t.amount;
             }
+            write.events = ledger_events(write);
             if (auto r = session.store().apply(write); !r) {
               session.rollback();
               return std::unexpected(r.error());

@@ -5,6 +5,7 @@
 #include "app/json_codec.h"
 #include "app/keys.h"
 #include "app/orders.h"
+#include "app/outbox.h"
 #include "app/wallets.h"
 #include "core/limits.h"
 #include "core/text.h"
@@ -53,6 +54,19 @@ Result<Executed> reward_both(Store& store, const ResolvedProgram& program, ledge
     if (!r) return std::unexpected(r.error());
   }
   out["referral"] = referral_json(referral);
+  // One event per side, so each member's message can be sent to them.
+  for (const auto& [member, role, amount] :
+       {std::tuple{referral.referee_id, "referee", rules.referee_amount},
+        std::tuple{referral.referrer_id, "referrer", rules.referrer_amount}}) {
+    json::object data{{"role", role},
+                      {"referee_id", referral.referee_id},
+                      {"referrer_id", referral.referrer_id},
+                      {"order_id", referral.order_id},
+                      {"wallet", rules.wallet},
+                      {"amount", amount}};
+    first.events.push_back(
+        make_event(program.program.id, event_type::kReferralRewarded, member, data, now));
+  }
   out["granted"] = std::move(granted);
   Executed e;
   e.response = json::serialize(out);
@@ -190,6 +204,15 @@ Result<Executed> qualify_referral(Store& store, const ResolvedProgram& program,
   first.member_id = referral.referee_id;
   if (!referral.reasons.empty()) {
     referral.state = "review";
+    json::array reasons;
+    for (const auto& r : referral.reasons) reasons.emplace_back(r);
+    first.events.push_back(make_event(program.program.id, event_type::kReferralReview,
+                                      referral.referee_id,
+                                      json::object{{"referee_id", referral.referee_id},
+                                                   {"referrer_id", referral.referrer_id},
+                                                   {"order_id", referral.order_id},
+                                                   {"reasons", std::move(reasons)}},
+                                      now));
     return without_grants(referral, std::move(first), std::move(out), true);
   }
   referral.state = "rewarded";

@@ -6,6 +6,7 @@
 #include "app/coupons.h"
 #include "app/json_codec.h"
 #include "app/keys.h"
+#include "app/outbox.h"
 #include "app/referrals.h"
 #include "core/limits.h"
 #include "core/text.h"
@@ -156,6 +157,18 @@ Result<ledger::GrantResult> grant_lot(const ResolvedProgram& program, Wallets& w
 
 namespace {
 
+// The outbox event of a reward given: "reward.<trigger>" with what the
+// response says of the grant.
+OutboxEvent reward_event(const ResolvedProgram& program, const std::string& member_id,
+                         const rules::Reward& r, const json::object& granted, Instant at) {
+  json::object data = granted;
+  data["trigger"] = rules::to_string(r.on);
+  if (r.on == rules::RewardOn::kCustom) data["event"] = r.event;
+  return make_event(program.program.id,
+                    std::string(event_type::kRewardPrefix) + std::string(rules::to_string(r.on)),
+                    member_id, data, at);
+}
+
 // A reward that gives a coupon: one single-use code bound to the member, in
 // a batch of its own ("reward-<id>-<random>"), counted by the reward's limits
 // and budget as a grant of value 0.
@@ -186,8 +199,9 @@ Result<void> issue_reward_coupon(const ResolvedProgram& program, Wallets& wallet
   limits.record(r.id, keyed ? trigger.key : "auto:" + batch_id, "", 0, 0, trigger.at);
   json::object out{{"reward", r.id}, {"coupon_code", *code}, {"coupon_batch", batch_id}};
   out["expires_at"] = format_instant(wallets.now() + std::chrono::days{r.coupon->valid_days});
-  granted.emplace_back(std::move(out));
   wallets.add_write(std::move(write));
+  wallets.add_event(reward_event(program, limits.member_id(), r, out, wallets.now()));
+  granted.emplace_back(std::move(out));
   return {};
 }
 
@@ -237,6 +251,7 @@ Result<void> grant_rewards(const ResolvedProgram& program, Wallets& wallets, Rul
                      {"pending", done->pending}};
     out["expires_at"] =
         done->expires_at ? json::value(format_instant(*done->expires_at)) : json::value(nullptr);
+    wallets.add_event(reward_event(program, limits.member_id(), r, out, wallets.now()));
     granted.emplace_back(std::move(out));
     if (earned) earned->emplace_back(r.id, *amount);
   }

@@ -8,6 +8,7 @@
 #include "app/coupons.h"
 #include "app/json_codec.h"
 #include "app/orders.h"
+#include "app/outbox.h"
 #include "app/referrals.h"
 #include "app/rewards.h"
 #include "app/tiering.h"
@@ -267,7 +268,15 @@ Result<void> apply_executed(Store& store, const Executed& executed) {
   for (const CommandWrite& more : executed.more) {
     if (auto r = store.apply(more); !r) return r;
   }
-  return {};
+  // What the ledger changes stand for goes to the outbox with them.
+  CommandWrite events;
+  events.program_id = executed.write.program_id;
+  events.events = ledger_events(executed.write);
+  for (const CommandWrite& more : executed.more) {
+    for (OutboxEvent& e : ledger_events(more)) events.events.push_back(std::move(e));
+  }
+  if (events.events.empty()) return {};
+  return store.apply(events);
 }
 
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,

@@ -56,6 +56,11 @@ struct CommandWrite {
   std::vector<Coupon> coupons;                        // insert; a code already in the program fails
   std::vector<CouponRedemption> coupon_redemptions;   // upsert (program_id, code, order_id)
   std::optional<RewardRedemption> reward_redemption;  // upsert (program_id, id)
+  std::vector<OutboxEvent> events;                    // appended; ids assigned by the store
+  std::optional<WebhookEndpoint> webhook_endpoint;    // upsert (program_id, id)
+  // Inserted when id is 0 (one per endpoint and event: a second insert
+  // fails), else the state, attempt and result fields are updated.
+  std::vector<WebhookDelivery> deliveries;
 };
 
 // A page of a list read: rows after a cursor, in a stable order.
@@ -220,6 +225,32 @@ class Store {
   virtual Result<int64_t> referrals_qualified_since(const std::string& program_id,
                                                     const std::string& referrer_id,
                                                     Instant since) = 0;
+
+  // Outbox and webhooks (app/outbox.h, docs/webhooks.md).
+  // Events of a program with id > after_id, oldest first, at most `limit`
+  // (clamped like every page); only those of `member_id` unless it is empty.
+  virtual Result<std::vector<OutboxEvent>> events_after(const std::string& program_id,
+                                                        const std::string& member_id,
+                                                        int64_t after_id, std::size_t limit) = 0;
+  virtual Result<std::optional<OutboxEvent>> find_event(const std::string& program_id,
+                                                        int64_t id) = 0;
+  // The highest event id in the store (any program), 0 when none.
+  virtual Result<int64_t> last_event_id() = 0;
+  // A program's endpoints in id order.
+  virtual Result<std::vector<WebhookEndpoint>> webhook_endpoints(const std::string& program_id) = 0;
+  // Pending deliveries of an endpoint with next_attempt_at <= now, soonest
+  // first (then id), at most `limit`.
+  virtual Result<std::vector<WebhookDelivery>> due_deliveries(const std::string& program_id,
+                                                              const std::string& endpoint_id,
+                                                              Instant now, std::size_t limit) = 0;
+  // An endpoint's deliveries, newest first (the cursor is the last id seen),
+  // only those in `state` unless it is empty.
+  virtual Result<std::vector<WebhookDelivery>> deliveries_page(const std::string& program_id,
+                                                               const std::string& endpoint_id,
+                                                               const std::string& state,
+                                                               const PageRequest& page) = 0;
+  virtual Result<std::optional<WebhookDelivery>> find_delivery(const std::string& program_id,
+                                                               int64_t id) = 0;
 
   // API keys: by the hash of the secret (any program), and every key of a program.
   virtual Result<std::optional<ApiKey>> find_api_key(const std::string& secret_hash) = 0;

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "app/json_codec.h"
+#include "app/outbox.h"
 
 namespace patron::app {
 
@@ -102,6 +103,10 @@ Result<Executed> evaluate_tier(Store& store, const ResolvedProgram& program, con
   e.write.program_id = c.program_id;
   e.write.member_id = c.member_id;
   if (change.state != (*member)->tier) {
+    if (auto ev =
+            tier_event(program, c.member_id, (*member)->tier, change.state, change.reason, now)) {
+      e.write.events.push_back(std::move(*ev));
+    }
     Member m = **member;
     m.tier = change.state;
     m.updated_at = now;

@@ -141,6 +141,14 @@ class Wallets {
   // A write of the command beyond the wallets' (a coupon a reward issued),
   // stored after them by finish() or append().
   void add_write(CommandWrite write) { extra_.push_back(std::move(write)); }
+  // An outbox event of the command (a reward given), stored with its writes.
+  void add_event(OutboxEvent event) {
+    CommandWrite write;
+    write.program_id = program_.program.id;
+    write.member_id = member_id_;
+    write.events.push_back(std::move(event));
+    add_write(std::move(write));
+  }
 
   // Appends the collected writes to `e.more`: a second member's wallets in
   // the same command (a referral rewards referee and referrer).

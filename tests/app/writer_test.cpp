@@ -418,6 +418,32 @@ class FailingStore final : public app::Store {
   Result<std::vector<LotBalance>> lot_balances(const std::string& p, Instant at) override {
     return inner_->lot_balances(p, at);
   }
+  Result<std::vector<app::OutboxEvent>> events_after(const std::string& p, const std::string& m,
+                                                     int64_t after, std::size_t limit) override {
+    return inner_->events_after(p, m, after, limit);
+  }
+  Result<std::optional<app::OutboxEvent>> find_event(const std::string& p, int64_t id) override {
+    return inner_->find_event(p, id);
+  }
+  Result<int64_t> last_event_id() override { return inner_->last_event_id(); }
+  Result<std::vector<app::WebhookEndpoint>> webhook_endpoints(const std::string& p) override {
+    return inner_->webhook_endpoints(p);
+  }
+  Result<std::vector<app::WebhookDelivery>> due_deliveries(const std::string& p,
+                                                           const std::string& e, Instant now,
+                                                           std::size_t limit) override {
+    return inner_->due_deliveries(p, e, now, limit);
+  }
+  Result<std::vector<app::WebhookDelivery>> deliveries_page(const std::string& p,
+                                                            const std::string& e,
+                                                            const std::string& state,
+                                                            const app::PageRequest& page) override {
+    return inner_->deliveries_page(p, e, state, page);
+  }
+  Result<std::optional<app::WebhookDelivery>> find_delivery(const std::string& p,
+                                                            int64_t id) override {
+    return inner_->find_delivery(p, id);
+  }
   Result<std::optional<std::string>> member_by_referral_code(const std::string& p,
                                                              const std::string& c) override {
     return inner_->member_by_referral_code(p, c);

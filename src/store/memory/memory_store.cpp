@@ -77,6 +77,10 @@ struct Data {
   // (program, code, order): the SQLite primary key.
   std::map<std::tuple<std::string, std::string, std::string>, app::CouponRedemption>
       coupon_redemptions;
+  std::vector<app::OutboxEvent> events;                                           // ascending id
+  std::map<std::pair<std::string, std::string>, app::WebhookEndpoint> endpoints;  // (program, id)
+  std::map<int64_t, app::WebhookDelivery> deliveries;                             // by id
+  int64_t last_delivery_id = 0;
 };
 
 bool referral_state_known(const std::string& state) {
@@ -591,6 +595,101 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  // Outbox and webhooks
+  Result<std::vector<app::OutboxEvent>> events_after(const std::string& program_id,
+                                                     const std::string& member_id, int64_t after_id,
+                                                     std::size_t limit) override {
+    return read([&](const Data& d) {
+      std::vector<app::OutboxEvent> out;
+      std::size_t n = page_limit(limit);
+      auto it = std::upper_bound(d.events.begin(), d.events.end(), after_id,
+                                 [](int64_t id, const app::OutboxEvent& e) { return id < e.id; });
+      for (; it != d.events.end() && out.size() < n; ++it) {
+        if (it->program_id == program_id && (member_id.empty() || it->member_id == member_id)) {
+          out.push_back(*it);
+        }
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<app::OutboxEvent>> find_event(const std::string& program_id,
+                                                     int64_t id) override {
+    return read([&](const Data& d) -> std::optional<app::OutboxEvent> {
+      auto it =
+          std::lower_bound(d.events.begin(), d.events.end(), id,
+                           [](const app::OutboxEvent& e, int64_t want) { return e.id < want; });
+      if (it == d.events.end() || it->id != id || it->program_id != program_id) {
+        return std::nullopt;
+      }
+      return *it;
+    });
+  }
+
+  Result<int64_t> last_event_id() override {
+    return read([](const Data& d) { return d.events.empty() ? int64_t{0} : d.events.back().id; });
+  }
+
+  Result<std::vector<app::WebhookEndpoint>> webhook_endpoints(
+      const std::string& program_id) override {
+    return read([&](const Data& d) {
+      std::vector<app::WebhookEndpoint> out;
+      for (auto it = d.endpoints.lower_bound({program_id, ""});
+           it != d.endpoints.end() && it->first.first == program_id; ++it) {
+        out.push_back(it->second);
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<app::WebhookDelivery>> due_deliveries(const std::string& program_id,
+                                                           const std::string& endpoint_id,
+                                                           Instant now,
+                                                           std::size_t limit) override {
+    return read([&](const Data& d) {
+      std::vector<app::WebhookDelivery> out;
+      for (const auto& [id, row] : d.deliveries) {
+        if (row.program_id == program_id && row.endpoint_id == endpoint_id &&
+            row.state == "pending" && row.next_attempt_at <= now) {
+          out.push_back(row);
+        }
+      }
+      std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.next_attempt_at < b.next_attempt_at;  // ties stay in id order
+      });
+      if (out.size() > page_limit(limit)) out.resize(page_limit(limit));
+      return out;
+    });
+  }
+
+  Result<std::vector<app::WebhookDelivery>> deliveries_page(
+      const std::string& program_id, const std::string& endpoint_id, const std::string& state,
+      const app::PageRequest& request) override {
+    auto before = id_cursor(request.after);
+    if (!before) return std::unexpected(before.error());
+    return read([&](const Data& d) {
+      std::vector<app::WebhookDelivery> out;
+      std::size_t limit = page_limit(request.limit);
+      for (auto it = d.deliveries.rbegin(); it != d.deliveries.rend() && out.size() < limit; ++it) {
+        const auto& row = it->second;
+        if (row.id < *before && row.program_id == program_id && row.endpoint_id == endpoint_id &&
+            (state.empty() || row.state == state)) {
+          out.push_back(row);
+        }
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<app::WebhookDelivery>> find_delivery(const std::string& program_id,
+                                                            int64_t id) override {
+    return read([&](const Data& d) -> std::optional<app::WebhookDelivery> {
+      auto it = d.deliveries.find(id);
+      if (it == d.deliveries.end() || it->second.program_id != program_id) return std::nullopt;
+      return it->second;
+    });
+  }
+
   Result<std::vector<app::CouponRedemption>> order_coupon_redemptions(
       const std::string& program_id, const std::string& order_id) override {
     return read([&](const Data& d) {
@@ -843,6 +942,55 @@ class MemoryStore final : public app::Store {
         d.high_water.redemption = std::max(d.high_water.redemption, row.id);
         d.reward_redemptions.emplace(std::move(key), std::move(row));
       }
+    }
+    for (const auto& e : w.events) {
+      app::OutboxEvent row = e;
+      row.id = d.events.empty() ? 1 : d.events.back().id + 1;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      d.events.push_back(std::move(row));
+    }
+    if (w.webhook_endpoint) {
+      app::WebhookEndpoint row = *w.webhook_endpoint;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      if (row.max_in_flight <= 0) {
+        return fail(ErrorCode::kStorage, "max_in_flight", "must be positive");
+      }
+      auto key = std::make_pair(row.program_id, row.id);
+      if (auto it = d.endpoints.find(key); it != d.endpoints.end()) {
+        row.created_at = it->second.created_at;  // as the SQL upsert keeps it
+      }
+      d.endpoints[key] = std::move(row);
+    }
+    for (const auto& delivery : w.deliveries) {
+      app::WebhookDelivery row = delivery;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      // Mirrors the CHECKs and the unique key of migration 0009.
+      if (row.state != "pending" && row.state != "delivered" && row.state != "dead") {
+        return fail(ErrorCode::kStorage, "state", "unknown delivery state " + row.state);
+      }
+      if (row.id == 0) {
+        for (const auto& [id, other] : d.deliveries) {
+          if (other.program_id == row.program_id && other.endpoint_id == row.endpoint_id &&
+              other.event_id == row.event_id) {
+            return fail(ErrorCode::kStorage, "event_id", "the event already has a delivery");
+          }
+        }
+        row.id = ++d.last_delivery_id;
+        d.deliveries.emplace(row.id, std::move(row));
+        continue;
+      }
+      auto it = d.deliveries.find(row.id);
+      if (it == d.deliveries.end() || it->second.program_id != row.program_id) {
+        return fail(ErrorCode::kStorage, "delivery", "no delivery " + std::to_string(row.id));
+      }
+      auto& stored = it->second;
+      stored.state = row.state;
+      stored.attempts = row.attempts;
+      stored.next_attempt_at = row.next_attempt_at;
+      stored.last_attempt_at = row.last_attempt_at;
+      stored.last_status = row.last_status;
+      stored.last_error = row.last_error;
+      stored.last_duration_us = row.last_duration_us;
     }
     return {};
   }

@@ -1112,6 +1112,221 @@ class SqliteStore final : public app::Store {
     return q->i(0);
   }
 
+  // Outbox and webhooks
+#define PATRON_EVENT_COLUMNS "id, program_id, type, member_id, data, created_at"
+  static app::OutboxEvent read_event(const Stmt& q) {
+    return app::OutboxEvent{q.i(0), q.s(1), q.s(2), q.s(3), q.s(4), from_unix_seconds(q.i(5))};
+  }
+
+  Result<std::vector<app::OutboxEvent>> events_after(const std::string& program_id,
+                                                     const std::string& member_id, int64_t after_id,
+                                                     std::size_t limit) override {
+    auto q = member_id.empty()
+                 ? prepare("SELECT " PATRON_EVENT_COLUMNS
+                           " FROM outbox WHERE program_id = ? AND id > ? ORDER BY id LIMIT ?")
+                 : prepare("SELECT " PATRON_EVENT_COLUMNS
+                           " FROM outbox WHERE program_id = ? AND member_id = ? AND id > ? "
+                           "ORDER BY id LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id);
+    if (!member_id.empty()) q->bind(member_id);
+    q->bind(after_id).bind(static_cast<int64_t>(page_limit(limit)));
+    std::vector<app::OutboxEvent> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      out.push_back(read_event(*q));
+    }
+  }
+
+  Result<std::optional<app::OutboxEvent>> find_event(const std::string& program_id,
+                                                     int64_t id) override {
+    auto q = prepare("SELECT " PATRON_EVENT_COLUMNS " FROM outbox WHERE program_id = ? AND id = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(id);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<app::OutboxEvent>{};
+    return std::optional<app::OutboxEvent>{read_event(*q)};
+  }
+
+  Result<int64_t> last_event_id() override {
+    auto q = prepare("SELECT COALESCE(MAX(id), 0) FROM outbox");
+    if (!q) return std::unexpected(q.error());
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    return q->i(0);
+  }
+
+#define PATRON_ENDPOINT_COLUMNS \
+  "id, url, secret, events, enabled, max_in_flight, cursor, created_at, updated_at"
+  Result<std::vector<app::WebhookEndpoint>> webhook_endpoints(
+      const std::string& program_id) override {
+    auto q = prepare("SELECT " PATRON_ENDPOINT_COLUMNS
+                     " FROM webhook_endpoints WHERE program_id = ? ORDER BY id");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id);
+    std::vector<app::WebhookEndpoint> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      auto events = decode_reasons(q->s(3));
+      if (!events) return std::unexpected(events.error());
+      out.push_back(app::WebhookEndpoint{program_id, q->s(0), q->s(1), q->s(2), std::move(*events),
+                                         q->i(4) != 0, q->i(5), q->i(6), from_unix_seconds(q->i(7)),
+                                         from_unix_seconds(q->i(8))});
+    }
+  }
+
+  Result<void> put_webhook_endpoint(const app::WebhookEndpoint& e,
+                                    const std::string& command_program) {
+    auto q = prepare("INSERT INTO webhook_endpoints (program_id, " PATRON_ENDPOINT_COLUMNS
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (program_id, id) DO UPDATE SET url = excluded.url, "
+                     "secret = excluded.secret, events = excluded.events, "
+                     "enabled = excluded.enabled, max_in_flight = excluded.max_in_flight, "
+                     "cursor = excluded.cursor, updated_at = excluded.updated_at");
+    if (!q) return std::unexpected(q.error());
+    q->bind(e.program_id.empty() ? command_program : e.program_id)
+        .bind(e.id)
+        .bind(e.url)
+        .bind(e.secret)
+        .bind(encode_reasons(e.events))
+        .bind(int64_t{e.enabled ? 1 : 0})
+        .bind(e.max_in_flight)
+        .bind(e.cursor)
+        .bind(e.created_at)
+        .bind(e.updated_at);
+    return q->run();
+  }
+
+#define PATRON_DELIVERY_COLUMNS                                                           \
+  "id, program_id, endpoint_id, event_id, event_type, state, attempts, next_attempt_at, " \
+  "last_attempt_at, last_status, last_error, last_duration_us, created_at"
+  static app::WebhookDelivery read_delivery(const Stmt& q) {
+    app::WebhookDelivery d;
+    d.id = q.i(0);
+    d.program_id = q.s(1);
+    d.endpoint_id = q.s(2);
+    d.event_id = q.i(3);
+    d.event_type = q.s(4);
+    d.state = q.s(5);
+    d.attempts = q.i(6);
+    d.next_attempt_at = from_unix_seconds(q.i(7));
+    if (!q.null(8)) d.last_attempt_at = from_unix_seconds(q.i(8));
+    d.last_status = q.i(9);
+    d.last_error = q.s(10);
+    d.last_duration_us = q.i(11);
+    d.created_at = from_unix_seconds(q.i(12));
+    return d;
+  }
+
+  template <class Bind>
+  Result<std::vector<app::WebhookDelivery>> read_deliveries(const char* sql, Bind bind) {
+    auto q = prepare(sql);
+    if (!q) return std::unexpected(q.error());
+    bind(*q);
+    std::vector<app::WebhookDelivery> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      out.push_back(read_delivery(*q));
+    }
+  }
+
+  Result<std::vector<app::WebhookDelivery>> due_deliveries(const std::string& program_id,
+                                                           const std::string& endpoint_id,
+                                                           Instant now,
+                                                           std::size_t limit) override {
+    return read_deliveries("SELECT " PATRON_DELIVERY_COLUMNS
+                           " FROM webhook_deliveries WHERE program_id = ? AND endpoint_id = ? AND "
+                           "state = 'pending' AND next_attempt_at <= ? "
+                           "ORDER BY next_attempt_at, id LIMIT ?",
+                           [&](Stmt& q) {
+                             q.bind(program_id)
+                                 .bind(endpoint_id)
+                                 .bind(now)
+                                 .bind(static_cast<int64_t>(page_limit(limit)));
+                           });
+  }
+
+  Result<std::vector<app::WebhookDelivery>> deliveries_page(
+      const std::string& program_id, const std::string& endpoint_id, const std::string& state,
+      const app::PageRequest& request) override {
+    auto before = id_cursor(request.after);
+    if (!before) return std::unexpected(before.error());
+    auto limit = static_cast<int64_t>(page_limit(request.limit));
+    if (state.empty()) {
+      return read_deliveries(
+          "SELECT " PATRON_DELIVERY_COLUMNS
+          " FROM webhook_deliveries WHERE program_id = ? AND endpoint_id = ? "
+          "AND id < ? ORDER BY id DESC LIMIT ?",
+          [&](Stmt& q) { q.bind(program_id).bind(endpoint_id).bind(*before).bind(limit); });
+    }
+    return read_deliveries(
+        "SELECT " PATRON_DELIVERY_COLUMNS
+        " FROM webhook_deliveries WHERE program_id = ? AND endpoint_id = ? AND state = ? "
+        "AND id < ? ORDER BY id DESC LIMIT ?",
+        [&](Stmt& q) {
+          q.bind(program_id).bind(endpoint_id).bind(state).bind(*before).bind(limit);
+        });
+  }
+
+  Result<std::optional<app::WebhookDelivery>> find_delivery(const std::string& program_id,
+                                                            int64_t id) override {
+    auto rows = read_deliveries("SELECT " PATRON_DELIVERY_COLUMNS
+                                " FROM webhook_deliveries WHERE program_id = ? AND id = ?",
+                                [&](Stmt& q) { q.bind(program_id).bind(id); });
+    if (!rows) return std::unexpected(rows.error());
+    if (rows->empty()) return std::optional<app::WebhookDelivery>{};
+    return std::optional<app::WebhookDelivery>{std::move(rows->front())};
+  }
+
+  Result<void> put_delivery(const app::WebhookDelivery& d, const std::string& command_program) {
+    if (d.id == 0) {
+      auto q = prepare(
+          "INSERT INTO webhook_deliveries (program_id, endpoint_id, event_id, event_type, state, "
+          "attempts, next_attempt_at, last_attempt_at, last_status, last_error, last_duration_us, "
+          "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      if (!q) return std::unexpected(q.error());
+      q->bind(d.program_id.empty() ? command_program : d.program_id)
+          .bind(d.endpoint_id)
+          .bind(d.event_id)
+          .bind(d.event_type)
+          .bind(d.state)
+          .bind(d.attempts)
+          .bind(d.next_attempt_at)
+          .bind(d.last_attempt_at)
+          .bind(d.last_status)
+          .bind(d.last_error)
+          .bind(d.last_duration_us)
+          .bind(d.created_at);
+      return q->run();
+    }
+    auto q = prepare(
+        "UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, "
+        "last_attempt_at = ?, last_status = ?, last_error = ?, last_duration_us = ? "
+        "WHERE program_id = ? AND id = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(d.state)
+        .bind(d.attempts)
+        .bind(d.next_attempt_at)
+        .bind(d.last_attempt_at)
+        .bind(d.last_status)
+        .bind(d.last_error)
+        .bind(d.last_duration_us)
+        .bind(d.program_id.empty() ? command_program : d.program_id)
+        .bind(d.id);
+    if (auto r = q->run(); !r) return r;
+    if (sqlite3_changes(db_) != 1) {
+      return fail(ErrorCode::kStorage, "delivery", "no delivery " + std::to_string(d.id));
+    }
+    return {};
+  }
+
   Result<void> put_reward_redemption(const app::RewardRedemption& r,
                                      const std::string& program_id) {
     auto q = prepare("INSERT INTO reward_redemptions (program_id, " PATRON_REWARD_REDEMPTION_COLUMNS
@@ -1594,6 +1809,24 @@ class SqliteStore final : public app::Store {
     }
     if (w.reward_redemption) {
       if (auto r = put_reward_redemption(*w.reward_redemption, w.program_id); !r) return r;
+    }
+    for (const auto& e : w.events) {
+      auto q = prepare(
+          "INSERT INTO outbox (program_id, type, member_id, data, created_at) "
+          "VALUES (?, ?, ?, ?, ?)");
+      if (!q) return std::unexpected(q.error());
+      q->bind(e.program_id.empty() ? w.program_id : e.program_id)
+          .bind(e.type)
+          .bind(e.member_id)
+          .bind(e.data)
+          .bind(e.created_at);
+      if (auto r = q->run(); !r) return r;
+    }
+    if (w.webhook_endpoint) {
+      if (auto r = put_webhook_endpoint(*w.webhook_endpoint, w.program_id); !r) return r;
+    }
+    for (const auto& d : w.deliveries) {
+      if (auto r = put_delivery(d, w.program_id); !r) return r;
     }
     return {};
   }
