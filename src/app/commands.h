@@ -180,12 +180,37 @@ struct RefundRedemption {
   std::string reason;
 };
 
+// Registers a webhook endpoint of the command's program (docs/webhooks.md):
+// `endpoint` has id (app/webhooks.h make_webhook_id), url, secret, events and
+// max_in_flight; it hears the events that happen after it was created.
+// Audited (without the secret).
+struct CreateWebhook {
+  WebhookEndpoint endpoint;
+};
+// Changes what is given of an endpoint; audited.
+struct UpdateWebhook {
+  std::string id;
+  std::optional<std::string> url;
+  std::optional<std::string> secret;
+  std::optional<std::vector<std::string>> events;
+  std::optional<bool> enabled;
+  std::optional<int64_t> max_in_flight;
+};
+// Sends deliveries again: one (delivery_id, any state but pending) or every
+// dead delivery of the endpoint; each becomes pending with its attempts
+// reset. Audited.
+struct ReplayDeliveries {
+  std::string endpoint_id;
+  int64_t delivery_id = 0;  // 0: every dead delivery of the endpoint
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
                  MemberEvent, BirthdayReward, MonthlyReward, QualifyReferral, DecideReferral,
-                 CheckoutReserve, CreateCouponBatch, RedeemReward, RefundRedemption>;
+                 CheckoutReserve, CreateCouponBatch, RedeemReward, RefundRedemption, CreateWebhook,
+                 UpdateWebhook, ReplayDeliveries>;
 
 struct Command {
   std::string program_id = "default";

@@ -209,6 +209,39 @@ struct BodyJson {
         {{"type", "redemption_refund"}, {"redemption_id", c.redemption_id}, {"reason", c.reason}},
         sp);
   }
+  // The secret is hashed with the rest: a retry with another secret is
+  // another request.
+  json::object operator()(const CreateWebhook& c) const {
+    json::array events(sp);
+    for (const auto& e : c.endpoint.events) events.emplace_back(e);
+    return json::object({{"type", "webhook_create"},
+                         {"url", c.endpoint.url},
+                         {"secret", c.endpoint.secret},
+                         {"events", events},
+                         {"max_in_flight", c.endpoint.max_in_flight}},
+                        sp);
+  }
+  json::object operator()(const UpdateWebhook& c) const {
+    json::object o({{"type", "webhook_update"}, {"id", c.id}}, sp);
+    o["url"] = c.url ? json::value(*c.url) : json::value(nullptr);
+    o["secret"] = c.secret ? json::value(*c.secret) : json::value(nullptr);
+    if (c.events) {
+      json::array events(sp);
+      for (const auto& e : *c.events) events.emplace_back(e);
+      o["events"] = std::move(events);
+    } else {
+      o["events"] = nullptr;
+    }
+    o["enabled"] = c.enabled ? json::value(*c.enabled) : json::value(nullptr);
+    o["max_in_flight"] = c.max_in_flight ? json::value(*c.max_in_flight) : json::value(nullptr);
+    return o;
+  }
+  json::object operator()(const ReplayDeliveries& c) const {
+    return json::object({{"type", "webhook_replay"},
+                         {"endpoint_id", c.endpoint_id},
+                         {"delivery_id", c.delivery_id}},
+                        sp);
+  }
   json::object operator()(const MonthlyReward& c) const {
     return json::object({{"type", "monthly_reward"}, {"reward", c.reward_id}, {"month", c.month}},
                         sp);
@@ -262,7 +295,10 @@ std::string_view command_name(const CommandBody& body) {
                                                 "checkout_reserve",
                                                 "coupon_batch_create",
                                                 "reward_redeem",
-                                                "redemption_refund"};
+                                                "redemption_refund",
+                                                "webhook_create",
+                                                "webhook_update",
+                                                "webhook_replay"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -86,7 +86,8 @@ bool allows(Role role, Permission p) {
       // The shop's backend: members, wallets, checkout; not keys, audit or adjustments.
       return p == Permission::kMembersRead || p == Permission::kMembersWrite ||
              p == Permission::kCheckoutQuote || p == Permission::kHolds ||
-             p == Permission::kCoupons || p == Permission::kProgramRead;
+             p == Permission::kCoupons || p == Permission::kProgramRead ||
+             p == Permission::kEventsRead;
     case Role::kStorefront:
       // Ships to browsers and apps: may look, quote, nothing that moves value.
       return p == Permission::kMembersRead || p == Permission::kCheckoutQuote ||
@@ -95,7 +96,7 @@ bool allows(Role role, Permission p) {
       // Reads everything about the program except keys; changes nothing.
       return p == Permission::kMembersRead || p == Permission::kJobsRead ||
              p == Permission::kAudit || p == Permission::kProgramRead ||
-             p == Permission::kAnalytics;
+             p == Permission::kAnalytics || p == Permission::kEventsRead;
   }
   return false;
 }
@@ -128,6 +129,10 @@ std::string_view to_string(Permission p) {
       return "program:write";
     case Permission::kAnalytics:
       return "analytics";
+    case Permission::kWebhooks:
+      return "webhooks";
+    case Permission::kEventsRead:
+      return "events:read";
   }
   return "unknown";
 }

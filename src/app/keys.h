@@ -49,6 +49,8 @@ enum class Permission {
   kProgramRead,    // GET the program
   kProgramWrite,   // PUT a new program version, validate a configuration (audited)
   kAnalytics,      // GET /v1/analytics/... (KPIs, RFM, CLV, liability, uplift, ...)
+  kWebhooks,       // register, change and replay webhook endpoints, read deliveries (audited)
+  kEventsRead,     // GET /v1/events: the outbox
 };
 
 bool allows(Role role, Permission permission);

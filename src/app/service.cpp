@@ -12,6 +12,7 @@
 #include "app/referrals.h"
 #include "app/rewards.h"
 #include "app/tiering.h"
+#include "app/webhooks.h"
 #include "core/limits.h"
 #include "core/text.h"
 
@@ -358,6 +359,32 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     }
     return r;
   }
+  if (std::holds_alternative<CreateWebhook>(c.body) ||
+      std::holds_alternative<UpdateWebhook>(c.body) ||
+      std::holds_alternative<ReplayDeliveries>(c.body)) {
+    std::string hash;
+    auto seen = replayed(store, c, hash);
+    if (!seen) return std::unexpected(seen.error());
+    if (*seen) return std::move(**seen);
+    auto r = std::visit(
+        [&](const auto& body) -> Result<Executed> {
+          using T = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<T, CreateWebhook>) {
+            return create_webhook(store, c, body, now);
+          } else if constexpr (std::is_same_v<T, UpdateWebhook>) {
+            return update_webhook(store, c, body, now);
+          } else if constexpr (std::is_same_v<T, ReplayDeliveries>) {
+            return replay_deliveries(store, c, body, now);
+          } else {
+            return fail(ErrorCode::kInvalidArgument, "", "unreachable");
+          }
+        },
+        c.body);
+    if (r && !hash.empty()) {
+      r->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, r->response, now};
+    }
+    return r;
+  }
   if (auto ok = check_member_id(c.member_id); !ok) return std::unexpected(ok.error());
 
   std::string hash;
@@ -421,7 +448,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, MonthlyReward> || std::is_same_v<T, QualifyReferral> ||
                         std::is_same_v<T, DecideReferral> || std::is_same_v<T, CheckoutReserve> ||
                         std::is_same_v<T, CreateCouponBatch> || std::is_same_v<T, RedeemReward> ||
-                        std::is_same_v<T, RefundRedemption>) {
+                        std::is_same_v<T, RefundRedemption> || std::is_same_v<T, CreateWebhook> ||
+                        std::is_same_v<T, UpdateWebhook> || std::is_same_v<T, ReplayDeliveries>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

@@ -714,6 +714,7 @@ int run(int argc, char** argv) {
   add_checkout_commands(cli, ctx, action);
   add_coupon_commands(cli, ctx, action);
   add_reward_commands(cli, ctx, action);
+  add_webhook_commands(cli, ctx, action);
 
   try {
     cli.parse(argc, argv);

@@ -106,6 +106,7 @@ void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<in
 void add_coupon_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 // Adds rewards list / redeem / refund / redemptions (rewards.cpp).
 void add_reward_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
+void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 // Adds checkout quote / reserve (checkout.cpp).
 void add_checkout_commands(CLI::App& cli, Context& ctx, std::function<Result<int>()>& action);
 

@@ -12,6 +12,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "jobs/scheduler.h"
+#include "webhooks/worker.h"
 
 namespace patron::cli {
 
@@ -42,6 +43,9 @@ struct ServeArgs {
   std::size_t readers = 2;
   int64_t jobs_interval_s = 60;
   bool quiet = false;
+  bool no_webhooks = false;
+  int64_t webhook_attempts = 8;
+  int64_t webhook_backoff_ms = 30'000;
 };
 
 Result<int> serve(Context& ctx, const ServeArgs& args) {
@@ -67,11 +71,28 @@ Result<int> serve(Context& ctx, const ServeArgs& args) {
     if (!s) return std::unexpected(s.error());
     scheduler = std::move(*s);
   }
+  std::unique_ptr<webhooks::Worker> deliveries;
+  if (!args.no_webhooks) {
+    if (args.webhook_attempts < 1 || args.webhook_attempts > 100) {
+      return fail(ErrorCode::kInvalidArgument, "--webhook-attempts", "must be 1 to 100");
+    }
+    if (args.webhook_backoff_ms < 1) {
+      return fail(ErrorCode::kInvalidArgument, "--webhook-backoff-ms", "must be positive");
+    }
+    webhooks::WorkerOptions worker_options;
+    worker_options.policy.max_attempts = args.webhook_attempts;
+    worker_options.policy.backoff_base = std::chrono::milliseconds(args.webhook_backoff_ms);
+    worker_options.idle_wait = std::chrono::milliseconds(200);
+    deliveries = std::make_unique<webhooks::Worker>(*ctx.writer, ctx.clock(), worker_options);
+    deliveries->start();
+  }
   std::cout << "patron: listening on http://" << where->first << ":" << *port << std::endl;
   server.run([&] {
     if (scheduler) scheduler->request_stop();
+    if (deliveries) deliveries->request_stop();
   });
-  if (scheduler) scheduler->stop();  // waits for a job in progress
+  if (scheduler) scheduler->stop();    // waits for a job in progress
+  if (deliveries) deliveries->stop();  // waits for a round in progress
   // Every reply has been sent or abandoned. Finish what the readers still
   // hold (a queued read may submit a write), then what the writer holds,
   // before the server (its io_context) and the Api go away: their callbacks
@@ -98,6 +119,15 @@ void add_server_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
                    "seconds between scheduled job runs; 0 turns the scheduler off")
       ->capture_default_str();
   serve_cmd->add_flag("--quiet", args.quiet, "no access log");
+  serve_cmd->add_flag("--no-webhooks", args.no_webhooks, "do not deliver webhooks");
+  serve_cmd
+      ->add_option("--webhook-attempts", args.webhook_attempts,
+                   "attempts before a webhook delivery is dead")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--webhook-backoff-ms", args.webhook_backoff_ms,
+                   "wait before the first retry; doubles per attempt (with jitter)")
+      ->capture_default_str();
   serve_cmd->callback([&] {
     ctx.background_checkpoint = true;
     action = [&]() -> Result<int> { return serve(ctx, args); };

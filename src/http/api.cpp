@@ -130,8 +130,8 @@ void Api::handle(Request request, Respond respond) {
                             "must be 1 to 128 printable ASCII characters"));
   }
   const char* media = routes()[route].body_media;
-  if ((request.method == "POST" || request.method == "PUT") && !request.body.empty() &&
-      !is_media(request.content_type, media)) {
+  if ((request.method == "POST" || request.method == "PUT" || request.method == "PATCH") &&
+      !request.body.empty() && !is_media(request.content_type, media)) {
     return measured(problem(415, "unsupported_media_type", "Content-Type",
                             std::string("send the body as ") + media));
   }

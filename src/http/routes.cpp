@@ -63,6 +63,12 @@ const std::vector<Route>& routes() {
       {"POST", "/v1/keys", Permission::kKeys, h::keys_create},
       {"POST", "/v1/keys/{key_id}/revoke", Permission::kKeys, h::key_revoke},
       {"GET", "/v1/audit", Permission::kAudit, h::audit_list},
+      {"POST", "/v1/webhooks", Permission::kWebhooks, h::webhook_create},
+      {"GET", "/v1/webhooks", Permission::kWebhooks, h::webhooks_list},
+      {"PATCH", "/v1/webhooks/{webhook_id}", Permission::kWebhooks, h::webhook_update},
+      {"GET", "/v1/webhooks/{webhook_id}/deliveries", Permission::kWebhooks, h::webhook_deliveries},
+      {"POST", "/v1/webhooks/{webhook_id}/replay", Permission::kWebhooks, h::webhook_replay},
+      {"GET", "/v1/events", Permission::kEventsRead, h::events_list},
   };
   return kRoutes;
 }

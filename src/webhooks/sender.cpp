@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <mutex>
 #include <string_view>
 
@@ -249,20 +250,35 @@ std::vector<Outcome> Sender::send(std::span<const Request> requests, int64_t uni
     return outcomes;
   }
   Impl& impl = *impl_;
-  std::size_t next = 0;
+  // Not started yet, in the order given; a request whose group is at its
+  // limit waits without holding back the others.
+  std::vector<std::size_t> waiting(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) waiting[i] = i;
+  std::map<std::string, std::size_t> in_group;
   std::size_t active = 0;
-  while (next < requests.size() || active > 0) {
-    while (next < requests.size() && !impl.idle.empty()) {
-      std::size_t i = next++;
-      outcomes[i].error = check(requests[i]);
-      if (outcomes[i].error.empty() && impl.start(requests[i], i, unix_now, outcomes[i])) ++active;
+  while (!waiting.empty() || active > 0) {
+    std::size_t kept = 0;
+    for (std::size_t w = 0; w < waiting.size(); ++w) {
+      std::size_t i = waiting[w];
+      const Request& r = requests[i];
+      bool room = !impl.idle.empty() && (r.group_limit == 0 || in_group[r.group] < r.group_limit);
+      if (!room) {
+        waiting[kept++] = i;
+        continue;
+      }
+      outcomes[i].error = check(r);
+      if (outcomes[i].error.empty() && impl.start(r, i, unix_now, outcomes[i])) {
+        ++active;
+        ++in_group[r.group];
+      }
     }
+    waiting.resize(kept);
     if (active == 0) continue;
     int running = 0;
     if (CURLMcode code = curl_multi_perform(impl.multi, &running); code != CURLM_OK) {
       std::string error = clip(std::string("curl: ") + curl_multi_strerror(code));
       impl.abandon(outcomes, error);
-      for (; next < requests.size(); ++next) outcomes[next].error = error;
+      for (std::size_t i : waiting) outcomes[i].error = error;
       break;
     }
     bool finished = false;
@@ -276,6 +292,7 @@ std::vector<Outcome> Sender::send(std::span<const Request> requests, int64_t uni
       curl_easy_getinfo(easy, CURLINFO_PRIVATE, &slot);
       auto& done = *static_cast<Slot*>(slot);
       impl.finish(done, result, outcomes[done.index]);
+      --in_group[requests[done.index].group];
       --active;
       finished = true;
     }

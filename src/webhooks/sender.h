@@ -36,6 +36,10 @@ struct Request {
   std::string body;         // the event JSON, sent as is
   std::string event_id;     // header Patron-Event-Id
   std::string event_type;   // header Patron-Event-Type
+  // Requests of one group (an endpoint) run at most group_limit at once;
+  // 0 = only max_in_flight bounds them.
+  std::string group;
+  std::size_t group_limit = 0;
 };
 
 struct Outcome {
@@ -71,7 +75,8 @@ class Sender {
   Sender(Sender&&) noexcept;  // a moved-from Sender fails every request
   Sender& operator=(Sender&&) noexcept;
 
-  // Sends every request concurrently (at most max_in_flight at once) and
+  // Sends every request concurrently (at most max_in_flight at once, and
+  // at most group_limit of a group) and
   // returns one outcome per request, in the order given. Blocks until all
   // are done, i.e. at most about ceil(n / max_in_flight) * timeout.
   std::vector<Outcome> send(std::span<const Request> requests, int64_t unix_now);

@@ -406,6 +406,7 @@ TEST_F(HttpApi, EveryRouteChecksItsPermissionForEveryRole) {
     fill("{batch_id}", "perm-batch");
     fill("{code}", "PERM-CODE");
     fill("{redemption_id}", "999999");
+    fill("{webhook_id}", "whk_0000000000000000");
     std::string body;
     if (std::string(route.pattern) == "/v1/jobs/runs") body = R"({"job":"holds"})";
     if (std::string(route.pattern) == "/v1/keys") body = R"({"role":"analyst"})";

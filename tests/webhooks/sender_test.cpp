@@ -257,6 +257,37 @@ TEST(WebhookSender, FiveHundredRequestsSixteenAtATime) {
   EXPECT_LE(receiver.connections(), 16u);
 }
 
+// An endpoint's limit holds while another endpoint's requests use the rest
+// of the slots: slow answers would otherwise open a connection per request.
+TEST(WebhookSender, AGroupLimitCapsOneEndpointOnly) {
+  WebhookReceiver limited, open;
+  for (WebhookReceiver* r : {&limited, &open}) {
+    r->set_responder([](const Received&, std::size_t) {
+      Reply reply;
+      reply.delay = 20ms;
+      return reply;
+    });
+  }
+  SenderOptions options;
+  options.max_in_flight = 16;
+  Sender sender(options);
+  std::vector<Request> requests;
+  for (int64_t i = 0; i < 24; ++i) {
+    Request r = request(i, (i % 2 == 0 ? limited : open).url("/"));
+    if (i % 2 == 0) {
+      r.group = "whk_limited";
+      r.group_limit = 2;
+    } else {
+      r.group = "whk_open";
+    }
+    requests.push_back(std::move(r));
+  }
+  std::vector<Outcome> outcomes = sender.send(requests, kNow);
+  for (const Outcome& o : outcomes) EXPECT_TRUE(o.delivered) << o.error;
+  EXPECT_LE(limited.connections(), 2u);
+  EXPECT_GT(open.connections(), 2u);  // the other group was not held to 2
+}
+
 TEST(WebhookSender, ReusesConnectionsAcrossCalls) {
   WebhookReceiver receiver;
   Sender sender;

@@ -57,6 +57,14 @@ void order_get(Api&, Call&&);
 void order_event(Api&, Call&&);
 void order_refund(Api&, Call&&);
 
+// webhooks.cpp
+void webhook_create(Api&, Call&&);
+void webhooks_list(Api&, Call&&);
+void webhook_update(Api&, Call&&);
+void webhook_deliveries(Api&, Call&&);
+void webhook_replay(Api&, Call&&);
+void events_list(Api&, Call&&);
+
 // referrals.cpp
 void referrals_list(Api&, Call&&);
 void referral_approve(Api&, Call&&);

@@ -1,0 +1,308 @@
+// Webhooks end to end: a real `patron serve` on the Taiwan example program
+// delivers the outbox to a loopback receiver. Events of members and orders
+// driven over the API arrive signed (the receiver verifies Patron-Signature
+// with the endpoint's secret) with their stable ids; the same events are
+// listed by GET /v1/events; a failing receiver is retried with backoff until
+// the delivery is dead, and a replay sends it again; filters, disabling,
+// bad input, permissions and tenant isolation.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "support/http_client.h"
+#include "support/run_patron.h"
+#include "support/temp_dir.h"
+#include "support/webhook_receiver.h"
+#include "webhooks/signature.h"
+
+namespace patron {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using testing::Headers;
+using testing::HttpClient;
+using testing::HttpResponse;
+using testing::last_line;
+using testing::ServerProcess;
+using testing::WebhookReceiver;
+
+constexpr const char* kSecret = "whsec_test_0123456789";
+
+class WebhooksApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_.file("hooks.db");
+    ASSERT_EQ(cli({"program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"}).code,
+              0);
+    ASSERT_EQ(cli({"program", "create", "b", "--currency", "GBP", "--minor-digits", "2",
+                   "--time-zone", "Europe/London"})
+                  .code,
+              0);
+    for (const char* role : {"admin", "integration", "storefront", "analyst"}) {
+      keys_[role] = {
+          {"Authorization", "Bearer " + last_line(cli({"keys", "create", "--role", role}).out)}};
+    }
+    keys_["b_admin"] = {
+        {"Authorization",
+         "Bearer " + last_line(cli({"--program", "b", "keys", "create", "--role", "admin"}).out)}};
+    // Retries after about 1 s, then 2 s; the third failure is final.
+    server_ = std::make_unique<ServerProcess>(
+        PATRON_BINARY, db_, dir_.path().string(),
+        std::vector<std::string>{"--jobs-interval", "0", "--webhook-backoff-ms", "1000",
+                                 "--webhook-attempts", "3"});
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+
+  testing::Outcome cli(std::vector<std::string> args) {
+    return testing::run_patron(PATRON_BINARY, dir_, {"--db", db_}, args);
+  }
+  HttpResponse call(const std::string& who, const std::string& method, const std::string& target,
+                    const std::string& body = "") {
+    return client_->request(method, target, body, keys_.at(who));
+  }
+  std::string create_hook(const std::string& url, const std::string& events) {
+    auto r =
+        call("admin", "POST", "/v1/webhooks",
+             R"({"url":")" + url + R"(","secret":")" + kSecret + R"(","events":)" + events + "}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    EXPECT_FALSE(r.json().as_object().contains("secret")) << r.body;
+    return std::string(r.json().at("id").as_string());
+  }
+  // Polls the delivery log until `done` holds for it (or 20 s pass).
+  json::array deliveries_until(const std::string& hook,
+                               const std::function<bool(const json::array&)>& done) {
+    json::array last;
+    for (int i = 0; i < 200; ++i) {
+      auto r = call("admin", "GET", "/v1/webhooks/" + hook + "/deliveries");
+      EXPECT_EQ(r.status, 200) << r.body;
+      json::value v = r.json();
+      last = v.at("deliveries").as_array();
+      if (done(last)) return last;
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "deliveries never reached the expected state: " << json::serialize(last);
+    return last;
+  }
+
+  testing::TempDir dir_;
+  std::string db_;
+  std::map<std::string, Headers> keys_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+TEST_F(WebhooksApi, EventsOfAnOrderArriveSignedWithStableIds) {
+  WebhookReceiver receiver;
+  // Only an admin key registers endpoints.
+  EXPECT_EQ(call("integration", "POST", "/v1/webhooks",
+                 R"({"url":")" + receiver.url("/in") + R"(","secret":")" + kSecret + "\"}")
+                .status,
+            403);
+  std::string hook = create_hook(receiver.url("/in"), R"(["*"])");
+
+  // Signup (入會禮 NT$100), then an order of NT$3,500 paid: 每滿千送 rebate
+  // pending for the return window, and 一般 -> 銀卡 at once (entry 3,000).
+  ASSERT_EQ(call("integration", "PUT", "/v1/members/m1", R"({"email":"m1@example.com"})").status,
+            201);
+  auto order = call("integration", "PUT", "/v1/orders/o1",
+                    R"({"member_id":"m1","lines":[{"line_id":"1","sku":"DRESS","quantity":1,)"
+                    R"("unit_price":3500}],"events":[{"event":"paid"}]})");
+  ASSERT_TRUE(order.status == 200 || order.status == 201) << order.body;
+
+  ASSERT_TRUE(receiver.wait_for(4, 10s)) << receiver.received().size();
+  std::this_thread::sleep_for(300ms);  // nothing more should come
+  std::vector<testing::Received> got = receiver.received();
+  std::multiset<std::string> types;
+  std::set<std::string> ids;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (const auto& r : got) {
+    EXPECT_EQ(r.method, "POST");
+    EXPECT_EQ(r.path, "/in");
+    auto verified = webhooks::verify(r.header("patron-signature"), kSecret, r.body, now);
+    EXPECT_TRUE(verified.has_value()) << (verified ? "" : verified.error().message);
+    EXPECT_FALSE(
+        webhooks::verify(r.header("patron-signature"), "another-secret-123456", r.body, now)
+            .has_value());
+    json::value body = json::parse(r.body);
+    EXPECT_EQ(body.at("id").as_string(), r.header("patron-event-id"));
+    EXPECT_EQ(body.at("type").as_string(), r.header("patron-event-type"));
+    EXPECT_EQ(body.at("member_id").as_string(), "m1");
+    EXPECT_EQ(body.at("program_id").as_string(), "default");
+    types.insert(std::string(body.at("type").as_string()));
+    ids.insert(std::string(body.at("id").as_string()));
+  }
+  EXPECT_EQ(ids.size(), got.size()) << "an event came twice";
+  EXPECT_EQ(types.count("reward.signup"), 1u);
+  EXPECT_EQ(types.count("credit.earned"), 2u);  // the signup credit and the order's rebate
+  EXPECT_EQ(types.count("tier.upgraded"), 1u);
+  for (const auto& r : got) {
+    json::value body = json::parse(r.body);
+    if (body.at("type").as_string() == "tier.upgraded") {
+      EXPECT_EQ(body.at("data").at("to").as_string(), "silver") << r.body;
+      EXPECT_EQ(body.at("data").at("to_name").as_string(), "銀卡") << r.body;
+    }
+    if (body.at("type").as_string() == "credit.earned" &&
+        body.at("data").at("source").as_string() != "signup") {
+      EXPECT_EQ(body.at("data").at("order_id").as_string(), "o1") << r.body;
+      EXPECT_EQ(body.at("data").at("state").as_string(), "pending") << r.body;
+      EXPECT_EQ(body.at("data").at("amount").as_int64(), 150) << r.body;  // 3 x 50
+    }
+  }
+
+  // The same events, in order, for a consumer that polls.
+  EXPECT_EQ(call("storefront", "GET", "/v1/events").status, 403);
+  auto listed = call("integration", "GET", "/v1/events?member_id=m1");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  json::value events = listed.json();
+  std::set<std::string> listed_ids;
+  for (const auto& e : events.at("events").as_array()) {
+    listed_ids.insert(std::string(e.at("id").as_string()));
+  }
+  EXPECT_EQ(listed_ids, ids);
+  auto page = call("analyst", "GET", "/v1/events?limit=1");
+  ASSERT_EQ(page.status, 200) << page.body;
+  json::value first = page.json();
+  ASSERT_EQ(first.at("events").as_array().size(), 1u);
+  auto next = call("analyst", "GET",
+                   "/v1/events?limit=1&after=" + std::string(first.at("next_cursor").as_string()));
+  ASSERT_EQ(next.status, 200) << next.body;
+  EXPECT_NE(next.json().at("events").at(0).at("id"), first.at("events").at(0).at("id"));
+
+  json::array log = deliveries_until(hook, [&](const json::array& rows) {
+    return rows.size() == got.size() &&
+           std::all_of(rows.begin(), rows.end(),
+                       [](const json::value& d) { return d.at("state") == "delivered"; });
+  });
+  for (const auto& d : log) {
+    EXPECT_EQ(d.at("attempts").as_int64(), 1);
+    EXPECT_EQ(d.at("last_status").as_int64(), 200);
+  }
+}
+
+TEST_F(WebhooksApi, AFailingReceiverIsRetriedUntilDeadThenReplayed) {
+  WebhookReceiver receiver;
+  std::atomic<int> status{503};
+  receiver.set_responder([&](const testing::Received&, std::size_t) {
+    testing::Reply reply;
+    reply.status = status.load();
+    return reply;
+  });
+  // Only rewards: the signup's credit.earned is filtered out.
+  std::string hook = create_hook(receiver.url("/"), R"(["reward.*"])");
+  ASSERT_EQ(call("integration", "PUT", "/v1/members/m2", "{}").status, 201);
+
+  json::array dead = deliveries_until(hook, [](const json::array& rows) {
+    return rows.size() == 1 && rows[0].at("state") == "dead";
+  });
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].at("attempts").as_int64(), 3);
+  EXPECT_EQ(dead[0].at("last_status").as_int64(), 503);
+  EXPECT_EQ(dead[0].at("last_error").as_string(), "http 503");
+  EXPECT_EQ(dead[0].at("event_type").as_string(), "reward.signup");
+  ASSERT_EQ(receiver.received().size(), 3u);
+  auto dead_only = call("admin", "GET", "/v1/webhooks/" + hook + "/deliveries?state=dead");
+  ASSERT_EQ(dead_only.status, 200);
+  EXPECT_EQ(dead_only.json().at("deliveries").as_array().size(), 1u);
+
+  status = 204;
+  auto replay = call("admin", "POST", "/v1/webhooks/" + hook + "/replay", "{}");
+  ASSERT_EQ(replay.status, 200) << replay.body;
+  EXPECT_EQ(replay.json().at("replayed").as_int64(), 1);
+  deliveries_until(hook, [](const json::array& rows) {
+    return rows.size() == 1 && rows[0].at("state") == "delivered";
+  });
+  std::vector<testing::Received> got = receiver.received();
+  ASSERT_EQ(got.size(), 4u);
+  for (const auto& r : got) {
+    EXPECT_EQ(r.header("patron-event-id"), got[0].header("patron-event-id"));  // at least once
+    EXPECT_EQ(r.header("patron-event-type"), "reward.signup");
+  }
+  // Replaying one delivery that is not dead works too; a pending one is a conflict.
+  auto one = call("admin", "POST", "/v1/webhooks/" + hook + "/replay",
+                  R"({"delivery_id":)" + std::to_string(dead[0].at("id").as_int64()) + "}");
+  EXPECT_EQ(one.status, 200) << one.body;
+  // The audit log has the admin's changes, never the secret.
+  auto audit = call("admin", "GET", "/v1/audit");
+  ASSERT_EQ(audit.status, 200);
+  EXPECT_NE(audit.body.find("webhook.create"), std::string::npos);
+  EXPECT_NE(audit.body.find("webhook.replay"), std::string::npos);
+  EXPECT_EQ(audit.body.find(kSecret), std::string::npos);
+}
+
+TEST_F(WebhooksApi, ADisabledEndpointHearsNothingUntilEnabledAgain) {
+  WebhookReceiver receiver;
+  std::string hook = create_hook(receiver.url("/"), R"(["reward.signup"])");
+  auto off = call("admin", "PATCH", "/v1/webhooks/" + hook, R"({"enabled":false})");
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_FALSE(off.json().at("enabled").as_bool());
+  ASSERT_EQ(call("integration", "PUT", "/v1/members/quiet", "{}").status, 201);
+  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(receiver.received().empty());
+  // Back on: what happened meanwhile is not sent, what happens next is.
+  ASSERT_EQ(call("admin", "PATCH", "/v1/webhooks/" + hook, R"({"enabled":true})").status, 200);
+  ASSERT_EQ(call("integration", "PUT", "/v1/members/loud", "{}").status, 201);
+  ASSERT_TRUE(receiver.wait_for(1, 10s));
+  std::this_thread::sleep_for(300ms);
+  std::vector<testing::Received> got = receiver.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(json::parse(got[0].body).at("member_id").as_string(), "loud");
+}
+
+TEST_F(WebhooksApi, BadInputIsRefusedNamingTheFieldAndOtherProgramsSeeNothing) {
+  auto refused = [&](const std::string& body, const std::string& field) {
+    auto r = call("admin", "POST", "/v1/webhooks", body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/problem+json");
+    EXPECT_EQ(r.json().at("field").as_string(), field) << r.body;
+  };
+  refused(R"({"url":"ftp://example.com/x","secret":"whsec_0123456789abcdef"})", "url");
+  refused(R"({"url":"https://","secret":"whsec_0123456789abcdef"})", "url");
+  refused(R"({"url":"https://example.com/x","secret":"short"})", "secret");
+  refused(R"({"url":"https://example.com/x","secret":"whsec_0123456789abcdef","events":["nope"]})",
+          "events");
+  refused(R"({"url":"https://example.com/x","secret":"whsec_0123456789abcdef","events":[]})",
+          "events");
+  refused(R"({"url":"https://example.com/x","secret":"whsec_0123456789abcdef","events":"*"})",
+          "events");
+  refused(R"({"url":"https://example.com/x","secret":"whsec_0123456789abcdef","max_in_flight":0})",
+          "max_in_flight");
+  refused(R"({"url":"https://example.com/x","secret":"whsec_0123456789abcdef","colour":"red"})",
+          "colour");
+  refused(R"({"secret":"whsec_0123456789abcdef"})", "url");
+  auto none = call("admin", "GET", "/v1/webhooks");
+  ASSERT_EQ(none.status, 200);
+  EXPECT_TRUE(none.json().at("webhooks").as_array().empty()) << none.body;
+
+  std::string hook = create_hook("https://shop.example/hooks", R"(["credit.*","tier.upgraded"])");
+  auto bad_patch = call("admin", "PATCH", "/v1/webhooks/" + hook, R"({"url":"mailto:x"})");
+  EXPECT_EQ(bad_patch.status, 400);
+  EXPECT_EQ(bad_patch.json().at("field").as_string(), "url");
+  auto listed = call("admin", "GET", "/v1/webhooks");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.json().at("webhooks").at(0).at("url").as_string(),
+            "https://shop.example/hooks");  // the bad change changed nothing
+  EXPECT_EQ(call("admin", "PATCH", "/v1/webhooks/whk_0000000000000000", "{}").status, 404);
+  EXPECT_EQ(call("admin", "GET", "/v1/webhooks/whk_0000000000000000/deliveries").status, 404);
+
+  // Program b's admin neither sees nor changes program default's endpoint.
+  auto theirs = call("b_admin", "GET", "/v1/webhooks");
+  ASSERT_EQ(theirs.status, 200);
+  EXPECT_TRUE(theirs.json().at("webhooks").as_array().empty());
+  EXPECT_EQ(call("b_admin", "PATCH", "/v1/webhooks/" + hook, R"({"enabled":false})").status, 404);
+  EXPECT_EQ(call("b_admin", "POST", "/v1/webhooks/" + hook + "/replay", "{}").status, 404);
+  EXPECT_EQ(call("b_admin", "GET", "/v1/webhooks/" + hook + "/deliveries").status, 404);
+  ASSERT_EQ(call("integration", "PUT", "/v1/members/m3", "{}").status, 201);
+  auto b_events = call("b_admin", "GET", "/v1/events");
+  ASSERT_EQ(b_events.status, 200);
+  EXPECT_TRUE(b_events.json().at("events").as_array().empty()) << b_events.body;
+}
+
+}  // namespace
+}  // namespace patron
