@@ -1,0 +1,316 @@
+// The outbox and the delivery state machine through the writer, on every
+// store: events exist exactly when their change does (a repeated order event,
+// an idempotent replay or a job that reruns adds none; a failed command
+// writes none), what credit.earned reports sums to what the ledger granted,
+// fan-out follows filters and cursors, and the retry schedule (backoff with
+// jitter, dead after the last attempt).
+#include "app/outbox.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "app/queries.h"
+#include "app/webhooks.h"
+#include "app/writer.h"
+#include "support/backends.h"
+#include "support/temp_dir.h"
+
+namespace patron {
+namespace {
+
+namespace json = boost::json;
+using app::Command;
+using namespace std::chrono_literals;
+
+Instant at(const char* text) {
+  return *parse_instant(text, nullptr, "t");
+}
+
+TEST(DeliveryPolicy, BackoffDoublesWithJitterUpToTheCap) {
+  app::DeliveryPolicy p;
+  p.backoff_base = 30s;
+  p.backoff_max = 1h;
+  EXPECT_EQ(app::backoff(p, 1, 0.5), 30s);  // jitter 0.5: factor 1
+  EXPECT_EQ(app::backoff(p, 2, 0.5), 60s);
+  EXPECT_EQ(app::backoff(p, 3, 0.5), 120s);
+  EXPECT_EQ(app::backoff(p, 20, 0.5), 1h);  // capped
+  EXPECT_EQ(app::backoff(p, 1, 0.0), 24s);  // x0.8
+  EXPECT_GE(app::backoff(p, 1, 0.999), 35s);
+  EXPECT_LT(app::backoff(p, 1, 0.999), 36s);  // below x1.2
+  EXPECT_EQ(app::backoff(p, 200, 0.5), 1h);   // no overflow
+}
+
+TEST(DeliveryPolicy, AnAttemptDeliversRetriesOrKills) {
+  app::DeliveryPolicy p;
+  p.max_attempts = 3;
+  p.backoff_base = 10s;
+  app::WebhookDelivery d;
+  d.id = 7;
+  d.next_attempt_at = at("2026-12-01T00:00:00Z");
+  const Instant now = at("2026-12-01T00:00:05Z");
+  auto failed = app::after_attempt(d, {false, 503, "http 503", 1200}, now, p, 0.5);
+  EXPECT_EQ(failed.state, "pending");
+  EXPECT_EQ(failed.attempts, 1);
+  EXPECT_EQ(failed.next_attempt_at, now + 10s);
+  EXPECT_EQ(failed.last_attempt_at, now);
+  EXPECT_EQ(failed.last_status, 503);
+  EXPECT_EQ(failed.last_error, "http 503");
+  auto again = app::after_attempt(failed, {false, 0, "timeout", 0}, now + 10s, p, 0.5);
+  EXPECT_EQ(again.state, "pending");
+  EXPECT_EQ(again.next_attempt_at, now + 10s + 20s);
+  auto dead = app::after_attempt(again, {false, 500, "http 500", 0}, now + 30s, p, 0.5);
+  EXPECT_EQ(dead.state, "dead");
+  EXPECT_EQ(dead.attempts, 3);
+  auto ok = app::after_attempt(d, {true, 204, "", 900}, now, p, 0.5);
+  EXPECT_EQ(ok.state, "delivered");
+  EXPECT_EQ(ok.last_status, 204);
+  EXPECT_EQ(ok.last_duration_us, 900);
+  // A sub-second wait still waits: instants are whole seconds.
+  p.backoff_base = 100ms;
+  EXPECT_EQ(app::after_attempt(d, {false, 0, "x", 0}, now, p, 0.5).next_attempt_at, now + 1s);
+}
+
+TEST(EventFilters, MatchAndValidate) {
+  const std::vector<std::string> filters = {"credit.*", "tier.upgraded"};
+  EXPECT_TRUE(app::event_matches(filters, "credit.earned"));
+  EXPECT_TRUE(app::event_matches(filters, "tier.upgraded"));
+  EXPECT_FALSE(app::event_matches(filters, "tier.downgraded"));
+  EXPECT_FALSE(app::event_matches(filters, "creditx.earned"));
+  EXPECT_TRUE(app::event_matches(std::vector<std::string>{"*"}, "coupon.issued"));
+  EXPECT_TRUE(app::check_event_filters(filters, "events"));
+  EXPECT_TRUE(app::check_event_filters(std::vector<std::string>{"reward.*", "*"}, "events"));
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {}, {"nope"}, {"credit"}, {"credit."}, {"nope.*"}, {".*"}, {"**"}}) {
+    auto r = app::check_event_filters(bad, "events");
+    ASSERT_FALSE(r) << (bad.empty() ? "(none)" : bad.front());
+    EXPECT_EQ(r.error().field, "events");
+  }
+  EXPECT_EQ(app::parse_event_id("evt_12"), 12);
+  EXPECT_FALSE(app::parse_event_id("evt_"));
+  EXPECT_FALSE(app::parse_event_id("evt_0"));
+  EXPECT_FALSE(app::parse_event_id("evt_1x"));
+  EXPECT_FALSE(app::parse_event_id("12"));
+  EXPECT_EQ(app::event_wire_id(12), "evt_12");
+}
+
+class OutboxTest : public ::testing::TestWithParam<testing::Backend> {
+ protected:
+  void SetUp() override {
+    factory_ = GetParam().make(dir_);
+    auto w = app::Writer::start(*factory_, clock_, {});
+    ASSERT_TRUE(w) << w.error().message;
+    writer_ = std::move(*w);
+    reader_ = std::move(*factory_->open());
+    app::Program p = app::default_program();
+    p.id = "default";
+    rules::EarnRule rebate;
+    rebate.id = "rebate";
+    rebate.wallet = "credit";
+    rebate.rate = {rules::Rate::Kind::kSteps, 0, 1000, 50};
+    p.rules.earn = {rebate};
+    Command c;
+    c.body = app::ApplyProgram{p, "# test", std::nullopt, false};
+    ok(std::move(c));
+  }
+
+  json::object ok(Command c) {
+    auto r = writer_->execute(std::move(c));
+    EXPECT_TRUE(r) << (r ? "" : r.error().field + ": " + r.error().message);
+    return r ? json::parse(r->json).as_object() : json::object{};
+  }
+  std::vector<app::OutboxEvent> events(const std::string& member = "") {
+    auto r = reader_->events_after("default", member, 0, 500);
+    EXPECT_TRUE(r);
+    return r ? *r : std::vector<app::OutboxEvent>{};
+  }
+  std::size_t count(const std::string& type) {
+    std::size_t n = 0;
+    for (const auto& e : events()) n += e.type == type;
+    return n;
+  }
+  void order(const std::string& id, int64_t price, std::vector<std::string> happened,
+             std::string key = "") {
+    rules::Order o;
+    o.id = id;
+    o.member_id = "m1";
+    o.placed_at = clock_.now();
+    rules::OrderLine l;
+    l.line_id = "1";
+    l.sku = "SKU";
+    l.quantity = 1;
+    l.unit_price = price;
+    o.lines = {l};
+    Command c;
+    c.idempotency_key = std::move(key);
+    std::vector<app::OrderEvent> evs;
+    for (auto& name : happened) evs.push_back(app::OrderEvent{id, name, std::nullopt, "", {}, {}});
+    c.body = app::UpsertOrder{std::move(o), std::move(evs)};
+    ok(std::move(c));
+  }
+  void job(const std::string& name, Instant now) {
+    auto r = app::run_job(*writer_, *reader_, name, now);
+    ASSERT_TRUE(r) << r.error().message;
+  }
+
+  testing::TempDir dir_;
+  app::FixedClock clock_{at("2026-03-03T12:00:00+08:00")};
+  std::unique_ptr<app::StoreFactory> factory_;
+  std::unique_ptr<app::Writer> writer_;
+  std::unique_ptr<app::Store> reader_;
+};
+
+TEST_P(OutboxTest, EventsExistExactlyWhenTheirChangeDoes) {
+  order("o1", 2500, {"paid"}, "key-1");
+  ASSERT_EQ(count("credit.earned"), 1u);
+  auto earned = events().back();
+  EXPECT_EQ(earned.member_id, "m1");
+  json::value data = json::parse(earned.data);
+  EXPECT_EQ(data.at("amount").as_int64(), 100);  // 2 x 50
+  EXPECT_EQ(data.at("order_id").as_string(), "o1");
+  EXPECT_EQ(data.at("state").as_string(), "pending");
+  EXPECT_EQ(data.at("source").as_string(), "purchase");
+
+  // The same request again (a retried webhook from the shop) and the same
+  // event again: no second earning, no second event.
+  order("o1", 2500, {"paid"}, "key-1");
+  Command again;
+  again.body = app::OrderEvent{"o1", "paid", std::nullopt, "", {}, {}};
+  ok(std::move(again));
+  EXPECT_EQ(count("credit.earned"), 1u);
+
+  // A command that fails writes nothing, events included.
+  Command spend;
+  spend.member_id = "m1";
+  spend.wallet = "credit";
+  spend.body = ledger::Spend{5000, "o9", {}};
+  EXPECT_FALSE(writer_->execute(std::move(spend)));
+  EXPECT_EQ(events().size(), 1u);
+
+  // The return window passes: matured once, however often the job runs.
+  order("o1", 2500, {"paid", "fulfilled"});
+  job("mature", at("2026-04-01T00:00:00+08:00"));
+  job("mature", at("2026-04-02T00:00:00+08:00"));
+  ASSERT_EQ(count("credit.matured"), 1u);
+  json::value matured = json::parse(events().back().data);
+  EXPECT_EQ(matured.at("amount").as_int64(), 100);
+  EXPECT_EQ(matured.at("wallet").as_string(), "credit");
+
+  // Expiry once too (rebates never expire here; a goodwill credit does).
+  Command adjust;
+  adjust.member_id = "m1";
+  adjust.wallet = "credit";
+  adjust.body = ledger::Adjust{30, "goodwill", at("2026-05-01T00:00:00+08:00")};
+  ok(std::move(adjust));
+  job("expire", at("2026-06-01T00:00:00+08:00"));
+  job("expire", at("2026-07-01T00:00:00+08:00"));
+  ASSERT_EQ(count("credit.expired"), 1u) << events().back().type;
+  EXPECT_EQ(json::parse(events().back().data).at("amount").as_int64(), 30);
+}
+
+TEST_P(OutboxTest, EarnedEventsSumToWhatTheLedgerGranted) {
+  order("o1", 1000, {"paid", "completed"});
+  order("o2", 3400, {"paid"});
+  order("o3", 999, {"paid"});  // earns nothing: no event
+  Command adjust;
+  adjust.member_id = "m1";
+  adjust.wallet = "credit";
+  adjust.body = ledger::Adjust{70, "goodwill", std::nullopt};
+  ok(std::move(adjust));
+  int64_t reported = 0;
+  for (const auto& e : events()) {
+    if (e.type == "credit.earned") reported += json::parse(e.data).at("amount").as_int64();
+  }
+  auto transfers = reader_->transfers("default", "m1", "credit");
+  ASSERT_TRUE(transfers);
+  int64_t granted = 0;
+  for (const auto& t : *transfers) {
+    if (t.kind == "grant") granted += t.amount;
+  }
+  EXPECT_EQ(granted, 50 + 150 + 70);
+  EXPECT_EQ(reported, granted);
+}
+
+TEST_P(OutboxTest, FanOutFollowsFiltersAndCursorsAndDueWorkCarriesTheBody) {
+  order("o1", 1000, {"paid"});  // before the endpoint: not delivered to it
+  app::WebhookEndpoint e;
+  e.id = "whk_0123456789abcdef";
+  e.url = "http://127.0.0.1:9/hook";
+  e.secret = "whsec_0123456789abcdef";
+  e.events = {"credit.matured"};
+  e.max_in_flight = 2;
+  Command create;
+  create.body = app::CreateWebhook{e};
+  ok(std::move(create));
+  order("o2", 2000, {"paid", "completed"});  // earned (filtered out) and matured at once
+  order("o1", 1000, {"paid", "completed"});  // matured
+
+  const Instant now = clock_.now();
+  std::vector<app::DueDelivery> due;
+  int64_t made = 0;
+  auto round = writer_->submit_exclusive([&](app::Writer::Session& s) -> Result<std::string> {
+    if (auto r = s.begin(); !r) return std::unexpected(r.error());
+    auto f = app::fan_out(s.store(), "default", now, 100);
+    if (!f) return std::unexpected(f.error());
+    made = f->deliveries;
+    auto again = app::fan_out(s.store(), "default", now, 100);  // the cursor moved
+    if (!again) return std::unexpected(again.error());
+    made += again->deliveries * 100;
+    auto work = app::due_work(s.store(), "default", now, {});
+    if (!work) return std::unexpected(work.error());
+    due = std::move(*work);
+    if (auto r = s.commit(); !r) return std::unexpected(r.error());
+    return std::string();
+  });
+  ASSERT_TRUE(round.get());
+  EXPECT_EQ(made, 2);
+  ASSERT_EQ(due.size(), 2u);
+  for (const auto& d : due) {
+    EXPECT_EQ(d.delivery.event_type, "credit.matured");
+    EXPECT_EQ(d.url, e.url);
+    EXPECT_EQ(d.secret, e.secret);
+    EXPECT_EQ(d.max_in_flight, 2);
+    json::value body = json::parse(d.body);
+    EXPECT_EQ(body.at("id").as_string(), app::event_wire_id(d.delivery.event_id));
+    EXPECT_EQ(body.at("type").as_string(), "credit.matured");
+    EXPECT_EQ(body.at("member_id").as_string(), "m1");
+  }
+  // Recorded outcomes: one delivered, one to retry later; nothing due now.
+  app::CommandWrite w;
+  w.program_id = "default";
+  w.deliveries = {app::after_attempt(due[0].delivery, {true, 200, "", 5}, now, {}, 0.5),
+                  app::after_attempt(due[1].delivery, {false, 0, "timeout", 5}, now, {}, 0.5)};
+  auto record = writer_->submit_exclusive([&](app::Writer::Session& s) -> Result<std::string> {
+    if (auto r = s.begin(); !r) return std::unexpected(r.error());
+    if (auto r = s.store().apply(w); !r) return std::unexpected(r.error());
+    if (auto r = s.commit(); !r) return std::unexpected(r.error());
+    return std::string();
+  });
+  ASSERT_TRUE(record.get());
+  auto now_due = reader_->due_deliveries("default", e.id, now, 50);
+  ASSERT_TRUE(now_due);
+  EXPECT_TRUE(now_due->empty());
+  auto later = reader_->due_deliveries("default", e.id, now + 1h, 50);
+  ASSERT_TRUE(later);
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_EQ(later->front().attempts, 1);
+  EXPECT_EQ(later->front().last_error, "timeout");
+
+  // Replaying a pending delivery is a conflict; an unknown one is not found.
+  Command pending;
+  pending.body = app::ReplayDeliveries{e.id, later->front().id};
+  auto conflict = writer_->execute(std::move(pending));
+  ASSERT_FALSE(conflict);
+  EXPECT_EQ(conflict.error().code, ErrorCode::kConflict);
+  Command unknown;
+  unknown.body = app::ReplayDeliveries{e.id, 999999};
+  auto missing = writer_->execute(std::move(unknown));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest, ::testing::ValuesIn(testing::kBackends),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace patron
