@@ -19,6 +19,9 @@ struct BulkOptions {
   std::size_t per_transaction = 5'000;
   // Called after each committed chunk with (commands done, total).
   std::function<void(std::size_t, std::size_t)> progress;
+  // Outbox events of the commands (docs/webhooks.md). Off for imports of
+  // history and simulations: old rebates and signups are not news.
+  bool events = false;
 };
 
 struct BulkFailure {

@@ -180,6 +180,10 @@ struct RefundRedemption {
   std::string reason;
 };
 
+// The reminders job for one member (Command::member_id): expiry and tier
+// reminders due at `now` (app/reminders.h).
+struct SendReminders {};
+
 // Registers a webhook endpoint of the command's program (docs/webhooks.md):
 // `endpoint` has id (app/webhooks.h make_webhook_id), url, secret, events and
 // max_in_flight; it hears the events that happen after it was created.
@@ -210,7 +214,7 @@ using CommandBody =
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
                  MemberEvent, BirthdayReward, MonthlyReward, QualifyReferral, DecideReferral,
                  CheckoutReserve, CreateCouponBatch, RedeemReward, RefundRedemption, CreateWebhook,
-                 UpdateWebhook, ReplayDeliveries>;
+                 UpdateWebhook, ReplayDeliveries, SendReminders>;
 
 struct Command {
   std::string program_id = "default";

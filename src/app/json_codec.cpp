@@ -236,6 +236,9 @@ struct BodyJson {
     o["max_in_flight"] = c.max_in_flight ? json::value(*c.max_in_flight) : json::value(nullptr);
     return o;
   }
+  json::object operator()(const SendReminders&) const {
+    return json::object({{"type", "reminders"}}, sp);
+  }
   json::object operator()(const ReplayDeliveries& c) const {
     return json::object({{"type", "webhook_replay"},
                          {"endpoint_id", c.endpoint_id},
@@ -298,7 +301,8 @@ std::string_view command_name(const CommandBody& body) {
                                                 "redemption_refund",
                                                 "webhook_create",
                                                 "webhook_update",
-                                                "webhook_replay"};
+                                                "webhook_replay",
+                                                "reminders"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -17,7 +17,8 @@ const std::vector<std::string>& event_types() {
     std::vector<std::string> out;
     for (std::string_view t :
          {event_type::kCreditEarned, event_type::kCreditMatured, event_type::kCreditExpired,
-          event_type::kTierUpgraded, event_type::kTierDowngraded, event_type::kReferralRewarded,
+          event_type::kCreditExpiring, event_type::kTierUpgraded, event_type::kTierDowngraded,
+          event_type::kTierWillDowngrade, event_type::kReferralRewarded,
           event_type::kReferralReview, event_type::kCouponIssued}) {
       out.emplace_back(t);
     }

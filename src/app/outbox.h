@@ -26,8 +26,10 @@ namespace event_type {
 inline constexpr std::string_view kCreditEarned = "credit.earned";
 inline constexpr std::string_view kCreditMatured = "credit.matured";
 inline constexpr std::string_view kCreditExpired = "credit.expired";
+inline constexpr std::string_view kCreditExpiring = "credit.expiring";  // the reminders job
 inline constexpr std::string_view kTierUpgraded = "tier.upgraded";
 inline constexpr std::string_view kTierDowngraded = "tier.downgraded";
+inline constexpr std::string_view kTierWillDowngrade = "tier.will_downgrade";  // the reminders job
 inline constexpr std::string_view kReferralRewarded = "referral.rewarded";
 inline constexpr std::string_view kReferralReview = "referral.review";
 inline constexpr std::string_view kCouponIssued = "coupon.issued";

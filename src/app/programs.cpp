@@ -437,6 +437,11 @@ std::map<std::string, std::string> program_settings(const Program& p) {
   for (const rules::RedeemRule& r : p.rules.redeem) redeem_settings(p, r, out);
   out["earning.earn_on"] = rules::to_string(p.rules.earn_on);
   out["earning.return_window_days"] = std::to_string(p.rules.return_window_days);
+  std::string expiry_days;
+  for (int64_t d : p.rules.reminders.expiry_days) {
+    expiry_days += (expiry_days.empty() ? "" : ", ") + std::to_string(d);
+  }
+  out["reminders.expiry_days"] = expiry_days.empty() ? "none" : expiry_days;
   for (const rules::EarnRule& rule : p.rules.earn) rule_settings(p, rule, out);
   for (const rules::MemberDay& day : p.rules.member_days) member_day_settings(day, out);
   if (p.rules.tiers.enabled()) tier_settings(p, out);

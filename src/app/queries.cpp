@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <map>
+#include <set>
 #include <unordered_set>
 
 #include "app/json_codec.h"
@@ -253,8 +254,9 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
     if (name == "all" || name == job) out.emplace_back(job);
   }
   if (out.empty()) {
-    return fail(ErrorCode::kInvalidArgument, "job",
-                "must be holds, mature, expire, tiers, birthdays, monthly, referrals or all");
+    return fail(
+        ErrorCode::kInvalidArgument, "job",
+        "must be holds, mature, expire, tiers, birthdays, monthly, referrals, reminders or all");
   }
   return out;
 }
@@ -444,14 +446,53 @@ Result<JobReport> referrals_job(Writer& writer, Store& reader, Instant now,
   return report;
 }
 
+// Reminders due now (app/reminders.h): members with value expiring within
+// the longest [reminders] lead, and members whose tier anniversary is within
+// [tiers] warn_days; the command decides what to send, once.
+Result<JobReport> reminders_job(Writer& writer, Store& reader, Instant now,
+                                const std::string& only_program) {
+  using namespace std::chrono;
+  JobReport report;
+  report.job = "reminders";
+  for (const auto& [program_id, program] : writer.programs().all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
+    const rules::Reminders& reminders = program.program.rules.reminders;
+    const year_month_day today = local_date(now, program.zone);
+    std::set<std::string> members;
+    if (!reminders.expiry_days.empty()) {
+      const Instant horizon =
+          local_midnight(sys_days(today) + days{reminders.expiry_days.back() + 1}, program.zone);
+      for (const WalletConfig& wallet : program.program.wallets) {
+        auto ids = reader.members_expiring(program_id, wallet.name, now, horizon);
+        if (!ids) return std::unexpected(ids.error());
+        members.insert(ids->begin(), ids->end());
+      }
+    }
+    const rules::Tiers& tiers = program.program.rules.tiers;
+    if (tiers.warn_days > 0 && tiers.enabled()) {
+      const Instant horizon =
+          local_midnight(sys_days(today) + days{tiers.warn_days + 1}, program.zone);
+      auto ids = reader.members_tier_due(program_id, horizon);
+      if (!ids) return std::unexpected(ids.error());
+      members.insert(ids->begin(), ids->end());
+    }
+    per_member(writer, program_id, std::vector<std::string>(members.begin(), members.end()), now,
+               SendReminders{}, "", report, [&](const json::object& out) {
+                 report.reminders += static_cast<int64_t>(out.at("sent").as_array().size());
+               });
+  }
+  return report;
+}
+
 }  // namespace
 
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
                           const std::string& only_program) {
   if (std::find(kJobNames.begin(), kJobNames.end(), job) == kJobNames.end()) {
-    return fail(ErrorCode::kInvalidArgument, "job",
-                "unknown job '" + job +
-                    "' (jobs: holds, mature, expire, tiers, birthdays, monthly, referrals)");
+    return fail(
+        ErrorCode::kInvalidArgument, "job",
+        "unknown job '" + job +
+            "' (jobs: holds, mature, expire, tiers, birthdays, monthly, referrals, reminders)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
@@ -461,6 +502,7 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
   if (job == "birthdays") return birthdays_job(writer, reader, now, only_program);
   if (job == "monthly") return monthly_job(writer, reader, now, only_program);
   if (job == "referrals") return referrals_job(writer, reader, now, only_program);
+  if (job == "reminders") return reminders_job(writer, reader, now, only_program);
   JobReport report;
   report.job = job;
   for (const auto& [program_id, program] : writer.programs().all()) {
@@ -488,6 +530,7 @@ json::object job_report_json(const JobReport& r) {
                       {"rewards", r.rewards},
                       {"referrals_rewarded", r.referrals_rewarded},
                       {"referrals_held", r.referrals_held},
+                      {"reminders", r.reminders},
                       {"failed", r.failed}};
 }
 

@@ -58,6 +58,7 @@ Result<Executed> reward_both(Store& store, const ResolvedProgram& program, ledge
   for (const auto& [member, role, amount] :
        {std::tuple{referral.referee_id, "referee", rules.referee_amount},
         std::tuple{referral.referrer_id, "referrer", rules.referrer_amount}}) {
+    if (amount <= 0) continue;  // that side gets nothing: nothing to tell
     json::object data{{"role", role},
                       {"referee_id", referral.referee_id},
                       {"referrer_id", referral.referrer_id},

@@ -10,6 +10,7 @@
 #include "app/orders.h"
 #include "app/outbox.h"
 #include "app/referrals.h"
+#include "app/reminders.h"
 #include "app/rewards.h"
 #include "app/tiering.h"
 #include "app/webhooks.h"
@@ -264,11 +265,18 @@ Result<void> check_order_id_not_reserved(const CommandBody& command) {
 
 }  // namespace
 
-Result<void> apply_executed(Store& store, const Executed& executed) {
-  if (auto r = store.apply(executed.write); !r) return r;
+Result<void> apply_executed(Store& store, const Executed& executed, bool with_events) {
+  auto apply = [&](const CommandWrite& w) -> Result<void> {
+    if (with_events || w.events.empty()) return store.apply(w);
+    CommandWrite quiet = w;
+    quiet.events.clear();
+    return store.apply(quiet);
+  };
+  if (auto r = apply(executed.write); !r) return r;
   for (const CommandWrite& more : executed.more) {
-    if (auto r = store.apply(more); !r) return r;
+    if (auto r = apply(more); !r) return r;
   }
+  if (!with_events) return {};
   // What the ledger changes stand for goes to the outbox with them.
   CommandWrite events;
   events.program_id = executed.write.program_id;
@@ -416,6 +424,9 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     if (auto* birthday = std::get_if<BirthdayReward>(&c.body)) {
       return birthday_reward(store, **program, ids, c, *birthday, **member, now);
     }
+    if (std::holds_alternative<SendReminders>(c.body)) {
+      return send_reminders(store, **program, c, **member, now);
+    }
     if (auto* monthly = std::get_if<MonthlyReward>(&c.body)) {
       return monthly_reward(store, **program, ids, c, *monthly, **member, now);
     }
@@ -449,7 +460,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, DecideReferral> || std::is_same_v<T, CheckoutReserve> ||
                         std::is_same_v<T, CreateCouponBatch> || std::is_same_v<T, RedeemReward> ||
                         std::is_same_v<T, RefundRedemption> || std::is_same_v<T, CreateWebhook> ||
-                        std::is_same_v<T, UpdateWebhook> || std::is_same_v<T, ReplayDeliveries>) {
+                        std::is_same_v<T, UpdateWebhook> || std::is_same_v<T, ReplayDeliveries> ||
+                        std::is_same_v<T, SendReminders>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

@@ -24,7 +24,9 @@ struct Executed {
 
 // Applies what a command wrote (`write`, then `more`) inside the open
 // transaction. The caller rolls back on failure.
-Result<void> apply_executed(Store& store, const Executed& executed);
+// `events` false: no outbox events (imports of history: a member imported
+// with years of orders must not be greeted and told of every old rebate).
+Result<void> apply_executed(Store& store, const Executed& executed, bool events = true);
 
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,
                          const Command& command, Instant now);

@@ -156,11 +156,13 @@ json::array events_json(const std::vector<std::string>& events) {
   return out;
 }
 
-AuditEntry audit(const Command& c, const char* action, const WebhookEndpoint& e, Instant now) {
+AuditEntry audit(const Command& c, const char* action, const WebhookEndpoint& e, Instant now,
+                 bool secret_changed = false) {
   json::object detail{{"url", e.url},
                       {"events", events_json(e.events)},
                       {"enabled", e.enabled},
                       {"max_in_flight", e.max_in_flight}};
+  if (secret_changed) detail["secret_changed"] = true;  // never the secret itself
   return AuditEntry{0, c.program_id, c.actor, action, e.id, json::serialize(detail), now};
 }
 
@@ -247,7 +249,7 @@ Result<Executed> update_webhook(Store& store, const Command& c, const UpdateWebh
   Executed out;
   out.response = json::serialize(webhook_json(e));
   out.write.program_id = c.program_id;
-  out.write.audit.push_back(audit(c, "webhook.update", e, now));
+  out.write.audit.push_back(audit(c, "webhook.update", e, now, update.secret.has_value()));
   out.write.webhook_endpoint = std::move(e);
   return out;
 }

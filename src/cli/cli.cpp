@@ -631,7 +631,7 @@ int run(int argc, char** argv) {
   std::string job_name;
   auto* jobs_run = jobs->add_subcommand("run", "run a job now (or at --now)");
   jobs_run
-      ->add_option("NAME", job_name, "holds, mature, expire, tiers, birthdays, referrals or all")
+      ->add_option("NAME", job_name, "holds, mature, expire, tiers, birthdays, monthly, referrals, reminders or all")
       ->required()
       ->check(CLI::IsMember(
           {"holds", "mature", "expire", "tiers", "birthdays", "monthly", "referrals", "all"}));

@@ -145,12 +145,24 @@ void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
       if (!o.state.empty() && o.state != "pending" && o.state != "delivered" && o.state != "dead") {
         return fail(ErrorCode::kInvalidArgument, "--state", "must be pending, delivered or dead");
       }
+      if (o.limit < 1 || o.limit > limits::kPageSizeMax) {
+        return fail(ErrorCode::kInvalidArgument, "--limit", "must be 1 to 500");
+      }
+      auto hooks = ctx.reader->webhook_endpoints(ctx.program_id);
+      if (!hooks) return std::unexpected(hooks.error());
+      if (std::none_of(hooks->begin(), hooks->end(),
+                       [&](const app::WebhookEndpoint& e) { return e.id == o.id; })) {
+        return fail(ErrorCode::kNotFound, "ID", "no webhook '" + o.id + "'");
+      }
       auto rows = ctx.reader->deliveries_page(ctx.program_id, o.id, o.state, {o.after, o.limit});
       if (!rows) return std::unexpected(rows.error());
       json::array out;
       for (const auto& d : *rows) out.emplace_back(app::delivery_json(d));
       if (ctx.json_output) {
-        std::cout << app::pretty(json::object{{"deliveries", out}}) << "\n";
+        json::value next = rows->size() == o.limit && !rows->empty()
+                               ? json::value(std::to_string(rows->back().id))
+                               : json::value(nullptr);
+        std::cout << app::pretty(json::object{{"deliveries", out}, {"next_cursor", next}}) << "\n";
         return kOk;
       }
       if (out.empty()) std::cout << "no deliveries\n";
@@ -160,9 +172,10 @@ void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
                   << d.at("event_type").as_string().c_str() << "  "
                   << d.at("state").as_string().c_str() << "  attempts "
                   << d.at("attempts").as_int64();
-        if (d.at("last_status").as_int64() != 0) std::cout << "  http " << d.at("last_status");
         if (!d.at("last_error").as_string().empty()) {
           std::cout << "  " << d.at("last_error").as_string().c_str();
+        } else if (d.at("last_status").as_int64() != 0) {
+          std::cout << "  http " << d.at("last_status");
         }
         std::cout << "\n";
       }
@@ -194,6 +207,9 @@ void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
   events->callback([&] {
     ctx.read_only = true;
     action = [&]() -> Result<int> {
+      if (o.limit < 1 || o.limit > limits::kPageSizeMax) {
+        return fail(ErrorCode::kInvalidArgument, "--limit", "must be 1 to 500");
+      }
       int64_t after = 0;
       if (!o.after.empty()) {
         auto id = app::parse_event_id(o.after);
@@ -205,7 +221,10 @@ void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
       json::array out;
       for (const auto& e : *rows) out.emplace_back(app::event_json(e));
       if (ctx.json_output) {
-        std::cout << app::pretty(json::object{{"events", out}}) << "\n";
+        json::value next = rows->size() == o.limit && !rows->empty()
+                               ? json::value(app::event_wire_id(rows->back().id))
+                               : json::value(nullptr);
+        std::cout << app::pretty(json::object{{"events", out}, {"next_cursor", next}}) << "\n";
         return kOk;
       }
       if (out.empty()) std::cout << "no events\n";

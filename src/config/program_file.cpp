@@ -809,7 +809,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   }
   if (auto ok = r.only(root, "",
                        {"program", "wallets", "tiers", "earning", "member_days", "rewards",
-                        "referrals", "campaigns", "catalog"});
+                        "referrals", "campaigns", "catalog", "reminders"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -871,6 +871,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   if (auto ok = parse_referrals(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_campaigns(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_catalog(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_reminders(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
 }
 
@@ -922,6 +923,13 @@ std::string to_toml(const app::Program& p) {
   }
   if (!p.rules.catalog.empty()) {
     out << "\n" << toml::table{{"catalog", catalog_array(p)}} << "\n";
+  }
+  const std::vector<int64_t>& expiry_days = p.rules.reminders.expiry_days;
+  if (!expiry_days.empty()) {
+    toml::array list;  // longest lead first, as people write it
+    for (auto it = expiry_days.rbegin(); it != expiry_days.rend(); ++it) list.push_back(*it);
+    out << "\n"
+        << toml::table{{"reminders", toml::table{{"expiry_days", std::move(list)}}}} << "\n";
   }
   return out.str();
 }

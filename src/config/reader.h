@@ -368,6 +368,9 @@ toml::table coupon_offer_table(const rules::CouponOffer& offer, const app::Progr
 
 // [[catalog]]: parsed after the wallets and [tiers] (items name both).
 Result<void> parse_catalog(const Reader& r, const toml::table& root, app::Program& p);
+
+// [reminders]: expiry reminder leads.
+Result<void> parse_reminders(const Reader& r, const toml::table& root, app::Program& p);
 toml::array catalog_array(const app::Program& p);
 
 }  // namespace patron::config::detail

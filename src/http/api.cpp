@@ -235,9 +235,10 @@ void Api::authenticated(Call&& call, std::size_t route, const app::ApiKey& key) 
   }
   const Route& r = routes()[route];
   if (!app::allows(key.role, *r.permission)) {
-    Reply reply = problem(403, "forbidden", "",
-                          "a " + std::string(app::to_string(key.role)) + " key may not " +
-                              std::string(app::to_string(*r.permission)));
+    Reply reply =
+        problem(403, "forbidden", "",
+                "this route needs permission '" + std::string(app::to_string(*r.permission)) +
+                    "', which a " + std::string(app::to_string(key.role)) + " key does not have");
     reply.actor = key.id;
     return call.respond(std::move(reply));
   }

@@ -121,6 +121,15 @@ struct ReferralRules {
   friend bool operator==(const ReferralRules&, const ReferralRules&) = default;
 };
 
+// When the reminders job tells members their value is about to expire (a
+// credit.expiring outbox event, docs/webhooks.md): days before, ascending,
+// distinct, 1 to 365; empty: no expiry reminders. (Tier "will downgrade"
+// warnings use [tiers] warn_days.)
+struct Reminders {
+  std::vector<int64_t> expiry_days;
+  friend bool operator==(const Reminders&, const Reminders&) = default;
+};
+
 struct Rules {
   EarnTrigger earn_on = EarnTrigger::kPaid;
   // Purchase value stays pending this many days after fulfilment (鑑賞期), or
@@ -134,6 +143,7 @@ struct Rules {
   std::vector<Campaign> campaigns;   // rules/campaigns.h
   std::vector<RedeemRule> redeem;    // per wallet with a redeem table (rules/redemption.h)
   std::vector<CatalogItem> catalog;  // the reward catalog (rules/catalog.h)
+  Reminders reminders;
   friend bool operator==(const Rules&, const Rules&) = default;
 
   // The wallet's redemption rule; nullptr when it has none (1:1, no limits).

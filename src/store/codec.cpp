@@ -953,6 +953,24 @@ bool decode_catalog_item(const json::object& o, rules::CatalogItem& c) {
 
 }  // namespace
 
+json::object encode_reminders(const rules::Reminders& r) {
+  json::array expiry;
+  for (int64_t d : r.expiry_days) expiry.emplace_back(d);
+  return json::object{{"expiry_days", std::move(expiry)}};
+}
+
+// Programs stored before reminders existed have none.
+bool decode_reminders(const json::object& o, rules::Reminders& out) {
+  const json::value* v = o.if_contains("expiry_days");
+  if (v == nullptr) return true;
+  if (!v->is_array()) return false;
+  for (const json::value& d : v->as_array()) {
+    if (!d.is_int64()) return false;
+    out.expiry_days.push_back(d.as_int64());
+  }
+  return true;
+}
+
 std::string encode_rules(const rules::Rules& r) {
   json::array earn;
   for (const auto& e : r.earn) earn.emplace_back(encode_earn_rule(e));
@@ -975,7 +993,8 @@ std::string encode_rules(const rules::Rules& r) {
                                       {"referrals", encode_referrals(r.referrals)},
                                       {"campaigns", std::move(campaigns)},
                                       {"redeem", std::move(redeem)},
-                                      {"catalog", std::move(catalog)}});
+                                      {"catalog", std::move(catalog)},
+                                      {"reminders", encode_reminders(r.reminders)}});
 }
 
 Result<rules::Rules> decode_rules(std::string_view text) {
@@ -994,6 +1013,7 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   const json::array* campaigns = f.array("campaigns");
   const json::array* redeem = f.array("redeem");
   const json::array* catalog = f.array("catalog");
+  const json::value* reminders = v->as_object().if_contains("reminders");
   auto trigger = parse_earn_trigger(earn_on);
   if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
       !read_each(member_days, r.member_days, decode_member_day) ||
@@ -1002,7 +1022,9 @@ Result<rules::Rules> decode_rules(std::string_view text) {
       !read_each(redeem, r.redeem, decode_redeem) ||
       !read_each(catalog, r.catalog, decode_catalog_item) ||
       (tiers != nullptr && !decode_tiers(*tiers, r.tiers)) ||
-      (referrals != nullptr && !decode_referrals(*referrals, r.referrals))) {
+      (referrals != nullptr && !decode_referrals(*referrals, r.referrals)) ||
+      (reminders != nullptr &&
+       (!reminders->is_object() || !decode_reminders(reminders->as_object(), r.reminders)))) {
     return corrupt("rules", text);
   }
   r.earn_on = *trigger;

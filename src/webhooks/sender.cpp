@@ -250,6 +250,7 @@ std::vector<Outcome> Sender::send(std::span<const Request> requests, int64_t uni
     return outcomes;
   }
   Impl& impl = *impl_;
+  const auto send_started = std::chrono::steady_clock::now();
   // Not started yet, in the order given; a request whose group is at its
   // limit waits without holding back the others.
   std::vector<std::size_t> waiting(requests.size());
@@ -267,7 +268,12 @@ std::vector<Outcome> Sender::send(std::span<const Request> requests, int64_t uni
         continue;
       }
       outcomes[i].error = check(r);
-      if (outcomes[i].error.empty() && impl.start(r, i, unix_now, outcomes[i])) {
+      // Signed when it starts, not when send() began: a long round must not
+      // send timestamps a receiver's tolerance rejects.
+      const int64_t signed_at = unix_now + std::chrono::duration_cast<std::chrono::seconds>(
+                                               std::chrono::steady_clock::now() - send_started)
+                                               .count();
+      if (outcomes[i].error.empty() && impl.start(r, i, signed_at, outcomes[i])) {
         ++active;
         ++in_group[r.group];
       }

@@ -76,9 +76,10 @@ class Sender {
   Sender& operator=(Sender&&) noexcept;
 
   // Sends every request concurrently (at most max_in_flight at once, and
-  // at most group_limit of a group) and
-  // returns one outcome per request, in the order given. Blocks until all
-  // are done, i.e. at most about ceil(n / max_in_flight) * timeout.
+  // at most group_limit of a group) and returns one outcome per request, in
+  // the order given. Blocks until all are done, i.e. at most about
+  // ceil(n / max_in_flight) * timeout. Each request is signed at the time
+  // it starts: `unix_now` plus the seconds send() has run so far.
   std::vector<Outcome> send(std::span<const Request> requests, int64_t unix_now);
 
  private:

@@ -64,7 +64,12 @@ Result<RoundReport> Worker::round(std::optional<Instant> at) {
                                app::event_wire_id(d.delivery.event_id), d.delivery.event_type,
                                d.delivery.endpoint_id, static_cast<std::size_t>(d.max_in_flight)});
   }
-  std::vector<Outcome> outcomes = sender_.send(requests, to_unix_seconds(now));
+  // Signed with the wall clock even when the round runs at another `now`
+  // (patron --now ... deliver): receivers check the timestamp against theirs.
+  std::vector<Outcome> outcomes =
+      sender_.send(requests, std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count());
 
   // 3. Record every outcome in one transaction.
   const Instant done_at = at.value_or(clock_.now());

@@ -26,7 +26,7 @@ struct WorkerOptions {
   app::DeliveryPolicy policy;
   SenderOptions sender;
   std::chrono::milliseconds idle_wait{1000};  // between rounds that found nothing to do
-  std::size_t fan_out_events = 2000;          // events per endpoint per round
+  std::size_t fan_out_events = 500;           // events per endpoint per round (a page at most)
 };
 
 struct RoundReport {

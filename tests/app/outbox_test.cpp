@@ -309,6 +309,108 @@ TEST_P(OutboxTest, FanOutFollowsFiltersAndCursorsAndDueWorkCarriesTheBody) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
+TEST_P(OutboxTest, ExpiryRemindersGoOncePerLead) {
+  app::Program p = writer_->programs().find("default").value()->program;
+  p.rules.reminders.expiry_days = {1, 7};
+  Command apply;
+  apply.body = app::ApplyProgram{p, "# reminders", std::nullopt, false};
+  ok(std::move(apply));
+  Command member;
+  member.member_id = "m1";
+  member.body = app::UpsertMember{};
+  ok(std::move(member));
+  // 100 + 50 usable through 11 March (local), 30 through April.
+  for (auto [amount, expires] :
+       {std::pair{100, "2026-03-12T00:00:00+08:00"}, std::pair{50, "2026-03-12T00:00:00+08:00"},
+        std::pair{30, "2026-05-01T00:00:00+08:00"}}) {
+    Command adjust;
+    adjust.member_id = "m1";
+    adjust.wallet = "credit";
+    adjust.body = ledger::Adjust{amount, "goodwill", at(expires)};
+    ok(std::move(adjust));
+  }
+  auto expiring = [&] {
+    std::vector<json::value> out;
+    for (const auto& e : events()) {
+      if (e.type == "credit.expiring") out.push_back(json::parse(e.data));
+    }
+    return out;
+  };
+  job("reminders", at("2026-03-03T09:00:00+08:00"));  // 8 days left: not yet
+  EXPECT_TRUE(expiring().empty());
+  job("reminders", at("2026-03-04T09:00:00+08:00"));  // 7 days left
+  job("reminders", at("2026-03-04T21:00:00+08:00"));  // again the same day: nothing new
+  job("reminders", at("2026-03-07T09:00:00+08:00"));  // 4 days left: the 7-day one was sent
+  ASSERT_EQ(expiring().size(), 1u);
+  json::value first = expiring()[0];
+  EXPECT_EQ(first.at("amount").as_int64(), 150);
+  EXPECT_EQ(first.at("last_day").as_string(), "2026-03-11");
+  EXPECT_EQ(first.at("days_left").as_int64(), 7);
+  EXPECT_EQ(first.at("lead_days").as_int64(), 7);
+  EXPECT_EQ(first.at("wallet").as_string(), "credit");
+  EXPECT_EQ(first.at("lot_ids").as_array().size(), 2u);
+  job("reminders", at("2026-03-10T09:00:00+08:00"));  // 1 day left
+  job("reminders", at("2026-03-11T09:00:00+08:00"));  // the last day: the 1-day one was sent
+  ASSERT_EQ(expiring().size(), 2u);
+  EXPECT_EQ(expiring()[1].at("lead_days").as_int64(), 1);
+  EXPECT_EQ(expiring()[1].at("days_left").as_int64(), 1);
+  // Spent value is not announced: everything spent (the commands run at the
+  // clock's 3 March), the April lot is not announced in April.
+  Command spend;
+  spend.member_id = "m1";
+  spend.wallet = "credit";
+  spend.body = ledger::Spend{180, "o-all", {}};
+  ok(std::move(spend));
+  job("reminders", at("2026-04-28T09:00:00+08:00"));
+  EXPECT_EQ(expiring().size(), 2u);
+}
+
+// A silver member whose new period has no orders hears, warn_days before
+// the anniversary, that they will drop a level; once.
+TEST_P(OutboxTest, TierWarningBeforeAnAnniversaryTheMemberWillNotKeep) {
+  app::Program p = writer_->programs().find("default").value()->program;
+  p.rules.tiers.levels = {{"regular", "一般", 0, 0, "", 12},
+                          {"silver", "銀卡", 3000, 2000, "", 12}};
+  p.rules.tiers.warn_days = 30;
+  Command apply;
+  apply.body = app::ApplyProgram{p, "# tiers", std::nullopt, false};
+  ok(std::move(apply));
+  rules::Order o;
+  o.id = "big";
+  o.member_id = "m1";
+  o.placed_at = at("2025-01-10T12:00:00+08:00");
+  rules::OrderLine l;
+  l.line_id = "1";
+  l.sku = "SKU";
+  l.quantity = 1;
+  l.unit_price = 3500;
+  o.lines = {l};
+  Command order;
+  order.now = at("2025-01-10T12:00:00+08:00");
+  order.body = app::UpsertOrder{o, {app::OrderEvent{"big", "paid", std::nullopt, "", {}, {}}}};
+  ok(std::move(order));
+  ASSERT_EQ(count("tier.upgraded"), 1u);
+  job("tiers", at("2026-01-11T00:00:00+08:00"));  // retained: 3,500 in the period
+  auto warnings = [&] {
+    std::vector<json::value> out;
+    for (const auto& e : events()) {
+      if (e.type == "tier.will_downgrade") out.push_back(json::parse(e.data));
+    }
+    return out;
+  };
+  job("reminders", at("2026-11-20T09:00:00+08:00"));  // 51 days before: not yet
+  EXPECT_TRUE(warnings().empty());
+  job("reminders", at("2026-12-15T09:00:00+08:00"));
+  job("reminders", at("2026-12-20T09:00:00+08:00"));
+  ASSERT_EQ(warnings().size(), 1u);
+  json::value w = warnings()[0];
+  EXPECT_EQ(w.at("tier").as_string(), "silver");
+  EXPECT_EQ(w.at("to").as_string(), "regular");
+  EXPECT_EQ(w.at("to_name").as_string(), "一般");
+  EXPECT_EQ(w.at("to_keep").as_int64(), 2000);
+  EXPECT_EQ(w.at("lead_days").as_int64(), 30);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest, ::testing::ValuesIn(testing::kBackends),
                          [](const auto& info) { return info.param.name; });
 

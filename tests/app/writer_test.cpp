@@ -426,6 +426,10 @@ class FailingStore final : public app::Store {
     return inner_->find_event(p, id);
   }
   Result<int64_t> last_event_id() override { return inner_->last_event_id(); }
+  Result<std::vector<std::string>> members_expiring(const std::string& p, const std::string& w,
+                                                    Instant from, Instant to) override {
+    return inner_->members_expiring(p, w, from, to);
+  }
   Result<std::vector<app::WebhookEndpoint>> webhook_endpoints(const std::string& p) override {
     return inner_->webhook_endpoints(p);
   }

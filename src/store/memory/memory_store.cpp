@@ -255,6 +255,24 @@ class MemoryStore final : public app::Store {
     });
   }
 
+  Result<std::vector<std::string>> members_expiring(const std::string& program_id,
+                                                    const std::string& wallet, Instant from,
+                                                    Instant to) override {
+    return read([&](const Data& d) {
+      std::vector<std::string> out;  // d.wallets is ordered by (program, member, wallet)
+      for (const auto& [key, rows] : d.wallets) {
+        if (key.program_id != program_id || key.wallet != wallet) continue;
+        bool expiring = std::any_of(rows.lots.begin(), rows.lots.end(), [&](const auto& entry) {
+          const ledger::Lot& lot = entry.second;
+          return lot.state == ledger::LotState::kAvailable && lot.remaining > 0 && lot.expires_at &&
+                 *lot.expires_at > from && *lot.expires_at <= to;
+        });
+        if (expiring) out.push_back(key.member_id);
+      }
+      return out;
+    });
+  }
+
   Result<std::vector<DueLot>> due_lots(const std::string& program_id, const std::string& wallet,
                                        Instant now, std::size_t limit) override {
     return read([&](const Data& d) {

@@ -648,6 +648,25 @@ class SqliteStore final : public app::Store {
     }
   }
 
+  Result<std::vector<std::string>> members_expiring(const std::string& program_id,
+                                                    const std::string& wallet, Instant from,
+                                                    Instant to) override {
+    auto q = prepare(
+        "SELECT DISTINCT member_id FROM lots WHERE program_id = ? AND wallet = ? "
+        // Spelled out so the partial index lots_expiring applies.
+        "AND state != 'expired' AND state = 'available' AND remaining > 0 "
+        "AND expires_at > ? AND expires_at <= ? ORDER BY member_id");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(wallet).bind(from).bind(to);
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      out.push_back(q->s(0));
+    }
+  }
+
   Result<std::vector<std::string>> member_ids(const std::string& program_id) override {
     return strings("SELECT id FROM members WHERE program_id = ? ORDER BY id", {program_id},
                    std::nullopt);

@@ -1,0 +1,51 @@
+// Expiry reminders ([reminders]) in program files: what parses (kept
+// ascending), what is refused (file:line:column and key), printing back,
+// and the settings diff.
+#include <gtest/gtest.h>
+
+#include "app/programs.h"
+#include "config/parse_support.h"
+#include "config/program_file.h"
+
+namespace patron {
+namespace {
+
+// Lines 1-5; what a test appends starts on line 6.
+constexpr const char* kHead =
+    "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n[wallets.credit]\n[wallets.points]\n";
+
+TEST(ProgramFileReminders, ParsesAndSortsTheLeads) {
+  app::Program p = parse_ok(std::string(kHead) + "[reminders]\nexpiry_days = [7, 1, 30]\n");
+  EXPECT_EQ(p.rules.reminders.expiry_days, (std::vector<int64_t>{1, 7, 30}));
+  EXPECT_TRUE(parse_ok(kHead).rules.reminders.expiry_days.empty());  // off unless asked
+}
+
+TEST(ProgramFileReminders, RefusesBadLeadsNamingTheKeyAndLine) {
+  for (const char* bad :
+       {"expiry_days = []", "expiry_days = [0]", "expiry_days = [366]", "expiry_days = [7, 7]",
+        "expiry_days = 7", "expiry_days = [\"7\"]", "expiry_days = [1, 2, 3, 4, 5, 6, 7, 8, 9]"}) {
+    Error e = parse_error(std::string(kHead) + "[reminders]\n" + bad + "\n");
+    EXPECT_NE(e.field.find("shop.toml:7:"), std::string::npos) << bad << " -> " << e.field;
+    EXPECT_NE(e.field.find("reminders.expiry_days"), std::string::npos) << e.field;
+  }
+  Error unknown = parse_error(std::string(kHead) + "[reminders]\ntier_days = [30]\n");
+  EXPECT_NE(unknown.field.find("reminders.tier_days"), std::string::npos) << unknown.field;
+  Error array = parse_error(std::string(kHead) + "[[reminders]]\nexpiry_days = [1]\n");
+  EXPECT_NE(array.field.find("reminders"), std::string::npos) << array.field;
+}
+
+TEST(ProgramFileReminders, PrintsBackAndShowsInTheDiff) {
+  app::Program p = parse_ok(std::string(kHead) + "[reminders]\nexpiry_days = [1, 7]\n");
+  std::string toml = config::to_toml(p);
+  EXPECT_NE(toml.find("expiry_days = [ 7, 1 ]"), std::string::npos) << toml;
+  EXPECT_EQ(parse_ok(toml).rules.reminders, p.rules.reminders);
+  app::Program before = parse_ok(kHead);
+  auto changes = app::setting_changes(before, p);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, "reminders.expiry_days");
+  EXPECT_EQ(changes[0].before, "none");
+  EXPECT_EQ(changes[0].after, "1, 7");
+}
+
+}  // namespace
+}  // namespace patron
