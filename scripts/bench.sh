@@ -20,5 +20,11 @@ echo
 echo "== expiry job over 1,000,000 lots (SQLite)"
 "$build/bench/expiry_bench" --lots 1000000 --dir "$dir"
 echo
+echo "== reminders job over 100,000 members and 1,000,000 lots (SQLite)"
+"$build/bench/expiry_bench" --lots 1000000 --job reminders --dir "$dir"
+echo
+echo "== webhook delivery to a loopback receiver vs the bare sender (same run)"
+"$build/bench/webhooks_bench" --events 20000 --in-flight 8 --dir "$dir"
+echo
 echo "== HTTP API (wrk against patron serve; nginx baseline when installed)"
 bash "$(dirname "$0")/../bench/http/run.sh" "$build"
