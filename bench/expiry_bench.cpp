@@ -151,8 +151,8 @@ int main(int argc, char** argv) {
         "members with value expiring within 8 days, %lld credit.expiring sent in %.2f s "
         "(fixture built in %.1f s)\n",
         static_cast<long long>(lots), static_cast<long long>(lots / per_member),
-        static_cast<long long>(report->members), static_cast<long long>(report->reminders),
-        seconds, fixture_s);
+        static_cast<long long>(report->members), static_cast<long long>(report->reminders), seconds,
+        fixture_s);
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
     return 0;
   }

@@ -74,8 +74,11 @@ int main(int argc, char** argv) {
     app::CommandWrite w;
     w.program_id = "default";
     for (int i = 0; i < events; ++i) {
-      boost::json::object data{{"wallet", "credit"}, {"amount", 50},       {"source", "purchase"},
-                               {"lot_id", i + 1},    {"order_id", "o-" + std::to_string(i)},
+      boost::json::object data{{"wallet", "credit"},
+                               {"amount", 50},
+                               {"source", "purchase"},
+                               {"lot_id", i + 1},
+                               {"order_id", "o-" + std::to_string(i)},
                                {"state", "pending"}};
       w.events.push_back(app::make_event("default", app::event_type::kCreditEarned,
                                          "member-" + std::to_string(i % 5000), data, clock.now()));

@@ -180,6 +180,12 @@ struct RefundRedemption {
   std::string reason;
 };
 
+// The winback job for one member (Command::member_id): win-back reward
+// `reward_id` when their last order is old enough (app/rewards.h).
+struct WinbackReward {
+  std::string reward_id;
+};
+
 // The reminders job for one member (Command::member_id): expiry and tier
 // reminders due at `now` (app/reminders.h).
 struct SendReminders {};
@@ -214,7 +220,7 @@ using CommandBody =
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
                  MemberEvent, BirthdayReward, MonthlyReward, QualifyReferral, DecideReferral,
                  CheckoutReserve, CreateCouponBatch, RedeemReward, RefundRedemption, CreateWebhook,
-                 UpdateWebhook, ReplayDeliveries, SendReminders>;
+                 UpdateWebhook, ReplayDeliveries, SendReminders, WinbackReward>;
 
 struct Command {
   std::string program_id = "default";

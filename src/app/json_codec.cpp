@@ -236,6 +236,9 @@ struct BodyJson {
     o["max_in_flight"] = c.max_in_flight ? json::value(*c.max_in_flight) : json::value(nullptr);
     return o;
   }
+  json::object operator()(const WinbackReward& c) const {
+    return json::object({{"type", "winback_reward"}, {"reward", c.reward_id}}, sp);
+  }
   json::object operator()(const SendReminders&) const {
     return json::object({{"type", "reminders"}}, sp);
   }
@@ -302,7 +305,8 @@ std::string_view command_name(const CommandBody& body) {
                                                 "webhook_create",
                                                 "webhook_update",
                                                 "webhook_replay",
-                                                "reminders"};
+                                                "reminders",
+                                                "winback_reward"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

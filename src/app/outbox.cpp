@@ -22,10 +22,11 @@ const std::vector<std::string>& event_types() {
           event_type::kReferralReview, event_type::kCouponIssued}) {
       out.emplace_back(t);
     }
-    for (auto on : {rules::RewardOn::kSignup, rules::RewardOn::kBirthday, rules::RewardOn::kMonthly,
-                    rules::RewardOn::kFirstPurchase, rules::RewardOn::kAppInstall,
-                    rules::RewardOn::kLineBind, rules::RewardOn::kReview, rules::RewardOn::kShare,
-                    rules::RewardOn::kSurvey, rules::RewardOn::kCustom}) {
+    for (auto on :
+         {rules::RewardOn::kSignup, rules::RewardOn::kBirthday, rules::RewardOn::kMonthly,
+          rules::RewardOn::kFirstPurchase, rules::RewardOn::kAppInstall, rules::RewardOn::kLineBind,
+          rules::RewardOn::kReview, rules::RewardOn::kShare, rules::RewardOn::kSurvey,
+          rules::RewardOn::kCustom, rules::RewardOn::kWinback}) {
       out.push_back(std::string(event_type::kRewardPrefix) + std::string(rules::to_string(on)));
     }
     return out;

@@ -139,6 +139,9 @@ void reward_settings(const Program& p, const rules::Reward& r,
   }
   budget_settings(at, r.budget, digits, out);
   if (r.on == rules::RewardOn::kMonthly) out[at + "grace_days"] = std::to_string(r.grace_days);
+  if (r.on == rules::RewardOn::kWinback) {
+    out[at + "inactive_days"] = std::to_string(r.inactive_days);
+  }
   if (r.on == rules::RewardOn::kBirthday) {
     const bool day = r.birthday_on == rules::BirthdayOn::kDay;
     out[at + "birthday"] = day ? "day" : "month_start";

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "app/json_codec.h"
+#include "app/orders.h"
 #include "app/outbox.h"
 #include "app/read_snapshot.h"
 #include "app/referrals.h"
@@ -254,9 +255,9 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
     if (name == "all" || name == job) out.emplace_back(job);
   }
   if (out.empty()) {
-    return fail(
-        ErrorCode::kInvalidArgument, "job",
-        "must be holds, mature, expire, tiers, birthdays, monthly, referrals, reminders or all");
+    return fail(ErrorCode::kInvalidArgument, "job",
+                "must be holds, mature, expire, tiers, birthdays, monthly, referrals, reminders, "
+                "winback or all");
   }
   return out;
 }
@@ -446,6 +447,57 @@ Result<JobReport> referrals_job(Writer& writer, Store& reader, Instant now,
   return report;
 }
 
+// Win-back offers due now (app/rewards.h winback_reward): one pass over the
+// program's orders finds each member's last purchase; members whose last
+// purchase is inactive_days old and who have no offer for that lapse yet
+// get one command each.
+Result<JobReport> winback_job(Writer& writer, Store& reader, Instant now,
+                              const std::string& only_program) {
+  JobReport report;
+  report.job = "winback";
+  for (const auto& [program_id, program] : writer.programs().all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
+    std::vector<const rules::Reward*> offers;
+    for (const rules::Reward& r : program.program.rules.rewards) {
+      if (r.on == rules::RewardOn::kWinback) offers.push_back(&r);
+    }
+    if (offers.empty()) continue;
+    class LastPurchases final : public Store::OrderVisitor {
+     public:
+      explicit LastPurchases(const ResolvedProgram& p) : program_(p) {}
+      Result<void> visit(const std::string& member_id, const OrderSummary& o) override {
+        if (!purchased(program_, o)) return {};
+        auto [it, fresh] = last.try_emplace(member_id, o.id, o.placed_at);
+        if (!fresh && o.placed_at >= it->second.second) it->second = {o.id, o.placed_at};
+        return {};
+      }
+      std::map<std::string, std::pair<std::string, Instant>> last;
+
+     private:
+      const ResolvedProgram& program_;
+    } visitor(program);
+    if (auto r = reader.scan_member_orders(program_id, visitor); !r) {
+      return std::unexpected(r.error());
+    }
+    for (const rules::Reward* offer : offers) {
+      const Instant cutoff = now - std::chrono::days{offer->inactive_days};
+      std::vector<std::string> due;
+      for (const auto& [member_id, last] : visitor.last) {
+        if (last.second > cutoff) continue;
+        auto offered =
+            reader.rule_use_exists(program_id, member_id, offer->id, "lapse:" + last.first);
+        if (!offered) return std::unexpected(offered.error());
+        if (!*offered) due.push_back(member_id);
+      }
+      per_member(writer, program_id, due, now, WinbackReward{offer->id}, "", report,
+                 [&](const json::object& out) {
+                   report.rewards += static_cast<int64_t>(out.at("granted").as_array().size());
+                 });
+    }
+  }
+  return report;
+}
+
 // Reminders due now (app/reminders.h): members with value expiring within
 // the longest [reminders] lead, and members whose tier anniversary is within
 // [tiers] warn_days; the command decides what to send, once.
@@ -489,10 +541,10 @@ Result<JobReport> reminders_job(Writer& writer, Store& reader, Instant now,
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
                           const std::string& only_program) {
   if (std::find(kJobNames.begin(), kJobNames.end(), job) == kJobNames.end()) {
-    return fail(
-        ErrorCode::kInvalidArgument, "job",
-        "unknown job '" + job +
-            "' (jobs: holds, mature, expire, tiers, birthdays, monthly, referrals, reminders)");
+    return fail(ErrorCode::kInvalidArgument, "job",
+                "unknown job '" + job +
+                    "' (jobs: holds, mature, expire, tiers, birthdays, monthly, referrals, "
+                    "reminders, winback)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
@@ -503,6 +555,7 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
   if (job == "monthly") return monthly_job(writer, reader, now, only_program);
   if (job == "referrals") return referrals_job(writer, reader, now, only_program);
   if (job == "reminders") return reminders_job(writer, reader, now, only_program);
+  if (job == "winback") return winback_job(writer, reader, now, only_program);
   JobReport report;
   report.job = job;
   for (const auto& [program_id, program] : writer.programs().all()) {

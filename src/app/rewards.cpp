@@ -6,6 +6,7 @@
 #include "app/coupons.h"
 #include "app/json_codec.h"
 #include "app/keys.h"
+#include "app/orders.h"
 #include "app/outbox.h"
 #include "app/referrals.h"
 #include "core/limits.h"
@@ -458,6 +459,47 @@ Result<Executed> monthly_reward(Store& store, const ResolvedProgram& program, le
   json::object out{{"member_id", c.member_id}, {"reward", reward->id}, {"month", monthly.month}};
   return dated_reward(store, program, ids, c, *reward, member, now, *first, monthly.month,
                       "joined after the 1st", "", std::move(out));
+}
+
+std::optional<OrderSummary> last_purchase(const ResolvedProgram& program,
+                                          const std::vector<OrderSummary>& orders) {
+  std::optional<OrderSummary> last;
+  for (const OrderSummary& o : orders) {
+    if (purchased(program, o) && (!last || o.placed_at >= last->placed_at)) last = o;
+  }
+  return last;
+}
+
+Result<Executed> winback_reward(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                                const Command& c, const WinbackReward& winback,
+                                const Member& member, Instant now) {
+  const rules::Reward* reward = find_reward(program, winback.reward_id, rules::RewardOn::kWinback);
+  if (reward == nullptr) {
+    return fail(ErrorCode::kNotFound, "reward", "no winback reward '" + winback.reward_id + "'");
+  }
+  auto orders = store.member_order_summaries(program.program.id, member.id);
+  if (!orders) return std::unexpected(orders.error());
+  std::optional<OrderSummary> last = last_purchase(program, *orders);
+  json::object out{{"member_id", c.member_id}, {"reward", reward->id}};
+  Wallets wallets(store, program, ids, now, c.member_id, "");
+  RuleLimits limits(store, program, c.member_id);
+  json::array granted, skipped;
+  if (!last) {
+    out["note"] = "no orders";
+  } else {
+    out["last_order_id"] = last->id;
+    out["last_order_at"] = format_instant(last->placed_at);
+    if (now - last->placed_at < std::chrono::days{reward->inactive_days}) {
+      out["note"] = "active";
+    } else {
+      RewardTrigger trigger{reward->on, "", "lapse:" + last->id, now, reward->id};
+      auto r = grant_rewards(program, wallets, limits, member_tier(program, member), trigger, {},
+                             granted, skipped);
+      if (!r) return std::unexpected(r.error());
+    }
+  }
+  return finish_rewards(c, wallets, limits, std::move(out), std::move(granted), std::move(skipped),
+                        std::nullopt);
 }
 
 }  // namespace patron::app

@@ -124,6 +124,19 @@ Result<Executed> monthly_reward(Store& store, const ResolvedProgram& program, le
                                 const Command& c, const MonthlyReward& monthly,
                                 const Member& member, Instant now);
 
+// The winback job for one member: win-back reward `reward_id` when the
+// member's last purchased order was placed at least inactive_days ago; once
+// per lapse (keyed by that order: buying again and lapsing again earns a
+// new offer). Members who never bought get nothing.
+Result<Executed> winback_reward(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
+                                const Command& c, const WinbackReward& winback,
+                                const Member& member, Instant now);
+
+// The member's last purchased order (placed time), if any: what win-back
+// offers measure inactivity from.
+std::optional<OrderSummary> last_purchase(const ResolvedProgram& program,
+                                          const std::vector<OrderSummary>& orders);
+
 // The birthdays job for one member: the reward's grant for `year` when it is
 // due at `now` (its date, up to grace_days later, the member existing then).
 Result<Executed> birthday_reward(Store& store, const ResolvedProgram& program,

@@ -424,6 +424,9 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     if (auto* birthday = std::get_if<BirthdayReward>(&c.body)) {
       return birthday_reward(store, **program, ids, c, *birthday, **member, now);
     }
+    if (auto* winback = std::get_if<WinbackReward>(&c.body)) {
+      return winback_reward(store, **program, ids, c, *winback, **member, now);
+    }
     if (std::holds_alternative<SendReminders>(c.body)) {
       return send_reminders(store, **program, c, **member, now);
     }
@@ -461,7 +464,7 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, CreateCouponBatch> || std::is_same_v<T, RedeemReward> ||
                         std::is_same_v<T, RefundRedemption> || std::is_same_v<T, CreateWebhook> ||
                         std::is_same_v<T, UpdateWebhook> || std::is_same_v<T, ReplayDeliveries> ||
-                        std::is_same_v<T, SendReminders>) {
+                        std::is_same_v<T, SendReminders> || std::is_same_v<T, WinbackReward>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

@@ -133,8 +133,8 @@ class Store {
   // value (remaining > 0) that expires in (from, to], in id order: the
   // reminders job's candidates.
   virtual Result<std::vector<std::string>> members_expiring(const std::string& program_id,
-                                                            const std::string& wallet,
-                                                            Instant from, Instant to) = 0;
+                                                            const std::string& wallet, Instant from,
+                                                            Instant to) = 0;
   // Every member of a program, in id order (verify walks them).
   virtual Result<std::vector<std::string>> member_ids(const std::string& program_id) = 0;
 

@@ -631,10 +631,15 @@ int run(int argc, char** argv) {
   std::string job_name;
   auto* jobs_run = jobs->add_subcommand("run", "run a job now (or at --now)");
   jobs_run
-      ->add_option("NAME", job_name, "holds, mature, expire, tiers, birthdays, monthly, referrals, reminders or all")
+      ->add_option(
+          "NAME", job_name,
+          "holds, mature, expire, tiers, birthdays, monthly, referrals, reminders, winback or all")
       ->required()
-      ->check(CLI::IsMember(
-          {"holds", "mature", "expire", "tiers", "birthdays", "monthly", "referrals", "all"}));
+      ->check(CLI::IsMember([] {
+        std::vector<std::string> names(app::kJobNames.begin(), app::kJobNames.end());
+        names.push_back("all");
+        return names;
+      }()));
   jobs_run->callback([&] {
     action = [&]() -> Result<int> {
       auto jobs = app::jobs_named(job_name);
@@ -651,8 +656,8 @@ int run(int argc, char** argv) {
           std::cout << "job " << r->job << ": " << r->members << " member wallets, matured "
                     << r->matured << ", expired " << r->expired << ", holds expired "
                     << r->holds_expired << ", tier changes " << r->tier_changes << ", rewards "
-                    << r->rewards << (r->failed ? ", FAILED " + std::to_string(r->failed) : "")
-                    << "\n";
+                    << r->rewards << ", reminders " << r->reminders
+                    << (r->failed ? ", FAILED " + std::to_string(r->failed) : "") << "\n";
         }
         if (r->failed > 0) return kStorage;
       }

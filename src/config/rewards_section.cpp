@@ -60,10 +60,10 @@ namespace {
 
 using rules::RewardOn;
 
-constexpr std::array<RewardOn, 10> kRewardOns = {
+constexpr std::array<RewardOn, 11> kRewardOns = {
     RewardOn::kSignup,     RewardOn::kBirthday, RewardOn::kMonthly, RewardOn::kFirstPurchase,
     RewardOn::kAppInstall, RewardOn::kLineBind, RewardOn::kReview,  RewardOn::kShare,
-    RewardOn::kSurvey,     RewardOn::kCustom};
+    RewardOn::kSurvey,     RewardOn::kCustom,   RewardOn::kWinback};
 
 // "signup, birthday, ... or custom": what `on` may be.
 std::string reward_ons() {
@@ -112,6 +112,7 @@ rules::RewardLimits default_limits(RewardOn on) {
     case RewardOn::kShare:
     case RewardOn::kSurvey:
     case RewardOn::kCustom:
+    case RewardOn::kWinback:  // once per lapse by construction (keyed by the last order)
       break;
   }
   return out;
@@ -197,10 +198,10 @@ Result<rules::Reward> parse_reward(const Reader& r, const toml::table& t, std::s
     return r.error(t.get("id"), at + ".id", "a reward id is 1 to 32 of a-z, 0-9 and _");
   }
   at = "rewards." + **id;
-  if (auto ok =
-          r.only(t, at,
-                 {"id", "on", "event", "wallet", "amount", "source", "expires", "tier_amounts",
-                  "tiers", "limit", "budget", "birthday", "feb29", "grace_days", "coupon"});
+  if (auto ok = r.only(
+          t, at,
+          {"id", "on", "event", "wallet", "amount", "source", "expires", "tier_amounts", "tiers",
+           "limit", "budget", "birthday", "feb29", "grace_days", "coupon", "inactive_days"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -213,6 +214,19 @@ Result<rules::Reward> parse_reward(const Reader& r, const toml::table& t, std::s
   auto trigger = rules::parse_reward_on(**on);
   if (!trigger) return r.error(t.get("on"), at + ".on", "must be " + reward_ons());
   reward.on = *trigger;
+
+  auto inactive = r.integer(t, at, "inactive_days", 1, limits::kInactiveDaysMax);
+  if (!inactive) return std::unexpected(inactive.error());
+  if (reward.on == RewardOn::kWinback) {
+    if (!*inactive) {
+      return r.error(&t, at + ".inactive_days",
+                     "is required with on = \"winback\": days since the last order (e.g. 90)");
+    }
+    reward.inactive_days = **inactive;
+  } else if (*inactive) {
+    return r.error(t.get("inactive_days"), at + ".inactive_days",
+                   "only applies to on = \"winback\" (on is \"" + **on + "\")");
+  }
 
   auto event = r.text(t, at, "event");
   if (!event) return std::unexpected(event.error());
@@ -337,6 +351,7 @@ toml::table reward_table(const rules::Reward& reward, const app::Program& p) {
     t.insert("grace_days", reward.grace_days);
   }
   if (reward.on == RewardOn::kMonthly) t.insert("grace_days", reward.grace_days);
+  if (reward.on == RewardOn::kWinback) t.insert("inactive_days", reward.inactive_days);
   return t;
 }
 

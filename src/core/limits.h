@@ -132,6 +132,8 @@ inline constexpr int64_t kRewardCountMax = 1'000'000'000;
 // A birthday reward is still granted this many days after its date (a server
 // that was down on the day); a month covers any outage.
 inline constexpr int64_t kBirthdayGraceDaysMax = 31;
+// A win-back reward's inactive_days: up to ten years.
+inline constexpr int64_t kInactiveDaysMax = 3650;
 // Campaigns ([[campaigns]]): every order checks every campaign's window and
 // target, like earn rules; more than 64 at once is a calendar, not a program.
 inline constexpr std::size_t kCampaignsMax = 64;

@@ -238,7 +238,7 @@ void Api::authenticated(Call&& call, std::size_t route, const app::ApiKey& key) 
     Reply reply =
         problem(403, "forbidden", "",
                 "this route needs permission '" + std::string(app::to_string(*r.permission)) +
-                    "', which a " + std::string(app::to_string(key.role)) + " key does not have");
+                    "', which " + std::string(app::to_string(key.role)) + " keys do not have");
     reply.actor = key.id;
     return call.respond(std::move(reply));
   }

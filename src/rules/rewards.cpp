@@ -10,7 +10,7 @@ namespace patron::rules {
 
 namespace {
 
-constexpr std::array<std::pair<RewardOn, std::string_view>, 10> kOnNames = {{
+constexpr std::array<std::pair<RewardOn, std::string_view>, 11> kOnNames = {{
     {RewardOn::kSignup, "signup"},
     {RewardOn::kBirthday, "birthday"},
     {RewardOn::kMonthly, "monthly"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<RewardOn, std::string_view>, 10> kOnNames = {{
     {RewardOn::kShare, "share"},
     {RewardOn::kSurvey, "survey"},
     {RewardOn::kCustom, "custom"},
+    {RewardOn::kWinback, "winback"},
 }};
 
 }  // namespace
@@ -41,7 +42,7 @@ std::optional<RewardOn> parse_reward_on(std::string_view text) {
 
 bool is_member_event(RewardOn on) {
   return on != RewardOn::kSignup && on != RewardOn::kBirthday && on != RewardOn::kMonthly &&
-         on != RewardOn::kFirstPurchase;
+         on != RewardOn::kFirstPurchase && on != RewardOn::kWinback;
 }
 
 std::string reward_source(const Reward& r) {

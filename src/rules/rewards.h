@@ -34,7 +34,8 @@ enum class RewardOn {
   kReview,
   kShare,
   kSurvey,
-  kCustom,  // a member event named by the reward's `event`
+  kCustom,   // a member event named by the reward's `event`
+  kWinback,  // the winback job: a member's last order is `inactive_days` old (once per lapse)
 };
 std::string_view to_string(RewardOn on);
 std::optional<RewardOn> parse_reward_on(std::string_view text);
@@ -101,6 +102,9 @@ struct Reward {
   // of value; `wallet`, `amount`, `tier_amounts`, `source` and `expires` are
   // then unused.
   std::optional<CouponOffer> coupon;
+  // kWinback: days since the member's last order (placed, not cancelled)
+  // after which the offer is made, once per lapse.
+  int64_t inactive_days = 0;
   friend bool operator==(const Reward&, const Reward&) = default;
 };
 

@@ -459,7 +459,8 @@ json::object encode_reward(const rules::Reward& r) {
                  {"budget", encode_budget(r.budget)},
                  {"birthday_on", to_string(r.birthday_on)},
                  {"feb29", to_string(r.feb29)},
-                 {"grace_days", r.grace_days}};
+                 {"grace_days", r.grace_days},
+                 {"inactive_days", r.inactive_days}};
   // Absent: the wallet's rule for the reward's source applies.
   if (r.expires) o["expires"] = ledger::to_string(*r.expires);
   // Absent: the reward gives value.
@@ -485,6 +486,11 @@ bool decode_reward(const json::object& o, rules::Reward& r) {
       .text("birthday_on", birthday_on)
       .text("feb29", feb29)
       .integer("grace_days", r.grace_days);
+  // Programs stored before win-back rewards existed have none.
+  if (const json::value* v = o.if_contains("inactive_days")) {
+    if (!v->is_int64()) return false;
+    r.inactive_days = v->as_int64();
+  }
   if (const json::value* v = o.if_contains("expires")) {
     if (!v->is_string()) return false;
     auto rule = ledger::parse_expiry_rule(std::string_view(v->as_string()), "expires");

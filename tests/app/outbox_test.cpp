@@ -411,6 +411,74 @@ TEST_P(OutboxTest, TierWarningBeforeAnAnniversaryTheMemberWillNotKeep) {
   EXPECT_EQ(w.at("lead_days").as_int64(), 30);
 }
 
+// Win-back (即將流失): a member whose last order is 90 days old gets a
+// short-lived credit and a reward.winback event, once per lapse; a member
+// who never bought gets nothing; buying again and lapsing again earns a
+// new offer.
+TEST_P(OutboxTest, WinbackOffersOncePerLapse) {
+  app::Program p = writer_->programs().find("default").value()->program;
+  rules::Reward winback;
+  winback.id = "come_back";
+  winback.on = rules::RewardOn::kWinback;
+  winback.inactive_days = 90;
+  winback.wallet = "credit";
+  winback.amount = 100;
+  winback.expires = ledger::ExpiryRule::days(14);
+  p.rules.rewards = {winback};
+  Command apply;
+  apply.body = app::ApplyProgram{p, "# winback", std::nullopt, false};
+  ok(std::move(apply));
+  order("o1", 500, {"paid"});  // 3 March 2026
+  Command never;
+  never.member_id = "never-bought";
+  never.body = app::UpsertMember{};
+  ok(std::move(never));
+  auto offers = [&] {
+    std::vector<app::OutboxEvent> out;
+    for (const auto& e : events()) {
+      if (e.type == "reward.winback") out.push_back(e);
+    }
+    return out;
+  };
+  job("winback", at("2026-05-30T09:00:00+08:00"));  // 88 days: still active
+  EXPECT_TRUE(offers().empty());
+  job("winback", at("2026-06-02T09:00:00+08:00"));  // 91 days
+  job("winback", at("2026-06-03T09:00:00+08:00"));  // the same lapse: nothing new
+  ASSERT_EQ(offers().size(), 1u);
+  EXPECT_EQ(offers()[0].member_id, "m1");
+  json::value data = json::parse(offers()[0].data);
+  EXPECT_EQ(data.at("amount").as_int64(), 100);
+  EXPECT_EQ(data.at("trigger").as_string(), "winback");
+  // 14 days, to the end of the local day: midnight 17 June in Taipei.
+  EXPECT_EQ(data.at("expires_at").as_string(), "2026-06-16T16:00:00Z");
+  auto transfers = reader_->transfers("default", "m1", "credit");
+  ASSERT_TRUE(transfers);
+  int64_t granted = 0;
+  for (const auto& t : *transfers) {
+    if (t.kind == "grant" && t.from == "issued:winback") granted += t.amount;
+  }
+  EXPECT_EQ(granted, 100);
+  // Buys again in June, lapses again by October: a second offer.
+  rules::Order again;
+  again.id = "o2";
+  again.member_id = "m1";
+  again.placed_at = at("2026-06-10T12:00:00+08:00");
+  rules::OrderLine l;
+  l.line_id = "1";
+  l.sku = "SKU";
+  l.quantity = 1;
+  l.unit_price = 500;
+  again.lines = {l};
+  Command buy;
+  buy.now = at("2026-06-10T12:00:00+08:00");
+  buy.body = app::UpsertOrder{again, {app::OrderEvent{"o2", "paid", std::nullopt, "", {}, {}}}};
+  ok(std::move(buy));
+  job("winback", at("2026-08-01T09:00:00+08:00"));
+  EXPECT_EQ(offers().size(), 1u);
+  job("winback", at("2026-09-10T09:00:00+08:00"));
+  EXPECT_EQ(offers().size(), 2u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest, ::testing::ValuesIn(testing::kBackends),
                          [](const auto& info) { return info.param.name; });
 

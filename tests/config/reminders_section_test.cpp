@@ -49,3 +49,33 @@ TEST(ProgramFileReminders, PrintsBackAndShowsInTheDiff) {
 
 }  // namespace
 }  // namespace patron
+
+namespace patron {
+namespace {
+
+TEST(ProgramFileWinback, InactiveDaysIsRequiredForWinbackAndRefusedElsewhere) {
+  const std::string head =
+      "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n[wallets.credit]\n[[rewards]]\n";
+  app::Program p = parse_ok(head +
+                            "id = \"back\"\non = \"winback\"\ninactive_days = 90\nwallet = "
+                            "\"credit\"\namount = 100\nexpires = \"14d\"\n");
+  ASSERT_EQ(p.rules.rewards.size(), 1u);
+  EXPECT_EQ(p.rules.rewards[0].on, rules::RewardOn::kWinback);
+  EXPECT_EQ(p.rules.rewards[0].inactive_days, 90);
+  EXPECT_EQ(parse_ok(config::to_toml(p)).rules.rewards, p.rules.rewards);  // printed back
+  Error missing =
+      parse_error(head + "id = \"back\"\non = \"winback\"\nwallet = \"credit\"\namount = 100\n");
+  EXPECT_NE(missing.field.find("rewards.back.inactive_days"), std::string::npos) << missing.field;
+  Error elsewhere = parse_error(
+      head +
+      "id = \"hi\"\non = \"signup\"\ninactive_days = 90\nwallet = \"credit\"\namount = 100\n");
+  EXPECT_NE(elsewhere.field.find("shop.toml:8:"), std::string::npos) << elsewhere.field;
+  EXPECT_NE(elsewhere.field.find("rewards.hi.inactive_days"), std::string::npos) << elsewhere.field;
+  Error zero = parse_error(head +
+                           "id = \"back\"\non = \"winback\"\ninactive_days = 0\nwallet = "
+                           "\"credit\"\namount = 100\n");
+  EXPECT_NE(zero.field.find("inactive_days"), std::string::npos) << zero.field;
+}
+
+}  // namespace
+}  // namespace patron

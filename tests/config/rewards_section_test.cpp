@@ -226,7 +226,7 @@ TEST(ProgramFileRewards, TriggersAndCustomEventsAreChecked) {
   EXPECT_EQ(
       e.message,
       "must be signup, birthday, monthly, first_purchase, app_install, line_bind, review, share, "
-      "survey or custom");
+      "survey, custom or winback");
   e = reward_error(reward_with("", "custom"));
   EXPECT_EQ(e.field, "shop.toml:6:1: rewards.r.event");
   EXPECT_NE(e.message.find("is required with on = \"custom\""), std::string::npos) << e.message;
