@@ -93,6 +93,10 @@ cat <<EOF
 
    curl -s $base/metrics | grep -v -e '^#' -e _bucket
 
+ What happened, as webhook events (register a URL to get them POSTed, signed:
+ docs/webhooks.md):
+   curl -s -w '\\n' -H 'Authorization: Bearer $key' '$base/v1/events?limit=3'
+
  The CLI works on the same file: $patron --db $db member show $showcase
  Database: $db (recreated by every \`make run\`). Ctrl-C stops the server.
 ================================================================================

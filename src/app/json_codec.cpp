@@ -6,6 +6,7 @@
 
 #include "app/coupons.h"
 #include "core/assert.h"
+#include "core/text.h"
 
 namespace patron::app {
 
@@ -333,14 +334,7 @@ std::string request_hash(const Command& c) {
   unsigned int size = 0;
   int ok = EVP_Digest(text.data(), text.size(), digest, &size, kSha256, nullptr);
   PATRON_ASSERT(ok == 1);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(size * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 15]);
-  }
-  return hex;
+  return lower_hex(digest, size);
 }
 
 json::object balances_json(const ledger::Balances& b) {

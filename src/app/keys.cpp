@@ -5,27 +5,18 @@
 
 #include <array>
 
+#include "core/text.h"
+
 namespace patron::app {
 
 namespace {
-
-std::string hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0x0f]);
-  }
-  return out;
-}
 
 Result<std::string> random_hex(std::size_t bytes) {
   std::array<unsigned char, 64> buffer{};
   if (bytes > buffer.size() || RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
     return fail(ErrorCode::kStorage, "", "no randomness available from OpenSSL");
   }
-  return hex(buffer.data(), bytes);
+  return lower_hex(buffer.data(), bytes);
 }
 
 }  // namespace
@@ -75,7 +66,7 @@ std::string hash_key(std::string_view key) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   EVP_Digest(key.data(), key.size(), digest, &size, EVP_sha256(), nullptr);
-  return hex(digest, size);
+  return lower_hex(digest, size);
 }
 
 bool allows(Role role, Permission p) {

@@ -173,13 +173,7 @@ Result<std::string> make_webhook_id() {
   if (RAND_bytes(bytes, sizeof bytes) != 1) {
     return fail(ErrorCode::kStorage, "", "no randomness for a webhook id");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "whk_";
-  for (unsigned char b : bytes) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 15]);
-  }
-  return id;
+  return "whk_" + lower_hex(bytes, sizeof bytes);
 }
 
 Result<Executed> create_webhook(Store& store, const Command& c, const CreateWebhook& create,

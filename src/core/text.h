@@ -10,6 +10,9 @@
 
 namespace patron {
 
+// Lowercase hex of `size` bytes ("00ff..."): hashes, MACs, random ids.
+std::string lower_hex(const unsigned char* data, std::size_t size);
+
 // Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).
 bool valid_utf8(std::string_view text);
 

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <vector>
 
+#include "core/text.h"
+
 namespace patron::webhooks {
 
 namespace {
@@ -15,17 +17,6 @@ constexpr std::string_view kHeader = "Patron-Signature";
 // A real header is ~80 bytes; a few rotated secrets stay far below this. The
 // bound keeps a hostile header from costing more than a few comparisons.
 constexpr std::size_t kMaxHeaderBytes = 4096;
-
-std::string hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0x0f]);
-  }
-  return out;
-}
 
 // Lowercase hex HMAC-SHA256(secret, "<t>.<body>").
 std::string digest(std::string_view secret, int64_t unix_seconds, std::string_view body) {
@@ -41,7 +32,7 @@ std::string digest(std::string_view secret, int64_t unix_seconds, std::string_vi
       HMAC(EVP_sha256(), key, static_cast<int>(secret.size()),
            reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &mac_size);
   if (out == nullptr) return {};  // no SHA-256 in this OpenSSL: nothing will verify
-  return hex(mac, mac_size);
+  return lower_hex(mac, mac_size);
 }
 
 std::string_view trim(std::string_view s) {
