@@ -213,12 +213,10 @@ struct BodyJson {
   // The secret is hashed with the rest: a retry with another secret is
   // another request.
   json::object operator()(const CreateWebhook& c) const {
-    json::array events(sp);
-    for (const auto& e : c.endpoint.events) events.emplace_back(e);
     return json::object({{"type", "webhook_create"},
                          {"url", c.endpoint.url},
                          {"secret", c.endpoint.secret},
-                         {"events", events},
+                         {"events", strings(c.endpoint.events, sp)},
                          {"max_in_flight", c.endpoint.max_in_flight}},
                         sp);
   }
@@ -226,13 +224,7 @@ struct BodyJson {
     json::object o({{"type", "webhook_update"}, {"id", c.id}}, sp);
     o["url"] = c.url ? json::value(*c.url) : json::value(nullptr);
     o["secret"] = c.secret ? json::value(*c.secret) : json::value(nullptr);
-    if (c.events) {
-      json::array events(sp);
-      for (const auto& e : *c.events) events.emplace_back(e);
-      o["events"] = std::move(events);
-    } else {
-      o["events"] = nullptr;
-    }
+    o["events"] = c.events ? json::value(strings(*c.events, sp)) : json::value(nullptr);
     o["enabled"] = c.enabled ? json::value(*c.enabled) : json::value(nullptr);
     o["max_in_flight"] = c.max_in_flight ? json::value(*c.max_in_flight) : json::value(nullptr);
     return o;
@@ -274,6 +266,10 @@ struct BodyJson {
 };
 
 }  // namespace
+
+json::array strings_json(const std::vector<std::string>& items) {
+  return strings(items);
+}
 
 std::string_view command_name(const CommandBody& body) {
   static constexpr std::string_view kNames[] = {"member_upsert",

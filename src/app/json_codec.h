@@ -38,6 +38,9 @@ boost::json::object api_key_json(const ApiKey& key);
 boost::json::object audit_entry_json(const AuditEntry& entry);
 boost::json::object job_run_json(const JobRun& run);
 
+// ["a", "b"] of a list of strings.
+boost::json::array strings_json(const std::vector<std::string>& items);
+
 // Pretty-prints with two-space indentation (CLI output).
 std::string pretty(const boost::json::value& v);
 

@@ -205,14 +205,12 @@ Result<Executed> qualify_referral(Store& store, const ResolvedProgram& program,
   first.member_id = referral.referee_id;
   if (!referral.reasons.empty()) {
     referral.state = "review";
-    json::array reasons;
-    for (const auto& r : referral.reasons) reasons.emplace_back(r);
     first.events.push_back(make_event(program.program.id, event_type::kReferralReview,
                                       referral.referee_id,
                                       json::object{{"referee_id", referral.referee_id},
                                                    {"referrer_id", referral.referrer_id},
                                                    {"order_id", referral.order_id},
-                                                   {"reasons", std::move(reasons)}},
+                                                   {"reasons", strings_json(referral.reasons)}},
                                       now));
     return without_grants(referral, std::move(first), std::move(out), true);
   }

@@ -36,16 +36,14 @@ Result<Executed> send_reminders(Store& store, const ResolvedProgram& program, co
   e.write.program_id = c.program_id;
   e.write.member_id = c.member_id;
   json::array sent;
-  auto once = [&](const std::string& key, const std::string& wallet,
-                  OutboxEvent event) -> Result<void> {
-    auto seen = store.rule_use_exists(c.program_id, c.member_id, kReminderUse, key);
-    if (!seen) return std::unexpected(seen.error());
-    if (*seen) return {};
+  auto sent_before = [&](const std::string& key) {
+    return store.rule_use_exists(c.program_id, c.member_id, kReminderUse, key);
+  };
+  auto send = [&](const std::string& key, const std::string& wallet, OutboxEvent event) {
     e.write.rule_uses.push_back(
         RuleUse{c.program_id, c.member_id, kReminderUse, key, wallet, 0, 0, now});
     sent.emplace_back(json::object{{"type", event.type}, {"key", key}});
     e.write.events.push_back(std::move(event));
-    return {};
   };
 
   if (!reminders.expiry_days.empty()) {
@@ -84,11 +82,11 @@ Result<Executed> send_reminders(Store& store, const ResolvedProgram& program, co
                           {"lead_days", lead},
                           {"lot_ids", std::move(g.lots)}};
         std::string key = "expiry:" + wallet.name + ":" + last_day + ":" + std::to_string(lead);
-        if (auto ok =
-                once(key, wallet.name,
-                     make_event(c.program_id, event_type::kCreditExpiring, c.member_id, data, now));
-            !ok) {
-          return std::unexpected(ok.error());
+        auto seen = sent_before(key);
+        if (!seen) return std::unexpected(seen.error());
+        if (!*seen) {
+          send(key, wallet.name,
+               make_event(c.program_id, event_type::kCreditExpiring, c.member_id, data, now));
         }
       }
     }
@@ -101,9 +99,9 @@ Result<Executed> send_reminders(Store& store, const ResolvedProgram& program, co
     const int64_t days_left = days_between(today, anniversary);
     const int64_t lead = days_left <= tiers.warn_days ? tiers.warn_days : 0;
     const std::string key = "tier:" + format_date(anniversary) + ":" + std::to_string(lead);
-    auto seen = store.rule_use_exists(c.program_id, c.member_id, kReminderUse, key);
+    auto seen = lead > 0 ? sent_before(key) : Result<bool>(true);
     if (!seen) return std::unexpected(seen.error());
-    if (lead > 0 && !*seen) {
+    if (!*seen) {
       auto orders = counted_orders(store, program, c.member_id, nullptr);
       if (!orders) return std::unexpected(orders.error());
       rules::TierProgress p = rules::progress(tiers, member.tier, *orders, now, program.zone);
@@ -121,12 +119,8 @@ Result<Executed> send_reminders(Store& store, const ResolvedProgram& program, co
                           {"to_keep", p.to_keep},
                           {"days_left", days_left},
                           {"lead_days", lead}};
-        if (auto ok = once(
-                key, "",
-                make_event(c.program_id, event_type::kTierWillDowngrade, c.member_id, data, now));
-            !ok) {
-          return std::unexpected(ok.error());
-        }
+        send(key, "",
+             make_event(c.program_id, event_type::kTierWillDowngrade, c.member_id, data, now));
       }
     }
   }

@@ -85,6 +85,22 @@ Result<std::optional<Executed>> replayed(Store& store, const Command& c, std::st
   return Executed{(*seen)->response, true, {}, {}};
 }
 
+// Runs `run` unless the command's key was already used: the stored answer
+// of a replay, a conflict for another request, or run()'s result stored
+// under the key.
+template <class Run>
+Result<Executed> keyed(Store& store, const Command& c, Instant now, Run&& run) {
+  std::string hash;
+  auto seen = replayed(store, c, hash);
+  if (!seen) return std::unexpected(seen.error());
+  if (*seen) return std::move(**seen);
+  Result<Executed> r = run();
+  if (r && !hash.empty()) {
+    r->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, r->response, now};
+  }
+  return r;
+}
+
 Result<Executed> create_key(Store& store, const Command& c, const CreateKey& create, Instant now) {
   ApiKey key = create.key;
   key.program_id = c.program_id;
@@ -299,18 +315,12 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     if (input.idempotency_key.size() > limits::kIdBytesMax) {
       return fail(ErrorCode::kInvalidArgument, "idempotency_key", "is longer than 128 bytes");
     }
-    std::string hash;
-    auto seen = replayed(store, input, hash);
-    if (!seen) return std::unexpected(seen.error());
-    if (*seen) return std::move(**seen);
-    auto r =
-        std::holds_alternative<UpsertOrder>(input.body)
-            ? upsert_order(store, **program, ids, input, std::get<UpsertOrder>(input.body), now)
-            : order_event(store, **program, ids, input, std::get<OrderEvent>(input.body), now);
-    if (r && !hash.empty()) {
-      r->write.idempotency = IdempotencyRecord{input.idempotency_key, hash, r->response, now};
-    }
-    return r;
+    return keyed(store, input, now, [&] {
+      return std::holds_alternative<UpsertOrder>(input.body)
+                 ? upsert_order(store, **program, ids, input, std::get<UpsertOrder>(input.body),
+                                now)
+                 : order_event(store, **program, ids, input, std::get<OrderEvent>(input.body), now);
+    });
   }
   Command c = input;
   // Applying a configuration may create its program; everything else needs one.
@@ -357,41 +367,16 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     return e;
   }
   if (auto* batch = std::get_if<CreateCouponBatch>(&c.body)) {
-    std::string hash;
-    auto seen = replayed(store, c, hash);
-    if (!seen) return std::unexpected(seen.error());
-    if (*seen) return std::move(**seen);
-    auto r = create_coupon_batch(store, c, *batch, now);
-    if (r && !hash.empty()) {
-      r->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, r->response, now};
-    }
-    return r;
+    return keyed(store, c, now, [&] { return create_coupon_batch(store, c, *batch, now); });
   }
-  if (std::holds_alternative<CreateWebhook>(c.body) ||
-      std::holds_alternative<UpdateWebhook>(c.body) ||
-      std::holds_alternative<ReplayDeliveries>(c.body)) {
-    std::string hash;
-    auto seen = replayed(store, c, hash);
-    if (!seen) return std::unexpected(seen.error());
-    if (*seen) return std::move(**seen);
-    auto r = std::visit(
-        [&](const auto& body) -> Result<Executed> {
-          using T = std::decay_t<decltype(body)>;
-          if constexpr (std::is_same_v<T, CreateWebhook>) {
-            return create_webhook(store, c, body, now);
-          } else if constexpr (std::is_same_v<T, UpdateWebhook>) {
-            return update_webhook(store, c, body, now);
-          } else if constexpr (std::is_same_v<T, ReplayDeliveries>) {
-            return replay_deliveries(store, c, body, now);
-          } else {
-            return fail(ErrorCode::kInvalidArgument, "", "unreachable");
-          }
-        },
-        c.body);
-    if (r && !hash.empty()) {
-      r->write.idempotency = IdempotencyRecord{c.idempotency_key, hash, r->response, now};
-    }
-    return r;
+  if (auto* create = std::get_if<CreateWebhook>(&c.body)) {
+    return keyed(store, c, now, [&] { return create_webhook(store, c, *create, now); });
+  }
+  if (auto* update = std::get_if<UpdateWebhook>(&c.body)) {
+    return keyed(store, c, now, [&] { return update_webhook(store, c, *update, now); });
+  }
+  if (auto* replay = std::get_if<ReplayDeliveries>(&c.body)) {
+    return keyed(store, c, now, [&] { return replay_deliveries(store, c, *replay, now); });
   }
   if (auto ok = check_member_id(c.member_id); !ok) return std::unexpected(ok.error());
 

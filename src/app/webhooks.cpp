@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "app/json_codec.h"
 #include "app/outbox.h"
 #include "core/limits.h"
 #include "core/text.h"
@@ -114,10 +115,7 @@ Result<void> check_url(const std::string& url) {
   if (host.empty() || host.starts_with(':') || host.find('@') != std::string_view::npos) {
     return fail(ErrorCode::kInvalidArgument, "url", "must name a host (and no user:password@)");
   }
-  bool printable = std::all_of(url.begin(), url.end(), [](char ch) {
-    return static_cast<unsigned char>(ch) > 0x20 && static_cast<unsigned char>(ch) < 0x7f;
-  });
-  if (!printable) {
+  if (!printable_ascii(url)) {
     return fail(ErrorCode::kInvalidArgument, "url",
                 "must be printable ASCII without spaces (percent-encode the rest)");
   }
@@ -125,10 +123,7 @@ Result<void> check_url(const std::string& url) {
 }
 
 Result<void> check_secret(const std::string& secret) {
-  bool printable = std::all_of(secret.begin(), secret.end(), [](char ch) {
-    return static_cast<unsigned char>(ch) > 0x20 && static_cast<unsigned char>(ch) < 0x7f;
-  });
-  if (secret.size() < 16 || secret.size() > 256 || !printable) {
+  if (secret.size() < 16 || secret.size() > 256 || !printable_ascii(secret)) {
     return fail(ErrorCode::kInvalidArgument, "secret",
                 "must be 16 to 256 printable ASCII characters without spaces");
   }
@@ -140,8 +135,27 @@ Result<void> check_in_flight(int64_t n) {
   return {};
 }
 
-Result<WebhookEndpoint> find_endpoint(Store& store, const std::string& program_id,
-                                      const std::string& id) {
+// The endpoint stored, answered and audited (never the secret itself).
+Executed endpoint_written(const Command& c, const char* action, WebhookEndpoint e, Instant now,
+                          bool secret_changed) {
+  json::object detail{{"url", e.url},
+                      {"events", strings_json(e.events)},
+                      {"enabled", e.enabled},
+                      {"max_in_flight", e.max_in_flight}};
+  if (secret_changed) detail["secret_changed"] = true;
+  Executed out;
+  out.response = json::serialize(webhook_json(e));
+  out.write.program_id = c.program_id;
+  out.write.audit.push_back(
+      AuditEntry{0, c.program_id, c.actor, action, e.id, json::serialize(detail), now});
+  out.write.webhook_endpoint = std::move(e);
+  return out;
+}
+
+}  // namespace
+
+Result<WebhookEndpoint> find_webhook(Store& store, const std::string& program_id,
+                                     const std::string& id) {
   auto all = store.webhook_endpoints(program_id);
   if (!all) return std::unexpected(all.error());
   for (WebhookEndpoint& e : *all) {
@@ -149,24 +163,6 @@ Result<WebhookEndpoint> find_endpoint(Store& store, const std::string& program_i
   }
   return fail(ErrorCode::kNotFound, "webhook_id", "no webhook '" + id + "'");
 }
-
-json::array events_json(const std::vector<std::string>& events) {
-  json::array out;
-  for (const auto& e : events) out.emplace_back(e);
-  return out;
-}
-
-AuditEntry audit(const Command& c, const char* action, const WebhookEndpoint& e, Instant now,
-                 bool secret_changed = false) {
-  json::object detail{{"url", e.url},
-                      {"events", events_json(e.events)},
-                      {"enabled", e.enabled},
-                      {"max_in_flight", e.max_in_flight}};
-  if (secret_changed) detail["secret_changed"] = true;  // never the secret itself
-  return AuditEntry{0, c.program_id, c.actor, action, e.id, json::serialize(detail), now};
-}
-
-}  // namespace
 
 Result<std::string> make_webhook_id() {
   unsigned char bytes[8];
@@ -199,17 +195,12 @@ Result<Executed> create_webhook(Store& store, const Command& c, const CreateWebh
   e.enabled = true;
   e.created_at = now;
   e.updated_at = now;
-  Executed out;
-  out.response = json::serialize(webhook_json(e));
-  out.write.program_id = c.program_id;
-  out.write.audit.push_back(audit(c, "webhook.create", e, now));
-  out.write.webhook_endpoint = std::move(e);
-  return out;
+  return endpoint_written(c, "webhook.create", std::move(e), now, false);
 }
 
 Result<Executed> update_webhook(Store& store, const Command& c, const UpdateWebhook& update,
                                 Instant now) {
-  auto found = find_endpoint(store, c.program_id, update.id);
+  auto found = find_webhook(store, c.program_id, update.id);
   if (!found) return std::unexpected(found.error());
   WebhookEndpoint e = std::move(*found);
   if (update.url) {
@@ -240,17 +231,12 @@ Result<Executed> update_webhook(Store& store, const Command& c, const UpdateWebh
     }
   }
   e.updated_at = now;
-  Executed out;
-  out.response = json::serialize(webhook_json(e));
-  out.write.program_id = c.program_id;
-  out.write.audit.push_back(audit(c, "webhook.update", e, now, update.secret.has_value()));
-  out.write.webhook_endpoint = std::move(e);
-  return out;
+  return endpoint_written(c, "webhook.update", std::move(e), now, update.secret.has_value());
 }
 
 Result<Executed> replay_deliveries(Store& store, const Command& c, const ReplayDeliveries& replay,
                                    Instant now) {
-  auto endpoint = find_endpoint(store, c.program_id, replay.endpoint_id);
+  auto endpoint = find_webhook(store, c.program_id, replay.endpoint_id);
   if (!endpoint) return std::unexpected(endpoint.error());
   std::vector<WebhookDelivery> chosen;
   if (replay.delivery_id != 0) {
@@ -294,7 +280,7 @@ Result<Executed> replay_deliveries(Store& store, const Command& c, const ReplayD
 json::object webhook_json(const WebhookEndpoint& e) {
   return json::object{{"id", e.id},
                       {"url", e.url},
-                      {"events", events_json(e.events)},
+                      {"events", strings_json(e.events)},
                       {"enabled", e.enabled},
                       {"max_in_flight", e.max_in_flight},
                       {"created_at", format_instant(e.created_at)},

@@ -76,6 +76,10 @@ Result<Executed> update_webhook(Store& store, const Command& c, const UpdateWebh
 Result<Executed> replay_deliveries(Store& store, const Command& c, const ReplayDeliveries& replay,
                                    Instant now);
 
+// The program's endpoint `id`; kNotFound naming webhook_id.
+Result<WebhookEndpoint> find_webhook(Store& store, const std::string& program_id,
+                                     const std::string& id);
+
 // "whk_" + 16 random hex.
 Result<std::string> make_webhook_id();
 

@@ -41,6 +41,13 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+Result<void> check_limit(std::size_t limit) {
+  if (limit < 1 || limit > limits::kPageSizeMax) {
+    return fail(ErrorCode::kInvalidArgument, "--limit", "must be 1 to 500");
+  }
+  return {};
+}
+
 void print_webhook(const json::object& w) {
   std::cout << w.at("id").as_string().c_str() << "  " << w.at("url").as_string().c_str() << "  "
             << (w.at("enabled").as_bool() ? "enabled" : "disabled") << "  events";
@@ -145,14 +152,9 @@ void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
       if (!o.state.empty() && o.state != "pending" && o.state != "delivered" && o.state != "dead") {
         return fail(ErrorCode::kInvalidArgument, "--state", "must be pending, delivered or dead");
       }
-      if (o.limit < 1 || o.limit > limits::kPageSizeMax) {
-        return fail(ErrorCode::kInvalidArgument, "--limit", "must be 1 to 500");
-      }
-      auto hooks = ctx.reader->webhook_endpoints(ctx.program_id);
-      if (!hooks) return std::unexpected(hooks.error());
-      if (std::none_of(hooks->begin(), hooks->end(),
-                       [&](const app::WebhookEndpoint& e) { return e.id == o.id; })) {
-        return fail(ErrorCode::kNotFound, "ID", "no webhook '" + o.id + "'");
+      if (auto ok = check_limit(o.limit); !ok) return std::unexpected(ok.error());
+      if (auto known = app::find_webhook(*ctx.reader, ctx.program_id, o.id); !known) {
+        return std::unexpected(known.error());
       }
       auto rows = ctx.reader->deliveries_page(ctx.program_id, o.id, o.state, {o.after, o.limit});
       if (!rows) return std::unexpected(rows.error());
@@ -207,9 +209,7 @@ void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
   events->callback([&] {
     ctx.read_only = true;
     action = [&]() -> Result<int> {
-      if (o.limit < 1 || o.limit > limits::kPageSizeMax) {
-        return fail(ErrorCode::kInvalidArgument, "--limit", "must be 1 to 500");
-      }
+      if (auto ok = check_limit(o.limit); !ok) return std::unexpected(ok.error());
       int64_t after = 0;
       if (!o.after.empty()) {
         auto id = app::parse_event_id(o.after);

@@ -2,6 +2,13 @@
 
 namespace patron {
 
+bool printable_ascii(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 std::string lower_hex(const unsigned char* data, std::size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

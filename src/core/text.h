@@ -10,6 +10,10 @@
 
 namespace patron {
 
+// Visible ASCII only (0x21-0x7e): no spaces, no control characters, no
+// bytes of UTF-8 sequences. Header values, URLs, secrets.
+bool printable_ascii(std::string_view text);
+
 // Lowercase hex of `size` bytes ("00ff..."): hashes, MACs, random ids.
 std::string lower_hex(const unsigned char* data, std::size_t size);
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "core/limits.h"
+#include "core/text.h"
 #include "http/problem.h"
 
 namespace patron::http {
@@ -53,13 +54,6 @@ bool is_media(std::string_view content_type, std::string_view expected) {
   std::string_view media = content_type.substr(0, semicolon);
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
   return media == expected;
-}
-
-bool printable(std::string_view text) {
-  for (unsigned char c : text) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -125,7 +119,7 @@ void Api::handle(Request request, Respond respond) {
     return measured(std::move(r));
   }
   if (!request.idempotency_key.empty() && (request.idempotency_key.size() > limits::kIdBytesMax ||
-                                           !printable(request.idempotency_key))) {
+                                           !printable_ascii(request.idempotency_key))) {
     return measured(problem(400, "invalid_argument", "Idempotency-Key",
                             "must be 1 to 128 printable ASCII characters"));
   }

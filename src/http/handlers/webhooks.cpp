@@ -115,11 +115,9 @@ void webhook_deliveries(Api& api, Call&& call) {
     if (!state.empty() && state != "pending" && state != "delivered" && state != "dead") {
       return problem(400, "invalid_argument", "state", "must be pending, delivered or dead");
     }
-    auto all = store.webhook_endpoints(c.key.program_id);
-    if (!all) return problem(all.error());
-    bool known = std::any_of(all->begin(), all->end(),
-                             [&](const app::WebhookEndpoint& e) { return e.id == c.params[0]; });
-    if (!known) return problem(404, "not_found", "webhook_id", "no webhook '" + c.params[0] + "'");
+    if (auto known = app::find_webhook(store, c.key.program_id, c.params[0]); !known) {
+      return problem(known.error());
+    }
     auto rows = store.deliveries_page(c.key.program_id, c.params[0], state, *page);
     if (!rows) return problem(rows.error());
     json::array items;
