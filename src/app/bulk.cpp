@@ -40,7 +40,8 @@ Result<BulkReport> run_bulk(Writer& writer, const std::vector<Command>& commands
           ++applied;
           continue;
         }
-        if (auto r = apply_executed(session.store(), *executed, options.events); !r) {
+        if (auto r = apply_executed(session.store(), session.programs(), *executed, options.events);
+            !r) {
           session.rollback();
           return std::unexpected(r.error());
         }

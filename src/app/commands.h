@@ -2,6 +2,7 @@
 // them from user input; the writer runs them in order, in batches.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -17,6 +18,11 @@ struct UpsertMember {
   std::optional<std::string> email;
   std::optional<std::string> phone;
   std::optional<std::string> referred_by;  // a referrer's referral code (once per member)
+  std::optional<std::string> name;
+  std::optional<std::string> locale;  // "zh-TW", "en", or "" for the program's
+  // Marketing consent per channel given (email, sms, line, push): true
+  // grants, false withdraws; channels not named keep theirs.
+  std::map<std::string, bool> consent;
 };
 
 struct Capture {
@@ -205,6 +211,7 @@ struct UpdateWebhook {
   std::optional<std::vector<std::string>> events;
   std::optional<bool> enabled;
   std::optional<int64_t> max_in_flight;
+  std::optional<bool> messages;
 };
 // Sends deliveries again: one (delivery_id, any state but pending) or every
 // dead delivery of the endpoint; each becomes pending with its attempts

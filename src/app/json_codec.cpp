@@ -7,6 +7,7 @@
 #include "app/coupons.h"
 #include "core/assert.h"
 #include "core/text.h"
+#include "rules/messages.h"
 
 namespace patron::app {
 
@@ -59,6 +60,13 @@ struct BodyJson {
     if (c.email) o["email"] = *c.email;
     if (c.phone) o["phone"] = *c.phone;
     if (c.referred_by) o["referred_by"] = *c.referred_by;
+    if (c.name) o["name"] = *c.name;
+    if (c.locale) o["locale"] = *c.locale;
+    if (!c.consent.empty()) {
+      json::object consent(sp);
+      for (const auto& [channel, given] : c.consent) consent[channel] = given;
+      o["consent"] = std::move(consent);
+    }
     return o;
   }
   json::object operator()(const ledger::Grant& c) const {
@@ -217,7 +225,8 @@ struct BodyJson {
                          {"url", c.endpoint.url},
                          {"secret", c.endpoint.secret},
                          {"events", strings(c.endpoint.events, sp)},
-                         {"max_in_flight", c.endpoint.max_in_flight}},
+                         {"max_in_flight", c.endpoint.max_in_flight},
+                         {"messages", c.endpoint.messages}},
                         sp);
   }
   json::object operator()(const UpdateWebhook& c) const {
@@ -227,6 +236,7 @@ struct BodyJson {
     o["events"] = c.events ? json::value(strings(*c.events, sp)) : json::value(nullptr);
     o["enabled"] = c.enabled ? json::value(*c.enabled) : json::value(nullptr);
     o["max_in_flight"] = c.max_in_flight ? json::value(*c.max_in_flight) : json::value(nullptr);
+    if (c.messages) o["messages"] = *c.messages;
     return o;
   }
   json::object operator()(const WinbackReward& c) const {
@@ -466,7 +476,18 @@ json::object member_json(const Member& m) {
       {"created_at", format_instant(m.created_at)},
       {"updated_at", format_instant(m.updated_at)},
       {"referral_code", m.referral_code},
-      {"referred_by", m.referred_by.empty() ? json::value(nullptr) : json::value(m.referred_by)}};
+      {"referred_by", m.referred_by.empty() ? json::value(nullptr) : json::value(m.referred_by)},
+      {"name", m.name},
+      {"locale", m.locale.empty() ? json::value(nullptr) : json::value(m.locale)},
+      {"consent", consent_json(m.consent)}};
+}
+
+json::object consent_json(const std::vector<std::string>& consent) {
+  json::object out;
+  for (std::string_view channel : rules::kChannels) {
+    out[channel] = std::find(consent.begin(), consent.end(), channel) != consent.end();
+  }
+  return out;
 }
 
 json::object referral_json(const Referral& r) {

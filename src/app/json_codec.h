@@ -26,6 +26,8 @@ boost::json::object hold_json(const ledger::Hold& hold);
 boost::json::object transfer_json(const ledger::Transfer& t);
 boost::json::array allocations_json(const std::vector<ledger::Allocation>& allocations);
 boost::json::object member_json(const Member& m);
+// {"email":true,"sms":false,"line":true,"push":false}: every channel, named.
+boost::json::object consent_json(const std::vector<std::string>& consent);
 boost::json::object referral_json(const Referral& r);
 boost::json::object order_json(const rules::Order& order, boost::json::storage_ptr sp = {});
 boost::json::object order_record_json(const OrderRecord& record);

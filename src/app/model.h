@@ -62,6 +62,13 @@ struct Member {
   // look-alikes (no 0/O, 1/I); unique in the program. Set at creation.
   std::string referral_code;
   std::string referred_by;  // the referrer's member id; empty when not referred
+  // Messages (rules/messages.h): how they greet the member (empty: a
+  // greeting word), in which language ("zh-TW" or "en"; empty: the
+  // program's), and the channels the member agreed to receive marketing on
+  // (a subset of email, sms, line, push, in that order).
+  std::string name;
+  std::string locale;
+  std::vector<std::string> consent;
   friend bool operator==(const Member&, const Member&) = default;
 };
 
@@ -322,6 +329,13 @@ struct OutboxEvent {
   std::string member_id;  // empty for events about no one member
   std::string data;       // JSON object: the type's fields
   Instant created_at{};
+  // The message composed for it (app/messages.h): a JSON object, empty when
+  // the type gets none or the program has no [messages].
+  std::string message = {};
+  // A message ready to send: when it may go (the end of quiet hours, or
+  // created_at). Unset for no message or a suppressed one.
+  std::optional<Instant> send_after = {};
+  bool marketing = false;  // a ready marketing message: the frequency caps count it
   friend bool operator==(const OutboxEvent&, const OutboxEvent&) = default;
 };
 
@@ -336,6 +350,10 @@ struct WebhookEndpoint {
   std::vector<std::string> events;
   bool enabled = true;
   int64_t max_in_flight = 8;  // deliveries to it at once
+  // A message provider: it gets only events with a ready message, each when
+  // its send_after comes (quiet hours); other endpoints get every event they
+  // filter for at once.
+  bool messages = false;
   // Events with ids up to this were fanned out to it (deliveries made); a
   // new endpoint starts at the newest event, so it hears what happens next.
   int64_t cursor = 0;

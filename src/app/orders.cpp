@@ -867,7 +867,8 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
     if (!member) {
       auto code = new_referral_code(store, c.program_id);
       if (!code) return std::unexpected(code.error());
-      member = Member{c.program_id, record.order.member_id, {}, "", "", now, now, {}, *code, ""};
+      member = Member{
+          c.program_id, record.order.member_id, {}, "", "", now, now, {}, *code, "", "", "", {}};
       first.member = member;
       member_created = true;
     }

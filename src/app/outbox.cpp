@@ -132,13 +132,15 @@ std::optional<int64_t> parse_event_id(std::string_view text) {
 
 json::object event_json(const OutboxEvent& event) {
   json::value data = json::parse(event.data);
-  return json::object{
+  json::object out{
       {"id", event_wire_id(event.id)},
       {"type", event.type},
       {"program_id", event.program_id},
       {"member_id", event.member_id.empty() ? json::value(nullptr) : json::value(event.member_id)},
       {"created_at", format_instant(event.created_at)},
       {"data", std::move(data)}};
+  if (!event.message.empty()) out["message"] = json::parse(event.message);
+  return out;
 }
 
 bool event_matches(std::span<const std::string> filters, std::string_view type) {

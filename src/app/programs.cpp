@@ -419,6 +419,42 @@ Result<const ResolvedProgram*> Programs::find(const std::string& id) const {
   return &it->second;
 }
 
+namespace {
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out.empty() ? "none" : out;
+}
+
+void messages_settings(const rules::Messages& m, std::map<std::string, std::string>& out) {
+  if (!m.enabled) {
+    out["messages"] = "off";
+    return;
+  }
+  out["messages"] = "on";
+  out["messages.locale"] = m.locale;
+  out["messages.channels"] = joined(m.channels);
+  auto clock = [](int64_t minutes) {
+    std::string h = std::to_string(minutes / 60), mm = std::to_string(minutes % 60);
+    return (h.size() < 2 ? "0" : "") + h + ":" + (mm.size() < 2 ? "0" : "") + mm;
+  };
+  out["messages.quiet_hours"] =
+      m.quiet_hours() ? clock(m.quiet_from) + "-" + clock(m.quiet_to) : "none";
+  out["messages.max_per_day"] = std::to_string(m.max_per_day);
+  out["messages.max_per_week"] = std::to_string(m.max_per_week);
+  out["messages.skip"] = joined(m.skip);
+  for (const auto& [type, by_locale] : m.templates) {
+    for (const auto& [locale, tpl] : by_locale) {
+      const std::string at = "messages.templates." + type + "." + locale;
+      out[at + ".subject"] = tpl.subject;
+      out[at + ".body"] = tpl.body;
+    }
+  }
+}
+
+}  // namespace
+
 std::map<std::string, std::string> program_settings(const Program& p) {
   std::map<std::string, std::string> out;
   out["program.currency"] = p.currency;
@@ -445,6 +481,7 @@ std::map<std::string, std::string> program_settings(const Program& p) {
     expiry_days += (expiry_days.empty() ? "" : ", ") + std::to_string(d);
   }
   out["reminders.expiry_days"] = expiry_days.empty() ? "none" : expiry_days;
+  messages_settings(p.rules.messages, out);
   for (const rules::EarnRule& rule : p.rules.earn) rule_settings(p, rule, out);
   for (const rules::MemberDay& day : p.rules.member_days) member_day_settings(day, out);
   if (p.rules.tiers.enabled()) tier_settings(p, out);

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "app/json_codec.h"
+#include "app/messages.h"
 #include "app/orders.h"
 #include "app/outbox.h"
 #include "app/read_snapshot.h"
@@ -222,6 +223,10 @@ Result<JobReport> expire_in_bulk(Writer& writer, Instant now, const std::string&
               if (t.kind == "expire") expired += t.amount;
             }
             write.events = ledger_events(write);
+            if (auto r = compose_messages(session.store(), program, write.events); !r) {
+              session.rollback();
+              return std::unexpected(r.error());
+            }
             if (auto r = session.store().apply(write); !r) {
               session.rollback();
               return std::unexpected(r.error());

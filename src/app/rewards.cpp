@@ -11,6 +11,7 @@
 #include "app/referrals.h"
 #include "core/limits.h"
 #include "core/text.h"
+#include "rules/messages.h"
 
 namespace patron::app {
 
@@ -296,11 +297,37 @@ Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, led
   };
   if (auto ok = fits(upsert.email, "email"); !ok) return std::unexpected(ok.error());
   if (auto ok = fits(upsert.phone, "phone"); !ok) return std::unexpected(ok.error());
-  Member m = existing.value_or(Member{c.program_id, c.member_id, {}, "", "", now, now, {}, "", ""});
+  if (upsert.name) {
+    if (auto ok = check_text(*upsert.name, "name", false, 200); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  if (upsert.locale && !upsert.locale->empty() && !rules::known_locale(*upsert.locale)) {
+    return fail(ErrorCode::kInvalidArgument, "locale", "must be \"zh-TW\", \"en\" or empty");
+  }
+  for (const auto& [channel, given] : upsert.consent) {
+    if (!rules::known_channel(channel)) {
+      return fail(ErrorCode::kInvalidArgument, "consent." + channel,
+                  "is not a channel (email, sms, line, push)");
+    }
+  }
+  Member m = existing.value_or(
+      Member{c.program_id, c.member_id, {}, "", "", now, now, {}, "", "", "", "", {}});
   bool created = !existing.has_value();
   if (upsert.birthday) m.birthday = upsert.birthday;
   if (upsert.email) m.email = *upsert.email;
   if (upsert.phone) m.phone = *upsert.phone;
+  if (upsert.name) m.name = *upsert.name;
+  if (upsert.locale) m.locale = *upsert.locale;
+  if (!upsert.consent.empty()) {
+    std::vector<std::string> consent;
+    for (std::string_view channel : rules::kChannels) {
+      auto given = upsert.consent.find(std::string(channel));
+      bool had = std::find(m.consent.begin(), m.consent.end(), channel) != m.consent.end();
+      if (given != upsert.consent.end() ? given->second : had) consent.emplace_back(channel);
+    }
+    m.consent = std::move(consent);
+  }
   m.updated_at = now;
   if (created) {
     auto code = new_referral_code(store, c.program_id);

@@ -7,6 +7,7 @@
 #include "app/checkout.h"
 #include "app/coupons.h"
 #include "app/json_codec.h"
+#include "app/messages.h"
 #include "app/orders.h"
 #include "app/outbox.h"
 #include "app/referrals.h"
@@ -281,26 +282,31 @@ Result<void> check_order_id_not_reserved(const CommandBody& command) {
 
 }  // namespace
 
-Result<void> apply_executed(Store& store, const Executed& executed, bool with_events) {
-  auto apply = [&](const CommandWrite& w) -> Result<void> {
-    if (with_events || w.events.empty()) return store.apply(w);
-    CommandWrite quiet = w;
-    quiet.events.clear();
-    return store.apply(quiet);
+Result<void> apply_executed(Store& store, const Programs& programs, Executed& executed,
+                            bool with_events) {
+  // The writes go first without their events: a message composed for an
+  // event reads the member the same command may have just created.
+  CommandWrite events;
+  events.program_id = executed.write.program_id;
+  auto apply = [&](CommandWrite& w) -> Result<void> {
+    for (OutboxEvent& e : w.events) events.events.push_back(std::move(e));
+    w.events.clear();
+    return store.apply(w);
   };
   if (auto r = apply(executed.write); !r) return r;
-  for (const CommandWrite& more : executed.more) {
+  for (CommandWrite& more : executed.more) {
     if (auto r = apply(more); !r) return r;
   }
   if (!with_events) return {};
   // What the ledger changes stand for goes to the outbox with them.
-  CommandWrite events;
-  events.program_id = executed.write.program_id;
-  events.events = ledger_events(executed.write);
+  for (OutboxEvent& e : ledger_events(executed.write)) events.events.push_back(std::move(e));
   for (const CommandWrite& more : executed.more) {
     for (OutboxEvent& e : ledger_events(more)) events.events.push_back(std::move(e));
   }
   if (events.events.empty()) return {};
+  if (auto program = programs.find(events.program_id); program) {
+    if (auto r = compose_messages(store, **program, events.events); !r) return r;
+  }
   return store.apply(events);
 }
 

@@ -26,7 +26,10 @@ struct Executed {
 // transaction. The caller rolls back on failure.
 // `events` false: no outbox events (imports of history: a member imported
 // with years of orders must not be greeted and told of every old rebate).
-Result<void> apply_executed(Store& store, const Executed& executed, bool events = true);
+// Events are written last, with the messages composed for them
+// (app/messages.h); `executed` is left without them.
+Result<void> apply_executed(Store& store, const Programs& programs, Executed& executed,
+                            bool events = true);
 
 Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSource& ids,
                          const Command& command, Instant now);

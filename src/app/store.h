@@ -242,6 +242,11 @@ class Store {
                                                         int64_t id) = 0;
   // The highest event id in the store (any program), 0 when none.
   virtual Result<int64_t> last_event_id() = 0;
+  // A member's ready marketing messages (events with `marketing`) whose
+  // send_after is in [from, to): what the frequency caps count.
+  virtual Result<int64_t> count_marketing_messages(const std::string& program_id,
+                                                   const std::string& member_id, Instant from,
+                                                   Instant to) = 0;
   // A program's endpoints in id order.
   virtual Result<std::vector<WebhookEndpoint>> webhook_endpoints(const std::string& program_id) = 0;
   // Pending deliveries of an endpoint with next_attempt_at <= now, soonest

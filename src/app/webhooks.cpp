@@ -58,12 +58,14 @@ Result<FanOut> fan_out(Store& store, const std::string& program_id, Instant now,
     write.program_id = program_id;
     for (const OutboxEvent& e : *events) {
       if (!event_matches(endpoint.events, e.type)) continue;
+      // A message provider gets ready messages only, when they may be sent.
+      if (endpoint.messages && !e.send_after) continue;
       WebhookDelivery d;
       d.program_id = program_id;
       d.endpoint_id = endpoint.id;
       d.event_id = e.id;
       d.event_type = e.type;
-      d.next_attempt_at = now;
+      d.next_attempt_at = endpoint.messages ? std::max(now, *e.send_after) : now;
       d.created_at = now;
       write.deliveries.push_back(std::move(d));
     }
@@ -221,6 +223,7 @@ Result<Executed> update_webhook(Store& store, const Command& c, const UpdateWebh
     if (auto ok = check_in_flight(*update.max_in_flight); !ok) return std::unexpected(ok.error());
     e.max_in_flight = *update.max_in_flight;
   }
+  if (update.messages) e.messages = *update.messages;
   if (update.enabled && *update.enabled != e.enabled) {
     e.enabled = *update.enabled;
     // Switched back on: it hears what happens from now on, not what it missed.
@@ -283,6 +286,7 @@ json::object webhook_json(const WebhookEndpoint& e) {
                       {"events", strings_json(e.events)},
                       {"enabled", e.enabled},
                       {"max_in_flight", e.max_in_flight},
+                      {"messages", e.messages},
                       {"created_at", format_instant(e.created_at)},
                       {"updated_at", format_instant(e.updated_at)}};
 }

@@ -197,7 +197,7 @@ Result<void> Writer::run_in_transaction(std::vector<Pending*>& items,
       continue;
     }
     if (!executed->replayed) {
-      if (auto r = apply_executed(*store_, *executed); !r) {
+      if (auto r = apply_executed(*store_, current, *executed); !r) {
         store_->rollback();
         return r;
       }

@@ -280,7 +280,7 @@ int run(int argc, char** argv) {
   // member upsert / show
   auto* member = cli.add_subcommand("member", "members")->require_subcommand(1);
   struct {
-    std::string id, birthday, email, phone, key, referred_by;
+    std::string id, birthday, email, phone, key, referred_by, name, locale, consent, no_consent;
     bool has_birthday = false;
   } mu;
   auto* upsert = member->add_subcommand("upsert", "create or update a member");
@@ -290,6 +290,12 @@ int run(int argc, char** argv) {
   auto* phone_opt = upsert->add_option("--phone", mu.phone);
   auto* referred_opt =
       upsert->add_option("--referred-by", mu.referred_by, "the referrer's referral code");
+  auto* name_opt = upsert->add_option("--name", mu.name, "how messages greet the member");
+  auto* locale_opt =
+      upsert->add_option("--locale", mu.locale, "zh-TW or en (\"\" for the program's)");
+  upsert->add_option("--consent", mu.consent,
+                     "channels the member agrees to get marketing on (email,sms,line,push)");
+  upsert->add_option("--no-consent", mu.no_consent, "channels whose consent is withdrawn");
   upsert->add_option("--key", mu.key, "idempotency key");
   upsert->callback([&] {
     action = [&]() -> Result<int> {
@@ -302,6 +308,21 @@ int run(int argc, char** argv) {
       if (*email_opt) body.email = mu.email;
       if (*phone_opt) body.phone = mu.phone;
       if (*referred_opt) body.referred_by = mu.referred_by;
+      if (*name_opt) body.name = mu.name;
+      if (*locale_opt) body.locale = mu.locale;
+      for (auto [list, given] : {std::pair{&mu.consent, true}, std::pair{&mu.no_consent, false}}) {
+        std::string_view rest = *list;
+        while (!rest.empty()) {
+          std::size_t comma = rest.find(',');
+          std::string channel(rest.substr(0, comma));
+          if (body.consent.count(channel)) {
+            return fail(ErrorCode::kInvalidArgument, "--consent",
+                        "names " + channel + " twice (in --consent and --no-consent)");
+          }
+          body.consent[channel] = given;
+          rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+        }
+      }
       auto r = ctx.writer->execute(ctx.command(mu.id, "", mu.key, body));
       if (!r) return std::unexpected(r.error());
       if (ctx.json_output) {

@@ -25,7 +25,7 @@ struct WebhookOptions {
   std::string id, url, secret, events, key, state, member, after;
   int64_t max_in_flight = 8;
   std::optional<int64_t> set_in_flight;
-  bool enable = false, disable = false;
+  bool enable = false, disable = false, messages = false, no_messages = false;
   int64_t delivery_id = 0;
   std::size_t limit = 50;
   int64_t max_attempts = 8;
@@ -52,7 +52,9 @@ void print_webhook(const json::object& w) {
   std::cout << w.at("id").as_string().c_str() << "  " << w.at("url").as_string().c_str() << "  "
             << (w.at("enabled").as_bool() ? "enabled" : "disabled") << "  events";
   for (const auto& e : w.at("events").as_array()) std::cout << " " << e.as_string().c_str();
-  std::cout << "  max_in_flight " << w.at("max_in_flight").as_int64() << "\n";
+  std::cout << "  max_in_flight " << w.at("max_in_flight").as_int64();
+  if (w.at("messages").as_bool()) std::cout << "  messages";
+  std::cout << "\n";
 }
 
 int print(Context& ctx, const json::object& out, void (*text)(const json::object&)) {
@@ -78,6 +80,8 @@ void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
       ->default_str("*");
   create->add_option("--max-in-flight", o.max_in_flight, "deliveries to it at once (1-64)")
       ->capture_default_str();
+  create->add_flag("--messages", o.messages,
+                   "a message provider: only events with a ready message, when it may be sent");
   create->add_option("--key", o.key, "idempotency key");
   create->callback([&] {
     action = [&]() -> Result<int> {
@@ -89,6 +93,7 @@ void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
       e.secret = o.secret;
       e.events = split_list(o.events.empty() ? "*" : o.events);
       e.max_in_flight = o.max_in_flight;
+      e.messages = o.messages;
       auto r = ctx.writer->execute(ctx.command("", "", o.key, app::CreateWebhook{std::move(e)}));
       if (!r) return std::unexpected(r.error());
       return print(ctx, json::parse(r->json).as_object(), print_webhook);
@@ -121,6 +126,8 @@ void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
   update->add_option("--max-in-flight", o.set_in_flight, "deliveries to it at once (1-64)");
   update->add_flag("--enable", o.enable, "deliver again (events from now on)");
   update->add_flag("--disable", o.disable, "stop delivering");
+  update->add_flag("--messages", o.messages, "make it a message provider");
+  update->add_flag("--no-messages", o.no_messages, "make it an endpoint for every event again");
   update->add_option("--key", o.key, "idempotency key");
   update->callback([&] {
     action = [&]() -> Result<int> {
@@ -133,6 +140,11 @@ void add_webhook_commands(CLI::App& cli, Context& ctx, std::function<Result<int>
       if (!o.secret.empty()) u.secret = o.secret;
       if (!o.events.empty()) u.events = split_list(o.events);
       if (o.enable || o.disable) u.enabled = o.enable;
+      if (o.messages && o.no_messages) {
+        return fail(ErrorCode::kInvalidArgument, "--messages",
+                    "cannot be given with --no-messages");
+      }
+      if (o.messages || o.no_messages) u.messages = o.messages;
       u.max_in_flight = o.set_in_flight;
       auto r = ctx.writer->execute(ctx.command("", "", o.key, std::move(u)));
       if (!r) return std::unexpected(r.error());

@@ -117,4 +117,41 @@ std::string format_shortest(int64_t value, int decimals) {
   return s;
 }
 
+namespace {
+
+// "1234567.50" -> "1,234,567.50" (the sign kept in front).
+std::string group_thousands(const std::string& plain) {
+  std::size_t start = plain.starts_with('-') ? 1 : 0;
+  std::size_t end = plain.find('.');
+  if (end == std::string::npos) end = plain.size();
+  std::string out = plain.substr(0, start);
+  for (std::size_t i = start; i < end; ++i) {
+    if (i > start && (end - i) % 3 == 0) out.push_back(',');
+    out.push_back(plain[i]);
+  }
+  out.append(plain, end, std::string::npos);
+  return out;
+}
+
+}  // namespace
+
+std::string format_money(int64_t minor, std::string_view unit, int minor_digits,
+                         std::string_view locale) {
+  std::string number = group_thousands(format_major_units(minor, minor_digits));
+  if (unit == "points") return number + (locale == "zh-TW" ? " 點" : " points");
+  static constexpr std::pair<std::string_view, std::string_view> kSymbols[] = {
+      {"TWD", "NT$"}, {"GBP", "£"},   {"USD", "US$"}, {"EUR", "€"},   {"JPY", "JP¥"},
+      {"HKD", "HK$"}, {"CNY", "CN¥"}, {"SGD", "S$"},  {"AUD", "A$"},  {"CAD", "CA$"},
+      {"KRW", "₩"},   {"MYR", "RM"},  {"THB", "฿"},   {"NZD", "NZ$"}, {"INR", "₹"}};
+  std::string sign;
+  if (number.starts_with('-')) {
+    sign = "-";
+    number.erase(0, 1);
+  }
+  for (const auto& [code, symbol] : kSymbols) {
+    if (unit == code) return sign + std::string(symbol) + number;
+  }
+  return sign + std::string(unit) + " " + number;
+}
+
 }  // namespace patron

@@ -42,6 +42,13 @@ Result<int64_t> parse_major_units(std::string_view text, int minor_digits, std::
 // Formats minor units as a decimal in major units ("12.50", "-3", "1234").
 std::string format_major_units(int64_t minor, int minor_digits);
 
+// An amount as a shopper reads it, for messages: the currency's symbol and
+// thousands separators ("NT$1,234", "£12.50", "US$5.00", "JP¥300"; other
+// ISO codes as "CHF 12.50"); unit "points" as "1,234 點" (locale "zh-TW")
+// or "1,234 points" (other locales).
+std::string format_money(int64_t minor, std::string_view unit, int minor_digits,
+                         std::string_view locale);
+
 // The shortest decimal of value / 10^decimals: (300, 2) -> "3", (50, 2) -> "0.5".
 std::string format_shortest(int64_t value, int decimals);
 

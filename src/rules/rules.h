@@ -13,6 +13,7 @@
 
 #include "rules/campaigns.h"
 #include "rules/catalog.h"
+#include "rules/messages.h"
 #include "rules/redemption.h"
 #include "rules/rewards.h"
 #include "rules/tiers.h"
@@ -144,6 +145,7 @@ struct Rules {
   std::vector<RedeemRule> redeem;    // per wallet with a redeem table (rules/redemption.h)
   std::vector<CatalogItem> catalog;  // the reward catalog (rules/catalog.h)
   Reminders reminders;
+  Messages messages;  // rules/messages.h
   friend bool operator==(const Rules&, const Rules&) = default;
 
   // The wallet's redemption rule; nullptr when it has none (1:1, no limits).

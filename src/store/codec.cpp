@@ -977,6 +977,77 @@ bool decode_reminders(const json::object& o, rules::Reminders& out) {
   return true;
 }
 
+namespace {
+
+json::object encode_messages(const rules::Messages& m) {
+  json::array channels, skip;
+  for (const std::string& c : m.channels) channels.emplace_back(c);
+  for (const std::string& s : m.skip) skip.emplace_back(s);
+  json::object templates;
+  for (const auto& [type, by_locale] : m.templates) {
+    json::object locales;
+    for (const auto& [locale, tpl] : by_locale) {
+      locales[locale] = json::object{{"subject", tpl.subject}, {"body", tpl.body}};
+    }
+    templates[type] = std::move(locales);
+  }
+  return json::object{{"enabled", m.enabled},
+                      {"locale", m.locale},
+                      {"channels", std::move(channels)},
+                      {"quiet_from", m.quiet_from},
+                      {"quiet_to", m.quiet_to},
+                      {"max_per_day", m.max_per_day},
+                      {"max_per_week", m.max_per_week},
+                      {"skip", std::move(skip)},
+                      {"templates", std::move(templates)}};
+}
+
+// Programs stored before messages existed have none.
+bool decode_messages(const json::object& o, rules::Messages& m) {
+  auto strings = [](const json::value* v, std::vector<std::string>& out) {
+    if (v == nullptr || !v->is_array()) return false;
+    for (const json::value& s : v->as_array()) {
+      if (!s.is_string()) return false;
+      out.emplace_back(s.as_string());
+    }
+    return true;
+  };
+  auto integer = [&](const char* key, int64_t& out) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr || !v->is_int64()) return false;
+    out = v->as_int64();
+    return true;
+  };
+  const json::value* enabled = o.if_contains("enabled");
+  const json::value* locale = o.if_contains("locale");
+  const json::value* templates = o.if_contains("templates");
+  if (enabled == nullptr || !enabled->is_bool() || locale == nullptr || !locale->is_string() ||
+      templates == nullptr || !templates->is_object() ||
+      !strings(o.if_contains("channels"), m.channels) || !strings(o.if_contains("skip"), m.skip) ||
+      !integer("quiet_from", m.quiet_from) || !integer("quiet_to", m.quiet_to) ||
+      !integer("max_per_day", m.max_per_day) || !integer("max_per_week", m.max_per_week)) {
+    return false;
+  }
+  m.enabled = enabled->as_bool();
+  m.locale = locale->as_string();
+  for (const auto& [type, by_locale] : templates->as_object()) {
+    if (!by_locale.is_object()) return false;
+    for (const auto& [locale_name, tpl] : by_locale.as_object()) {
+      const json::value* subject =
+          tpl.is_object() ? tpl.as_object().if_contains("subject") : nullptr;
+      const json::value* body = tpl.is_object() ? tpl.as_object().if_contains("body") : nullptr;
+      if (subject == nullptr || !subject->is_string() || body == nullptr || !body->is_string()) {
+        return false;
+      }
+      m.templates[std::string(type)][std::string(locale_name)] = {std::string(subject->as_string()),
+                                                                  std::string(body->as_string())};
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string encode_rules(const rules::Rules& r) {
   json::array earn;
   for (const auto& e : r.earn) earn.emplace_back(encode_earn_rule(e));
@@ -1000,7 +1071,8 @@ std::string encode_rules(const rules::Rules& r) {
                                       {"campaigns", std::move(campaigns)},
                                       {"redeem", std::move(redeem)},
                                       {"catalog", std::move(catalog)},
-                                      {"reminders", encode_reminders(r.reminders)}});
+                                      {"reminders", encode_reminders(r.reminders)},
+                                      {"messages", encode_messages(r.messages)}});
 }
 
 Result<rules::Rules> decode_rules(std::string_view text) {
@@ -1020,6 +1092,7 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   const json::array* redeem = f.array("redeem");
   const json::array* catalog = f.array("catalog");
   const json::value* reminders = v->as_object().if_contains("reminders");
+  const json::value* messages = v->as_object().if_contains("messages");
   auto trigger = parse_earn_trigger(earn_on);
   if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
       !read_each(member_days, r.member_days, decode_member_day) ||
@@ -1030,7 +1103,9 @@ Result<rules::Rules> decode_rules(std::string_view text) {
       (tiers != nullptr && !decode_tiers(*tiers, r.tiers)) ||
       (referrals != nullptr && !decode_referrals(*referrals, r.referrals)) ||
       (reminders != nullptr &&
-       (!reminders->is_object() || !decode_reminders(reminders->as_object(), r.reminders)))) {
+       (!reminders->is_object() || !decode_reminders(reminders->as_object(), r.reminders))) ||
+      (messages != nullptr &&
+       (!messages->is_object() || !decode_messages(messages->as_object(), r.messages)))) {
     return corrupt("rules", text);
   }
   r.earn_on = *trigger;

@@ -426,6 +426,10 @@ class FailingStore final : public app::Store {
     return inner_->find_event(p, id);
   }
   Result<int64_t> last_event_id() override { return inner_->last_event_id(); }
+  Result<int64_t> count_marketing_messages(const std::string& p, const std::string& m, Instant from,
+                                           Instant to) override {
+    return inner_->count_marketing_messages(p, m, from, to);
+  }
   Result<std::vector<std::string>> members_expiring(const std::string& p, const std::string& w,
                                                     Instant from, Instant to) override {
     return inner_->members_expiring(p, w, from, to);

@@ -50,5 +50,21 @@ TEST(Money, FormatsMajorUnits) {
   EXPECT_EQ(format_major_units(1234, 0), "1234");
 }
 
+TEST(FormatMoney, SymbolsAndThousands) {
+  EXPECT_EQ(format_money(1234, "TWD", 0, "zh-TW"), "NT$1,234");
+  EXPECT_EQ(format_money(100, "TWD", 0, "en"), "NT$100");
+  EXPECT_EQ(format_money(1250, "GBP", 2, "en"), "£12.50");
+  EXPECT_EQ(format_money(123456789, "GBP", 2, "en"), "£1,234,567.89");
+  EXPECT_EQ(format_money(-1000000, "TWD", 0, "en"), "-NT$1,000,000");
+  EXPECT_EQ(format_money(999, "TWD", 0, "en"), "NT$999");
+  EXPECT_EQ(format_money(1250, "CHF", 2, "en"), "CHF 12.50");
+  EXPECT_EQ(format_money(0, "GBP", 2, "en"), "£0.00");
+}
+
+TEST(FormatMoney, PointsByLocale) {
+  EXPECT_EQ(format_money(1500, "points", 0, "zh-TW"), "1,500 點");
+  EXPECT_EQ(format_money(1500, "points", 0, "en"), "1,500 points");
+}
+
 }  // namespace
 }  // namespace patron

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -253,6 +255,107 @@ TEST_F(WebhooksApi, ADisabledEndpointHearsNothingUntilEnabledAgain) {
   std::vector<testing::Received> got = receiver.received();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(json::parse(got[0].body).at("member_id").as_string(), "loud");
+}
+
+// The Taiwan example with quiet hours from the hour `from` for `hours`
+// hours (Taipei), applied over HTTP.
+void put_quiet_hours(HttpClient& client, const Headers& admin, int from, int hours) {
+  std::ifstream in(std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml");
+  std::string toml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string line = "quiet_hours = \"22:00-08:00\"";
+  auto at = toml.find(line);
+  ASSERT_NE(at, std::string::npos) << "the example's [messages] has no " << line;
+  auto two = [](int h) { return (h < 10 ? "0" : "") + std::to_string(h); };
+  toml.replace(at, line.size(),
+               "quiet_hours = \"" + two(from % 24) + ":00-" + two((from + hours) % 24) + ":00\"");
+  auto got = client.request("GET", "/v1/program", "", admin);
+  Headers headers = admin;
+  headers.emplace_back("Content-Type", "application/toml");
+  headers.emplace_back("If-Match", got.header("etag"));
+  auto put = client.request("PUT", "/v1/program", toml, headers);
+  ASSERT_EQ(put.status, 201) << put.body;  // a new version
+}
+
+// The hour it is now in Taipei (UTC+8, no daylight saving).
+int taipei_hour() {
+  auto now = std::chrono::system_clock::now();
+  auto hours = std::chrono::duration_cast<std::chrono::hours>(now.time_since_epoch()).count();
+  return static_cast<int>((hours + 8) % 24);
+}
+
+TEST_F(WebhooksApi, MessagesReachAProviderInTheMembersLanguage) {
+  WebhookReceiver provider, crm;
+  auto made = call("admin", "POST", "/v1/webhooks",
+                   R"({"url":")" + provider.url("/notify") + R"(","secret":")" + kSecret +
+                       R"(","events":["reward.*"],"messages":true})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_TRUE(made.json().at("messages").as_bool());
+  const std::string provider_hook(made.json().at("id").as_string());
+  create_hook(crm.url("/crm"), R"(["reward.*"])");
+  // Quiet hours that start two hours from now: not now.
+  put_quiet_hours(*client_, keys_.at("admin"), taipei_hour() + 2, 1);
+
+  auto ming = call("integration", "PUT", "/v1/members/ming",
+                   R"({"name":"王小明","email":"ming@example.tw"})");
+  ASSERT_EQ(ming.status, 201) << ming.body;
+  EXPECT_EQ(ming.json().at("member").at("name").as_string(), "王小明");
+  EXPECT_FALSE(ming.json().at("member").at("consent").at("email").as_bool());
+  auto ann =
+      call("integration", "PUT", "/v1/members/ann",
+           R"({"name":"Ann","locale":"en","email":"ann@example.com","consent":{"email":true}})");
+  ASSERT_EQ(ann.status, 201) << ann.body;
+  EXPECT_TRUE(ann.json().at("member").at("consent").at("email").as_bool());
+  // Bad consent or locale: 400 naming the field, and no member.
+  for (auto [body, field] : {std::pair{R"({"consent":{"fax":true}})", "consent.fax"},
+                             std::pair{R"({"consent":{"sms":"yes"}})", "consent.sms"},
+                             std::pair{R"({"consent":["email"]})", "consent"},
+                             std::pair{R"({"locale":"fr"})", "locale"}}) {
+    auto bad = call("integration", "PUT", "/v1/members/bad", body);
+    EXPECT_EQ(bad.status, 400) << body << " " << bad.body;
+    EXPECT_EQ(bad.json().at("field").as_string(), field) << bad.body;
+  }
+  EXPECT_EQ(call("integration", "GET", "/v1/members/bad").status, 404);
+
+  // Signup rewards: transactional messages, at once, in each member's language.
+  ASSERT_TRUE(provider.wait_for(2, 10s)) << provider.received().size();
+  std::map<std::string, json::value> by_member;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (const auto& r : provider.received()) {
+    EXPECT_TRUE(webhooks::verify(r.header("patron-signature"), kSecret, r.body, now).has_value());
+    json::value body = json::parse(r.body);
+    by_member[std::string(body.at("member_id").as_string())] = body;
+  }
+  ASSERT_EQ(by_member.size(), 2u);
+  const json::value& zh = by_member["ming"].at("message");
+  EXPECT_EQ(zh.at("status").as_string(), "ready");
+  EXPECT_EQ(zh.at("locale").as_string(), "zh-TW");
+  EXPECT_EQ(zh.at("subject").as_string(), "歡迎加入！送您 NT$100");
+  EXPECT_NE(std::string(zh.at("body").as_string()).find("王小明 您好"), std::string::npos) << zh;
+  const json::value& en = by_member["ann"].at("message");
+  EXPECT_EQ(en.at("locale").as_string(), "en");
+  EXPECT_EQ(en.at("subject").as_string(), "Welcome! Here is NT$100");
+  EXPECT_EQ(en.at("to").at("email").as_string(), "ann@example.com");
+
+  // Quiet hours from this hour on: the CRM hears of the next signup at once,
+  // with a message to send when they end; the provider hears nothing yet.
+  put_quiet_hours(*client_, keys_.at("admin"), taipei_hour(), 2);
+  ASSERT_TRUE(crm.wait_for(2, 10s));
+  ASSERT_EQ(call("integration", "PUT", "/v1/members/late", R"({"email":"late@example.tw"})").status,
+            201);
+  ASSERT_TRUE(crm.wait_for(3, 10s)) << crm.received().size();
+  json::value late = json::parse(crm.received().back().body);
+  EXPECT_EQ(late.at("member_id").as_string(), "late");
+  const std::string send_after(late.at("message").at("send_after").as_string());
+  EXPECT_GT(send_after, std::string(late.at("created_at").as_string()));
+  json::array pending =
+      deliveries_until(provider_hook, [](const json::array& rows) { return rows.size() == 3; });
+  EXPECT_EQ(pending[0].at("state").as_string(), "pending");  // newest first
+  EXPECT_EQ(pending[0].at("attempts").as_int64(), 0);
+  EXPECT_EQ(pending[0].at("next_attempt_at").as_string(), send_after);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(provider.received().size(), 2u);
 }
 
 TEST_F(WebhooksApi, BadInputIsRefusedNamingTheFieldAndOtherProgramsSeeNothing) {

@@ -107,6 +107,48 @@ TEST_P(Outbox, EventsGetIncreasingIdsAndPagePerProgramAndMember) {
   EXPECT_FALSE(wrong_program->has_value());
 }
 
+// Messages ride with their events; the frequency caps count a member's
+// ready marketing messages by send time, per program.
+TEST_P(Outbox, MessagesAreKeptAndCountedBySendTime) {
+  auto message = [](OutboxEvent e, std::optional<int64_t> send_s, bool marketing) {
+    e.message = R"({"status":"ready","subject":"您的 NT$150 將到期"})";
+    if (send_s) e.send_after = at(*send_s);
+    e.marketing = marketing;
+    return e;
+  };
+  append(
+      {message(event("default", "credit.expiring", "m1", 10), 100, true),
+       message(event("default", "credit.expiring", "m1", 11), 200, true),
+       message(event("default", "credit.matured", "m1", 12), 150, false),  // transactional
+       message(event("default", "credit.expiring", "m1", 13), std::nullopt, false),  // suppressed
+       message(event("default", "credit.expiring", "m2", 14), 150, true)});
+  append({message(event("other", "credit.expiring", "m1", 15), 150, true)});
+  auto all = store_->events_after("default", "m1", 0, 50);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].message, R"({"status":"ready","subject":"您的 NT$150 將到期"})");
+  EXPECT_EQ((*all)[0].send_after, at(100));
+  EXPECT_TRUE((*all)[0].marketing);
+  EXPECT_FALSE((*all)[2].marketing);
+  EXPECT_FALSE((*all)[3].send_after);
+  auto found = store_->find_event("default", 2);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->send_after, at(200));
+  auto count = [&](const std::string& program, const std::string& member, int64_t from,
+                   int64_t to) {
+    auto n = store_->count_marketing_messages(program, member, at(from), at(to));
+    EXPECT_TRUE(n);
+    return n ? *n : -1;
+  };
+  EXPECT_EQ(count("default", "m1", 0, 1000), 2);
+  EXPECT_EQ(count("default", "m1", 100, 200), 1);  // [from, to)
+  EXPECT_EQ(count("default", "m1", 101, 201), 1);
+  EXPECT_EQ(count("default", "m1", 201, 1000), 0);
+  EXPECT_EQ(count("default", "m2", 0, 1000), 1);
+  EXPECT_EQ(count("other", "m1", 0, 1000), 1);
+  EXPECT_EQ(count("default", "nobody", 0, 1000), 0);
+}
+
 TEST_P(Outbox, EndpointsUpsertAndKeepTheirCreationTime) {
   WebhookEndpoint e = endpoint("default", "whk_a");
   CommandWrite w;
@@ -123,6 +165,7 @@ TEST_P(Outbox, EndpointsUpsertAndKeepTheirCreationTime) {
   changed.enabled = false;
   changed.cursor = 17;
   changed.max_in_flight = 2;
+  changed.messages = true;
   changed.created_at = at(99);  // ignored: the first creation time stays
   changed.updated_at = at(50);
   w.program_id = "default";

@@ -38,8 +38,8 @@ class Referrals : public testing::TwoProgramsStore {
  protected:
   static Member member_row(const std::string& program, const std::string& id,
                            const std::string& code, const std::string& referred_by = "") {
-    return Member{program, id,    std::nullopt, id + "@b.tw", "0912",
-                  at(0),   at(1), {},           code,         referred_by};
+    return Member{program, id,   std::nullopt, id + "@b.tw", "0912", at(0), at(1),
+                  {},      code, referred_by,  "",           "",     {}};
   }
 
   static CommandWrite member_write(const Member& m) {
@@ -488,7 +488,8 @@ TEST(SqliteReferrals, ReasonsAreAJsonArrayAndBadOnesAreReported) {
     app::CommandWrite w;
     w.program_id = "default";
     w.member_id = id;
-    w.member = app::Member{"default", id, std::nullopt, "", "", at(0), at(0), {}, "", ""};
+    w.member =
+        app::Member{"default", id, std::nullopt, "", "", at(0), at(0), {}, "", "", "", "", {}};
     ASSERT_TRUE((*s)->apply(w));
   }
   app::CommandWrite w;

@@ -98,7 +98,10 @@ TEST(SqliteStore, BackgroundCheckpointCopiesTheWalIntoTheDatabase) {
                            from_unix_seconds(0),
                            {},
                            "",
-                           ""};
+                           "",
+                           "",
+                           "",
+                           {}};
     ASSERT_TRUE((*s)->apply(w));
   }
   ASSERT_TRUE((*s)->commit());

@@ -55,9 +55,19 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     CommandWrite w;
     w.program_id = "default";
     w.member_id = id;
-    w.member = app::Member{
-        "default", id, std::chrono::year{1990} / 2 / 28, "a@b.tw", "0912", at(0), at(0), {},
-        "",        ""};
+    w.member = app::Member{"default",
+                           id,
+                           std::chrono::year{1990} / 2 / 28,
+                           "a@b.tw",
+                           "0912",
+                           at(0),
+                           at(0),
+                           {},
+                           "",
+                           "",
+                           "Ann",
+                           "en",
+                           {"email", "line"}};
     return w;
   }
 

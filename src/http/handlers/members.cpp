@@ -56,7 +56,9 @@ void members_list(Api& api, Call&& call) {
 void member_put(Api& api, Call&& call) {
   auto body = object_body(call);
   if (!body) return call.respond(problem(body.error()));
-  if (auto ok = only_fields(*body, {"birthday", "email", "phone", "referred_by"}); !ok) {
+  if (auto ok = only_fields(
+          *body, {"birthday", "email", "phone", "referred_by", "name", "locale", "consent"});
+      !ok) {
     return call.respond(problem(ok.error()));
   }
   app::UpsertMember upsert;
@@ -64,7 +66,9 @@ void member_put(Api& api, Call&& call) {
   auto email = optional_string(*body, "email");
   auto phone = optional_string(*body, "phone");
   auto referred_by = optional_string(*body, "referred_by");
-  for (auto* r : {&birthday, &email, &phone, &referred_by}) {
+  auto name = optional_string(*body, "name");
+  auto locale = optional_string(*body, "locale");
+  for (auto* r : {&birthday, &email, &phone, &referred_by, &name, &locale}) {
     if (!*r) return call.respond(problem(r->error()));
   }
   if (*birthday) {
@@ -75,6 +79,23 @@ void member_put(Api& api, Call&& call) {
   upsert.email = *email;
   upsert.phone = *phone;
   upsert.referred_by = *referred_by;
+  upsert.name = *name;
+  upsert.locale = *locale;
+  if (const json::value* consent = body->if_contains("consent"); consent && !consent->is_null()) {
+    if (!consent->is_object()) {
+      return call.respond(problem(Error{ErrorCode::kInvalidArgument, "consent",
+                                        "must be an object of channels and true or false "
+                                        "({\"email\": true, \"sms\": false})"}));
+    }
+    for (const auto& [channel, given] : consent->as_object()) {
+      const std::string field = "consent." + std::string(channel);
+      if (!given.is_bool()) {
+        return call.respond(
+            problem(Error{ErrorCode::kInvalidArgument, field, "must be true or false"}));
+      }
+      upsert.consent[std::string(channel)] = given.as_bool();
+    }
+  }
   app::Command c;
   c.member_id = call.params[0];
   c.body = upsert;

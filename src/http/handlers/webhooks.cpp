@@ -38,7 +38,7 @@ Result<std::optional<std::vector<std::string>>> optional_strings(const json::obj
 void webhook_create(Api& api, Call&& call) {
   auto body = object_body(call);
   if (!body) return call.respond(problem(body.error()));
-  if (auto ok = only_fields(*body, {"url", "secret", "events", "max_in_flight"}); !ok) {
+  if (auto ok = only_fields(*body, {"url", "secret", "events", "max_in_flight", "messages"}); !ok) {
     return call.respond(problem(ok.error()));
   }
   auto url = required_string(*body, "url");
@@ -49,6 +49,8 @@ void webhook_create(Api& api, Call&& call) {
   if (!events) return call.respond(problem(events.error()));
   auto in_flight = optional_integer(*body, "max_in_flight");
   if (!in_flight) return call.respond(problem(in_flight.error()));
+  auto messages = optional_bool(*body, "messages", false);
+  if (!messages) return call.respond(problem(messages.error()));
   auto id = app::make_webhook_id();
   if (!id) return call.respond(problem(id.error()));
   app::WebhookEndpoint e;
@@ -57,6 +59,7 @@ void webhook_create(Api& api, Call&& call) {
   e.secret = *secret;
   e.events = events->value_or(std::vector<std::string>{"*"});
   e.max_in_flight = in_flight->value_or(8);
+  e.messages = *messages;
   app::Command c;
   c.body = app::CreateWebhook{std::move(e)};
   api.write(std::move(call), std::move(c),
@@ -76,7 +79,9 @@ void webhooks_list(Api& api, Call&& call) {
 void webhook_update(Api& api, Call&& call) {
   auto body = object_body(call);
   if (!body) return call.respond(problem(body.error()));
-  if (auto ok = only_fields(*body, {"url", "secret", "events", "enabled", "max_in_flight"}); !ok) {
+  if (auto ok =
+          only_fields(*body, {"url", "secret", "events", "enabled", "max_in_flight", "messages"});
+      !ok) {
     return call.respond(problem(ok.error()));
   }
   app::UpdateWebhook u;
@@ -100,6 +105,13 @@ void webhook_update(Api& api, Call&& call) {
   auto in_flight = optional_integer(*body, "max_in_flight");
   if (!in_flight) return call.respond(problem(in_flight.error()));
   u.max_in_flight = *in_flight;
+  if (const json::value* messages = body->if_contains("messages");
+      messages != nullptr && !messages->is_null()) {
+    if (!messages->is_bool()) {
+      return call.respond(problem(400, "invalid_argument", "messages", "must be true or false"));
+    }
+    u.messages = messages->as_bool();
+  }
   app::Command c;
   c.body = std::move(u);
   api.write(std::move(call), std::move(c),

@@ -648,6 +648,21 @@ class MemoryStore final : public app::Store {
     return read([](const Data& d) { return d.events.empty() ? int64_t{0} : d.events.back().id; });
   }
 
+  Result<int64_t> count_marketing_messages(const std::string& program_id,
+                                           const std::string& member_id, Instant from,
+                                           Instant to) override {
+    return read([&](const Data& d) {
+      int64_t n = 0;
+      for (const app::OutboxEvent& e : d.events) {
+        if (e.program_id == program_id && e.member_id == member_id && e.marketing && e.send_after &&
+            *e.send_after >= from && *e.send_after < to) {
+          ++n;
+        }
+      }
+      return n;
+    });
+  }
+
   Result<std::vector<app::WebhookEndpoint>> webhook_endpoints(
       const std::string& program_id) override {
     return read([&](const Data& d) {

@@ -55,6 +55,24 @@ Result<std::vector<std::string>> decode_reasons(std::string_view text) {
   return out;
 }
 
+// A member's consent column: channels joined by commas ("email,line").
+std::string join_channels(const std::vector<std::string>& channels) {
+  std::string out;
+  for (const auto& c : channels) out += (out.empty() ? "" : ",") + c;
+  return out;
+}
+
+std::vector<std::string> split_channels(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    std::size_t comma = text.find(',');
+    out.emplace_back(text.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 // A prepared statement with positional binding; reset on every use.
 class Stmt {
  public:
@@ -129,7 +147,7 @@ class Stmt {
 #define PATRON_MEMBER_WALLET " WHERE program_id = ? AND member_id = ? AND wallet = ?"
 #define PATRON_MEMBER_COLUMNS                                                          \
   "id, birthday, email, phone, created_at, updated_at, tier, tier_since, tier_until, " \
-  "tier_previous, tier_upgraded_by, referral_code, referred_by"
+  "tier_previous, tier_upgraded_by, referral_code, referred_by, name, locale, consent"
 #define PATRON_REFERRAL_COLUMNS                                                         \
   "referee_id, referrer_id, code, state, order_id, reasons, created_at, qualified_at, " \
   "decided_at, decided_by, note"
@@ -327,6 +345,9 @@ class SqliteStore final : public app::Store {
     m.tier.upgraded_by = q.s(10);
     m.referral_code = q.s(11);
     m.referred_by = q.s(12);
+    m.name = q.s(13);
+    m.locale = q.s(14);
+    m.consent = split_channels(q.s(15));
     return m;
   }
 
@@ -1132,9 +1153,25 @@ class SqliteStore final : public app::Store {
   }
 
   // Outbox and webhooks
-#define PATRON_EVENT_COLUMNS "id, program_id, type, member_id, data, created_at"
+#define PATRON_EVENT_COLUMNS \
+  "id, program_id, type, member_id, data, created_at, message, send_after, marketing"
   static app::OutboxEvent read_event(const Stmt& q) {
-    return app::OutboxEvent{q.i(0), q.s(1), q.s(2), q.s(3), q.s(4), from_unix_seconds(q.i(5))};
+    return app::OutboxEvent{q.i(0), q.s(1),     q.s(2),
+                            q.s(3), q.s(4),     from_unix_seconds(q.i(5)),
+                            q.s(6), q.opt_t(7), q.i(8) != 0};
+  }
+
+  Result<int64_t> count_marketing_messages(const std::string& program_id,
+                                           const std::string& member_id, Instant from,
+                                           Instant to) override {
+    auto q = prepare(
+        "SELECT COUNT(*) FROM outbox WHERE program_id = ? AND member_id = ? AND marketing = 1 "
+        "AND send_after >= ? AND send_after < ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(member_id).bind(from).bind(to);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    return q->i(0);
   }
 
   Result<std::vector<app::OutboxEvent>> events_after(const std::string& program_id,
@@ -1179,7 +1216,7 @@ class SqliteStore final : public app::Store {
   }
 
 #define PATRON_ENDPOINT_COLUMNS \
-  "id, url, secret, events, enabled, max_in_flight, cursor, created_at, updated_at"
+  "id, url, secret, events, enabled, max_in_flight, cursor, created_at, updated_at, messages"
   Result<std::vector<app::WebhookEndpoint>> webhook_endpoints(
       const std::string& program_id) override {
     auto q = prepare("SELECT " PATRON_ENDPOINT_COLUMNS
@@ -1194,19 +1231,20 @@ class SqliteStore final : public app::Store {
       auto events = decode_reasons(q->s(3));
       if (!events) return std::unexpected(events.error());
       out.push_back(app::WebhookEndpoint{program_id, q->s(0), q->s(1), q->s(2), std::move(*events),
-                                         q->i(4) != 0, q->i(5), q->i(6), from_unix_seconds(q->i(7)),
-                                         from_unix_seconds(q->i(8))});
+                                         q->i(4) != 0, q->i(5), q->i(9) != 0, q->i(6),
+                                         from_unix_seconds(q->i(7)), from_unix_seconds(q->i(8))});
     }
   }
 
   Result<void> put_webhook_endpoint(const app::WebhookEndpoint& e,
                                     const std::string& command_program) {
     auto q = prepare("INSERT INTO webhook_endpoints (program_id, " PATRON_ENDPOINT_COLUMNS
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT (program_id, id) DO UPDATE SET url = excluded.url, "
                      "secret = excluded.secret, events = excluded.events, "
                      "enabled = excluded.enabled, max_in_flight = excluded.max_in_flight, "
-                     "cursor = excluded.cursor, updated_at = excluded.updated_at");
+                     "cursor = excluded.cursor, updated_at = excluded.updated_at, "
+                     "messages = excluded.messages");
     if (!q) return std::unexpected(q.error());
     q->bind(e.program_id.empty() ? command_program : e.program_id)
         .bind(e.id)
@@ -1217,7 +1255,8 @@ class SqliteStore final : public app::Store {
         .bind(e.max_in_flight)
         .bind(e.cursor)
         .bind(e.created_at)
-        .bind(e.updated_at);
+        .bind(e.updated_at)
+        .bind(int64_t{e.messages ? 1 : 0});
     return q->run();
   }
 
@@ -1624,7 +1663,7 @@ class SqliteStore final : public app::Store {
     if (w.member) {
       const Member& m = *w.member;
       auto q = prepare("INSERT INTO members (program_id, " PATRON_MEMBER_COLUMNS
-                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                        "ON CONFLICT (program_id, id) DO UPDATE SET "
                        "birthday = excluded.birthday, email = excluded.email, "
                        "phone = excluded.phone, updated_at = excluded.updated_at, "
@@ -1632,7 +1671,8 @@ class SqliteStore final : public app::Store {
                        "tier_until = excluded.tier_until, tier_previous = excluded.tier_previous, "
                        "tier_upgraded_by = excluded.tier_upgraded_by, "
                        "referral_code = excluded.referral_code, "
-                       "referred_by = excluded.referred_by");
+                       "referred_by = excluded.referred_by, name = excluded.name, "
+                       "locale = excluded.locale, consent = excluded.consent");
       if (!q) return std::unexpected(q.error());
       q->bind(m.program_id).bind(m.id);
       if (m.birthday) {
@@ -1647,7 +1687,10 @@ class SqliteStore final : public app::Store {
           .bind(m.tier.previous)
           .bind(m.tier.upgraded_by)
           .bind(m.referral_code)
-          .bind(m.referred_by);
+          .bind(m.referred_by)
+          .bind(m.name)
+          .bind(m.locale)
+          .bind(join_channels(m.consent));
       if (auto r = q->run(); !r) return r;
     }
     const auto& c = w.changes;
@@ -1831,14 +1874,17 @@ class SqliteStore final : public app::Store {
     }
     for (const auto& e : w.events) {
       auto q = prepare(
-          "INSERT INTO outbox (program_id, type, member_id, data, created_at) "
-          "VALUES (?, ?, ?, ?, ?)");
+          "INSERT INTO outbox (program_id, type, member_id, data, created_at, message, "
+          "send_after, marketing) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
       if (!q) return std::unexpected(q.error());
       q->bind(e.program_id.empty() ? w.program_id : e.program_id)
           .bind(e.type)
           .bind(e.member_id)
           .bind(e.data)
-          .bind(e.created_at);
+          .bind(e.created_at)
+          .bind(e.message)
+          .bind(e.send_after)
+          .bind(int64_t{e.marketing ? 1 : 0});
       if (auto r = q->run(); !r) return r;
     }
     if (w.webhook_endpoint) {
