@@ -221,13 +221,25 @@ struct ReplayDeliveries {
   int64_t delivery_id = 0;  // 0: every dead delivery of the endpoint
 };
 
+// A cart event: the cart as it is now (items, total, url), for the carts
+// job to remind the member if it stays idle. The member must exist.
+struct PutCart {
+  Cart cart;
+};
+// The carts job's command: a cart.abandoned event for the member's cart,
+// once per cart, when it is still idle, has items and no order followed.
+struct RemindCart {
+  std::string cart_id;
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
                  MemberEvent, BirthdayReward, MonthlyReward, QualifyReferral, DecideReferral,
                  CheckoutReserve, CreateCouponBatch, RedeemReward, RefundRedemption, CreateWebhook,
-                 UpdateWebhook, ReplayDeliveries, SendReminders, WinbackReward>;
+                 UpdateWebhook, ReplayDeliveries, SendReminders, WinbackReward, PutCart,
+                 RemindCart>;
 
 struct Command {
   std::string program_id = "default";

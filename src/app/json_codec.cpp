@@ -242,6 +242,29 @@ struct BodyJson {
   json::object operator()(const WinbackReward& c) const {
     return json::object({{"type", "winback_reward"}, {"reward", c.reward_id}}, sp);
   }
+  json::object operator()(const PutCart& c) const {
+    json::array items(sp);
+    for (const CartItem& i : c.cart.items) {
+      items.emplace_back(json::object({{"sku", i.sku},
+                                       {"name", i.name},
+                                       {"category", i.category},
+                                       {"quantity", i.quantity},
+                                       {"unit_price", i.unit_price}},
+                                      sp));
+    }
+    return json::object(
+        {{"type", "cart_put"},
+         {"id", c.cart.id},
+         {"items", std::move(items)},
+         {"total", c.cart.total},
+         {"url", c.cart.url},
+         {"at", c.cart.updated_at == Instant{} ? json::value(nullptr)
+                                               : json::value(format_instant(c.cart.updated_at))}},
+        sp);
+  }
+  json::object operator()(const RemindCart& c) const {
+    return json::object({{"type", "cart_remind"}, {"cart_id", c.cart_id}}, sp);
+  }
   json::object operator()(const SendReminders&) const {
     return json::object({{"type", "reminders"}}, sp);
   }
@@ -313,7 +336,9 @@ std::string_view command_name(const CommandBody& body) {
                                                 "webhook_update",
                                                 "webhook_replay",
                                                 "reminders",
-                                                "winback_reward"};
+                                                "winback_reward",
+                                                "cart_put",
+                                                "cart_remind"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

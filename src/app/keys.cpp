@@ -78,7 +78,7 @@ bool allows(Role role, Permission p) {
       return p == Permission::kMembersRead || p == Permission::kMembersWrite ||
              p == Permission::kCheckoutQuote || p == Permission::kHolds ||
              p == Permission::kCoupons || p == Permission::kProgramRead ||
-             p == Permission::kEventsRead;
+             p == Permission::kEventsRead || p == Permission::kCartsWrite;
     case Role::kStorefront:
       // Ships to browsers and apps: may look, quote, nothing that moves value.
       return p == Permission::kMembersRead || p == Permission::kCheckoutQuote ||
@@ -124,6 +124,8 @@ std::string_view to_string(Permission p) {
       return "webhooks";
     case Permission::kEventsRead:
       return "events:read";
+    case Permission::kCartsWrite:
+      return "carts:write";
   }
   return "unknown";
 }

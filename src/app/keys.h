@@ -51,6 +51,7 @@ enum class Permission {
   kAnalytics,      // GET /v1/analytics/... (KPIs, RFM, CLV, liability, uplift, ...)
   kWebhooks,       // register, change and replay webhook endpoints, read deliveries (audited)
   kEventsRead,     // GET /v1/events: the outbox
+  kCartsWrite,     // POST /v1/carts: cart events for abandoned cart reminders
 };
 
 bool allows(Role role, Permission permission);

@@ -66,6 +66,12 @@ std::map<std::string, std::string> variables(const ResolvedProgram& program,
       case VarKind::kAmount:
         out[name] = amount();
         break;
+      case VarKind::kMoney:
+        out[name] = v != nullptr && v->is_int64()
+                        ? format_money(v->as_int64(), program.program.currency,
+                                       program.program.minor_digits, locale)
+                        : "";
+        break;
       case VarKind::kStartDate:
       case VarKind::kEndDate:
         out[name] = date_of(v, var.kind == VarKind::kEndDate);

@@ -339,6 +339,31 @@ struct OutboxEvent {
   friend bool operator==(const OutboxEvent&, const OutboxEvent&) = default;
 };
 
+// A shopping cart the shop reports (POST /v1/carts): what a member put in it
+// and when it last changed. The carts job reminds the member of a cart left
+// idle ([carts] remind_after_hours) when no order followed
+// (docs/webhooks.md "Abandoned carts").
+struct CartItem {
+  std::string sku;
+  std::string name;
+  std::string category;
+  int64_t quantity = 1;
+  int64_t unit_price = 0;  // minor units of the program's currency
+  friend bool operator==(const CartItem&, const CartItem&) = default;
+};
+
+struct Cart {
+  std::string program_id;
+  std::string id;  // the shop's cart id
+  std::string member_id;
+  std::vector<CartItem> items;  // empty: the cart was emptied
+  int64_t total = 0;            // minor units: as given, or the items' sum
+  std::string url;              // where the member resumes it
+  Instant created_at{};
+  Instant updated_at{};  // the last cart event: idle time counts from here
+  friend bool operator==(const Cart&, const Cart&) = default;
+};
+
 // Where a program's events go: a URL the delivery worker POSTs each event
 // to, signed with `secret` (HMAC-SHA256). `events` filters by type: "*",
 // a prefix such as "credit.*", or a type.

@@ -482,6 +482,13 @@ std::map<std::string, std::string> program_settings(const Program& p) {
   }
   out["reminders.expiry_days"] = expiry_days.empty() ? "none" : expiry_days;
   messages_settings(p.rules.messages, out);
+  if (p.rules.carts.enabled) {
+    out["carts.remind_after_hours"] = std::to_string(p.rules.carts.remind_after_hours);
+    out["carts.ignore_after_hours"] = std::to_string(p.rules.carts.ignore_after_hours);
+    out["carts.min_total"] = format_major_units(p.rules.carts.min_total, p.minor_digits);
+  } else {
+    out["carts"] = "off";
+  }
   for (const rules::EarnRule& rule : p.rules.earn) rule_settings(p, rule, out);
   for (const rules::MemberDay& day : p.rules.member_days) member_day_settings(day, out);
   if (p.rules.tiers.enabled()) tier_settings(p, out);

@@ -262,7 +262,7 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
   if (out.empty()) {
     return fail(ErrorCode::kInvalidArgument, "job",
                 "must be holds, mature, expire, tiers, birthdays, monthly, referrals, reminders, "
-                "winback or all");
+                "winback, carts or all");
   }
   return out;
 }
@@ -503,6 +503,60 @@ Result<JobReport> winback_job(Writer& writer, Store& reader, Instant now,
   return report;
 }
 
+// Abandoned cart reminders due now (app/carts.h remind_cart): carts with
+// items last changed between ignore_after_hours and remind_after_hours ago,
+// not reminded yet; the command checks again and looks for an order since.
+Result<JobReport> carts_job(Writer& writer, Store& reader, Instant now,
+                            const std::string& only_program) {
+  JobReport report;
+  report.job = "carts";
+  constexpr std::size_t kPage = 10'000;
+  for (const auto& [program_id, program] : writer.programs().all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
+    const rules::Carts& carts = program.program.rules.carts;
+    if (!carts.enabled) continue;
+    const Instant oldest =
+        now - std::chrono::hours{carts.ignore_after_hours} + std::chrono::seconds{1};
+    const Instant newest =
+        now - std::chrono::hours{carts.remind_after_hours} + std::chrono::seconds{1};
+    std::vector<Cart> due;
+    std::set<std::string> seen;
+    for (Instant from = oldest;;) {
+      auto page = reader.idle_carts(program_id, from, newest, kPage);
+      if (!page) return std::unexpected(page.error());
+      bool fresh = false;
+      for (Cart& c : *page) {
+        if (!seen.insert(c.id).second) continue;
+        fresh = true;
+        auto sent = reader.rule_use_exists(program_id, c.member_id, "#cart", c.id);
+        if (!sent) return std::unexpected(sent.error());
+        if (!*sent) due.push_back(std::move(c));
+      }
+      if (page->size() < kPage || !fresh) break;
+      from = page->back().updated_at;
+    }
+    std::vector<std::future<Result<Response>>> futures;
+    for (const Cart& cart : due) {
+      Command c;
+      c.program_id = program_id;
+      c.member_id = cart.member_id;
+      c.now = now;
+      c.body = RemindCart{cart.id};
+      futures.push_back(writer.submit(std::move(c)));
+    }
+    for (auto& f : futures) {
+      auto r = f.get();
+      report.members += 1;
+      if (!r) {
+        report.failed += 1;
+        continue;
+      }
+      if (json::parse(r->json).at("outcome").as_string() == "sent") report.reminders += 1;
+    }
+  }
+  return report;
+}
+
 // Reminders due now (app/reminders.h): members with value expiring within
 // the longest [reminders] lead, and members whose tier anniversary is within
 // [tiers] warn_days; the command decides what to send, once.
@@ -549,7 +603,7 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
     return fail(ErrorCode::kInvalidArgument, "job",
                 "unknown job '" + job +
                     "' (jobs: holds, mature, expire, tiers, birthdays, monthly, referrals, "
-                    "reminders, winback)");
+                    "reminders, winback, carts)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
@@ -561,6 +615,7 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
   if (job == "referrals") return referrals_job(writer, reader, now, only_program);
   if (job == "reminders") return reminders_job(writer, reader, now, only_program);
   if (job == "winback") return winback_job(writer, reader, now, only_program);
+  if (job == "carts") return carts_job(writer, reader, now, only_program);
   JobReport report;
   report.job = job;
   for (const auto& [program_id, program] : writer.programs().all()) {

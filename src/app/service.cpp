@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "app/carts.h"
 #include "app/catalog.h"
 #include "app/checkout.h"
 #include "app/coupons.h"
@@ -405,6 +406,7 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     if (auto* upsert = std::get_if<UpsertMember>(&c.body)) {
       return upsert_member(store, **program, ids, c, *upsert, *member, now);
     }
+    if (auto* put = std::get_if<PutCart>(&c.body)) return put_cart(store, c, *put, *member, now);
     if (!*member) {
       return fail(ErrorCode::kNotFound, "member_id",
                   "no member '" + c.member_id + "' in program " + c.program_id);
@@ -417,6 +419,9 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     }
     if (auto* winback = std::get_if<WinbackReward>(&c.body)) {
       return winback_reward(store, **program, ids, c, *winback, **member, now);
+    }
+    if (auto* remind = std::get_if<RemindCart>(&c.body)) {
+      return remind_cart(store, **program, c, *remind, **member, now);
     }
     if (std::holds_alternative<SendReminders>(c.body)) {
       return send_reminders(store, **program, c, **member, now);
@@ -455,7 +460,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, CreateCouponBatch> || std::is_same_v<T, RedeemReward> ||
                         std::is_same_v<T, RefundRedemption> || std::is_same_v<T, CreateWebhook> ||
                         std::is_same_v<T, UpdateWebhook> || std::is_same_v<T, ReplayDeliveries> ||
-                        std::is_same_v<T, SendReminders> || std::is_same_v<T, WinbackReward>) {
+                        std::is_same_v<T, SendReminders> || std::is_same_v<T, WinbackReward> ||
+                        std::is_same_v<T, PutCart> || std::is_same_v<T, RemindCart>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

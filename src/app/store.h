@@ -61,6 +61,7 @@ struct CommandWrite {
   // Inserted when id is 0 (one per endpoint and event: a second insert
   // fails), else the state, attempt and result fields are updated.
   std::vector<WebhookDelivery> deliveries;
+  std::optional<Cart> cart;  // upsert (program_id, id); created_at kept
 };
 
 // A page of a list read: rows after a cursor, in a stable order.
@@ -242,6 +243,13 @@ class Store {
                                                         int64_t id) = 0;
   // The highest event id in the store (any program), 0 when none.
   virtual Result<int64_t> last_event_id() = 0;
+  // Carts
+  virtual Result<std::optional<Cart>> find_cart(const std::string& program_id,
+                                                const std::string& cart_id) = 0;
+  // Carts with items whose updated_at is in [from, to), oldest first (then
+  // by id), at most `limit`.
+  virtual Result<std::vector<Cart>> idle_carts(const std::string& program_id, Instant from,
+                                               Instant to, std::size_t limit) = 0;
   // A member's ready marketing messages (events with `marketing`) whose
   // send_after is in [from, to): what the frequency caps count.
   virtual Result<int64_t> count_marketing_messages(const std::string& program_id,

@@ -652,9 +652,9 @@ int run(int argc, char** argv) {
   std::string job_name;
   auto* jobs_run = jobs->add_subcommand("run", "run a job now (or at --now)");
   jobs_run
-      ->add_option(
-          "NAME", job_name,
-          "holds, mature, expire, tiers, birthdays, monthly, referrals, reminders, winback or all")
+      ->add_option("NAME", job_name,
+                   "holds, mature, expire, tiers, birthdays, monthly, referrals, reminders, "
+                   "winback, carts or all")
       ->required()
       ->check(CLI::IsMember([] {
         std::vector<std::string> names(app::kJobNames.begin(), app::kJobNames.end());

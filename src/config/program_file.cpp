@@ -809,7 +809,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   }
   if (auto ok = r.only(root, "",
                        {"program", "wallets", "tiers", "earning", "member_days", "rewards",
-                        "referrals", "campaigns", "catalog", "reminders", "messages"});
+                        "referrals", "campaigns", "catalog", "reminders", "messages", "carts"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -873,6 +873,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   if (auto ok = parse_catalog(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_reminders(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_messages(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_carts(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
 }
 
@@ -931,6 +932,9 @@ std::string to_toml(const app::Program& p) {
     for (auto it = expiry_days.rbegin(); it != expiry_days.rend(); ++it) list.push_back(*it);
     out << "\n"
         << toml::table{{"reminders", toml::table{{"expiry_days", std::move(list)}}}} << "\n";
+  }
+  if (p.rules.carts.enabled) {
+    out << "\n" << toml::table{{"carts", carts_table(p)}} << "\n";
   }
   if (p.rules.messages.enabled) {
     out << "\n" << toml::table{{"messages", messages_table(p.rules.messages)}} << "\n";

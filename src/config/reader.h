@@ -372,6 +372,8 @@ Result<void> parse_catalog(const Reader& r, const toml::table& root, app::Progra
 // [reminders]: expiry reminder leads.
 Result<void> parse_reminders(const Reader& r, const toml::table& root, app::Program& p);
 Result<void> parse_messages(const Reader& r, const toml::table& root, app::Program& p);
+Result<void> parse_carts(const Reader& r, const toml::table& root, app::Program& p);
+toml::table carts_table(const app::Program& p);
 toml::table messages_table(const rules::Messages& m);
 toml::array catalog_array(const app::Program& p);
 

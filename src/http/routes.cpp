@@ -69,6 +69,8 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/webhooks/{webhook_id}/deliveries", Permission::kWebhooks, h::webhook_deliveries},
       {"POST", "/v1/webhooks/{webhook_id}/replay", Permission::kWebhooks, h::webhook_replay},
       {"GET", "/v1/events", Permission::kEventsRead, h::events_list},
+      {"POST", "/v1/carts", Permission::kCartsWrite, h::cart_post},
+      {"GET", "/v1/carts/{cart_id}", Permission::kMembersRead, h::cart_get},
   };
   return kRoutes;
 }

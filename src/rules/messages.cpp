@@ -161,6 +161,21 @@ std::vector<MessageKind> make_catalogue() {
                              "reward.review", "reward.share", "reward.survey", "reward.custom"}) {
     out.push_back(reward_kind(t, kTransactional, kRewardZh, kRewardEn));
   }
+  out.push_back({"cart.abandoned",
+                 kMarketing,
+                 with_member({{"cart_id", kText},
+                              {"item_count", kText},
+                              {"first_item", kText},
+                              {"total", kMoney},
+                              {"url", kText},
+                              {"updated_at", kStartDate},
+                              {"hours_idle", kText}}),
+                 {"您的購物車還在等您",
+                  "{name} 您好，您的購物車裡還有 {first_item} 等 {item_count} 件商品（共 "
+                  "{total}），現在就完成結帳吧：{url}"},
+                 {"You left something in your cart",
+                  "Hi {name}, your cart still holds {first_item} and more: {item_count} items, "
+                  "{total} in all. Finish your order: {url}"}});
   out.push_back({"replenishment.due",
                  kMarketing,
                  with_member({{"sku", kText},

@@ -55,6 +55,7 @@ enum class MessageClass { kTransactional, kMarketing };
 enum class VarKind {
   kText,        // the data field as is (a number in decimal)
   kAmount,      // data.amount in the unit of data.wallet: "NT$1,234", "120 點"
+  kMoney,       // the data field in the program's currency
   kStartDate,   // an instant, as its local date
   kEndDate,     // an exclusive end (expires_at, until), as the last local day before it
   kLocalDate,   // "YYYY-MM-DD", in the locale's format

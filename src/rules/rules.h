@@ -131,6 +131,18 @@ struct Reminders {
   friend bool operator==(const Reminders&, const Reminders&) = default;
 };
 
+// Abandoned cart reminders ([carts], docs/webhooks.md "Abandoned carts"):
+// a cart idle for remind_after_hours with no order since gets one
+// cart.abandoned event; carts idle longer than ignore_after_hours are left
+// alone (stale, or the job was down), and so are carts under min_total.
+struct Carts {
+  bool enabled = false;
+  int64_t remind_after_hours = 4;   // 1 to 720
+  int64_t ignore_after_hours = 72;  // > remind_after_hours, at most 2160
+  int64_t min_total = 0;            // minor units of the currency
+  friend bool operator==(const Carts&, const Carts&) = default;
+};
+
 struct Rules {
   EarnTrigger earn_on = EarnTrigger::kPaid;
   // Purchase value stays pending this many days after fulfilment (鑑賞期), or
@@ -146,6 +158,7 @@ struct Rules {
   std::vector<CatalogItem> catalog;  // the reward catalog (rules/catalog.h)
   Reminders reminders;
   Messages messages;  // rules/messages.h
+  Carts carts;
   friend bool operator==(const Rules&, const Rules&) = default;
 
   // The wallet's redemption rule; nullptr when it has none (1:1, no limits).

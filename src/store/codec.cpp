@@ -1048,6 +1048,32 @@ bool decode_messages(const json::object& o, rules::Messages& m) {
 
 }  // namespace
 
+namespace {
+
+json::object encode_carts(const rules::Carts& c) {
+  return json::object{{"enabled", c.enabled},
+                      {"remind_after_hours", c.remind_after_hours},
+                      {"ignore_after_hours", c.ignore_after_hours},
+                      {"min_total", c.min_total}};
+}
+
+// Programs stored before carts existed have none.
+bool decode_carts(const json::object& o, rules::Carts& c) {
+  const json::value* enabled = o.if_contains("enabled");
+  const json::value* remind = o.if_contains("remind_after_hours");
+  const json::value* ignore = o.if_contains("ignore_after_hours");
+  const json::value* min_total = o.if_contains("min_total");
+  if (enabled == nullptr || !enabled->is_bool() || remind == nullptr || !remind->is_int64() ||
+      ignore == nullptr || !ignore->is_int64() || min_total == nullptr || !min_total->is_int64()) {
+    return false;
+  }
+  c = rules::Carts{enabled->as_bool(), remind->as_int64(), ignore->as_int64(),
+                   min_total->as_int64()};
+  return true;
+}
+
+}  // namespace
+
 std::string encode_rules(const rules::Rules& r) {
   json::array earn;
   for (const auto& e : r.earn) earn.emplace_back(encode_earn_rule(e));
@@ -1072,7 +1098,8 @@ std::string encode_rules(const rules::Rules& r) {
                                       {"redeem", std::move(redeem)},
                                       {"catalog", std::move(catalog)},
                                       {"reminders", encode_reminders(r.reminders)},
-                                      {"messages", encode_messages(r.messages)}});
+                                      {"messages", encode_messages(r.messages)},
+                                      {"carts", encode_carts(r.carts)}});
 }
 
 Result<rules::Rules> decode_rules(std::string_view text) {
@@ -1093,6 +1120,7 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   const json::array* catalog = f.array("catalog");
   const json::value* reminders = v->as_object().if_contains("reminders");
   const json::value* messages = v->as_object().if_contains("messages");
+  const json::value* carts = v->as_object().if_contains("carts");
   auto trigger = parse_earn_trigger(earn_on);
   if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
       !read_each(member_days, r.member_days, decode_member_day) ||
@@ -1105,7 +1133,8 @@ Result<rules::Rules> decode_rules(std::string_view text) {
       (reminders != nullptr &&
        (!reminders->is_object() || !decode_reminders(reminders->as_object(), r.reminders))) ||
       (messages != nullptr &&
-       (!messages->is_object() || !decode_messages(messages->as_object(), r.messages)))) {
+       (!messages->is_object() || !decode_messages(messages->as_object(), r.messages))) ||
+      (carts != nullptr && (!carts->is_object() || !decode_carts(carts->as_object(), r.carts)))) {
     return corrupt("rules", text);
   }
   r.earn_on = *trigger;

@@ -45,6 +45,10 @@ amount = 100
 expires = "60d"
 [reminders]
 expiry_days = [7, 3, 1]
+[carts]
+remind_after_hours = 4
+ignore_after_hours = 48
+min_total = 500
 [messages]
 channels = ["email", "sms", "line"]
 quiet_hours = "21:00-09:00"
@@ -357,6 +361,97 @@ TEST_P(MessagesTest, ConsentIsChangedPerChannelAndValidated) {
   auto unchanged = reader_->find_member("default", "c");
   EXPECT_EQ((*unchanged)->consent, (std::vector<std::string>{"email", "line"}));
   EXPECT_EQ((*unchanged)->locale, "");
+}
+
+// Abandoned carts: one cart.abandoned per cart idle for remind_after_hours
+// with items, at least min_total and no order since; not for stale carts;
+// a rerun sends nothing; bad carts change nothing.
+TEST_P(MessagesTest, AbandonedCartsAreRemindedOnceWhenNoOrderFollowed) {
+  for (const char* id : {"c", "o", "e", "s", "old"}) {
+    app::UpsertMember m;
+    m.email = std::string(id) + "@example.tw";
+    m.consent = {{"email", true}};
+    member(id, m);
+  }
+  auto put = [&](const std::string& member_id, const std::string& cart_id,
+                 std::vector<app::CartItem> items, std::optional<Instant> when = std::nullopt) {
+    app::Cart cart;
+    cart.id = cart_id;
+    cart.items = std::move(items);
+    cart.url = "https://shop.example/cart/" + cart_id;
+    if (when) cart.updated_at = *when;
+    Command c;
+    c.member_id = member_id;
+    c.body = app::PutCart{cart};
+    return writer_->execute(std::move(c));
+  };
+  const app::CartItem shirt{"SKU-1", "襯衫", "tops", 2, 590};
+  ASSERT_TRUE(put("c", "k1", {shirt}));
+  ASSERT_TRUE(put("o", "k2", {shirt}));
+  ASSERT_TRUE(put("e", "k3", {shirt}));
+  ASSERT_TRUE(put("e", "k3", {}));                                          // emptied
+  ASSERT_TRUE(put("s", "k4", {app::CartItem{"SKU-2", "", "", 1, 300}}));    // under min_total
+  ASSERT_TRUE(put("old", "k5", {shirt}, at("2026-03-01T08:00:00+08:00")));  // 52 h idle at 12:00
+  auto cart = reader_->find_cart("default", "k1");
+  ASSERT_TRUE(cart && *cart);
+  EXPECT_EQ((*cart)->total, 1180);  // the items' sum
+  EXPECT_EQ((*cart)->updated_at, clock_.now());
+
+  // "o" orders an hour later.
+  rules::Order o;
+  o.id = "order-1";
+  o.member_id = "o";
+  o.placed_at = at("2026-03-03T13:00:00+08:00");
+  rules::OrderLine line;
+  line.line_id = "1";
+  line.sku = "SKU-1";
+  line.unit_price = 1180;
+  o.lines = {line};
+  Command order;
+  order.body = app::UpsertOrder{o, {}};
+  ok(std::move(order));
+
+  job("carts", at("2026-03-03T14:00:00+08:00"));  // 2 hours idle: not yet
+  for (const char* id : {"c", "o", "e", "s", "old"}) {
+    EXPECT_TRUE(events(id, "cart.abandoned").empty()) << id;
+  }
+  job("carts", at("2026-03-03T17:00:00+08:00"));  // 5 hours
+  job("carts", at("2026-03-03T18:00:00+08:00"));  // again: nothing new
+  auto sent = events("c", "cart.abandoned");
+  ASSERT_EQ(sent.size(), 1u);
+  json::value data = json::parse(sent[0].data);
+  EXPECT_EQ(data.at("cart_id").as_string(), "k1");
+  EXPECT_EQ(data.at("item_count").as_int64(), 2);
+  EXPECT_EQ(data.at("first_item").as_string(), "襯衫");
+  EXPECT_EQ(data.at("total").as_int64(), 1180);
+  EXPECT_EQ(data.at("hours_idle").as_int64(), 5);
+  EXPECT_EQ(data.at("items").as_array().size(), 1u);
+  json::object m = message(sent[0]);
+  EXPECT_EQ(m.at("class").as_string(), "marketing");
+  EXPECT_EQ(m.at("subject").as_string(), "您的購物車還在等您");
+  EXPECT_EQ(m.at("body").as_string(),
+            "親愛的會員 您好，您的購物車裡還有 襯衫 等 2 件商品（共 NT$1,180），現在就完成結帳吧："
+            "https://shop.example/cart/k1");
+  for (const char* id : {"o", "e", "s", "old"}) {
+    EXPECT_TRUE(events(id, "cart.abandoned").empty()) << id;
+  }
+
+  // A late, older event changes nothing; a cart of another member is a
+  // conflict; a cart of no member is not found; bad items name the field.
+  auto late = put("c", "k1", {}, at("2026-03-03T11:00:00+08:00"));
+  ASSERT_TRUE(late);
+  EXPECT_TRUE(json::parse(late->json).at("stale").as_bool());
+  EXPECT_EQ((*reader_->find_cart("default", "k1"))->items.size(), 1u);
+  auto theirs = put("o", "k1", {shirt});
+  ASSERT_FALSE(theirs);
+  EXPECT_EQ(theirs.error().code, ErrorCode::kConflict);
+  auto nobody = put("nobody", "k9", {shirt});
+  ASSERT_FALSE(nobody);
+  EXPECT_EQ(nobody.error().field, "member_id");
+  EXPECT_FALSE(reader_->find_cart("default", "k9")->has_value());
+  auto bad = put("c", "k8", {app::CartItem{"SKU", "", "", 0, 100}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "items[0].quantity");
 }
 
 TEST(QuietHours, WrapPastMidnightAndWithinADay) {

@@ -426,6 +426,13 @@ class FailingStore final : public app::Store {
     return inner_->find_event(p, id);
   }
   Result<int64_t> last_event_id() override { return inner_->last_event_id(); }
+  Result<std::optional<app::Cart>> find_cart(const std::string& p, const std::string& id) override {
+    return inner_->find_cart(p, id);
+  }
+  Result<std::vector<app::Cart>> idle_carts(const std::string& p, Instant from, Instant to,
+                                            std::size_t limit) override {
+    return inner_->idle_carts(p, from, to, limit);
+  }
   Result<int64_t> count_marketing_messages(const std::string& p, const std::string& m, Instant from,
                                            Instant to) override {
     return inner_->count_marketing_messages(p, m, from, to);

@@ -14,7 +14,9 @@
 #include <iterator>
 #include <set>
 #include <thread>
+#include <tuple>
 
+#include "core/time.h"
 #include "support/http_client.h"
 #include "support/run_patron.h"
 #include "support/temp_dir.h"
@@ -356,6 +358,64 @@ TEST_F(WebhooksApi, MessagesReachAProviderInTheMembersLanguage) {
   EXPECT_EQ(pending[0].at("next_attempt_at").as_string(), send_after);
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(provider.received().size(), 2u);
+}
+
+// A cart posted over the API and left 5 hours: the carts job (run over the
+// API) sends one cart.abandoned, with its message, to the endpoint.
+TEST_F(WebhooksApi, AnAbandonedCartRemindsTheMemberOnce) {
+  WebhookReceiver receiver;
+  create_hook(receiver.url("/carts"), R"(["cart.*"])");
+  ASSERT_EQ(call("integration", "PUT", "/v1/members/m1",
+                 R"({"email":"m1@example.tw","consent":{"email":true}})")
+                .status,
+            201);
+  const std::string five_hours_ago =
+      format_instant(std::chrono::time_point_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now() - std::chrono::hours{5}));
+  const std::string cart =
+      R"({"id":"k1","member_id":"m1","url":"https://shop.example/cart/k1","at":")" +
+      five_hours_ago +
+      R"(","items":[{"sku":"DRESS","name":"洋裝","category":"dresses","quantity":1,"unit_price":1980},)"
+      R"({"sku":"BELT","quantity":2,"unit_price":350}]})";
+  EXPECT_EQ(call("storefront", "POST", "/v1/carts", cart).status, 403);  // carts:write
+  auto posted = call("integration", "POST", "/v1/carts", cart);
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  EXPECT_EQ(posted.json().at("cart").at("total").as_int64(), 2680);
+  auto got = call("storefront", "GET", "/v1/carts/k1");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.json().at("items").as_array().size(), 2u);
+  EXPECT_EQ(call("storefront", "GET", "/v1/carts/nope").status, 404);
+  for (auto [body, status, field] :
+       {std::tuple{R"({"id":"k2","member_id":"m1"})", 400, "items"},
+        std::tuple{R"({"id":"k2","member_id":"m1","items":[{"sku":"X"}]})", 400,
+                   "items[0].unit_price"},
+        std::tuple{R"({"id":"k2","member_id":"m1","items":[{"sku":"X","unit_price":-1}]})", 400,
+                   "items[0].unit_price"},
+        std::tuple{R"({"id":"k2","member_id":"ghost","items":[]})", 404, "member_id"},
+        std::tuple{R"({"id":"k2","member_id":"m1","items":[],"colour":"red"})", 400, "colour"}}) {
+    auto bad = call("integration", "POST", "/v1/carts", body);
+    EXPECT_EQ(bad.status, status) << body << " " << bad.body;
+    EXPECT_EQ(bad.json().at("field").as_string(), field) << bad.body;
+  }
+  EXPECT_EQ(call("integration", "GET", "/v1/carts/k2").status, 404);
+
+  for (int run = 0; run < 2; ++run) {
+    auto job = call("admin", "POST", "/v1/jobs/runs", R"({"job":"carts"})");
+    ASSERT_TRUE(job.status == 200 || job.status == 201) << job.body;
+  }
+  ASSERT_TRUE(receiver.wait_for(1, 10s));
+  std::this_thread::sleep_for(500ms);  // a second reminder would have come by now
+  auto got_events = receiver.received();
+  ASSERT_EQ(got_events.size(), 1u);
+  json::value event = json::parse(got_events[0].body);
+  EXPECT_EQ(event.at("type").as_string(), "cart.abandoned");
+  EXPECT_EQ(event.at("data").at("cart_id").as_string(), "k1");
+  EXPECT_EQ(event.at("data").at("item_count").as_int64(), 3);
+  EXPECT_EQ(event.at("data").at("hours_idle").as_int64(), 5);
+  EXPECT_EQ(event.at("message").at("subject").as_string(), "您的購物車還在等您");
+  EXPECT_NE(std::string(event.at("message").at("body").as_string()).find("NT$2,680"),
+            std::string::npos)
+      << event;
 }
 
 TEST_F(WebhooksApi, BadInputIsRefusedNamingTheFieldAndOtherProgramsSeeNothing) {

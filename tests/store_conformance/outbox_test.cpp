@@ -149,6 +149,75 @@ TEST_P(Outbox, MessagesAreKeptAndCountedBySendTime) {
   EXPECT_EQ(count("default", "nobody", 0, 1000), 0);
 }
 
+// Carts upsert (created_at kept), belong to a program and an existing
+// member, and idle_carts lists those with items by last change.
+TEST_P(Outbox, CartsUpsertAndListByIdleTime) {
+  for (const char* program : {"default", "other"}) {
+    CommandWrite m;
+    m.program_id = program;
+    m.member_id = "m1";
+    m.member =
+        app::Member{program, "m1", std::nullopt, "", "", at(0), at(0), {}, "", "", "", "", {}};
+    write(m);
+  }
+  auto cart = [](const std::string& program, const std::string& id, int64_t updated_s, bool items) {
+    app::Cart c;
+    c.program_id = program;
+    c.id = id;
+    c.member_id = "m1";
+    if (items) c.items = {app::CartItem{"SKU-1", "襯衫", "tops", 2, 590}};
+    c.total = items ? 1180 : 0;
+    c.url = "https://shop.example/cart/" + id;
+    c.created_at = at(updated_s);
+    c.updated_at = at(updated_s);
+    return c;
+  };
+  auto put = [&](const app::Cart& c) {
+    CommandWrite w;
+    w.program_id = c.program_id;
+    w.member_id = c.member_id;
+    w.cart = c;
+    write(w);
+  };
+  put(cart("default", "c1", 100, true));
+  put(cart("default", "c2", 200, true));
+  put(cart("default", "c3", 150, false));  // emptied
+  put(cart("other", "c4", 120, true));
+  app::Cart changed = cart("default", "c1", 300, true);
+  changed.items.push_back(app::CartItem{"SKU-2", "", "", 1, 100});
+  changed.created_at = at(999);  // ignored: the first creation time stays
+  put(changed);
+
+  auto found = store_->find_cart("default", "c1");
+  ASSERT_TRUE(found && *found);
+  app::Cart want = changed;
+  want.created_at = at(100);
+  EXPECT_EQ(**found, want);
+  EXPECT_FALSE(store_->find_cart("other", "c1")->has_value());
+  EXPECT_FALSE(store_->find_cart("default", "nope")->has_value());
+
+  auto idle = store_->idle_carts("default", at(0), at(1000), 50);
+  ASSERT_TRUE(idle);
+  ASSERT_EQ(idle->size(), 2u);  // not the emptied one, not the other program's
+  EXPECT_EQ((*idle)[0].id, "c2");
+  EXPECT_EQ((*idle)[1].id, "c1");
+  auto window = store_->idle_carts("default", at(200), at(300), 50);  // [from, to)
+  ASSERT_TRUE(window);
+  ASSERT_EQ(window->size(), 1u);
+  EXPECT_EQ(window->front().id, "c2");
+  auto one = store_->idle_carts("default", at(0), at(1000), 1);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->size(), 1u);
+
+  // A cart of a member the program does not have is refused.
+  app::Cart stranger = cart("default", "c9", 100, true);
+  stranger.member_id = "nobody";
+  CommandWrite w;
+  w.program_id = "default";
+  w.cart = stranger;
+  EXPECT_FALSE(try_write(w));
+}
+
 TEST_P(Outbox, EndpointsUpsertAndKeepTheirCreationTime) {
   WebhookEndpoint e = endpoint("default", "whk_a");
   CommandWrite w;

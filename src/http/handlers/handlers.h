@@ -16,6 +16,8 @@ void openapi(Api&, Call&&);
 // members.cpp
 void members_list(Api&, Call&&);
 void member_put(Api&, Call&&);
+void cart_post(Api&, Call&&);
+void cart_get(Api&, Call&&);
 void member_get(Api&, Call&&);
 void member_ledger(Api&, Call&&);
 void member_lots(Api&, Call&&);

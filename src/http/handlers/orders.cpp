@@ -3,6 +3,7 @@
 // refunded, returned). Amounts are minor units of the program's currency.
 #include <boost/json.hpp>
 
+#include "app/carts.h"
 #include "app/json_codec.h"
 #include "http/body.h"
 #include "http/handlers/handlers.h"
@@ -217,6 +218,80 @@ void order_refund(Api& api, Call&& call) {
   }
   (*body)["event"] = "refunded";
   write_event(api, std::move(call), *body);
+}
+
+void cart_post(Api& api, Call&& call) {
+  auto body = object_body(call);
+  if (!body) return call.respond(problem(body.error()));
+  if (auto ok = only_fields(*body, {"id", "member_id", "items", "total", "url", "at"}); !ok) {
+    return call.respond(problem(ok.error()));
+  }
+  auto id = required_string(*body, "id");
+  if (!id) return call.respond(problem(id.error()));
+  auto member = required_string(*body, "member_id");
+  if (!member) return call.respond(problem(member.error()));
+  auto url = optional_string(*body, "url");
+  if (!url) return call.respond(problem(url.error()));
+  auto total = optional_integer(*body, "total");
+  if (!total) return call.respond(problem(total.error()));
+  auto at = optional_instant(*body, "at", zone_of(api, call));
+  if (!at) return call.respond(problem(at.error()));
+  app::Cart cart;
+  cart.id = *id;
+  cart.url = url->value_or("");
+  cart.total = total->value_or(0);
+  if (*at) cart.updated_at = **at;
+  const json::value* items = body->if_contains("items");
+  if (items == nullptr || !items->is_array()) {
+    return call.respond(problem(
+        fail(ErrorCode::kInvalidArgument, "items", "is required: an array of items").error()));
+  }
+  for (std::size_t i = 0; i < items->as_array().size(); ++i) {
+    const std::string field = "items[" + std::to_string(i) + "]";
+    const json::value& item = items->as_array()[i];
+    if (!item.is_object()) {
+      return call.respond(
+          problem(fail(ErrorCode::kInvalidArgument, field, "must be an object").error()));
+    }
+    const json::object& o = item.as_object();
+    if (auto ok =
+            at_line(only_fields(o, {"sku", "name", "category", "quantity", "unit_price"}), field);
+        !ok) {
+      return call.respond(problem(ok.error()));
+    }
+    app::CartItem ci;
+    auto sku = at_line(required_string(o, "sku"), field);
+    if (!sku) return call.respond(problem(sku.error()));
+    ci.sku = *sku;
+    for (auto [name, target] : {std::pair{"name", &ci.name}, std::pair{"category", &ci.category}}) {
+      auto v = at_line(optional_string(o, name), field);
+      if (!v) return call.respond(problem(v.error()));
+      *target = v->value_or("");
+    }
+    auto quantity = at_line(optional_integer(o, "quantity"), field);
+    if (!quantity) return call.respond(problem(quantity.error()));
+    ci.quantity = quantity->value_or(1);
+    auto price = at_line(required_integer(o, "unit_price"), field);
+    if (!price) return call.respond(problem(price.error()));
+    ci.unit_price = *price;
+    cart.items.push_back(std::move(ci));
+  }
+  app::Command c;
+  c.member_id = *member;
+  c.body = app::PutCart{std::move(cart)};
+  api.write(std::move(call), std::move(c), [](const app::Response& r) {
+    bool created = json::parse(r.json).as_object().at("created").as_bool();
+    return json_reply(r.json, created ? 201 : 200);
+  });
+}
+
+void cart_get(Api& api, Call&& call) {
+  api.read(std::move(call), [](app::Store& store, Call& c) -> Reply {
+    auto found = store.find_cart(c.key.program_id, c.params[0]);
+    if (!found) return problem(found.error());
+    if (!*found) return problem(404, "not_found", "cart_id", "no cart '" + c.params[0] + "'");
+    return json_reply(json::serialize(app::cart_json(**found)));
+  });
 }
 
 }  // namespace patron::http::handlers

@@ -77,6 +77,7 @@ struct Data {
   // (program, code, order): the SQLite primary key.
   std::map<std::tuple<std::string, std::string, std::string>, app::CouponRedemption>
       coupon_redemptions;
+  std::map<std::pair<std::string, std::string>, app::Cart> carts;
   std::vector<app::OutboxEvent> events;                                           // ascending id
   std::map<std::pair<std::string, std::string>, app::WebhookEndpoint> endpoints;  // (program, id)
   std::map<int64_t, app::WebhookDelivery> deliveries;                             // by id
@@ -648,6 +649,33 @@ class MemoryStore final : public app::Store {
     return read([](const Data& d) { return d.events.empty() ? int64_t{0} : d.events.back().id; });
   }
 
+  Result<std::optional<app::Cart>> find_cart(const std::string& program_id,
+                                             const std::string& cart_id) override {
+    return read([&](const Data& d) -> std::optional<app::Cart> {
+      auto it = d.carts.find({program_id, cart_id});
+      if (it == d.carts.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<std::vector<app::Cart>> idle_carts(const std::string& program_id, Instant from, Instant to,
+                                            std::size_t limit) override {
+    return read([&](const Data& d) {
+      std::vector<app::Cart> out;
+      for (const auto& [key, c] : d.carts) {
+        if (key.first == program_id && !c.items.empty() && c.updated_at >= from &&
+            c.updated_at < to) {
+          out.push_back(c);
+        }
+      }
+      std::sort(out.begin(), out.end(), [](const app::Cart& a, const app::Cart& b) {
+        return std::tie(a.updated_at, a.id) < std::tie(b.updated_at, b.id);
+      });
+      if (out.size() > limit) out.resize(limit);
+      return out;
+    });
+  }
+
   Result<int64_t> count_marketing_messages(const std::string& program_id,
                                            const std::string& member_id, Instant from,
                                            Instant to) override {
@@ -981,6 +1009,16 @@ class MemoryStore final : public app::Store {
       row.id = d.events.empty() ? 1 : d.events.back().id + 1;
       if (row.program_id.empty()) row.program_id = w.program_id;
       d.events.push_back(std::move(row));
+    }
+    if (w.cart) {
+      app::Cart row = *w.cart;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      if (!d.members.count({row.program_id, row.member_id})) {
+        return fail(ErrorCode::kStorage, "member_id", "FOREIGN KEY constraint failed");
+      }
+      auto key = std::make_pair(row.program_id, row.id);
+      if (auto it = d.carts.find(key); it != d.carts.end()) row.created_at = it->second.created_at;
+      d.carts[key] = std::move(row);
     }
     if (w.webhook_endpoint) {
       app::WebhookEndpoint row = *w.webhook_endpoint;

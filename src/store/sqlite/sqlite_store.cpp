@@ -1161,6 +1161,83 @@ class SqliteStore final : public app::Store {
                             q.s(6), q.opt_t(7), q.i(8) != 0};
   }
 
+  // Carts
+  static std::string encode_cart_items(const std::vector<app::CartItem>& items) {
+    boost::json::array a;
+    for (const auto& i : items) {
+      a.emplace_back(boost::json::object{{"sku", i.sku},
+                                         {"name", i.name},
+                                         {"category", i.category},
+                                         {"quantity", i.quantity},
+                                         {"unit_price", i.unit_price}});
+    }
+    return boost::json::serialize(a);
+  }
+
+  static Result<app::Cart> read_cart(const Stmt& q, const std::string& program_id) {
+    app::Cart c;
+    c.program_id = program_id;
+    c.id = q.s(0);
+    c.member_id = q.s(1);
+    boost::system::error_code ec;
+    boost::json::value items = boost::json::parse(q.s(2), ec);
+    if (ec || !items.is_array()) {
+      return fail(ErrorCode::kCorruption, "", "cart " + c.id + " has bad items");
+    }
+    for (const auto& v : items.as_array()) {
+      const auto* o = v.if_object();
+      if (o == nullptr) return fail(ErrorCode::kCorruption, "", "cart " + c.id + " has bad items");
+      app::CartItem i;
+      try {
+        i.sku = std::string(o->at("sku").as_string());
+        i.name = std::string(o->at("name").as_string());
+        i.category = std::string(o->at("category").as_string());
+        i.quantity = o->at("quantity").as_int64();
+        i.unit_price = o->at("unit_price").as_int64();
+      } catch (const std::exception&) {
+        return fail(ErrorCode::kCorruption, "", "cart " + c.id + " has bad items");
+      }
+      c.items.push_back(std::move(i));
+    }
+    c.total = q.i(3);
+    c.url = q.s(4);
+    c.created_at = from_unix_seconds(q.i(5));
+    c.updated_at = from_unix_seconds(q.i(6));
+    return c;
+  }
+
+#define PATRON_CART_COLUMNS "id, member_id, items, total, url, created_at, updated_at"
+  Result<std::optional<app::Cart>> find_cart(const std::string& program_id,
+                                             const std::string& cart_id) override {
+    auto q = prepare("SELECT " PATRON_CART_COLUMNS " FROM carts WHERE program_id = ? AND id = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(cart_id);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<app::Cart>{};
+    auto cart = read_cart(*q, program_id);
+    if (!cart) return std::unexpected(cart.error());
+    return std::optional<app::Cart>{std::move(*cart)};
+  }
+
+  Result<std::vector<app::Cart>> idle_carts(const std::string& program_id, Instant from, Instant to,
+                                            std::size_t limit) override {
+    auto q = prepare("SELECT " PATRON_CART_COLUMNS
+                     " FROM carts WHERE program_id = ? AND updated_at >= ? AND updated_at < ? "
+                     "AND items != '[]' ORDER BY updated_at, id LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(from).bind(to).bind(static_cast<int64_t>(limit));
+    std::vector<app::Cart> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      auto cart = read_cart(*q, program_id);
+      if (!cart) return std::unexpected(cart.error());
+      out.push_back(std::move(*cart));
+    }
+  }
+
   Result<int64_t> count_marketing_messages(const std::string& program_id,
                                            const std::string& member_id, Instant from,
                                            Instant to) override {
@@ -1889,6 +1966,24 @@ class SqliteStore final : public app::Store {
     }
     if (w.webhook_endpoint) {
       if (auto r = put_webhook_endpoint(*w.webhook_endpoint, w.program_id); !r) return r;
+    }
+    if (w.cart) {
+      const app::Cart& c = *w.cart;
+      auto q = prepare("INSERT INTO carts (program_id, " PATRON_CART_COLUMNS
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (program_id, id) DO UPDATE "
+                       "SET member_id = excluded.member_id, items = excluded.items, "
+                       "total = excluded.total, url = excluded.url, "
+                       "updated_at = excluded.updated_at");
+      if (!q) return std::unexpected(q.error());
+      q->bind(c.program_id.empty() ? w.program_id : c.program_id)
+          .bind(c.id)
+          .bind(c.member_id)
+          .bind(encode_cart_items(c.items))
+          .bind(c.total)
+          .bind(c.url)
+          .bind(c.created_at)
+          .bind(c.updated_at);
+      if (auto r = q->run(); !r) return r;
     }
     for (const auto& d : w.deliveries) {
       if (auto r = put_delivery(d, w.program_id); !r) return r;
