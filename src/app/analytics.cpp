@@ -344,6 +344,40 @@ Result<std::vector<ClvMember>> clv_members(Store& store, const ResolvedProgram& 
   return out;
 }
 
+}  // namespace
+
+Result<AliveProbabilities> alive_probabilities(Store& store, const ResolvedProgram& program,
+                                               std::chrono::year_month_day as_of) {
+  const int64_t end_day = std::chrono::sys_days{as_of}.time_since_epoch().count();
+  int64_t too_new = 0;
+  ReadSnapshot snapshot(store);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+  auto members = clv_members(store, program, end_day, too_new);
+  if (!members) return std::unexpected(members.error());
+  std::vector<analytics::BgnbdCustomer> purchases;
+  bool repeat = false;
+  for (const auto& m : *members) {
+    purchases.push_back(m.customer.purchases);
+    repeat = repeat || m.customer.purchases.repeat_purchases > 0;
+  }
+  if (!repeat) {
+    return fail(ErrorCode::kFailedPrecondition, "as_of",
+                "no member has a repeat purchase: churn cannot be estimated");
+  }
+  auto fit = analytics::fit_bgnbd(purchases);
+  if (!fit) return std::unexpected(fit.error());
+  AliveProbabilities out;
+  out.warning = fit->warning;
+  for (const auto& m : *members) {
+    auto p = analytics::bgnbd_probability_alive(fit->parameters, m.customer.purchases);
+    if (!p) return std::unexpected(p.error());
+    out.p_alive.emplace(m.member_id, *p);
+  }
+  return out;
+}
+
+namespace {
+
 Result<json::object> clv_member_json(const ClvMember& m, const analytics::BgnbdParameters& bgnbd,
                                      const analytics::GammaGammaParameters& spend,
                                      int64_t horizon_weeks, double& total) {

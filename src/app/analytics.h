@@ -21,6 +21,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,6 +84,18 @@ struct ClvRequest {
 // Fails (kFailedPrecondition) when a forecast cannot be computed at such a fit.
 Result<boost::json::object> clv_report(Store& store, const ResolvedProgram& program,
                                        const ClvRequest& request);
+
+// P(alive) of every member who bought before `as_of` (a local day: the
+// calibration end), from a BG/NBD fit of all of them: what win-back offers
+// by churn probability read (app/queries.cpp winback_job). `warning` is the
+// fit's (non-empty: not to be trusted). Fails (kFailedPrecondition) when no
+// member has a repeat purchase.
+struct AliveProbabilities {
+  std::map<std::string, double> p_alive;
+  std::string warning;
+};
+Result<AliveProbabilities> alive_probabilities(Store& store, const ResolvedProgram& program,
+                                               std::chrono::year_month_day as_of);
 
 // The deferred-revenue journal: whole local calendar months cut to [from, to].
 struct JournalPeriod {

@@ -190,6 +190,10 @@ struct RefundRedemption {
 // `reward_id` when their last order is old enough (app/rewards.h).
 struct WinbackReward {
   std::string reward_id;
+  // Set by the job for a member picked by churn probability (churn_above)
+  // rather than inactive_days: the offer is made though the last order is
+  // more recent; p_alive is reported with it.
+  std::optional<double> p_alive;
 };
 
 // The reminders job for one member (Command::member_id): expiry and tier

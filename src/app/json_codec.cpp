@@ -240,7 +240,9 @@ struct BodyJson {
     return o;
   }
   json::object operator()(const WinbackReward& c) const {
-    return json::object({{"type", "winback_reward"}, {"reward", c.reward_id}}, sp);
+    json::object o({{"type", "winback_reward"}, {"reward", c.reward_id}}, sp);
+    if (c.p_alive) o["p_alive"] = *c.p_alive;
+    return o;
   }
   json::object operator()(const PutCart& c) const {
     json::array items(sp);

@@ -141,6 +141,8 @@ void reward_settings(const Program& p, const rules::Reward& r,
   if (r.on == rules::RewardOn::kMonthly) out[at + "grace_days"] = std::to_string(r.grace_days);
   if (r.on == rules::RewardOn::kWinback) {
     out[at + "inactive_days"] = std::to_string(r.inactive_days);
+    out[at + "churn_above"] =
+        r.churn_above_bp > 0 ? format_shortest(r.churn_above_bp, 2) + "%" : "off";
   }
   if (r.on == rules::RewardOn::kBirthday) {
     const bool day = r.birthday_on == rules::BirthdayOn::kDay;

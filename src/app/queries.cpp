@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "app/analytics.h"
 #include "app/json_codec.h"
 #include "app/messages.h"
 #include "app/orders.h"
@@ -269,12 +270,13 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
 
 namespace {
 
-// One command per member, submitted in windows so the writer batches them
-// without an unbounded queue; `add` reads each answer into the report.
-template <class Add>
-void per_member(Writer& writer, const std::string& program_id,
-                const std::vector<std::string>& members, Instant now, const CommandBody& body,
-                const std::string& wallet, JobReport& report, Add&& add) {
+// One command per member (`body_of(i)` for members[i]), submitted in
+// windows so the writer batches them without an unbounded queue; `add`
+// reads each answer into the report.
+template <class BodyOf, class Add>
+void per_command(Writer& writer, const std::string& program_id,
+                 const std::vector<std::string>& members, Instant now, BodyOf&& body_of,
+                 const std::string& wallet, JobReport& report, Add&& add) {
   constexpr std::size_t kWindow = 4096;
   for (std::size_t start = 0; start < members.size(); start += kWindow) {
     std::vector<std::future<Result<Response>>> futures;
@@ -284,7 +286,7 @@ void per_member(Writer& writer, const std::string& program_id,
       c.member_id = members[i];
       c.wallet = wallet;
       c.now = now;
-      c.body = body;
+      c.body = body_of(i);
       futures.push_back(writer.submit(std::move(c)));
     }
     for (auto& f : futures) {
@@ -297,6 +299,16 @@ void per_member(Writer& writer, const std::string& program_id,
       add(json::parse(r->json).as_object());
     }
   }
+}
+
+// per_command with the same body for every member.
+template <class Add>
+void per_member(Writer& writer, const std::string& program_id,
+                const std::vector<std::string>& members, Instant now, const CommandBody& body,
+                const std::string& wallet, JobReport& report, Add&& add) {
+  per_command(
+      writer, program_id, members, now, [&](std::size_t) { return body; }, wallet, report,
+      std::forward<Add>(add));
 }
 
 // Members whose tier period ended: one EvaluateTier command each, in windows.
@@ -484,20 +496,51 @@ Result<JobReport> winback_job(Writer& writer, Store& reader, Instant now,
     if (auto r = reader.scan_member_orders(program_id, visitor); !r) {
       return std::unexpected(r.error());
     }
+    // P(alive) from a BG/NBD fit, when an offer goes by churn probability
+    // too; a fit that fails or is not to be trusted (too few repeat buyers)
+    // leaves those offers to inactive_days.
+    std::optional<AliveProbabilities> alive;
+    if (std::any_of(offers.begin(), offers.end(),
+                    [](const rules::Reward* r) { return r->churn_above_bp > 0; })) {
+      auto fitted = alive_probabilities(reader, program, local_date(now, program.zone));
+      if (fitted && fitted->warning.empty()) alive = std::move(*fitted);
+    }
     for (const rules::Reward* offer : offers) {
       const Instant cutoff = now - std::chrono::days{offer->inactive_days};
+      const double alive_below = 1.0 - static_cast<double>(offer->churn_above_bp) / 10'000.0;
       std::vector<std::string> due;
+      std::vector<std::pair<std::string, double>> churned;
       for (const auto& [member_id, last] : visitor.last) {
-        if (last.second > cutoff) continue;
+        std::optional<double> p_alive;
+        if (last.second > cutoff) {
+          if (!alive || offer->churn_above_bp == 0) continue;
+          auto it = alive->p_alive.find(member_id);
+          if (it == alive->p_alive.end() || it->second >= alive_below) continue;
+          p_alive = it->second;
+        }
         auto offered =
             reader.rule_use_exists(program_id, member_id, offer->id, "lapse:" + last.first);
         if (!offered) return std::unexpected(offered.error());
-        if (!*offered) due.push_back(member_id);
+        if (*offered) continue;
+        if (p_alive) {
+          churned.emplace_back(member_id, *p_alive);
+        } else {
+          due.push_back(member_id);
+        }
       }
-      per_member(writer, program_id, due, now, WinbackReward{offer->id}, "", report,
-                 [&](const json::object& out) {
-                   report.rewards += static_cast<int64_t>(out.at("granted").as_array().size());
-                 });
+      auto count = [&](const json::object& out) {
+        report.rewards += static_cast<int64_t>(out.at("granted").as_array().size());
+      };
+      per_member(writer, program_id, due, now, WinbackReward{offer->id, std::nullopt}, "", report,
+                 count);
+      std::vector<std::string> churned_ids;
+      for (const auto& [member_id, p] : churned) churned_ids.push_back(member_id);
+      per_command(
+          writer, program_id, churned_ids, now,
+          [&](std::size_t i) {
+            return WinbackReward{offer->id, churned[i].second};
+          },
+          "", report, count);
     }
   }
   return report;
@@ -535,24 +578,14 @@ Result<JobReport> carts_job(Writer& writer, Store& reader, Instant now,
       if (page->size() < kPage || !fresh) break;
       from = page->back().updated_at;
     }
-    std::vector<std::future<Result<Response>>> futures;
-    for (const Cart& cart : due) {
-      Command c;
-      c.program_id = program_id;
-      c.member_id = cart.member_id;
-      c.now = now;
-      c.body = RemindCart{cart.id};
-      futures.push_back(writer.submit(std::move(c)));
-    }
-    for (auto& f : futures) {
-      auto r = f.get();
-      report.members += 1;
-      if (!r) {
-        report.failed += 1;
-        continue;
-      }
-      if (json::parse(r->json).at("outcome").as_string() == "sent") report.reminders += 1;
-    }
+    std::vector<std::string> members;
+    for (const Cart& cart : due) members.push_back(cart.member_id);
+    per_command(
+        writer, program_id, members, now, [&](std::size_t i) { return RemindCart{due[i].id}; }, "",
+        report,
+        [&](const json::object& out) {
+          if (out.at("outcome").as_string() == "sent") report.reminders += 1;
+        });
   }
   return report;
 }

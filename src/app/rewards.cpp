@@ -516,7 +516,13 @@ Result<Executed> winback_reward(Store& store, const ResolvedProgram& program, le
   } else {
     out["last_order_id"] = last->id;
     out["last_order_at"] = format_instant(last->placed_at);
-    if (now - last->placed_at < std::chrono::days{reward->inactive_days}) {
+    if (winback.p_alive) {
+      out["reason"] = "churn";
+      out["p_alive"] = *winback.p_alive;
+    } else {
+      out["reason"] = "inactive";
+    }
+    if (!winback.p_alive && now - last->placed_at < std::chrono::days{reward->inactive_days}) {
       out["note"] = "active";
     } else {
       RewardTrigger trigger{reward->on, "", "lapse:" + last->id, now, reward->id};

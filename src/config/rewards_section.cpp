@@ -198,10 +198,10 @@ Result<rules::Reward> parse_reward(const Reader& r, const toml::table& t, std::s
     return r.error(t.get("id"), at + ".id", "a reward id is 1 to 32 of a-z, 0-9 and _");
   }
   at = "rewards." + **id;
-  if (auto ok = r.only(
-          t, at,
-          {"id", "on", "event", "wallet", "amount", "source", "expires", "tier_amounts", "tiers",
-           "limit", "budget", "birthday", "feb29", "grace_days", "coupon", "inactive_days"});
+  if (auto ok = r.only(t, at,
+                       {"id", "on", "event", "wallet", "amount", "source", "expires",
+                        "tier_amounts", "tiers", "limit", "budget", "birthday", "feb29",
+                        "grace_days", "coupon", "inactive_days", "churn_above"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -226,6 +226,19 @@ Result<rules::Reward> parse_reward(const Reader& r, const toml::table& t, std::s
   } else if (*inactive) {
     return r.error(t.get("inactive_days"), at + ".inactive_days",
                    "only applies to on = \"winback\" (on is \"" + **on + "\")");
+  }
+  if (const toml::node* churn = t.get("churn_above")) {
+    if (reward.on != RewardOn::kWinback) {
+      return r.error(churn, at + ".churn_above",
+                     "only applies to on = \"winback\" (on is \"" + **on + "\")");
+    }
+    auto bp = parse_percent(*churn);
+    if (!bp || *bp < 1 || *bp > 9999) {
+      return r.error(churn, at + ".churn_above",
+                     "must be a percent above 0% and below 100% (\"70%\"): the churn "
+                     "probability above which a member gets the offer");
+    }
+    reward.churn_above_bp = *bp;
   }
 
   auto event = r.text(t, at, "event");
@@ -352,6 +365,7 @@ toml::table reward_table(const rules::Reward& reward, const app::Program& p) {
   }
   if (reward.on == RewardOn::kMonthly) t.insert("grace_days", reward.grace_days);
   if (reward.on == RewardOn::kWinback) t.insert("inactive_days", reward.inactive_days);
+  if (reward.churn_above_bp > 0) t.insert("churn_above", format_percent(reward.churn_above_bp));
   return t;
 }
 

@@ -105,6 +105,10 @@ struct Reward {
   // kWinback: days since the member's last order (placed, not cancelled)
   // after which the offer is made, once per lapse.
   int64_t inactive_days = 0;
+  // kWinback: also made to a member whose probability of having churned,
+  // 1 - P(alive) of a BG/NBD fit of the program's purchases (analytics),
+  // is above this, in basis points (7000: 70%); 0: by inactive_days only.
+  int64_t churn_above_bp = 0;
   friend bool operator==(const Reward&, const Reward&) = default;
 };
 

@@ -460,7 +460,8 @@ json::object encode_reward(const rules::Reward& r) {
                  {"birthday_on", to_string(r.birthday_on)},
                  {"feb29", to_string(r.feb29)},
                  {"grace_days", r.grace_days},
-                 {"inactive_days", r.inactive_days}};
+                 {"inactive_days", r.inactive_days},
+                 {"churn_above_bp", r.churn_above_bp}};
   // Absent: the wallet's rule for the reward's source applies.
   if (r.expires) o["expires"] = ledger::to_string(*r.expires);
   // Absent: the reward gives value.
@@ -490,6 +491,10 @@ bool decode_reward(const json::object& o, rules::Reward& r) {
   if (const json::value* v = o.if_contains("inactive_days")) {
     if (!v->is_int64()) return false;
     r.inactive_days = v->as_int64();
+  }
+  if (const json::value* v = o.if_contains("churn_above_bp")) {
+    if (!v->is_int64()) return false;
+    r.churn_above_bp = v->as_int64();
   }
   if (const json::value* v = o.if_contains("expires")) {
     if (!v->is_string()) return false;

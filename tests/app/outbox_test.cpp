@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <random>
 
+#include "app/analytics.h"
 #include "app/queries.h"
 #include "app/webhooks.h"
 #include "app/writer.h"
@@ -415,6 +417,88 @@ TEST_P(OutboxTest, TierWarningBeforeAnAnniversaryTheMemberWillNotKeep) {
 // short-lived credit and a reward.winback event, once per lapse; a member
 // who never bought gets nothing; buying again and lapsing again earns a
 // new offer.
+// Win-back by churn probability: in a population that buys weekly and
+// drops out at different times, a member whose weekly orders stopped ten
+// weeks ago is offered the win-back long before inactive_days (365), a
+// member still buying is not, and the offer is once per lapse.
+TEST_P(OutboxTest, WinbackByChurnProbabilityBeforeInactiveDays) {
+  app::Program p = writer_->programs().find("default").value()->program;
+  rules::Reward winback;
+  winback.id = "come_back";
+  winback.on = rules::RewardOn::kWinback;
+  winback.inactive_days = 365;
+  winback.churn_above_bp = 7000;  // P(alive) under 30%
+  winback.wallet = "credit";
+  winback.amount = 100;
+  p.rules.rewards = {winback};
+  Command apply;
+  apply.body = app::ApplyProgram{p, "# churn", std::nullopt, false};
+  ok(std::move(apply));
+  const Instant start = at("2026-01-05T12:00:00+08:00");
+  auto place = [&](const std::string& member, int k, double weeks) {
+    rules::Order o;
+    o.id = member + "-" + std::to_string(k);
+    o.member_id = member;
+    o.placed_at = start + std::chrono::seconds{static_cast<int64_t>(weeks * 7 * 86400)};
+    rules::OrderLine l;
+    l.line_id = "1";
+    l.sku = "SKU";
+    l.unit_price = 800;
+    o.lines = {l};
+    Command c;
+    c.now = o.placed_at;
+    c.body = app::UpsertOrder{o, {app::OrderEvent{o.id, "paid", std::nullopt, "", {}, {}}}};
+    ok(std::move(c));
+  };
+  // A population as BG/NBD describes it (a fixed seed): purchase rates from
+  // a gamma, a dropout chance after each purchase from a beta, 30 weeks.
+  std::mt19937_64 rng(20261202);
+  std::gamma_distribution<double> rate(2.0, 1.0 / 8.0);  // r = 2, alpha = 8 weeks
+  std::gamma_distribution<double> ga(1.0, 1.0), gb(4.0, 1.0);
+  for (int i = 0; i < 200; ++i) {
+    const double lambda = rate(rng);
+    const double x = ga(rng), y = gb(rng);
+    const double dropout = x / (x + y);  // beta(1, 4)
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    double t = u(rng) * 4;  // first purchase in the first 4 weeks
+    for (int k = 0; t < 30; ++k) {
+      place("p" + std::to_string(i), k, t);
+      if (u(rng) < dropout) break;
+      t += std::exponential_distribution<double>(lambda)(rng);
+    }
+  }
+  // Weekly for 20 weeks, then nothing for 10; weekly through week 29.
+  for (int k = 0; k < 20; ++k) place("lapsed", k, k);
+  for (int k = 0; k < 30; ++k) place("steady", k, k + 0.1);
+  const Instant now = start + std::chrono::weeks{30};
+  auto fitted = app::alive_probabilities(*reader_, *writer_->programs().find("default").value(),
+                                         local_date(now, *app::resolve_zone("Asia/Taipei")));
+  ASSERT_TRUE(fitted) << fitted.error().message;
+  EXPECT_EQ(fitted->warning, "");
+  EXPECT_LT(fitted->p_alive.at("lapsed"), 0.3);
+  EXPECT_GT(fitted->p_alive.at("steady"), 0.7);
+
+  job("winback", now);
+  job("winback", now + std::chrono::days{1});  // the same lapse: nothing new
+  std::map<std::string, int> offers;
+  for (const auto& e : events()) {
+    if (e.type == "reward.winback") offers[e.member_id] += 1;
+  }
+  EXPECT_EQ(offers["lapsed"], 1);
+  EXPECT_EQ(offers.count("steady"), 0u);
+  // Only members the model calls churned: each offered at most once, and
+  // every one of them under the threshold.
+  for (const auto& [member, n] : offers) {
+    EXPECT_EQ(n, 1) << member;
+    EXPECT_LT(fitted->p_alive.at(member), 0.3) << member;
+  }
+  for (const auto& [member, p_alive] : fitted->p_alive) {
+    if (p_alive < 0.3) {
+      EXPECT_EQ(offers[member], 1) << member << " " << p_alive;
+    }
+  }
+}
+
 TEST_P(OutboxTest, WinbackOffersOncePerLapse) {
   app::Program p = writer_->programs().find("default").value()->program;
   rules::Reward winback;

@@ -77,5 +77,30 @@ TEST(ProgramFileWinback, InactiveDaysIsRequiredForWinbackAndRefusedElsewhere) {
   EXPECT_NE(zero.field.find("inactive_days"), std::string::npos) << zero.field;
 }
 
+TEST(ProgramFileWinback, ChurnAboveIsAPercentForWinbackOnly) {
+  const std::string head =
+      "[program]\ncurrency = \"TWD\"\nminor_digits = 0\n[wallets.credit]\n[[rewards]]\n";
+  const std::string winback =
+      "id = \"back\"\non = \"winback\"\ninactive_days = 180\nwallet = \"credit\"\namount = 100\n";
+  app::Program p = parse_ok(head + winback + "churn_above = \"70%\"\n");
+  EXPECT_EQ(p.rules.rewards[0].churn_above_bp, 7000);
+  EXPECT_EQ(parse_ok(config::to_toml(p)).rules.rewards, p.rules.rewards);  // printed back
+  EXPECT_EQ(parse_ok(head + winback).rules.rewards[0].churn_above_bp, 0);  // off unless asked
+  auto diff = app::setting_changes(parse_ok(head + winback), p);
+  ASSERT_EQ(diff.size(), 1u);
+  EXPECT_EQ(diff[0].key, "rewards.back.churn_above");
+  EXPECT_EQ(diff[0].after, "70%");
+  for (const char* bad : {"churn_above = \"100%\"", "churn_above = \"0%\"", "churn_above = 0.7",
+                          "churn_above = \"seventy\""}) {
+    Error e = parse_error(head + winback + bad + "\n");
+    EXPECT_NE(e.field.find("shop.toml:11:"), std::string::npos) << bad << " -> " << e.field;
+    EXPECT_NE(e.field.find("rewards.back.churn_above"), std::string::npos) << e.field;
+  }
+  Error elsewhere = parse_error(head +
+                                "id = \"hi\"\non = \"signup\"\nwallet = \"credit\"\namount = "
+                                "100\nchurn_above = \"70%\"\n");
+  EXPECT_NE(elsewhere.field.find("rewards.hi.churn_above"), std::string::npos) << elsewhere.field;
+}
+
 }  // namespace
 }  // namespace patron
