@@ -809,7 +809,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   }
   if (auto ok = r.only(root, "",
                        {"program", "wallets", "tiers", "earning", "member_days", "rewards",
-                        "referrals", "campaigns", "catalog", "reminders"});
+                        "referrals", "campaigns", "catalog", "reminders", "replenishment"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -872,6 +872,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   if (auto ok = parse_campaigns(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_catalog(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_reminders(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_replenishment(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
 }
 
@@ -930,6 +931,10 @@ std::string to_toml(const app::Program& p) {
     for (auto it = expiry_days.rbegin(); it != expiry_days.rend(); ++it) list.push_back(*it);
     out << "\n"
         << toml::table{{"reminders", toml::table{{"expiry_days", std::move(list)}}}} << "\n";
+  }
+  if (p.rules.replenishment) {
+    out << "\n"
+        << toml::table{{"replenishment", replenishment_table(*p.rules.replenishment)}} << "\n";
   }
   return out.str();
 }

@@ -371,6 +371,11 @@ Result<void> parse_catalog(const Reader& r, const toml::table& root, app::Progra
 
 // [reminders]: expiry reminder leads.
 Result<void> parse_reminders(const Reader& r, const toml::table& root, app::Program& p);
+
+// [replenishment]: replenishment reminders (rules/replenishment.h); the table
+// to_toml prints back.
+Result<void> parse_replenishment(const Reader& r, const toml::table& root, app::Program& p);
+toml::table replenishment_table(const rules::Replenishment& replenishment);
 toml::array catalog_array(const app::Program& p);
 
 }  // namespace patron::config::detail

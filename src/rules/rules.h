@@ -14,6 +14,7 @@
 #include "rules/campaigns.h"
 #include "rules/catalog.h"
 #include "rules/redemption.h"
+#include "rules/replenishment.h"
 #include "rules/rewards.h"
 #include "rules/tiers.h"
 
@@ -144,6 +145,8 @@ struct Rules {
   std::vector<RedeemRule> redeem;    // per wallet with a redeem table (rules/redemption.h)
   std::vector<CatalogItem> catalog;  // the reward catalog (rules/catalog.h)
   Reminders reminders;
+  // Replenishment reminders (rules/replenishment.h); nullopt: none.
+  std::optional<Replenishment> replenishment;
   friend bool operator==(const Rules&, const Rules&) = default;
 
   // The wallet's redemption rule; nullptr when it has none (1:1, no limits).
