@@ -23,6 +23,9 @@ echo
 echo "== reminders job over 100,000 members and 1,000,000 lots (SQLite)"
 "$build/bench/expiry_bench" --lots 1000000 --job reminders --dir "$dir"
 echo
+echo "== replenishment and win-back jobs over 100,000 members and 1,000,000 order lines (SQLite)"
+"$build/bench/expiry_bench" --job replenishment --members 100000 --lines 1000000 --dir "$dir"
+echo
 echo "== webhook delivery to a loopback receiver vs the bare sender (same run)"
 "$build/bench/webhooks_bench" --events 20000 --in-flight 8 --dir "$dir"
 echo

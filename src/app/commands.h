@@ -200,6 +200,15 @@ struct WinbackReward {
 // reminders due at `now` (app/reminders.h).
 struct SendReminders {};
 
+// The replenishment job for one member (Command::member_id): replenishment
+// reminders due at `now` (app/replenishment.h), judged on the member's
+// orders. `sku_intervals`: the population median interval (days) of SKUs the
+// member bought without intervals of their own, as the job found them over
+// every member; a SKU missing here gets no "sku" basis reminder.
+struct SendReplenishment {
+  std::map<std::string, int64_t> sku_intervals;
+};
+
 // Registers a webhook endpoint of the command's program (docs/webhooks.md):
 // `endpoint` has id (app/webhooks.h make_webhook_id), url, secret, events and
 // max_in_flight; it hears the events that happen after it was created.
@@ -242,8 +251,8 @@ using CommandBody =
                  RevokeKey, RecordJobRun, ApplyProgram, UpsertOrder, OrderEvent, EvaluateTier,
                  MemberEvent, BirthdayReward, MonthlyReward, QualifyReferral, DecideReferral,
                  CheckoutReserve, CreateCouponBatch, RedeemReward, RefundRedemption, CreateWebhook,
-                 UpdateWebhook, ReplayDeliveries, SendReminders, WinbackReward, PutCart,
-                 RemindCart>;
+                 UpdateWebhook, ReplayDeliveries, SendReminders, WinbackReward, PutCart, RemindCart,
+                 SendReplenishment>;
 
 struct Command {
   std::string program_id = "default";

@@ -270,6 +270,11 @@ struct BodyJson {
   json::object operator()(const SendReminders&) const {
     return json::object({{"type", "reminders"}}, sp);
   }
+  json::object operator()(const SendReplenishment& c) const {
+    json::object intervals(sp);
+    for (const auto& [sku, days] : c.sku_intervals) intervals[sku] = days;
+    return json::object({{"type", "replenishment"}, {"sku_intervals", std::move(intervals)}}, sp);
+  }
   json::object operator()(const ReplayDeliveries& c) const {
     return json::object({{"type", "webhook_replay"},
                          {"endpoint_id", c.endpoint_id},
@@ -340,7 +345,8 @@ std::string_view command_name(const CommandBody& body) {
                                                 "reminders",
                                                 "winback_reward",
                                                 "cart_put",
-                                                "cart_remind"};
+                                                "cart_remind",
+                                                "replenishment"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -19,7 +19,8 @@ const std::vector<std::string>& event_types() {
          {event_type::kCreditEarned, event_type::kCreditMatured, event_type::kCreditExpired,
           event_type::kCreditExpiring, event_type::kTierUpgraded, event_type::kTierDowngraded,
           event_type::kTierWillDowngrade, event_type::kReferralRewarded,
-          event_type::kReferralReview, event_type::kCouponIssued, event_type::kCartAbandoned}) {
+          event_type::kReferralReview, event_type::kCouponIssued, event_type::kCartAbandoned,
+          event_type::kReplenishmentDue}) {
       out.emplace_back(t);
     }
     for (auto on :

@@ -455,6 +455,25 @@ void messages_settings(const rules::Messages& m, std::map<std::string, std::stri
   }
 }
 
+// [replenishment]: every field, or "none" when the program has none.
+void replenishment_settings(const Program& p, std::map<std::string, std::string>& out) {
+  if (!p.rules.replenishment) {
+    out["replenishment"] = "none";
+    return;
+  }
+  const rules::Replenishment& r = *p.rules.replenishment;
+  auto list = [](const std::vector<std::string>& items) {
+    std::string text;
+    for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
+    return text.empty() ? std::string("any") : text;
+  };
+  out["replenishment.lead_days"] = std::to_string(r.lead_days);
+  out["replenishment.late_days"] = std::to_string(r.late_days);
+  out["replenishment.min_interval_days"] = std::to_string(r.min_interval_days);
+  out["replenishment.categories"] = list(r.categories);
+  out["replenishment.skus"] = list(r.skus);
+}
+
 }  // namespace
 
 std::map<std::string, std::string> program_settings(const Program& p) {
@@ -491,6 +510,7 @@ std::map<std::string, std::string> program_settings(const Program& p) {
   } else {
     out["carts"] = "off";
   }
+  replenishment_settings(p, out);
   for (const rules::EarnRule& rule : p.rules.earn) rule_settings(p, rule, out);
   for (const rules::MemberDay& day : p.rules.member_days) member_day_settings(day, out);
   if (p.rules.tiers.enabled()) tier_settings(p, out);

@@ -12,6 +12,7 @@
 #include "app/outbox.h"
 #include "app/read_snapshot.h"
 #include "app/referrals.h"
+#include "app/replenishment.h"
 #include "app/rewards.h"
 #include "app/tiering.h"
 #include "app/wallets.h"
@@ -263,7 +264,7 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
   if (out.empty()) {
     return fail(ErrorCode::kInvalidArgument, "job",
                 "must be holds, mature, expire, tiers, birthdays, monthly, referrals, reminders, "
-                "winback, carts or all");
+                "winback, carts, replenishment or all");
   }
   return out;
 }
@@ -628,6 +629,58 @@ Result<JobReport> reminders_job(Writer& writer, Store& reader, Instant now,
   return report;
 }
 
+// Replenishment reminders due now (app/replenishment.h): one pass over the
+// program's orders with their lines finds what each member is due to buy
+// again (a member's own median interval, else the SKU's over every member);
+// members with a reminder not sent yet get one command each, which judges
+// their orders again and sends each reminder once. The SKU medians go with
+// the command: one member's orders cannot tell them.
+Result<JobReport> replenishment_job(Writer& writer, Store& reader, Instant now,
+                                    const std::string& only_program) {
+  JobReport report;
+  report.job = "replenishment";
+  for (const auto& [program_id, program] : writer.programs().all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
+    if (!program.program.rules.replenishment) continue;
+    rules::PurchaseHistory history(*program.program.rules.replenishment, program.zone);
+    {
+      ReadSnapshot snapshot(reader);  // every page of one committed state
+      if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+      PageRequest page{"", limits::kPageSizeMax};
+      for (;;) {
+        auto batch = reader.orders_page(program_id, page);
+        if (!batch) return std::unexpected(batch.error());
+        for (const OrderRecord& record : *batch) add_purchase(history, program, record);
+        if (batch->size() < page.limit) break;
+        page.after = batch->back().order.id;
+      }
+    }
+    const std::chrono::sys_days today(local_date(now, program.zone));
+    std::map<std::string, SendReplenishment> due_members;
+    for (const rules::ReplenishmentDue& due : history.due(today, history.sku_intervals())) {
+      auto sent = reader.rule_use_exists(program_id, due.member_id, kReplenishmentUse,
+                                         replenishment_key(due));
+      if (!sent) return std::unexpected(sent.error());
+      if (*sent) continue;
+      SendReplenishment& body = due_members[due.member_id];
+      if (due.basis == rules::IntervalBasis::kSku) body.sku_intervals[due.sku] = due.interval_days;
+    }
+    std::vector<std::string> members;
+    std::vector<SendReplenishment> bodies;
+    for (auto& [member_id, body] : due_members) {
+      members.push_back(member_id);
+      bodies.push_back(std::move(body));
+    }
+    per_command(
+        writer, program_id, members, now, [&](std::size_t i) { return std::move(bodies[i]); }, "",
+        report,
+        [&](const json::object& out) {
+          report.reminders += static_cast<int64_t>(out.at("sent").as_array().size());
+        });
+  }
+  return report;
+}
+
 }  // namespace
 
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
@@ -636,7 +689,7 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
     return fail(ErrorCode::kInvalidArgument, "job",
                 "unknown job '" + job +
                     "' (jobs: holds, mature, expire, tiers, birthdays, monthly, referrals, "
-                    "reminders, winback, carts)");
+                    "reminders, winback, carts, replenishment)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
@@ -649,6 +702,7 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
   if (job == "reminders") return reminders_job(writer, reader, now, only_program);
   if (job == "winback") return winback_job(writer, reader, now, only_program);
   if (job == "carts") return carts_job(writer, reader, now, only_program);
+  if (job == "replenishment") return replenishment_job(writer, reader, now, only_program);
   JobReport report;
   report.job = job;
   for (const auto& [program_id, program] : writer.programs().all()) {

@@ -54,7 +54,7 @@ struct JobReport {
   int64_t rewards = 0;             // birthdays: rewards granted
   int64_t referrals_rewarded = 0;  // referrals: both sides rewarded
   int64_t referrals_held = 0;      // referrals: held for review
-  int64_t reminders = 0;           // reminders: outbox events sent
+  int64_t reminders = 0;           // reminders, replenishment: outbox events sent
   int64_t failed = 0;
 };
 
@@ -68,9 +68,9 @@ boost::json::object job_report_json(const JobReport& report);
 
 // The jobs, in the order "all" runs them: holds first, because a hold past
 // its TTL returns value that maturation and expiry then see in its place.
-inline constexpr std::array<std::string_view, 10> kJobNames = {
-    "holds",   "mature",    "expire",    "tiers",   "birthdays",
-    "monthly", "referrals", "reminders", "winback", "carts"};
+inline constexpr std::array<std::string_view, 11> kJobNames = {
+    "holds",     "mature",    "expire",  "tiers", "birthdays",    "monthly",
+    "referrals", "reminders", "winback", "carts", "replenishment"};
 // "all" -> every job in that order; a job's name -> itself; anything else
 // fails naming the field "job".
 Result<std::vector<std::string>> jobs_named(std::string_view name);

@@ -13,6 +13,7 @@
 #include "app/outbox.h"
 #include "app/referrals.h"
 #include "app/reminders.h"
+#include "app/replenishment.h"
 #include "app/rewards.h"
 #include "app/tiering.h"
 #include "app/webhooks.h"
@@ -426,6 +427,9 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     if (std::holds_alternative<SendReminders>(c.body)) {
       return send_reminders(store, **program, c, **member, now);
     }
+    if (auto* replenishment = std::get_if<SendReplenishment>(&c.body)) {
+      return send_replenishment(store, **program, c, *replenishment, now);
+    }
     if (auto* monthly = std::get_if<MonthlyReward>(&c.body)) {
       return monthly_reward(store, **program, ids, c, *monthly, **member, now);
     }
@@ -461,7 +465,8 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, RefundRedemption> || std::is_same_v<T, CreateWebhook> ||
                         std::is_same_v<T, UpdateWebhook> || std::is_same_v<T, ReplayDeliveries> ||
                         std::is_same_v<T, SendReminders> || std::is_same_v<T, WinbackReward> ||
-                        std::is_same_v<T, PutCart> || std::is_same_v<T, RemindCart>) {
+                        std::is_same_v<T, PutCart> || std::is_same_v<T, RemindCart> ||
+                        std::is_same_v<T, SendReplenishment>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

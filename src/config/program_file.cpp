@@ -807,9 +807,10 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
     return fail(ErrorCode::kInvalidArgument, where,
                 "not valid TOML: " + std::string(e.description()));
   }
-  if (auto ok = r.only(root, "",
-                       {"program", "wallets", "tiers", "earning", "member_days", "rewards",
-                        "referrals", "campaigns", "catalog", "reminders", "messages", "carts"});
+  if (auto ok =
+          r.only(root, "",
+                 {"program", "wallets", "tiers", "earning", "member_days", "rewards", "referrals",
+                  "campaigns", "catalog", "reminders", "messages", "carts", "replenishment"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -874,6 +875,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   if (auto ok = parse_reminders(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_messages(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_carts(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_replenishment(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
 }
 
@@ -938,6 +940,10 @@ std::string to_toml(const app::Program& p) {
   }
   if (p.rules.messages.enabled) {
     out << "\n" << toml::table{{"messages", messages_table(p.rules.messages)}} << "\n";
+  }
+  if (p.rules.replenishment) {
+    out << "\n"
+        << toml::table{{"replenishment", replenishment_table(*p.rules.replenishment)}} << "\n";
   }
   return out.str();
 }

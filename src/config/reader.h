@@ -375,6 +375,11 @@ Result<void> parse_messages(const Reader& r, const toml::table& root, app::Progr
 Result<void> parse_carts(const Reader& r, const toml::table& root, app::Program& p);
 toml::table carts_table(const app::Program& p);
 toml::table messages_table(const rules::Messages& m);
+
+// [replenishment]: replenishment reminders (rules/replenishment.h); the table
+// to_toml prints back.
+Result<void> parse_replenishment(const Reader& r, const toml::table& root, app::Program& p);
+toml::table replenishment_table(const rules::Replenishment& replenishment);
 toml::array catalog_array(const app::Program& p);
 
 }  // namespace patron::config::detail

@@ -134,6 +134,13 @@ inline constexpr int64_t kRewardCountMax = 1'000'000'000;
 inline constexpr int64_t kBirthdayGraceDaysMax = 31;
 // A win-back reward's inactive_days: up to ten years.
 inline constexpr int64_t kInactiveDaysMax = 3650;
+// Replenishment reminders ([replenishment]): a reminder more than two months
+// ahead of a purchase is an advertisement; a year late is no reminder; an
+// interval is at most a year (a longer one is a different habit, and a
+// min_interval_days above it would filter every interval out).
+inline constexpr int64_t kReplenishmentLeadDaysMax = 60;
+inline constexpr int64_t kReplenishmentLateDaysMax = 365;
+inline constexpr int64_t kReplenishmentIntervalDaysMax = 365;
 // Campaigns ([[campaigns]]): every order checks every campaign's window and
 // target, like earn rules; more than 64 at once is a calendar, not a program.
 inline constexpr std::size_t kCampaignsMax = 64;

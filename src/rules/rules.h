@@ -15,6 +15,7 @@
 #include "rules/catalog.h"
 #include "rules/messages.h"
 #include "rules/redemption.h"
+#include "rules/replenishment.h"
 #include "rules/rewards.h"
 #include "rules/tiers.h"
 
@@ -159,6 +160,8 @@ struct Rules {
   Reminders reminders;
   Messages messages;  // rules/messages.h
   Carts carts;
+  // Replenishment reminders (rules/replenishment.h); nullopt: none.
+  std::optional<Replenishment> replenishment;
   friend bool operator==(const Rules&, const Rules&) = default;
 
   // The wallet's redemption rule; nullptr when it has none (1:1, no limits).

@@ -1077,6 +1077,25 @@ bool decode_carts(const json::object& o, rules::Carts& c) {
   return true;
 }
 
+json::object encode_replenishment(const rules::Replenishment& r) {
+  return json::object{{"lead_days", r.lead_days},
+                      {"late_days", r.late_days},
+                      {"min_interval_days", r.min_interval_days},
+                      {"categories", strings(r.categories)},
+                      {"skus", strings(r.skus)}};
+}
+
+// Absent keys keep the defaults (none are ever left out when encoding).
+bool decode_replenishment(const json::object& o, rules::Replenishment& out) {
+  return Fields(o)
+      .integer("lead_days", out.lead_days)
+      .integer("late_days", out.late_days)
+      .integer("min_interval_days", out.min_interval_days)
+      .texts("categories", out.categories)
+      .texts("skus", out.skus)
+      .ok();
+}
+
 }  // namespace
 
 std::string encode_rules(const rules::Rules& r) {
@@ -1092,19 +1111,23 @@ std::string encode_rules(const rules::Rules& r) {
   for (const auto& x : r.redeem) redeem.emplace_back(encode_redeem(x));
   json::array catalog;
   for (const auto& x : r.catalog) catalog.emplace_back(encode_catalog_item(x));
-  return json::serialize(json::object{{"earn_on", rules::to_string(r.earn_on)},
-                                      {"return_window_days", r.return_window_days},
-                                      {"earn", std::move(earn)},
-                                      {"member_days", std::move(member_days)},
-                                      {"tiers", encode_tiers(r.tiers)},
-                                      {"rewards", std::move(rewards)},
-                                      {"referrals", encode_referrals(r.referrals)},
-                                      {"campaigns", std::move(campaigns)},
-                                      {"redeem", std::move(redeem)},
-                                      {"catalog", std::move(catalog)},
-                                      {"reminders", encode_reminders(r.reminders)},
-                                      {"messages", encode_messages(r.messages)},
-                                      {"carts", encode_carts(r.carts)}});
+  json::object out{{"earn_on", rules::to_string(r.earn_on)},
+                   {"return_window_days", r.return_window_days},
+                   {"earn", std::move(earn)},
+                   {"member_days", std::move(member_days)},
+                   {"tiers", encode_tiers(r.tiers)},
+                   {"rewards", std::move(rewards)},
+                   {"referrals", encode_referrals(r.referrals)},
+                   {"campaigns", std::move(campaigns)},
+                   {"redeem", std::move(redeem)},
+                   {"catalog", std::move(catalog)},
+                   {"reminders", encode_reminders(r.reminders)},
+                   {"messages", encode_messages(r.messages)},
+                   {"carts", encode_carts(r.carts)}};
+  // Absent: the program has no replenishment reminders (and programs stored
+  // before they existed decode the same).
+  if (r.replenishment) out["replenishment"] = encode_replenishment(*r.replenishment);
+  return json::serialize(out);
 }
 
 Result<rules::Rules> decode_rules(std::string_view text) {
@@ -1126,6 +1149,13 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   const json::value* reminders = v->as_object().if_contains("reminders");
   const json::value* messages = v->as_object().if_contains("messages");
   const json::value* carts = v->as_object().if_contains("carts");
+  const json::value* replenishment = v->as_object().if_contains("replenishment");
+  if (replenishment != nullptr) {
+    if (!replenishment->is_object() ||
+        !decode_replenishment(replenishment->as_object(), r.replenishment.emplace())) {
+      return corrupt("rules", text);
+    }
+  }
   auto trigger = parse_earn_trigger(earn_on);
   if (!f.ok() || !trigger || !read_each(earn, r.earn, decode_earn_rule) ||
       !read_each(member_days, r.member_days, decode_member_day) ||

@@ -38,7 +38,8 @@ Result<std::map<std::string, ledger::ExpiryRule>> decode_expiry_map(std::string_
 // unix seconds, absent when open, expires as for rewards).
 // A missing key decodes to the field's default, so the '{}' that migration
 // 0004 gave older programs is Rules{}, and rules stored before rewards,
-// member caps, budgets, referrals or campaigns existed have none; a key of the wrong type, an
+// member caps, budgets, referrals or campaigns existed have none
+// (replenishment is left out when the program has none, nullopt); a key of the wrong type, an
 // unknown enum name or an int out of range is kCorruption.
 std::string encode_rules(const rules::Rules& rules);
 Result<rules::Rules> decode_rules(std::string_view text);

@@ -672,6 +672,11 @@ TEST(ProgramFileRules, TheExampleProgramsSayWhatTheirCommentsSay) {
   EXPECT_EQ(points->wallets.at(0).minor_digits, 0);
   EXPECT_EQ(points->wallets.at(0).default_expiry,
             ledger::ExpiryRule::end_of(CalendarUnit::kYear, 1));
+  // Replenishment reminders for skincare and pet food, 3 days ahead.
+  ASSERT_TRUE(points->rules.replenishment);
+  EXPECT_EQ(*points->rules.replenishment,
+            (rules::Replenishment{3, 7, 7, {"skincare", "pet-food"}, {}}));
+  EXPECT_FALSE(tw->rules.replenishment);
 }
 
 // ---- Tiers ----

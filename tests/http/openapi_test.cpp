@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "app/keys.h"
+#include "app/outbox.h"
+#include "app/queries.h"
 #include "http/api.h"
 
 namespace {
@@ -296,6 +298,37 @@ TEST(OpenApi, EveryRefResolves) {
   json::value doc = document();
   Problems problems = check_refs(doc);
   EXPECT_TRUE(problems.empty()) << report(problems);
+}
+
+// The job names and event types the document lists are the app's own
+// (app/queries.h kJobNames, app/outbox.h event_types): a job added there is
+// run by the scheduler and accepted by POST /v1/jobs/runs, an event type by
+// webhook filters, so the document must say so.
+std::vector<std::string> enum_of(const json::value& doc, const char* schema, const char* field) {
+  std::vector<std::string> out;
+  for (const auto& v : doc.at("components")
+                           .at("schemas")
+                           .at(schema)
+                           .at("properties")
+                           .at(field)
+                           .at("enum")
+                           .as_array()) {
+    out.emplace_back(v.as_string());
+  }
+  return out;
+}
+
+TEST(OpenApi, JobNamesAndEventTypesAreTheApps) {
+  json::value doc = document();
+  std::vector<std::string> jobs(patron::app::kJobNames.begin(), patron::app::kJobNames.end());
+  EXPECT_EQ(enum_of(doc, "Job", "name"), jobs);
+  jobs.push_back("all");
+  EXPECT_EQ(enum_of(doc, "JobRunRequest", "job"), jobs);
+  std::vector<std::string> types = enum_of(doc, "Event", "type");
+  std::vector<std::string> expected = patron::app::event_types();
+  std::sort(types.begin(), types.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(types, expected);
 }
 
 // The checks above must be able to fail: each mutation below breaks the

@@ -481,6 +481,38 @@ TEST(StoreCodec, RulesWithoutACatalogHaveNone) {
   EXPECT_TRUE(partial->catalog[0].enabled);
 }
 
+// [replenishment]: every field round-trips; a program without it (and rules
+// stored before it existed) has none; wrong types are corruption.
+TEST(StoreCodec, ReplenishmentRoundTripsAndRulesWithoutItHaveNone) {
+  rules::Rules r;
+  r.replenishment = rules::Replenishment{0, 365, 14, {"skincare", "pet-food"}, {"SKU-1"}};
+  std::string text = store::encode_rules(r);
+  auto back = store::decode_rules(text);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->replenishment, r.replenishment) << text;
+  r.replenishment = rules::Replenishment{};
+  back = store::decode_rules(store::encode_rules(r));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->replenishment, rules::Replenishment{});
+  const std::string none = store::encode_rules(rules::Rules{});
+  EXPECT_EQ(none.find("replenishment"), std::string::npos) << none;
+  auto old = store::decode_rules(none);
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_FALSE(old->replenishment);
+  auto partial = store::decode_rules(R"({"replenishment":{"lead_days":5}})");
+  ASSERT_TRUE(partial) << partial.error().message;
+  ASSERT_TRUE(partial->replenishment);
+  EXPECT_EQ(partial->replenishment->lead_days, 5);
+  EXPECT_EQ(partial->replenishment->late_days, 7);
+  for (const char* bad :
+       {R"({"replenishment":[]})", R"({"replenishment":{"lead_days":"3"}})",
+        R"({"replenishment":{"skus":"SKU-1"}})", R"({"replenishment":{"categories":[1]}})"}) {
+    auto r2 = store::decode_rules(bad);
+    ASSERT_FALSE(r2) << bad;
+    EXPECT_EQ(r2.error().code, ErrorCode::kCorruption) << bad;
+  }
+}
+
 TEST(StoreCodec, WrongCatalogValuesAreCorruption) {
   for (const char* bad : {
            R"({"catalog":{}})",
