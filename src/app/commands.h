@@ -245,6 +245,24 @@ struct RemindCart {
   std::string cart_id;
 };
 
+// A new product to announce (program-level, no member): stored pending for
+// the products job. A SKU is announced once (409 after).
+struct AnnounceProduct {
+  Product product;
+};
+// The products job's command for one member: a product.new event, once per
+// member and SKU, while the product is pending. `matched_by` is what the job
+// matched the member's purchases on: "category" or "brand".
+struct NotifyProduct {
+  std::string sku;
+  std::string matched_by;
+};
+// The products job, after notifying: the product is sent (program-level).
+struct FinishProduct {
+  std::string sku;
+  int64_t notified = 0;
+};
+
 using CommandBody =
     std::variant<UpsertMember, ledger::Grant, ledger::Spend, ledger::Reserve, Capture, Release,
                  ledger::Clawback, ledger::Restore, ledger::Adjust, ReleaseOrder, Settle, CreateKey,
@@ -252,7 +270,7 @@ using CommandBody =
                  MemberEvent, BirthdayReward, MonthlyReward, QualifyReferral, DecideReferral,
                  CheckoutReserve, CreateCouponBatch, RedeemReward, RefundRedemption, CreateWebhook,
                  UpdateWebhook, ReplayDeliveries, SendReminders, WinbackReward, PutCart, RemindCart,
-                 SendReplenishment>;
+                 SendReplenishment, AnnounceProduct, NotifyProduct, FinishProduct>;
 
 struct Command {
   std::string program_id = "default";

@@ -264,6 +264,27 @@ struct BodyJson {
                                                : json::value(format_instant(c.cart.updated_at))}},
         sp);
   }
+  json::object operator()(const AnnounceProduct& c) const {
+    const Product& p = c.product;
+    return json::object(
+        {{"type", "product_announce"},
+         {"sku", p.sku},
+         {"name", p.name},
+         {"category", p.category},
+         {"brand", p.brand},
+         {"url", p.url},
+         {"price", p.price},
+         {"at", p.announced_at == Instant{} ? json::value(nullptr)
+                                            : json::value(format_instant(p.announced_at))}},
+        sp);
+  }
+  json::object operator()(const NotifyProduct& c) const {
+    return json::object({{"type", "product_notify"}, {"sku", c.sku}, {"matched_by", c.matched_by}},
+                        sp);
+  }
+  json::object operator()(const FinishProduct& c) const {
+    return json::object({{"type", "product_finish"}, {"sku", c.sku}, {"notified", c.notified}}, sp);
+  }
   json::object operator()(const RemindCart& c) const {
     return json::object({{"type", "cart_remind"}, {"cart_id", c.cart_id}}, sp);
   }
@@ -346,7 +367,10 @@ std::string_view command_name(const CommandBody& body) {
                                                 "winback_reward",
                                                 "cart_put",
                                                 "cart_remind",
-                                                "replenishment"};
+                                                "replenishment",
+                                                "product_announce",
+                                                "product_notify",
+                                                "product_finish"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -78,7 +78,8 @@ bool allows(Role role, Permission p) {
       return p == Permission::kMembersRead || p == Permission::kMembersWrite ||
              p == Permission::kCheckoutQuote || p == Permission::kHolds ||
              p == Permission::kCoupons || p == Permission::kProgramRead ||
-             p == Permission::kEventsRead || p == Permission::kCartsWrite;
+             p == Permission::kEventsRead || p == Permission::kCartsWrite ||
+             p == Permission::kProductsWrite;
     case Role::kStorefront:
       // Ships to browsers and apps: may look, quote, nothing that moves value.
       return p == Permission::kMembersRead || p == Permission::kCheckoutQuote ||
@@ -126,6 +127,8 @@ std::string_view to_string(Permission p) {
       return "events:read";
     case Permission::kCartsWrite:
       return "carts:write";
+    case Permission::kProductsWrite:
+      return "products:write";
   }
   return "unknown";
 }

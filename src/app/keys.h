@@ -52,6 +52,7 @@ enum class Permission {
   kWebhooks,       // register, change and replay webhook endpoints, read deliveries (audited)
   kEventsRead,     // GET /v1/events: the outbox
   kCartsWrite,     // POST /v1/carts: cart events for abandoned cart reminders
+  kProductsWrite,  // POST /v1/products: announce a new product (audited)
 };
 
 bool allows(Role role, Permission permission);

@@ -364,6 +364,24 @@ struct Cart {
   friend bool operator==(const Cart&, const Cart&) = default;
 };
 
+// A new product the shop announces (POST /v1/products): the products job
+// tells the members whose purchases show its category (or brand) about it,
+// once, then marks it sent (docs/webhooks.md "New products").
+struct Product {
+  std::string program_id;
+  std::string sku;
+  std::string name;
+  std::string category;
+  std::string brand;
+  std::string url;
+  int64_t price = 0;              // minor units of the program's currency
+  Instant announced_at{};         // the job sends from then on
+  std::string state = "pending";  // pending | sent
+  int64_t notified = 0;           // members told, once sent
+  std::optional<Instant> sent_at;
+  friend bool operator==(const Product&, const Product&) = default;
+};
+
 // Where a program's events go: a URL the delivery worker POSTs each event
 // to, signed with `secret` (HMAC-SHA256). `events` filters by type: "*",
 // a prefix such as "credit.*", or a type.

@@ -27,6 +27,7 @@ Instant return_window_end(const ResolvedProgram& program, Instant fulfilled_at);
 // Whether an order was a purchase: it reached the program's earn trigger
 // and was not cancelled (first purchases, referrals, campaign targeting).
 bool purchased(const ResolvedProgram& program, const OrderSummary& order);
+bool purchased(const ResolvedProgram& program, const OrderRecord& record);
 
 // The campaigns of an order: open when it was placed and targeting its
 // member (tier, purchases before it, paid value) with budget left;

@@ -20,7 +20,7 @@ const std::vector<std::string>& event_types() {
           event_type::kCreditExpiring, event_type::kTierUpgraded, event_type::kTierDowngraded,
           event_type::kTierWillDowngrade, event_type::kReferralRewarded,
           event_type::kReferralReview, event_type::kCouponIssued, event_type::kCartAbandoned,
-          event_type::kReplenishmentDue}) {
+          event_type::kReplenishmentDue, event_type::kProductNew}) {
       out.emplace_back(t);
     }
     for (auto on :

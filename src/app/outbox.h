@@ -35,6 +35,7 @@ inline constexpr std::string_view kReferralReview = "referral.review";
 inline constexpr std::string_view kCouponIssued = "coupon.issued";
 inline constexpr std::string_view kCartAbandoned = "cart.abandoned";        // the carts job
 inline constexpr std::string_view kReplenishmentDue = "replenishment.due";  // the replenishment job
+inline constexpr std::string_view kProductNew = "product.new";              // the products job
 // Engagement rewards: "reward." + the trigger (reward.birthday, reward.signup, ...).
 inline constexpr std::string_view kRewardPrefix = "reward.";
 }  // namespace event_type

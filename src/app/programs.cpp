@@ -510,6 +510,8 @@ std::map<std::string, std::string> program_settings(const Program& p) {
   } else {
     out["carts"] = "off";
   }
+  out["new_products.lookback_days"] =
+      p.rules.new_products.enabled ? std::to_string(p.rules.new_products.lookback_days) : "off";
   replenishment_settings(p, out);
   for (const rules::EarnRule& rule : p.rules.earn) rule_settings(p, rule, out);
   for (const rules::MemberDay& day : p.rules.member_days) member_day_settings(day, out);

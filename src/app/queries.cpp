@@ -264,7 +264,7 @@ Result<std::vector<std::string>> jobs_named(std::string_view name) {
   if (out.empty()) {
     return fail(ErrorCode::kInvalidArgument, "job",
                 "must be holds, mature, expire, tiers, birthdays, monthly, referrals, reminders, "
-                "winback, carts, replenishment or all");
+                "winback, carts, replenishment, products or all");
   }
   return out;
 }
@@ -681,6 +681,85 @@ Result<JobReport> replenishment_job(Writer& writer, Store& reader, Instant now,
   return report;
 }
 
+// New-product notices due now (app/products.h): for each product announced
+// and still pending, one pass over the orders of the last lookback_days
+// finds the members who bought in its category (or, without one, its brand)
+// and not the product itself; each gets a NotifyProduct command, then the
+// product is marked sent.
+Result<JobReport> products_job(Writer& writer, Store& reader, Instant now,
+                               const std::string& only_program) {
+  JobReport report;
+  report.job = "products";
+  constexpr std::size_t kProductsPerRun = 100;
+  for (const auto& [program_id, program] : writer.programs().all()) {
+    if (!only_program.empty() && program_id != only_program) continue;
+    const rules::NewProducts& rules = program.program.rules.new_products;
+    if (!rules.enabled) continue;
+    auto pending = reader.pending_products(program_id, now, kProductsPerRun);
+    if (!pending) return std::unexpected(pending.error());
+    if (pending->empty()) continue;
+    // Who bought what the pending products are matched on.
+    std::map<std::string, std::set<std::string>> by_category, by_brand, by_sku;
+    for (const Product& p : *pending) {
+      if (!p.category.empty()) by_category[p.category];
+      if (!p.brand.empty()) by_brand[p.brand];
+      by_sku[p.sku];
+    }
+    const Instant since = now - std::chrono::days{rules.lookback_days};
+    {
+      ReadSnapshot snapshot(reader);  // every page of one committed state
+      if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+      PageRequest page{"", limits::kPageSizeMax};
+      for (;;) {
+        auto batch = reader.orders_page(program_id, page);
+        if (!batch) return std::unexpected(batch.error());
+        for (const OrderRecord& record : *batch) {
+          const rules::Order& o = record.order;
+          if (o.member_id.empty() || o.placed_at < since || o.placed_at > now ||
+              !purchased(program, record)) {
+            continue;
+          }
+          for (const rules::OrderLine& line : o.lines) {
+            if (line.reward || line.refunded_quantity >= line.quantity) continue;
+            if (auto it = by_category.find(line.category); it != by_category.end()) {
+              it->second.insert(o.member_id);
+            }
+            if (auto it = by_brand.find(line.brand); it != by_brand.end()) {
+              it->second.insert(o.member_id);
+            }
+            if (auto it = by_sku.find(line.sku); it != by_sku.end()) it->second.insert(o.member_id);
+          }
+        }
+        if (batch->size() < page.limit) break;
+        page.after = batch->back().order.id;
+      }
+    }
+    for (const Product& p : *pending) {
+      const bool by_cat = !p.category.empty();
+      const std::set<std::string>& interested =
+          by_cat ? by_category[p.category] : by_brand[p.brand];
+      const std::set<std::string>& bought = by_sku[p.sku];
+      std::vector<std::string> members;
+      for (const std::string& m : interested) {
+        if (!bought.count(m)) members.push_back(m);
+      }
+      int64_t sent = 0;
+      per_member(writer, program_id, members, now,
+                 NotifyProduct{p.sku, by_cat ? "category" : "brand"}, "", report,
+                 [&](const json::object& out) {
+                   if (out.at("outcome").as_string() == "sent") ++sent;
+                 });
+      report.reminders += sent;
+      Command finish;
+      finish.program_id = program_id;
+      finish.now = now;
+      finish.body = FinishProduct{p.sku, sent};
+      if (auto r = writer.submit(std::move(finish)).get(); !r) return std::unexpected(r.error());
+    }
+  }
+  return report;
+}
+
 }  // namespace
 
 Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job, Instant now,
@@ -689,7 +768,7 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
     return fail(ErrorCode::kInvalidArgument, "job",
                 "unknown job '" + job +
                     "' (jobs: holds, mature, expire, tiers, birthdays, monthly, referrals, "
-                    "reminders, winback, carts, replenishment)");
+                    "reminders, winback, carts, replenishment, products)");
   }
   if (!only_program.empty()) {
     if (auto p = writer.programs().find(only_program); !p) return std::unexpected(p.error());
@@ -702,6 +781,7 @@ Result<JobReport> run_job(Writer& writer, Store& reader, const std::string& job,
   if (job == "reminders") return reminders_job(writer, reader, now, only_program);
   if (job == "winback") return winback_job(writer, reader, now, only_program);
   if (job == "carts") return carts_job(writer, reader, now, only_program);
+  if (job == "products") return products_job(writer, reader, now, only_program);
   if (job == "replenishment") return replenishment_job(writer, reader, now, only_program);
   JobReport report;
   report.job = job;

@@ -68,9 +68,9 @@ boost::json::object job_report_json(const JobReport& report);
 
 // The jobs, in the order "all" runs them: holds first, because a hold past
 // its TTL returns value that maturation and expiry then see in its place.
-inline constexpr std::array<std::string_view, 11> kJobNames = {
-    "holds",     "mature",    "expire",  "tiers", "birthdays",    "monthly",
-    "referrals", "reminders", "winback", "carts", "replenishment"};
+inline constexpr std::array<std::string_view, 12> kJobNames = {
+    "holds",     "mature",    "expire",  "tiers", "birthdays",     "monthly",
+    "referrals", "reminders", "winback", "carts", "replenishment", "products"};
 // "all" -> every job in that order; a job's name -> itself; anything else
 // fails naming the field "job".
 Result<std::vector<std::string>> jobs_named(std::string_view name);

@@ -33,13 +33,7 @@ std::string replenishment_key(const rules::ReplenishmentDue& due) {
 
 void add_purchase(rules::PurchaseHistory& history, const ResolvedProgram& program,
                   const OrderRecord& record) {
-  OrderSummary summary;
-  summary.placed_at = record.order.placed_at;
-  summary.paid_at = record.paid_at;
-  summary.fulfilled_at = record.fulfilled_at;
-  summary.completed_at = record.completed_at;
-  summary.cancelled_at = record.cancelled_at;
-  if (purchased(program, summary)) history.add(record.order);
+  if (purchased(program, record)) history.add(record.order);
 }
 
 Result<Executed> send_replenishment(Store& store, const ResolvedProgram& program, const Command& c,

@@ -11,6 +11,7 @@
 #include "app/messages.h"
 #include "app/orders.h"
 #include "app/outbox.h"
+#include "app/products.h"
 #include "app/referrals.h"
 #include "app/reminders.h"
 #include "app/replenishment.h"
@@ -377,6 +378,12 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
   if (auto* batch = std::get_if<CreateCouponBatch>(&c.body)) {
     return keyed(store, c, now, [&] { return create_coupon_batch(store, c, *batch, now); });
   }
+  if (auto* announce = std::get_if<AnnounceProduct>(&c.body)) {
+    return keyed(store, c, now, [&] { return announce_product(store, c, *announce, now); });
+  }
+  if (auto* finish = std::get_if<FinishProduct>(&c.body)) {
+    return finish_product(store, c, *finish, now);
+  }
   if (auto* create = std::get_if<CreateWebhook>(&c.body)) {
     return keyed(store, c, now, [&] { return create_webhook(store, c, *create, now); });
   }
@@ -420,6 +427,9 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
     }
     if (auto* winback = std::get_if<WinbackReward>(&c.body)) {
       return winback_reward(store, **program, ids, c, *winback, **member, now);
+    }
+    if (auto* notify = std::get_if<NotifyProduct>(&c.body)) {
+      return notify_product(store, c, *notify, **member, now);
     }
     if (auto* remind = std::get_if<RemindCart>(&c.body)) {
       return remind_cart(store, **program, c, *remind, **member, now);
@@ -466,7 +476,9 @@ Result<Executed> execute(Store& store, const Programs& programs, ledger::IdSourc
                         std::is_same_v<T, UpdateWebhook> || std::is_same_v<T, ReplayDeliveries> ||
                         std::is_same_v<T, SendReminders> || std::is_same_v<T, WinbackReward> ||
                         std::is_same_v<T, PutCart> || std::is_same_v<T, RemindCart> ||
-                        std::is_same_v<T, SendReplenishment>) {
+                        std::is_same_v<T, SendReplenishment> ||
+                        std::is_same_v<T, AnnounceProduct> || std::is_same_v<T, NotifyProduct> ||
+                        std::is_same_v<T, FinishProduct>) {
             return fail(ErrorCode::kInvalidArgument, "", "unreachable");
           } else if constexpr (std::is_same_v<T, ledger::Grant>) {
             return run.run(

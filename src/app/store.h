@@ -61,7 +61,8 @@ struct CommandWrite {
   // Inserted when id is 0 (one per endpoint and event: a second insert
   // fails), else the state, attempt and result fields are updated.
   std::vector<WebhookDelivery> deliveries;
-  std::optional<Cart> cart;  // upsert (program_id, id); created_at kept
+  std::optional<Cart> cart;        // upsert (program_id, id); created_at kept
+  std::optional<Product> product;  // upsert (program_id, sku)
 };
 
 // A page of a list read: rows after a cursor, in a stable order.
@@ -243,6 +244,13 @@ class Store {
                                                         int64_t id) = 0;
   // The highest event id in the store (any program), 0 when none.
   virtual Result<int64_t> last_event_id() = 0;
+  // New products
+  virtual Result<std::optional<Product>> find_product(const std::string& program_id,
+                                                      const std::string& sku) = 0;
+  // Products still pending whose announced_at is at or before `until`, by
+  // announced_at then sku, at most `limit`.
+  virtual Result<std::vector<Product>> pending_products(const std::string& program_id,
+                                                        Instant until, std::size_t limit) = 0;
   // Carts
   virtual Result<std::optional<Cart>> find_cart(const std::string& program_id,
                                                 const std::string& cart_id) = 0;

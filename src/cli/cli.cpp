@@ -654,7 +654,7 @@ int run(int argc, char** argv) {
   jobs_run
       ->add_option("NAME", job_name,
                    "holds, mature, expire, tiers, birthdays, monthly, referrals, reminders, "
-                   "winback, carts, replenishment or all")
+                   "winback, carts, replenishment, products or all")
       ->required()
       ->check(CLI::IsMember([] {
         std::vector<std::string> names(app::kJobNames.begin(), app::kJobNames.end());

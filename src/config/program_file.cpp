@@ -807,10 +807,10 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
     return fail(ErrorCode::kInvalidArgument, where,
                 "not valid TOML: " + std::string(e.description()));
   }
-  if (auto ok =
-          r.only(root, "",
-                 {"program", "wallets", "tiers", "earning", "member_days", "rewards", "referrals",
-                  "campaigns", "catalog", "reminders", "messages", "carts", "replenishment"});
+  if (auto ok = r.only(root, "",
+                       {"program", "wallets", "tiers", "earning", "member_days", "rewards",
+                        "referrals", "campaigns", "catalog", "reminders", "messages", "carts",
+                        "new_products", "replenishment"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -875,6 +875,7 @@ Result<app::Program> parse_program(std::string_view text, std::string_view sourc
   if (auto ok = parse_reminders(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_messages(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_carts(r, root, p); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_new_products(r, root, p); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_replenishment(r, root, p); !ok) return std::unexpected(ok.error());
   return p;
 }
@@ -937,6 +938,9 @@ std::string to_toml(const app::Program& p) {
   }
   if (p.rules.carts.enabled) {
     out << "\n" << toml::table{{"carts", carts_table(p)}} << "\n";
+  }
+  if (p.rules.new_products.enabled) {
+    out << "\n" << toml::table{{"new_products", new_products_table(p.rules.new_products)}} << "\n";
   }
   if (p.rules.messages.enabled) {
     out << "\n" << toml::table{{"messages", messages_table(p.rules.messages)}} << "\n";

@@ -373,6 +373,8 @@ Result<void> parse_catalog(const Reader& r, const toml::table& root, app::Progra
 Result<void> parse_reminders(const Reader& r, const toml::table& root, app::Program& p);
 Result<void> parse_messages(const Reader& r, const toml::table& root, app::Program& p);
 Result<void> parse_carts(const Reader& r, const toml::table& root, app::Program& p);
+Result<void> parse_new_products(const Reader& r, const toml::table& root, app::Program& p);
+toml::table new_products_table(const rules::NewProducts& n);
 toml::table carts_table(const app::Program& p);
 toml::table messages_table(const rules::Messages& m);
 

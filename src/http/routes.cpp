@@ -71,6 +71,8 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/events", Permission::kEventsRead, h::events_list},
       {"POST", "/v1/carts", Permission::kCartsWrite, h::cart_post},
       {"GET", "/v1/carts/{cart_id}", Permission::kMembersRead, h::cart_get},
+      {"POST", "/v1/products", Permission::kProductsWrite, h::product_post},
+      {"GET", "/v1/products/{sku}", Permission::kMembersRead, h::product_get},
   };
   return kRoutes;
 }

@@ -176,6 +176,19 @@ std::vector<MessageKind> make_catalogue() {
                  {"You left something in your cart",
                   "Hi {name}, your cart still holds {first_item} and more: {item_count} items, "
                   "{total} in all. Finish your order: {url}"}});
+  out.push_back({"product.new",
+                 kMarketing,
+                 with_member({{"sku", kText},
+                              {"product_name", kText},
+                              {"category", kText},
+                              {"brand", kText},
+                              {"url", kText},
+                              {"price", kMoney},
+                              {"matched_by", kText}}),
+                 {"新品上市：{product_name}",
+                  "{name} 您好，您喜歡的商品有新成員了：{product_name}，售價 {price}。{url}"},
+                 {"New: {product_name}",
+                  "Hi {name}, something new you may like: {product_name}, {price}. {url}"}});
   out.push_back({"replenishment.due",
                  kMarketing,
                  with_member({{"sku", kText},

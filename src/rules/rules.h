@@ -144,6 +144,15 @@ struct Carts {
   friend bool operator==(const Carts&, const Carts&) = default;
 };
 
+// New-product notices ([new_products]): the products job tells members who
+// bought in the product's category (or, without one, its brand) within the
+// last lookback_days.
+struct NewProducts {
+  bool enabled = false;
+  int64_t lookback_days = 365;  // 1 to 3650
+  friend bool operator==(const NewProducts&, const NewProducts&) = default;
+};
+
 struct Rules {
   EarnTrigger earn_on = EarnTrigger::kPaid;
   // Purchase value stays pending this many days after fulfilment (鑑賞期), or
@@ -160,6 +169,7 @@ struct Rules {
   Reminders reminders;
   Messages messages;  // rules/messages.h
   Carts carts;
+  NewProducts new_products;
   // Replenishment reminders (rules/replenishment.h); nullopt: none.
   std::optional<Replenishment> replenishment;
   friend bool operator==(const Rules&, const Rules&) = default;

@@ -1062,6 +1062,21 @@ json::object encode_carts(const rules::Carts& c) {
                       {"min_total", c.min_total}};
 }
 
+json::object encode_new_products(const rules::NewProducts& n) {
+  return json::object{{"enabled", n.enabled}, {"lookback_days", n.lookback_days}};
+}
+
+// Programs stored before new-product notices existed have none.
+bool decode_new_products(const json::object& o, rules::NewProducts& n) {
+  const json::value* enabled = o.if_contains("enabled");
+  const json::value* lookback = o.if_contains("lookback_days");
+  if (enabled == nullptr || !enabled->is_bool() || lookback == nullptr || !lookback->is_int64()) {
+    return false;
+  }
+  n = rules::NewProducts{enabled->as_bool(), lookback->as_int64()};
+  return true;
+}
+
 // Programs stored before carts existed have none.
 bool decode_carts(const json::object& o, rules::Carts& c) {
   const json::value* enabled = o.if_contains("enabled");
@@ -1123,7 +1138,8 @@ std::string encode_rules(const rules::Rules& r) {
                    {"catalog", std::move(catalog)},
                    {"reminders", encode_reminders(r.reminders)},
                    {"messages", encode_messages(r.messages)},
-                   {"carts", encode_carts(r.carts)}};
+                   {"carts", encode_carts(r.carts)},
+                   {"new_products", encode_new_products(r.new_products)}};
   // Absent: the program has no replenishment reminders (and programs stored
   // before they existed decode the same).
   if (r.replenishment) out["replenishment"] = encode_replenishment(*r.replenishment);
@@ -1149,6 +1165,7 @@ Result<rules::Rules> decode_rules(std::string_view text) {
   const json::value* reminders = v->as_object().if_contains("reminders");
   const json::value* messages = v->as_object().if_contains("messages");
   const json::value* carts = v->as_object().if_contains("carts");
+  const json::value* new_products = v->as_object().if_contains("new_products");
   const json::value* replenishment = v->as_object().if_contains("replenishment");
   if (replenishment != nullptr) {
     if (!replenishment->is_object() ||
@@ -1169,7 +1186,10 @@ Result<rules::Rules> decode_rules(std::string_view text) {
        (!reminders->is_object() || !decode_reminders(reminders->as_object(), r.reminders))) ||
       (messages != nullptr &&
        (!messages->is_object() || !decode_messages(messages->as_object(), r.messages))) ||
-      (carts != nullptr && (!carts->is_object() || !decode_carts(carts->as_object(), r.carts)))) {
+      (carts != nullptr && (!carts->is_object() || !decode_carts(carts->as_object(), r.carts))) ||
+      (new_products != nullptr &&
+       (!new_products->is_object() ||
+        !decode_new_products(new_products->as_object(), r.new_products)))) {
     return corrupt("rules", text);
   }
   r.earn_on = *trigger;

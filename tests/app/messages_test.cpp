@@ -45,6 +45,8 @@ amount = 100
 expires = "60d"
 [reminders]
 expiry_days = [7, 3, 1]
+[new_products]
+lookback_days = 180
 [carts]
 remind_after_hours = 4
 ignore_after_hours = 48
@@ -452,6 +454,100 @@ TEST_P(MessagesTest, AbandonedCartsAreRemindedOnceWhenNoOrderFollowed) {
   auto bad = put("c", "k8", {app::CartItem{"SKU", "", "", 0, 100}});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().field, "items[0].quantity");
+}
+
+// New products: members who bought in the category within lookback_days
+// (not those who bought the product itself) get one product.new; a product
+// without a category goes by brand; a product announced for later waits;
+// once sent, a product is not announced again.
+TEST_P(MessagesTest, NewProductsReachMembersWhoBoughtInTheCategory) {
+  auto buy = [&](const std::string& member_id, const std::string& sku, const std::string& category,
+                 const std::string& brand, const char* when) {
+    app::UpsertMember m;
+    m.email = member_id + "@example.tw";
+    m.consent = {{"email", true}};
+    member(member_id, m);
+    rules::Order o;
+    o.id = member_id + "-" + sku;
+    o.member_id = member_id;
+    o.placed_at = at(when);
+    rules::OrderLine l;
+    l.line_id = "1";
+    l.sku = sku;
+    l.category = category;
+    l.brand = brand;
+    l.unit_price = 990;
+    o.lines = {l};
+    Command c;
+    c.now = at(when);
+    c.body = app::UpsertOrder{o, {app::OrderEvent{o.id, "paid", std::nullopt, "", {}, {}}}};
+    ok(std::move(c));
+  };
+  buy("recent", "TEE-1", "tops", "acme", "2026-02-01T12:00:00+08:00");
+  buy("old", "TEE-1", "tops", "acme", "2025-08-01T12:00:00+08:00");  // beyond 180 days
+  buy("owner", "NEW-1", "tops", "", "2026-02-20T12:00:00+08:00");    // has the product
+  buy("shoes", "RUN-9", "shoes", "acme", "2026-02-10T12:00:00+08:00");
+  auto announce = [&](app::Product p) {
+    Command c;
+    c.body = app::AnnounceProduct{std::move(p)};
+    return writer_->execute(std::move(c));
+  };
+  app::Product linen;
+  linen.sku = "NEW-1";
+  linen.name = "亞麻襯衫";
+  linen.category = "tops";
+  linen.url = "https://shop.example/p/NEW-1";
+  linen.price = 1280;
+  ASSERT_TRUE(announce(linen));
+  auto again = announce(linen);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  app::Product acme;
+  acme.sku = "ACME-2";
+  acme.name = "Acme cap";
+  acme.brand = "acme";
+  acme.price = 450;
+  ASSERT_TRUE(announce(acme));
+  app::Product later = linen;
+  later.sku = "NEW-2";
+  later.announced_at = at("2026-03-10T09:00:00+08:00");
+  ASSERT_TRUE(announce(later));
+  app::Product nothing;
+  nothing.sku = "X";
+  nothing.name = "no category, no brand";
+  auto refused = announce(nothing);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "category");
+
+  job("products", clock_.now());
+  job("products", clock_.now() + std::chrono::hours{1});  // sent: nothing again
+  auto got = [&](const std::string& member_id) {
+    std::vector<std::string> skus;
+    for (const auto& e : events(member_id, "product.new")) {
+      skus.emplace_back(json::parse(e.data).at("sku").as_string());
+    }
+    return skus;
+  };
+  // Announced together: in SKU order.
+  EXPECT_EQ(got("recent"), (std::vector<std::string>{"ACME-2", "NEW-1"}));
+  EXPECT_TRUE(got("old").empty());
+  EXPECT_TRUE(got("owner").empty());
+  EXPECT_EQ(got("shoes"), (std::vector<std::string>{"ACME-2"}));
+  auto first = events("recent", "product.new").at(1);
+  json::value data = json::parse(first.data);
+  EXPECT_EQ(data.at("matched_by").as_string(), "category");
+  EXPECT_EQ(data.at("product_name").as_string(), "亞麻襯衫");
+  json::object m = message(first);
+  EXPECT_EQ(m.at("class").as_string(), "marketing");
+  EXPECT_EQ(m.at("subject").as_string(), "新品上市：亞麻襯衫");
+  EXPECT_NE(std::string(m.at("body").as_string()).find("NT$1,280"), std::string::npos) << m;
+  auto sent = reader_->find_product("default", "NEW-1");
+  ASSERT_TRUE(sent && *sent);
+  EXPECT_EQ((*sent)->state, "sent");
+  EXPECT_EQ((*sent)->notified, 1);
+  EXPECT_EQ((*reader_->find_product("default", "NEW-2"))->state, "pending");  // not yet
+  job("products", at("2026-03-10T10:00:00+08:00"));
+  EXPECT_EQ(got("recent"), (std::vector<std::string>{"ACME-2", "NEW-1", "NEW-2"}));
 }
 
 TEST(QuietHours, WrapPastMidnightAndWithinADay) {

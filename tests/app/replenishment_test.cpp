@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "app/outbox.h"
@@ -245,7 +246,7 @@ TEST_P(ReplenishmentTest, WithoutTheSectionTheJobDoesNothing) {
 TEST(ReplenishmentJob, IsAJobOfAllAndAnEventTypeWebhooksAccept) {
   auto all = app::jobs_named("all");
   ASSERT_TRUE(all);
-  EXPECT_EQ(all->back(), "replenishment");
+  EXPECT_NE(std::find(all->begin(), all->end(), "replenishment"), all->end());
   EXPECT_EQ(*app::jobs_named("replenishment"), std::vector<std::string>{"replenishment"});
   EXPECT_TRUE(app::check_event_filters(std::vector<std::string>{"replenishment.due"}, "events"));
   EXPECT_TRUE(app::check_event_filters(std::vector<std::string>{"replenishment.*"}, "events"));

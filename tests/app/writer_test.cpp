@@ -426,6 +426,14 @@ class FailingStore final : public app::Store {
     return inner_->find_event(p, id);
   }
   Result<int64_t> last_event_id() override { return inner_->last_event_id(); }
+  Result<std::optional<app::Product>> find_product(const std::string& p,
+                                                   const std::string& sku) override {
+    return inner_->find_product(p, sku);
+  }
+  Result<std::vector<app::Product>> pending_products(const std::string& p, Instant until,
+                                                     std::size_t limit) override {
+    return inner_->pending_products(p, until, limit);
+  }
   Result<std::optional<app::Cart>> find_cart(const std::string& p, const std::string& id) override {
     return inner_->find_cart(p, id);
   }

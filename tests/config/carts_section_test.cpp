@@ -60,5 +60,24 @@ TEST(ProgramFileCarts, PrintsBackAndShowsInTheDiff) {
   EXPECT_EQ(after["carts"], "(removed)");  // "off" before
 }
 
+TEST(ProgramFileNewProducts, LookbackDaysParsesPrintsAndIsChecked) {
+  app::Program p = parse_ok(std::string(kHead) + "[new_products]\nlookback_days = 90\n");
+  EXPECT_TRUE(p.rules.new_products.enabled);
+  EXPECT_EQ(p.rules.new_products.lookback_days, 90);
+  EXPECT_EQ(parse_ok(std::string(kHead) + "[new_products]\n").rules.new_products.lookback_days,
+            365);
+  EXPECT_FALSE(parse_ok(kHead).rules.new_products.enabled);
+  EXPECT_EQ(parse_ok(config::to_toml(p)).rules.new_products, p.rules.new_products);
+  for (const char* bad : {"lookback_days = 0", "lookback_days = 3651", "days = 9"}) {
+    Error e = parse_error(std::string(kHead) + "[new_products]\n" + bad + "\n");
+    EXPECT_NE(e.field.find("shop.toml:7:"), std::string::npos) << bad << " -> " << e.field;
+    EXPECT_NE(e.field.find("new_products."), std::string::npos) << e.field;
+  }
+  auto changes = app::setting_changes(parse_ok(kHead), p);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, "new_products.lookback_days");
+  EXPECT_EQ(changes[0].after, "90");
+}
+
 }  // namespace
 }  // namespace patron

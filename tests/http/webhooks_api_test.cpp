@@ -418,6 +418,59 @@ TEST_F(WebhooksApi, AnAbandonedCartRemindsTheMemberOnce) {
       << event;
 }
 
+// A new product announced over the API reaches, through the products job
+// and a webhook, the member whose orders show its category; once.
+TEST_F(WebhooksApi, ANewProductReachesTheMembersOfItsCategoryOnce) {
+  WebhookReceiver receiver;
+  create_hook(receiver.url("/products"), R"(["product.*"])");
+  ASSERT_EQ(call("integration", "PUT", "/v1/members/m1", R"({"email":"m1@example.tw"})").status,
+            201);
+  ASSERT_EQ(call("integration", "PUT", "/v1/members/m2", R"({"email":"m2@example.tw"})").status,
+            201);
+  for (auto [member, category] : {std::pair{"m1", "dresses"}, std::pair{"m2", "shoes"}}) {
+    auto order = call("integration", "PUT", std::string("/v1/orders/o-") + member,
+                      std::string(R"({"member_id":")") + member +
+                          R"(","lines":[{"line_id":"1","sku":"OLD","category":")" + category +
+                          R"(","quantity":1,"unit_price":1200}],"events":[{"event":"paid"}]})");
+    ASSERT_TRUE(order.status == 200 || order.status == 201) << order.body;
+  }
+  const std::string product =
+      R"({"sku":"NEW-DRESS","name":"碎花洋裝","category":"dresses","price":1680,)"
+      R"("url":"https://shop.example/p/NEW-DRESS"})";
+  EXPECT_EQ(call("storefront", "POST", "/v1/products", product).status, 403);
+  auto made = call("integration", "POST", "/v1/products", product);
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.json().at("state").as_string(), "pending");
+  EXPECT_EQ(call("integration", "POST", "/v1/products", product).status, 409);
+  for (auto [body, field] :
+       {std::pair{R"({"sku":"Y","name":"n"})", "category"},
+        std::pair{R"({"sku":"Y","category":"c"})", "name"},
+        std::pair{R"({"sku":"Y","name":"n","category":"c","price":-5})", "price"}}) {
+    auto bad = call("integration", "POST", "/v1/products", body);
+    EXPECT_EQ(bad.status, 400) << body << " " << bad.body;
+    EXPECT_EQ(bad.json().at("field").as_string(), field) << bad.body;
+  }
+  EXPECT_EQ(call("storefront", "GET", "/v1/products/Y").status, 404);
+
+  for (int run = 0; run < 2; ++run) {
+    auto job = call("admin", "POST", "/v1/jobs/runs", R"({"job":"products"})");
+    ASSERT_TRUE(job.status == 200 || job.status == 201) << job.body;
+  }
+  ASSERT_TRUE(receiver.wait_for(1, 10s));
+  std::this_thread::sleep_for(500ms);  // a second notice would have come by now
+  auto got = receiver.received();
+  ASSERT_EQ(got.size(), 1u);
+  json::value event = json::parse(got[0].body);
+  EXPECT_EQ(event.at("type").as_string(), "product.new");
+  EXPECT_EQ(event.at("member_id").as_string(), "m1");
+  EXPECT_EQ(event.at("data").at("product_name").as_string(), "碎花洋裝");
+  EXPECT_EQ(event.at("message").at("subject").as_string(), "新品上市：碎花洋裝");
+  auto sent = call("storefront", "GET", "/v1/products/NEW-DRESS");
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(sent.json().at("state").as_string(), "sent");
+  EXPECT_EQ(sent.json().at("notified").as_int64(), 1);
+}
+
 TEST_F(WebhooksApi, BadInputIsRefusedNamingTheFieldAndOtherProgramsSeeNothing) {
   auto refused = [&](const std::string& body, const std::string& field) {
     auto r = call("admin", "POST", "/v1/webhooks", body);

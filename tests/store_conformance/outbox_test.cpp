@@ -218,6 +218,57 @@ TEST_P(Outbox, CartsUpsertAndListByIdleTime) {
   EXPECT_FALSE(try_write(w));
 }
 
+// Products: announced once, pending until sent (state, notified, sent_at
+// updated in place; what was announced is kept), listed by announcement.
+TEST_P(Outbox, ProductsArePendingUntilSent) {
+  auto product = [](const std::string& program, const std::string& sku, int64_t at_s) {
+    app::Product p;
+    p.program_id = program;
+    p.sku = sku;
+    p.name = "亞麻襯衫";
+    p.category = "tops";
+    p.url = "https://shop.example/p/" + sku;
+    p.price = 1280;
+    p.announced_at = at(at_s);
+    return p;
+  };
+  auto put = [&](const app::Product& p) {
+    CommandWrite w;
+    w.program_id = p.program_id;
+    w.product = p;
+    write(w);
+  };
+  put(product("default", "B", 200));
+  put(product("default", "A", 100));
+  put(product("default", "C", 500));
+  put(product("other", "D", 100));
+  auto pending = store_->pending_products("default", at(300), 50);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 2u);  // not C (later), not the other program's
+  EXPECT_EQ((*pending)[0].sku, "A");
+  EXPECT_EQ((*pending)[1].sku, "B");
+  EXPECT_EQ((*pending)[0], product("default", "A", 100));
+  app::Product sent = product("default", "A", 100);
+  sent.state = "sent";
+  sent.notified = 12;
+  sent.sent_at = at(301);
+  sent.name = "changed";  // not what an update writes
+  put(sent);
+  auto found = store_->find_product("default", "A");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->state, "sent");
+  EXPECT_EQ((*found)->notified, 12);
+  EXPECT_EQ((*found)->sent_at, at(301));
+  EXPECT_EQ((*found)->name, "亞麻襯衫");
+  auto after = store_->pending_products("default", at(1000), 50);
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->size(), 2u);
+  EXPECT_EQ((*after)[0].sku, "B");
+  EXPECT_EQ((*after)[1].sku, "C");
+  EXPECT_EQ(store_->pending_products("default", at(1000), 1)->size(), 1u);
+  EXPECT_FALSE(store_->find_product("other", "A")->has_value());
+}
+
 TEST_P(Outbox, EndpointsUpsertAndKeepTheirCreationTime) {
   WebhookEndpoint e = endpoint("default", "whk_a");
   CommandWrite w;

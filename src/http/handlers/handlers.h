@@ -18,6 +18,8 @@ void members_list(Api&, Call&&);
 void member_put(Api&, Call&&);
 void cart_post(Api&, Call&&);
 void cart_get(Api&, Call&&);
+void product_post(Api&, Call&&);
+void product_get(Api&, Call&&);
 void member_get(Api&, Call&&);
 void member_ledger(Api&, Call&&);
 void member_lots(Api&, Call&&);

@@ -5,6 +5,7 @@
 
 #include "app/carts.h"
 #include "app/json_codec.h"
+#include "app/products.h"
 #include "http/body.h"
 #include "http/handlers/handlers.h"
 #include "http/problem.h"
@@ -291,6 +292,47 @@ void cart_get(Api& api, Call&& call) {
     if (!found) return problem(found.error());
     if (!*found) return problem(404, "not_found", "cart_id", "no cart '" + c.params[0] + "'");
     return json_reply(json::serialize(app::cart_json(**found)));
+  });
+}
+
+void product_post(Api& api, Call&& call) {
+  auto body = object_body(call);
+  if (!body) return call.respond(problem(body.error()));
+  if (auto ok = only_fields(*body, {"sku", "name", "category", "brand", "url", "price", "at"});
+      !ok) {
+    return call.respond(problem(ok.error()));
+  }
+  app::Product p;
+  auto sku = required_string(*body, "sku");
+  if (!sku) return call.respond(problem(sku.error()));
+  p.sku = *sku;
+  auto name = required_string(*body, "name");
+  if (!name) return call.respond(problem(name.error()));
+  p.name = *name;
+  for (auto [field, target] : {std::pair{"category", &p.category}, std::pair{"brand", &p.brand},
+                               std::pair{"url", &p.url}}) {
+    auto v = optional_string(*body, field);
+    if (!v) return call.respond(problem(v.error()));
+    *target = v->value_or("");
+  }
+  auto price = optional_integer(*body, "price");
+  if (!price) return call.respond(problem(price.error()));
+  p.price = price->value_or(0);
+  auto at = optional_instant(*body, "at", zone_of(api, call));
+  if (!at) return call.respond(problem(at.error()));
+  if (*at) p.announced_at = **at;
+  app::Command c;
+  c.body = app::AnnounceProduct{std::move(p)};
+  api.write(std::move(call), std::move(c),
+            [](const app::Response& r) { return json_reply(r.json, 201); });
+}
+
+void product_get(Api& api, Call&& call) {
+  api.read(std::move(call), [](app::Store& store, Call& c) -> Reply {
+    auto found = store.find_product(c.key.program_id, c.params[0]);
+    if (!found) return problem(found.error());
+    if (!*found) return problem(404, "not_found", "sku", "no product '" + c.params[0] + "'");
+    return json_reply(json::serialize(app::product_json(**found)));
   });
 }
 

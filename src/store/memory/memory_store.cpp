@@ -78,6 +78,7 @@ struct Data {
   std::map<std::tuple<std::string, std::string, std::string>, app::CouponRedemption>
       coupon_redemptions;
   std::map<std::pair<std::string, std::string>, app::Cart> carts;
+  std::map<std::pair<std::string, std::string>, app::Product> products;
   std::vector<app::OutboxEvent> events;                                           // ascending id
   std::map<std::pair<std::string, std::string>, app::WebhookEndpoint> endpoints;  // (program, id)
   std::map<int64_t, app::WebhookDelivery> deliveries;                             // by id
@@ -649,6 +650,32 @@ class MemoryStore final : public app::Store {
     return read([](const Data& d) { return d.events.empty() ? int64_t{0} : d.events.back().id; });
   }
 
+  Result<std::optional<app::Product>> find_product(const std::string& program_id,
+                                                   const std::string& sku) override {
+    return read([&](const Data& d) -> std::optional<app::Product> {
+      auto it = d.products.find({program_id, sku});
+      if (it == d.products.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+
+  Result<std::vector<app::Product>> pending_products(const std::string& program_id, Instant until,
+                                                     std::size_t limit) override {
+    return read([&](const Data& d) {
+      std::vector<app::Product> out;
+      for (const auto& [key, p] : d.products) {
+        if (key.first == program_id && p.state == "pending" && p.announced_at <= until) {
+          out.push_back(p);
+        }
+      }
+      std::sort(out.begin(), out.end(), [](const app::Product& a, const app::Product& b) {
+        return std::tie(a.announced_at, a.sku) < std::tie(b.announced_at, b.sku);
+      });
+      if (out.size() > limit) out.resize(limit);
+      return out;
+    });
+  }
+
   Result<std::optional<app::Cart>> find_cart(const std::string& program_id,
                                              const std::string& cart_id) override {
     return read([&](const Data& d) -> std::optional<app::Cart> {
@@ -1009,6 +1036,22 @@ class MemoryStore final : public app::Store {
       row.id = d.events.empty() ? 1 : d.events.back().id + 1;
       if (row.program_id.empty()) row.program_id = w.program_id;
       d.events.push_back(std::move(row));
+    }
+    if (w.product) {
+      app::Product row = *w.product;
+      if (row.program_id.empty()) row.program_id = w.program_id;
+      // Mirrors the CHECKs of migration 0012; the upsert keeps what was announced.
+      if (row.state != "pending" && row.state != "sent") {
+        return fail(ErrorCode::kStorage, "state", "unknown product state " + row.state);
+      }
+      auto key = std::make_pair(row.program_id, row.sku);
+      if (auto it = d.products.find(key); it != d.products.end()) {
+        it->second.state = row.state;
+        it->second.notified = row.notified;
+        it->second.sent_at = row.sent_at;
+      } else {
+        d.products.emplace(std::move(key), std::move(row));
+      }
     }
     if (w.cart) {
       app::Cart row = *w.cart;

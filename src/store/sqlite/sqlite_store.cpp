@@ -1161,6 +1161,53 @@ class SqliteStore final : public app::Store {
                             q.s(6), q.opt_t(7), q.i(8) != 0};
   }
 
+  // New products
+#define PATRON_PRODUCT_COLUMNS \
+  "sku, name, category, brand, url, price, announced_at, state, notified, sent_at"
+  static app::Product read_product(const Stmt& q, const std::string& program_id) {
+    app::Product p;
+    p.program_id = program_id;
+    p.sku = q.s(0);
+    p.name = q.s(1);
+    p.category = q.s(2);
+    p.brand = q.s(3);
+    p.url = q.s(4);
+    p.price = q.i(5);
+    p.announced_at = from_unix_seconds(q.i(6));
+    p.state = q.s(7);
+    p.notified = q.i(8);
+    p.sent_at = q.opt_t(9);
+    return p;
+  }
+
+  Result<std::optional<app::Product>> find_product(const std::string& program_id,
+                                                   const std::string& sku) override {
+    auto q =
+        prepare("SELECT " PATRON_PRODUCT_COLUMNS " FROM products WHERE program_id = ? AND sku = ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(sku);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<app::Product>{};
+    return std::optional<app::Product>{read_product(*q, program_id)};
+  }
+
+  Result<std::vector<app::Product>> pending_products(const std::string& program_id, Instant until,
+                                                     std::size_t limit) override {
+    auto q = prepare("SELECT " PATRON_PRODUCT_COLUMNS
+                     " FROM products WHERE program_id = ? AND state = 'pending' AND "
+                     "announced_at <= ? ORDER BY announced_at, sku LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(until).bind(static_cast<int64_t>(limit));
+    std::vector<app::Product> out;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      out.push_back(read_product(*q, program_id));
+    }
+  }
+
   // Carts
   static std::string encode_cart_items(const std::vector<app::CartItem>& items) {
     boost::json::array a;
@@ -1966,6 +2013,26 @@ class SqliteStore final : public app::Store {
     }
     if (w.webhook_endpoint) {
       if (auto r = put_webhook_endpoint(*w.webhook_endpoint, w.program_id); !r) return r;
+    }
+    if (w.product) {
+      const app::Product& p = *w.product;
+      auto q = prepare("INSERT INTO products (program_id, " PATRON_PRODUCT_COLUMNS
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (program_id, sku) "
+                       "DO UPDATE SET state = excluded.state, notified = excluded.notified, "
+                       "sent_at = excluded.sent_at");
+      if (!q) return std::unexpected(q.error());
+      q->bind(p.program_id.empty() ? w.program_id : p.program_id)
+          .bind(p.sku)
+          .bind(p.name)
+          .bind(p.category)
+          .bind(p.brand)
+          .bind(p.url)
+          .bind(p.price)
+          .bind(p.announced_at)
+          .bind(p.state)
+          .bind(p.notified)
+          .bind(p.sent_at);
+      if (auto r = q->run(); !r) return r;
     }
     if (w.cart) {
       const app::Cart& c = *w.cart;
