@@ -96,6 +96,10 @@ Result<Executed> put_cart(Store& store, const Command& c, const PutCart& put,
     return fail(ErrorCode::kConflict, "id", "cart '" + cart.id + "' belongs to another member");
   }
   if (cart.updated_at == Instant{}) cart.updated_at = now;
+  if (cart.updated_at > now + std::chrono::seconds(limits::kClockSkewSecondsMax)) {
+    return fail(ErrorCode::kInvalidArgument, "at",
+                "is more than an hour in the future: a cart changes now or in the past");
+  }
   // An older event arriving late changes nothing.
   if (*existing && cart.updated_at < (*existing)->updated_at) {
     Executed e;
@@ -142,7 +146,11 @@ Result<Executed> remind_cart(Store& store, const ResolvedProgram& program, const
   auto orders = store.member_order_summaries(c.program_id, member.id);
   if (!orders) return std::unexpected(orders.error());
   for (const OrderSummary& o : *orders) {
-    if (o.placed_at >= k.updated_at) return answer("ordered");
+    if (o.placed_at >= k.updated_at) {
+      // Bought since: recorded, so the job does not come back to it.
+      e.write.rule_uses.push_back(RuleUse{c.program_id, member.id, kCartUse, k.id, "", 0, 0, now});
+      return answer("ordered");
+    }
   }
   int64_t count = 0;
   for (const CartItem& i : k.items) count += i.quantity;

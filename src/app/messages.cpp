@@ -152,7 +152,7 @@ Instant after_quiet_hours(const rules::Messages& messages, Instant at,
     if (minute < to) until = day + minutes{to};
   }
   if (!until) return at;
-  return zone->to_sys(*until, date::choose::latest);
+  return zone->to_sys(*until, date::choose::earliest);
 }
 
 Result<void> compose_messages(Store& store, const ResolvedProgram& program,

@@ -572,6 +572,7 @@ Result<JobReport> carts_job(Writer& writer, Store& reader, Instant now,
       for (Cart& c : *page) {
         if (!seen.insert(c.id).second) continue;
         fresh = true;
+        if (c.total < carts.min_total) continue;  // the command would refuse it every run
         auto sent = reader.rule_use_exists(program_id, c.member_id, "#cart", c.id);
         if (!sent) return std::unexpected(sent.error());
         if (!*sent) due.push_back(std::move(c));
@@ -743,17 +744,24 @@ Result<JobReport> products_job(Writer& writer, Store& reader, Instant now,
       for (const std::string& m : interested) {
         if (!bought.count(m)) members.push_back(m);
       }
-      int64_t sent = 0;
+      int64_t sent = 0, notified = 0;
+      const int64_t failed_before = report.failed;
       per_member(writer, program_id, members, now,
                  NotifyProduct{p.sku, by_cat ? "category" : "brand"}, "", report,
                  [&](const json::object& out) {
-                   if (out.at("outcome").as_string() == "sent") ++sent;
+                   const auto& outcome = out.at("outcome").as_string();
+                   if (outcome == "sent") ++sent;
+                   // Told by an earlier run that stopped before finishing.
+                   if (outcome == "sent" || outcome == "sent_before") ++notified;
                  });
       report.reminders += sent;
+      // A notice that failed is retried by the next run: the product stays
+      // pending until every member was told.
+      if (report.failed > failed_before) continue;
       Command finish;
       finish.program_id = program_id;
       finish.now = now;
-      finish.body = FinishProduct{p.sku, sent};
+      finish.body = FinishProduct{p.sku, notified};
       if (auto r = writer.submit(std::move(finish)).get(); !r) return std::unexpected(r.error());
     }
   }

@@ -493,7 +493,7 @@ bool decode_reward(const json::object& o, rules::Reward& r) {
     r.inactive_days = v->as_int64();
   }
   if (const json::value* v = o.if_contains("churn_above_bp")) {
-    if (!v->is_int64()) return false;
+    if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 9999) return false;
     r.churn_above_bp = v->as_int64();
   }
   if (const json::value* v = o.if_contains("expires")) {

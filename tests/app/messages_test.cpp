@@ -454,6 +454,12 @@ TEST_P(MessagesTest, AbandonedCartsAreRemindedOnceWhenNoOrderFollowed) {
   auto bad = put("c", "k8", {app::CartItem{"SKU", "", "", 0, 100}});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().field, "items[0].quantity");
+  auto future = put("c", "k7", {shirt}, clock_.now() + std::chrono::hours{2});
+  ASSERT_FALSE(future);
+  EXPECT_EQ(future.error().field, "at");
+  EXPECT_FALSE(reader_->find_cart("default", "k7")->has_value());
+  // The cart bought since is recorded as done: a later run does not look again.
+  EXPECT_TRUE(*reader_->rule_use_exists("default", "o", "#cart", "k2"));
 }
 
 // New products: members who bought in the category within lookback_days
