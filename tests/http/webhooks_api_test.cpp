@@ -471,6 +471,77 @@ TEST_F(WebhooksApi, ANewProductReachesTheMembersOfItsCategoryOnce) {
   EXPECT_EQ(sent.json().at("notified").as_int64(), 1);
 }
 
+// The remarketing jobs over the API, with history placed in the past: a
+// member whose last order is 100 days old gets reward.winback, one who buys
+// a serum every 29 days gets replenishment.due, one whose credit ends in 3
+// days gets credit.expiring; each arrives signed with its message.
+TEST_F(WebhooksApi, RemarketingJobsDeliverSignedEventsWithMessages) {
+  WebhookReceiver receiver;
+  std::ifstream in(std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml");
+  std::string toml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  toml +=
+      "\n[replenishment]\nlead_days = 3\nlate_days = 30\n"
+      "\n[[rewards]]\nid = \"come_back\"\non = \"winback\"\ninactive_days = 90\n"
+      "wallet = \"credit\"\namount = 50\nexpires = \"14d\"\n";
+  Headers put_headers = keys_.at("admin");
+  put_headers.emplace_back("Content-Type", "application/toml");
+  put_headers.emplace_back(
+      "If-Match", client_->request("GET", "/v1/program", "", keys_.at("admin")).header("etag"));
+  auto applied = client_->request("PUT", "/v1/program", toml, put_headers);
+  ASSERT_EQ(applied.status, 201) << applied.body;
+  create_hook(receiver.url("/all"), R"(["reward.winback","replenishment.due","credit.expiring"])");
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto days_ago = [&](int d) { return format_instant(now - std::chrono::days{d}); };
+  for (const char* m : {"w", "r", "e"}) {
+    ASSERT_EQ(call("integration", "PUT", std::string("/v1/members/") + m,
+                   std::string(R"({"email":")") + m + R"(@example.tw","consent":{"email":true}})")
+                  .status,
+              201);
+  }
+  auto order = [&](const std::string& id, const std::string& member, const std::string& sku,
+                   int ago) {
+    auto r = call("integration", "PUT", "/v1/orders/" + id,
+                  R"({"member_id":")" + member + R"(","placed_at":")" + days_ago(ago) +
+                      R"(","lines":[{"line_id":"1","sku":")" + sku +
+                      R"(","quantity":1,"unit_price":800}],"events":[{"event":"paid"}]})");
+    ASSERT_TRUE(r.status == 200 || r.status == 201) << r.body;
+  };
+  order("w-1", "w", "TEE", 100);
+  order("r-1", "r", "SERUM", 60);
+  order("r-2", "r", "SERUM", 31);
+  auto adjust = call("admin", "POST", "/v1/members/e/adjustments",
+                     R"({"wallet":"credit","amount":100,"reason":"goodwill","expires_at":")" +
+                         format_instant(now + std::chrono::days{3}) + "\"}");
+  ASSERT_TRUE(adjust.status == 200 || adjust.status == 201) << adjust.body;
+  for (const char* job : {"winback", "replenishment", "reminders"}) {
+    auto r = call("admin", "POST", "/v1/jobs/runs", std::string(R"({"job":")") + job + "\"}");
+    ASSERT_TRUE(r.status == 200 || r.status == 201) << r.body;
+  }
+  ASSERT_TRUE(receiver.wait_for(3, 10s)) << receiver.received().size();
+  std::this_thread::sleep_for(300ms);
+  std::map<std::string, json::value> by_type;
+  const int64_t unix_now = to_unix_seconds(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  for (const auto& r : receiver.received()) {
+    EXPECT_TRUE(
+        webhooks::verify(r.header("patron-signature"), kSecret, r.body, unix_now).has_value());
+    json::value body = json::parse(r.body);
+    by_type[std::string(body.at("type").as_string())] = body;
+  }
+  ASSERT_EQ(by_type.size(), 3u) << receiver.received().size();
+  EXPECT_EQ(by_type["reward.winback"].at("member_id").as_string(), "w");
+  EXPECT_EQ(by_type["reward.winback"].at("message").at("subject").as_string(),
+            "好久不見，送您 NT$50");
+  EXPECT_EQ(by_type["replenishment.due"].at("member_id").as_string(), "r");
+  EXPECT_EQ(by_type["replenishment.due"].at("data").at("sku").as_string(), "SERUM");
+  EXPECT_EQ(by_type["replenishment.due"].at("data").at("interval_days").as_int64(), 29);
+  EXPECT_EQ(by_type["replenishment.due"].at("message").at("subject").as_string(),
+            "SERUM 該補貨了嗎？");
+  EXPECT_EQ(by_type["credit.expiring"].at("member_id").as_string(), "e");
+  EXPECT_EQ(by_type["credit.expiring"].at("data").at("amount").as_int64(), 100);
+}
+
 TEST_F(WebhooksApi, BadInputIsRefusedNamingTheFieldAndOtherProgramsSeeNothing) {
   auto refused = [&](const std::string& body, const std::string& field) {
     auto r = call("admin", "POST", "/v1/webhooks", body);
