@@ -647,13 +647,7 @@ void basket_of(const PurchaseTest& purchased, const OrderRecord& o,
                std::vector<std::string>& items) {
   items.clear();
   if (o.order.member_id.empty()) return;
-  OrderSummary s;
-  s.placed_at = o.order.placed_at;
-  s.paid_at = o.paid_at;
-  s.fulfilled_at = o.fulfilled_at;
-  s.completed_at = o.completed_at;
-  s.cancelled_at = o.cancelled_at;
-  if (!purchased(s) || rules::paid_value(o.order, o.refunded_amount) <= 0) return;
+  if (!purchased(order_times(o)) || rules::paid_value(o.order, o.refunded_amount) <= 0) return;
   for (const auto& line : o.order.lines) {
     if (line.reward || line.sku.empty() || line.quantity - line.refunded_quantity <= 0) continue;
     items.push_back(line.sku);

@@ -44,7 +44,9 @@ Result<void> check_cart(const Cart& cart) {
   return {};
 }
 
-json::array items_json(const std::vector<CartItem>& items) {
+}  // namespace
+
+json::array cart_items_json(const std::vector<CartItem>& items) {
   json::array out;
   for (const CartItem& i : items) {
     out.emplace_back(json::object{{"sku", i.sku},
@@ -56,12 +58,10 @@ json::array items_json(const std::vector<CartItem>& items) {
   return out;
 }
 
-}  // namespace
-
 json::object cart_json(const Cart& cart) {
   return json::object{{"id", cart.id},
                       {"member_id", cart.member_id},
-                      {"items", items_json(cart.items)},
+                      {"items", cart_items_json(cart.items)},
                       {"total", cart.total},
                       {"url", cart.url},
                       {"created_at", format_instant(cart.created_at)},
@@ -156,7 +156,7 @@ Result<Executed> remind_cart(Store& store, const ResolvedProgram& program, const
   for (const CartItem& i : k.items) count += i.quantity;
   const CartItem& first = k.items.front();
   json::object data{{"cart_id", k.id},
-                    {"items", items_json(k.items)},
+                    {"items", cart_items_json(k.items)},
                     {"item_count", count},
                     {"first_item", first.name.empty() ? first.sku : first.name},
                     {"total", k.total},

@@ -20,5 +20,7 @@ Result<Executed> remind_cart(Store& store, const ResolvedProgram& program, const
                              const RemindCart& remind, const Member& member, Instant now);
 
 boost::json::object cart_json(const Cart& cart);
+// [{"sku","name","category","quantity","unit_price"}]: the API's and the store's form.
+boost::json::array cart_items_json(const std::vector<CartItem>& items);
 
 }  // namespace patron::app

@@ -721,14 +721,18 @@ bool purchased(const ResolvedProgram& program, const OrderSummary& o) {
   return trigger_reached(probe, program.program.rules.earn_on);
 }
 
-bool purchased(const ResolvedProgram& program, const OrderRecord& record) {
+OrderSummary order_times(const OrderRecord& record) {
   OrderSummary summary;
   summary.placed_at = record.order.placed_at;
   summary.paid_at = record.paid_at;
   summary.fulfilled_at = record.fulfilled_at;
   summary.completed_at = record.completed_at;
   summary.cancelled_at = record.cancelled_at;
-  return purchased(program, summary);
+  return summary;
+}
+
+bool purchased(const ResolvedProgram& program, const OrderRecord& record) {
+  return purchased(program, order_times(record));
 }
 
 Instant return_window_end(const ResolvedProgram& program, Instant fulfilled_at) {

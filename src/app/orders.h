@@ -28,6 +28,8 @@ Instant return_window_end(const ResolvedProgram& program, Instant fulfilled_at);
 // and was not cancelled (first purchases, referrals, campaign targeting).
 bool purchased(const ResolvedProgram& program, const OrderSummary& order);
 bool purchased(const ResolvedProgram& program, const OrderRecord& record);
+// The scalar facts of a stored order (id, subtotal and paid value left 0).
+OrderSummary order_times(const OrderRecord& record);
 
 // The campaigns of an order: open when it was placed and targeting its
 // member (tier, purchases before it, paid value) with budget left;

@@ -423,10 +423,11 @@ Result<const ResolvedProgram*> Programs::find(const std::string& id) const {
 
 namespace {
 
-std::string joined(const std::vector<std::string>& items) {
+// "a, b"; `empty` when there are none.
+std::string joined(const std::vector<std::string>& items, const char* empty = "none") {
   std::string out;
   for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out.empty() ? "none" : out;
+  return out.empty() ? empty : out;
 }
 
 void messages_settings(const rules::Messages& m, std::map<std::string, std::string>& out) {
@@ -437,12 +438,7 @@ void messages_settings(const rules::Messages& m, std::map<std::string, std::stri
   out["messages"] = "on";
   out["messages.locale"] = m.locale;
   out["messages.channels"] = joined(m.channels);
-  auto clock = [](int64_t minutes) {
-    std::string h = std::to_string(minutes / 60), mm = std::to_string(minutes % 60);
-    return (h.size() < 2 ? "0" : "") + h + ":" + (mm.size() < 2 ? "0" : "") + mm;
-  };
-  out["messages.quiet_hours"] =
-      m.quiet_hours() ? clock(m.quiet_from) + "-" + clock(m.quiet_to) : "none";
+  out["messages.quiet_hours"] = m.quiet_hours() ? rules::quiet_hours_text(m) : "none";
   out["messages.max_per_day"] = std::to_string(m.max_per_day);
   out["messages.max_per_week"] = std::to_string(m.max_per_week);
   out["messages.skip"] = joined(m.skip);
@@ -462,16 +458,11 @@ void replenishment_settings(const Program& p, std::map<std::string, std::string>
     return;
   }
   const rules::Replenishment& r = *p.rules.replenishment;
-  auto list = [](const std::vector<std::string>& items) {
-    std::string text;
-    for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
-    return text.empty() ? std::string("any") : text;
-  };
   out["replenishment.lead_days"] = std::to_string(r.lead_days);
   out["replenishment.late_days"] = std::to_string(r.late_days);
   out["replenishment.min_interval_days"] = std::to_string(r.min_interval_days);
-  out["replenishment.categories"] = list(r.categories);
-  out["replenishment.skus"] = list(r.skus);
+  out["replenishment.categories"] = joined(r.categories, "any");
+  out["replenishment.skus"] = joined(r.skus, "any");
 }
 
 }  // namespace

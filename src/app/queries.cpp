@@ -630,6 +630,22 @@ Result<JobReport> reminders_job(Writer& writer, Store& reader, Instant now,
   return report;
 }
 
+// Calls `each` for every order of the program, with its lines, page by
+// page inside one read snapshot (every page of one committed state).
+template <class Each>
+Result<void> each_order(Store& reader, const std::string& program_id, Each&& each) {
+  ReadSnapshot snapshot(reader);
+  if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
+  PageRequest page{"", limits::kPageSizeMax};
+  for (;;) {
+    auto batch = reader.orders_page(program_id, page);
+    if (!batch) return std::unexpected(batch.error());
+    for (const OrderRecord& record : *batch) each(record);
+    if (batch->size() < page.limit) return {};
+    page.after = batch->back().order.id;
+  }
+}
+
 // Replenishment reminders due now (app/replenishment.h): one pass over the
 // program's orders with their lines finds what each member is due to buy
 // again (a member's own median interval, else the SKU's over every member);
@@ -644,18 +660,10 @@ Result<JobReport> replenishment_job(Writer& writer, Store& reader, Instant now,
     if (!only_program.empty() && program_id != only_program) continue;
     if (!program.program.rules.replenishment) continue;
     rules::PurchaseHistory history(*program.program.rules.replenishment, program.zone);
-    {
-      ReadSnapshot snapshot(reader);  // every page of one committed state
-      if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
-      PageRequest page{"", limits::kPageSizeMax};
-      for (;;) {
-        auto batch = reader.orders_page(program_id, page);
-        if (!batch) return std::unexpected(batch.error());
-        for (const OrderRecord& record : *batch) add_purchase(history, program, record);
-        if (batch->size() < page.limit) break;
-        page.after = batch->back().order.id;
-      }
-    }
+    auto scanned = each_order(reader, program_id, [&](const OrderRecord& record) {
+      add_purchase(history, program, record);
+    });
+    if (!scanned) return std::unexpected(scanned.error());
     const std::chrono::sys_days today(local_date(now, program.zone));
     std::map<std::string, SendReplenishment> due_members;
     for (const rules::ReplenishmentDue& due : history.due(today, history.sku_intervals())) {
@@ -707,34 +715,24 @@ Result<JobReport> products_job(Writer& writer, Store& reader, Instant now,
       by_sku[p.sku];
     }
     const Instant since = now - std::chrono::days{rules.lookback_days};
-    {
-      ReadSnapshot snapshot(reader);  // every page of one committed state
-      if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
-      PageRequest page{"", limits::kPageSizeMax};
-      for (;;) {
-        auto batch = reader.orders_page(program_id, page);
-        if (!batch) return std::unexpected(batch.error());
-        for (const OrderRecord& record : *batch) {
-          const rules::Order& o = record.order;
-          if (o.member_id.empty() || o.placed_at < since || o.placed_at > now ||
-              !purchased(program, record)) {
-            continue;
-          }
-          for (const rules::OrderLine& line : o.lines) {
-            if (line.reward || line.refunded_quantity >= line.quantity) continue;
-            if (auto it = by_category.find(line.category); it != by_category.end()) {
-              it->second.insert(o.member_id);
-            }
-            if (auto it = by_brand.find(line.brand); it != by_brand.end()) {
-              it->second.insert(o.member_id);
-            }
-            if (auto it = by_sku.find(line.sku); it != by_sku.end()) it->second.insert(o.member_id);
-          }
-        }
-        if (batch->size() < page.limit) break;
-        page.after = batch->back().order.id;
+    auto scanned = each_order(reader, program_id, [&](const OrderRecord& record) {
+      const rules::Order& o = record.order;
+      if (o.member_id.empty() || o.placed_at < since || o.placed_at > now ||
+          !purchased(program, record)) {
+        return;
       }
-    }
+      for (const rules::OrderLine& line : o.lines) {
+        if (line.reward || line.refunded_quantity >= line.quantity) continue;
+        if (auto it = by_category.find(line.category); it != by_category.end()) {
+          it->second.insert(o.member_id);
+        }
+        if (auto it = by_brand.find(line.brand); it != by_brand.end()) {
+          it->second.insert(o.member_id);
+        }
+        if (auto it = by_sku.find(line.sku); it != by_sku.end()) it->second.insert(o.member_id);
+      }
+    });
+    if (!scanned) return std::unexpected(scanned.error());
     for (const Product& p : *pending) {
       const bool by_cat = !p.category.empty();
       const std::set<std::string>& interested =

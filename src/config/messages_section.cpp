@@ -24,12 +24,6 @@ std::optional<int64_t> clock_minutes(std::string_view s) {
   return h * 60 + m;
 }
 
-std::string clock_text(int64_t minutes) {
-  std::string h = std::to_string(minutes / 60);
-  std::string m = std::to_string(minutes % 60);
-  return (h.size() < 2 ? "0" : "") + h + ":" + (m.size() < 2 ? "0" : "") + m;
-}
-
 // A string array whose items `ok` accepts, each once.
 template <class Ok>
 Result<std::optional<std::vector<std::string>>> names(const Reader& r, const toml::table& t,
@@ -182,7 +176,7 @@ toml::table messages_table(const rules::Messages& m) {
   for (const std::string& c : m.channels) channels.push_back(c);
   out.insert("channels", std::move(channels));
   if (m.quiet_hours()) {
-    out.insert("quiet_hours", clock_text(m.quiet_from) + "-" + clock_text(m.quiet_to));
+    out.insert("quiet_hours", rules::quiet_hours_text(m));
   }
   out.insert("max_per_day", m.max_per_day);
   out.insert("max_per_week", m.max_per_week);

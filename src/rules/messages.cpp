@@ -308,6 +308,15 @@ std::string format_local_date(std::chrono::year_month_day date, std::string_view
   return std::to_string(d) + " " + std::string(kMonths[(m - 1) % 12]) + " " + std::to_string(y);
 }
 
+std::string quiet_hours_text(const Messages& m) {
+  if (!m.quiet_hours()) return "";
+  auto clock = [](int64_t minutes) {
+    std::string h = std::to_string(minutes / 60), mm = std::to_string(minutes % 60);
+    return (h.size() < 2 ? "0" : "") + h + ":" + (mm.size() < 2 ? "0" : "") + mm;
+  };
+  return clock(m.quiet_from) + "-" + clock(m.quiet_to);
+}
+
 bool known_locale(std::string_view locale) {
   return std::find(kLocales.begin(), kLocales.end(), locale) != kLocales.end();
 }

@@ -99,6 +99,9 @@ std::string render_template(std::string_view text, const std::map<std::string, s
 // A date in the locale: "2026年12月31日" (zh-TW), "31 Dec 2026" (en).
 std::string format_local_date(std::chrono::year_month_day date, std::string_view locale);
 
+// "21:00-09:00"; "" when the program has no quiet hours.
+std::string quiet_hours_text(const Messages& messages);
+
 bool known_locale(std::string_view locale);
 bool known_channel(std::string_view channel);
 

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/carts.h"
 #include "core/assert.h"
 #include "core/limits.h"
 #include "rules/tiers.h"
@@ -1209,18 +1210,6 @@ class SqliteStore final : public app::Store {
   }
 
   // Carts
-  static std::string encode_cart_items(const std::vector<app::CartItem>& items) {
-    boost::json::array a;
-    for (const auto& i : items) {
-      a.emplace_back(boost::json::object{{"sku", i.sku},
-                                         {"name", i.name},
-                                         {"category", i.category},
-                                         {"quantity", i.quantity},
-                                         {"unit_price", i.unit_price}});
-    }
-    return boost::json::serialize(a);
-  }
-
   static Result<app::Cart> read_cart(const Stmt& q, const std::string& program_id) {
     app::Cart c;
     c.program_id = program_id;
@@ -2045,7 +2034,7 @@ class SqliteStore final : public app::Store {
       q->bind(c.program_id.empty() ? w.program_id : c.program_id)
           .bind(c.id)
           .bind(c.member_id)
-          .bind(encode_cart_items(c.items))
+          .bind(boost::json::serialize(app::cart_items_json(c.items)))
           .bind(c.total)
           .bind(c.url)
           .bind(c.created_at)
