@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/clock.h"
@@ -28,8 +29,20 @@ struct Context {
   std::string now_text;
   bool json_output = false;
 
-  app::SystemClock system_clock;
-  std::unique_ptr<app::FixedClock> fixed_clock;
+  // The wall clock, or the --now instant once open() has read it. The writer
+  // and `serve` (its handlers, scheduler and delivery worker) all read this
+  // one clock, so `--now` moves every part of a command or server together.
+  class CliClock final : public app::Clock {
+   public:
+    Instant now() const override { return fixed_ ? *fixed_ : system_.now(); }
+    void fix(Instant t) { fixed_ = t; }  // before any other thread reads it
+    bool fixed() const { return fixed_.has_value(); }
+
+   private:
+    app::SystemClock system_;
+    std::optional<Instant> fixed_;
+  };
+  CliClock cli_clock;
   std::unique_ptr<app::StoreFactory> factory;
   std::unique_ptr<app::Writer> writer;
   std::unique_ptr<app::Store> reader;
@@ -51,7 +64,7 @@ struct Context {
     auto f = store::open_sqlite(db_path, options);
     if (!f) return std::unexpected(f.error());
     factory = std::move(*f);
-    auto w = app::Writer::start(*factory, system_clock);
+    auto w = app::Writer::start(*factory, cli_clock);
     if (!w) return std::unexpected(w.error());
     writer = std::move(*w);
     auto program = writer->programs().find(program_id);
@@ -60,7 +73,7 @@ struct Context {
       // A program being created has no zone yet: --now must carry an offset.
       auto t = parse_instant(now_text, program ? (*program)->zone : nullptr, "--now");
       if (!t) return std::unexpected(t.error());
-      fixed_clock = std::make_unique<app::FixedClock>(*t);
+      cli_clock.fix(*t);
     }
     auto r = factory->open();
     if (!r) return std::unexpected(r.error());
@@ -68,10 +81,8 @@ struct Context {
     return {};
   }
 
-  Instant now() const { return fixed_clock ? fixed_clock->now() : system_clock.now(); }
-  const app::Clock& clock() const {
-    return fixed_clock ? static_cast<const app::Clock&>(*fixed_clock) : system_clock;
-  }
+  Instant now() const { return cli_clock.now(); }
+  const app::Clock& clock() const { return cli_clock; }
   const date::time_zone* zone() const { return (*writer->programs().find(program_id))->zone; }
 
   Result<Instant> instant(const std::string& text, const char* field) const {
@@ -85,7 +96,7 @@ struct Context {
     c.member_id = std::move(member_id);
     c.wallet = std::move(wallet);
     c.idempotency_key = std::move(key);
-    if (fixed_clock) c.now = fixed_clock->now();
+    if (cli_clock.fixed()) c.now = cli_clock.now();
     c.body = std::move(body);
     return c;
   }

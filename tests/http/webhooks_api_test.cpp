@@ -10,6 +10,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -540,6 +541,91 @@ TEST_F(WebhooksApi, RemarketingJobsDeliverSignedEventsWithMessages) {
             "SERUM 該補貨了嗎？");
   EXPECT_EQ(by_type["credit.expiring"].at("member_id").as_string(), "e");
   EXPECT_EQ(by_type["credit.expiring"].at("data").at("amount").as_int64(), 100);
+}
+
+// Tier retention (續會) over the API, with the server's clock set by `--now`
+// (a tier anniversary is a year away on a real clock): a member reaches 金卡
+// with a NT$12,000 order paid a month before; 30 days before the anniversary
+// the reminders job sends tier.will_downgrade (that order has left the
+// 12-month window), and after it the tiers job sends tier.downgraded. The
+// receiver gets each signed, with its message.
+TEST_F(WebhooksApi, TierRetentionWarnsThenDowngradesOverTheApi) {
+  WebhookReceiver receiver;
+  server_.reset();
+  int phase = 0;
+  auto serve_at = [&](const std::string& now) {
+    client_.reset();
+    server_.reset();  // SIGKILL after the previous phase's deliveries were seen
+    // Each server logs in its own directory: the next one must not read the
+    // previous one's "listening on" line.
+    auto logs = dir_.path() / ("phase" + std::to_string(++phase));
+    std::filesystem::create_directories(logs);
+    server_ = std::make_unique<ServerProcess>(
+        PATRON_BINARY, db_, logs.string(),
+        std::vector<std::string>{"--jobs-interval", "0", "--now", now});
+    client_ = std::make_unique<HttpClient>(server_->port());
+  };
+  auto types = [&] {
+    std::vector<std::string> out;
+    for (const auto& r : receiver.received()) {
+      out.emplace_back(json::parse(r.body).at("type").as_string());
+    }
+    return out;
+  };
+  auto run_job = [&](const std::string& job) {
+    auto r = call("admin", "POST", "/v1/jobs/runs", R"({"job":")" + job + "\"}");
+    ASSERT_TRUE(r.status == 200 || r.status == 201) << r.body;
+  };
+
+  serve_at("2025-01-10T10:00:00+08:00");
+  create_hook(receiver.url("/tiers"), R"(["tier.*"])");
+  ASSERT_EQ(call("integration", "PUT", "/v1/members/t1",
+                 R"({"email":"t1@example.tw","name":"王小明","consent":{"email":true}})")
+                .status,
+            201);
+  auto order = call("integration", "PUT", "/v1/orders/t1-1",
+                    R"({"member_id":"t1","placed_at":"2024-12-09T12:00:00+08:00",)"
+                    R"("lines":[{"line_id":"1","sku":"COAT","quantity":1,"unit_price":12000}],)"
+                    R"("events":[{"event":"paid","at":"2024-12-09T12:05:00+08:00"}]})");
+  ASSERT_TRUE(order.status == 200 || order.status == 201) << order.body;
+  ASSERT_TRUE(receiver.wait_for(1, 10s));
+  EXPECT_EQ(types(), std::vector<std::string>{"tier.upgraded"});
+  auto member = call("storefront", "GET", "/v1/members/t1");
+  ASSERT_EQ(member.status, 200) << member.body;
+  EXPECT_EQ(member.json().at("tier").at("id").as_string(), "gold") << member.body;
+  EXPECT_EQ(member.json().at("tier").at("until").as_string(), "2026-01-09T16:00:00Z")
+      << member.body;
+
+  serve_at("2025-12-20T10:00:00+08:00");  // 20 days before the anniversary
+  run_job("tiers");                       // not due yet: changes nothing
+  run_job("reminders");
+  ASSERT_TRUE(receiver.wait_for(2, 10s));
+  run_job("reminders");  // sent once
+  std::this_thread::sleep_for(300ms);
+
+  serve_at("2026-01-11T09:00:00+08:00");  // the day after
+  run_job("tiers");
+  ASSERT_TRUE(receiver.wait_for(3, 10s));
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(types(),
+            (std::vector<std::string>{"tier.upgraded", "tier.will_downgrade", "tier.downgraded"}));
+  // Signed with the wall clock (a receiver checks freshness against its own).
+  const int64_t unix_now = to_unix_seconds(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  for (const auto& r : receiver.received()) {
+    EXPECT_TRUE(
+        webhooks::verify(r.header("patron-signature"), kSecret, r.body, unix_now).has_value());
+  }
+  json::value warn = json::parse(receiver.received()[1].body);
+  EXPECT_EQ(warn.at("member_id").as_string(), "t1");
+  EXPECT_EQ(warn.at("data").at("tier").as_string(), "gold") << warn;
+  EXPECT_EQ(warn.at("message").at("status").as_string(), "ready") << warn;
+  json::value down = json::parse(receiver.received()[2].body);
+  EXPECT_EQ(down.at("data").at("from").as_string(), "gold") << down;
+  EXPECT_EQ(down.at("data").at("to").as_string(), "silver") << down;
+  member = call("storefront", "GET", "/v1/members/t1");
+  ASSERT_EQ(member.status, 200) << member.body;
+  EXPECT_EQ(member.json().at("tier").at("id").as_string(), "silver") << member.body;
 }
 
 TEST_F(WebhooksApi, BadInputIsRefusedNamingTheFieldAndOtherProgramsSeeNothing) {
