@@ -78,6 +78,35 @@ class WebhooksApi : public ::testing::Test {
     EXPECT_FALSE(r.json().as_object().contains("secret")) << r.body;
     return std::string(r.json().at("id").as_string());
   }
+  // Restarts the server with its clock standing at `now` (`--now`): every
+  // request, job and delivery happens then. Each server logs in its own
+  // directory, so the next one cannot read the previous "listening on" line.
+  void serve_at(const std::string& now) {
+    client_.reset();
+    if (server_) {
+      EXPECT_EQ(server_->stop(SIGTERM), 0);  // finishes deliveries under way
+    }
+    auto logs = dir_.path() / ("serve-" + std::to_string(++servers_));
+    std::filesystem::create_directories(logs);
+    server_ = std::make_unique<ServerProcess>(
+        PATRON_BINARY, db_, logs.string(),
+        std::vector<std::string>{"--jobs-interval", "0", "--now", now});
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+  // Waits until the receiver got as many requests as the outbox has events
+  // (an endpoint for every type), then a little longer for the delivery
+  // outcomes to be recorded.
+  void wait_all_delivered(const WebhookReceiver& receiver) {
+    auto events = call("admin", "GET", "/v1/events?limit=200");
+    EXPECT_EQ(events.status, 200) << events.body;
+    const std::size_t written = events.json().at("events").as_array().size();
+    EXPECT_TRUE(receiver.wait_for(written, 10s)) << receiver.received().size() << "/" << written;
+    std::this_thread::sleep_for(200ms);
+  }
+  void run_job(const std::string& job) {
+    auto r = call("admin", "POST", "/v1/jobs/runs", R"({"job":")" + job + "\"}");
+    ASSERT_TRUE(r.status == 200 || r.status == 201) << job << ": " << r.body;
+  }
   // Polls the delivery log until `done` holds for it (or 20 s pass).
   json::array deliveries_until(const std::string& hook,
                                const std::function<bool(const json::array&)>& done) {
@@ -99,6 +128,7 @@ class WebhooksApi : public ::testing::Test {
   std::map<std::string, Headers> keys_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> client_;
+  int servers_ = 0;
 };
 
 TEST_F(WebhooksApi, EventsOfAnOrderArriveSignedWithStableIds) {
@@ -551,20 +581,6 @@ TEST_F(WebhooksApi, RemarketingJobsDeliverSignedEventsWithMessages) {
 // receiver gets each signed, with its message.
 TEST_F(WebhooksApi, TierRetentionWarnsThenDowngradesOverTheApi) {
   WebhookReceiver receiver;
-  server_.reset();
-  int phase = 0;
-  auto serve_at = [&](const std::string& now) {
-    client_.reset();
-    server_.reset();  // SIGKILL after the previous phase's deliveries were seen
-    // Each server logs in its own directory: the next one must not read the
-    // previous one's "listening on" line.
-    auto logs = dir_.path() / ("phase" + std::to_string(++phase));
-    std::filesystem::create_directories(logs);
-    server_ = std::make_unique<ServerProcess>(
-        PATRON_BINARY, db_, logs.string(),
-        std::vector<std::string>{"--jobs-interval", "0", "--now", now});
-    client_ = std::make_unique<HttpClient>(server_->port());
-  };
   auto types = [&] {
     std::vector<std::string> out;
     for (const auto& r : receiver.received()) {
@@ -572,11 +588,6 @@ TEST_F(WebhooksApi, TierRetentionWarnsThenDowngradesOverTheApi) {
     }
     return out;
   };
-  auto run_job = [&](const std::string& job) {
-    auto r = call("admin", "POST", "/v1/jobs/runs", R"({"job":")" + job + "\"}");
-    ASSERT_TRUE(r.status == 200 || r.status == 201) << r.body;
-  };
-
   serve_at("2025-01-10T10:00:00+08:00");
   create_hook(receiver.url("/tiers"), R"(["tier.*"])");
   ASSERT_EQ(call("integration", "PUT", "/v1/members/t1",
@@ -626,6 +637,86 @@ TEST_F(WebhooksApi, TierRetentionWarnsThenDowngradesOverTheApi) {
   member = call("storefront", "GET", "/v1/members/t1");
   ASSERT_EQ(member.status, 200) << member.body;
   EXPECT_EQ(member.json().at("tier").at("id").as_string(), "silver") << member.body;
+}
+
+// The rest of the event types over the API, a program's first months with
+// the server's clock moved by `--now`: signup credit, a referral rewarded and
+// one held for review (same phone as the referrer), a rebate that matures
+// after the return window, a 生日禮 and a 金卡 monthly free-shipping coupon
+// on 1 April, and signup credit expiring after 60 days. Every event in the
+// outbox reaches the receiver once, signed.
+TEST_F(WebhooksApi, AProgramsFirstMonthsDeliverEveryEventTypeSigned) {
+  WebhookReceiver receiver;
+  serve_at("2025-03-20T10:00:00+08:00");
+  create_hook(receiver.url("/all"), R"(["*"])");
+  auto put = [&](const std::string& target, const std::string& body) {
+    auto r = call("integration", "PUT", target, body);
+    EXPECT_TRUE(r.status == 200 || r.status == 201) << target << ": " << r.body;
+    return r;
+  };
+  auto ref = put("/v1/members/ref", R"({"email":"ref@example.tw","phone":"0912-000-001"})");
+  std::string code(ref.json().at("member").at("referral_code").as_string());
+  put("/v1/members/kid", R"({"email":"kid@example.tw","birthday":"1990-04-15","referred_by":")" +
+                             code + R"(","consent":{"email":true}})");
+  put("/v1/members/twin",
+      R"({"email":"twin@example.tw","phone":"0912000001","referred_by":")" + code + R"("})");
+  // 金卡 at once (NT$12,000 >= 10,000); both orders shipped today.
+  put("/v1/orders/k1",
+      R"({"member_id":"kid","lines":[{"line_id":"1","sku":"COAT","quantity":1,)"
+      R"("unit_price":12000}],"events":[{"event":"paid"},{"event":"fulfilled"}]})");
+  put("/v1/orders/w1", R"({"member_id":"twin","lines":[{"line_id":"1","sku":"TEE","quantity":2,)"
+                       R"("unit_price":600}],"events":[{"event":"paid"},{"event":"fulfilled"}]})");
+
+  wait_all_delivered(receiver);
+
+  serve_at("2025-03-29T10:00:00+08:00");  // the 7-day return window has passed
+  run_job("mature");
+  run_job("referrals");
+  wait_all_delivered(receiver);
+  serve_at("2025-04-01T09:00:00+08:00");  // the birth month, and a new month for 金卡
+  run_job("birthdays");
+  run_job("monthly");
+  wait_all_delivered(receiver);
+  serve_at("2025-05-20T10:00:00+08:00");  // the 60 days of signup credit are over
+  run_job("expire");
+  wait_all_delivered(receiver);
+
+  const int64_t unix_now = to_unix_seconds(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  std::map<std::string, std::vector<json::value>> by_type;
+  std::set<std::string> ids;
+  for (const auto& r : receiver.received()) {
+    EXPECT_TRUE(
+        webhooks::verify(r.header("patron-signature"), kSecret, r.body, unix_now).has_value());
+    json::value body = json::parse(r.body);
+    EXPECT_TRUE(ids.insert(std::string(body.at("id").as_string())).second) << "twice: " << r.body;
+    by_type[std::string(body.at("type").as_string())].push_back(body);
+  }
+  for (const char* type : {"reward.signup", "credit.earned", "tier.upgraded", "credit.matured",
+                           "referral.rewarded", "referral.review", "reward.birthday",
+                           "reward.monthly", "coupon.issued", "credit.expired"}) {
+    EXPECT_TRUE(by_type.contains(type)) << type;
+  }
+  auto members = [&](const std::string& type) {
+    std::multiset<std::string> out;
+    for (const json::value& e : by_type[type]) out.emplace(e.at("member_id").as_string());
+    return out;
+  };
+  EXPECT_EQ(members("reward.signup"), (std::multiset<std::string>{"kid", "ref", "twin"}));
+  EXPECT_EQ(members("referral.rewarded"), (std::multiset<std::string>{"kid", "ref"}));
+  ASSERT_EQ(by_type["referral.review"].size(), 1u);
+  EXPECT_EQ(by_type["referral.review"][0].at("data").at("referee_id").as_string(), "twin");
+  EXPECT_EQ(members("credit.matured"), (std::multiset<std::string>{"kid", "twin"}));
+  EXPECT_EQ(members("reward.birthday"), std::multiset<std::string>{"kid"});
+  EXPECT_EQ(by_type["reward.birthday"][0].at("data").at("amount").as_int64(), 200);
+  EXPECT_EQ(members("coupon.issued"), std::multiset<std::string>{"kid"});
+  EXPECT_FALSE(by_type["coupon.issued"][0].at("data").at("code").as_string().empty());
+  // Signup credit nobody spent: each member's NT$100.
+  EXPECT_EQ(members("credit.expired"), (std::multiset<std::string>{"kid", "ref", "twin"}));
+  // Nothing is left undelivered.
+  auto events = call("admin", "GET", "/v1/events?limit=200");
+  ASSERT_EQ(events.status, 200);
+  EXPECT_EQ(events.json().at("events").as_array().size(), receiver.received().size());
 }
 
 TEST_F(WebhooksApi, BadInputIsRefusedNamingTheFieldAndOtherProgramsSeeNothing) {
