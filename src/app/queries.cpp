@@ -256,6 +256,11 @@ Result<JobReport> expire_in_bulk(Writer& writer, Instant now, const std::string&
 
 }  // namespace
 
+bool daily_job(std::string_view name) {
+  return name == "birthdays" || name == "monthly" || name == "reminders" || name == "winback" ||
+         name == "replenishment";
+}
+
 Result<std::vector<std::string>> jobs_named(std::string_view name) {
   std::vector<std::string> out;
   for (auto job : kJobNames) {

@@ -2,11 +2,14 @@
 
 #include <pthread.h>
 
+#include <boost/json.hpp>
 #include <cstdio>
 
 #include "app/queries.h"
 
 namespace patron::jobs {
+
+namespace json = boost::json;
 
 Result<std::unique_ptr<Scheduler>> Scheduler::start(app::Writer& writer, app::StoreFactory& factory,
                                                     const app::Clock& clock,
@@ -66,8 +69,18 @@ void Scheduler::tick() {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
       }
-      auto run = app::run_and_record(writer_, *reader_, clock_, program_id, job, clock_.now(),
-                                     "schedule", /*record_if_idle=*/false);
+      const Instant now = clock_.now();
+      const auto today = local_date(now, program.zone);
+      const bool daily = app::daily_job(job);
+      if (daily) {
+        auto done = daily_done_.find({program_id, job});
+        if (done != daily_done_.end() && done->second == today) continue;
+      }
+      auto run = app::run_and_record(writer_, *reader_, clock_, program_id, job, now, "schedule",
+                                     /*record_if_idle=*/false);
+      if (daily && run && run->ok && json::parse(run->report).at("failed").as_int64() == 0) {
+        daily_done_[{program_id, job}] = today;  // else the next tick tries again
+      }
       if (!run) {
         std::fprintf(stderr, "patron: job %s in program %s failed: %s\n", job.c_str(),
                      program_id.c_str(), run.error().message.c_str());

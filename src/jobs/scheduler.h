@@ -1,9 +1,11 @@
-// The scheduler inside `patron serve`: every interval it runs the hold TTL,
-// maturation and expiry jobs over every program at the clock's `now`, and
-// records each run that did something (or failed) in job_runs. The jobs are
-// idempotent (a rerun finds nothing due), so a missed or repeated tick is
-// harmless. Calendar jobs (birthdays, tier evaluation) join when those
-// features land; they will run at local midnight in the program time zone.
+// The scheduler inside `patron serve`: every interval it runs the jobs over
+// every program at the clock's `now`, and records each run that did
+// something (or failed) in job_runs. The daily jobs (app::daily_job:
+// birthdays, monthly, reminders, winback, replenishment) run on the first
+// tick of each local day in the program's time zone, and again on the next
+// tick if that run failed; the others on every tick. The jobs are idempotent
+// (a rerun finds nothing due), so a missed or repeated tick is harmless, and
+// a restarted server simply runs the daily jobs again.
 //
 // Thread safety: start() and stop() from one thread; the jobs run on the
 // scheduler's own thread with its own read connection.
@@ -12,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -46,6 +49,8 @@ class Scheduler {
   std::mutex mutex_;  // guards stopping_
   std::condition_variable wake_;
   bool stopping_ = false;
+  // The local day each daily job last ran without failing, by program then job.
+  std::map<std::pair<std::string, std::string>, std::chrono::year_month_day> daily_done_;
   std::thread thread_;
 };
 
