@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
@@ -516,6 +517,9 @@ Result<JobReport> winback_job(Writer& writer, Store& reader, Instant now,
       const double alive_below = 1.0 - static_cast<double>(offer->churn_above_bp) / 10'000.0;
       std::vector<std::string> due;
       std::vector<std::pair<std::string, double>> churned;
+      // One read transaction for the checks, not one per query.
+      std::optional<ReadSnapshot> checks(reader);
+      if (!checks->opened()) return std::unexpected(checks->opened().error());
       for (const auto& [member_id, last] : visitor.last) {
         std::optional<double> p_alive;
         if (last.second > cutoff) {
@@ -534,6 +538,7 @@ Result<JobReport> winback_job(Writer& writer, Store& reader, Instant now,
           due.push_back(member_id);
         }
       }
+      checks.reset();
       auto count = [&](const json::object& out) {
         report.rewards += static_cast<int64_t>(out.at("granted").as_array().size());
       };
@@ -671,6 +676,9 @@ Result<JobReport> replenishment_job(Writer& writer, Store& reader, Instant now,
     if (!scanned) return std::unexpected(scanned.error());
     const std::chrono::sys_days today(local_date(now, program.zone));
     std::map<std::string, SendReplenishment> due_members;
+    // One read transaction for the checks, not one per query.
+    std::optional<ReadSnapshot> checks(reader);
+    if (!checks->opened()) return std::unexpected(checks->opened().error());
     for (const rules::ReplenishmentDue& due : history.due(today, history.sku_intervals())) {
       auto sent = reader.rule_use_exists(program_id, due.member_id, kReplenishmentUse,
                                          replenishment_key(due));
@@ -679,6 +687,7 @@ Result<JobReport> replenishment_job(Writer& writer, Store& reader, Instant now,
       SendReplenishment& body = due_members[due.member_id];
       if (due.basis == rules::IntervalBasis::kSku) body.sku_intervals[due.sku] = due.interval_days;
     }
+    checks.reset();
     std::vector<std::string> members;
     std::vector<SendReplenishment> bodies;
     for (auto& [member_id, body] : due_members) {
