@@ -26,6 +26,9 @@ echo
 echo "== replenishment and win-back jobs over 100,000 members and 1,000,000 order lines (SQLite)"
 "$build/bench/expiry_bench" --job replenishment --members 100000 --lines 1000000 --dir "$dir"
 echo
+echo "== issue 7: reminders + replenishment + win-back on one file (100,000 members, 1,000,000 lots, 500,000 orders): first, daily and repeated run"
+"$build/bench/expiry_bench" --job remarketing --members 100000 --lines 1000000 --dir "$dir"
+echo
 echo "== webhook delivery to a loopback receiver vs the bare sender (same run)"
 "$build/bench/webhooks_bench" --events 20000 --in-flight 8 --dir "$dir"
 echo
