@@ -194,6 +194,10 @@ struct WinbackReward {
   // rather than inactive_days: the offer is made though the last order is
   // more recent; p_alive is reported with it.
   std::optional<double> p_alive;
+  // With p_alive: the last purchased order the estimate was made on. A
+  // member whose last purchase is another one by now (they bought between
+  // the job's scan and this command) is not offered anything.
+  std::string last_order_id;
 };
 
 // The reminders job for one member (Command::member_id): expiry and tier

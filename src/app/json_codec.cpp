@@ -242,6 +242,7 @@ struct BodyJson {
   json::object operator()(const WinbackReward& c) const {
     json::object o({{"type", "winback_reward"}, {"reward", c.reward_id}}, sp);
     if (c.p_alive) o["p_alive"] = *c.p_alive;
+    if (!c.last_order_id.empty()) o["last_order_id"] = c.last_order_id;
     return o;
   }
   json::object operator()(const PutCart& c) const {

@@ -516,7 +516,12 @@ Result<JobReport> winback_job(Writer& writer, Store& reader, Instant now,
       const Instant cutoff = now - std::chrono::days{offer->inactive_days};
       const double alive_below = 1.0 - static_cast<double>(offer->churn_above_bp) / 10'000.0;
       std::vector<std::string> due;
-      std::vector<std::pair<std::string, double>> churned;
+      struct Churned {
+        std::string member_id;
+        double p_alive;
+        std::string last_order_id;
+      };
+      std::vector<Churned> churned;
       // One read transaction for the checks, not one per query.
       std::optional<ReadSnapshot> checks(reader);
       if (!checks->opened()) return std::unexpected(checks->opened().error());
@@ -533,7 +538,7 @@ Result<JobReport> winback_job(Writer& writer, Store& reader, Instant now,
         if (!offered) return std::unexpected(offered.error());
         if (*offered) continue;
         if (p_alive) {
-          churned.emplace_back(member_id, *p_alive);
+          churned.push_back({member_id, *p_alive, last.first});
         } else {
           due.push_back(member_id);
         }
@@ -542,14 +547,14 @@ Result<JobReport> winback_job(Writer& writer, Store& reader, Instant now,
       auto count = [&](const json::object& out) {
         report.rewards += static_cast<int64_t>(out.at("granted").as_array().size());
       };
-      per_member(writer, program_id, due, now, WinbackReward{offer->id, std::nullopt}, "", report,
-                 count);
+      per_member(writer, program_id, due, now, WinbackReward{offer->id, std::nullopt, ""}, "",
+                 report, count);
       std::vector<std::string> churned_ids;
-      for (const auto& [member_id, p] : churned) churned_ids.push_back(member_id);
+      for (const Churned& m : churned) churned_ids.push_back(m.member_id);
       per_command(
           writer, program_id, churned_ids, now,
           [&](std::size_t i) {
-            return WinbackReward{offer->id, churned[i].second};
+            return WinbackReward{offer->id, churned[i].p_alive, churned[i].last_order_id};
           },
           "", report, count);
     }

@@ -524,6 +524,9 @@ Result<Executed> winback_reward(Store& store, const ResolvedProgram& program, le
     }
     if (!winback.p_alive && now - last->placed_at < std::chrono::days{reward->inactive_days}) {
       out["note"] = "active";
+    } else if (winback.p_alive && !winback.last_order_id.empty() &&
+               last->id != winback.last_order_id) {
+      out["note"] = "bought since";  // the churn estimate was about an earlier last order
     } else {
       RewardTrigger trigger{reward->on, "", "lapse:" + last->id, now, reward->id};
       auto r = grant_rewards(program, wallets, limits, member_tier(program, member), trigger, {},

@@ -497,6 +497,22 @@ TEST_P(OutboxTest, WinbackByChurnProbabilityBeforeInactiveDays) {
       EXPECT_EQ(offers[member], 1) << member << " " << p_alive;
     }
   }
+  // A member the job judged on an earlier last order, who bought since (the
+  // order lands between the job's scan and the command): no offer.
+  place("lapsed", 20, 29.9);
+  auto offer = [&](const std::string& judged_on) {
+    Command c;
+    c.member_id = "lapsed";
+    c.now = now;
+    c.body = app::WinbackReward{"come_back", 0.1, judged_on};
+    return ok(std::move(c));
+  };
+  json::object stale = offer("lapsed-19");
+  EXPECT_EQ(stale.at("note").as_string(), "bought since") << stale;
+  EXPECT_TRUE(stale.at("granted").as_array().empty()) << stale;
+  // Judged on the order that is the last one: offered (a new lapse).
+  json::object current = offer("lapsed-20");
+  EXPECT_EQ(current.at("granted").as_array().size(), 1u) << current;
 }
 
 TEST_P(OutboxTest, WinbackOffersOncePerLapse) {
