@@ -3,6 +3,7 @@
 # docs/benchmarks.md records. Machines are shared: compare ratios from one run.
 set -euo pipefail
 build=${1:-build}
+bash "$(dirname "$0")/setup.sh" nginx-light  # the HTTP benchmark's baseline
 dir=$(mktemp -d "${TMPDIR:-/tmp}/patron-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 echo "== core (one core, Google Benchmark)"

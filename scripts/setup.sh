@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs exactly the Debian 12 packages patron needs to build, test and
-# benchmark, skipping what is already installed. Idempotent.
+# benchmark, skipping what is already installed. Idempotent. Extra package
+# names on the command line are installed too (`make bench` adds nginx-light
+# for the HTTP benchmark's static-file baseline).
 set -euo pipefail
 
 packages=(
@@ -12,6 +14,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev
   libhowardhinnant-date-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  "$@"
 )
 
 missing=()

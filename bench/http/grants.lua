@@ -3,7 +3,8 @@
 local members = tonumber(os.getenv("PATRON_BENCH_MEMBERS") or "100000")
 local key = os.getenv("PATRON_BENCH_KEY")
 local counter = 0
-local thread_id = 0
+-- thread_id is a global: setup() sets it in each thread's own Lua state
+-- after the script ran there (a local here would stay 0 in every thread).
 local next_thread = 0
 
 function setup(thread)

@@ -1,9 +1,9 @@
 -- Reads: a random member's wallets (balances, open lots and holds), the read
--- a checkout makes before it quotes. Stands in for POST /v1/checkout/quote
--- until quotes exist (issue 5).
+-- a checkout page makes to show the balance.
 local members = tonumber(os.getenv("PATRON_BENCH_MEMBERS") or "100000")
 local key = os.getenv("PATRON_BENCH_KEY")
-local thread_id = 0
+-- thread_id is a global: setup() sets it in each thread's own Lua state
+-- after the script ran there (a local here would stay 0 in every thread).
 local next_thread = 0
 
 function setup(thread)
