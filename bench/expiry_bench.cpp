@@ -189,6 +189,31 @@ void build_orders(const std::string& path, int64_t members, int64_t lines) {
   sqlite3_close(db);
 }
 
+// The program of the replenishment and remarketing benches: the default
+// [replenishment] (every SKU), a 90-day win-back reward of 100 credit and,
+// with_reminders, [reminders] expiry_days = [1, 7].
+bool apply_remarketing_program(app::StoreFactory& factory, const app::Clock& clock,
+                               bool with_reminders) {
+  auto w = std::move(*app::Writer::start(factory, clock));
+  app::Program p = w->programs().find("default").value()->program;
+  if (with_reminders) p.rules.reminders.expiry_days = {1, 7};
+  p.rules.replenishment = rules::Replenishment{};
+  rules::Reward winback;
+  winback.id = "come_back";
+  winback.on = rules::RewardOn::kWinback;
+  winback.inactive_days = 90;
+  winback.wallet = "credit";
+  winback.amount = 100;
+  p.rules.rewards = {winback};
+  app::Command apply;
+  apply.body = app::ApplyProgram{p, "# bench", std::nullopt, false};
+  if (auto r = w->execute(std::move(apply)); !r) {
+    std::fprintf(stderr, "%s\n", r.error().message.c_str());
+    return false;
+  }
+  return true;
+}
+
 // --job replenishment: see the file comment.
 int replenishment_bench(const std::string& dir, int64_t members, int64_t lines) {
   std::string path = dir + "/patron-replenishment-bench.db";
@@ -199,24 +224,7 @@ int replenishment_bench(const std::string& dir, int64_t members, int64_t lines) 
     return 1;
   }
   app::SystemClock clock;
-  {
-    auto w = std::move(*app::Writer::start(**factory, clock));
-    app::Program p = w->programs().find("default").value()->program;
-    p.rules.replenishment = rules::Replenishment{};
-    rules::Reward winback;
-    winback.id = "come_back";
-    winback.on = rules::RewardOn::kWinback;
-    winback.inactive_days = 90;
-    winback.wallet = "credit";
-    winback.amount = 100;
-    p.rules.rewards = {winback};
-    app::Command apply;
-    apply.body = app::ApplyProgram{p, "# bench", std::nullopt, false};
-    if (auto r = w->execute(std::move(apply)); !r) {
-      std::fprintf(stderr, "%s\n", r.error().message.c_str());
-      return 1;
-    }
-  }
+  if (!apply_remarketing_program(**factory, clock, /*with_reminders=*/false)) return 1;
   auto fixture_start = std::chrono::steady_clock::now();
   build_orders(path, members, lines);
   double fixture_s =
@@ -280,25 +288,7 @@ int remarketing_bench(const std::string& dir, int64_t members, int64_t lines) {
     return 1;
   }
   app::SystemClock clock;
-  {
-    auto w = std::move(*app::Writer::start(**factory, clock));
-    app::Program p = w->programs().find("default").value()->program;
-    p.rules.reminders.expiry_days = {1, 7};
-    p.rules.replenishment = rules::Replenishment{};
-    rules::Reward winback;
-    winback.id = "come_back";
-    winback.on = rules::RewardOn::kWinback;
-    winback.inactive_days = 90;
-    winback.wallet = "credit";
-    winback.amount = 100;
-    p.rules.rewards = {winback};
-    app::Command apply;
-    apply.body = app::ApplyProgram{p, "# bench", std::nullopt, false};
-    if (auto r = w->execute(std::move(apply)); !r) {
-      std::fprintf(stderr, "%s\n", r.error().message.c_str());
-      return 1;
-    }
-  }
+  if (!apply_remarketing_program(**factory, clock, /*with_reminders=*/true)) return 1;
   auto fixture_start = std::chrono::steady_clock::now();
   build_orders(path, members, lines);
   const int64_t lots = members * 10;
