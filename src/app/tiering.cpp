@@ -63,6 +63,7 @@ json::object tier_json(const ResolvedProgram& program, const rules::TierState& s
                    {"value", p.value},
                    {"next", p.next.empty() ? json::value(nullptr) : json::value(p.next)},
                    {"to_next", p.to_next},
+                   {"next_by", opt(p.next_by)},
                    {"to_keep", p.to_keep}};
   if (!p.next.empty()) {
     out["next_name"] = tiers.levels[rules::level_index(tiers, p.next)].name;

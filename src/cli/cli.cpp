@@ -179,14 +179,23 @@ void print_response(const Context& ctx, const app::Response& r, const std::strin
 }
 
 // "tier 銀卡 (silver) since 2026-03-03 until 2027-03-03; qualifying 3200;
-//  3200 more to reach 金卡 (gold); 0 more by 2027-03-03 to keep 銀卡"
-void print_tier(const json::object& t, int minor_digits) {
+//  6800 more by 2026-12-31 to reach 金卡; 0 more by 2027-03-02 to keep 銀卡"
+// Dates are local to the program's time zone: `since` and `until` are the
+// days the period starts and ends on, a "by" date the last day to act on.
+void print_tier(const json::object& t, int minor_digits, const date::time_zone* zone) {
   bool money = t.at("basis").as_string() == "paid_spend";
   auto amount = [&](const json::value& v) {
     return money ? format_major_units(v.as_int64(), minor_digits) : std::to_string(v.as_int64());
   };
-  auto date = [](const json::value& v) {
-    return v.is_null() ? std::string("-") : std::string(v.as_string()).substr(0, 10);
+  auto instant = [&](const json::value& v) {
+    return *parse_instant(std::string(v.as_string()), zone, "tier");
+  };
+  auto date = [&](const json::value& v) {
+    return v.is_null() ? std::string("-") : format_date(local_date(instant(v), zone));
+  };
+  // The last local day before an exclusive end.
+  auto last_day = [&](const json::value& v) {
+    return format_date(local_date(instant(v) - std::chrono::seconds{1}, zone));
   };
   std::cout << "tier " << t.at("name").as_string().c_str() << " (" << t.at("id").as_string().c_str()
             << ")";
@@ -195,11 +204,12 @@ void print_tier(const json::object& t, int minor_digits) {
   }
   std::cout << "; qualifying " << amount(t.at("value")) << (money ? "" : " orders");
   if (!t.at("next").is_null()) {
-    std::cout << "; " << amount(t.at("to_next")) << " more to reach "
-              << t.at("next_name").as_string().c_str();
+    std::cout << "; " << amount(t.at("to_next")) << " more";
+    if (!t.at("next_by").is_null()) std::cout << " by " << last_day(t.at("next_by"));
+    std::cout << " to reach " << t.at("next_name").as_string().c_str();
   }
   if (!t.at("until").is_null()) {
-    std::cout << "; " << amount(t.at("to_keep")) << " more by " << date(t.at("until"))
+    std::cout << "; " << amount(t.at("to_keep")) << " more by " << last_day(t.at("until"))
               << " to keep " << t.at("name").as_string().c_str();
   }
   std::cout << "\n";
@@ -224,7 +234,7 @@ void print_rewards(const json::object& out) {
   }
 }
 
-void print_member(const json::object& view, int minor_digits) {
+void print_member(const json::object& view, int minor_digits, const date::time_zone* zone) {
   const auto& m = view.at("member").as_object();
   std::cout << "member " << m.at("id").as_string().c_str() << " (program "
             << m.at("program").as_string().c_str() << ")";
@@ -238,7 +248,9 @@ void print_member(const json::object& view, int minor_digits) {
     }
     std::cout << "\n";
   }
-  if (const auto* tier = view.if_contains("tier")) print_tier(tier->as_object(), minor_digits);
+  if (const auto* tier = view.if_contains("tier")) {
+    print_tier(tier->as_object(), minor_digits, zone);
+  }
   for (const auto& [name, w] : view.at("wallets").as_object()) {
     const auto& wallet = w.as_object();
     print_balances(wallet, std::string(name));
@@ -389,7 +401,8 @@ int run(int argc, char** argv) {
         std::cout << app::pretty(v) << "\n";
       } else {
         print_member(v.as_object(),
-                     (*ctx.writer->programs().find(ctx.program_id))->program.minor_digits);
+                     (*ctx.writer->programs().find(ctx.program_id))->program.minor_digits,
+                     ctx.zone());
       }
       return kOk;
     };

@@ -238,6 +238,12 @@ TierProgress progress(const Tiers& t, const TierState& state,
     if (t.levels[i].entry == kPaidOnlyEntry) continue;
     p.next = t.levels[i].id;
     p.to_next = std::max<int64_t>(0, t.levels[i].entry - p.value);
+    if (t.window == Tiers::Window::kCalendarYear) {
+      const auto year = local_date(now, zone).year() + std::chrono::years{1};
+      p.next_by = local_midnight(year / std::chrono::January / 1, zone);
+    } else if (t.window == Tiers::Window::kSinceTierStart) {
+      p.next_by = state.until;
+    }
     break;
   }
   p.until = state.until;

@@ -144,6 +144,10 @@ struct TierProgress {
   std::string tier;
   std::string next;     // empty at the top level
   int64_t to_next = 0;  // value still needed to reach `next`
+  // When the window gives to_next a deadline, the instant it must be reached
+  // before: the next 1 January (calendar_year) or the anniversary
+  // (since_tier_start). None for rolling and lifetime windows, or no `next`.
+  std::optional<Instant> next_by;
   int64_t to_keep = 0;  // value still needed by `until` to keep the level
   std::optional<Instant> until;
   int64_t value = 0;  // the qualifying value now

@@ -184,6 +184,44 @@ TEST_F(Cli, BadInputGetsAClearErrorAndChangesNothing) {
   expect_verified();
 }
 
+// `member show` says where the member stands in local dates of the program
+// (Asia/Taipei): the period's first and last day, the last day to spend
+// what keeps the level, and, for a calendar-year window, the last day to
+// reach the next one.
+TEST_F(Cli, MemberShowGivesTierDeadlinesInLocalDates) {
+  const std::string example = std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml";
+  ok({"program", "apply", example});
+  write_file("orders.csv",
+             "order_id,member_id,placed_at,line_id,sku,category,quantity,unit_price,status\n"
+             "O1,G1,2026-03-21T10:00:00,1,COAT,coats,1,12000,completed\n");
+  ok({"--now", "2026-06-01T10:00:00", "import", "orders", dir_.file("orders.csv")});
+  Outcome shown = ok({"--now", "2026-06-01T10:00:00", "member", "show", "G1"});
+  EXPECT_NE(shown.out.find("tier 金卡 (gold) since 2026-03-21 until 2027-03-21; qualifying "
+                           "12000; 18000 more to reach VIP; 0 more by 2027-03-20 to keep 金卡"),
+            std::string::npos)
+      << shown.out;
+  json::value v = ok({"--now", "2026-06-01T10:00:00", "--json", "member", "show", "G1"}).json();
+  EXPECT_TRUE(v.at("tier").at("next_by").is_null()) << v;  // a rolling window has no deadline
+
+  // The same program counting the calendar year: reach VIP by 31 December.
+  std::ifstream in(example);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string yearly = text.str();
+  const std::string rolling = "window = \"rolling_months\"";
+  ASSERT_NE(yearly.find(rolling), std::string::npos);
+  yearly.replace(yearly.find(rolling), rolling.size(), "window = \"calendar_year\"");
+  const std::string months = "window_months = 12";  // only for rolling windows
+  ASSERT_NE(yearly.find(months), std::string::npos);
+  yearly.erase(yearly.find(months), months.size());
+  ok({"program", "apply", write_file("yearly.toml", yearly)});
+  shown = ok({"--now", "2026-06-01T10:00:00", "member", "show", "G1"});
+  EXPECT_NE(shown.out.find("18000 more by 2026-12-31 to reach VIP"), std::string::npos)
+      << shown.out;
+  v = ok({"--now", "2026-06-01T10:00:00", "--json", "member", "show", "G1"}).json();
+  EXPECT_EQ(v.at("tier").at("next_by").as_string(), "2026-12-31T16:00:00Z") << v;
+}
+
 TEST_F(Cli, ReadingAMissingDatabaseIsAnErrorAndCreatesNothing) {
   for (const char* command : {"verify", "ledger", "member"}) {
     std::vector<std::string> args = {command};

@@ -178,6 +178,34 @@ TEST(Tiers, ProgressSaysHowMuchMoreToReachAndToKeep) {
   TierState vip;
   vip.tier = "vip";
   EXPECT_EQ(progress(t, vip, orders, at("2026-06-01T00:00:00+08:00"), taipei()).next, "");
+  // A rolling window sets no deadline for the next level: it slides.
+  EXPECT_FALSE(p.next_by.has_value());
+}
+
+TEST(Tiers, ProgressGivesTheDeadlineTheWindowSets) {
+  Tiers t = taiwan();
+  TierState silver;
+  silver.tier = "silver";
+  silver.since = at("2026-03-03T12:00:00+08:00");
+  silver.until = at("2027-03-03T00:00:00+08:00");
+  std::vector<CountedOrder> orders = {{"o1", at("2026-03-03T12:00:00+08:00"), 3200}};
+  // Calendar year: by the next local 1 January, however late in the year.
+  t.window = Tiers::Window::kCalendarYear;
+  auto p = progress(t, silver, orders, at("2026-12-31T23:30:00+08:00"), taipei());
+  ASSERT_TRUE(p.next_by.has_value());
+  EXPECT_EQ(*p.next_by, at("2027-01-01T00:00:00+08:00"));
+  EXPECT_EQ(p.to_next, 6800);
+  // Since the tier started: by the anniversary.
+  t.window = Tiers::Window::kSinceTierStart;
+  p = progress(t, silver, orders, at("2026-06-01T00:00:00+08:00"), taipei());
+  EXPECT_EQ(p.next_by, silver.until);
+  // Lifetime: no deadline; the top level: nothing to reach.
+  t.window = Tiers::Window::kLifetime;
+  EXPECT_FALSE(progress(t, silver, orders, at("2026-06-01T00:00:00+08:00"), taipei()).next_by);
+  TierState vip;
+  vip.tier = "vip";
+  t.window = Tiers::Window::kCalendarYear;
+  EXPECT_FALSE(progress(t, vip, orders, at("2026-06-01T00:00:00+08:00"), taipei()).next_by);
 }
 
 TEST(Tiers, EffectiveTierNamesTheFirstLevelAndNothingWithoutTiers) {
