@@ -258,8 +258,7 @@ Result<JobReport> expire_in_bulk(Writer& writer, Instant now, const std::string&
 }  // namespace
 
 bool daily_job(std::string_view name) {
-  return name == "birthdays" || name == "monthly" || name == "reminders" || name == "winback" ||
-         name == "replenishment";
+  return name == "reminders" || name == "winback" || name == "replenishment";
 }
 
 Result<std::vector<std::string>> jobs_named(std::string_view name) {
@@ -491,8 +490,13 @@ Result<JobReport> winback_job(Writer& writer, Store& reader, Instant now,
       explicit LastPurchases(const ResolvedProgram& p) : program_(p) {}
       Result<void> visit(const std::string& member_id, const OrderSummary& o) override {
         if (!purchased(program_, o)) return {};
+        // The newest by (placed_at, id), as the command's last_purchase picks
+        // it: orders of the same second come in no set order.
         auto [it, fresh] = last.try_emplace(member_id, o.id, o.placed_at);
-        if (!fresh && o.placed_at >= it->second.second) it->second = {o.id, o.placed_at};
+        if (!fresh && (o.placed_at > it->second.second ||
+                       (o.placed_at == it->second.second && o.id > it->second.first))) {
+          it->second = {o.id, o.placed_at};
+        }
         return {};
       }
       std::map<std::string, std::pair<std::string, Instant>> last;

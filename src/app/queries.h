@@ -71,11 +71,13 @@ boost::json::object job_report_json(const JobReport& report);
 inline constexpr std::array<std::string_view, 12> kJobNames = {
     "holds",     "mature",    "expire",  "tiers", "birthdays",     "monthly",
     "referrals", "reminders", "winback", "carts", "replenishment", "products"};
-// Jobs whose work is decided by the local day (a birthday, the 1st of the
-// month, reminders N days ahead, a replenishment or win-back date): the
-// scheduler runs them once a local day per program, on its first tick of the
-// day; the others on every tick. Each is a scan or a fit over the program's
-// members or orders, too costly to repeat every minute for nothing.
+// Jobs whose work is decided by the local day (reminders N days ahead, a
+// replenishment or win-back date) and that scan or fit over all of a
+// program's lots or orders, too costly to repeat every minute for nothing:
+// the scheduler runs them once a local day per program, on its first tick
+// of the day; the others on every tick. (Birthdays and monthly rewards stay
+// on every tick: with grace_days = 0 a member who joins later on the reward
+// day must still get it that day.)
 bool daily_job(std::string_view name);
 // "all" -> every job in that order; a job's name -> itself; anything else
 // fails naming the field "job".

@@ -72,14 +72,20 @@ void Scheduler::tick() {
       const Instant now = clock_.now();
       const auto today = local_date(now, program.zone);
       const bool daily = app::daily_job(job);
-      if (daily) {
-        auto done = daily_done_.find({program_id, job});
-        if (done != daily_done_.end() && done->second == today) continue;
-      }
+      Daily* state = daily ? &daily_[{program_id, job}] : nullptr;
+      if (state && (state->done == today || now < state->retry_after)) continue;
       auto run = app::run_and_record(writer_, *reader_, clock_, program_id, job, now, "schedule",
                                      /*record_if_idle=*/false);
-      if (daily && run && run->ok && json::parse(run->report).at("failed").as_int64() == 0) {
-        daily_done_[{program_id, job}] = today;  // else the next tick tries again
+      if (state) {
+        const json::value* failed =
+            run && run->ok ? json::parse(run->report).as_object().if_contains("failed") : nullptr;
+        if (failed && failed->as_int64() == 0) {
+          state->done = today;
+        } else {
+          // A member's command that fails every time must not bring the
+          // whole scan back on every tick: try again in an hour.
+          state->retry_after = now + kDailyRetry;
+        }
       }
       if (!run) {
         std::fprintf(stderr, "patron: job %s in program %s failed: %s\n", job.c_str(),

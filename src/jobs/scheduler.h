@@ -1,9 +1,9 @@
 // The scheduler inside `patron serve`: every interval it runs the jobs over
 // every program at the clock's `now`, and records each run that did
 // something (or failed) in job_runs. The daily jobs (app::daily_job:
-// birthdays, monthly, reminders, winback, replenishment) run on the first
-// tick of each local day in the program's time zone, and again on the next
-// tick if that run failed; the others on every tick. The jobs are idempotent
+// reminders, winback, replenishment) run on the first tick of each local
+// day in the program's time zone, and again an hour later if that run failed
+// (or a member's command in it did); the others on every tick. The jobs are idempotent
 // (a rerun finds nothing due), so a missed or repeated tick is harmless, and
 // a restarted server simply runs the daily jobs again.
 //
@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "app/clock.h"
@@ -49,8 +50,14 @@ class Scheduler {
   std::mutex mutex_;  // guards stopping_
   std::condition_variable wake_;
   bool stopping_ = false;
-  // The local day each daily job last ran without failing, by program then job.
-  std::map<std::pair<std::string, std::string>, std::chrono::year_month_day> daily_done_;
+  // Per program and daily job: the local day it last ran without failing,
+  // and after a failure the time before which it is not tried again.
+  struct Daily {
+    std::optional<std::chrono::year_month_day> done;
+    Instant retry_after{};
+  };
+  std::map<std::pair<std::string, std::string>, Daily> daily_;
+  static constexpr std::chrono::hours kDailyRetry{1};
   std::thread thread_;
 };
 
