@@ -77,8 +77,9 @@ void Scheduler::tick() {
       auto run = app::run_and_record(writer_, *reader_, clock_, program_id, job, now, "schedule",
                                      /*record_if_idle=*/false);
       if (state) {
+        json::value report = run && run->ok ? json::parse(run->report) : json::value();
         const json::value* failed =
-            run && run->ok ? json::parse(run->report).as_object().if_contains("failed") : nullptr;
+            report.is_object() ? report.as_object().if_contains("failed") : nullptr;
         if (failed && failed->as_int64() == 0) {
           state->done = today;
         } else {
