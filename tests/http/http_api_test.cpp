@@ -539,7 +539,15 @@ TEST_F(HttpApi, JobsRunAndTheirRunsAreListed) {
   EXPECT_GT(items[0].at("id").as_int64(), items[1].at("id").as_int64());
   expect_problem(admin("POST", "/v1/jobs/runs", R"({"job":"dance"})"), 400, "invalid_argument",
                  "job");
-  EXPECT_EQ(call("analyst", "GET", "/v1/jobs").status, 200);
+  auto jobs = call("analyst", "GET", "/v1/jobs");
+  ASSERT_EQ(jobs.status, 200);
+  std::map<std::string, bool> daily;
+  const json::value listed = jobs.json();
+  for (const auto& j : listed.at("jobs").as_array()) {
+    daily[std::string(j.at("name").as_string())] = j.at("daily").as_bool();
+  }
+  EXPECT_TRUE(daily.at("reminders") && daily.at("winback") && daily.at("replenishment"));
+  EXPECT_FALSE(daily.at("expire") || daily.at("birthdays") || daily.at("carts"));
 }
 
 // Many connections reserve against one member at once: the total held never

@@ -89,7 +89,8 @@ void jobs_list(Api& api, Call&& call) {
     jobs.emplace_back(json::object{{"name", name},
                                    {"interval_s", api.options().jobs_interval_s > 0
                                                       ? json::value(api.options().jobs_interval_s)
-                                                      : json::value(nullptr)}});
+                                                      : json::value(nullptr)},
+                                   {"daily", app::daily_job(name)}});
   }
   call.respond(json_reply(json::serialize(json::object{{"jobs", jobs}})));
 }
