@@ -49,6 +49,22 @@ void check(int rc, sqlite3* db, const char* what) {
   }
 }
 
+// Deletes the SQLite file at `path` with its WAL and shared-memory files.
+void remove_database(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+}
+
+// A new, empty (migrated) database at `path`; null after printing why not.
+std::unique_ptr<app::StoreFactory> fresh_sqlite(const std::string& path) {
+  remove_database(path);
+  auto factory = store::open_sqlite(path);
+  if (!factory) {
+    std::fprintf(stderr, "%s\n", factory.error().message.c_str());
+    return nullptr;
+  }
+  return std::move(*factory);
+}
+
 void build_fixture(const std::string& path, int64_t lots, int64_t per_member, int64_t granted,
                    int64_t expires, bool spread, bool add_members = true) {
   sqlite3* db = nullptr;
@@ -217,20 +233,16 @@ bool apply_remarketing_program(app::StoreFactory& factory, const app::Clock& clo
 // --job replenishment: see the file comment.
 int replenishment_bench(const std::string& dir, int64_t members, int64_t lines) {
   std::string path = dir + "/patron-replenishment-bench.db";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  auto factory = store::open_sqlite(path);
-  if (!factory) {
-    std::fprintf(stderr, "%s\n", factory.error().message.c_str());
-    return 1;
-  }
+  auto factory = fresh_sqlite(path);
+  if (!factory) return 1;
   app::SystemClock clock;
-  if (!apply_remarketing_program(**factory, clock, /*with_reminders=*/false)) return 1;
+  if (!apply_remarketing_program(*factory, clock, /*with_reminders=*/false)) return 1;
   auto fixture_start = std::chrono::steady_clock::now();
   build_orders(path, members, lines);
   double fixture_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - fixture_start).count();
-  auto writer = std::move(*app::Writer::start(**factory, clock));
-  auto reader = std::move(*(*factory)->open());
+  auto writer = std::move(*app::Writer::start(*factory, clock));
+  auto reader = std::move(*factory->open());
   const Instant now = from_unix_seconds(kOrdersStart + 250 * kDay);
   double seconds[2] = {0, 0};
   app::JobReport reports[2];
@@ -266,7 +278,7 @@ int replenishment_bench(const std::string& dir, int64_t members, int64_t lines) 
       static_cast<long long>(members * orders_each), static_cast<long long>(members),
       static_cast<long long>(reports[0].members), static_cast<long long>(reports[0].reminders),
       seconds[0], again_s, static_cast<long long>(reports[1].rewards), seconds[1], fixture_s);
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  remove_database(path);
   return 0;
 }
 
@@ -281,14 +293,10 @@ int replenishment_bench(const std::string& dir, int64_t members, int64_t lines) 
 // everything sent).
 int remarketing_bench(const std::string& dir, int64_t members, int64_t lines) {
   std::string path = dir + "/patron-remarketing-bench.db";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  auto factory = store::open_sqlite(path);
-  if (!factory) {
-    std::fprintf(stderr, "%s\n", factory.error().message.c_str());
-    return 1;
-  }
+  auto factory = fresh_sqlite(path);
+  if (!factory) return 1;
   app::SystemClock clock;
-  if (!apply_remarketing_program(**factory, clock, /*with_reminders=*/true)) return 1;
+  if (!apply_remarketing_program(*factory, clock, /*with_reminders=*/true)) return 1;
   auto fixture_start = std::chrono::steady_clock::now();
   build_orders(path, members, lines);
   const int64_t lots = members * 10;
@@ -296,8 +304,8 @@ int remarketing_bench(const std::string& dir, int64_t members, int64_t lines) {
                 /*add_members=*/false);
   double fixture_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - fixture_start).count();
-  auto writer = std::move(*app::Writer::start(**factory, clock));
-  auto reader = std::move(*(*factory)->open());
+  auto writer = std::move(*app::Writer::start(*factory, clock));
+  auto reader = std::move(*factory->open());
   const char* jobs[3] = {"reminders", "replenishment", "winback"};
   struct Run {
     double seconds[3] = {0, 0, 0};
@@ -343,7 +351,7 @@ int remarketing_bench(const std::string& dir, int64_t members, int64_t lines) {
     std::fprintf(stderr, "a run sent nothing, or the rerun sent again\n");
     return 1;
   }
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  remove_database(path);
   return 0;
 }
 
@@ -374,15 +382,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string path = dir + "/patron-expiry-bench.db";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  auto factory = store::open_sqlite(path);
-  if (!factory) {
-    std::fprintf(stderr, "%s\n", factory.error().message.c_str());
-    return 1;
-  }
+  auto factory = fresh_sqlite(path);
+  if (!factory) return 1;
   app::SystemClock clock;
   {  // creates the default program; reminders: with expiry reminders
-    auto w = std::move(*app::Writer::start(**factory, clock));
+    auto w = std::move(*app::Writer::start(*factory, clock));
     if (job == "reminders") {
       app::Program p = w->programs().find("default").value()->program;
       p.rules.reminders.expiry_days = {1, 7};
@@ -401,8 +405,8 @@ int main(int argc, char** argv) {
   double fixture_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - fixture_start).count();
 
-  auto writer = std::move(*app::Writer::start(**factory, clock));
-  auto reader = std::move(*(*factory)->open());
+  auto writer = std::move(*app::Writer::start(*factory, clock));
+  auto reader = std::move(*factory->open());
   if (job == "reminders") {
     // A day before the first lots expire: 8 days of the year are within reach.
     auto start = std::chrono::steady_clock::now();
@@ -420,7 +424,7 @@ int main(int argc, char** argv) {
         static_cast<long long>(lots), static_cast<long long>(lots / per_member),
         static_cast<long long>(report->members), static_cast<long long>(report->reminders), seconds,
         fixture_s);
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+    remove_database(path);
     return 0;
   }
   auto start = std::chrono::steady_clock::now();
@@ -435,6 +439,6 @@ int main(int argc, char** argv) {
       "(fixture built in %.1f s)\n",
       static_cast<long long>(lots), static_cast<long long>(per_member), seconds,
       static_cast<double>(lots) / seconds, fixture_s);
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  remove_database(path);
   return 0;
 }

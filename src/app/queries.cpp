@@ -526,28 +526,28 @@ Result<JobReport> winback_job(Writer& writer, Store& reader, Instant now,
         std::string last_order_id;
       };
       std::vector<Churned> churned;
-      // One read transaction for the checks, not one per query.
-      std::optional<ReadSnapshot> checks(reader);
-      if (!checks->opened()) return std::unexpected(checks->opened().error());
-      for (const auto& [member_id, last] : visitor.last) {
-        std::optional<double> p_alive;
-        if (last.second > cutoff) {
-          if (!alive || offer->churn_above_bp == 0) continue;
-          auto it = alive->p_alive.find(member_id);
-          if (it == alive->p_alive.end() || it->second >= alive_below) continue;
-          p_alive = it->second;
-        }
-        auto offered =
-            reader.rule_use_exists(program_id, member_id, offer->id, "lapse:" + last.first);
-        if (!offered) return std::unexpected(offered.error());
-        if (*offered) continue;
-        if (p_alive) {
-          churned.push_back({member_id, *p_alive, last.first});
-        } else {
-          due.push_back(member_id);
+      {
+        ReadSnapshot checks(reader);  // one read transaction, not one per query
+        if (!checks.opened()) return std::unexpected(checks.opened().error());
+        for (const auto& [member_id, last] : visitor.last) {
+          std::optional<double> p_alive;
+          if (last.second > cutoff) {
+            if (!alive || offer->churn_above_bp == 0) continue;
+            auto it = alive->p_alive.find(member_id);
+            if (it == alive->p_alive.end() || it->second >= alive_below) continue;
+            p_alive = it->second;
+          }
+          auto offered =
+              reader.rule_use_exists(program_id, member_id, offer->id, "lapse:" + last.first);
+          if (!offered) return std::unexpected(offered.error());
+          if (*offered) continue;
+          if (p_alive) {
+            churned.push_back({member_id, *p_alive, last.first});
+          } else {
+            due.push_back(member_id);
+          }
         }
       }
-      checks.reset();
       auto count = [&](const json::object& out) {
         report.rewards += static_cast<int64_t>(out.at("granted").as_array().size());
       };
@@ -685,18 +685,19 @@ Result<JobReport> replenishment_job(Writer& writer, Store& reader, Instant now,
     if (!scanned) return std::unexpected(scanned.error());
     const std::chrono::sys_days today(local_date(now, program.zone));
     std::map<std::string, SendReplenishment> due_members;
-    // One read transaction for the checks, not one per query.
-    std::optional<ReadSnapshot> checks(reader);
-    if (!checks->opened()) return std::unexpected(checks->opened().error());
-    for (const rules::ReplenishmentDue& due : history.due(today, history.sku_intervals())) {
-      auto sent = reader.rule_use_exists(program_id, due.member_id, kReplenishmentUse,
-                                         replenishment_key(due));
-      if (!sent) return std::unexpected(sent.error());
-      if (*sent) continue;
-      SendReplenishment& body = due_members[due.member_id];
-      if (due.basis == rules::IntervalBasis::kSku) body.sku_intervals[due.sku] = due.interval_days;
+    {
+      ReadSnapshot checks(reader);  // one read transaction, not one per query
+      if (!checks.opened()) return std::unexpected(checks.opened().error());
+      for (const rules::ReplenishmentDue& due : history.due(today, history.sku_intervals())) {
+        auto sent = reader.rule_use_exists(program_id, due.member_id, kReplenishmentUse,
+                                           replenishment_key(due));
+        if (!sent) return std::unexpected(sent.error());
+        if (*sent) continue;
+        SendReplenishment& body = due_members[due.member_id];
+        if (due.basis == rules::IntervalBasis::kSku)
+          body.sku_intervals[due.sku] = due.interval_days;
+      }
     }
-    checks.reset();
     std::vector<std::string> members;
     std::vector<SendReplenishment> bodies;
     for (auto& [member_id, body] : due_members) {
@@ -845,7 +846,7 @@ json::object job_report_json(const JobReport& r) {
 
 Result<JobRun> run_and_record(Writer& writer, Store& reader, const Clock& clock,
                               const std::string& program_id, const std::string& job, Instant as_of,
-                              const std::string& trigger, bool record_if_idle) {
+                              const std::string& trigger, bool record_if_idle, int64_t* failed) {
   JobRun run;
   run.program_id = program_id;
   run.job = job;
@@ -862,6 +863,7 @@ Result<JobRun> run_and_record(Writer& writer, Store& reader, const Clock& clock,
   }
   run.finished_at = clock.now();
   run.ok = report.has_value();
+  if (failed) *failed = report ? report->failed : 0;
   run.report = report ? json::serialize(job_report_json(*report))
                       : json::serialize(json::object{{"error", report.error().message}});
   bool idle = report && report->members == 0 && report->failed == 0;

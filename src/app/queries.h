@@ -87,8 +87,11 @@ Result<std::vector<std::string>> jobs_named(std::string_view name);
 // Jobs are idempotent: a rerun at the same `as_of` finds nothing due.
 // `record_if_idle` false: a run that found nothing due is not recorded (the
 // scheduler runs every minute; only runs that did something are history).
+// `failed`, when given, is set to the number of members whose command failed
+// in a run that completed (0 when the run failed as a whole: run.ok false).
 Result<JobRun> run_and_record(Writer& writer, Store& reader, const Clock& clock,
                               const std::string& program_id, const std::string& job, Instant as_of,
-                              const std::string& trigger, bool record_if_idle = true);
+                              const std::string& trigger, bool record_if_idle = true,
+                              int64_t* failed = nullptr);
 
 }  // namespace patron::app

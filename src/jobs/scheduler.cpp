@@ -2,14 +2,11 @@
 
 #include <pthread.h>
 
-#include <boost/json.hpp>
 #include <cstdio>
 
 #include "app/queries.h"
 
 namespace patron::jobs {
-
-namespace json = boost::json;
 
 Result<std::unique_ptr<Scheduler>> Scheduler::start(app::Writer& writer, app::StoreFactory& factory,
                                                     const app::Clock& clock,
@@ -74,13 +71,11 @@ void Scheduler::tick() {
       const bool daily = app::daily_job(job);
       Daily* state = daily ? &daily_[{program_id, job}] : nullptr;
       if (state && (state->done == today || now < state->retry_after)) continue;
+      int64_t failed = 0;
       auto run = app::run_and_record(writer_, *reader_, clock_, program_id, job, now, "schedule",
-                                     /*record_if_idle=*/false);
+                                     /*record_if_idle=*/false, &failed);
       if (state) {
-        json::value report = run && run->ok ? json::parse(run->report) : json::value();
-        const json::value* failed =
-            report.is_object() ? report.as_object().if_contains("failed") : nullptr;
-        if (failed && failed->as_int64() == 0) {
+        if (run && run->ok && failed == 0) {
           state->done = today;
         } else {
           // A member's command that fails every time must not bring the
