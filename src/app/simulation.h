@@ -36,7 +36,8 @@ struct SimulationRequest {
 //  "outstanding"}}, "tiers": {LEVEL: members}, "value_issued",
 //  "cost_share"}; value in currency minor units through each wallet's
 //  redemption value. `make_store` opens an empty scratch store each call
-//  (the CLI: a temporary SQLite file, removed afterwards); null: it could not.
+//  (the CLI: a private in-memory SQLite database); null: it could not. It is
+//  called twice on this thread; the two replays then run on two threads.
 Result<boost::json::object> simulate_program(
     Store& reader, const ResolvedProgram& current, const SimulationRequest& request,
     const std::function<std::unique_ptr<StoreFactory>()>& make_store);

@@ -9,7 +9,6 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -354,40 +353,6 @@ void print_simulation(const json::object& r) {
       b.at("commands_skipped").as_int64());
 }
 
-// A SQLite file in the temporary directory for one replay, removed with it.
-// Not durable (synchronous NORMAL): nothing in it outlives the command.
-class ScratchSqlite final : public app::StoreFactory {
- public:
-  static Result<std::unique_ptr<app::StoreFactory>> open_scratch() {
-    // A directory only this user can enter (mkdtemp: 0700), the file in it.
-    std::string dir = (std::filesystem::temp_directory_path() / "patron-simulate-XXXXXX").string();
-    if (mkdtemp(dir.data()) == nullptr) {
-      return fail(ErrorCode::kStorage, "", "cannot create a temporary directory");
-    }
-    store::SqliteOptions options;
-    options.synchronous_full = false;
-    auto inner = store::open_sqlite(dir + "/replay.db", options);
-    if (!inner) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-      return std::unexpected(inner.error());
-    }
-    return std::unique_ptr<app::StoreFactory>(new ScratchSqlite(dir, std::move(*inner)));
-  }
-  ~ScratchSqlite() override {
-    inner_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  Result<std::unique_ptr<app::Store>> open() override { return inner_->open(); }
-
- private:
-  ScratchSqlite(std::string path, std::unique_ptr<app::StoreFactory> inner)
-      : path_(std::move(path)), inner_(std::move(inner)) {}
-  std::string path_;
-  std::unique_ptr<app::StoreFactory> inner_;
-};
-
 Result<int> run_simulate(Context& ctx, const Options& o) {
   auto program = ctx.writer->programs().find(ctx.program_id);
   if (!program) return std::unexpected(program.error());
@@ -405,7 +370,7 @@ Result<int> run_simulate(Context& ctx, const Options& o) {
   Error scratch_error{};
   auto report = app::simulate_program(*ctx.reader, **program, request,
                                       [&]() -> std::unique_ptr<app::StoreFactory> {
-                                        auto f = ScratchSqlite::open_scratch();
+                                        auto f = store::open_sqlite_memory();
                                         if (!f) {
                                           scratch_error = f.error();
                                           return nullptr;

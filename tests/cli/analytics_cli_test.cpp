@@ -617,6 +617,10 @@ TEST_F(AnalyticsCli, SimulateReplaysTheHistoryThroughBothPrograms) {
          "O3,G2,2026-05-02T10:00:00,1,TEE,tops,1,2100,completed\n"
          "O4,G3,2026-05-02T10:00:00,1,TEE,tops,1,900,completed\n";
   ok({"--program", "tw", "--now", "2026-06-01T10:00:00", "import", "orders", dir_.file("tw.csv")});
+  // A member with a birthday in July and no orders: the replay's birthdays
+  // job gives NT$200 on 1 July (valid 30 days) on both sides.
+  ok({"--program", "tw", "--now", "2026-06-02T10:00:00", "member", "upsert", "B1", "--birthday",
+      "1990-07-15"});
   std::ifstream in(example);
   std::stringstream text;
   text << in.rdbuf();
@@ -631,7 +635,7 @@ TEST_F(AnalyticsCli, SimulateReplaysTheHistoryThroughBothPrograms) {
                   "--to", "2026-12-31"});
   json::value v = r.json();
   EXPECT_EQ(v.at("orders").as_int64(), 4);
-  EXPECT_EQ(v.at("members").as_int64(), 3);
+  EXPECT_EQ(v.at("members").as_int64(), 4);
   EXPECT_EQ(v.at("revenue").as_int64(), 12000 + 1200 + 2100 + 900);
   // Current: 12000 -> 12 x 50 = 600; 1200 on the 8th -> 50 x 2 = 100;
   // 2100 -> 100; 900 -> 0. Proposed: 24 x 50 = 1200; 2 x 50 x 2 = 200;
@@ -640,9 +644,12 @@ TEST_F(AnalyticsCli, SimulateReplaysTheHistoryThroughBothPrograms) {
   const auto& next = v.at("proposed").at("wallets").at("credit");
   EXPECT_EQ(current.at("issued_by_source").at("purchase").as_int64(), 800);
   EXPECT_EQ(next.at("issued_by_source").at("purchase").as_int64(), 1650);
-  // Signup NT$100 each, valid 60 days: all expired by the end of the year.
-  EXPECT_EQ(current.at("issued_by_source").at("signup").as_int64(), 300);
-  EXPECT_EQ(current.at("expired").as_int64(), 300);
+  // Signup NT$100 each, valid 60 days, and the birthday credit: all expired
+  // by the end of the year.
+  EXPECT_EQ(current.at("issued_by_source").at("signup").as_int64(), 400);
+  EXPECT_EQ(current.at("issued_by_source").at("birthday").as_int64(), 200);
+  EXPECT_EQ(next.at("issued_by_source").at("birthday").as_int64(), 200);
+  EXPECT_EQ(current.at("expired").as_int64(), 600);
   EXPECT_EQ(current.at("outstanding").as_int64(), 800);
   EXPECT_EQ(next.at("outstanding").as_int64(), 1650);
   EXPECT_EQ(v.at("difference").at("wallets").at("credit").at("issued").as_int64(), 850);

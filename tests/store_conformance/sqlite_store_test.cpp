@@ -59,6 +59,34 @@ TEST(SqliteStore, CreatesWalFileAndRecordsSchemaVersion) {
   EXPECT_TRUE(store::open_sqlite(dir.file("p.db")));
 }
 
+// The scratch database of `patron simulate`: connections of one factory
+// share it; another factory has its own; a rollback discards.
+TEST(SqliteStore, InMemoryDatabasesAreSharedByTheirFactoryOnly) {
+  auto f = store::open_sqlite_memory();
+  ASSERT_TRUE(f) << f.error().message;
+  auto g = store::open_sqlite_memory();
+  ASSERT_TRUE(g) << g.error().message;
+  auto writer = (*f)->open();
+  auto reader = (*f)->open();
+  auto other = (*g)->open();
+  ASSERT_TRUE(writer && reader && other);
+  ASSERT_TRUE((*writer)->begin());
+  ASSERT_TRUE((*writer)->put_program(app::default_program()));
+  ASSERT_TRUE((*writer)->commit());
+  auto seen = (*reader)->programs();
+  ASSERT_TRUE(seen) << seen.error().message;
+  EXPECT_EQ(seen->size(), 1u);
+  auto elsewhere = (*other)->programs();
+  ASSERT_TRUE(elsewhere) << elsewhere.error().message;
+  EXPECT_TRUE(elsewhere->empty());
+  app::Program second = app::default_program();
+  second.id = "second";
+  ASSERT_TRUE((*writer)->begin());
+  ASSERT_TRUE((*writer)->put_program(second));
+  (*writer)->rollback();
+  EXPECT_EQ((*reader)->programs()->size(), 1u);
+}
+
 int64_t query_int(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);

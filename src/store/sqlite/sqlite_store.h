@@ -33,6 +33,14 @@ struct SqliteOptions {
 Result<std::unique_ptr<app::StoreFactory>> open_sqlite(const std::string& path,
                                                        SqliteOptions options = {});
 
+// A private in-memory database with the same schema (SQLite's memdb VFS),
+// shared by the factory's connections and gone with the factory: scratch
+// space for replays (patron simulate). Nothing in it is durable. memdb has
+// no WAL: a reader's open transaction holds off the writer's commit (and a
+// read snapshot cannot outlive one), so use it from one sequence of steps,
+// as a replay does, not for concurrent readers and writers.
+Result<std::unique_ptr<app::StoreFactory>> open_sqlite_memory();
+
 // The schema version this binary writes.
 int sqlite_schema_version();
 
