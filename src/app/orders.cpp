@@ -123,7 +123,7 @@ Result<void> settle_coupons(Store& store, const OrderRecord& record, bool paid_b
 
 Result<CampaignPick> pick_campaigns(Store& store, const ResolvedProgram& program,
                                     RuleLimits& limits, const OrderRecord& record,
-                                    const std::string& tier) {
+                                    const std::string& tier, Instant now) {
   CampaignPick pick;
   std::optional<int64_t> purchases;
   const int64_t paid = rules::paid_value(record.order, record.refunded_amount);
@@ -136,7 +136,7 @@ Result<CampaignPick> pick_campaigns(Store& store, const ResolvedProgram& program
     }
     if (!rules::campaign_targets(c, tier, purchases.value_or(0), paid)) continue;
     // A spent budget ends the campaign for both groups.
-    auto left = limits.budget_left(c.id, c.budget, 0);
+    auto left = limits.budget_left(c.id, rules::budget_by(c, now, program.zone), 0);
     if (!left) return std::unexpected(left.error());
     if (!*left) continue;
     if (rules::in_holdout(c, program.program.id, record.order.member_id)) {
@@ -168,7 +168,7 @@ Result<void> earn(Wallets& wallets, RuleLimits& limits, const ResolvedProgram& p
   RewardLot lot = order_lot(program, record, now);
   CampaignPick pick;
   if (!rules.campaigns.empty()) {
-    auto picked = pick_campaigns(wallets.store(), program, limits, record, tier);
+    auto picked = pick_campaigns(wallets.store(), program, limits, record, tier, now);
     if (!picked) return std::unexpected(picked.error());
     pick = std::move(*picked);
   }
@@ -250,7 +250,8 @@ Result<void> earn(Wallets& wallets, RuleLimits& limits, const ResolvedProgram& p
     const rules::Campaign& c = *pick.treated[i];
     int64_t bonus = 0, lot_id = 0;
     if (c.bonus > 0) {
-      auto fits = limits.budget_left(c.id, c.budget, extra[i] + c.bonus);
+      auto fits =
+          limits.budget_left(c.id, rules::budget_by(c, now, program.zone), extra[i] + c.bonus);
       if (!fits) return std::unexpected(fits.error());
       if (*fits) {
         auto done = grant_lot(program, wallets, c.wallet, c.bonus, c.source, "campaign " + c.id,

@@ -216,6 +216,7 @@ void campaign_settings(const Program& p, const rules::Campaign& c,
   }
   if (c.expires) out[at + "expires"] = ledger::to_string(*c.expires);
   budget_settings(at, c.budget, digits, out);
+  if (c.even_pacing) out[at + "pacing"] = "even";
 }
 
 // Tier settings, as the file writes them (config/program_file.cpp). Levels are

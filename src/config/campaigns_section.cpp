@@ -301,10 +301,10 @@ Result<rules::Campaign> parse_campaign(const Reader& r, const toml::table& t, st
   at = "campaigns." + **id;
   if (auto ok = r.only(
           t, at,
-          {"id",         "name",  "starts",        "ends",          "days_of_month",   "weekdays",
-           "hours",      "tiers", "min_purchases", "max_purchases", "min_order_value", "holdout",
-           "multiplier", "rules", "exclusive",     "wallet",        "bonus",           "source",
-           "expires",    "budget"});
+          {"id",         "name",   "starts",        "ends",          "days_of_month",   "weekdays",
+           "hours",      "tiers",  "min_purchases", "max_purchases", "min_order_value", "holdout",
+           "multiplier", "rules",  "exclusive",     "wallet",        "bonus",           "source",
+           "expires",    "budget", "pacing"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -342,6 +342,20 @@ Result<rules::Campaign> parse_campaign(const Reader& r, const toml::table& t, st
   if (auto ok = parse_target(r, t, at, p, c); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_multiplier_keys(r, t, at, p, c); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_bonus_keys(r, t, at, p, c); !ok) return std::unexpected(ok.error());
+  constexpr std::array<std::string_view, 2> kPacing{"none", "even"};
+  auto pacing = one_of(r, t, at, "pacing", kPacing);
+  if (!pacing) return std::unexpected(pacing.error());
+  if (*pacing && **pacing == 1) {
+    if (!c.budget.any()) {
+      return r.error(t.get("pacing"), at + ".pacing",
+                     "only applies with a budget: it releases the budget day by day");
+    }
+    if (!c.starts || !c.ends) {
+      return r.error(t.get("pacing"), at + ".pacing",
+                     "needs starts and ends: the budget is spread over the window's days");
+    }
+    c.even_pacing = true;
+  }
   if (c.multiplier_bp == kOneX && c.bonus == 0) {
     // Point at the 1x written, else at the campaign.
     const toml::node* one = t.get("multiplier");
@@ -382,6 +396,7 @@ toml::table campaign_table(const rules::Campaign& c, const app::Program& p,
     if (c.expires) t.insert("expires", ledger::to_string(*c.expires));
   }
   insert_budget(t, c.budget, u);
+  if (c.even_pacing) t.insert("pacing", "even");
   return t;
 }
 

@@ -28,6 +28,22 @@ bool campaign_open(const Campaign& c, Instant at, const date::time_zone* zone) {
          minute < c.end_minute;
 }
 
+Budget budget_by(const Campaign& c, Instant at, const date::time_zone* zone) {
+  if (!c.even_pacing || !c.starts || !c.ends || at >= *c.ends) return c.budget;
+  const auto first = local_date(*c.starts, zone);
+  const auto last = local_date(*c.ends - std::chrono::seconds{1}, zone);
+  const int64_t days = (std::chrono::sys_days{last} - std::chrono::sys_days{first}).count() + 1;
+  const int64_t day = std::clamp<int64_t>(
+      (std::chrono::sys_days{local_date(at, zone)} - std::chrono::sys_days{first}).count() + 1, 1,
+      days);
+  // Rounded up, in 128 bits: budgets go up to the largest amount.
+  __extension__ using Wide = __int128;
+  auto share = [&](int64_t total) {
+    return static_cast<int64_t>((Wide{total} * day + days - 1) / days);
+  };
+  return Budget{share(c.budget.value), share(c.budget.count)};
+}
+
 bool campaign_targets(const Campaign& c, std::string_view tier, int64_t purchases,
                       int64_t paid_value) {
   if (!c.tiers.empty() && std::find(c.tiers.begin(), c.tiers.end(), tier) == c.tiers.end()) {

@@ -49,8 +49,18 @@ struct Campaign {
   std::string source = "campaign";
   std::optional<ledger::ExpiryRule> expires;  // the bonus lot; default: the wallet's rule
   Budget budget;  // value: what the campaign added (extra earning + bonus); count: orders
+  // Even pacing: the budget is released day by day over the window (which
+  // then has both ends), so the first days cannot spend it all; what a day
+  // leaves unused carries over. Off: all of it from the start.
+  bool even_pacing = false;
   friend bool operator==(const Campaign&, const Campaign&) = default;
 };
+
+// The part of the campaign's budget usable by `at`: the whole budget, or
+// with even pacing, on local day d of a window touching D local days (day 1
+// is the day of `starts`), ceil(budget x d / D) of the value and of the
+// count; after the window, all of it.
+Budget budget_by(const Campaign& c, Instant at, const date::time_zone* zone);
 
 // Whether an order placed at `at` is in the campaign's window.
 bool campaign_open(const Campaign& c, Instant at, const date::time_zone* zone);

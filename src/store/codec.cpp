@@ -657,6 +657,7 @@ json::object encode_campaign(const rules::Campaign& c) {
   if (c.starts) o["starts"] = to_unix_seconds(*c.starts);
   if (c.ends) o["ends"] = to_unix_seconds(*c.ends);
   if (c.expires) o["expires"] = ledger::to_string(*c.expires);
+  if (c.even_pacing) o["pacing"] = "even";  // absent: none (programs stored before pacing)
   return o;
 }
 
@@ -686,6 +687,10 @@ bool decode_campaign(const json::object& o, rules::Campaign& c) {
     auto rule = ledger::parse_expiry_rule(std::string_view(v->as_string()), "expires");
     if (!rule) return false;
     c.expires = *rule;
+  }
+  if (const json::value* v = o.if_contains("pacing")) {
+    if (!v->is_string() || v->as_string() != "even") return false;
+    c.even_pacing = true;
   }
   return f.ok() && decode_budget(f, c.budget);
 }

@@ -38,6 +38,7 @@ bonus = 100
 source = "double11"
 expires = "end_of_month"
 budget = { value = 200000, count = 5000 }
+pacing = "even"
 )";
 
 // A campaign "c" with a NT$100 credit bonus (lines 10-13), plus `more` from line 14.
@@ -85,6 +86,31 @@ TEST(ProgramFileCampaigns, ParsesEveryCampaignKey) {
   EXPECT_EQ(c.source, "double11");
   EXPECT_EQ(c.expires, ledger::ExpiryRule::end_of(CalendarUnit::kMonth));
   EXPECT_EQ(c.budget, (rules::Budget{200000, 5000}));
+  EXPECT_TRUE(c.even_pacing);
+}
+
+// pacing = "even" releases the budget over the window's days: it needs a
+// budget and both ends; "none" is the default.
+TEST(ProgramFileCampaigns, PacingNeedsABudgetAndAWindow) {
+  const std::string window = "starts = \"2026-11-01\"\nends = \"2026-12-01\"\n";
+  Error e = campaign_error(bonus_campaign(window + "pacing = \"even\"\n"));
+  EXPECT_EQ(e.field, "shop.toml:16:10: campaigns.c.pacing");
+  EXPECT_NE(e.message.find("only applies with a budget"), std::string::npos) << e.message;
+  e =
+      campaign_error(bonus_campaign("ends = \"2026-12-01\"\nbudget = { value = 1000 }\n"
+                                    "pacing = \"even\"\n"));
+  EXPECT_EQ(e.field, "shop.toml:16:10: campaigns.c.pacing");
+  EXPECT_NE(e.message.find("needs starts and ends"), std::string::npos) << e.message;
+  e = campaign_error(bonus_campaign(window + "budget = { count = 10 }\npacing = \"daily\"\n"));
+  EXPECT_EQ(e.field, "shop.toml:17:10: campaigns.c.pacing");
+  EXPECT_EQ(e.message, "must be \"none\" or \"even\"");
+  EXPECT_FALSE(parse_ok(kHead + bonus_campaign(window + "pacing = \"none\"\n"))
+                   .rules.campaigns.at(0)
+                   .even_pacing);
+  EXPECT_TRUE(
+      parse_ok(kHead + bonus_campaign(window + "budget = { count = 10 }\npacing = \"even\"\n"))
+          .rules.campaigns.at(0)
+          .even_pacing);
 }
 
 TEST(ProgramFileCampaigns, LeftOutKeysTakeTheirDefaults) {
@@ -521,7 +547,8 @@ TEST(ProgramFileCampaigns, PrintedCampaignsParseBackToTheSameProgram) {
   for (const char* key :
        {"starts = '2026-11-11T00:00:00+08:00'", "ends = '2026-11-12T00:00:00+08:00'",
         "days_of_month = [ 1, 11 ]", "weekdays = [ 'sun', 'sat' ]", "hours = '20:00-23:00'",
-        "holdout = '10%'", "multiplier = '2x'", "budget = { count = 5000, value = 200000 }"}) {
+        "holdout = '10%'", "multiplier = '2x'", "budget = { count = 5000, value = 200000 }",
+        "pacing = 'even'"}) {
     EXPECT_NE(text.find(key), std::string::npos) << key << "\n" << text;
   }
   text = config::to_toml(parse_ok(kHead + multiplier_campaign("")));
@@ -530,7 +557,7 @@ TEST(ProgramFileCampaigns, PrintedCampaignsParseBackToTheSameProgram) {
     EXPECT_NE(text.find(key), std::string::npos) << key << "\n" << text;
   }
   for (const char* key : {"starts", "ends", "max_purchases", "wallet = ", "bonus", "source",
-                          "expires", "budget", "name"}) {
+                          "expires", "budget", "name", "pacing"}) {
     EXPECT_EQ(text.substr(text.find("[[campaigns]]")).find(key), std::string::npos) << key << "\n"
                                                                                     << text;
   }
@@ -566,7 +593,8 @@ TEST(ProgramSettings, CampaignSettingsAreNamedByIdAndKey) {
       {"campaigns.double11.source", "double11"},
       {"campaigns.double11.expires", "end_of_month"},
       {"campaigns.double11.budget.value", "200000"},
-      {"campaigns.double11.budget.count", "5000"}};
+      {"campaigns.double11.budget.count", "5000"},
+      {"campaigns.double11.pacing", "even"}};
   std::map<std::string, std::string> campaign;
   for (const auto& [key, value] : settings) {
     if (key.starts_with("campaigns.")) campaign[key] = value;

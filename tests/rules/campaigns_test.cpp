@@ -69,6 +69,27 @@ TEST(CampaignWindow, AbsoluteRecurringAndHoursAreLocal) {
   EXPECT_FALSE(campaign_open(eighth, utc(2026, 3, 7, 15, 59, 59), taipei()));
 }
 
+// Even pacing over 1-10 March Taipei (ten local days): day d releases
+// ceil(budget x d / 10); without pacing, or after the window, all of it.
+TEST(CampaignBudget, EvenPacingReleasesTheBudgetByLocalDay) {
+  Campaign c;
+  c.starts = utc(2026, 2, 28, 16);  // 1 Mar 00:00 Taipei
+  c.ends = utc(2026, 3, 10, 16);    // 11 Mar 00:00 Taipei
+  c.budget = Budget{1005, 3};
+  EXPECT_EQ(budget_by(c, utc(2026, 3, 1), taipei()), c.budget) << "not paced";
+  c.even_pacing = true;
+  EXPECT_EQ(budget_by(c, utc(2026, 2, 28, 16), taipei()), (Budget{101, 1}));  // day 1, rounded up
+  EXPECT_EQ(budget_by(c, utc(2026, 2, 1), taipei()), (Budget{101, 1})) << "before: day 1";
+  EXPECT_EQ(budget_by(c, utc(2026, 3, 1, 15, 59, 59), taipei()), (Budget{101, 1}));  // 23:59:59
+  EXPECT_EQ(budget_by(c, utc(2026, 3, 1, 16), taipei()), (Budget{201, 1}));          // day 2
+  EXPECT_EQ(budget_by(c, utc(2026, 3, 5, 16), taipei()), (Budget{603, 2}));          // day 6
+  EXPECT_EQ(budget_by(c, utc(2026, 3, 10, 15, 59, 59), taipei()), c.budget);         // day 10
+  EXPECT_EQ(budget_by(c, utc(2026, 3, 10, 16), taipei()), c.budget) << "after the window";
+  // The largest budget does not overflow.
+  c.budget = Budget{INT64_MAX, 0};
+  EXPECT_EQ(budget_by(c, utc(2026, 3, 5, 16), taipei()).value, 5'534'023'222'112'865'485);
+}
+
 TEST(CampaignTarget, TiersPurchasesAndOrderValue) {
   Campaign c;
   c.tiers = {"gold"};

@@ -78,6 +78,7 @@ rules::Rules rules_with_everything() {
   double11.source = "double11";
   double11.expires = ledger::ExpiryRule::end_of(CalendarUnit::kMonth);
   double11.budget = rules::Budget{200000, 5000};
+  double11.even_pacing = true;
   rules::Campaign open;  // every default but its id and a multiplier
   open.id = "open";
   open.multiplier_bp = 15000;
@@ -203,6 +204,9 @@ TEST(StoreCodec, CampaignsRoundTripAndRulesWithoutThemHaveNone) {
   EXPECT_EQ(partial->campaigns[0], expected);
   EXPECT_EQ(partial->campaigns[0].end_minute, 24 * 60);
   EXPECT_EQ(partial->campaigns[0].source, "campaign");
+  EXPECT_FALSE(partial->campaigns[0].even_pacing) << "stored before pacing: none";
+  EXPECT_NE(text.find("\"pacing\":\"even\""), std::string::npos) << text;
+  EXPECT_FALSE(store::decode_rules(R"({"campaigns":[{"id":"c","pacing":"fast"}]})"));
 }
 
 TEST(StoreCodec, PaidMembershipLevelsRoundTripAndOldLevelsHaveNone) {
