@@ -86,7 +86,7 @@ Result<checkout::Quote> run_quote(Store& store, const ResolvedProgram& program,
     RuleLimits limits(store, program, member_id);
     OrderRecord record;
     record.order = in.cart;
-    auto pick = pick_campaigns(store, program, limits, record, in.tier, now);
+    auto pick = pick_campaigns(store, program, limits, record, in.tier, member->tags, now);
     if (!pick) return std::unexpected(pick.error());
     in.campaigns = std::move(*pick);
   }

@@ -23,6 +23,8 @@ struct UpsertMember {
   // Marketing consent per channel given (email, sms, line, push): true
   // grants, false withdraws; channels not named keep theirs.
   std::map<std::string, bool> consent;
+  // Replaces the member's tags when given (an empty list clears them).
+  std::optional<std::vector<std::string>> tags;
 };
 
 struct Capture {

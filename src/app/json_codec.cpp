@@ -67,6 +67,11 @@ struct BodyJson {
       for (const auto& [channel, given] : c.consent) consent[channel] = given;
       o["consent"] = std::move(consent);
     }
+    if (c.tags) {
+      json::array tags(sp);
+      for (const auto& t : *c.tags) tags.emplace_back(t);
+      o["tags"] = std::move(tags);
+    }
     return o;
   }
   json::object operator()(const ledger::Grant& c) const {
@@ -537,7 +542,8 @@ json::object member_json(const Member& m) {
       {"referred_by", m.referred_by.empty() ? json::value(nullptr) : json::value(m.referred_by)},
       {"name", m.name},
       {"locale", m.locale.empty() ? json::value(nullptr) : json::value(m.locale)},
-      {"consent", consent_json(m.consent)}};
+      {"consent", consent_json(m.consent)},
+      {"tags", json::value_from(m.tags)}};
 }
 
 json::object consent_json(const std::vector<std::string>& consent) {

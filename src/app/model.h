@@ -69,6 +69,9 @@ struct Member {
   std::string name;
   std::string locale;
   std::vector<std::string> consent;
+  // Segments the shop assigns (campaign targets): sorted, distinct, each 1
+  // to 32 bytes of UTF-8 without commas or control characters.
+  std::vector<std::string> tags;
   friend bool operator==(const Member&, const Member&) = default;
 };
 

@@ -123,7 +123,8 @@ Result<void> settle_coupons(Store& store, const OrderRecord& record, bool paid_b
 
 Result<CampaignPick> pick_campaigns(Store& store, const ResolvedProgram& program,
                                     RuleLimits& limits, const OrderRecord& record,
-                                    const std::string& tier, Instant now) {
+                                    const std::string& tier, const std::vector<std::string>& tags,
+                                    Instant now) {
   CampaignPick pick;
   std::optional<int64_t> purchases;
   const int64_t paid = rules::paid_value(record.order, record.refunded_amount);
@@ -134,7 +135,7 @@ Result<CampaignPick> pick_campaigns(Store& store, const ResolvedProgram& program
       if (!n) return std::unexpected(n.error());
       purchases = *n;
     }
-    if (!rules::campaign_targets(c, tier, purchases.value_or(0), paid)) continue;
+    if (!rules::campaign_targets(c, tier, tags, purchases.value_or(0), paid)) continue;
     // A spent budget ends the campaign for both groups.
     auto left = limits.budget_left(c.id, rules::budget_by(c, now, program.zone), 0);
     if (!left) return std::unexpected(left.error());
@@ -155,7 +156,8 @@ namespace {
 // the member's caps and the rule's budget; then campaign bonuses, and the
 // first-purchase rewards when this is the member's first.
 Result<void> earn(Wallets& wallets, RuleLimits& limits, const ResolvedProgram& program,
-                  OrderRecord& record, const std::string& tier, Instant now) {
+                  OrderRecord& record, const std::string& tier,
+                  const std::vector<std::string>& tags, Instant now) {
   const rules::Rules& rules = program.program.rules;
   record.earned_at = now;
   record.program_version = program.program.version;
@@ -168,7 +170,7 @@ Result<void> earn(Wallets& wallets, RuleLimits& limits, const ResolvedProgram& p
   RewardLot lot = order_lot(program, record, now);
   CampaignPick pick;
   if (!rules.campaigns.empty()) {
-    auto picked = pick_campaigns(wallets.store(), program, limits, record, tier, now);
+    auto picked = pick_campaigns(wallets.store(), program, limits, record, tier, tags, now);
     if (!picked) return std::unexpected(picked.error());
     pick = std::move(*picked);
   }
@@ -431,11 +433,18 @@ Result<void> settle_order_holds(Wallets& wallets, const std::string& order_id, b
   });
 }
 
+// A member's tags; a guest has none.
+const std::vector<std::string>& member_tags(const std::optional<Member>& member) {
+  static const std::vector<std::string> kNone;
+  return member ? member->tags : kNone;
+}
+
 // Applies one event to an order in memory and its wallets; `note` says why
 // nothing happened when nothing did.
 Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, RuleLimits& limits,
-                         OrderRecord& record, const std::string& tier, const OrderEvent& ev,
-                         Event kind, const std::string& prefix, Instant now, std::string& note) {
+                         OrderRecord& record, const std::string& tier,
+                         const std::vector<std::string>& tags, const OrderEvent& ev, Event kind,
+                         const std::string& prefix, Instant now, std::string& note) {
   Instant at = ev.at.value_or(now);
   const std::string& member_id = record.order.member_id;
   auto set_once = [&](std::optional<Instant>& field) {
@@ -587,7 +596,7 @@ Result<void> apply_event(const ResolvedProgram& program, Wallets& wallets, RuleL
     // Earn when the trigger is reached, once, unless cancelled.
     if (!record.earned_at && !record.cancelled_at &&
         trigger_reached(record, program.program.rules.earn_on)) {
-      if (auto r = earn(wallets, limits, program, record, tier, now); !r) {
+      if (auto r = earn(wallets, limits, program, record, tier, tags, now); !r) {
         return std::unexpected(r.error());
       }
     }
@@ -882,8 +891,13 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
     if (!member) {
       auto code = new_referral_code(store, c.program_id);
       if (!code) return std::unexpected(code.error());
-      member = Member{
-          c.program_id, record.order.member_id, {}, "", "", now, now, {}, *code, "", "", "", {}};
+      member = Member{c.program_id, record.order.member_id,
+                      {},           "",
+                      "",           now,
+                      now,          {},
+                      *code,        "",
+                      "",           "",
+                      {},           {}};
       first.member = member;
       member_created = true;
     }
@@ -910,8 +924,8 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   for (std::size_t i = 0; i < upsert.events.size(); ++i) {
     std::string note;
     std::string prefix = "events[" + std::to_string(i) + "].";
-    if (auto r = apply_event(program, wallets, limits, record, tier, upsert.events[i], kinds[i],
-                             prefix, now, note);
+    if (auto r = apply_event(program, wallets, limits, record, tier, member_tags(member),
+                             upsert.events[i], kinds[i], prefix, now, note);
         !r) {
       return std::unexpected(r.error());
     }
@@ -971,7 +985,9 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
   const std::size_t refunds_before = record.refund_ids.size();
   const bool cancelled_before = record.cancelled_at.has_value();
   const bool paid_before = record.paid_at.has_value();
-  if (auto r = apply_event(program, wallets, limits, record, tier, ev, *kind, "", now, note); !r) {
+  if (auto r = apply_event(program, wallets, limits, record, tier, member_tags(member), ev, *kind,
+                           "", now, note);
+      !r) {
     return std::unexpected(r.error());
   }
   record.updated_at = now;

@@ -32,7 +32,7 @@ bool purchased(const ResolvedProgram& program, const OrderRecord& record);
 OrderSummary order_times(const OrderRecord& record);
 
 // The campaigns of an order: open when it was placed and targeting its
-// member (tier, purchases before it, paid value) with budget left at `now`
+// member (tier, tags, purchases before it, paid value) with budget left at `now`
 // (rules::budget_by: paced budgets); `control` are those the member is held
 // out of.
 struct CampaignPick {
@@ -41,7 +41,8 @@ struct CampaignPick {
 };
 Result<CampaignPick> pick_campaigns(Store& store, const ResolvedProgram& program,
                                     RuleLimits& limits, const OrderRecord& record,
-                                    const std::string& tier, Instant now);
+                                    const std::string& tier, const std::vector<std::string>& tags,
+                                    Instant now);
 
 // Validates an order as given by a shop: ids, quantities, prices, totals.
 Result<void> check_order(const rules::Order& order);

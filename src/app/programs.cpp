@@ -199,6 +199,7 @@ void campaign_settings(const Program& p, const rules::Campaign& c,
     out[at + "hours"] = buf;
   }
   if (!c.tiers.empty()) out[at + "tiers"] = list_text(c.tiers);
+  if (!c.tags.empty()) out[at + "tags"] = list_text(c.tags);
   if (c.min_purchases > 0) out[at + "min_purchases"] = std::to_string(c.min_purchases);
   if (c.max_purchases >= 0) out[at + "max_purchases"] = std::to_string(c.max_purchases);
   if (c.min_order_value > 0) {

@@ -286,6 +286,28 @@ Executed finish_rewards(const Command& c, Wallets& wallets, RuleLimits& limits, 
 
 }  // namespace
 
+Result<std::vector<std::string>> check_tags(std::vector<std::string> tags) {
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    const std::string field = "tags[" + std::to_string(i) + "]";
+    if (auto ok = check_text(tags[i], field, true, limits::kTagBytesMax); !ok) {
+      return std::unexpected(ok.error());
+    }
+    if (tags[i].find(',') != std::string::npos) {
+      return fail(ErrorCode::kInvalidArgument, field, "contains a comma");
+    }
+    if (tags[i].front() == ' ' || tags[i].back() == ' ') {
+      return fail(ErrorCode::kInvalidArgument, field, "starts or ends with a space");
+    }
+  }
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  if (tags.size() > limits::kMemberTagsMax) {
+    return fail(ErrorCode::kInvalidArgument, "tags",
+                "has more than " + std::to_string(limits::kMemberTagsMax) + " tags");
+  }
+  return tags;
+}
+
 Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,
                                const Command& c, const UpsertMember& upsert,
                                const std::optional<Member>& existing, Instant now) {
@@ -311,14 +333,21 @@ Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, led
                   "is not a channel (email, sms, line, push)");
     }
   }
+  std::optional<std::vector<std::string>> tags;
+  if (upsert.tags) {
+    auto checked = check_tags(*upsert.tags);
+    if (!checked) return std::unexpected(checked.error());
+    tags = std::move(*checked);
+  }
   Member m = existing.value_or(
-      Member{c.program_id, c.member_id, {}, "", "", now, now, {}, "", "", "", "", {}});
+      Member{c.program_id, c.member_id, {}, "", "", now, now, {}, "", "", "", "", {}, {}});
   bool created = !existing.has_value();
   if (upsert.birthday) m.birthday = upsert.birthday;
   if (upsert.email) m.email = *upsert.email;
   if (upsert.phone) m.phone = *upsert.phone;
   if (upsert.name) m.name = *upsert.name;
   if (upsert.locale) m.locale = *upsert.locale;
+  if (tags) m.tags = std::move(*tags);
   if (!upsert.consent.empty()) {
     std::vector<std::string> consent;
     for (std::string_view channel : rules::kChannels) {

@@ -105,6 +105,10 @@ Result<void> grant_rewards(const ResolvedProgram& program, Wallets& wallets, Rul
                            boost::json::array& skipped,
                            std::vector<std::pair<std::string, int64_t>>* earned = nullptr);
 
+// Member tags as given (UpsertMember::tags) checked, sorted and made
+// distinct; an error names the field (tags[i]).
+Result<std::vector<std::string>> check_tags(std::vector<std::string> tags);
+
 // PUT /v1/members/{id}: creates or updates a member; a new member gets the
 // signup rewards.
 Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, ledger::IdSource& ids,

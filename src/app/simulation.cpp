@@ -65,6 +65,7 @@ Result<History> history(Store& reader, const std::string& program_id, Instant fr
       if (m.created_at >= to) continue;
       UpsertMember upsert;
       upsert.birthday = m.birthday;
+      if (!m.tags.empty()) upsert.tags = m.tags;  // campaigns may target them
       steps.push_back(Step{std::max(m.created_at, from), seq++, std::move(upsert), m.id});
       ++members;
     }

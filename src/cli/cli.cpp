@@ -241,6 +241,11 @@ void print_member(const json::object& view, int minor_digits, const date::time_z
   if (!m.at("birthday").is_null())
     std::cout << " birthday " << m.at("birthday").as_string().c_str();
   std::cout << "\n";
+  if (const auto* tags = m.if_contains("tags"); tags && !tags->as_array().empty()) {
+    std::cout << "tags";
+    for (const auto& t : tags->as_array()) std::cout << " " << t.as_string().c_str();
+    std::cout << "\n";
+  }
   if (const auto* code = m.if_contains("referral_code"); code && !code->as_string().empty()) {
     std::cout << "referral code " << code->as_string().c_str();
     if (!m.at("referred_by").is_null()) {
@@ -292,7 +297,8 @@ int run(int argc, char** argv) {
   // member upsert / show
   auto* member = cli.add_subcommand("member", "members")->require_subcommand(1);
   struct {
-    std::string id, birthday, email, phone, key, referred_by, name, locale, consent, no_consent;
+    std::string id, birthday, email, phone, key, referred_by, name, locale, consent, no_consent,
+        tags;
     bool has_birthday = false;
   } mu;
   auto* upsert = member->add_subcommand("upsert", "create or update a member");
@@ -308,6 +314,8 @@ int run(int argc, char** argv) {
   upsert->add_option("--consent", mu.consent,
                      "channels the member agrees to get marketing on (email,sms,line,push)");
   upsert->add_option("--no-consent", mu.no_consent, "channels whose consent is withdrawn");
+  auto* tags_opt = upsert->add_option(
+      "--tags", mu.tags, "the member's tags, comma separated, replacing theirs (\"\" clears)");
   upsert->add_option("--key", mu.key, "idempotency key");
   upsert->callback([&] {
     action = [&]() -> Result<int> {
@@ -322,6 +330,15 @@ int run(int argc, char** argv) {
       if (*referred_opt) body.referred_by = mu.referred_by;
       if (*name_opt) body.name = mu.name;
       if (*locale_opt) body.locale = mu.locale;
+      if (*tags_opt) {
+        body.tags.emplace();
+        std::string_view rest = mu.tags;
+        while (!rest.empty()) {
+          std::size_t comma = rest.find(',');
+          body.tags->emplace_back(rest.substr(0, comma));
+          rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+        }
+      }
       for (auto [list, given] : {std::pair{&mu.consent, true}, std::pair{&mu.no_consent, false}}) {
         std::string_view rest = *list;
         while (!rest.empty()) {

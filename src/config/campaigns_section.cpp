@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "app/programs.h"
+#include "app/rewards.h"
 #include "config/reader.h"
 #include "core/limits.h"
 #include "core/time.h"
@@ -168,6 +169,19 @@ Result<void> parse_target(const Reader& r, const toml::table& t, const std::stri
     }
   }
   c.tiers = std::move(*tiers);
+  auto tags = r.strings(t, at, "tags", limits::kMemberTagsMax, limits::kTagBytesMax);
+  if (!tags) return std::unexpected(tags.error());
+  for (std::size_t i = 0; i < tags->size(); ++i) {
+    const toml::node* n = t.get("tags")->as_array()->get(i);
+    const std::string key = at + ".tags[" + std::to_string(i) + "]";
+    // As members' tags are checked (PUT /v1/members/{id}); strings() refused
+    // duplicates.
+    if (auto ok = app::check_tags({(*tags)[i]}); !ok) {
+      std::string message = ok.error().message;
+      return r.error(n, key, message);
+    }
+  }
+  c.tags = std::move(*tags);
   auto min = r.integer(t, at, "min_purchases", 0, limits::kTierOrdersMax);
   if (!min) return std::unexpected(min.error());
   if (*min) c.min_purchases = **min;
@@ -301,10 +315,10 @@ Result<rules::Campaign> parse_campaign(const Reader& r, const toml::table& t, st
   at = "campaigns." + **id;
   if (auto ok = r.only(
           t, at,
-          {"id",         "name",   "starts",        "ends",          "days_of_month",   "weekdays",
-           "hours",      "tiers",  "min_purchases", "max_purchases", "min_order_value", "holdout",
-           "multiplier", "rules",  "exclusive",     "wallet",        "bonus",           "source",
-           "expires",    "budget", "pacing"});
+          {"id",      "name",       "starts", "ends",          "days_of_month", "weekdays",
+           "hours",   "tiers",      "tags",   "min_purchases", "max_purchases", "min_order_value",
+           "holdout", "multiplier", "rules",  "exclusive",     "wallet",        "bonus",
+           "source",  "expires",    "budget", "pacing"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -380,6 +394,7 @@ toml::table campaign_table(const rules::Campaign& c, const app::Program& p,
   t.insert("weekdays", std::move(weekdays));
   t.insert("hours", hours_text(c));
   t.insert("tiers", string_array(c.tiers));
+  if (!c.tags.empty()) t.insert("tags", string_array(c.tags));
   t.insert("min_purchases", c.min_purchases);
   // Left out: no bound (there is no number for it).
   if (c.max_purchases >= 0) t.insert("max_purchases", c.max_purchases);

@@ -14,6 +14,11 @@ inline constexpr int64_t kAmountMax = 100'000'000'000'000;
 // 128 bytes fits UUIDs, Shopify GIDs and composite keys with room to spare.
 inline constexpr std::size_t kIdBytesMax = 128;
 
+// Member tags (segments a shop assigns: "vip_event", "批發"): per member, and
+// bytes per tag.
+inline constexpr std::size_t kMemberTagsMax = 32;
+inline constexpr std::size_t kTagBytesMax = 32;
+
 // A reason on an admin adjustment is for humans; keep it a sentence or two.
 inline constexpr std::size_t kReasonBytesMax = 500;
 

@@ -44,9 +44,14 @@ Budget budget_by(const Campaign& c, Instant at, const date::time_zone* zone) {
   return Budget{share(c.budget.value), share(c.budget.count)};
 }
 
-bool campaign_targets(const Campaign& c, std::string_view tier, int64_t purchases,
-                      int64_t paid_value) {
+bool campaign_targets(const Campaign& c, std::string_view tier,
+                      const std::vector<std::string>& tags, int64_t purchases, int64_t paid_value) {
   if (!c.tiers.empty() && std::find(c.tiers.begin(), c.tiers.end(), tier) == c.tiers.end()) {
+    return false;
+  }
+  if (!c.tags.empty() && std::none_of(c.tags.begin(), c.tags.end(), [&](const std::string& t) {
+        return std::find(tags.begin(), tags.end(), t) != tags.end();
+      })) {
     return false;
   }
   if (purchases < c.min_purchases) return false;

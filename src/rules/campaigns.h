@@ -33,6 +33,7 @@ struct Campaign {
   int end_minute = 24 * 60;
   // Target.
   std::vector<std::string> tiers;  // empty = every tier
+  std::vector<std::string> tags;   // the member has at least one; empty = any member
   int64_t min_purchases = 0;       // purchases the member made before this order, at least
   int64_t max_purchases = -1;      // ... at most; -1 = no bound (0: first purchases only)
   int64_t min_order_value = 0;     // the order's paid value at least (currency minor units)
@@ -65,10 +66,10 @@ Budget budget_by(const Campaign& c, Instant at, const date::time_zone* zone);
 // Whether an order placed at `at` is in the campaign's window.
 bool campaign_open(const Campaign& c, Instant at, const date::time_zone* zone);
 
-// Whether the campaign targets a member of `tier` who made `purchases`
-// purchases before, for an order paying `paid_value`.
-bool campaign_targets(const Campaign& c, std::string_view tier, int64_t purchases,
-                      int64_t paid_value);
+// Whether the campaign targets a member of `tier` with `tags` who made
+// `purchases` purchases before, for an order paying `paid_value`.
+bool campaign_targets(const Campaign& c, std::string_view tier,
+                      const std::vector<std::string>& tags, int64_t purchases, int64_t paid_value);
 
 // The member's holdout bucket for a campaign, 0..9999: FNV-1a (64-bit) of
 // "<program>/<campaign>/<member>" mod 10000. Deterministic, so a member stays

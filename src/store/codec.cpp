@@ -642,6 +642,7 @@ json::object encode_campaign(const rules::Campaign& c) {
                  {"start_minute", c.start_minute},
                  {"end_minute", c.end_minute},
                  {"tiers", strings(c.tiers)},
+                 {"tags", strings(c.tags)},
                  {"min_purchases", c.min_purchases},
                  {"max_purchases", c.max_purchases},
                  {"min_order_value", c.min_order_value},
@@ -668,6 +669,7 @@ bool decode_campaign(const json::object& o, rules::Campaign& c) {
       .integer("start_minute", c.start_minute)
       .integer("end_minute", c.end_minute)
       .texts("tiers", c.tiers)
+      .texts("tags", c.tags)
       .integer("min_purchases", c.min_purchases)
       .integer("max_purchases", c.max_purchases)
       .integer("min_order_value", c.min_order_value)

@@ -63,6 +63,24 @@ TEST_F(Cli, ContractForms) {
   expect_verified();
 }
 
+// --tags replaces the member's tags (comma separated; "" clears them);
+// member show prints them; a bad tag exits 2 naming it and changes nothing.
+TEST_F(Cli, MemberTagsAreSetShownAndChecked) {
+  ok({"member", "upsert", "T1", "--tags", "批發,vip_event,批發"});
+  EXPECT_EQ(ok({"member", "show", "T1", "--json"}).json().at("member").at("tags"),
+            json::parse(R"(["vip_event","批發"])"));
+  EXPECT_NE(ok({"member", "show", "T1"}).out.find("tags vip_event 批發"), std::string::npos);
+  Outcome bad = patron({"member", "upsert", "T1", "--tags", "ok,,x"});
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("tags[1]"), std::string::npos) << bad.err;
+  EXPECT_EQ(ok({"member", "show", "T1", "--json"}).json().at("member").at("tags").as_array().size(),
+            2u);
+  ok({"member", "upsert", "T1", "--tags", ""});
+  EXPECT_TRUE(
+      ok({"member", "show", "T1", "--json"}).json().at("member").at("tags").as_array().empty());
+  EXPECT_EQ(ok({"member", "show", "T1"}).out.find("tags"), std::string::npos);
+}
+
 TEST_F(Cli, HoldReleaseAndExpiry) {
   ok({"member", "upsert", "M1"});
   ok({"wallet", "grant", "M1", "--wallet", "credit", "--amount", "100", "--source", "signup"});

@@ -26,6 +26,7 @@ days_of_month = [11, 1]
 weekdays = ["sun", "sat"]
 hours = "20:00-23:00"
 tiers = ["gold", "vip"]
+tags = ["批發", "vip_event"]
 min_purchases = 1
 max_purchases = 5
 min_order_value = 1000
@@ -74,6 +75,7 @@ TEST(ProgramFileCampaigns, ParsesEveryCampaignKey) {
   EXPECT_EQ(c.start_minute, 20 * 60);
   EXPECT_EQ(c.end_minute, 23 * 60);
   EXPECT_EQ(c.tiers, (std::vector<std::string>{"gold", "vip"}));
+  EXPECT_EQ(c.tags, (std::vector<std::string>{"批發", "vip_event"})) << "as written";
   EXPECT_EQ(c.min_purchases, 1);
   EXPECT_EQ(c.max_purchases, 5);
   EXPECT_EQ(c.min_order_value, 1000);
@@ -87,6 +89,24 @@ TEST(ProgramFileCampaigns, ParsesEveryCampaignKey) {
   EXPECT_EQ(c.expires, ledger::ExpiryRule::end_of(CalendarUnit::kMonth));
   EXPECT_EQ(c.budget, (rules::Budget{200000, 5000}));
   EXPECT_TRUE(c.even_pacing);
+}
+
+// Tags are checked as members' tags are (PUT /v1/members/{id}).
+TEST(ProgramFileCampaigns, TagsAreCheckedAsMembersTags) {
+  Error e = campaign_error(multiplier_campaign("tags = [\"vip\", \"a,b\"]\n"));
+  EXPECT_EQ(e.field, "shop.toml:13:16: campaigns.c.tags[1]");
+  EXPECT_EQ(e.message, "contains a comma");
+  e = campaign_error(multiplier_campaign("tags = [\"vip\", \"vip\"]\n"));
+  EXPECT_EQ(e.field, "shop.toml:13:16: campaigns.c.tags[1]");
+  EXPECT_EQ(e.message, "lists 'vip' twice");
+  e = campaign_error(multiplier_campaign("tags = [\" vip\"]\n"));
+  EXPECT_EQ(e.field, "shop.toml:13:9: campaigns.c.tags[0]");
+  e = campaign_error(multiplier_campaign("tags = [\"\"]\n"));
+  EXPECT_EQ(e.field, "shop.toml:13:9: campaigns.c.tags[0]");
+  e = campaign_error(multiplier_campaign("tags = \"vip\"\n"));
+  EXPECT_EQ(e.field, "shop.toml:13:8: campaigns.c.tags");
+  EXPECT_TRUE(
+      parse_ok(kHead + multiplier_campaign("tags = []\n")).rules.campaigns.at(0).tags.empty());
 }
 
 // pacing = "even" releases the budget over the window's days: it needs a
@@ -581,6 +601,7 @@ TEST(ProgramSettings, CampaignSettingsAreNamedByIdAndKey) {
       {"campaigns.double11.weekdays", "[\"sun\", \"sat\"]"},
       {"campaigns.double11.hours", "20:00-23:00"},
       {"campaigns.double11.tiers", "[\"gold\", \"vip\"]"},
+      {"campaigns.double11.tags", "[\"批發\", \"vip_event\"]"},
       {"campaigns.double11.min_purchases", "1"},
       {"campaigns.double11.max_purchases", "5"},
       {"campaigns.double11.min_order_value", "1000"},

@@ -142,6 +142,28 @@ TEST_F(HttpApi, MemberUpsertGetAndTheContractShape) {
   expect_problem(admin("GET", "/v1/members/nobody-here"), 404, "not_found", "member_id");
 }
 
+// Tags: given as a whole list, stored sorted and distinct, kept by an
+// update that does not name them, cleared by []; a bad one is a 400 naming
+// it and changes nothing.
+TEST_F(HttpApi, MemberTagsAreReplacedAsAListAndChecked) {
+  auto created = admin("PUT", "/v1/members/m-tags", R"({"tags":["vip_event","批發","vip_event"]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const json::value want = json::parse(R"(["vip_event","批發"])");
+  EXPECT_EQ(created.json().at("member").at("tags"), want);
+  ASSERT_EQ(admin("PUT", "/v1/members/m-tags", R"({"email":"t@b.tw"})").status, 200);
+  EXPECT_EQ(admin("GET", "/v1/members/m-tags").json().at("member").at("tags"), want);
+  for (auto [body, field] :
+       {std::pair{R"({"tags":["ok","a,b"]})", "tags[1]"},
+        std::pair{R"({"tags":["ok",7]})", "tags[1]"}, std::pair{R"({"tags":[""]})", "tags[0]"},
+        std::pair{R"({"tags":"vip"})", "tags"}}) {
+    expect_problem(admin("PUT", "/v1/members/m-tags", body), 400, "invalid_argument", field);
+  }
+  EXPECT_EQ(admin("GET", "/v1/members/m-tags").json().at("member").at("tags"), want);
+  auto cleared = admin("PUT", "/v1/members/m-tags", R"({"tags":[]})");
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_TRUE(cleared.json().at("member").at("tags").as_array().empty());
+}
+
 TEST_F(HttpApi, MemberIdsArePercentDecoded) {
   put_member("shop%2F42%20x");
   auto got = admin("GET", "/v1/members/shop%2F42%20x");

@@ -90,15 +90,22 @@ TEST(CampaignBudget, EvenPacingReleasesTheBudgetByLocalDay) {
   EXPECT_EQ(budget_by(c, utc(2026, 3, 5, 16), taipei()).value, 5'534'023'222'112'865'485);
 }
 
-TEST(CampaignTarget, TiersPurchasesAndOrderValue) {
+TEST(CampaignTarget, TiersTagsPurchasesAndOrderValue) {
   Campaign c;
   c.tiers = {"gold"};
   c.max_purchases = 0;
   c.min_order_value = 1000;
-  EXPECT_TRUE(campaign_targets(c, "gold", 0, 1000));
-  EXPECT_FALSE(campaign_targets(c, "gold", 0, 999));
-  EXPECT_FALSE(campaign_targets(c, "gold", 1, 5000));
-  EXPECT_FALSE(campaign_targets(c, "silver", 0, 5000));
+  const std::vector<std::string> none;
+  EXPECT_TRUE(campaign_targets(c, "gold", none, 0, 1000));
+  EXPECT_FALSE(campaign_targets(c, "gold", none, 0, 999));
+  EXPECT_FALSE(campaign_targets(c, "gold", none, 1, 5000));
+  EXPECT_FALSE(campaign_targets(c, "silver", none, 0, 5000));
+  // Tags: the member has at least one of the campaign's.
+  c.tags = {"wholesale", "vip_event"};
+  EXPECT_FALSE(campaign_targets(c, "gold", none, 0, 1000));
+  EXPECT_FALSE(campaign_targets(c, "gold", {"newsletter"}, 0, 1000));
+  EXPECT_TRUE(campaign_targets(c, "gold", {"newsletter", "vip_event"}, 0, 1000));
+  EXPECT_FALSE(campaign_targets(c, "silver", {"vip_event"}, 0, 1000)) << "and the tier";
 }
 
 TEST(Rewards, BirthdayDatesAndTheTwentyNinthOfFebruary) {

@@ -238,12 +238,12 @@ Result<Runner::Action> Runner::build(const Line& line, const std::vector<Line>& 
   } else if (verb == "job") {
     action = job(w);
   } else if (verb == "member") {
-    // member M [birthday D] [email E] [phone P]: creates or updates the member.
+    // member M [birthday D] [email E] [phone P] [tags A,B]: creates or updates the member.
     SCN_TRY(id, w.next("the member id"));
     app::UpsertMember upsert;
     std::string referrer;
     while (!w.done()) {
-      SCN_TRY(key, w.next("birthday, email, phone or referred_by"));
+      SCN_TRY(key, w.next("birthday, email, phone, tags or referred_by"));
       SCN_TRY(value, w.next("a value"));
       if (key == "referred_by") {
         // A member id: its referral code (random) is looked up when the line runs.
@@ -258,8 +258,19 @@ Result<Runner::Action> Runner::build(const Line& line, const std::vector<Line>& 
         upsert.email = value;
       } else if (key == "phone") {
         upsert.phone = value;
+      } else if (key == "tags") {
+        // Comma separated; "-" for none (clears them).
+        upsert.tags.emplace();
+        std::string_view rest = value;
+        if (rest == "-") rest = {};
+        while (!rest.empty()) {
+          std::size_t comma = rest.find(',');
+          upsert.tags->emplace_back(rest.substr(0, comma));
+          rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+        }
       } else {
-        return unreadable("expected birthday, email, phone or referred_by, not '" + key + "'");
+        return unreadable("expected birthday, email, phone, tags or referred_by, not '" + key +
+                          "'");
       }
     }
     action = Action([this, member_id = id, upsert, referrer]() -> Result<json::object> {

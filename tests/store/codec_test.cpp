@@ -66,6 +66,7 @@ rules::Rules rules_with_everything() {
   double11.start_minute = 20 * 60;
   double11.end_minute = 23 * 60;
   double11.tiers = {"gold", "vip"};
+  double11.tags = {"批發", "vip_event"};
   double11.min_purchases = 1;
   double11.max_purchases = 5;
   double11.min_order_value = 1000;

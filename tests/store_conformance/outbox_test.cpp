@@ -157,7 +157,7 @@ TEST_P(Outbox, CartsUpsertAndListByIdleTime) {
     m.program_id = program;
     m.member_id = "m1";
     m.member =
-        app::Member{program, "m1", std::nullopt, "", "", at(0), at(0), {}, "", "", "", "", {}};
+        app::Member{program, "m1", std::nullopt, "", "", at(0), at(0), {}, "", "", "", "", {}, {}};
     write(m);
   }
   auto cart = [](const std::string& program, const std::string& id, int64_t updated_s, bool items) {

@@ -39,7 +39,7 @@ class Referrals : public testing::TwoProgramsStore {
   static Member member_row(const std::string& program, const std::string& id,
                            const std::string& code, const std::string& referred_by = "") {
     return Member{program, id,   std::nullopt, id + "@b.tw", "0912", at(0), at(1),
-                  {},      code, referred_by,  "",           "",     {}};
+                  {},      code, referred_by,  "",           "",     {},    {}};
   }
 
   static CommandWrite member_write(const Member& m) {
@@ -489,7 +489,7 @@ TEST(SqliteReferrals, ReasonsAreAJsonArrayAndBadOnesAreReported) {
     w.program_id = "default";
     w.member_id = id;
     w.member =
-        app::Member{"default", id, std::nullopt, "", "", at(0), at(0), {}, "", "", "", "", {}};
+        app::Member{"default", id, std::nullopt, "", "", at(0), at(0), {}, "", "", "", "", {}, {}};
     ASSERT_TRUE((*s)->apply(w));
   }
   app::CommandWrite w;

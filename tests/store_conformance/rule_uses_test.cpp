@@ -28,7 +28,7 @@ class RuleUses : public testing::TwoProgramsStore {
   static app::Member member_row(const std::string& program, const std::string& id,
                                 std::optional<std::chrono::year_month_day> birthday) {
     return app::Member{program, id, birthday, id + "@b.tw", "0912", at(0), at(1),
-                       {},      "", "",       "",           "",     {}};
+                       {},      "", "",       "",           "",     {},    {}};
   }
 
   void add_member(const std::string& id,

@@ -129,6 +129,7 @@ TEST(SqliteStore, BackgroundCheckpointCopiesTheWalIntoTheDatabase) {
                            "",
                            "",
                            "",
+                           {},
                            {}};
     ASSERT_TRUE((*s)->apply(w));
   }

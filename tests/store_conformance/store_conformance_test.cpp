@@ -67,7 +67,8 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
                            "",
                            "Ann",
                            "en",
-                           {"email", "line"}};
+                           {"email", "line"},
+                           {"vip_event", "批發"}};
     return w;
   }
 
@@ -210,6 +211,7 @@ TEST_P(StoreConformance, MembersUpsertAndFind) {
   auto updated = member("m1");
   updated.member->birthday.reset();
   updated.member->email = "new@b.tw";
+  updated.member->tags.clear();
   write(updated);
   EXPECT_EQ(**store_->find_member("default", "m1"), *updated.member);
   write(member("m0"));

@@ -56,8 +56,8 @@ void members_list(Api& api, Call&& call) {
 void member_put(Api& api, Call&& call) {
   auto body = object_body(call);
   if (!body) return call.respond(problem(body.error()));
-  if (auto ok = only_fields(
-          *body, {"birthday", "email", "phone", "referred_by", "name", "locale", "consent"});
+  if (auto ok = only_fields(*body, {"birthday", "email", "phone", "referred_by", "name", "locale",
+                                    "consent", "tags"});
       !ok) {
     return call.respond(problem(ok.error()));
   }
@@ -95,6 +95,22 @@ void member_put(Api& api, Call&& call) {
       }
       upsert.consent[std::string(channel)] = given.as_bool();
     }
+  }
+  if (const json::value* tags = body->if_contains("tags"); tags && !tags->is_null()) {
+    if (!tags->is_array()) {
+      return call.respond(problem(Error{ErrorCode::kInvalidArgument, "tags",
+                                        "must be an array of strings ([\"vip_event\"])"}));
+    }
+    std::vector<std::string> list;
+    for (std::size_t i = 0; i < tags->as_array().size(); ++i) {
+      const json::value& tag = tags->as_array()[i];
+      if (!tag.is_string()) {
+        return call.respond(problem(Error{ErrorCode::kInvalidArgument,
+                                          "tags[" + std::to_string(i) + "]", "must be a string"}));
+      }
+      list.emplace_back(tag.as_string());
+    }
+    upsert.tags = std::move(list);
   }
   app::Command c;
   c.member_id = call.params[0];

@@ -58,7 +58,7 @@ Result<std::vector<std::string>> decode_reasons(std::string_view text) {
   return out;
 }
 
-// A member's consent column: channels joined by commas ("email,line").
+// A member's consent and tags columns: joined by commas ("email,line").
 std::string join_channels(const std::vector<std::string>& channels) {
   std::string out;
   for (const auto& c : channels) out += (out.empty() ? "" : ",") + c;
@@ -150,7 +150,7 @@ class Stmt {
 #define PATRON_MEMBER_WALLET " WHERE program_id = ? AND member_id = ? AND wallet = ?"
 #define PATRON_MEMBER_COLUMNS                                                          \
   "id, birthday, email, phone, created_at, updated_at, tier, tier_since, tier_until, " \
-  "tier_previous, tier_upgraded_by, referral_code, referred_by, name, locale, consent"
+  "tier_previous, tier_upgraded_by, referral_code, referred_by, name, locale, consent, tags"
 #define PATRON_REFERRAL_COLUMNS                                                         \
   "referee_id, referrer_id, code, state, order_id, reasons, created_at, qualified_at, " \
   "decided_at, decided_by, note"
@@ -351,6 +351,7 @@ class SqliteStore final : public app::Store {
     m.name = q.s(13);
     m.locale = q.s(14);
     m.consent = split_channels(q.s(15));
+    m.tags = split_channels(q.s(16));
     return m;
   }
 
@@ -1777,17 +1778,18 @@ class SqliteStore final : public app::Store {
     }
     if (w.member) {
       const Member& m = *w.member;
-      auto q = prepare("INSERT INTO members (program_id, " PATRON_MEMBER_COLUMNS
-                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                       "ON CONFLICT (program_id, id) DO UPDATE SET "
-                       "birthday = excluded.birthday, email = excluded.email, "
-                       "phone = excluded.phone, updated_at = excluded.updated_at, "
-                       "tier = excluded.tier, tier_since = excluded.tier_since, "
-                       "tier_until = excluded.tier_until, tier_previous = excluded.tier_previous, "
-                       "tier_upgraded_by = excluded.tier_upgraded_by, "
-                       "referral_code = excluded.referral_code, "
-                       "referred_by = excluded.referred_by, name = excluded.name, "
-                       "locale = excluded.locale, consent = excluded.consent");
+      auto q =
+          prepare("INSERT INTO members (program_id, " PATRON_MEMBER_COLUMNS
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (program_id, id) DO UPDATE SET "
+                  "birthday = excluded.birthday, email = excluded.email, "
+                  "phone = excluded.phone, updated_at = excluded.updated_at, "
+                  "tier = excluded.tier, tier_since = excluded.tier_since, "
+                  "tier_until = excluded.tier_until, tier_previous = excluded.tier_previous, "
+                  "tier_upgraded_by = excluded.tier_upgraded_by, "
+                  "referral_code = excluded.referral_code, "
+                  "referred_by = excluded.referred_by, name = excluded.name, "
+                  "locale = excluded.locale, consent = excluded.consent, tags = excluded.tags");
       if (!q) return std::unexpected(q.error());
       q->bind(m.program_id).bind(m.id);
       if (m.birthday) {
@@ -1805,7 +1807,8 @@ class SqliteStore final : public app::Store {
           .bind(m.referred_by)
           .bind(m.name)
           .bind(m.locale)
-          .bind(join_channels(m.consent));
+          .bind(join_channels(m.consent))
+          .bind(join_channels(m.tags));
       if (auto r = q->run(); !r) return r;
     }
     const auto& c = w.changes;
