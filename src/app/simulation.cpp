@@ -48,6 +48,10 @@ OrderEvent event(const std::string& order_id, std::string name, Instant at) {
 // where they stay (a deque never moves its elements; a command body is near a kilobyte), and listed
 // in time order.
 struct History {
+  History() = default;
+  History(History&&) = default;
+  History(const History&) = delete;  // in_time points into steps
+  History& operator=(const History&) = delete;
   std::deque<Step> steps;
   std::vector<const Step*> in_time;
 };
@@ -198,6 +202,7 @@ Result<json::object> replay(const Program& config, const History& history, Insta
       if (auto r = flush(); !r) return std::unexpected(r.error());
       auto r = run_job(**writer, **reader, job, local_midnight(d, zone), config.id);
       if (!r) return std::unexpected(r.error());
+      skipped += r->failed;  // members the job's command failed for
     }
     return {};
   };
@@ -233,6 +238,7 @@ Result<json::object> replay(const Program& config, const History& history, Insta
   for (const char* job : {"mature", "expire", "tiers"}) {
     auto r = run_job(**writer, **reader, job, end, config.id);
     if (!r) return std::unexpected(r.error());
+    skipped += r->failed;
   }
   auto kpis = kpi_report(**reader, **resolved, period);
   if (!kpis) return std::unexpected(kpis.error());

@@ -331,12 +331,14 @@ int run(int argc, char** argv) {
       if (*name_opt) body.name = mu.name;
       if (*locale_opt) body.locale = mu.locale;
       if (*tags_opt) {
+        // Every piece between commas is a tag: an empty one ("a,,b", "a,")
+        // is refused by the check, as any empty tag is.
         body.tags.emplace();
         std::string_view rest = mu.tags;
-        while (!rest.empty()) {
-          std::size_t comma = rest.find(',');
+        for (std::size_t comma = 0; !mu.tags.empty() && comma != std::string_view::npos;) {
+          comma = rest.find(',');
           body.tags->emplace_back(rest.substr(0, comma));
-          rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+          if (comma != std::string_view::npos) rest = rest.substr(comma + 1);
         }
       }
       for (auto [list, given] : {std::pair{&mu.consent, true}, std::pair{&mu.no_consent, false}}) {

@@ -621,6 +621,10 @@ TEST_F(AnalyticsCli, SimulateReplaysTheHistoryThroughBothPrograms) {
   // job gives NT$200 on 1 July (valid 30 days) on both sides.
   ok({"--program", "tw", "--now", "2026-06-02T10:00:00", "member", "upsert", "B1", "--birthday",
       "1990-07-15"});
+  // G2 tagged: the proposed program's campaign for the tag gives G2's two
+  // orders NT$77 each, so the replay must carry members' tags.
+  ok({"--program", "tw", "--now", "2026-06-02T10:00:00", "member", "upsert", "G2", "--tags",
+      "vip_event"});
   std::ifstream in(example);
   std::stringstream text;
   text << in.rdbuf();
@@ -628,6 +632,9 @@ TEST_F(AnalyticsCli, SimulateReplaysTheHistoryThroughBothPrograms) {
   const std::string every = "every = 1000 ";
   ASSERT_NE(proposed.find(every), std::string::npos);
   proposed.replace(proposed.find(every), every.size(), "every = 500 ");
+  proposed +=
+      "\n[[campaigns]]\nid = \"tagged\"\ntags = [\"vip_event\"]\nwallet = \"credit\"\n"
+      "bonus = 77\n";
   std::ofstream(dir_.file("proposed.toml")) << proposed;
   auto transfers_before = ok({"--program", "tw", "--json", "ledger", "G1"}).out;
 
@@ -644,6 +651,8 @@ TEST_F(AnalyticsCli, SimulateReplaysTheHistoryThroughBothPrograms) {
   const auto& next = v.at("proposed").at("wallets").at("credit");
   EXPECT_EQ(current.at("issued_by_source").at("purchase").as_int64(), 800);
   EXPECT_EQ(next.at("issued_by_source").at("purchase").as_int64(), 1650);
+  EXPECT_EQ(next.at("issued_by_source").at("campaign").as_int64(), 2 * 77);
+  EXPECT_FALSE(current.at("issued_by_source").as_object().contains("campaign"));
   // Signup NT$100 each, valid 60 days, and the birthday credit: all expired
   // by the end of the year.
   EXPECT_EQ(current.at("issued_by_source").at("signup").as_int64(), 400);
@@ -651,8 +660,11 @@ TEST_F(AnalyticsCli, SimulateReplaysTheHistoryThroughBothPrograms) {
   EXPECT_EQ(next.at("issued_by_source").at("birthday").as_int64(), 200);
   EXPECT_EQ(current.at("expired").as_int64(), 600);
   EXPECT_EQ(current.at("outstanding").as_int64(), 800);
+  // The campaign's bonus lots take the wallet's rule for source "campaign"
+  // (the Taiwan example: end_of_month), expired by the end of the year.
   EXPECT_EQ(next.at("outstanding").as_int64(), 1650);
-  EXPECT_EQ(v.at("difference").at("wallets").at("credit").at("issued").as_int64(), 850);
+  EXPECT_EQ(next.at("expired").as_int64(), 600 + 2 * 77);
+  EXPECT_EQ(v.at("difference").at("wallets").at("credit").at("issued").as_int64(), 850 + 2 * 77);
   EXPECT_EQ(v.at("current").at("tiers").at("gold").as_int64(), 1);
   EXPECT_EQ(v.at("proposed").at("commands_skipped").as_int64(), 0);
   // The real history is untouched.

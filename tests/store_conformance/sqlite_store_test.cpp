@@ -85,6 +85,12 @@ TEST(SqliteStore, InMemoryDatabasesAreSharedByTheirFactoryOnly) {
   ASSERT_TRUE((*writer)->put_program(second));
   (*writer)->rollback();
   EXPECT_EQ((*reader)->programs()->size(), 1u);
+  // The factory keeps the database when every store it opened is closed.
+  writer->reset();
+  reader->reset();
+  auto later = (*f)->open();
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_EQ((*later)->programs()->size(), 1u);
 }
 
 int64_t query_int(const std::string& path, const char* sql) {

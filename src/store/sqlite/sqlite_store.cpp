@@ -2324,12 +2324,6 @@ class SqliteStore final : public app::Store {
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
-// An in-memory database shared by the connections of one process: SQLite's
-// memdb VFS, named with a leading '/'.
-bool is_memory_uri(const std::string& path) {
-  return path.starts_with("file:/");
-}
-
 // SQLite counts every allocation under one process-wide mutex unless told
 // not to: with several connections on several threads (readers beside the
 // writer, the two replays of simulate) that lock was a fifth of the CPU.
@@ -2343,7 +2337,7 @@ void configure_sqlite_once() {
 Result<sqlite3*> open_connection(const std::string& path, const SqliteOptions& options) {
   configure_sqlite_once();
   sqlite3* db = nullptr;
-  const bool memory = is_memory_uri(path);
+  const bool memory = options.in_memory;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
               (memory ? SQLITE_OPEN_URI : 0);
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
@@ -2493,10 +2487,16 @@ Result<std::unique_ptr<app::StoreFactory>> open_sqlite_memory() {
   const std::string uri = "file:/patron-memory-" + std::to_string(getpid()) + "-" +
                           std::to_string(next.fetch_add(1)) + "?vfs=memdb";
   SqliteOptions options;
+  options.in_memory = true;
   options.synchronous_full = false;
   options.cache_kib = 16 * 1024;
   auto anchor = open_connection(uri, options);
   if (!anchor) return std::unexpected(anchor.error());
+  // memdb stops a database at 1 GiB unless told otherwise: bounded by the
+  // machine's memory instead (a replay fails with "database or disk is
+  // full" only when that is short).
+  sqlite3_int64 size_limit = sqlite3_int64{1} << 40;
+  sqlite3_file_control(*anchor, "main", SQLITE_FCNTL_SIZE_LIMIT, &size_limit);
   auto migrated = open_connection(uri, options);
   if (!migrated) {
     sqlite3_close_v2(*anchor);

@@ -27,6 +27,9 @@ struct SqliteOptions {
   // CLI runs keep SQLite's automatic checkpoints.
   bool background_checkpoint = false;
   int64_t checkpoint_interval_ms = 100;
+  // open_sqlite_memory's databases: the path is a memdb URI, the journal in
+  // memory (memdb has no WAL).
+  bool in_memory = false;
 };
 
 // Opens (creating if needed) and migrates the database at `path`.
