@@ -2445,10 +2445,18 @@ class Checkpointer {
   std::thread thread_;
 };
 
+// `anchor`, when given, is a connection held open for the factory's
+// lifetime: a memdb database (open_sqlite_memory) lives while a connection
+// to it does.
 class SqliteFactory final : public app::StoreFactory {
  public:
-  SqliteFactory(std::string path, SqliteOptions options, std::unique_ptr<Checkpointer> checkpointer)
-      : path_(std::move(path)), options_(options), checkpointer_(std::move(checkpointer)) {}
+  SqliteFactory(std::string path, SqliteOptions options, std::unique_ptr<Checkpointer> checkpointer,
+                sqlite3* anchor = nullptr)
+      : path_(std::move(path)),
+        options_(options),
+        checkpointer_(std::move(checkpointer)),
+        anchor_(anchor) {}
+  ~SqliteFactory() override { sqlite3_close_v2(anchor_); }  // a no-op for null
   Result<std::unique_ptr<app::Store>> open() override {
     auto db = open_connection(path_, options_);
     if (!db) return std::unexpected(db.error());
@@ -2459,24 +2467,6 @@ class SqliteFactory final : public app::StoreFactory {
   std::string path_;
   SqliteOptions options_;
   std::unique_ptr<Checkpointer> checkpointer_;
-};
-
-// Holds one connection open for the factory's lifetime: a memdb database
-// lives while a connection to it does.
-class MemoryFactory final : public app::StoreFactory {
- public:
-  MemoryFactory(std::string uri, SqliteOptions options, sqlite3* anchor)
-      : uri_(std::move(uri)), options_(options), anchor_(anchor) {}
-  ~MemoryFactory() override { sqlite3_close_v2(anchor_); }
-  Result<std::unique_ptr<app::Store>> open() override {
-    auto db = open_connection(uri_, options_);
-    if (!db) return std::unexpected(db.error());
-    return std::unique_ptr<app::Store>(std::make_unique<SqliteStore>(*db));
-  }
-
- private:
-  std::string uri_;
-  SqliteOptions options_;
   sqlite3* anchor_;
 };
 
@@ -2506,7 +2496,8 @@ Result<std::unique_ptr<app::StoreFactory>> open_sqlite_memory() {
     sqlite3_close_v2(*anchor);
     return std::unexpected(r.error());
   }
-  return std::unique_ptr<app::StoreFactory>(std::make_unique<MemoryFactory>(uri, options, *anchor));
+  return std::unique_ptr<app::StoreFactory>(
+      std::make_unique<SqliteFactory>(uri, options, nullptr, *anchor));
 }
 
 int sqlite_schema_version() {
