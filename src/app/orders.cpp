@@ -908,7 +908,7 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   const std::size_t refunds_before = record.refund_ids.size();
   const bool cancelled_before = record.cancelled_at.has_value();
   const bool paid_before = record.paid_at.has_value();
-  Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
+  Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id, true);
   RuleLimits limits(store, program, record.order.member_id);
   json::array rewarded, skipped;
   if (member_created) {
@@ -967,7 +967,7 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
                 "no order '" + ev.order_id + "' in program " + c.program_id);
   }
   OrderRecord record = std::move(**found);
-  Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id);
+  Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id, true);
   RuleLimits limits(store, program, record.order.member_id);
   std::string note;
   CommandWrite first;

@@ -369,7 +369,7 @@ Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, led
     if (!r) return std::unexpected(r.error());
     referral = std::move(*r);
   }
-  Wallets wallets(store, program, ids, now, c.member_id, "");
+  Wallets wallets(store, program, ids, now, c.member_id, "", true);
   RuleLimits limits(store, program, c.member_id);
   json::array granted, skipped;
   if (created) {
@@ -413,7 +413,7 @@ Result<Executed> member_event(Store& store, const ResolvedProgram& program, ledg
   if (at > now + std::chrono::seconds(limits::kClockSkewSecondsMax)) {
     return bad("at", "is in the future");
   }
-  Wallets wallets(store, program, ids, now, c.member_id, "");
+  Wallets wallets(store, program, ids, now, c.member_id, "", true);
   RuleLimits limits(store, program, c.member_id);
   json::array granted, skipped;
   RewardTrigger trigger{on.value_or(rules::RewardOn::kCustom), ev.type, ev.event_id, at, ""};
@@ -454,7 +454,7 @@ Result<Executed> dated_reward(Store& store, const ResolvedProgram& program, ledg
                               const std::string& key, const char* joined_after, std::string why_not,
                               json::object out) {
   using namespace std::chrono;
-  Wallets wallets(store, program, ids, now, c.member_id, "");
+  Wallets wallets(store, program, ids, now, c.member_id, "", true);
   RuleLimits limits(store, program, c.member_id);
   json::array granted, skipped;
   std::string why = std::move(why_not);
@@ -537,7 +537,7 @@ Result<Executed> winback_reward(Store& store, const ResolvedProgram& program, le
   if (!orders) return std::unexpected(orders.error());
   std::optional<OrderSummary> last = last_purchase(program, *orders);
   json::object out{{"member_id", c.member_id}, {"reward", reward->id}};
-  Wallets wallets(store, program, ids, now, c.member_id, "");
+  Wallets wallets(store, program, ids, now, c.member_id, "", true);
   RuleLimits limits(store, program, c.member_id);
   json::array granted, skipped;
   if (!last) {

@@ -32,6 +32,11 @@ struct LoadHint {
   // line_shares empty on lots of other orders, and then must not overwrite
   // stored shares when such a lot is written back with empty line_shares.
   bool all_line_shares = false;
+  // Set: a partial state, ledger::leave_out(full, order_id, *partial_at),
+  // for a command at that time that may not need every lot (an order's
+  // events, a reward): a frequent buyer's hundreds of open lots stay in the
+  // store unless the command picks among them (WalletLedger asks for them).
+  std::optional<Instant> partial_at = std::nullopt;
 };
 
 // One command's effects, applied as a unit inside the current transaction.

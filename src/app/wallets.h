@@ -53,14 +53,17 @@ struct WalletEffect {
 // rest into Executed::more.
 class Wallets {
  public:
+  // `partial`: load each wallet without the lots only a pick needs (LoadHint::
+  // partial_at) for a command that rarely picks: the ledger loads them if it does.
   Wallets(Store& store, const ResolvedProgram& program, ledger::IdSource& ids, Instant now,
-          std::string member_id, std::string order_id)
+          std::string member_id, std::string order_id, bool partial = false)
       : store_(store),
         program_(program),
         ids_(ids),
         now_(now),
         member_id_(std::move(member_id)),
-        order_id_(std::move(order_id)) {}
+        order_id_(std::move(order_id)),
+        partial_(partial) {}
 
   // Calls fn(ledger, effect) for wallet `name`.
   template <class F>
@@ -69,15 +72,23 @@ class Wallets {
     if (it == ledgers_.end()) {
       auto policy = program_.wallet(name);
       if (!policy) return std::unexpected(policy.error());
-      auto state = store_.load_wallet(program_.program.id, member_id_, name, {order_id_, 0});
+      LoadHint hint{order_id_, 0};
+      if (partial_) hint.partial_at = now_;
+      auto state = store_.load_wallet(program_.program.id, member_id_, name, hint);
       if (!state) return std::unexpected(state.error());
-      if (state->lots.size() > limits::kOpenLotsMax) {
+      std::size_t lots = state->lots.size();
+      if (state->left_out) lots += static_cast<std::size_t>(state->left_out->lots);
+      if (lots > limits::kOpenLotsMax) {
         return fail(ErrorCode::kFailedPrecondition, "member_id",
                     "member has more open lots than patron handles in one command");
       }
+      auto& source = sources_
+                         .emplace(name, FullLoad{store_, program_.program.id, member_id_, name,
+                                                 LoadHint{order_id_, 0}})
+                         .first->second;
       it = ledgers_
                .emplace(name, std::make_unique<ledger::WalletLedger>(std::move(*state), **policy,
-                                                                     ids_, now_))
+                                                                     ids_, now_, &source))
                .first;
     }
     return fn(*it->second, effects_[name]);
@@ -177,12 +188,31 @@ class Wallets {
   }
 
  private:
+  // A wallet's full load, for a ledger that needs the lots a partial load left out.
+  struct FullLoad final : ledger::LotSource {
+    FullLoad(Store& store, std::string program_id, std::string member_id, std::string wallet,
+             LoadHint hint)
+        : store(store),
+          program_id(std::move(program_id)),
+          member_id(std::move(member_id)),
+          wallet(std::move(wallet)),
+          hint(std::move(hint)) {}
+    Result<ledger::WalletState> full() override {
+      return store.load_wallet(program_id, member_id, wallet, hint);
+    }
+    Store& store;
+    std::string program_id, member_id, wallet;
+    LoadHint hint;
+  };
+
   Store& store_;
   const ResolvedProgram& program_;
   ledger::IdSource& ids_;
   Instant now_;
   std::string member_id_;
   std::string order_id_;
+  bool partial_;
+  std::map<std::string, FullLoad> sources_;  // before ledgers_: they point into it
   std::map<std::string, std::unique_ptr<ledger::WalletLedger>> ledgers_;
   std::map<std::string, WalletEffect> effects_;
   std::vector<CommandWrite> extra_;

@@ -154,15 +154,28 @@ struct Transfer {
   friend bool operator==(const Transfer&, const Transfer&) = default;
 };
 
+// The lots a partial WalletState left out, in sum (see leave_out()).
+struct LeftOut {
+  std::string order_id;   // the order whose lots were all kept
+  Instant through{};      // lots due to expire by then were kept
+  int64_t lots = 0;       // how many were left out
+  int64_t available = 0;  // the sum of their remainders
+  friend bool operator==(const LeftOut&, const LeftOut&) = default;
+};
+
 // Everything the core needs about one member's wallet to run a command.
 // Loaded by the app: every lot that is not expired, plus lots and redemptions
 // tied to the order a command names; every open hold plus that order's holds.
+// A partial state (`left_out` set, see leave_out() in wallet_ledger.h) holds
+// only the lots that a grant, the jobs and the named order's own commands can
+// touch; WalletLedger fetches the rest before a command that picks among them.
 struct WalletState {
   std::string wallet;
   std::vector<Lot> lots;
   std::vector<Hold> holds;
   std::vector<Redemption> redemptions;
   int64_t debt = 0;  // value owed after a clawback found it already spent
+  std::optional<LeftOut> left_out = std::nullopt;
 };
 
 // What a command changed: final versions of touched rows, and new transfers.

@@ -46,11 +46,41 @@ Result<void> check_lines(const std::vector<PayLine>& lines) {
 }  // namespace
 
 WalletLedger::WalletLedger(WalletState state, const WalletPolicy& policy, IdSource& ids,
-                           Instant now)
-    : state_(std::move(state)), policy_(policy), ids_(ids), now_(now) {
+                           Instant now, LotSource* more)
+    : state_(std::move(state)), policy_(policy), ids_(ids), now_(now), more_(more) {
   initial_debt_ = state_.debt;
   PATRON_ASSERT(state_.debt >= 0);
+  if (state_.left_out) {
+    // Lots due by `now` were kept, and debt (which any lot may pay) means whole.
+    PATRON_ASSERT(more_ != nullptr);
+    PATRON_ASSERT(state_.left_out->through == now_);
+    PATRON_ASSERT(state_.debt == 0);
+  }
   settle();
+}
+
+Result<void> WalletLedger::load_left_out() {
+  if (!state_.left_out) return {};
+  auto full = more_->full();
+  if (!full) return std::unexpected(full.error());
+  std::set<int64_t> have;
+  for (const Lot& lot : state_.lots) have.insert(lot.id);
+  int64_t added = 0;
+  int64_t available = 0;
+  for (Lot& lot : full->lots) {
+    if (have.count(lot.id)) continue;
+    added += 1;
+    available += lot.remaining;
+    state_.lots.push_back(std::move(lot));
+  }
+  if (added != state_.left_out->lots || available != state_.left_out->available) {
+    return fail(ErrorCode::kCorruption, "",
+                "the full load of wallet " + state_.wallet + " does not match what was left out");
+  }
+  std::sort(state_.lots.begin(), state_.lots.end(),
+            [](const Lot& a, const Lot& b) { return a.id < b.id; });
+  state_.left_out.reset();
+  return {};
 }
 
 int64_t WalletLedger::journal() {
@@ -91,6 +121,7 @@ void WalletLedger::settle() {
 
 void WalletLedger::settle_debt() {
   if (state_.debt == 0) return;
+  PATRON_ASSERT(!state_.left_out);  // debt arises only after load_left_out()
   for (std::size_t index : spendable_in_order(state_.lots, now_)) {
     if (state_.debt == 0) break;
     Lot& lot = state_.lots[index];
@@ -291,6 +322,7 @@ Result<std::vector<Allocation>> WalletLedger::pick(int64_t amount,
     no_lines.back().amount = amount;
   }
   const std::vector<PayLine>& lines = lines_in.empty() ? no_lines : lines_in;
+  if (auto ok = load_left_out(); !ok) return std::unexpected(ok.error());
   auto order = spendable_in_order(state_.lots, now_);
   // A spend without lines may use only unrestricted lots.
   if (lines_in.empty()) {
@@ -434,13 +466,13 @@ Result<HoldResult> WalletLedger::release(int64_t hold_id) {
   return result;
 }
 
-int64_t WalletLedger::take_from_available(int64_t amount, const char* kind, const std::string& to,
-                                          std::optional<int64_t> skip_lot) {
+Result<int64_t> WalletLedger::take_from_available(int64_t amount, const char* kind,
+                                                  const std::string& to) {
+  if (auto ok = load_left_out(); !ok) return std::unexpected(ok.error());
   int64_t left = amount;
   for (std::size_t index : spendable_in_order(state_.lots, now_)) {
     if (left == 0) break;
     Lot& lot = state_.lots[index];
-    if (skip_lot && lot.id == *skip_lot) continue;
     int64_t take = std::min(left, lot.remaining);
     lot.remaining -= take;
     left -= take;
@@ -474,6 +506,10 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
       return std::unexpected(ok.error());
     }
   }
+  // A partial state kept every lot of its own order only.
+  if (state_.left_out && state_.left_out->order_id != c.order_id) {
+    if (auto ok = load_left_out(); !ok) return std::unexpected(ok.error());
+  }
   ClawbackResult result;
   // Pending lots first (peers.md §3: Open Loyalty forgot them), then available.
   std::vector<Lot*> funded;
@@ -491,7 +527,8 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
     return (a->state == LotState::kPending) > (b->state == LotState::kPending);
   });
   int64_t shortfall = 0;
-  std::vector<std::pair<Lot*, int64_t>> short_by_lot;  // who owes the shortfall
+  // Who owes the shortfall, by lot id: take_from_available() may load lots.
+  std::vector<std::pair<int64_t, int64_t>> short_by_lot;
   for (Lot* lot : funded) {
     // Value due back from this lot for the refunded lines.
     int64_t due = 0;
@@ -528,7 +565,7 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
         result.expired += lapsed;
       }
       shortfall += due - lapsed;
-      if (due > lapsed) short_by_lot.push_back({lot, due - lapsed});
+      if (due > lapsed) short_by_lot.push_back({lot->id, due - lapsed});
       continue;
     }
     int64_t take = std::min(due, lot->remaining);
@@ -540,14 +577,15 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
       (pending ? result.from_pending : result.from_available) += take;
     }
     shortfall += due - take;
-    if (due > take) short_by_lot.push_back({lot, due - take});
+    if (due > take) short_by_lot.push_back({lot->id, due - take});
   }
   if (shortfall > 0) {
     // The earned value was already spent (or is held): recover from other
     // available value first, then apply the debt policy. Never drop it silently.
-    int64_t taken = take_from_available(shortfall, "clawback", account::kClawedBack, std::nullopt);
-    result.from_available += taken;
-    shortfall -= taken;
+    auto taken = take_from_available(shortfall, "clawback", account::kClawedBack);
+    if (!taken) return std::unexpected(taken.error());
+    result.from_available += *taken;
+    shortfall -= *taken;
   }
   if (shortfall > 0) {
     post("clawback", account::kDebt, account::kClawedBack, shortfall, 0);
@@ -559,11 +597,12 @@ Result<ClawbackResult> WalletLedger::clawback(const Clawback& c) {
       result.written_off = shortfall;
       // Remember which lots owe it: value returning to them repays it first.
       int64_t left = shortfall;
-      for (auto& [lot, owed] : short_by_lot) {
+      for (auto& [lot_id, owed] : short_by_lot) {
         int64_t x = std::min(left, owed);
-        lot->written_off += x;
+        Lot& lot = lot_by_id(lot_id);
+        lot.written_off += x;
         left -= x;
-        touch_lot(*lot);
+        touch_lot(lot);
       }
       PATRON_ASSERT(left == 0);
     }
@@ -681,13 +720,16 @@ Result<GrantResult> WalletLedger::adjust(const Adjust& c) {
     return fail(ErrorCode::kInvalidArgument, "amount", "amount is too large");
   }
   int64_t want = -c.amount;
+  if (auto ok = load_left_out(); !ok) return std::unexpected(ok.error());
   int64_t spendable = 0;
   for (std::size_t i : spendable_in_order(state_.lots, now_)) spendable += state_.lots[i].remaining;
   if (spendable < want) {
     return fail(ErrorCode::kInsufficientFunds, "amount",
                 "only " + std::to_string(spendable) + " is available to remove");
   }
-  take_from_available(want, "adjust", account::kAdjusted, std::nullopt);
+  auto taken = take_from_available(want, "adjust", account::kAdjusted);
+  if (!taken) return std::unexpected(taken.error());
+  PATRON_ASSERT(*taken == want);
   settle();
   return GrantResult{};
 }
@@ -735,6 +777,7 @@ Balances WalletLedger::balances() const {
     if (hold.state != HoldState::kOpen) continue;
     for (const Allocation& a : hold.allocations) b.held += a.amount;
   }
+  if (state_.left_out) b.available += state_.left_out->available;
   b.debt = state_.debt;
   b.available -= state_.debt;
   return b;
@@ -772,6 +815,33 @@ class NoIds final : public IdSource {
   int64_t next_transfer_id() override { return -1; }
 };
 }  // namespace
+
+bool may_leave_out(const Lot& lot, const std::string& order_id, Instant through) {
+  if (lot.state != LotState::kAvailable) return false;
+  if (lot.expires_at && *lot.expires_at <= through) return false;
+  return lot.order_id.empty() || lot.order_id != order_id;
+}
+
+WalletState leave_out(WalletState full, const std::string& order_id, Instant through) {
+  PATRON_ASSERT(!full.left_out);
+  if (full.debt != 0) return full;
+  std::set<int64_t> allocated;
+  for (const Hold& h : full.holds) {
+    for (const Allocation& a : h.allocations) allocated.insert(a.lot_id);
+  }
+  for (const Redemption& r : full.redemptions) {
+    for (const Allocation& a : r.allocations) allocated.insert(a.lot_id);
+  }
+  LeftOut out{order_id, through, 0, 0};
+  std::erase_if(full.lots, [&](const Lot& lot) {
+    if (!may_leave_out(lot, order_id, through) || allocated.count(lot.id)) return false;
+    out.lots += 1;
+    out.available += lot.remaining;
+    return true;
+  });
+  if (out.lots > 0) full.left_out = std::move(out);
+  return full;
+}
 
 Balances balances_at(const WalletState& state, const WalletPolicy& policy, Instant now) {
   NoIds ids;  // settling creates no lots, holds or redemptions; transfer ids are discarded

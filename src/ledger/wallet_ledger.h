@@ -36,6 +36,16 @@ class IdSource {
   virtual int64_t next_transfer_id() = 0;
 };
 
+// Where a partial WalletState's left-out lots come from: the app loads the
+// wallet again in full. Called at most once per ledger, only by a command
+// that picks among all spendable lots.
+class LotSource {
+ public:
+  virtual ~LotSource() = default;
+  // The wallet's full state for the same command; lots already held are kept.
+  virtual Result<WalletState> full() = 0;
+};
+
 struct Grant {
   int64_t amount = 0;
   std::string source;  // [a-z0-9_]+
@@ -138,7 +148,9 @@ struct JobResult {
 
 class WalletLedger {
  public:
-  WalletLedger(WalletState state, const WalletPolicy& policy, IdSource& ids, Instant now);
+  // A partial `state` (left_out set, at `now`, without debt) needs `more`.
+  WalletLedger(WalletState state, const WalletPolicy& policy, IdSource& ids, Instant now,
+               LotSource* more = nullptr);
 
   Result<GrantResult> grant(const Grant& command);
   Result<SpendResult> spend(const Spend& command);
@@ -164,6 +176,9 @@ class WalletLedger {
   Changes take_changes();
 
  private:
+  // Makes a partial state whole (LotSource::full) before a command that picks
+  // among all spendable lots. Moves lots: take no Lot reference across it.
+  Result<void> load_left_out();
   void settle();
   void settle_debt();
   int64_t journal();
@@ -177,14 +192,14 @@ class WalletLedger {
   // lot's written-off refund first; then back to a live lot, or, for an expired
   // lot, pay debt and expire the rest. Returns what expired.
   int64_t return_value(Lot& lot, int64_t amount);
-  int64_t take_from_available(int64_t amount, const char* kind, const std::string& to,
-                              std::optional<int64_t> skip_lot);
+  Result<int64_t> take_from_available(int64_t amount, const char* kind, const std::string& to);
   Result<std::vector<Allocation>> pick(int64_t amount, const std::vector<PayLine>& lines);
 
   WalletState state_;
   const WalletPolicy& policy_;
   IdSource& ids_;
   Instant now_;
+  LotSource* more_;
   int64_t journal_id_ = 0;
   std::set<int64_t> touched_lots_;
   std::set<int64_t> touched_holds_;
@@ -192,6 +207,18 @@ class WalletLedger {
   std::vector<Transfer> transfers_;
   int64_t initial_debt_ = 0;
 };
+
+// Whether leave_out() may leave `lot` out (allocations aside): available, not
+// due to expire by `through`, not funded by `order_id`.
+bool may_leave_out(const Lot& lot, const std::string& order_id, Instant through);
+
+// The partial view of a full state for a command on `order_id` at `through`:
+// leaves out every lot may_leave_out() allows that no hold or redemption of
+// the state allocates. Such a lot can only be picked (spend, reserve, a
+// negative adjustment, a clawback's shortfall) or pay debt, so the state is
+// returned whole when it has debt. The stores load the same view directly
+// (app::LoadHint::partial); this is its definition, and the tests' oracle.
+WalletState leave_out(WalletState full, const std::string& order_id, Instant through);
 
 // Read-only view at `now`: what the wallet would show if settled now.
 Balances balances_at(const WalletState& state, const WalletPolicy& policy, Instant now);

@@ -49,7 +49,9 @@ void run_seeds() {
             << ", restored to new lots " << coverage.restored_to_new_lots
             << ", restored then expired " << coverage.restored_expired_now << ", multi-line spends "
             << coverage.multi_line_spends << ", refunds of spent value on expired lots "
-            << coverage.spent_then_expired << "\n";
+            << coverage.spent_then_expired
+            << "\n[ sim      ] partial loads: " << coverage.partial_sufficed << " sufficed, "
+            << coverage.partial_loaded_rest << " fetched the left-out lots\n";
   if (only < 0 && seeds >= 100) {
     // The generator must reach every rule, or the agreement above means little.
     EXPECT_EQ(coverage.policies.size(), 4u) << "every DebtPolicy x RestorePolicy";
@@ -70,6 +72,8 @@ void run_seeds() {
     EXPECT_GT(coverage.restored_expired_now, 0);
     EXPECT_GT(coverage.multi_line_spends, 0);
     EXPECT_GT(coverage.spent_then_expired, 0);
+    EXPECT_GT(coverage.partial_loaded_rest, 0);
+    EXPECT_GT(coverage.partial_sufficed, 0);
   }
 }
 

@@ -25,6 +25,7 @@ Simulation::Simulation(uint64_t seed, Coverage& coverage)
     : seed_(seed),
       coverage_(coverage),
       rng_(seed),
+      partial_rng_(seed ^ 0x9e3779b97f4a7c15ULL),
       policy_(sim_policy(seed)),
       model_(model_config(policy_)) {
   stored_.wallet = policy_.name;
@@ -564,6 +565,7 @@ void Simulation::execute(const std::string& kind, const std::string& what, Prod 
   log_.push_back(format_instant(now_) + " " + what);
   last_error_.reset();
   SCOPED_TRACE("seed " + std::to_string(seed_) + ": " + log_.back());
+  const CountingIds ids_before = ids_;
   ledger::WalletLedger ledger(stored_, policy_, ids_, now_);
   ledger::Changes settled = ledger.take_changes();
   ledger::WalletState settled_state = ledger.state();
@@ -571,6 +573,7 @@ void Simulation::execute(const std::string& kind, const std::string& what, Prod 
   ledger::Changes changes = ledger.take_changes();
   ReferenceWallet before = model_;
   auto m = model(p);
+  check_partial_loads(ids_before, prod, p, settled, changes, ledger);
   if (p.has_value() != m.has_value()) {
     ADD_FAILURE() << "production " << (p ? "succeeded" : "failed: " + p.error().message)
                   << " but the model "
@@ -593,6 +596,67 @@ void Simulation::execute(const std::string& kind, const std::string& what, Prod 
   coverage_.ok[kind] += 1;
   compare(*p, *m);
   commit(ledger, {settled, changes});
+}
+
+namespace {
+
+// The full load a partial ledger asks for: the stored state.
+class StoredLots final : public ledger::LotSource {
+ public:
+  explicit StoredLots(const ledger::WalletState& stored) : stored_(stored) {}
+  Result<ledger::WalletState> full() override {
+    calls += 1;
+    return stored_;
+  }
+  int calls = 0;
+
+ private:
+  const ledger::WalletState& stored_;
+};
+
+bool same_changes(const ledger::Changes& a, const ledger::Changes& b) {
+  return a.lots == b.lots && a.holds == b.holds && a.redemptions == b.redemptions &&
+         a.transfers == b.transfers && a.debt == b.debt;
+}
+
+}  // namespace
+
+// The app loads an order's commands partially (app::LoadHint::partial_at):
+// the same command on ledger::leave_out() of the stored state, for no order
+// and for a random one, must give the same result, changes and balances,
+// fetching the left-out lots only when it picks among them.
+template <class Prod, class R>
+void Simulation::check_partial_loads(const CountingIds& ids_before, Prod& prod,
+                                     const R& full_result, const ledger::Changes& settled,
+                                     const ledger::Changes& changes,
+                                     const ledger::WalletLedger& full) {
+  const std::string some_order = orders_[partial_rng_() % orders_.size()];
+  for (const std::string& order : {std::string(), some_order}) {
+    SCOPED_TRACE("partial load for order '" + order + "'");
+    ledger::WalletState partial = ledger::leave_out(stored_, order, now_);
+    StoredLots source(stored_);
+    CountingIds ids = ids_before;
+    ledger::WalletLedger l(std::move(partial), policy_, ids, now_, &source);
+    EXPECT_TRUE(same_changes(l.take_changes(), settled)) << "settling differs";
+    auto r = prod(l);
+    ledger::Changes c = l.take_changes();
+    ASSERT_EQ(r.has_value(), full_result.has_value())
+        << (r ? std::string("partial succeeded") : "partial failed: " + r.error().message);
+    if (!r) {
+      EXPECT_EQ(r.error().code, full_result.error().code);
+      EXPECT_EQ(r.error().field, full_result.error().field);
+      EXPECT_EQ(r.error().message, full_result.error().message);
+    } else {
+      EXPECT_TRUE(same_changes(c, changes)) << "the changes differ";
+      ledger::Balances a = l.balances(), b = full.balances();
+      EXPECT_EQ(a.available, b.available);
+      EXPECT_EQ(a.pending, b.pending);
+      EXPECT_EQ(a.held, b.held);
+      EXPECT_EQ(a.debt, b.debt);
+    }
+    (source.calls > 0 ? coverage_.partial_loaded_rest : coverage_.partial_sufficed) += 1;
+    EXPECT_LE(source.calls, 1);
+  }
 }
 
 void Simulation::commit(ledger::WalletLedger& ledger, const std::vector<ledger::Changes>& changes) {

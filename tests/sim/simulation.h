@@ -37,6 +37,10 @@ struct Coverage {
   int64_t multi_line_spends = 0;
   int64_t spent_then_expired = 0;  // refunds owing value spent from since-expired lots
   std::set<std::string> policies;
+  // The same command on a partial load (ledger::leave_out): how often the
+  // ledger had to fetch the left-out lots, and how often it did without.
+  int64_t partial_loaded_rest = 0;
+  int64_t partial_sufficed = 0;
 };
 
 class Simulation {
@@ -94,6 +98,10 @@ class Simulation {
   template <class Prod, class Model, class Compare>
   void execute(const std::string& kind, const std::string& what, Prod prod, Model model,
                Compare compare);
+  template <class Prod, class R>
+  void check_partial_loads(const CountingIds& ids_before, Prod& prod, const R& full_result,
+                           const ledger::Changes& settled, const ledger::Changes& changes,
+                           const ledger::WalletLedger& full);
   void commit(ledger::WalletLedger& ledger, const std::vector<ledger::Changes>& changes);
   void check_against_model(const ledger::WalletLedger& ledger);
 
@@ -101,6 +109,7 @@ class Simulation {
   bool trace_ = env_int("PATRON_SIM_TRACE", 0) == 1;  // log every transfer
   Coverage& coverage_;
   std::mt19937_64 rng_;
+  std::mt19937_64 partial_rng_;  // its own stream: seeds replay as before
   ledger::WalletPolicy policy_;
   CountingIds ids_;
   ledger::WalletState stored_;

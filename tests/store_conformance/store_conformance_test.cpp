@@ -11,6 +11,7 @@
 
 #include "app/store.h"
 #include "core/limits.h"
+#include "ledger/wallet_ledger.h"
 #include "rules/tiers.h"
 #include "store/memory/memory_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -333,6 +334,73 @@ TEST_P(StoreConformance, LedgerRowsRoundTripAndLoadFollowsHints) {
   EXPECT_EQ(high->redemption, 9);
   EXPECT_EQ(high->transfer, 12);
   EXPECT_EQ(high->journal, 10);
+}
+
+// A partial load (LoadHint::partial_at) is ledger::leave_out() of the full
+// load for the same hint: the stores read it through their own queries.
+TEST_P(StoreConformance, PartialLoadsLeaveOutWhatLeaveOutDefines) {
+  using ledger::LotState;
+  write(member("m1"));
+  auto w = ledger_write("m1");
+  w.changes.lots = {lot(1, LotState::kAvailable, at(1000)),            // held by hold 7
+                    lot(2, LotState::kAvailable, std::nullopt),        // left out
+                    lot(3, LotState::kAvailable, at(100), "O1"),       // kept for O1
+                    lot(4, LotState::kPending, std::nullopt, "O2"),    // pending: kept
+                    lot(5, LotState::kAvailable, at(50)),              // due by at(60): kept
+                    lot(6, LotState::kExpired, at(10), "O1"),          // the full load's for O1
+                    lot(7, LotState::kAvailable, std::nullopt, "O2"),  // kept for O2
+                    lot(8, LotState::kAvailable, at(2000)),            // spent on O4: kept for O4
+                    lot(9, LotState::kExpired, at(10))};               // never loaded
+  w.changes.lots[6].remaining = 35;
+  w.changes.holds = {ledger::Hold{
+      71, "credit", "O3", 20, 0, ledger::HoldState::kOpen, at(2), at(900), {{1, "", 20, 0}}}};
+  w.changes.redemptions = {ledger::Redemption{72, "credit", "O4", 0, at(3), {{8, "L1", 5, 0}}}};
+  write(w);
+
+  for (const std::string order : {"", "O1", "O2", "O4", "O9"}) {
+    SCOPED_TRACE("order '" + order + "'");
+    auto full = store_->load_wallet("default", "m1", "credit", {order, 0});
+    ASSERT_TRUE(full) << full.error().message;
+    app::LoadHint hint{order, 0};
+    hint.partial_at = at(60);
+    auto partial = store_->load_wallet("default", "m1", "credit", hint);
+    ASSERT_TRUE(partial) << partial.error().message;
+    ledger::WalletState expected = ledger::leave_out(*full, order, at(60));
+    EXPECT_EQ(partial->lots, expected.lots);
+    EXPECT_EQ(partial->holds, expected.holds);
+    EXPECT_EQ(partial->redemptions, expected.redemptions);
+    EXPECT_EQ(partial->debt, expected.debt);
+    EXPECT_EQ(partial->left_out, expected.left_out);
+  }
+  // The definition itself, worked out by hand for no order: lots 2, 3, 7
+  // and 8 (60 each, lot 7 35) are only ever picked.
+  app::LoadHint hint;
+  hint.partial_at = at(60);
+  auto none = store_->load_wallet("default", "m1", "credit", hint);
+  ASSERT_TRUE(none) << none.error().message;
+  std::vector<int64_t> ids;
+  for (const auto& l : none->lots) ids.push_back(l.id);
+  EXPECT_EQ(ids, (std::vector<int64_t>{1, 4, 5}));
+  EXPECT_EQ(none->left_out, (ledger::LeftOut{"", at(60), 4, 215}));
+  // Later, lot 3 is due (at(100)) and so kept.
+  hint.partial_at = at(100);
+  auto later = store_->load_wallet("default", "m1", "credit", hint);
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_EQ(later->left_out, (ledger::LeftOut{"", at(100), 3, 155}));
+
+  // With debt every lot may pay it: the load is whole.
+  auto d = ledger_write("m1");
+  d.changes.debt = 5;
+  write(d);
+  auto whole = store_->load_wallet("default", "m1", "credit", hint);
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_FALSE(whole->left_out.has_value());
+  EXPECT_EQ(whole->lots, store_->load_wallet("default", "m1", "credit", {})->lots);
+  // Nothing to leave out: no left_out either.
+  write(member("m2"));
+  auto empty = store_->load_wallet("default", "m2", "credit", hint);
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_FALSE(empty->left_out.has_value());
 }
 
 TEST_P(StoreConformance, UpdatesReplaceMutableColumns) {

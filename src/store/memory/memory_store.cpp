@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "core/limits.h"
+#include "ledger/wallet_ledger.h"
 #include "rules/tiers.h"
 #include "store/codec.h"
 
@@ -171,6 +172,8 @@ class MemoryStore final : public app::Store {
                       (!hint.order_id.empty() && lot.order_id == hint.order_id);
         if (wanted) state.lots.push_back(lot);
       }
+      if (hint.partial_at)
+        return ledger::leave_out(std::move(state), hint.order_id, *hint.partial_at);
       return state;
     });
   }

@@ -490,13 +490,29 @@ class SqliteStore final : public app::Store {
         return std::unexpected(r.error());
       }
     }
+    // Partial (LoadHint::partial_at): what ledger::leave_out() keeps of the
+    // full load, read through the indexes: pending lots, lots due to expire,
+    // the order's lots, and (below) the lots loaded holds and redemptions
+    // allocate. With debt every lot may pay it: whole.
+    const bool partial = hint.partial_at && state.debt == 0;
     // Line shares only for the named order's lots (LoadHint::all_line_shares).
     if (!hint.all_line_shares) shares_only_for_ = &hint.order_id;
     auto lots =
-        collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET
-                " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
-                " ORDER BY id",
-                program_id, member_id, wallet, state.lots, &SqliteStore::read_lot, hint.order_id);
+        partial ? collect("SELECT " PATRON_LOT_COLUMNS
+                          " FROM lots WHERE id IN ("
+                          "SELECT id FROM lots WHERE program_id = ?1 AND member_id = ?2"
+                          " AND wallet = ?3 AND state = 'pending' UNION ALL "
+                          "SELECT id FROM lots WHERE program_id = ?1 AND member_id = ?2"
+                          " AND wallet = ?3 AND state = 'available' AND expires_at <= ?4 UNION ALL "
+                          "SELECT id FROM lots WHERE program_id = ?1 AND member_id = ?2"
+                          " AND wallet = ?3 AND order_id != '' AND order_id = ?5) ORDER BY id",
+                          program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
+                          *hint.partial_at, hint.order_id)
+                : collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET
+                          " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
+                          " ORDER BY id",
+                          program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
+                          hint.order_id);
     shares_only_for_ = nullptr;
     if (!lots) return std::unexpected(lots.error());
     // Expired lots that loaded holds or redemptions point at (restores need them).
@@ -521,7 +537,41 @@ class SqliteStore final : public app::Store {
         return std::unexpected(r.error());
       }
     }
+    if (partial) {
+      if (!missing.empty()) {
+        std::sort(state.lots.begin(), state.lots.end(),
+                  [](const ledger::Lot& a, const ledger::Lot& b) { return a.id < b.id; });
+      }
+      if (auto r = count_left_out(program_id, member_id, wallet, hint, state); !r) {
+        return std::unexpected(r.error());
+      }
+    }
     return state;
+  }
+
+  // The lots a partial load left out, in sum: every available lot not due by
+  // `through` (a covering index scan) less those loaded anyway.
+  Result<void> count_left_out(const std::string& program_id, const std::string& member_id,
+                              const std::string& wallet, const app::LoadHint& hint,
+                              ledger::WalletState& state) {
+    auto q = prepare("SELECT count(*), coalesce(sum(remaining), 0) FROM lots" PATRON_MEMBER_WALLET
+                     " AND state = 'available' AND (expires_at IS NULL OR expires_at > ?)");
+    if (!q) return std::unexpected(q.error());
+    q->bind(program_id).bind(member_id).bind(wallet).bind(*hint.partial_at);
+    auto row = q->step();
+    if (!row) return std::unexpected(row.error());
+    ledger::LeftOut out{hint.order_id, *hint.partial_at, q->i(0), q->i(1)};
+    for (const ledger::Lot& lot : state.lots) {
+      if (lot.state != ledger::LotState::kAvailable) continue;
+      if (lot.expires_at && *lot.expires_at <= *hint.partial_at) continue;
+      out.lots -= 1;
+      out.available -= lot.remaining;
+    }
+    if (out.lots < 0 || out.available < 0) {
+      return fail(ErrorCode::kCorruption, "", "the lots of wallet " + wallet + " do not add up");
+    }
+    if (out.lots > 0) state.left_out = std::move(out);
+    return {};
   }
 
   Result<ledger::WalletState> load_wallet_history(const std::string& program_id,
@@ -2376,11 +2426,15 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
         !r) {
       return r;
     }
-    auto q = store.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
-    if (!q) return std::unexpected(q.error());
-    auto row = q->step();
-    if (!row) return std::unexpected(row.error());
-    int64_t current = q->i(0);
+    int64_t current = 0;
+    {
+      // Scoped: a statement left active locks the schema (a DROP fails).
+      auto q = store.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+      if (!q) return std::unexpected(q.error());
+      auto row = q->step();
+      if (!row) return std::unexpected(row.error());
+      current = q->i(0);
+    }
     int64_t newest = migrations().empty() ? 0 : migrations().back().first;
     if (current > newest) {
       return fail(ErrorCode::kFailedPrecondition, "db",
