@@ -168,6 +168,49 @@ Result<json::object> wallets_json(Store& store, const ResolvedProgram& program, 
   return out;
 }
 
+// Adds a member's RFM summary over its purchases placed before `as_of`.
+Result<void> add_rfm_member(std::vector<analytics::MemberSummary>& members, const std::string& id,
+                            std::span<const analytics::Purchase> list, Instant as_of) {
+  analytics::MemberSummary m{{}, {}, {}, 0, 0};
+  for (const auto& o : list) {
+    if (o.placed_at >= as_of) continue;
+    if (m.orders == 0 || o.placed_at < m.first_order_at) m.first_order_at = o.placed_at;
+    if (m.orders == 0 || o.placed_at > m.last_order_at) m.last_order_at = o.placed_at;
+    ++m.orders;
+    if (__builtin_add_overflow(m.total_value_minor, o.value_minor, &m.total_value_minor)) {
+      return fail(ErrorCode::kFailedPrecondition, "monetary", "a member's total overflows");
+    }
+  }
+  if (m.orders > 0) {
+    m.member_id = id;
+    members.push_back(std::move(m));
+  }
+  return {};
+}
+
+// The RFM report of `members` (every segment listed, empty or not).
+Result<analytics::RfmReport> rfm_of(const std::vector<analytics::MemberSummary>& members,
+                                    Instant as_of) {
+  if (members.empty()) {
+    analytics::RfmReport report;
+    for (std::size_t i = 0; i < analytics::kSegmentCount; ++i) {
+      report.segments[i].segment = static_cast<analytics::Segment>(i);
+    }
+    return report;
+  }
+  return analytics::compute_rfm(members, as_of);
+}
+
+template <class Array>
+void add_segments(Array& out, const analytics::RfmReport& report) {
+  for (const auto& s : report.segments) {
+    out.emplace_back(json::object({{"segment", analytics::to_string(s.segment)},
+                                   {"members", s.members},
+                                   {"value", s.value_minor}},
+                                  out.storage()));
+  }
+}
+
 }  // namespace
 
 Result<json::object> kpi_report(Store& store, const ResolvedProgram& program,
@@ -180,9 +223,13 @@ Result<json::object> kpi_report(Store& store, const ResolvedProgram& program,
   ReadSnapshot snapshot(store);
   if (!snapshot.opened()) return std::unexpected(snapshot.opened().error());
   analytics::OrderKpis orders;
+  std::vector<analytics::MemberSummary> rfm_members;  // KpiRequest::rfm: from the same scan
   auto scanned = scan_purchases(
       store, program,
-      [&](const std::string&, std::span<const analytics::Purchase> list) -> Result<void> {
+      [&](const std::string& id, std::span<const analytics::Purchase> list) -> Result<void> {
+        if (request.rfm) {
+          if (auto r = add_rfm_member(rfm_members, id, list, to); !r) return r;
+        }
         return analytics::add_member_purchases(orders, list, period);
       });
   if (!scanned) return std::unexpected(scanned.error());
@@ -199,6 +246,15 @@ Result<json::object> kpi_report(Store& store, const ResolvedProgram& program,
                    {"new_members", members->created}};
   for (auto& [key, value] : order_kpis_json(orders)) out[key] = value;
   out["wallets"] = std::move(*wallets);
+  if (request.rfm) {
+    auto report = rfm_of(rfm_members, to);
+    if (!report) return std::unexpected(report.error());
+    json::array segments;
+    add_segments(segments, *report);
+    out["rfm"] = json::object{{"as_of", format_instant(to)},
+                              {"members", static_cast<int64_t>(rfm_members.size())},
+                              {"segments", std::move(segments)}};
+  }
   return out;
 }
 
@@ -211,30 +267,10 @@ Result<RfmResult> rfm_summary(Store& store, const ResolvedProgram& program, Inst
   auto scanned = scan_purchases(
       store, program,
       [&](const std::string& id, std::span<const analytics::Purchase> list) -> Result<void> {
-        analytics::MemberSummary m{{}, {}, {}, 0, 0};
-        for (const auto& o : list) {
-          if (o.placed_at >= as_of) continue;
-          if (m.orders == 0 || o.placed_at < m.first_order_at) m.first_order_at = o.placed_at;
-          if (m.orders == 0 || o.placed_at > m.last_order_at) m.last_order_at = o.placed_at;
-          ++m.orders;
-          if (__builtin_add_overflow(m.total_value_minor, o.value_minor, &m.total_value_minor)) {
-            return fail(ErrorCode::kFailedPrecondition, "monetary", "a member's total overflows");
-          }
-        }
-        if (m.orders > 0) {
-          m.member_id = id;
-          members.push_back(std::move(m));
-        }
-        return Result<void>{};
+        return add_rfm_member(members, id, list, as_of);
       });
   if (!scanned) return std::unexpected(scanned.error());
-  if (members.empty()) {
-    for (std::size_t i = 0; i < analytics::kSegmentCount; ++i) {
-      result.report.segments[i].segment = static_cast<analytics::Segment>(i);
-    }
-    return result;
-  }
-  auto report = analytics::compute_rfm(members, as_of);
+  auto report = rfm_of(members, as_of);
   if (!report) return std::unexpected(report.error());
   result.report = std::move(*report);
   return result;
@@ -263,12 +299,7 @@ json::object rfm_json(const RfmResult& result) {
                                     {"segment", analytics::to_string(r.segment)}},
                                    arena));
   }
-  for (const auto& s : result.report.segments) {
-    segments.emplace_back(json::object({{"segment", analytics::to_string(s.segment)},
-                                        {"members", s.members},
-                                        {"value", s.value_minor}},
-                                       arena));
-  }
+  add_segments(segments, result.report);
   // Same storage throughout: the arrays move in, nothing is copied.
   return json::object({{"as_of", format_instant(result.as_of)},
                        {"members", std::move(rows)},

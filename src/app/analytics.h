@@ -38,6 +38,9 @@ struct KpiRequest {
   std::optional<std::chrono::year_month_day> from;  // first day; nullopt: all history
   std::chrono::year_month_day to;                   // last day, included
   int64_t churn_days = analytics::kChurnDaysDefault;
+  // Also the RFM segments as of the period's end, from the same scan of the
+  // orders (a dashboard's overview; rfm_summary() scans them again).
+  bool rfm = false;
 };
 
 // {"program", "from", "to", "churn_days", "members", "new_members",
@@ -45,7 +48,9 @@ struct KpiRequest {
 //  "revenue", "repurchase_rate", "average_order_value", "purchase_frequency",
 //  "wallets": {NAME: {"issued", "issued_by_source", "redeemed", "expired",
 //  "clawed_back", "written_off", "adjusted", "outstanding", "redemption_rate",
-//  "breakage_rate"}}}; ratios are null when undefined.
+//  "breakage_rate"}}, "rfm" (KpiRequest::rfm only): {"as_of", "members",
+//  "segments": [{"segment", "members", "value"}]}}; ratios are null when
+//  undefined.
 Result<boost::json::object> kpi_report(Store& store, const ResolvedProgram& program,
                                        const KpiRequest& request);
 

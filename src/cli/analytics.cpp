@@ -38,6 +38,7 @@ struct Options {
   int64_t limit = 10;
   int64_t churn_days = analytics::kChurnDaysDefault;
   int64_t horizon_weeks = 0;
+  bool rfm = false;
 };
 
 std::string number(const json::value& v) {
@@ -66,6 +67,15 @@ void print_kpis(const json::object& r) {
                  {"issued", "redeemed", "expired", "clawed_back", "outstanding", "redemption_rate",
                   "breakage_rate"},
                  "  ");
+  }
+  if (const json::value* rfm = r.if_contains("rfm")) {
+    const json::object& o = rfm->as_object();
+    std::cout << "rfm as of " << o.at("as_of").as_string().c_str() << ": "
+              << number(o.at("members")) << " members\n";
+    for (const auto& s : o.at("segments").as_array()) {
+      std::cout << "  " << s.at("segment").as_string().c_str() << ": " << number(s.at("members"))
+                << " members, value " << number(s.at("value")) << "\n";
+    }
   }
 }
 
@@ -196,6 +206,7 @@ Result<int> run_kpis(Context& ctx, const Options& o) {
   request.from = *from;
   request.to = to->value_or(local_date(ctx.now(), (*program)->zone));
   request.churn_days = o.churn_days;
+  request.rfm = o.rfm;
   if (request.from && std::chrono::sys_days{*request.from} > std::chrono::sys_days{request.to}) {
     return fail(ErrorCode::kInvalidArgument, "--from", "must not be after --to");
   }
@@ -396,6 +407,8 @@ void add_analytics_commands(CLI::App& cli, Context& ctx, std::function<Result<in
   kpis->add_option("--to", o.to, "last day, included (YYYY-MM-DD; default: today)");
   kpis->add_option("--churn-days", o.churn_days, "churned: no purchase in this many days")
       ->check(CLI::Range(int64_t{1}, analytics::kChurnDaysMax));
+  kpis->add_flag("--rfm", o.rfm,
+                 "also the RFM segments as of the end of --to, from the same scan of the orders");
   auto* rfm = analytics->add_subcommand("rfm", "recency, frequency, monetary scores and segments");
   rfm->add_option("--as-of", o.as_of, "score at the end of this day (default: now)");
   auto* cohorts = analytics->add_subcommand("cohorts", "retention by first-purchase month");

@@ -71,6 +71,36 @@ TEST(HttpServer, AnalyticsRoutesServeTheReportsToAnalysts) {
   auto rows = client.request("GET", "/v1/analytics/rfm?as_of=2026-10-31&members=true", "", analyst);
   EXPECT_EQ(rows.json().at("members").as_array().size(), 2u);
 
+  // KPIs with the RFM segments from the same scan of the orders: the KPIs
+  // as without, the segments those of /rfm as of the end of `to`; the CLI's
+  // --rfm gives the same report.
+  auto both = client.request("GET", "/v1/analytics/kpis?from=2026-10-01&to=2026-10-31&rfm=true", "",
+                             analyst);
+  ASSERT_EQ(both.status, 200) << both.body;
+  json::object with_rfm = both.json().as_object();
+  ASSERT_TRUE(with_rfm.contains("rfm")) << both.body;
+  EXPECT_EQ(with_rfm.at("rfm").at("segments"), rfm.json().at("segments"));
+  EXPECT_EQ(with_rfm.at("rfm").at("as_of"), rfm.json().at("as_of"));
+  EXPECT_EQ(with_rfm.at("rfm").at("members").as_int64(), 2);
+  with_rfm.erase("rfm");
+  EXPECT_EQ(json::value(with_rfm), k);
+  auto cli_both =
+      cli({"--json", "analytics", "kpis", "--from", "2026-10-01", "--to", "2026-10-31", "--rfm"});
+  ASSERT_EQ(cli_both.code, 0) << cli_both.err;
+  EXPECT_EQ(cli_both.json(), both.json());
+  auto text = cli({"analytics", "kpis", "--to", "2026-10-31", "--rfm"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("rfm as of " + std::string(rfm.json().at("as_of").as_string()) +
+                          ": 2 members\n"),
+            std::string::npos)
+      << text.out;
+  const json::value rfm_report = rfm.json();  // range-for keeps no temporary alive (GCC 12)
+  for (const auto& s : rfm_report.at("segments").as_array()) {
+    EXPECT_NE(text.out.find("  " + std::string(s.at("segment").as_string()) + ": "),
+              std::string::npos)
+        << text.out;
+  }
+
   auto together = client.request("GET", "/v1/analytics/recommend?sku=TEE", "", analyst);
   ASSERT_EQ(together.status, 200) << together.body;
   EXPECT_EQ(together.json().at("items").at(0).at("sku").as_string(), "MUG");
@@ -98,6 +128,7 @@ TEST(HttpServer, AnalyticsRoutesServeTheReportsToAnalysts) {
            {"/v1/analytics/kpis?from=2026-13-01", 400, "from"},
            {"/v1/analytics/kpis?from=2026-11-01&to=2026-10-01", 400, "from"},
            {"/v1/analytics/kpis?churn_days=0", 400, "churn_days"},
+           {"/v1/analytics/kpis?rfm=yes", 400, "rfm"},
            {"/v1/analytics/clv?horizon_weeks=10", 400, "calibration_end"},
            {"/v1/analytics/clv?calibration_end=2026-10-31", 400, "horizon_weeks"},
            {"/v1/analytics/recommend", 400, "sku"},

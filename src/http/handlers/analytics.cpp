@@ -42,6 +42,14 @@ Result<std::optional<int64_t>> int_param(const Call& c, const std::string& name,
   return std::optional<int64_t>{v};
 }
 
+// A flag: absent or "false" is false, "true" true; anything else is refused.
+Result<bool> bool_param(const Call& c, const std::string& name) {
+  std::string text = query_value(c, name);
+  if (text.empty() || text == "false") return false;
+  if (text == "true") return true;
+  return fail(ErrorCode::kInvalidArgument, name, "must be true or false");
+}
+
 // Runs `report(store, program, call)` on a reader; its object is the reply.
 template <class F>
 void analytics_read(Api& api, Call&& call, F report) {
@@ -91,6 +99,9 @@ void analytics_kpis(Api& api, Call&& call) {
                    request.from = *from;
                    request.to = to->value_or(today(api, program));
                    request.churn_days = churn->value_or(analytics::kChurnDaysDefault);
+                   auto rfm = bool_param(c, "rfm");
+                   if (!rfm) return std::unexpected(rfm.error());
+                   request.rfm = *rfm;
                    if (request.from &&
                        std::chrono::sys_days{*request.from} > std::chrono::sys_days{request.to}) {
                      return fail(ErrorCode::kInvalidArgument, "from", "must not be after to");
