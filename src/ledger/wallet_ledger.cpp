@@ -65,18 +65,20 @@ Result<void> WalletLedger::load_left_out() {
   if (!full) return std::unexpected(full.error());
   std::set<int64_t> have;
   for (const Lot& lot : state_.lots) have.insert(lot.id);
-  int64_t added = 0;
+  std::vector<Lot> added;
   int64_t available = 0;
   for (Lot& lot : full->lots) {
     if (have.count(lot.id)) continue;
-    added += 1;
     available += lot.remaining;
-    state_.lots.push_back(std::move(lot));
+    added.push_back(std::move(lot));
   }
-  if (added != state_.left_out->lots || available != state_.left_out->available) {
+  // Checked before anything changes: on an error the state stays as it was.
+  if (static_cast<int64_t>(added.size()) != state_.left_out->lots ||
+      available != state_.left_out->available) {
     return fail(ErrorCode::kCorruption, "",
                 "the full load of wallet " + state_.wallet + " does not match what was left out");
   }
+  for (Lot& lot : added) state_.lots.push_back(std::move(lot));
   std::sort(state_.lots.begin(), state_.lots.end(),
             [](const Lot& a, const Lot& b) { return a.id < b.id; });
   state_.left_out.reset();

@@ -537,11 +537,22 @@ class SqliteStore final : public app::Store {
         return std::unexpected(r.error());
       }
     }
-    if (partial) {
-      if (!missing.empty()) {
-        std::sort(state.lots.begin(), state.lots.end(),
-                  [](const ledger::Lot& a, const ledger::Lot& b) { return a.id < b.id; });
+    if (partial && !hint.all_line_shares) {
+      // Allocated lots a partial load fetched here that the full load reads
+      // in its main query, shares left out as there (expired ones keep them).
+      for (auto& lot : state.lots) {
+        if (missing.count(lot.id) && lot.state != ledger::LotState::kExpired &&
+            (lot.order_id.empty() || lot.order_id != hint.order_id)) {
+          lot.line_shares.clear();
+        }
       }
+    }
+    // In id order, as the memory store and ledger::leave_out() have them.
+    if (!missing.empty()) {
+      std::sort(state.lots.begin(), state.lots.end(),
+                [](const ledger::Lot& a, const ledger::Lot& b) { return a.id < b.id; });
+    }
+    if (partial) {
       if (auto r = count_left_out(program_id, member_id, wallet, hint, state); !r) {
         return std::unexpected(r.error());
       }
