@@ -9,6 +9,14 @@ namespace patron::app {
 
 Result<BulkReport> run_bulk(Writer& writer, const std::vector<Command>& commands,
                             const BulkOptions& options) {
+  std::vector<const Command*> list;
+  list.reserve(commands.size());
+  for (const Command& c : commands) list.push_back(&c);
+  return run_bulk(writer, std::span<const Command* const>(list), options);
+}
+
+Result<BulkReport> run_bulk(Writer& writer, std::span<const Command* const> commands,
+                            const BulkOptions& options) {
   BulkReport report;
   std::size_t chunk = options.strict ? std::max<std::size_t>(commands.size(), 1)
                                      : std::max<std::size_t>(options.per_transaction, 1);
@@ -20,7 +28,7 @@ Result<BulkReport> run_bulk(Writer& writer, const std::vector<Command>& commands
     auto turn = writer.submit_exclusive([&](Writer::Session& session) -> Result<std::string> {
       if (auto r = session.begin(); !r) return std::unexpected(r.error());
       for (std::size_t i = start; i < end; ++i) {
-        const Command& c = commands[i];
+        const Command& c = *commands[i];
         PATRON_ASSERT(c.now.has_value());
         auto executed = execute(session.store(), session.programs(), session.ids(), c, *c.now);
         if (!executed) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "app/commands.h"
@@ -38,6 +39,10 @@ struct BulkReport {
 // Commands that fail (bad input, a conflict) change nothing and are listed;
 // a storage failure stops the run with an error (committed chunks stay).
 Result<BulkReport> run_bulk(Writer& writer, const std::vector<Command>& commands,
+                            const BulkOptions& options);
+// The same over commands held elsewhere, unchanged (a simulation's two
+// replays share one history): no copies of the bodies.
+Result<BulkReport> run_bulk(Writer& writer, std::span<const Command* const> commands,
                             const BulkOptions& options);
 
 }  // namespace patron::app

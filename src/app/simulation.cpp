@@ -26,8 +26,7 @@ namespace {
 struct Step {
   Instant at;
   int64_t seq = 0;
-  CommandBody body;
-  std::string member_id;
+  Command command;  // as a replay runs it, quiet, at `at`
 };
 
 class FixedTime final : public Clock {
@@ -59,8 +58,18 @@ struct History {
 Result<History> history(Store& reader, const std::string& program_id, Instant from, Instant to,
                         int64_t& orders, int64_t& members, int64_t& revenue) {
   History h;
-  std::deque<Step>& steps = h.steps;
   int64_t seq = 0;
+  auto add = [&](Instant at, CommandBody body, const std::string& member_id) {
+    Step& s = h.steps.emplace_back();
+    s.at = at;
+    s.seq = seq++;
+    s.command.program_id = program_id;
+    s.command.member_id = member_id;
+    s.command.now = at;
+    s.command.actor = "simulate";
+    s.command.quiet = true;
+    s.command.body = std::move(body);
+  };
   PageRequest page{"", limits::kPageSizeMax};
   for (;;) {
     auto batch = reader.members_page(program_id, page);
@@ -70,7 +79,7 @@ Result<History> history(Store& reader, const std::string& program_id, Instant fr
       UpsertMember upsert;
       upsert.birthday = m.birthday;
       if (!m.tags.empty()) upsert.tags = m.tags;  // campaigns may target them
-      steps.push_back(Step{std::max(m.created_at, from), seq++, std::move(upsert), m.id});
+      add(std::max(m.created_at, from), std::move(upsert), m.id);
       ++members;
     }
     if (batch->size() < page.limit) break;
@@ -94,14 +103,13 @@ Result<History> history(Store& reader, const std::string& program_id, Instant fr
       if (!record.cancelled_at) revenue += value;
       Instant last = order.placed_at;
       const std::string id = order.id;
-      steps.push_back(
-          Step{order.placed_at, seq++, UpsertOrder{std::move(order), {}, true}, stored.member_id});
+      add(order.placed_at, UpsertOrder{std::move(order), {}, true}, stored.member_id);
       for (auto [name, at] :
            {std::pair{"paid", record.paid_at}, std::pair{"fulfilled", record.fulfilled_at},
             std::pair{"completed", record.completed_at},
             std::pair{"cancelled", record.cancelled_at}}) {
         if (!at || *at >= to) continue;
-        steps.push_back(Step{*at, seq++, event(id, name, *at), stored.member_id});
+        add(*at, event(id, name, *at), stored.member_id);
         last = std::max(last, *at);
       }
       // Refunds are stored as their result, not their times: after the
@@ -112,20 +120,20 @@ Result<History> history(Store& reader, const std::string& program_id, Instant fr
         OrderEvent e = event(id, "refunded", refund_at);
         e.refund_id = "simulated-lines";
         e.lines = std::move(refunded);
-        steps.push_back(Step{refund_at, seq++, std::move(e), stored.member_id});
+        add(refund_at, std::move(e), stored.member_id);
       }
       if (record.refunded_amount > 0 && !record.cancelled_at) {
         OrderEvent e = event(id, "refunded", refund_at);
         e.refund_id = "simulated-amount";
         e.amount = record.refunded_amount;
-        steps.push_back(Step{refund_at, seq++, std::move(e), stored.member_id});
+        add(refund_at, std::move(e), stored.member_id);
       }
     }
     if (batch->size() < page.limit) break;
     page.after = batch->back().order.id;
   }
-  h.in_time.reserve(steps.size());
-  for (const Step& s : steps) h.in_time.push_back(&s);
+  h.in_time.reserve(h.steps.size());
+  for (const Step& s : h.steps) h.in_time.push_back(&s);
   std::sort(h.in_time.begin(), h.in_time.end(), [](const Step* a, const Step* b) {
     return a->at != b->at ? a->at < b->at : a->seq < b->seq;
   });
@@ -142,7 +150,7 @@ struct DailyJobs {
 
   DailyJobs(const Program& p, const std::deque<Step>& steps) {
     bool any_birthday = std::any_of(steps.begin(), steps.end(), [](const Step& s) {
-      const auto* m = std::get_if<UpsertMember>(&s.body);
+      const auto* m = std::get_if<UpsertMember>(&s.command.body);
       return m != nullptr && m->birthday.has_value();
     });
     for (const rules::Reward& r : p.rules.rewards) {
@@ -183,16 +191,20 @@ Result<json::object> replay(const Program& config, const History& history, Insta
   int64_t skipped = 0;
   // Commands run in bulk (at most 5,000 a transaction, and none across a
   // midnight where a job runs): the replay is an import of the stored history.
-  std::vector<Command> chunk;
+  // The history's commands themselves, shared with the other replay (read
+  // only); copies only for a program id other than the history's.
+  std::vector<const Command*> chunk;
+  std::deque<Command> renamed;
   auto flush = [&]() -> Result<void> {
     if (chunk.empty()) return {};
     BulkOptions options;
-    auto report = run_bulk(**writer, chunk, options);
+    auto report = run_bulk(**writer, std::span<const Command* const>(chunk), options);
     if (!report) return std::unexpected(report.error());
     // A command the proposed rules refuse is skipped, as an import skips a
     // bad row.
     skipped += static_cast<int64_t>(report->failures.size());
     chunk.clear();
+    renamed.clear();
     return {};
   };
   // The jobs due at the local midnight that starts `d`, after the commands
@@ -217,14 +229,13 @@ Result<json::object> replay(const Program& config, const History& history, Insta
         if (auto r = run_daily(*day); !r) return std::unexpected(r.error());
       }
     }
-    Command c;
-    c.program_id = config.id;
-    c.member_id = s.member_id;
-    c.now = s.at;
-    c.actor = "simulate";
-    c.quiet = true;
-    c.body = s.body;
-    chunk.push_back(std::move(c));
+    if (s.command.program_id == config.id) {
+      chunk.push_back(&s.command);
+    } else {
+      renamed.push_back(s.command);
+      renamed.back().program_id = config.id;
+      chunk.push_back(&renamed.back());
+    }
   }
   if (auto r = flush(); !r) return std::unexpected(r.error());
   // The days after the last command, through the end.
