@@ -102,16 +102,26 @@ Result<History> history(Store& reader, const std::string& program_id, Instant fr
       int64_t value = rules::paid_value(stored, record.refunded_amount);
       if (!record.cancelled_at) revenue += value;
       Instant last = order.placed_at;
+      const Instant placed = order.placed_at;
       const std::string id = order.id;
-      add(order.placed_at, UpsertOrder{std::move(order), {}, true}, stored.member_id);
+      UpsertOrder upsert{std::move(order), {}, true};
+      std::vector<std::pair<const char*, Instant>> later;
       for (auto [name, at] :
            {std::pair{"paid", record.paid_at}, std::pair{"fulfilled", record.fulfilled_at},
             std::pair{"completed", record.completed_at},
             std::pair{"cancelled", record.cancelled_at}}) {
         if (!at || *at >= to) continue;
-        add(*at, event(id, name, *at), stored.member_id);
         last = std::max(last, *at);
+        // Events at the order's own time go with the upsert, as a shop sends
+        // them: one command (nothing else can come between: `seq`).
+        if (*at == placed && later.empty()) {
+          upsert.events.push_back(event(id, name, *at));
+        } else {
+          later.emplace_back(name, *at);
+        }
       }
+      add(placed, std::move(upsert), stored.member_id);
+      for (auto [name, at] : later) add(at, event(id, name, at), stored.member_id);
       // Refunds are stored as their result, not their times: after the
       // order's last event.
       const Instant refund_at =
