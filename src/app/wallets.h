@@ -64,6 +64,8 @@ class Wallets {
         member_id_(std::move(member_id)),
         order_id_(std::move(order_id)),
         partial_(partial) {}
+  Wallets(const Wallets&) = delete;  // ledgers point at sources_, which point here
+  Wallets& operator=(const Wallets&) = delete;
 
   // Calls fn(ledger, effect) for wallet `name`.
   template <class F>
@@ -82,13 +84,11 @@ class Wallets {
         return fail(ErrorCode::kFailedPrecondition, "member_id",
                     "member has more open lots than patron handles in one command");
       }
-      auto& source = sources_
-                         .emplace(name, FullLoad{store_, program_.program.id, member_id_, name,
-                                                 LoadHint{order_id_, 0}})
-                         .first->second;
+      ledger::LotSource* more = nullptr;  // only a partial state needs one
+      if (state->left_out) more = &sources_.emplace(name, FullLoad{*this, name}).first->second;
       it = ledgers_
                .emplace(name, std::make_unique<ledger::WalletLedger>(std::move(*state), **policy,
-                                                                     ids_, now_, &source))
+                                                                     ids_, now_, more))
                .first;
     }
     return fn(*it->second, effects_[name]);
@@ -190,19 +190,13 @@ class Wallets {
  private:
   // A wallet's full load, for a ledger that needs the lots a partial load left out.
   struct FullLoad final : ledger::LotSource {
-    FullLoad(Store& store, std::string program_id, std::string member_id, std::string wallet,
-             LoadHint hint)
-        : store(store),
-          program_id(std::move(program_id)),
-          member_id(std::move(member_id)),
-          wallet(std::move(wallet)),
-          hint(std::move(hint)) {}
+    FullLoad(const Wallets& owner, std::string wallet) : owner(owner), wallet(std::move(wallet)) {}
     Result<ledger::WalletState> full() override {
-      return store.load_wallet(program_id, member_id, wallet, hint);
+      return owner.store_.load_wallet(owner.program_.program.id, owner.member_id_, wallet,
+                                      {owner.order_id_, 0});
     }
-    Store& store;
-    std::string program_id, member_id, wallet;
-    LoadHint hint;
+    const Wallets& owner;
+    std::string wallet;
   };
 
   Store& store_;

@@ -20,6 +20,7 @@
 #include "app/carts.h"
 #include "core/assert.h"
 #include "core/limits.h"
+#include "ledger/wallet_ledger.h"
 #include "rules/tiers.h"
 #include "store/codec.h"
 
@@ -573,8 +574,8 @@ class SqliteStore final : public app::Store {
     if (!row) return std::unexpected(row.error());
     ledger::LeftOut out{hint.order_id, *hint.partial_at, q->i(0), q->i(1)};
     for (const ledger::Lot& lot : state.lots) {
-      if (lot.state != ledger::LotState::kAvailable) continue;
-      if (lot.expires_at && *lot.expires_at <= *hint.partial_at) continue;
+      // What the query counted (available, not due), whatever the order.
+      if (!ledger::may_leave_out(lot, "", *hint.partial_at)) continue;
       out.lots -= 1;
       out.available -= lot.remaining;
     }
