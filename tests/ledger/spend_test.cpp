@@ -303,5 +303,56 @@ TEST(Spend, TooManyLotLinePairsIsRefusedQuickly) {
   EXPECT_TRUE(spend(h, now, 9, lines));
 }
 
+// A partial state (leave_out) spends as the whole would, once its source
+// gave the rest; a source whose lots do not match what was left out is a
+// corruption error, and the ledger is left as it was.
+TEST(PartialState, SpendLoadsTheRestAndChecksIt) {
+  WalletHarness h;
+  Instant now = at("2026-03-10T12:00");
+  for (int i = 0; i < 3; ++i) {
+    Grant g;
+    g.amount = 100;
+    g.source = "purchase";
+    g.order_id = "o" + std::to_string(i);
+    ASSERT_TRUE(h.run(now, [&](WalletLedger& l) { return l.grant(g); }));
+  }
+  struct Source final : LotSource {
+    explicit Source(WalletState s) : state(std::move(s)) {}
+    Result<WalletState> full() override {
+      calls += 1;
+      return state;
+    }
+    WalletState state;
+    int calls = 0;
+  };
+  WalletState partial = leave_out(h.state(), "o0", now);
+  ASSERT_TRUE(partial.left_out.has_value());
+  EXPECT_EQ(partial.lots.size(), 1u);
+  EXPECT_EQ(partial.left_out->lots, 2);
+  EXPECT_EQ(partial.left_out->available, 200);
+
+  Source good(h.state());
+  testing::CountingIds ids;
+  WalletLedger ledger(partial, h.policy(), ids, now, &good);
+  EXPECT_EQ(ledger.balances().available, 300);
+  Spend s;
+  s.amount = 250;
+  auto spent = ledger.spend(s);
+  ASSERT_TRUE(spent) << spent.error().message;
+  EXPECT_EQ(good.calls, 1);
+  EXPECT_EQ(ledger.balances().available, 50);
+
+  WalletState short_one = h.state();
+  short_one.lots.pop_back();  // the source lost a lot
+  Source bad(short_one);
+  WalletLedger broken(partial, h.policy(), ids, now, &bad);
+  auto refused = broken.spend(s);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kCorruption);
+  EXPECT_TRUE(broken.state().left_out.has_value()) << "nothing merged";
+  EXPECT_EQ(broken.state().lots.size(), 1u);
+  EXPECT_EQ(broken.balances().available, 300);
+}
+
 }  // namespace
 }  // namespace patron::ledger
