@@ -181,6 +181,9 @@ struct WalletState {
 // What a command changed: final versions of touched rows, and new transfers.
 struct Changes {
   std::vector<Lot> lots;
+  // The ids of the lots above that these changes create (in id order): a
+  // store inserts them without first looking for a row to update.
+  std::vector<int64_t> new_lots;
   std::vector<Hold> holds;
   std::vector<Redemption> redemptions;
   std::vector<Transfer> transfers;

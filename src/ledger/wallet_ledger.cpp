@@ -291,6 +291,7 @@ Result<GrantResult> WalletLedger::grant(const Grant& c) {
   }
   Lot lot;
   lot.id = ids_.next_lot_id();
+  created_lots_.insert(lot.id);
   lot.wallet = state_.wallet;
   lot.source = c.source;
   lot.amount = c.amount;
@@ -677,6 +678,7 @@ Result<RestoreResult> WalletLedger::restore(const Restore& c) {
       {
         Lot fresh;
         fresh.id = ids_.next_lot_id();
+        created_lots_.insert(fresh.id);
         fresh.wallet = state_.wallet;
         fresh.source = "restore";
         fresh.amount = give;
@@ -789,8 +791,11 @@ Changes WalletLedger::take_changes() {
   Changes changes;
   changes.lots.reserve(touched_lots_.size());
   for (const Lot& lot : state_.lots) {
-    if (touched_lots_.count(lot.id)) changes.lots.push_back(lot);
+    if (!touched_lots_.count(lot.id)) continue;
+    changes.lots.push_back(lot);
+    if (created_lots_.count(lot.id)) changes.new_lots.push_back(lot.id);
   }
+  std::sort(changes.new_lots.begin(), changes.new_lots.end());
   for (const Hold& hold : state_.holds) {
     if (touched_holds_.count(hold.id)) changes.holds.push_back(hold);
   }
@@ -802,6 +807,7 @@ Changes WalletLedger::take_changes() {
   if (state_.debt != initial_debt_) changes.debt = state_.debt;
   initial_debt_ = state_.debt;
   touched_lots_.clear();
+  created_lots_.clear();  // written now: later changes to them are updates
   touched_holds_.clear();
   touched_redemptions_.clear();
   return changes;

@@ -202,6 +202,7 @@ class WalletLedger {
   LotSource* more_;
   int64_t journal_id_ = 0;
   std::set<int64_t> touched_lots_;
+  std::set<int64_t> created_lots_;  // since the last take_changes()
   std::set<int64_t> touched_holds_;
   std::set<int64_t> touched_redemptions_;
   std::vector<Transfer> transfers_;

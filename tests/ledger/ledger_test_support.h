@@ -11,6 +11,7 @@
 #include <date/tz.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 #include <string>
@@ -72,7 +73,25 @@ void upsert(std::vector<Row>& rows, const std::vector<Row>& changed) {
   }
 }
 
+// Stores Changes; a lot listed in new_lots must not be stored yet, and every
+// other changed lot must be (the SQLite store inserts the first without
+// looking and updates the others).
 inline void apply_changes(WalletState& state, const Changes& changes) {
+  EXPECT_TRUE(std::is_sorted(changes.new_lots.begin(), changes.new_lots.end()));
+  for (const Lot& lot : changes.lots) {
+    const bool stored = std::any_of(state.lots.begin(), state.lots.end(),
+                                    [&](const Lot& l) { return l.id == lot.id; });
+    const bool listed =
+        std::binary_search(changes.new_lots.begin(), changes.new_lots.end(), lot.id);
+    EXPECT_NE(stored, listed) << "lot " << lot.id
+                              << (listed ? " is listed as new but stored"
+                                         : " is new but not listed");
+  }
+  for (int64_t id : changes.new_lots) {
+    EXPECT_TRUE(std::any_of(changes.lots.begin(), changes.lots.end(),
+                            [&](const Lot& l) { return l.id == id; }))
+        << "new lot " << id << " has no row in the changes";
+  }
   upsert(state.lots, changes.lots);
   upsert(state.holds, changes.holds);
   upsert(state.redemptions, changes.redemptions);

@@ -1834,6 +1834,33 @@ class SqliteStore final : public app::Store {
     return exec("ROLLBACK");
   }
 
+  Result<void> insert_lot(const CommandWrite& w, const ledger::Lot& lot) {
+    auto q = prepare(
+        "INSERT INTO lots (id, program_id, member_id, wallet, source, amount, remaining, state, "
+        "granted_at, available_at, expires_at, scope, order_id, line_shares, reason, expired, "
+        "written_off) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!q) return std::unexpected(q.error());
+    q->bind(lot.id)
+        .bind(w.program_id)
+        .bind(w.member_id)
+        .bind(w.wallet)
+        .bind(lot.source)
+        .bind(lot.amount)
+        .bind(lot.remaining)
+        .bind(std::string(ledger::to_string(lot.state)))
+        .bind(lot.granted_at)
+        .bind(lot.available_at)
+        .bind(lot.expires_at)
+        .bind(encode_scope(lot.scope))
+        .bind(lot.order_id)
+        .bind(encode_line_shares(lot.line_shares))
+        .bind(lot.reason)
+        .bind(lot.expired)
+        .bind(lot.written_off);
+    return q->run();
+  }
+
   Result<void> apply(const CommandWrite& w) override {
     if (sqlite3_get_autocommit(db_)) {
       return fail(ErrorCode::kStorage, "", "write outside a transaction");
@@ -1875,10 +1902,15 @@ class SqliteStore final : public app::Store {
     }
     const auto& c = w.changes;
     for (const auto& lot : c.lots) {
-      // Most writes touch existing lots (spend, expire, clawback): try the
-      // narrow UPDATE of the mutable columns first, INSERT when it hit nothing.
+      // A lot the changes create is inserted. Other writes touch existing lots
+      // (spend, expire, clawback): the narrow UPDATE of the mutable columns,
+      // and an INSERT only if it hit nothing.
       // Empty line_shares may mean "not loaded" (LoadHint::all_line_shares):
       // leave the stored ones alone. A lot never loses its shares.
+      if (std::binary_search(c.new_lots.begin(), c.new_lots.end(), lot.id)) {
+        if (auto r = insert_lot(w, lot); !r) return r;
+        continue;
+      }
       auto u = lot.line_shares.empty()
                    ? prepare(
                          "UPDATE lots SET remaining = ?, state = ?, available_at = ?, "
@@ -1892,30 +1924,7 @@ class SqliteStore final : public app::Store {
       u->bind(lot.expired).bind(lot.written_off).bind(lot.id);
       if (auto r = u->run(); !r) return r;
       if (sqlite3_changes(db_) > 0) continue;
-      auto q = prepare(
-          "INSERT INTO lots (id, program_id, member_id, wallet, source, amount, remaining, state, "
-          "granted_at, available_at, expires_at, scope, order_id, line_shares, reason, expired, "
-          "written_off) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      if (!q) return std::unexpected(q.error());
-      q->bind(lot.id)
-          .bind(w.program_id)
-          .bind(w.member_id)
-          .bind(w.wallet)
-          .bind(lot.source)
-          .bind(lot.amount)
-          .bind(lot.remaining)
-          .bind(std::string(ledger::to_string(lot.state)))
-          .bind(lot.granted_at)
-          .bind(lot.available_at)
-          .bind(lot.expires_at)
-          .bind(encode_scope(lot.scope))
-          .bind(lot.order_id)
-          .bind(encode_line_shares(lot.line_shares))
-          .bind(lot.reason)
-          .bind(lot.expired)
-          .bind(lot.written_off);
-      if (auto r = q->run(); !r) return r;
+      if (auto r = insert_lot(w, lot); !r) return r;
     }
     for (const auto& h : c.holds) {
       auto q = prepare(
