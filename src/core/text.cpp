@@ -54,22 +54,23 @@ bool valid_utf8(std::string_view text) {
   return true;
 }
 
-Result<void> check_text(std::string_view value, const std::string& field, bool required,
+Result<void> check_text(std::string_view value, std::string_view field, bool required,
                         std::size_t max_bytes) {
   if (value.empty()) {
-    if (required) return fail(ErrorCode::kInvalidArgument, field, "is required");
+    if (required) return fail(ErrorCode::kInvalidArgument, std::string(field), "is required");
     return {};
   }
   if (value.size() > max_bytes) {
-    return fail(ErrorCode::kInvalidArgument, field,
+    return fail(ErrorCode::kInvalidArgument, std::string(field),
                 "is longer than " + std::to_string(max_bytes) + " bytes");
   }
   for (unsigned char ch : value) {
     if (ch < 0x20 || ch == 0x7f) {
-      return fail(ErrorCode::kInvalidArgument, field, "contains a control character");
+      return fail(ErrorCode::kInvalidArgument, std::string(field), "contains a control character");
     }
   }
-  if (!valid_utf8(value)) return fail(ErrorCode::kInvalidArgument, field, "is not valid UTF-8");
+  if (!valid_utf8(value))
+    return fail(ErrorCode::kInvalidArgument, std::string(field), "is not valid UTF-8");
   return {};
 }
 

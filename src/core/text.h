@@ -22,7 +22,7 @@ bool valid_utf8(std::string_view text);
 
 // A short text field: at most `max_bytes`, valid UTF-8, no control
 // characters; `required`: not empty. Fails with kInvalidArgument naming `field`.
-Result<void> check_text(std::string_view value, const std::string& field, bool required,
+Result<void> check_text(std::string_view value, std::string_view field, bool required,
                         std::size_t max_bytes);
 
 }  // namespace patron

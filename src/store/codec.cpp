@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstring>
 #include <initializer_list>
 #include <limits>
 #include <optional>
 
+#include "core/assert.h"
 #include "core/limits.h"
 
 namespace patron::store {
@@ -705,49 +707,77 @@ std::optional<rules::EarnTrigger> parse_earn_trigger(std::string_view text) {
   return std::nullopt;
 }
 
-// Appends `text` as a JSON string (RFC 8259 escapes; UTF-8 passes through).
-void append_json_string(std::string& out, std::string_view text) {
-  out.push_back('"');
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out.append("\\u00");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    } else {
-      out.push_back(ch);
-    }
-  }
-  out.push_back('"');
-}
+// Writes JSON into a buffer sized for the worst case first, so that no
+// token checks capacity: the encoders of order bodies and line shares (every
+// order and every lot a command writes) spent most of their time in
+// std::string's append and push_back.
+class JsonWriter {
+ public:
+  // The most bytes a string takes written: every byte escaped as \u00XX.
+  static std::size_t string_bound(std::string_view text) { return 6 * text.size() + 2; }
+  static constexpr std::size_t kIntBound = 20;  // INT64_MIN is 20 characters
 
-void append_int(std::string& out, int64_t v) {
-  char buffer[24];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
-  out.append(buffer, end);
-}
+  explicit JsonWriter(std::size_t bound) : out_(bound, '\0'), p_(out_.data()) {}
+
+  JsonWriter& raw(std::string_view text) {
+    std::memcpy(p_, text.data(), text.size());
+    p_ += text.size();
+    return *this;
+  }
+  JsonWriter& ch(char c) {
+    *p_++ = c;
+    return *this;
+  }
+  JsonWriter& integer(int64_t v) {
+    p_ = std::to_chars(p_, p_ + kIntBound, v).ptr;
+    return *this;
+  }
+  // `text` as a JSON string (RFC 8259 escapes; UTF-8 passes through).
+  JsonWriter& string(std::string_view text) {
+    *p_++ = '"';
+    for (char c : text) {
+      auto u = static_cast<unsigned char>(c);
+      if (u == '"' || u == '\\') {
+        *p_++ = '\\';
+        *p_++ = c;
+      } else if (u < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char escape[] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
+        raw(std::string_view(escape, sizeof escape));
+      } else {
+        *p_++ = c;
+      }
+    }
+    *p_++ = '"';
+    return *this;
+  }
+  std::string take() && {
+    // The bound is computed from what is written: past it is a bug here.
+    PATRON_ASSERT(p_ <= out_.data() + out_.size());
+    out_.resize(static_cast<std::size_t>(p_ - out_.data()));
+    return std::move(out_);
+  }
+
+ private:
+  std::string out_;
+  char* p_;
+};
 
 // An order line is stored as a positional array (orders are the bulk of a
 // database: 40 bytes a line instead of 160):
 //   [line_id, sku, category, brand, quantity, unit_price, discount,
 //    paid_with_value, reward, refunded_quantity]
-void append_order_line(std::string& out, const rules::OrderLine& l) {
-  out.push_back('[');
-  for (const std::string* text : {&l.line_id, &l.sku, &l.category, &l.brand}) {
-    append_json_string(out, *text);
-    out.push_back(',');
-  }
-  for (int64_t v : {l.quantity, l.unit_price, l.discount, l.paid_with_value}) {
-    append_int(out, v);
-    out.push_back(',');
-  }
-  out.append(l.reward ? "true," : "false,");
-  append_int(out, l.refunded_quantity);
-  out.push_back(']');
+std::size_t order_line_bound(const rules::OrderLine& l) {
+  return 2 + 9 + 5 * JsonWriter::kIntBound + 5 + JsonWriter::string_bound(l.line_id) +
+         JsonWriter::string_bound(l.sku) + JsonWriter::string_bound(l.category) +
+         JsonWriter::string_bound(l.brand);
+}
+
+void write_order_line(JsonWriter& out, const rules::OrderLine& l) {
+  out.ch('[').string(l.line_id).ch(',').string(l.sku).ch(',').string(l.category).ch(',');
+  out.string(l.brand).ch(',').integer(l.quantity).ch(',').integer(l.unit_price).ch(',');
+  out.integer(l.discount).ch(',').integer(l.paid_with_value).ch(',');
+  out.raw(l.reward ? "true," : "false,").integer(l.refunded_quantity).ch(']');
 }
 
 bool decode_order_line(const json::value& v, rules::OrderLine& l) {
@@ -804,21 +834,19 @@ Result<ledger::Scope> decode_scope(std::string_view text) {
 // session 3 hold objects {"line_id", "amount", "clawed"}: both decode.
 std::string encode_line_shares(const std::vector<ledger::LineShare>& shares) {
   if (shares.empty()) return "[]";
-  std::string out;
-  out.reserve(2 + 24 * shares.size());
-  out.push_back('[');
-  for (std::size_t i = 0; i < shares.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out.push_back('[');
-    append_json_string(out, shares[i].line_id);
-    out.push_back(',');
-    append_int(out, shares[i].amount);
-    out.push_back(',');
-    append_int(out, shares[i].clawed);
-    out.push_back(']');
+  std::size_t bound = 2;
+  for (const auto& share : shares) {
+    bound += 5 + JsonWriter::string_bound(share.line_id) + 2 * JsonWriter::kIntBound;
   }
-  out.push_back(']');
-  return out;
+  JsonWriter out(bound);
+  out.ch('[');
+  for (std::size_t i = 0; i < shares.size(); ++i) {
+    if (i > 0) out.ch(',');
+    out.ch('[').string(shares[i].line_id).ch(',').integer(shares[i].amount).ch(',');
+    out.integer(shares[i].clawed).ch(']');
+  }
+  out.ch(']');
+  return std::move(out).take();
 }
 
 Result<std::vector<ledger::LineShare>> decode_line_shares(std::string_view text) {
@@ -1217,44 +1245,42 @@ Result<checkout::CouponTerms> decode_coupon_terms(std::string_view text) {
 }
 
 std::string encode_order_body(const app::OrderRecord& order) {
-  std::string out;
-  out.reserve(96 + 48 * order.order.lines.size());
-  out.append("{\"channel\":");
-  append_json_string(out, order.order.channel);
-  out.append(",\"shipping\":");
-  append_int(out, order.order.shipping);
-  out.append(",\"lines\":[");
+  const std::size_t kIntBound = JsonWriter::kIntBound;
+  std::size_t bound = 128 + JsonWriter::string_bound(order.order.channel) + 2 * kIntBound;
+  for (const auto& line : order.order.lines) bound += 1 + order_line_bound(line);
+  for (const auto& id : order.refund_ids) bound += 1 + JsonWriter::string_bound(id);
+  for (const auto& [rule, value] : order.earned) {
+    bound += 24 + JsonWriter::string_bound(rule) + kIntBound;
+  }
+  for (const auto& [line, units] : order.earned_units) {
+    bound += 4 + JsonWriter::string_bound(line) + kIntBound;
+  }
+  JsonWriter out(bound);
+  out.raw("{\"channel\":").string(order.order.channel);
+  out.raw(",\"shipping\":").integer(order.order.shipping).raw(",\"lines\":[");
   for (std::size_t i = 0; i < order.order.lines.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    append_order_line(out, order.order.lines[i]);
+    if (i > 0) out.ch(',');
+    write_order_line(out, order.order.lines[i]);
   }
-  out.append("],\"refund_ids\":[");
+  out.raw("],\"refund_ids\":[");
   for (std::size_t i = 0; i < order.refund_ids.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    append_json_string(out, order.refund_ids[i]);
+    if (i > 0) out.ch(',');
+    out.string(order.refund_ids[i]);
   }
-  out.append("],\"refunded_amount\":");
-  append_int(out, order.refunded_amount);
-  out.append(",\"earned\":[");
+  out.raw("],\"refunded_amount\":").integer(order.refunded_amount).raw(",\"earned\":[");
   for (std::size_t i = 0; i < order.earned.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out.append("{\"rule_id\":");
-    append_json_string(out, order.earned[i].first);
-    out.append(",\"value\":");
-    append_int(out, order.earned[i].second);
-    out.push_back('}');
+    if (i > 0) out.ch(',');
+    out.raw("{\"rule_id\":").string(order.earned[i].first);
+    out.raw(",\"value\":").integer(order.earned[i].second).ch('}');
   }
-  out.append("],\"earned_units\":[");
+  out.raw("],\"earned_units\":[");
   for (std::size_t i = 0; i < order.earned_units.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out.push_back('[');
-    append_json_string(out, order.earned_units[i].first);
-    out.push_back(',');
-    append_int(out, order.earned_units[i].second);
-    out.push_back(']');
+    if (i > 0) out.ch(',');
+    out.ch('[').string(order.earned_units[i].first).ch(',');
+    out.integer(order.earned_units[i].second).ch(']');
   }
-  out.append("]}");
-  return out;
+  out.raw("]}");
+  return std::move(out).take();
 }
 
 Result<app::OrderRecord> decode_order_body(std::string_view text) {

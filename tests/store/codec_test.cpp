@@ -1,10 +1,15 @@
 // The rules codec (store/codec.h) for engagement rewards, member caps,
 // budgets, referrals, campaigns, paid membership levels and the reward
 // catalog: every field round-trips, rules stored before they existed decode
-// to the defaults, and a wrong value is corruption.
+// to the defaults, and a wrong value is corruption. Order bodies and line
+// shares round-trip their worst case.
 #include "store/codec.h"
 
 #include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+#include <vector>
 
 namespace patron {
 namespace {
@@ -586,6 +591,67 @@ TEST(StoreCodec, ACouponRewardRoundTripsAndAValueRewardHasNoCoupon) {
   broken.replace(at, std::string("\"coupon_valid_days\":14").size(),
                  "\"coupon_valid_days\":\"14\"");
   EXPECT_EQ(store::decode_rules(broken).error().code, ErrorCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace patron
+
+namespace patron {
+namespace {
+
+// Order bodies and line shares are written into a buffer sized up front for
+// the worst case. Texts of control characters only (six bytes each written)
+// and INT64_MIN everywhere fill it exactly (the writer asserts that nothing
+// went past it); other escapes and UTF-8 round-trip too.
+app::OrderRecord order_of(const std::string& text, int64_t n) {
+  app::OrderRecord o;
+  o.order.channel = text;
+  o.order.shipping = n;
+  for (int i = 0; i < 3; ++i) {
+    rules::OrderLine l;
+    l.line_id = text + std::string(static_cast<std::size_t>(i), '\x01');
+    l.sku = text;
+    l.category = i == 0 ? "" : text;
+    l.brand = text;
+    l.quantity = n;
+    l.unit_price = n;
+    l.discount = n;
+    l.paid_with_value = n;
+    l.reward = i == 1;
+    l.refunded_quantity = n;
+    o.order.lines.push_back(l);
+  }
+  o.refund_ids = {text, ""};
+  o.refunded_amount = n;
+  o.earned = {{text, n}, {"", n}};
+  o.earned_units = {{text, n}, {"", n}};
+  return o;
+}
+
+TEST(StoreCodec, OrderBodiesAndLineSharesRoundTripTheirWorstCase) {
+  const int64_t low = std::numeric_limits<int64_t>::min();
+  const std::string controls("\x01\x02\x1f\x00", 4);
+  for (const auto& [text, n] :
+       {std::pair{controls, low},
+        std::pair{std::string("\"\\/\x7f\xe8\xb3\xbc"), std::numeric_limits<int64_t>::max()}}) {
+    SCOPED_TRACE(text);
+    const app::OrderRecord o = order_of(text, n);
+    auto back = store::decode_order_body(store::encode_order_body(o));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->order.channel, text);
+    EXPECT_EQ(back->order.shipping, n);
+    EXPECT_EQ(back->order.lines, o.order.lines);
+    EXPECT_EQ(back->refund_ids, o.refund_ids);
+    EXPECT_EQ(back->refunded_amount, n);
+    EXPECT_EQ(back->earned, o.earned);
+    EXPECT_EQ(back->earned_units, o.earned_units);
+
+    std::vector<ledger::LineShare> shares;
+    for (int i = 0; i < 4; ++i) shares.push_back({i % 2 == 0 ? "" : text, n, n});
+    auto decoded = store::decode_line_shares(store::encode_line_shares(shares));
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    EXPECT_EQ(*decoded, shares);
+  }
 }
 
 }  // namespace
