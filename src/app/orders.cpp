@@ -909,6 +909,7 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   const bool cancelled_before = record.cancelled_at.has_value();
   const bool paid_before = record.paid_at.has_value();
   Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id, true);
+  if (member_created) wallets.member_is_new();
   RuleLimits limits(store, program, record.order.member_id);
   json::array rewarded, skipped;
   if (member_created) {

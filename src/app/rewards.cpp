@@ -370,6 +370,7 @@ Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, led
     referral = std::move(*r);
   }
   Wallets wallets(store, program, ids, now, c.member_id, "", true);
+  if (created) wallets.member_is_new();
   RuleLimits limits(store, program, c.member_id);
   json::array granted, skipped;
   if (created) {

@@ -67,6 +67,11 @@ class Wallets {
   Wallets(const Wallets&) = delete;  // ledgers point at sources_, which point here
   Wallets& operator=(const Wallets&) = delete;
 
+  // The member is created by this command: every wallet starts empty (lots,
+  // holds, redemptions and debts all reference the member's row), so none is
+  // read from the store. Call before the first with().
+  void member_is_new() { new_member_ = true; }
+
   // Calls fn(ledger, effect) for wallet `name`.
   template <class F>
   Result<void> with(const std::string& name, F&& fn) {
@@ -76,7 +81,12 @@ class Wallets {
       if (!policy) return std::unexpected(policy.error());
       LoadHint hint{order_id_, 0};
       if (partial_) hint.partial_at = now_;
-      auto state = store_.load_wallet(program_.program.id, member_id_, name, hint);
+      Result<ledger::WalletState> state = ledger::WalletState{};
+      if (new_member_) {
+        state->wallet = name;
+      } else {
+        state = store_.load_wallet(program_.program.id, member_id_, name, hint);
+      }
       if (!state) return std::unexpected(state.error());
       std::size_t lots = state->lots.size();
       if (state->left_out) lots += static_cast<std::size_t>(state->left_out->lots);
@@ -206,6 +216,7 @@ class Wallets {
   std::string member_id_;
   std::string order_id_;
   bool partial_;
+  bool new_member_ = false;
   std::map<std::string, FullLoad> sources_;  // before ledgers_: they point into it
   std::map<std::string, std::unique_ptr<ledger::WalletLedger>> ledgers_;
   std::map<std::string, WalletEffect> effects_;

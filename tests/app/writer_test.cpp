@@ -329,8 +329,10 @@ class FailingStore final : public app::Store {
   }
   Result<ledger::WalletState> load_wallet(const std::string& p, const std::string& m,
                                           const std::string& w, const app::LoadHint& h) override {
+    wallet_loads += 1;
     return inner_->load_wallet(p, m, w, h);
   }
+  static inline std::atomic<int> wallet_loads{0};
   Result<ledger::WalletState> load_wallet_history(const std::string& p, const std::string& m,
                                                   const std::string& w) override {
     return inner_->load_wallet_history(p, m, w);
@@ -607,6 +609,56 @@ TEST(WriterFaults, AStorageFailureOnlyFailsItsOwnCommand) {
   auto a = reader->load_wallet("default", "a", "credit", {});
   EXPECT_EQ(a->lots.size(), 30u);
   EXPECT_TRUE(reader->load_wallet("default", "cursed", "credit", {})->lots.empty());
+  auto report = app::verify(*reader, writer->programs());
+  EXPECT_TRUE(report->problems.empty());
+}
+
+// A member created by their first order has no ledger rows yet (every row
+// references the member): the order earns without reading a wallet; the
+// second order reads the wallets it settles and earns into.
+TEST(WriterLoads, AMembersFirstOrderReadsNoWalletTheSecondDoes) {
+  FailingFactory factory;
+  app::FixedClock clock(t0());
+  auto writer = std::move(*app::Writer::start(factory, clock));
+  auto reader = std::move(*factory.open());
+  app::Program program = app::default_program();
+  rules::EarnRule rebate;
+  rebate.id = "rebate";
+  rebate.wallet = "credit";
+  rebate.rate = {rules::Rate::Kind::kPercent, 1000, 0, 0};  // 10%
+  program.rules.earn = {rebate};
+  Command apply;
+  apply.body = app::ApplyProgram{program, "# test", std::nullopt, false};
+  ASSERT_TRUE(writer->execute(apply));
+  auto order = [&](const std::string& id) {
+    rules::Order o;
+    o.id = id;
+    o.member_id = "newcomer";
+    o.placed_at = t0();
+    rules::OrderLine l;
+    l.line_id = "1";
+    l.sku = "SKU-1";
+    l.quantity = 1;
+    l.unit_price = 1000;
+    o.lines = {l};
+    app::OrderEvent paid;
+    paid.event = "paid";
+    paid.at = t0();
+    Command c;
+    c.body = app::UpsertOrder{o, {paid}};
+    return writer->execute(c);
+  };
+  FailingStore::wallet_loads = 0;
+  auto first = order("o1");
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(FailingStore::wallet_loads.load(), 0);
+  auto second = order("o2");
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_GT(FailingStore::wallet_loads.load(), 0);
+  auto state = reader->load_wallet("default", "newcomer", "credit", {});
+  ASSERT_TRUE(state);
+  ASSERT_EQ(state->lots.size(), 2u);
+  EXPECT_EQ(state->lots[0].amount + state->lots[1].amount, 200);
   auto report = app::verify(*reader, writer->programs());
   EXPECT_TRUE(report->problems.empty());
 }

@@ -499,23 +499,36 @@ class SqliteStore final : public app::Store {
     // Line shares only for the named order's lots (LoadHint::all_line_shares).
     if (!hint.all_line_shares) shares_only_for_ = &hint.order_id;
     auto lots =
-        partial ? collect("SELECT " PATRON_LOT_COLUMNS
-                          " FROM lots WHERE id IN ("
-                          "SELECT id FROM lots WHERE program_id = ?1 AND member_id = ?2"
-                          " AND wallet = ?3 AND state = 'pending' UNION ALL "
-                          "SELECT id FROM lots WHERE program_id = ?1 AND member_id = ?2"
-                          " AND wallet = ?3 AND state = 'available' AND expires_at <= ?4 UNION ALL "
-                          "SELECT id FROM lots WHERE program_id = ?1 AND member_id = ?2"
-                          " AND wallet = ?3 AND order_id != '' AND order_id = ?5) ORDER BY id",
-                          program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
-                          *hint.partial_at, hint.order_id)
-                : collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET
-                          " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
-                          " ORDER BY id",
-                          program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
-                          hint.order_id);
+        // Three index searches whose rows may overlap (an order's pending
+        // lot): sorted and made unique below. Cheaper than `id IN (...)` or
+        // ORDER BY, whose temporary b-tree or sorter cost more than the rest
+        // of the query (49k instructions against 24k for an empty wallet).
+        partial
+            ? collect("SELECT " PATRON_LOT_COLUMNS
+                      " FROM lots WHERE program_id = ?1 AND member_id = ?2"
+                      " AND wallet = ?3 AND state = 'pending' UNION ALL SELECT " PATRON_LOT_COLUMNS
+                      " FROM lots WHERE program_id = ?1 AND member_id = ?2"
+                      " AND wallet = ?3 AND state = 'available' AND expires_at <= ?4 UNION ALL "
+                      "SELECT " PATRON_LOT_COLUMNS
+                      " FROM lots WHERE program_id = ?1 AND member_id = ?2"
+                      " AND wallet = ?3 AND order_id != '' AND order_id = ?5",
+                      program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
+                      *hint.partial_at, hint.order_id)
+            : collect("SELECT " PATRON_LOT_COLUMNS " FROM lots" PATRON_MEMBER_WALLET
+                      " AND (state != 'expired' OR (order_id != '' AND order_id = ?))"
+                      " ORDER BY id",
+                      program_id, member_id, wallet, state.lots, &SqliteStore::read_lot,
+                      hint.order_id);
     shares_only_for_ = nullptr;
     if (!lots) return std::unexpected(lots.error());
+    if (partial) {
+      auto by_id = [](const ledger::Lot& a, const ledger::Lot& b) { return a.id < b.id; };
+      std::sort(state.lots.begin(), state.lots.end(), by_id);
+      state.lots.erase(
+          std::unique(state.lots.begin(), state.lots.end(),
+                      [](const ledger::Lot& a, const ledger::Lot& b) { return a.id == b.id; }),
+          state.lots.end());
+    }
     // Expired lots that loaded holds or redemptions point at (restores need them).
     std::set<int64_t> have;
     for (const auto& lot : state.lots) have.insert(lot.id);
