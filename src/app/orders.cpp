@@ -614,7 +614,9 @@ Result<std::optional<rules::TierChange>> update_tier(Store& store, const Resolve
                                                      Instant now, CommandWrite& first) {
   const rules::Tiers& tiers = program.program.rules.tiers;
   if (!tiers.enabled() || !member) return std::nullopt;
-  auto orders = counted_orders(store, program, member->id, &record);
+  // A member created by this command has no stored order but this one.
+  auto orders = limits.new_member() ? counted_orders(program, record)
+                                    : counted_orders(store, program, member->id, &record);
   if (!orders) return std::unexpected(orders.error());
   // Paid membership (付費會員): a line with a level's membership SKU.
   std::size_t level = 0;
@@ -909,8 +911,11 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
   const bool cancelled_before = record.cancelled_at.has_value();
   const bool paid_before = record.paid_at.has_value();
   Wallets wallets(store, program, ids, now, record.order.member_id, record.order.id, true);
-  if (member_created) wallets.member_is_new();
   RuleLimits limits(store, program, record.order.member_id);
+  if (member_created) {
+    wallets.member_is_new();
+    limits.member_is_new();
+  }
   json::array rewarded, skipped;
   if (member_created) {
     // A member created by its first order gets the signup rewards.

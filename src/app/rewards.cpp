@@ -26,7 +26,9 @@ Result<UseTotals> RuleLimits::between(const std::string& rule_id, Instant from, 
 }
 
 Result<UseTotals> RuleLimits::since(const std::string& rule_id, Instant from) {
-  auto stored = store_.member_rule_uses(program_.program.id, member_id_, rule_id, from);
+  Result<UseTotals> stored = UseTotals{};
+  if (!new_member_)
+    stored = store_.member_rule_uses(program_.program.id, member_id_, rule_id, from);
   if (!stored) return std::unexpected(stored.error());
   for (const RuleUse& u : uses_) {
     if (u.rule_id == rule_id && u.at >= from) {
@@ -77,7 +79,7 @@ Result<std::string> RuleLimits::reward_blocked(const rules::Reward& r, const std
                                                int64_t amount, Instant at) {
   bool seen = std::any_of(uses_.begin(), uses_.end(),
                           [&](const RuleUse& u) { return u.rule_id == r.id && u.key == key; });
-  if (!seen) {
+  if (!seen && !new_member_) {
     auto stored = store_.rule_use_exists(program_.program.id, member_id_, r.id, key);
     if (!stored) return std::unexpected(stored.error());
     seen = *stored;
@@ -370,8 +372,11 @@ Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, led
     referral = std::move(*r);
   }
   Wallets wallets(store, program, ids, now, c.member_id, "", true);
-  if (created) wallets.member_is_new();
   RuleLimits limits(store, program, c.member_id);
+  if (created) {
+    wallets.member_is_new();
+    limits.member_is_new();
+  }
   json::array granted, skipped;
   if (created) {
     RewardTrigger trigger{rules::RewardOn::kSignup, "", "signup", now, ""};

@@ -47,6 +47,11 @@ class RuleLimits {
               int64_t lot_id, Instant at);
   std::vector<RuleUse> take() { return std::move(uses_); }
   const std::string& member_id() const { return member_id_; }
+  // The member is created by this command: no use of theirs is stored yet
+  // (rule uses reference the member), so their caps and limits are not read.
+  // Budgets (every member's uses) still are.
+  void member_is_new() { new_member_ = true; }
+  bool new_member() const { return new_member_; }
 
  private:
   Result<UseTotals> since(const std::string& rule_id, Instant from);
@@ -58,6 +63,7 @@ class RuleLimits {
   const ResolvedProgram& program_;
   std::string member_id_;
   std::vector<RuleUse> uses_;  // this command's grants, not yet stored
+  bool new_member_ = false;
 };
 
 // The tier rules see for `m` (empty when the program has no tiers).

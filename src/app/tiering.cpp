@@ -39,13 +39,20 @@ Result<std::vector<rules::CountedOrder>> counted_orders(Store& store,
     if (auto c = counted(tiers, s)) out.push_back(std::move(*c));
   }
   if (current) {
-    OrderSummary s{
-        current->order.id,         current->order.placed_at,
-        current->paid_at,          current->fulfilled_at,
-        current->completed_at,     current->cancelled_at,
-        current->order.subtotal(), rules::paid_value(current->order, current->refunded_amount)};
-    if (auto c = counted(tiers, s)) out.push_back(std::move(*c));
+    for (auto& c : counted_orders(program, *current)) out.push_back(std::move(c));
   }
+  return out;
+}
+
+std::vector<rules::CountedOrder> counted_orders(const ResolvedProgram& program,
+                                                const OrderRecord& current) {
+  OrderSummary s{
+      current.order.id,         current.order.placed_at,
+      current.paid_at,          current.fulfilled_at,
+      current.completed_at,     current.cancelled_at,
+      current.order.subtotal(), rules::paid_value(current.order, current.refunded_amount)};
+  std::vector<rules::CountedOrder> out;
+  if (auto c = counted(program.program.rules.tiers, s)) out.push_back(std::move(*c));
   return out;
 }
 

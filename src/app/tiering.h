@@ -26,6 +26,10 @@ Result<std::vector<rules::CountedOrder>> counted_orders(Store& store,
                                                         const ResolvedProgram& program,
                                                         const std::string& member_id,
                                                         const OrderRecord* current);
+// The same for a member whose only order is `current` (created by the command
+// that placed it): nothing to read.
+std::vector<rules::CountedOrder> counted_orders(const ResolvedProgram& program,
+                                                const OrderRecord& current);
 
 // {"id", "name", "since", "until", "value", "next", "to_next", "to_keep"}.
 boost::json::object tier_json(const ResolvedProgram& program, const rules::TierState& state,

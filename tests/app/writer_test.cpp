@@ -329,10 +329,11 @@ class FailingStore final : public app::Store {
   }
   Result<ledger::WalletState> load_wallet(const std::string& p, const std::string& m,
                                           const std::string& w, const app::LoadHint& h) override {
-    wallet_loads += 1;
+    member_reads += 1;
     return inner_->load_wallet(p, m, w, h);
   }
-  static inline std::atomic<int> wallet_loads{0};
+  // Reads of one member's rows: wallets, rule uses, orders for tiers.
+  static inline std::atomic<int> member_reads{0};
   Result<ledger::WalletState> load_wallet_history(const std::string& p, const std::string& m,
                                                   const std::string& w) override {
     return inner_->load_wallet_history(p, m, w);
@@ -374,6 +375,7 @@ class FailingStore final : public app::Store {
   }
   Result<std::vector<app::OrderSummary>> member_order_summaries(const std::string& p,
                                                                 const std::string& m) override {
+    member_reads += 1;
     return inner_->member_order_summaries(p, m);
   }
   Result<std::vector<std::string>> members_tier_due(const std::string& p, Instant n) override {
@@ -385,10 +387,12 @@ class FailingStore final : public app::Store {
   }
   Result<app::UseTotals> member_rule_uses(const std::string& p, const std::string& m,
                                           const std::string& r, Instant since) override {
+    member_reads += 1;
     return inner_->member_rule_uses(p, m, r, since);
   }
   Result<bool> rule_use_exists(const std::string& p, const std::string& m, const std::string& r,
                                const std::string& k) override {
+    member_reads += 1;
     return inner_->rule_use_exists(p, m, r, k);
   }
   Result<app::UseTotals> rule_totals(const std::string& p, const std::string& r) override {
@@ -613,10 +617,10 @@ TEST(WriterFaults, AStorageFailureOnlyFailsItsOwnCommand) {
   EXPECT_TRUE(report->problems.empty());
 }
 
-// A member created by their first order has no ledger rows yet (every row
-// references the member): the order earns without reading a wallet; the
-// second order reads the wallets it settles and earns into.
-TEST(WriterLoads, AMembersFirstOrderReadsNoWalletTheSecondDoes) {
+// A member created by their first order has no rows yet (ledger rows, rule
+// uses and orders all reference the member): the order earns within its daily
+// cap and sets the tier without reading any; the second order reads them.
+TEST(WriterLoads, AMembersFirstOrderReadsNoneOfTheirRowsTheSecondDoes) {
   FailingFactory factory;
   app::FixedClock clock(t0());
   auto writer = std::move(*app::Writer::start(factory, clock));
@@ -626,7 +630,10 @@ TEST(WriterLoads, AMembersFirstOrderReadsNoWalletTheSecondDoes) {
   rebate.id = "rebate";
   rebate.wallet = "credit";
   rebate.rate = {rules::Rate::Kind::kPercent, 1000, 0, 0};  // 10%
+  rebate.member_caps.per_day = 150;
   program.rules.earn = {rebate};
+  program.rules.tiers.levels = {{"base", "Base", 0, 0, "", 12},
+                                {"silver", "Silver", 500, 0, "", 12}};
   Command apply;
   apply.body = app::ApplyProgram{program, "# test", std::nullopt, false};
   ASSERT_TRUE(writer->execute(apply));
@@ -648,17 +655,21 @@ TEST(WriterLoads, AMembersFirstOrderReadsNoWalletTheSecondDoes) {
     c.body = app::UpsertOrder{o, {paid}};
     return writer->execute(c);
   };
-  FailingStore::wallet_loads = 0;
+  FailingStore::member_reads = 0;
   auto first = order("o1");
   ASSERT_TRUE(first) << first.error().message;
-  EXPECT_EQ(FailingStore::wallet_loads.load(), 0);
+  EXPECT_EQ(FailingStore::member_reads.load(), 0);
   auto second = order("o2");
   ASSERT_TRUE(second) << second.error().message;
-  EXPECT_GT(FailingStore::wallet_loads.load(), 0);
+  EXPECT_GT(FailingStore::member_reads.load(), 2);
   auto state = reader->load_wallet("default", "newcomer", "credit", {});
   ASSERT_TRUE(state);
   ASSERT_EQ(state->lots.size(), 2u);
-  EXPECT_EQ(state->lots[0].amount + state->lots[1].amount, 200);
+  EXPECT_EQ(state->lots[0].amount, 100);
+  EXPECT_EQ(state->lots[1].amount, 50) << "the daily cap of 150";
+  auto member = reader->find_member("default", "newcomer");
+  ASSERT_TRUE(member && *member);
+  EXPECT_EQ((**member).tier.tier, "silver");
   auto report = app::verify(*reader, writer->programs());
   EXPECT_TRUE(report->problems.empty());
 }
