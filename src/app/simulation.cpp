@@ -85,10 +85,22 @@ Result<History> history(Store& reader, const std::string& program_id, Instant fr
     if (batch->size() < page.limit) break;
     page.after = batch->back().id;
   }
+  // The next page is read (and its bodies decoded) on another thread while
+  // this one builds the commands of the last: the reader is used by one
+  // thread at a time.
   page = PageRequest{"", limits::kPageSizeMax};
+  auto fetch = [&reader, &program_id](PageRequest request) {
+    return reader.orders_page(program_id, request);
+  };
+  auto next = std::async(std::launch::async, fetch, page);
   for (;;) {
-    auto batch = reader.orders_page(program_id, page);
+    auto batch = next.get();
     if (!batch) return std::unexpected(batch.error());
+    const bool last = batch->size() < page.limit;
+    if (!last) {
+      page.after = batch->back().order.id;
+      next = std::async(std::launch::async, fetch, page);
+    }
     for (const OrderRecord& record : *batch) {
       const rules::Order& stored = record.order;
       if (stored.member_id.empty() || stored.placed_at < from || stored.placed_at >= to) continue;
@@ -139,8 +151,7 @@ Result<History> history(Store& reader, const std::string& program_id, Instant fr
         add(refund_at, std::move(e), stored.member_id);
       }
     }
-    if (batch->size() < page.limit) break;
-    page.after = batch->back().order.id;
+    if (last) break;
   }
   h.in_time.reserve(h.steps.size());
   for (const Step& s : h.steps) h.in_time.push_back(&s);

@@ -7,12 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <limits>
 #include <string>
 #include <vector>
 
 namespace patron {
 namespace {
+
+namespace json = boost::json;
 
 rules::Rules rules_with_everything() {
   rules::Rules r;
@@ -651,6 +654,58 @@ TEST(StoreCodec, OrderBodiesAndLineSharesRoundTripTheirWorstCase) {
     auto decoded = store::decode_line_shares(store::encode_line_shares(shares));
     ASSERT_TRUE(decoded) << decoded.error().message;
     EXPECT_EQ(*decoded, shares);
+  }
+}
+
+// The decoder reads bodies as encode_order_body writes them on a fast path,
+// and anything else (spacing, key order, escapes, bodies from before
+// earned_units) through boost::json: both give the same record, and both
+// refuse what is not a body.
+TEST(StoreCodec, OrderBodiesReadTheSameOnBothPaths) {
+  app::OrderRecord o = order_of("plain text \xe8\xb3\xbc", 1234);
+  o.order.lines[1].quantity = -5;
+  o.earned = {{"rebate", 120}};
+  const std::string body = store::encode_order_body(o);
+  auto same = [&](const std::string& text) {
+    SCOPED_TRACE(text);
+    auto back = store::decode_order_body(text);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->order.channel, o.order.channel);
+    EXPECT_EQ(back->order.shipping, o.order.shipping);
+    EXPECT_EQ(back->order.lines, o.order.lines);
+    EXPECT_EQ(back->refund_ids, o.refund_ids);
+    EXPECT_EQ(back->refunded_amount, o.refunded_amount);
+    EXPECT_EQ(back->earned, o.earned);
+  };
+  same(body);
+  same(" " + body);                          // spacing
+  same(json::serialize(json::parse(body)));  // boost's own writing
+  std::string escaped = body;                // an escape the encoder never writes
+  escaped.replace(escaped.find("plain text"), 5, "pl\\u0061in");
+  same(escaped);
+  // Written before earned_units existed: none.
+  std::string old = body.substr(0, body.find(",\"earned_units\""));
+  old += "}";
+  auto back = store::decode_order_body(old);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_TRUE(back->earned_units.empty());
+  EXPECT_EQ(back->order.lines, o.order.lines);
+
+  for (const std::string& bad :
+       {body.substr(0, body.size() - 1), body + "x", body + "}",
+        std::string(R"({"channel":"","shipping":01,"lines":[],"refund_ids":[],)"
+                    R"("refunded_amount":0,"earned":[],"earned_units":[]})"),
+        std::string(R"({"channel":"","shipping":99999999999999999999,"lines":[],)"
+                    R"("refund_ids":[],"refunded_amount":0,"earned":[],"earned_units":[]})"),
+        std::string(R"({"channel":"\xff","shipping":0,"lines":[],"refund_ids":[],)"
+                    R"("refunded_amount":0,"earned":[],"earned_units":[]})"),
+        std::string(R"({"channel":"","shipping":1.5,"lines":[],"refund_ids":[],)"
+                    R"("refunded_amount":0,"earned":[],"earned_units":[]})")}) {
+    auto r = store::decode_order_body(bad);
+    EXPECT_FALSE(r) << bad;
+    if (!r) {
+      EXPECT_EQ(r.error().code, ErrorCode::kCorruption) << bad;
+    }
   }
 }
 
