@@ -289,6 +289,8 @@ struct Command {
   // has an idempotency key (its response is stored).
   bool quiet = false;
   CommandBody body;
+
+  bool needs_response() const { return !quiet || !idempotency_key.empty(); }
 };
 
 // The name of a command for logs, metrics and idempotency hashing.

@@ -945,7 +945,7 @@ Result<Executed> upsert_order(Store& store, const ResolvedProgram& program, ledg
     return std::unexpected(ok.error());
   }
   Executed e;
-  if (!c.quiet || !c.idempotency_key.empty()) {
+  if (c.needs_response()) {
     json::object out{{"order", order_record_json(record)},
                      {"created", created},
                      {"wallets", wallets.effects_json()}};
@@ -1005,7 +1005,7 @@ Result<Executed> order_event(Store& store, const ResolvedProgram& program, ledge
     return std::unexpected(ok.error());
   }
   Executed e;
-  if (!c.quiet || !c.idempotency_key.empty()) {
+  if (c.needs_response()) {
     json::object out{{"order", order_record_json(record)},
                      {"event", ev.event},
                      {"wallets", wallets.effects_json()}};

@@ -272,11 +272,13 @@ namespace {
 // The response of a command that granted rewards to a member.
 Executed finish_rewards(const Command& c, Wallets& wallets, RuleLimits& limits, json::object out,
                         json::array granted, json::array skipped, std::optional<Member> member) {
-  out["granted"] = std::move(granted);
-  out["skipped"] = std::move(skipped);
-  out["wallets"] = wallets.effects_json();
   Executed e;
-  e.response = json::serialize(out);
+  if (c.needs_response()) {
+    out["granted"] = std::move(granted);
+    out["skipped"] = std::move(skipped);
+    out["wallets"] = wallets.effects_json();
+    e.response = json::serialize(out);
+  }
   CommandWrite first;
   first.program_id = c.program_id;
   first.member_id = c.member_id;
@@ -384,8 +386,11 @@ Result<Executed> upsert_member(Store& store, const ResolvedProgram& program, led
                            skipped);
     if (!r) return std::unexpected(r.error());
   }
-  json::object out{{"member", member_json(m)}, {"created", created}};
-  if (referral) out["referral"] = referral_json(*referral);
+  json::object out;
+  if (c.needs_response()) {
+    out = json::object{{"member", member_json(m)}, {"created", created}};
+    if (referral) out["referral"] = referral_json(*referral);
+  }
   Executed e = finish_rewards(c, wallets, limits, std::move(out), std::move(granted),
                               std::move(skipped), std::move(m));
   e.write.referral = std::move(referral);
