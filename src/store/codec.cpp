@@ -1303,32 +1303,47 @@ class BodyReader {
     p_ += expected.size();
     return true;
   }
-  bool peek(char c) const { return p_ < end_ && *p_ == c; }
+  bool literal(char expected) {
+    if (p_ == end_ || *p_ != expected) return false;
+    ++p_;
+    return true;
+  }
   // A string without escapes or control characters (those go the long way).
   bool string(std::string& out) {
-    if (!literal("\"")) return false;
+    if (!literal('"')) return false;
     const char* start = p_;
-    while (p_ < end_ && *p_ != '"') {
-      if (*p_ == '\\' || static_cast<unsigned char>(*p_) < 0x20) return false;
-      ++p_;
+    bool ascii = true;
+    for (; p_ < end_ && *p_ != '"'; ++p_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '\\' || c < 0x20) return false;
+      ascii = ascii && c < 0x80;
     }
     if (p_ == end_) return false;
-    out.assign(start, static_cast<std::size_t>(p_ - start));
-    if (!valid_utf8(out)) return false;  // boost::json refuses it: corrupt
+    const std::string_view text(start, static_cast<std::size_t>(p_ - start));
+    if (!ascii && !valid_utf8(text)) return false;  // boost::json refuses it: corrupt
+    out.assign(text);
     ++p_;
     return true;
   }
   bool integer(int64_t& out) {
-    // JSON: -?(0|[1-9][0-9]*); from_chars would also take a leading zero.
-    const char* digits = p_ < end_ && *p_ == '-' ? p_ + 1 : p_;
-    if (digits == end_ || *digits < '0' || *digits > '9') return false;
-    if (*digits == '0' && digits + 1 < end_ && digits[1] >= '0' && digits[1] <= '9') return false;
-    if (digits != p_ && *digits == '0') return false;  // -0: boost::json reads a double
-    auto [next, ec] = std::from_chars(p_, end_, out);
-    if (ec != std::errc() || (next < end_ && (*next == '.' || *next == 'e' || *next == 'E'))) {
-      return false;
+    // JSON's -?(0|[1-9][0-9]*) within int64; -0 is not taken (boost::json
+    // reads it as a double), nor a fraction or an exponent.
+    const char* p = p_;
+    const bool negative = p < end_ && *p == '-';
+    if (negative) ++p;
+    if (p == end_ || *p < '0' || *p > '9') return false;
+    if (*p == '0' && (negative || (p + 1 < end_ && p[1] >= '0' && p[1] <= '9'))) return false;
+    const char* const digits = p;
+    uint64_t v = 0;  // 19 digits cannot overflow it
+    for (; p < end_ && *p >= '0' && *p <= '9'; ++p) {
+      if (p - digits == 19) return false;
+      v = v * 10 + static_cast<uint64_t>(*p - '0');
     }
-    p_ = next;
+    constexpr uint64_t kMax = std::numeric_limits<int64_t>::max();
+    if (v > kMax + (negative ? 1 : 0)) return false;
+    if (p < end_ && (*p == '.' || *p == 'e' || *p == 'E')) return false;
+    out = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
+    p_ = p;
     return true;
   }
   bool boolean(bool& out) {
@@ -1342,12 +1357,12 @@ class BodyReader {
   // `[item, item, ...]`, calling item() for each.
   template <class F>
   bool array(F&& item) {
-    if (!literal("[")) return false;
-    if (literal("]")) return true;
+    if (!literal('[')) return false;
+    if (literal(']')) return true;
     do {
       if (!item()) return false;
-    } while (literal(","));
-    return literal("]");
+    } while (literal(','));
+    return literal(']');
   }
   bool done() const { return p_ == end_; }
 
@@ -1359,33 +1374,34 @@ class BodyReader {
 std::optional<app::OrderRecord> read_canonical_order_body(std::string_view text) {
   BodyReader in(text);
   app::OrderRecord out;
+  out.order.lines.reserve(text.size() / 32);  // a line takes 30 bytes and more
   auto line = [&] {
     rules::OrderLine& l = out.order.lines.emplace_back();
-    return in.literal("[") && in.string(l.line_id) && in.literal(",") && in.string(l.sku) &&
-           in.literal(",") && in.string(l.category) && in.literal(",") && in.string(l.brand) &&
-           in.literal(",") && in.integer(l.quantity) && in.literal(",") &&
-           in.integer(l.unit_price) && in.literal(",") && in.integer(l.discount) &&
-           in.literal(",") && in.integer(l.paid_with_value) && in.literal(",") &&
-           in.boolean(l.reward) && in.literal(",") && in.integer(l.refunded_quantity) &&
-           in.literal("]");
+    return in.literal('[') && in.string(l.line_id) && in.literal(',') && in.string(l.sku) &&
+           in.literal(',') && in.string(l.category) && in.literal(',') && in.string(l.brand) &&
+           in.literal(',') && in.integer(l.quantity) && in.literal(',') &&
+           in.integer(l.unit_price) && in.literal(',') && in.integer(l.discount) &&
+           in.literal(',') && in.integer(l.paid_with_value) && in.literal(',') &&
+           in.boolean(l.reward) && in.literal(',') && in.integer(l.refunded_quantity) &&
+           in.literal(']');
   };
   auto refund_id = [&] { return in.string(out.refund_ids.emplace_back()); };
   auto earned = [&] {
     auto& e = out.earned.emplace_back();
     return in.literal("{\"rule_id\":") && in.string(e.first) && in.literal(",\"value\":") &&
-           in.integer(e.second) && in.literal("}");
+           in.integer(e.second) && in.literal('}');
   };
   auto units = [&] {
     auto& u = out.earned_units.emplace_back();
-    return in.literal("[") && in.string(u.first) && in.literal(",") && in.integer(u.second) &&
-           in.literal("]");
+    return in.literal('[') && in.string(u.first) && in.literal(',') && in.integer(u.second) &&
+           in.literal(']');
   };
   bool ok = in.literal("{\"channel\":") && in.string(out.order.channel) &&
             in.literal(",\"shipping\":") && in.integer(out.order.shipping) &&
             in.literal(",\"lines\":") && in.array(line) && in.literal(",\"refund_ids\":") &&
             in.array(refund_id) && in.literal(",\"refunded_amount\":") &&
             in.integer(out.refunded_amount) && in.literal(",\"earned\":") && in.array(earned) &&
-            in.literal(",\"earned_units\":") && in.array(units) && in.literal("}") && in.done();
+            in.literal(",\"earned_units\":") && in.array(units) && in.literal('}') && in.done();
   if (!ok) return std::nullopt;
   return out;
 }
