@@ -769,7 +769,8 @@ class JsonWriter {
 //   [line_id, sku, category, brand, quantity, unit_price, discount,
 //    paid_with_value, reward, refunded_quantity]
 std::size_t order_line_bound(const rules::OrderLine& l) {
-  return 2 + 9 + 5 * JsonWriter::kIntBound + 5 + JsonWriter::string_bound(l.line_id) +
+  // The brackets, 8 commas, "false," and five integers, then the texts.
+  return 2 + 8 + 6 + 5 * JsonWriter::kIntBound + JsonWriter::string_bound(l.line_id) +
          JsonWriter::string_bound(l.sku) + JsonWriter::string_bound(l.category) +
          JsonWriter::string_bound(l.brand);
 }

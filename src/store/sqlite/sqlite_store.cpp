@@ -521,14 +521,6 @@ class SqliteStore final : public app::Store {
                       hint.order_id);
     shares_only_for_ = nullptr;
     if (!lots) return std::unexpected(lots.error());
-    if (partial) {
-      auto by_id = [](const ledger::Lot& a, const ledger::Lot& b) { return a.id < b.id; };
-      std::sort(state.lots.begin(), state.lots.end(), by_id);
-      state.lots.erase(
-          std::unique(state.lots.begin(), state.lots.end(),
-                      [](const ledger::Lot& a, const ledger::Lot& b) { return a.id == b.id; }),
-          state.lots.end());
-    }
     // Expired lots that loaded holds or redemptions point at (restores need them).
     std::set<int64_t> have;
     for (const auto& lot : state.lots) have.insert(lot.id);
@@ -561,10 +553,15 @@ class SqliteStore final : public app::Store {
         }
       }
     }
-    // In id order, as the memory store and ledger::leave_out() have them.
-    if (!missing.empty()) {
+    // In id order, as the memory store and ledger::leave_out() have them, and
+    // once each (the partial load's three searches may return a lot twice).
+    if (partial || !missing.empty()) {
       std::sort(state.lots.begin(), state.lots.end(),
                 [](const ledger::Lot& a, const ledger::Lot& b) { return a.id < b.id; });
+      state.lots.erase(
+          std::unique(state.lots.begin(), state.lots.end(),
+                      [](const ledger::Lot& a, const ledger::Lot& b) { return a.id == b.id; }),
+          state.lots.end());
     }
     if (partial) {
       if (auto r = count_left_out(program_id, member_id, wallet, hint, state); !r) {
