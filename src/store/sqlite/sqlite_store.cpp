@@ -2438,7 +2438,9 @@ Result<sqlite3*> open_connection(const std::string& path, const SqliteOptions& o
       // through a memory map, and cache hot pages.
       "; PRAGMA mmap_size = " + std::to_string(options.mmap_bytes) + "; PRAGMA cache_size = -" +
       std::to_string(options.cache_kib) + ";" +
-      (options.background_checkpoint ? "PRAGMA wal_autocheckpoint = 0;" : "");
+      (options.background_checkpoint
+           ? "PRAGMA wal_autocheckpoint = " + std::to_string(options.wal_restart_frames) + ";"
+           : std::string());
   char* message = nullptr;
   if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message ? message : "unknown";

@@ -27,6 +27,17 @@ struct SqliteOptions {
   // CLI runs keep SQLite's automatic checkpoints.
   bool background_checkpoint = false;
   int64_t checkpoint_interval_ms = 100;
+  // With background checkpoints, the WAL file only starts over from its
+  // beginning when a write transaction begins with every frame copied back,
+  // which a writer committing back to back never sees: the file grew without
+  // bound (2 GiB in 15 s of order events), and every append to new file
+  // pages cost the kernel a page clear. So a commit that leaves at least
+  // this many frames in the WAL also runs a PASSIVE checkpoint itself: it
+  // copies what the background thread has not yet (the writer adds nothing
+  // meanwhile), and the next transaction rewinds the log. It never waits:
+  // a busy checkpoint lock or a reader on an older snapshot only postpones
+  // it to a later commit. 0: never (the WAL grows until the process ends).
+  int64_t wal_restart_frames = 8192;
   // open_sqlite_memory's databases: the path is a memdb URI, the journal in
   // memory (memdb has no WAL).
   bool in_memory = false;
