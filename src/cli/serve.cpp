@@ -129,7 +129,7 @@ void add_server_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
                    "wait before the first retry; doubles per attempt (with jitter)")
       ->capture_default_str();
   serve_cmd->callback([&] {
-    ctx.background_checkpoint = true;
+    ctx.serving = true;
     action = [&]() -> Result<int> { return serve(ctx, args); };
   });
 

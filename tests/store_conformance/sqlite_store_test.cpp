@@ -18,6 +18,7 @@
 
 #include "rules/tiers.h"
 #include "store/codec.h"
+#include "store/sqlite/wal_buffer_vfs.h"
 #include "support/temp_dir.h"
 
 namespace patron {
@@ -152,12 +153,12 @@ TEST(SqliteStore, BackgroundCheckpointCopiesTheWalIntoTheDatabase) {
 // A writer committing back to back while the background thread checkpoints:
 // the WAL must start over once it holds wal_restart_frames, not grow with
 // every commit (it did: 2 GiB in 15 s of order events under serve).
-void wal_under_sustained_commits(int64_t restart_frames, uintmax_t& largest, uintmax_t& last) {
+void wal_under_sustained_commits(int64_t restart_frames, int64_t interval_ms, uintmax_t& largest) {
   testing::TempDir dir;
   const std::string path = dir.file("wal.db");
   store::SqliteOptions options;
   options.background_checkpoint = true;
-  options.checkpoint_interval_ms = 2;
+  options.checkpoint_interval_ms = interval_ms;
   options.wal_restart_frames = restart_frames;
   auto factory = store::open_sqlite(path, options);
   ASSERT_TRUE(factory);
@@ -174,31 +175,108 @@ void wal_under_sustained_commits(int64_t restart_frames, uintmax_t& largest, uin
       w.program_id = "default";
       // Spread over the key space, as random members are.
       w.member_id = "member-" + std::to_string((i * 7919 + j * 104729) % 100'003);
-      w.member = app::Member{"default", w.member_id, std::nullopt, "someone@example.com", "",
-                             from_unix_seconds(0), from_unix_seconds(i), {}, "", "", "", "", {},
+      w.member = app::Member{"default",
+                             w.member_id,
+                             std::nullopt,
+                             "someone@example.com",
+                             "",
+                             from_unix_seconds(0),
+                             from_unix_seconds(i),
+                             {},
+                             "",
+                             "",
+                             "",
+                             "",
+                             {},
                              {}};
       ASSERT_TRUE((*s)->apply(w));
     }
     ASSERT_TRUE((*s)->commit());
     largest = std::max(largest, std::filesystem::file_size(path + "-wal"));
   }
-  last = std::filesystem::file_size(path + "-wal");
 }
 
 TEST(SqliteStore, TheWalStartsOverUnderSustainedCommits) {
   constexpr int64_t kFrames = 128;
   constexpr uintmax_t kFrameBytes = 4096 + 24;
   uintmax_t largest = 0;
-  uintmax_t last = 0;
-  wal_under_sustained_commits(kFrames, largest, last);
+  wal_under_sustained_commits(kFrames, 2, largest);
   // The log only passes the mark by what commits add while a catch-up is
-  // postponed (the background thread holds the checkpoint lock).
+  // postponed (the background thread holds the checkpoint lock, or has not
+  // copied enough yet).
   EXPECT_LE(largest, 4 * kFrames * kFrameBytes);
   EXPECT_GT(largest, kFrames * kFrameBytes / 2) << "too few commits to test anything";
+  // A background thread that never runs on its own: the commits past the
+  // mark wake it, and the log starts over once it has copied most of it.
+  wal_under_sustained_commits(kFrames, 3'600'000, largest);
+  EXPECT_LE(largest, 4 * kFrames * kFrameBytes);
   // Without the catch-up the same commits leave a log many times that size.
   uintmax_t unbounded = 0;
-  wal_under_sustained_commits(0, unbounded, last);
+  wal_under_sustained_commits(0, 2, unbounded);
   EXPECT_GT(unbounded, 8 * kFrames * kFrameBytes);
+}
+
+// The WAL write buffer (wal_buffer_vfs.h): a transaction larger than the page
+// cache spills frames before its commit and reads them back; frames go out
+// in runs longer than the default VFS takes in one write; a rollback after a
+// spill leaves nothing. Another connection on the default VFS must read
+// exactly what was committed, and the file must stay well-formed.
+TEST(SqliteStore, TheWalBufferKeepsEveryCommittedFrameAndNothingElse) {
+  testing::TempDir dir;
+  const std::string path = dir.file("buffered.db");
+  const char* vfs = store::wal_buffer_vfs();
+  ASSERT_NE(vfs, nullptr);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
+            SQLITE_OK);
+  auto run = [&](const std::string& sql) {
+    char* message = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+    std::string text = message ? message : "";
+    sqlite3_free(message);
+    EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << text;
+  };
+  run("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = 16;"
+      "PRAGMA wal_autocheckpoint = 0;"
+      "CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID");
+  const std::string rows =
+      "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 20000) "
+      "INSERT INTO t SELECT printf('%08d', (i * 7919) % 1000003) || '-";
+  run("BEGIN; " + rows + "a', randomblob(200) FROM c;");
+  // Read back in the same transaction: pages that only the WAL holds.
+  sqlite3_stmt* count = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*), SUM(LENGTH(v)) FROM t", -1, &count, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(count, 0), 20000);
+  EXPECT_EQ(sqlite3_column_int64(count, 1), 20000 * 200);
+  sqlite3_finalize(count);
+  run("COMMIT");
+  auto wal_bytes = std::filesystem::file_size(path + "-wal");
+  EXPECT_GT(wal_bytes, uintmax_t{4} << 20) << "the commit should pass the 4 MiB buffer";
+  // A commit that writes all its frames at once: runs longer than the
+  // buffer, and than what the default VFS takes in one write.
+  run("PRAGMA cache_size = 100000; BEGIN; " + rows + "c', randomblob(200) FROM c; COMMIT;");
+  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t WHERE k LIKE '%-c'"), 20000);
+  run("PRAGMA cache_size = 16");
+  // A spilled transaction rolled back: invisible, and the next commit follows.
+  run("BEGIN; " + rows + "b', randomblob(200) FROM c; ROLLBACK;");
+  run("INSERT INTO t VALUES ('last', x'00')");
+  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t"), 40001);
+  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t WHERE k LIKE '%-b'"), 0);
+  EXPECT_EQ(query_int(path, "SELECT SUM(LENGTH(v)) FROM t"), 40000 * 200 + 1);
+  EXPECT_EQ(query_int(path,
+                      "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = "
+                      "'ok'"),
+            1);
+  // And after the log is copied back and started over.
+  run("PRAGMA wal_checkpoint(TRUNCATE); INSERT INTO t VALUES ('after', x'01')");
+  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t"), 40002);
+  sqlite3_close(db);
+  EXPECT_EQ(query_int(path,
+                      "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = "
+                      "'ok'"),
+            1);
 }
 
 TEST(SqliteStore, UpgradesAVersion1DatabaseAndKeepsItsData) {

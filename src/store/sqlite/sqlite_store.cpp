@@ -23,6 +23,7 @@
 #include "ledger/wallet_ledger.h"
 #include "rules/tiers.h"
 #include "store/codec.h"
+#include "store/sqlite/wal_buffer_vfs.h"
 
 namespace patron::store {
 
@@ -2421,7 +2422,10 @@ Result<sqlite3*> open_connection(const std::string& path, const SqliteOptions& o
   const bool memory = options.in_memory;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
               (memory ? SQLITE_OPEN_URI : 0);
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  // WAL writes are gathered until SQLite syncs: only safe when every commit
+  // syncs (wal_buffer_vfs.h).
+  const char* vfs = !memory && options.synchronous_full ? wal_buffer_vfs() : nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, vfs) != SQLITE_OK) {
     auto e = fail(ErrorCode::kStorage, "db",
                   "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
     sqlite3_close_v2(db);
@@ -2438,9 +2442,7 @@ Result<sqlite3*> open_connection(const std::string& path, const SqliteOptions& o
       // through a memory map, and cache hot pages.
       "; PRAGMA mmap_size = " + std::to_string(options.mmap_bytes) + "; PRAGMA cache_size = -" +
       std::to_string(options.cache_kib) + ";" +
-      (options.background_checkpoint
-           ? "PRAGMA wal_autocheckpoint = " + std::to_string(options.wal_restart_frames) + ";"
-           : std::string());
+      (options.background_checkpoint ? "PRAGMA wal_autocheckpoint = 0;" : "");
   char* message = nullptr;
   if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message ? message : "unknown";
@@ -2494,11 +2496,24 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
 }
 
 // Runs PASSIVE checkpoints on its own connection: they copy committed WAL
-// frames into the database without blocking the writer or readers; the
-// writer restarts the WAL once a checkpoint has caught up.
+// frames into the database without blocking the writer or readers.
+//
+// The WAL only starts over when a write transaction begins with every frame
+// copied back, which a writer committing back to back never sees: without
+// help the file grows without bound. So the commit that leaves
+// `restart_frames` or more in the log finishes the copy itself, with a
+// PASSIVE checkpoint on its own connection (the writer adds nothing
+// meanwhile), and the next transaction rewinds the log. That catch-up stalls
+// the writer for its copy and two fsyncs, so it runs only when this thread's
+// last checkpoint left little to copy (`lag_frames`), and this thread is
+// woken to run one sooner otherwise; past 4 x restart_frames it runs
+// whatever the lag, which bounds the file. PASSIVE never waits: a busy
+// checkpoint lock, or a reader on an older snapshot, postpones the restart to
+// a later commit.
 class Checkpointer {
  public:
-  Checkpointer(sqlite3* db, std::chrono::milliseconds interval) : db_(db), interval_(interval) {
+  Checkpointer(sqlite3* db, std::chrono::milliseconds interval, int64_t restart_frames)
+      : db_(db), interval_(interval), restart_frames_(restart_frames) {
     thread_ = std::thread([this] { loop(); });
   }
   ~Checkpointer() {
@@ -2512,23 +2527,72 @@ class Checkpointer {
     sqlite3_close_v2(db_);
   }
 
+  // Installs the commit hook on a connection of the factory.
+  void watch(sqlite3* db) {
+    if (restart_frames_ > 0) sqlite3_wal_hook(db, &Checkpointer::on_commit, this);
+  }
+
  private:
+  static constexpr int64_t kLagFrames = 1024;
+
+  // SQLite's WAL hook: called after each commit with the frames in the log.
+  static int on_commit(void* self, sqlite3* db, const char* name, int frames) {
+    auto* c = static_cast<Checkpointer*>(self);
+    // Fewer frames than at the last commit: the log started over.
+    uint32_t generation = c->generation_.load(std::memory_order_relaxed);
+    if (frames < c->last_frames_.exchange(frames, std::memory_order_relaxed)) {
+      generation = c->generation_.fetch_add(1, std::memory_order_relaxed) + 1;
+    }
+    if (frames < c->restart_frames_) return SQLITE_OK;
+    uint64_t copied = c->copied_.load(std::memory_order_acquire);
+    bool small_lag = static_cast<uint32_t>(copied >> 32) == generation &&
+                     frames - static_cast<int64_t>(copied & 0xffffffffu) <= kLagFrames;
+    if (small_lag || frames >= 4 * c->restart_frames_) {
+      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else {
+      {
+        std::lock_guard lock(c->mutex_);
+        c->soon_ = true;
+      }
+      c->wake_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
   void loop() {
     std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+    while (!stopping_) {
+      wake_.wait_for(lock, interval_, [this] { return stopping_ || soon_; });
+      if (stopping_) break;
+      soon_ = false;
       lock.unlock();
       // Busy (another checkpoint) or nothing to do are both fine; errors
-      // surface in the writer's own commits.
-      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      // surface in the writer's own commits. What was copied is published
+      // for the commit hook, tagged with the log's generation (a result that
+      // straddles a restart is dropped).
+      uint32_t generation = generation_.load(std::memory_order_relaxed);
+      int log = 0;
+      int copied = 0;
+      if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) ==
+              SQLITE_OK &&
+          copied >= 0 && generation == generation_.load(std::memory_order_relaxed)) {
+        copied_.store(uint64_t{generation} << 32 | static_cast<uint32_t>(copied),
+                      std::memory_order_release);
+      }
       lock.lock();
     }
   }
 
   sqlite3* db_;
   std::chrono::milliseconds interval_;
-  std::mutex mutex_;  // guards stopping_
+  const int64_t restart_frames_;
+  std::atomic<int> last_frames_{0};
+  std::atomic<uint32_t> generation_{0};
+  std::atomic<uint64_t> copied_{0};  // generation << 32 | frames copied by loop()
+  std::mutex mutex_;                 // guards stopping_ and soon_
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool soon_ = false;
   std::thread thread_;
 };
 
@@ -2547,6 +2611,7 @@ class SqliteFactory final : public app::StoreFactory {
   Result<std::unique_ptr<app::Store>> open() override {
     auto db = open_connection(path_, options_);
     if (!db) return std::unexpected(db.error());
+    if (checkpointer_) checkpointer_->watch(*db);
     return std::unique_ptr<app::Store>(std::make_unique<SqliteStore>(*db));
   }
 
@@ -2607,7 +2672,8 @@ Result<std::unique_ptr<app::StoreFactory>> open_sqlite(const std::string& path,
     auto cdb = open_connection(path, quiet);
     if (!cdb) return std::unexpected(cdb.error());
     checkpointer = std::make_unique<Checkpointer>(
-        *cdb, std::chrono::milliseconds(options.checkpoint_interval_ms));
+        *cdb, std::chrono::milliseconds(options.checkpoint_interval_ms),
+        options.wal_restart_frames);
   }
   return std::unique_ptr<app::StoreFactory>(
       std::make_unique<SqliteFactory>(path, options, std::move(checkpointer)));
