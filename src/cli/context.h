@@ -59,6 +59,8 @@ struct Context {
   // 37-55 MiB without); the reads it saves cost no measurable throughput
   // (docs/benchmarks.md, session 13).
   bool serving = false;
+  // `serve --wal-restart-mib`: see SqliteOptions::wal_restart_frames.
+  int64_t wal_restart_mib = 32;
 
   Result<void> open() {
     if (read_only && !std::filesystem::exists(db_path)) {
@@ -69,6 +71,7 @@ struct Context {
       options.background_checkpoint = true;
       options.mmap_bytes = 0;
       options.cache_kib = 16 * 1024;
+      options.wal_restart_frames = wal_restart_mib * 256;  // 4 KiB pages
     }
     auto f = store::open_sqlite(db_path, options);
     if (!f) return std::unexpected(f.error());

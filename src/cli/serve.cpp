@@ -115,6 +115,12 @@ void add_server_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
   serve_cmd->add_option("--readers", args.readers, "database reader threads")
       ->capture_default_str();
   serve_cmd
+      ->add_option("--wal-restart-mib", ctx.wal_restart_mib,
+                   "start the WAL file over once it holds this much (each restart stalls writes "
+                   "for a checkpoint); 0: never, the file grows while writes continue")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20))
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--jobs-interval", args.jobs_interval_s,
                    "seconds between scheduled job runs; 0 turns the scheduler off")
       ->capture_default_str();

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "app/keys.h"
@@ -667,6 +670,62 @@ TEST(HttpServer, SigtermUnderLoadLosesNoAcknowledgedWrite) {
 
 TEST(HttpServer, SigkillUnderLoadLosesNoAcknowledgedWrite) {
   write_under_load_then_stop(SIGKILL);
+}
+
+// Sustained durable writes for `seconds` against `serve --wal-restart-mib
+// mib`; returns the largest WAL file seen. The ledger verifies afterwards.
+uintmax_t largest_wal_under_writes(const std::string& mib, double seconds) {
+  testing::TempDir dir;
+  std::string db = dir.file("wal.db");
+  auto key_out =
+      testing::run_patron(PATRON_BINARY, dir, {"--db", db}, {"keys", "create", "--role", "admin"});
+  EXPECT_EQ(key_out.code, 0) << key_out.err;
+  std::string key = last_line(key_out.out);
+  constexpr int kClients = 8;
+  for (int t = 0; t < kClients; ++t) {
+    EXPECT_EQ(testing::run_patron(PATRON_BINARY, dir, {"--db", db},
+                                  {"member", "upsert", "w" + std::to_string(t)})
+                  .code,
+              0);
+  }
+  ServerProcess server(PATRON_BINARY, db, dir.path().string(),
+                       {"--jobs-interval", "0", "--wal-restart-mib", mib});
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&, t] {
+      HttpClient c(server.port());
+      for (int i = 0; !stop.load(); ++i) {
+        auto r = c.request("POST", "/v1/members/w" + std::to_string(t) + "/adjustments",
+                           R"({"wallet":"credit","amount":1,"reason":"load"})",
+                           {{"Authorization", "Bearer " + key}});
+        if (r.status != 201) break;
+      }
+    });
+  }
+  uintmax_t largest = 0;
+  auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(db + "-wal", ec);
+    if (!ec) largest = std::max(largest, size);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop = true;
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+  auto verified = testing::run_patron(PATRON_BINARY, dir, {"--db", db}, {"verify"});
+  EXPECT_EQ(verified.code, 0) << verified.out << verified.err;
+  return largest;
+}
+
+// The WAL starts over once it holds --wal-restart-mib: with 1 MiB it never
+// passes the hard bound of 4x that (plus one commit), while the same load
+// with restarts off grows it well past that.
+TEST(HttpServer, TheWalStartsOverUnderSustainedWrites) {
+  constexpr uintmax_t kMiB = 1 << 20;
+  EXPECT_LE(largest_wal_under_writes("1", 2.0), 5 * kMiB);
+  EXPECT_GT(largest_wal_under_writes("0", 2.0), 8 * kMiB);
 }
 
 // The scheduler inside serve runs the jobs on its own and records the runs

@@ -1831,7 +1831,17 @@ class SqliteStore final : public app::Store {
   }
 
   Result<void> begin() override {
+    // A WAL restart is due (Checkpointer): copy what is left before this
+    // transaction, which then rewinds the log. Here rather than in the
+    // commit that crossed the mark, so that batch is answered first.
+    if (restart_due_ && restart_due_->exchange(false, std::memory_order_relaxed)) {
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
     return exec("BEGIN IMMEDIATE");
+  }
+  // Set by the factory when a Checkpointer watches this connection.
+  void restart_wal_when(std::atomic<bool>* due) {
+    restart_due_ = due;
   }
   // WAL: a deferred transaction takes its snapshot at the first read.
   Result<void> begin_read() override {
@@ -2403,6 +2413,7 @@ class SqliteStore final : public app::Store {
 
  private:
   sqlite3* db_;
+  std::atomic<bool>* restart_due_ = nullptr;  // restart_wal_when()
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
@@ -2500,16 +2511,18 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
 //
 // The WAL only starts over when a write transaction begins with every frame
 // copied back, which a writer committing back to back never sees: without
-// help the file grows without bound. So the commit that leaves
-// `restart_frames` or more in the log finishes the copy itself, with a
-// PASSIVE checkpoint on its own connection (the writer adds nothing
-// meanwhile), and the next transaction rewinds the log. That catch-up stalls
-// the writer for its copy and two fsyncs, so it runs only when this thread's
-// last checkpoint left little to copy (`lag_frames`), and this thread is
-// woken to run one sooner otherwise; past 4 x restart_frames it runs
-// whatever the lag, which bounds the file. PASSIVE never waits: a busy
-// checkpoint lock, or a reader on an older snapshot, postpones the restart to
-// a later commit.
+// help the file grows without bound. So a commit that leaves
+// `restart_frames` or more in the log marks a restart due, and the writer's
+// next transaction first finishes the copy itself, with a PASSIVE checkpoint
+// on its own connection (the writer adds nothing meanwhile); that
+// transaction then rewinds the log. The catch-up stalls the writer for its
+// copy and two fsyncs (15-50 ms measured: random page writes), so it is only
+// marked when this thread's last checkpoint left little to copy
+// (kLagFrames), and this thread is woken to run one sooner otherwise; past
+// 4 x restart_frames it is marked whatever the lag, which bounds the file.
+// The batch whose commit marked it is answered before the stall. PASSIVE
+// never waits: a busy checkpoint lock, or a reader on an older snapshot,
+// postpones the restart to a later commit.
 class Checkpointer {
  public:
   Checkpointer(sqlite3* db, std::chrono::milliseconds interval, int64_t restart_frames)
@@ -2527,16 +2540,19 @@ class Checkpointer {
     sqlite3_close_v2(db_);
   }
 
-  // Installs the commit hook on a connection of the factory.
-  void watch(sqlite3* db) {
-    if (restart_frames_ > 0) sqlite3_wal_hook(db, &Checkpointer::on_commit, this);
+  // Installs the commit hook on a connection of the factory; `due` is set
+  // when the connection's next transaction should restart the log.
+  std::atomic<bool>* watch(sqlite3* db) {
+    if (restart_frames_ <= 0) return nullptr;
+    sqlite3_wal_hook(db, &Checkpointer::on_commit, this);
+    return &restart_due_;
   }
 
  private:
   static constexpr int64_t kLagFrames = 1024;
 
   // SQLite's WAL hook: called after each commit with the frames in the log.
-  static int on_commit(void* self, sqlite3* db, const char* name, int frames) {
+  static int on_commit(void* self, sqlite3*, const char*, int frames) {
     auto* c = static_cast<Checkpointer*>(self);
     // Fewer frames than at the last commit: the log started over.
     uint32_t generation = c->generation_.load(std::memory_order_relaxed);
@@ -2548,7 +2564,7 @@ class Checkpointer {
     bool small_lag = static_cast<uint32_t>(copied >> 32) == generation &&
                      frames - static_cast<int64_t>(copied & 0xffffffffu) <= kLagFrames;
     if (small_lag || frames >= 4 * c->restart_frames_) {
-      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      c->restart_due_.store(true, std::memory_order_relaxed);
     } else {
       {
         std::lock_guard lock(c->mutex_);
@@ -2589,7 +2605,8 @@ class Checkpointer {
   std::atomic<int> last_frames_{0};
   std::atomic<uint32_t> generation_{0};
   std::atomic<uint64_t> copied_{0};  // generation << 32 | frames copied by loop()
-  std::mutex mutex_;                 // guards stopping_ and soon_
+  std::atomic<bool> restart_due_{false};
+  std::mutex mutex_;  // guards stopping_ and soon_
   std::condition_variable wake_;
   bool stopping_ = false;
   bool soon_ = false;
@@ -2611,8 +2628,9 @@ class SqliteFactory final : public app::StoreFactory {
   Result<std::unique_ptr<app::Store>> open() override {
     auto db = open_connection(path_, options_);
     if (!db) return std::unexpected(db.error());
-    if (checkpointer_) checkpointer_->watch(*db);
-    return std::unique_ptr<app::Store>(std::make_unique<SqliteStore>(*db));
+    auto store = std::make_unique<SqliteStore>(*db);
+    if (checkpointer_) store->restart_wal_when(checkpointer_->watch(*db));
+    return std::unique_ptr<app::Store>(std::move(store));
   }
 
  private:
