@@ -106,6 +106,21 @@ int64_t query_int(const std::string& path, const char* sql) {
   return value;
 }
 
+// A write that upserts member `id` of the default program.
+app::CommandWrite member_write(std::string id, Instant updated_at) {
+  app::CommandWrite w;
+  w.program_id = "default";
+  w.member_id = id;
+  w.member = app::Member{"default",    std::move(id),
+                         std::nullopt, "someone@example.com",
+                         "",           from_unix_seconds(0),
+                         updated_at,   {},
+                         "",           "",
+                         "",           "",
+                         {},           {}};
+  return w;
+}
+
 // serve turns off SQLite's automatic checkpoints and runs them on a thread:
 // the WAL must still reach the database file while the process runs.
 TEST(SqliteStore, BackgroundCheckpointCopiesTheWalIntoTheDatabase) {
@@ -122,24 +137,8 @@ TEST(SqliteStore, BackgroundCheckpointCopiesTheWalIntoTheDatabase) {
   ASSERT_TRUE((*s)->begin());
   ASSERT_TRUE((*s)->put_program(app::default_program()));
   for (int i = 0; i < 3000; ++i) {
-    app::CommandWrite w;
-    w.program_id = "default";
-    w.member_id = "member-with-a-long-enough-id-" + std::to_string(i);
-    w.member = app::Member{"default",
-                           w.member_id,
-                           std::nullopt,
-                           "someone@example.com",
-                           "",
-                           from_unix_seconds(0),
-                           from_unix_seconds(0),
-                           {},
-                           "",
-                           "",
-                           "",
-                           "",
-                           {},
-                           {}};
-    ASSERT_TRUE((*s)->apply(w));
+    ASSERT_TRUE((*s)->apply(
+        member_write("member-with-a-long-enough-id-" + std::to_string(i), from_unix_seconds(0))));
   }
   ASSERT_TRUE((*s)->commit());
   auto grown = size0;
@@ -171,25 +170,9 @@ void wal_under_sustained_commits(int64_t restart_frames, int64_t interval_ms, ui
   for (int i = 0; i < 1500; ++i) {
     ASSERT_TRUE((*s)->begin());
     for (int j = 0; j < 4; ++j) {
-      app::CommandWrite w;
-      w.program_id = "default";
       // Spread over the key space, as random members are.
-      w.member_id = "member-" + std::to_string((i * 7919 + j * 104729) % 100'003);
-      w.member = app::Member{"default",
-                             w.member_id,
-                             std::nullopt,
-                             "someone@example.com",
-                             "",
-                             from_unix_seconds(0),
-                             from_unix_seconds(i),
-                             {},
-                             "",
-                             "",
-                             "",
-                             "",
-                             {},
-                             {}};
-      ASSERT_TRUE((*s)->apply(w));
+      ASSERT_TRUE((*s)->apply(member_write(
+          "member-" + std::to_string((i * 7919 + j * 104729) % 100'003), from_unix_seconds(i))));
     }
     ASSERT_TRUE((*s)->commit());
     largest = std::max(largest, std::filesystem::file_size(path + "-wal"));
