@@ -192,6 +192,15 @@ class SqliteStore final : public app::Store {
     return Result<Stmt>(std::in_place, db_, it->second);
   }
 
+  // BEGIN, COMMIT and ROLLBACK: prepared once per connection (sqlite3_exec
+  // prepared them on every call: 5% of the reader threads' samples under
+  // quotes; quotes/s did not move measurably).
+  Result<void> control(const char* sql) {
+    auto q = prepare(sql);
+    if (!q) return std::unexpected(q.error());
+    return q->run();
+  }
+
   Result<void> exec(const char* sql) {
     char* message = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
@@ -1837,7 +1846,7 @@ class SqliteStore final : public app::Store {
     if (restart_due_ && restart_due_->exchange(false, std::memory_order_relaxed)) {
       sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     }
-    return exec("BEGIN IMMEDIATE");
+    return control("BEGIN IMMEDIATE");
   }
   // Set by the factory when a Checkpointer watches this connection.
   void restart_wal_when(std::atomic<bool>* due) {
@@ -1845,14 +1854,14 @@ class SqliteStore final : public app::Store {
   }
   // WAL: a deferred transaction takes its snapshot at the first read.
   Result<void> begin_read() override {
-    return exec("BEGIN DEFERRED");
+    return control("BEGIN DEFERRED");
   }
   Result<void> commit() override {
-    return exec("COMMIT");
+    return control("COMMIT");
   }
   Result<void> rollback() override {
     if (sqlite3_get_autocommit(db_)) return {};
-    return exec("ROLLBACK");
+    return control("ROLLBACK");
   }
 
   Result<void> insert_lot(const CommandWrite& w, const ledger::Lot& lot) {
