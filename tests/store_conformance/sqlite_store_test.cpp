@@ -18,7 +18,6 @@
 
 #include "rules/tiers.h"
 #include "store/codec.h"
-#include "store/sqlite/wal_buffer_vfs.h"
 #include "support/temp_dir.h"
 
 namespace patron {
@@ -197,69 +196,6 @@ TEST(SqliteStore, TheWalStartsOverUnderSustainedCommits) {
   uintmax_t unbounded = 0;
   wal_under_sustained_commits(0, 2, unbounded);
   EXPECT_GT(unbounded, 8 * kFrames * kFrameBytes);
-}
-
-// The WAL write buffer (wal_buffer_vfs.h): a transaction larger than the page
-// cache spills frames before its commit and reads them back; frames go out
-// in runs longer than the default VFS takes in one write; a rollback after a
-// spill leaves nothing. Another connection on the default VFS must read
-// exactly what was committed, and the file must stay well-formed.
-TEST(SqliteStore, TheWalBufferKeepsEveryCommittedFrameAndNothingElse) {
-  testing::TempDir dir;
-  const std::string path = dir.file("buffered.db");
-  const char* vfs = store::wal_buffer_vfs();
-  ASSERT_NE(vfs, nullptr);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
-            SQLITE_OK);
-  auto run = [&](const std::string& sql) {
-    char* message = nullptr;
-    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-    std::string text = message ? message : "";
-    sqlite3_free(message);
-    EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << text;
-  };
-  run("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = 16;"
-      "PRAGMA wal_autocheckpoint = 0;"
-      "CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID");
-  const std::string rows =
-      "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 20000) "
-      "INSERT INTO t SELECT printf('%08d', (i * 7919) % 1000003) || '-";
-  run("BEGIN; " + rows + "a', randomblob(200) FROM c;");
-  // Read back in the same transaction: pages that only the WAL holds.
-  sqlite3_stmt* count = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*), SUM(LENGTH(v)) FROM t", -1, &count, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(count, 0), 20000);
-  EXPECT_EQ(sqlite3_column_int64(count, 1), 20000 * 200);
-  sqlite3_finalize(count);
-  run("COMMIT");
-  auto wal_bytes = std::filesystem::file_size(path + "-wal");
-  EXPECT_GT(wal_bytes, uintmax_t{4} << 20) << "the commit should pass the 4 MiB buffer";
-  // A commit that writes all its frames at once: runs longer than the
-  // buffer, and than what the default VFS takes in one write.
-  run("PRAGMA cache_size = 100000; BEGIN; " + rows + "c', randomblob(200) FROM c; COMMIT;");
-  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t WHERE k LIKE '%-c'"), 20000);
-  run("PRAGMA cache_size = 16");
-  // A spilled transaction rolled back: invisible, and the next commit follows.
-  run("BEGIN; " + rows + "b', randomblob(200) FROM c; ROLLBACK;");
-  run("INSERT INTO t VALUES ('last', x'00')");
-  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t"), 40001);
-  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t WHERE k LIKE '%-b'"), 0);
-  EXPECT_EQ(query_int(path, "SELECT SUM(LENGTH(v)) FROM t"), 40000 * 200 + 1);
-  EXPECT_EQ(query_int(path,
-                      "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = "
-                      "'ok'"),
-            1);
-  // And after the log is copied back and started over.
-  run("PRAGMA wal_checkpoint(TRUNCATE); INSERT INTO t VALUES ('after', x'01')");
-  EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t"), 40002);
-  sqlite3_close(db);
-  EXPECT_EQ(query_int(path,
-                      "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = "
-                      "'ok'"),
-            1);
 }
 
 TEST(SqliteStore, UpgradesAVersion1DatabaseAndKeepsItsData) {
