@@ -23,6 +23,7 @@
 #include "ledger/wallet_ledger.h"
 #include "rules/tiers.h"
 #include "store/codec.h"
+#include "store/sqlite/wal_buffer_vfs.h"
 
 namespace patron::store {
 
@@ -2441,7 +2442,10 @@ Result<sqlite3*> open_connection(const std::string& path, const SqliteOptions& o
   const bool memory = options.in_memory;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
               (memory ? SQLITE_OPEN_URI : 0);
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  // WAL writes are gathered until SQLite syncs: only safe when every commit
+  // syncs (wal_buffer_vfs.h).
+  const char* vfs = !memory && options.synchronous_full ? wal_buffer_vfs() : nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, vfs) != SQLITE_OK) {
     auto e = fail(ErrorCode::kStorage, "db",
                   "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
     sqlite3_close_v2(db);
