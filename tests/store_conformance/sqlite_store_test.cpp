@@ -278,13 +278,16 @@ TEST(SqliteStore, TheWalBufferIsWrittenBeforeTheWriteLockGoes) {
   std::vector<char> wal_file(static_cast<std::size_t>(vfs->szOsFile));
   auto* db = reinterpret_cast<sqlite3_file*>(db_file.data());
   auto* wal = reinterpret_cast<sqlite3_file*>(wal_file.data());
-  // SQLite hands the VFS full paths that live as long as the file.
+  // SQLite hands the VFS names that live as long as the file, each followed
+  // by its (here empty) list of URI parameters: NUL-terminated twice more.
   const std::string wal_path = path + "-wal";
+  const std::string db_name = path + std::string(4, '\0');
+  const std::string wal_name = wal_path + std::string(4, '\0');
   int out = 0;
-  ASSERT_EQ(vfs->xOpen(vfs, path.c_str(), db,
+  ASSERT_EQ(vfs->xOpen(vfs, db_name.c_str(), db,
                        SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE, &out),
             SQLITE_OK);
-  ASSERT_EQ(vfs->xOpen(vfs, wal_path.c_str(), wal,
+  ASSERT_EQ(vfs->xOpen(vfs, wal_name.c_str(), wal,
                        SQLITE_OPEN_WAL | SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE, &out),
             SQLITE_OK);
   void volatile* region = nullptr;
