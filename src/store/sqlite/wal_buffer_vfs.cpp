@@ -68,6 +68,7 @@ const sqlite3_io_methods& real_methods(sqlite3_file* real) {
 // transaction fails (its sync flushes again), and nothing it wrote is lost
 // while it might still commit.
 int flush(WalFile* w) {
+  if (w->length == 0) return SQLITE_OK;  // no write: readers' files are left alone
   int at = 0;
   while (at < w->length) {
     int n = std::min(kWriteBytes, w->length - at);
@@ -255,14 +256,21 @@ int db_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
   const bool releases_write_lock = (flags & SQLITE_SHM_UNLOCK) && (flags & SQLITE_SHM_EXCLUSIVE) &&
                                    offset <= kWalWriteLock && kWalWriteLock < offset + n;
   if (releases_write_lock) {
-    // Only the connection that held the lock can have buffered frames.
+    // Only the connection that held the lock can have buffered frames, and
+    // none of them belongs to a commit: SQLite synced (so flushed) every
+    // committed frame before publishing it. What is left is a rolled-back
+    // transaction's spill, or the rest of a commit whose flush failed (it
+    // was reported failed and must not come back in a recovery): dropped.
+    // Without POWERSAFE_OVERWRITE SQLite writes a commit's padding after its
+    // sync: then the buffer is written out instead, while the lock is held.
+    const bool psow = (real_methods(real_of(f)).xDeviceCharacteristics(real_of(f)) &
+                       SQLITE_IOCAP_POWERSAFE_OVERWRITE) != 0;
     std::lock_guard lock(g_registry_mutex);
     auto it = registry().find(*dbf(f)->wal_path);
     if (it != registry().end()) {
       for (WalFile* w : it->second) {
-        // Past this point nothing may be written: a failed write is dropped
-        // (the transaction did not commit; its sync would have failed).
-        if (flush(w) != SQLITE_OK) w->length = 0;
+        if (w->length == 0) continue;
+        if (psow || flush(w) != SQLITE_OK) w->length = 0;
       }
     }
   }

@@ -6,14 +6,18 @@
 // writer (a CLI import beside `serve`) could commit frames at the same
 // offsets and a late flush would overwrite them. So the buffer is written:
 //  - when SQLite syncs, reads, truncates, sizes, controls or closes the WAL;
-//  - when the connection releases the write lock (the database file's
-//    xShmLock is wrapped): after a rollback that had spilled frames, the
-//    buffer holds them, and they go to the file while the lock is still held,
-//    where plain SQLite would have written them at the spill.
+//  - and when the connection releases the write lock (the database file's
+//    xShmLock is wrapped), whatever is still buffered is dropped: it is a
+//    rolled-back transaction's spill, or the rest of a commit whose write
+//    failed; never part of a commit (SQLite syncs, so flushes, those first).
+// Not for exclusive locking mode (SQLite then takes no shared-memory locks):
+// patron never sets it.
 // Only for connections with synchronous=FULL: SQLite then syncs the WAL
 // before it publishes a commit in the wal-index, so no reader needs a frame
 // still in the buffer. A WAL file without POWERSAFE_OVERWRITE (SQLite then
-// pads a commit after its sync) is written through unbuffered.
+// pads a commit after its sync) is written through unbuffered, and a
+// database file without it has its WAL buffer written out, not dropped, at
+// the lock release.
 #pragma once
 
 namespace patron::store {
