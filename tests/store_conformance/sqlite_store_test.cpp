@@ -95,6 +95,15 @@ TEST(SqliteStore, InMemoryDatabasesAreSharedByTheirFactoryOnly) {
   EXPECT_EQ((*later)->programs()->size(), 1u);
 }
 
+// Runs `sql` on an open connection; a failure fails the test, naming it.
+void run_sql(sqlite3* db, const std::string& sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  std::string text = message ? message : "";
+  sqlite3_free(message);
+  EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << text;
+}
+
 int64_t query_int(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -212,20 +221,14 @@ TEST(SqliteStore, TheWalBufferKeepsEveryCommittedFrameAndNothingElse) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
             SQLITE_OK);
-  auto run = [&](const std::string& sql) {
-    char* message = nullptr;
-    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-    std::string text = message ? message : "";
-    sqlite3_free(message);
-    EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << text;
-  };
-  run("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = 16;"
-      "PRAGMA wal_autocheckpoint = 0;"
-      "CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID");
+  run_sql(db,
+          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = 16;"
+          "PRAGMA wal_autocheckpoint = 0;"
+          "CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID");
   const std::string rows =
       "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 20000) "
       "INSERT INTO t SELECT printf('%08d', (i * 7919) % 1000003) || '-";
-  run("BEGIN; " + rows + "a', randomblob(200) FROM c;");
+  run_sql(db, "BEGIN; " + rows + "a', randomblob(200) FROM c;");
   // Read back in the same transaction: pages that only the WAL holds.
   sqlite3_stmt* count = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*), SUM(LENGTH(v)) FROM t", -1, &count, nullptr),
@@ -234,17 +237,17 @@ TEST(SqliteStore, TheWalBufferKeepsEveryCommittedFrameAndNothingElse) {
   EXPECT_EQ(sqlite3_column_int64(count, 0), 20000);
   EXPECT_EQ(sqlite3_column_int64(count, 1), 20000 * 200);
   sqlite3_finalize(count);
-  run("COMMIT");
+  run_sql(db, "COMMIT");
   auto wal_bytes = std::filesystem::file_size(path + "-wal");
   EXPECT_GT(wal_bytes, uintmax_t{4} << 20) << "the commit should pass the 4 MiB buffer";
   // A commit that writes all its frames at once: runs longer than the
   // buffer, and than what the default VFS takes in one write.
-  run("PRAGMA cache_size = 100000; BEGIN; " + rows + "c', randomblob(200) FROM c; COMMIT;");
+  run_sql(db, "PRAGMA cache_size = 100000; BEGIN; " + rows + "c', randomblob(200) FROM c; COMMIT;");
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t WHERE k LIKE '%-c'"), 20000);
-  run("PRAGMA cache_size = 16");
+  run_sql(db, "PRAGMA cache_size = 16");
   // A spilled transaction rolled back: invisible, and the next commit follows.
-  run("BEGIN; " + rows + "b', randomblob(200) FROM c; ROLLBACK;");
-  run("INSERT INTO t VALUES ('last', x'00')");
+  run_sql(db, "BEGIN; " + rows + "b', randomblob(200) FROM c; ROLLBACK;");
+  run_sql(db, "INSERT INTO t VALUES ('last', x'00')");
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t"), 40001);
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t WHERE k LIKE '%-b'"), 0);
   EXPECT_EQ(query_int(path, "SELECT SUM(LENGTH(v)) FROM t"), 40000 * 200 + 1);
@@ -253,7 +256,7 @@ TEST(SqliteStore, TheWalBufferKeepsEveryCommittedFrameAndNothingElse) {
                       "'ok'"),
             1);
   // And after the log is copied back and started over.
-  run("PRAGMA wal_checkpoint(TRUNCATE); INSERT INTO t VALUES ('after', x'01')");
+  run_sql(db, "PRAGMA wal_checkpoint(TRUNCATE); INSERT INTO t VALUES ('after', x'01')");
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t"), 40002);
   sqlite3_close(db);
   EXPECT_EQ(query_int(path,
@@ -321,25 +324,19 @@ TEST(SqliteStore, TheWalBufferKeepsAnotherWritersCommit) {
     ASSERT_EQ(sqlite3_open_v2(path.c_str(), db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
               SQLITE_OK);
   };
-  auto run = [](sqlite3* db, const std::string& sql) {
-    char* message = nullptr;
-    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-    std::string text = message ? message : "";
-    sqlite3_free(message);
-    EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << text;
-  };
   sqlite3* a = nullptr;
   sqlite3* b = nullptr;
   open(&a);
   open(&b);
   const char* setup =
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;";
-  run(a, setup);
-  run(b, setup);
+  run_sql(a, setup);
+  run_sql(b, setup);
   // a's cache holds 256 pages: its transaction spills.
-  run(a, "PRAGMA cache_size = 256");
+  run_sql(a, "PRAGMA cache_size = 256");
   // Page 1 out of the WAL: a's rollback then has nothing to re-read there.
-  run(a,
+  run_sql(
+      a,
       "CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID; PRAGMA wal_checkpoint(TRUNCATE)");
   // Keys in order: the pages a spills are full leaves it never reads again,
   // so the last of them are still in its buffer when it rolls back.
@@ -348,9 +345,9 @@ TEST(SqliteStore, TheWalBufferKeepsAnotherWritersCommit) {
            std::to_string(n) + ") INSERT INTO t SELECT printf('%08d', i) || '-" + tag +
            "', randomblob(1000) FROM c;";
   };
-  run(a, "BEGIN; " + rows(5000, "a") + " ROLLBACK;");
+  run_sql(a, "BEGIN; " + rows(5000, "a") + " ROLLBACK;");
   // b commits more frames into the same WAL slots.
-  run(b, "BEGIN; " + rows(10000, "b") + " COMMIT;");
+  run_sql(b, "BEGIN; " + rows(10000, "b") + " COMMIT;");
   // a reads (a flush point) and closes (another).
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t WHERE k LIKE '%-b'"), 10000);
   sqlite3_stmt* q = nullptr;
@@ -358,7 +355,7 @@ TEST(SqliteStore, TheWalBufferKeepsAnotherWritersCommit) {
   ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int64(q, 0), 10000);
   sqlite3_finalize(q);
-  run(a, "INSERT INTO t VALUES ('late', x'00')");
+  run_sql(a, "INSERT INTO t VALUES ('late', x'00')");
   sqlite3_close(a);
   sqlite3_close(b);
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t WHERE k LIKE '%-b'"), 10000);

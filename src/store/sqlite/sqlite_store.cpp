@@ -2525,7 +2525,7 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
 // next transaction first finishes the copy itself, with a PASSIVE checkpoint
 // on its own connection (the writer adds nothing meanwhile); that
 // transaction then rewinds the log. The catch-up stalls the writer for its
-// copy and two fsyncs (15-50 ms measured: random page writes), so it is only
+// copy and two fsyncs (7-71 ms measured: random page writes), so it is only
 // marked when this thread's last checkpoint left little to copy
 // (kLagFrames), and this thread is woken to run one sooner otherwise; past
 // 4 x restart_frames it is marked whatever the lag, which bounds the file.

@@ -31,12 +31,11 @@ struct SqliteOptions {
   // beginning when a write transaction begins with every frame copied back,
   // which a writer committing back to back never sees: the file grew without
   // bound (2 GiB in 15 s of order events), and every append to new file
-  // pages cost the kernel a page clear. So a commit that leaves at least
-  // this many frames in the WAL also runs a PASSIVE checkpoint itself: it
-  // copies what the background thread has not yet (the writer adds nothing
-  // meanwhile), and the next transaction rewinds the log. It never waits:
-  // a busy checkpoint lock or a reader on an older snapshot only postpones
-  // it to a later commit. 0: never (the WAL grows until the process ends).
+  // pages cost the kernel a page clear. Once a commit leaves at least this
+  // many frames in the WAL, the writer finishes the copy itself before a
+  // later transaction, which then rewinds the log (Checkpointer in
+  // sqlite_store.cpp: when, and what it costs). 0: never (the WAL grows
+  // until the process ends).
   int64_t wal_restart_frames = 8192;
   // open_sqlite_memory's databases: the path is a memdb URI, the journal in
   // memory (memdb has no WAL).

@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <cstring>
 #include <mutex>
-#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -46,8 +45,8 @@ struct DbFile {
 constexpr std::size_t kWalRealAt = (sizeof(WalFile) + 15) / 16 * 16;
 constexpr std::size_t kDbRealAt = (sizeof(DbFile) + 15) / 16 * 16;
 
-// The open WAL files of this process by path: a connection releasing its
-// write lock writes out what its WAL file still holds.
+// The open WAL files of this process by path: when a connection releases
+// the write lock, what its WAL file still holds is dropped (db_shm_lock).
 std::mutex g_registry_mutex;
 std::unordered_map<std::string, std::vector<WalFile*>>& registry() {
   static auto* r = new std::unordered_map<std::string, std::vector<WalFile*>>();
@@ -202,8 +201,8 @@ const sqlite3_io_methods kWalMethods = {
     .xUnfetch = nullptr,
 };
 
-// --- database file: everything forwarded; xShmLock writes out the WAL
-// buffer before the write lock goes --------------------------------------------
+// --- database file: everything forwarded; xShmLock empties the WAL buffer
+// before the write lock goes -----------------------------------------------------
 
 sqlite3_file* real_of(sqlite3_file* f) {
   return dbf(f)->real;
