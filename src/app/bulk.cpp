@@ -7,6 +7,30 @@
 
 namespace patron::app {
 
+namespace {
+
+enum class Step { kApplied, kFailed };
+
+// One command of a bulk run inside the open transaction. A command that fails
+// is listed in `failures` (it changed nothing); a storage failure is an error.
+Result<Step> run_one(Writer::Session& session, const Command& c, std::size_t index, bool events,
+                     std::vector<BulkFailure>& failures) {
+  PATRON_ASSERT(c.now.has_value());
+  auto executed = execute(session.store(), session.programs(), session.ids(), c, *c.now);
+  if (!executed) {
+    if (executed.error().code == ErrorCode::kStorage) return std::unexpected(executed.error());
+    failures.push_back({index, executed.error()});
+    return Step::kFailed;
+  }
+  if (executed->replayed) return Step::kApplied;
+  if (auto r = apply_executed(session.store(), session.programs(), *executed, events); !r) {
+    return std::unexpected(r.error());
+  }
+  return Step::kApplied;
+}
+
+}  // namespace
+
 Result<BulkReport> run_bulk(Writer& writer, const std::vector<Command>& commands,
                             const BulkOptions& options) {
   std::vector<const Command*> list;
@@ -28,32 +52,18 @@ Result<BulkReport> run_bulk(Writer& writer, std::span<const Command* const> comm
     auto turn = writer.submit_exclusive([&](Writer::Session& session) -> Result<std::string> {
       if (auto r = session.begin(); !r) return std::unexpected(r.error());
       for (std::size_t i = start; i < end; ++i) {
-        const Command& c = *commands[i];
-        PATRON_ASSERT(c.now.has_value());
-        auto executed = execute(session.store(), session.programs(), session.ids(), c, *c.now);
-        if (!executed) {
-          if (executed.error().code == ErrorCode::kStorage) {
-            session.rollback();
-            return std::unexpected(executed.error());
-          }
-          failures.push_back({i, executed.error()});
-          if (options.strict) {
-            session.rollback();
-            rolled_back = true;
-            return std::string();
-          }
-          continue;
-        }
-        if (executed->replayed) {
-          ++applied;
-          continue;
-        }
-        if (auto r = apply_executed(session.store(), session.programs(), *executed, options.events);
-            !r) {
+        auto step = run_one(session, *commands[i], i, options.events, failures);
+        if (!step) {
           session.rollback();
-          return std::unexpected(r.error());
+          return std::unexpected(step.error());
         }
-        ++applied;
+        if (*step == Step::kApplied) {
+          ++applied;
+        } else if (options.strict) {
+          session.rollback();
+          rolled_back = true;
+          return std::string();
+        }
       }
       if (auto r = session.commit(); !r) return std::unexpected(r.error());
       return std::string();
@@ -70,6 +80,82 @@ Result<BulkReport> run_bulk(Writer& writer, std::span<const Command* const> comm
     if (options.progress) options.progress(end, commands.size());
   }
   return report;
+}
+
+// ---------------------------------------------------------------------------
+// BulkFeed
+
+BulkFeed::BulkFeed(Writer& writer, const BulkOptions& options)
+    : limit_(std::max<std::size_t>(options.per_transaction, 1)), events_(options.events) {
+  PATRON_ASSERT(!options.strict);
+  done_ = writer.submit_exclusive([this](Writer::Session& session) { return run(session); });
+}
+
+BulkFeed::~BulkFeed() {
+  if (!finished_) (void)finish(false);
+}
+
+void BulkFeed::push(const Command& command) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    PATRON_ASSERT(!closed_);
+    wake = queue_.empty();
+    queue_.push_back(&command);
+  }
+  if (wake) wake_.notify_one();
+}
+
+Result<BulkFeed::Report> BulkFeed::finish(bool keep) {
+  PATRON_ASSERT(!finished_);
+  finished_ = true;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    keep_ = keep;
+  }
+  wake_.notify_one();
+  auto done = done_.get();
+  if (!done) return std::unexpected(done.error());
+  if (!report_.committed) return Report{};
+  return std::move(report_);
+}
+
+Result<std::string> BulkFeed::run(Writer::Session& session) {
+  if (auto r = session.begin(); !r) return std::unexpected(r.error());
+  std::vector<const Command*> batch;
+  for (;;) {
+    batch.clear();
+    bool commit = false;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return closed_ || (!queue_.empty() && report_.taken < limit_); });
+      if (closed_ && !keep_) break;
+      if (report_.taken < limit_ && !queue_.empty()) {
+        std::size_t n = std::min(queue_.size(), limit_ - report_.taken);
+        batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      } else {
+        commit = true;  // closed with keep, and nothing more to take
+      }
+    }
+    if (commit) {
+      if (auto r = session.commit(); !r) return std::unexpected(r.error());
+      report_.committed = true;
+      return std::string();
+    }
+    for (const Command* c : batch) {
+      auto step = run_one(session, *c, report_.taken, events_, report_.failures);
+      if (!step) {
+        session.rollback();
+        return std::unexpected(step.error());
+      }
+      ++report_.taken;
+      if (*step == Step::kApplied) ++report_.applied;
+    }
+  }
+  session.rollback();
+  return std::string();
 }
 
 }  // namespace patron::app

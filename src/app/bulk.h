@@ -4,7 +4,10 @@
 // clock: an import replays history at the times it happened).
 #pragma once
 
+#include <condition_variable>
 #include <functional>
+#include <future>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -44,5 +47,48 @@ Result<BulkReport> run_bulk(Writer& writer, const std::vector<Command>& commands
 // replays share one history): no copies of the bodies.
 Result<BulkReport> run_bulk(Writer& writer, std::span<const Command* const> commands,
                             const BulkOptions& options);
+
+// Commands applied while they are still being produced (an import applies a
+// file's ops as it reads them): one transaction on the writer thread takes
+// commands as they are pushed, and commits them only when the producer says
+// they were right (finish(true)); finish(false) rolls them all back. At most
+// `per_transaction` commands go into that transaction (strict is not
+// supported); the caller runs the rest with run_bulk after finish. While the
+// feed runs it holds the writer's exclusive turn, so nothing else may be
+// submitted to the writer from the producer's thread until finish.
+class BulkFeed {
+ public:
+  struct Report {
+    std::size_t taken = 0;  // the first `taken` pushed commands ran (applied or failed)
+    std::size_t applied = 0;
+    std::vector<BulkFailure> failures;  // index = position among the pushed commands
+    bool committed = false;
+  };
+
+  BulkFeed(Writer& writer, const BulkOptions& options);
+  ~BulkFeed();  // finish(false) when finish was not called
+  BulkFeed(const BulkFeed&) = delete;
+  BulkFeed& operator=(const BulkFeed&) = delete;
+
+  // `command` must stay where it is until finish returns.
+  void push(const Command& command);
+  // No more pushes. keep: commit what ran; else roll it back (Report with
+  // committed false and nothing taken). A storage failure is an error.
+  Result<Report> finish(bool keep);
+
+ private:
+  Result<std::string> run(Writer::Session& session);
+
+  std::size_t limit_;
+  bool events_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<const Command*> queue_;  // pushed, not yet taken by the writer
+  bool closed_ = false;
+  bool keep_ = false;
+  bool finished_ = false;
+  Report report_;  // written on the writer thread, read after done_
+  std::future<Result<Response>> done_;
+};
 
 }  // namespace patron::app

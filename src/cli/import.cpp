@@ -5,8 +5,10 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "app/bulk.h"
 #include "app/json_codec.h"
@@ -24,7 +26,7 @@ namespace {
 // The commands that replay one import op at the time it happened: an order
 // is created and fulfilled in one command (fulfilment reaches the `paid`
 // trigger too); a return gives units back, one event per order it touches.
-void commands_for(importers::ImportOp& op, const Context& ctx, std::vector<app::Command>& out) {
+void commands_for(importers::ImportOp op, const Context& ctx, std::deque<app::Command>& out) {
   auto make = [&](app::CommandBody body) {
     app::Command c;
     c.program_id = ctx.program_id;
@@ -95,6 +97,28 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
                     "the Online Retail file is in GBP; program " + ctx.program_id + " is in " +
                         (*program)->program.currency + " (apply examples/online-retail-gbp.toml)");
       }
+      // Apply ops while the file is read (the writer thread takes them as
+      // they come) when the file turns out to be in time order; otherwise
+      // the feed is rolled back and every op runs after the read.
+      std::deque<app::Command> commands;
+      std::vector<int64_t> line_of;  // file line of each command's op
+      std::optional<app::BulkFeed> feed;
+      app::BulkOptions bulk;
+      bulk.strict = strict;
+      // Few, large transactions: each commit rewrites the pages it touched
+      // into the WAL, and an import touches the same member pages again and
+      // again. A server on the same database waits at most one chunk (or,
+      // for the first chunk, the time it takes to read the file).
+      bulk.per_transaction = 25'000;
+      if (!strict) {
+        feed.emplace(*ctx.writer, bulk);
+        options.on_op = [&](const importers::ImportOp& op) {
+          std::size_t before = commands.size();
+          commands_for(importers::ImportOp(op), ctx, commands);
+          line_of.resize(commands.size(), op.first_line);
+          for (std::size_t i = before; i < commands.size(); ++i) feed->push(commands[i]);
+        };
+      }
       auto file = importers::read_orders_csv(path, options);
       if (!file) return std::unexpected(file.error());
       auto lap = [last = started]() mutable {
@@ -116,36 +140,53 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
         return fail(ErrorCode::kInvalidArgument, path + ":" + std::to_string(file->errors[0].line),
                     std::to_string(file->errors.size()) + " bad rows; --strict imports nothing");
       }
-      std::vector<app::Command> commands;
-      std::vector<int64_t> line_of;  // file line of each command's op
-      commands.reserve(file->ops.size());
+      app::BulkReport report;
+      std::size_t streamed = 0;  // commands applied while the file was read
+      if (feed) {
+        auto fed = feed->finish(file->streamed);
+        if (!fed) return std::unexpected(fed.error());
+        streamed = fed->taken;
+        report.applied = fed->applied;
+        report.failures = std::move(fed->failures);
+      }
+      double apply_s = lap();  // the writer finishing what was streamed
+      if (!file->streamed) {
+        commands.clear();
+        line_of.clear();
+        for (auto& op : file->ops) {
+          int64_t first_line = op.first_line;
+          commands_for(std::move(op), ctx, commands);
+          line_of.resize(commands.size(), first_line);
+        }
+      }
       std::size_t orders_count = 0, returns_count = 0;
-      for (auto& op : file->ops) {
-        commands_for(op, ctx, commands);
-        line_of.resize(commands.size(), op.first_line);
+      for (const auto& op : file->ops) {
         (op.kind == importers::ImportOp::Kind::kOrder ? orders_count : returns_count) += 1;
       }
+      std::vector<const app::Command*> rest;
+      rest.reserve(commands.size() - streamed);
+      for (std::size_t i = streamed; i < commands.size(); ++i) rest.push_back(&commands[i]);
       double prepare_s = lap();
-      app::BulkOptions bulk;
-      bulk.strict = strict;
-      // Few, large transactions: each commit rewrites the pages it touched
-      // into the WAL, and an import touches the same member pages again and
-      // again. A server on the same database waits at most one chunk.
-      bulk.per_transaction = 25'000;
       if (isatty(STDERR_FILENO) && !ctx.json_output) bulk.progress = progress_bar;
-      auto report = app::run_bulk(*ctx.writer, commands, bulk);
-      if (!report) return std::unexpected(report.error());
-      for (std::size_t i = 0; i < report->failures.size() && i < 20; ++i) {
-        const auto& f = report->failures[i];
+      auto ran = app::run_bulk(*ctx.writer, rest, bulk);
+      if (!ran) return std::unexpected(ran.error());
+      report.applied += ran->applied;
+      report.rolled_back = ran->rolled_back;
+      for (auto& f : ran->failures) {
+        f.index += streamed;
+        report.failures.push_back(std::move(f));
+      }
+      for (std::size_t i = 0; i < report.failures.size() && i < 20; ++i) {
+        const auto& f = report.failures[i];
         std::cerr << path << ":" << line_of[f.index] << ": " << f.error.field << ": "
                   << f.error.message << "\n";
       }
-      if (report->rolled_back) {
-        const auto& f = report->failures.front();
+      if (report.rolled_back) {
+        const auto& f = report.failures.front();
         return fail(f.error.code, path + ":" + std::to_string(line_of[f.index]),
                     "--strict: the import was rolled back: " + f.error.message);
       }
-      double apply_s = lap();
+      apply_s += lap();
       // Bring every wallet up to the end of the history: what matured or
       // expired after each member's last order, and tier anniversaries.
       Instant end = file->ops.empty() ? ctx.now() : file->ops.back().at;
@@ -169,25 +210,26 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
                        {"bad_rows", file->errors.size()},
                        {"unmatched_return_units", file->unmatched_return_units},
                        {"commands", commands.size()},
-                       {"applied", report->applied},
-                       {"failed", report->failures.size()},
+                       {"applied", report.applied},
+                       {"failed", report.failures.size()},
                        {"as_of", format_instant(end)},
                        {"jobs", jobs},
                        {"seconds", seconds},
                        {"phases", json::object{{"read_s", read_s},
                                                {"prepare_s", prepare_s},
                                                {"apply_s", apply_s},
-                                               {"jobs_s", jobs_s}}}};
+                                               {"jobs_s", jobs_s}}},
+                       {"streamed", streamed}};
       if (ctx.json_output) {
         std::cout << app::pretty(out) << "\n";
       } else {
         std::cout << "imported " << orders_count << " orders and " << returns_count
                   << " returns from " << file->rows << " rows (" << file->guest_rows
                   << " guest rows, " << file->skipped_rows << " skipped, " << file->errors.size()
-                  << " bad) in " << seconds << " s; " << report->failures.size()
+                  << " bad) in " << seconds << " s; " << report.failures.size()
                   << " commands failed\n";
       }
-      return report->failures.empty() && file->errors.empty() ? kOk : kInvalidInput;
+      return report.failures.empty() && file->errors.empty() ? kOk : kInvalidInput;
     };
   });
 

@@ -321,6 +321,8 @@ class Builder {
 
   ImportFile finish() {
     flush_pending();
+    seal(out_.ops.size());
+    out_.streamed = !broken_;
     std::stable_sort(out_.ops.begin(), out_.ops.end(),
                      [](const ImportOp& a, const ImportOp& b) { return a.at < b.at; });
     return std::move(out_);
@@ -333,6 +335,33 @@ class Builder {
     uint32_t op;
     uint32_t line;
   };
+
+  // Ops more than kStreamLag ops older than the newest are final (rows of
+  // an invoice may interleave with a few others': Online Retail's 542806
+  // does), and so is every op at the end of the file: hands them to on_op,
+  // checking that they come in time order.
+  static constexpr std::size_t kStreamLag = 256;
+
+  void seal(std::size_t bound) {
+    if (pending_op_ != kNone && pending_op_ < bound) flush_pending();
+    for (std::size_t i = sealed_; i < bound && !broken_; ++i) {
+      if (i > 0 && out_.ops[i].at < out_.ops[i - 1].at) {
+        broken_ = true;
+        break;
+      }
+      if (options_.on_op) options_.on_op(out_.ops[i]);
+    }
+    sealed_ = std::max(sealed_, bound);
+  }
+  void seal_old() {
+    if (out_.ops.size() > sealed_ + kStreamLag) seal(out_.ops.size() - kStreamLag);
+  }
+
+  // An op is about to change: if it was handed out already, the file cannot
+  // be streamed.
+  void touch(std::size_t op) {
+    if (op < sealed_) broken_ = true;
+  }
 
   std::string_view get(int column) const {
     int i = layout_.index[static_cast<std::size_t>(column)];
@@ -404,6 +433,7 @@ class Builder {
   }
 
   std::size_t new_order(std::string_view order_id, std::string_view member, Instant at) {
+    seal_old();
     ImportOp op;
     op.at = at;
     op.kind = ImportOp::Kind::kOrder;
@@ -417,6 +447,7 @@ class Builder {
   }
 
   std::size_t new_return(std::string return_id, std::string_view member, Instant at) {
+    seal_old();
     ImportOp op;
     op.at = at;
     op.kind = ImportOp::Kind::kReturn;
@@ -429,6 +460,7 @@ class Builder {
   }
 
   void add_return(std::size_t return_op, LineRef ref, int64_t units) {
+    touch(return_op);
     ImportOp& order_op = out_.ops[ref.op];
     ImportOp& op = out_.ops[return_op];
     left_[ref.op][ref.line] -= units;
@@ -514,6 +546,7 @@ class Builder {
           return;
         }
       }
+      touch(op_index);
     } else {
       op_index = new_order(order_id, member, at);
       orders_.emplace(std::string(order_id), OrderState{op_index, 0});
@@ -691,6 +724,7 @@ class Builder {
   // garbage for half a million lines.
   void flush_pending() {
     if (pending_op_ == kNone) return;
+    touch(pending_op_);
     auto& lines = out_.ops[pending_op_].order.lines;
     auto& left = left_[pending_op_];
     lines.reserve(lines.size() + pending_.size());
@@ -746,6 +780,8 @@ class Builder {
   std::string cached_time_text_;
   Instant cached_time_{};
   bool cached_time_valid_ = false;
+  std::size_t sealed_ = 0;  // ops [0, sealed_) are final and were handed to on_op
+  bool broken_ = false;     // the file cannot be streamed (see orders_csv.h)
 };
 
 }  // namespace

@@ -60,12 +60,21 @@
 //   returned units unmatched.
 //
 // Ops are sorted by time; ties keep file order (an op sits where its first
-// row is). File-level failures (unreadable file, no header, a required column
+// row is). A file already in that order can be applied while it is read:
+// `on_op` gets each op, in file order, once no later row can change it (256
+// newer ops have started; an invoice's rows may interleave with a few
+// others'), and the last ones at the end of the file. The calls stop at the
+// first op that breaks that promise (a time earlier than the op before, or a
+// row adding to an op already passed); ImportFile::streamed then says false,
+// and the caller must drop what it did with them and use `ops`.
+//
+// File-level failures (unreadable file, no header, a required column
 // missing, a bad `map` entry, no zone for the preset) are errors; everything
 // else is per row, and a row with an error contributes nothing.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,6 +87,8 @@ namespace patron::importers {
 
 enum class Preset { kCanonical, kOnlineRetail };
 
+struct ImportOp;
+
 struct CsvOptions {
   Preset preset = Preset::kCanonical;
   // Column -> header in the file (`--map col=Header`). Keys are the canonical
@@ -85,6 +96,9 @@ struct CsvOptions {
   std::vector<std::pair<std::string, std::string>> map;
   int minor_digits = 0;                   // the program currency's (canonical only)
   const date::time_zone* zone = nullptr;  // times without an offset are local to it
+  // Each op as soon as it is final, while the file is read (see above). The
+  // reference is valid during the call only.
+  std::function<void(const ImportOp&)> on_op;
 };
 
 // Units of an earlier order line given back.
@@ -118,6 +132,9 @@ struct ImportFile {
   int64_t guest_rows = 0;              // rows without a member
   int64_t skipped_rows = 0;            // rows deliberately dropped as not sales (see above)
   int64_t unmatched_return_units = 0;  // Online Retail: returned units with no earlier purchase
+  // The file was in time order and every op went to on_op as it is in `ops`
+  // (set whether or not on_op was given).
+  bool streamed = false;
 };
 
 Result<ImportFile> read_orders_csv(const std::string& path, const CsvOptions& options);

@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <deque>
 #include <thread>
 
+#include "app/bulk.h"
 #include "app/queries.h"
 #include "store/memory/memory_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -307,6 +309,87 @@ TEST_P(AppTest, DuplicateDeliveriesNeverDoubleCredit) {
   EXPECT_EQ(replayed.load(), 7);
   EXPECT_EQ(wallet("m1").at("available").as_int64(), 250);
   EXPECT_EQ(transfer_count("m1"), 1);
+}
+
+// Bulk commands carry their own time (an import's simulated clock).
+Command at_now(Command c) {
+  c.now = t0();
+  return c;
+}
+
+TEST_P(AppTest, ABulkFeedCommitsOnlyWhenKept) {
+  ok(cmd("m1", app::UpsertMember{}));
+  std::deque<Command> commands;
+  for (int i = 0; i < 10; ++i) commands.push_back(at_now(cmd("m1", grant(1 + i))));
+  {
+    app::BulkFeed feed(*writer_, {});
+    for (const auto& c : commands) feed.push(c);
+    auto dropped = feed.finish(false);
+    ASSERT_TRUE(dropped) << dropped.error().message;
+    EXPECT_FALSE(dropped->committed);
+    EXPECT_EQ(dropped->taken, 0u);
+  }
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 0) << "rolled back: nothing stays";
+  EXPECT_EQ(transfer_count("m1"), 0);
+
+  app::BulkFeed feed(*writer_, {});
+  for (const auto& c : commands) feed.push(c);
+  auto kept = feed.finish(true);
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_TRUE(kept->committed);
+  EXPECT_EQ(kept->taken, 10u);
+  EXPECT_EQ(kept->applied, 10u);
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 55);
+  EXPECT_EQ(transfer_count("m1"), 10);
+  ok(cmd("m1", grant(5)));  // the writer is free again
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 60);
+  expect_verified();
+}
+
+TEST_P(AppTest, ABulkFeedTakesOneChunkAndListsFailuresByPosition) {
+  ok(cmd("m1", app::UpsertMember{}));
+  std::deque<Command> commands;
+  commands.push_back(at_now(cmd("m1", grant(10))));
+  commands.push_back(at_now(cmd("m1", ledger::Spend{50, "O1", {}})));  // more than there is
+  for (int i = 0; i < 4; ++i) commands.push_back(at_now(cmd("m1", grant(1))));
+  app::BulkOptions options;
+  options.per_transaction = 4;
+  app::BulkFeed feed(*writer_, options);
+  // Pushed from another thread while the writer takes them, as an import does.
+  std::thread producer([&] {
+    for (const auto& c : commands) feed.push(c);
+  });
+  producer.join();
+  auto report = feed.finish(true);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->taken, 4u) << "one chunk; the caller runs the rest";
+  EXPECT_EQ(report->applied, 3u);
+  ASSERT_EQ(report->failures.size(), 1u);
+  EXPECT_EQ(report->failures[0].index, 1u);
+  EXPECT_EQ(report->failures[0].error.code, ErrorCode::kInsufficientFunds);
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 12);
+
+  std::vector<const Command*> rest;
+  for (std::size_t i = report->taken; i < commands.size(); ++i) rest.push_back(&commands[i]);
+  auto ran = app::run_bulk(*writer_, rest, options);
+  ASSERT_TRUE(ran);
+  EXPECT_EQ(ran->applied, 2u);
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 14);
+  expect_verified();
+}
+
+// The destructor of a feed that was never finished rolls it back and frees
+// the writer (an import whose file fails half way).
+TEST_P(AppTest, ABulkFeedLeftUnfinishedRollsBack) {
+  ok(cmd("m1", app::UpsertMember{}));
+  Command c = at_now(cmd("m1", grant(7)));
+  {
+    app::BulkFeed feed(*writer_, {});
+    feed.push(c);
+  }
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 0);
+  ok(cmd("m1", grant(3)));
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AppTest, ::testing::ValuesIn(kBackends),

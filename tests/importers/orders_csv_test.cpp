@@ -101,6 +101,36 @@ std::string errors_text(const ImportFile& f) {
 const std::string kHeader =
     "order_id,member_id,placed_at,line_id,sku,category,quantity,unit_price,status";
 
+// Everything an op carries, as one string (ops have no operator==).
+std::string describe(const ImportOp& op) {
+  std::string s = std::to_string(op.at.time_since_epoch().count()) + " " +
+                  std::to_string(static_cast<int>(op.kind)) + " " + op.order.id + " " +
+                  op.order.member_id + " " + op.order.channel + " " +
+                  std::to_string(op.order.shipping) + " " + op.return_id + " " + op.member_id +
+                  " @" + std::to_string(op.first_line) + ":";
+  for (const auto& l : op.order.lines) {
+    s += " [" + l.line_id + " " + l.sku + " " + l.category + " " + l.brand + " " +
+         std::to_string(l.quantity) + "x" + std::to_string(l.unit_price) + "-" +
+         std::to_string(l.discount) + "]";
+  }
+  for (const auto& r : op.returns) {
+    s += " <" + r.order_id + "/" + r.line_id + " " + std::to_string(r.quantity) + ">";
+  }
+  return s;
+}
+
+// A canonical file of `orders` one-row orders a minute apart.
+std::string minute_orders(int orders) {
+  std::string text = kHeader + "\n";
+  for (int i = 0; i < orders; ++i) {
+    char row[160];
+    std::snprintf(row, sizeof row, "o%d,m%d,2026-03-08T%02d:%02d:00Z,1,S%d,,%d,1.25,\n", i, i % 7,
+                  i / 60, i % 60, i % 5, 1 + i % 3);
+    text += row;
+  }
+  return text;
+}
+
 // --- canonical ----------------------------------------------------------------
 
 TEST(OrdersCsvCanonical, HappyPathWithQuotingCrlfAndExtras) {
@@ -647,7 +677,16 @@ TEST(OrdersCsvRetail, TheWholeFile) {
     }
   }
 
-  ImportFile f = read_ok(kRetailFile, retail());
+  CsvOptions options = retail();
+  std::vector<std::string> handed;  // every op on_op got, as it was then
+  options.on_op = [&](const ImportOp& op) { handed.push_back(describe(op)); };
+  ImportFile f = read_ok(kRetailFile, options);
+  // The file is in time order, with one invoice (542806) whose rows
+  // interleave with another's: it streams, and every op was final when
+  // it was handed over.
+  EXPECT_TRUE(f.streamed);
+  ASSERT_EQ(handed.size(), f.ops.size());
+  for (std::size_t i = 0; i < f.ops.size(); ++i) ASSERT_EQ(handed[i], describe(f.ops[i])) << i;
   EXPECT_EQ(f.rows, 541'909);
   EXPECT_EQ(f.guest_rows, guests);
   EXPECT_EQ(f.skipped_rows, skipped);
@@ -694,6 +733,84 @@ TEST(OrdersCsvRetail, TheWholeFile) {
     }
   }
   EXPECT_EQ(bad, 0);
+}
+
+// --- streaming (ops handed to on_op while the file is read) -------------------
+
+TEST(OrdersCsvStreaming, OpsOfAFileInTimeOrderAreHandedOverFinalAndInOrder) {
+  TempDir dir;
+  std::string path = dir.file("orders.csv");
+  // 600 orders; o3 gets a second row after o4..o9 (interleaved, inside the
+  // lag), and a return of o598 as the last row.
+  std::string text = minute_orders(600);
+  std::size_t at = text.find("o10,");
+  text.insert(at, "o3,m3,2026-03-08T00:03:00Z,2,EXTRA,,1,9,\n");
+  text += "o598,m3,2026-03-08T10:00:00Z,1,S3,,-1,1.25,\n";
+  write_file(path, text);
+  CsvOptions options = canonical();
+  std::vector<std::string> handed;
+  options.on_op = [&](const ImportOp& op) { handed.push_back(describe(op)); };
+  ImportFile f = read_ok(path, options);
+  EXPECT_TRUE(f.errors.empty()) << errors_text(f);
+  EXPECT_TRUE(f.streamed);
+  ASSERT_EQ(f.ops.size(), 601u);
+  ASSERT_EQ(handed.size(), f.ops.size());
+  for (std::size_t i = 0; i < f.ops.size(); ++i) EXPECT_EQ(handed[i], describe(f.ops[i])) << i;
+  EXPECT_EQ(f.ops[3].order.lines.size(), 2u) << "o3 was handed over with its late row";
+  EXPECT_EQ(f.ops.back().kind, Kind::kReturn);
+}
+
+TEST(OrdersCsvStreaming, AnOpEarlierThanTheOneBeforeStopsTheStream) {
+  TempDir dir;
+  std::string path = dir.file("orders.csv");
+  std::string text = minute_orders(400);
+  text += "late,m1,2026-03-08T00:30:30Z,1,S1,,1,1,\n";  // between o30 and o31
+  write_file(path, text);
+  CsvOptions options = canonical();
+  std::vector<std::string> handed;
+  options.on_op = [&](const ImportOp& op) { handed.push_back(op.order.id); };
+  ImportFile f = read_ok(path, options);
+  EXPECT_FALSE(f.streamed);
+  EXPECT_EQ(handed.size(), 400u) << "every op before the late one, then no more";
+  ASSERT_EQ(f.ops.size(), 401u);
+  EXPECT_EQ(f.ops[31].order.id, "late") << "ops are still sorted by time";
+  for (std::size_t i = 1; i < f.ops.size(); ++i) EXPECT_LE(f.ops[i - 1].at, f.ops[i].at);
+}
+
+TEST(OrdersCsvStreaming, ARowAddingToAnOpAlreadyHandedOverStopsTheStream) {
+  TempDir dir;
+  std::string path = dir.file("orders.csv");
+  std::string text = minute_orders(400);
+  text += "o2,m2,2026-03-08T00:02:00Z,2,LATE,,1,1,\n";  // 398 orders later
+  write_file(path, text);
+  CsvOptions options = canonical();
+  std::size_t handed = 0;
+  options.on_op = [&](const ImportOp&) { ++handed; };
+  ImportFile f = read_ok(path, options);
+  EXPECT_FALSE(f.streamed);
+  EXPECT_LT(handed, f.ops.size());
+  ASSERT_EQ(f.ops.size(), 400u);
+  ASSERT_EQ(f.ops[2].order.lines.size(), 2u) << "the row still joins its order";
+  EXPECT_EQ(f.ops[2].order.lines[1].sku, "LATE");
+
+  // The same in Online Retail: an invoice that comes back 300 invoices on.
+  std::string retail_path = dir.file("retail.csv");
+  std::string rows = kRetailHeader;
+  for (int i = 0; i < 300; ++i) {
+    char row[160];
+    std::snprintf(row, sizeof row, "%d,S%d,X,1,2011-01-04 %02d:%02d:00,1.5,%d.0,UK\n", 540000 + i,
+                  i % 4, 8 + i / 60, i % 60, 12000 + i % 9);
+    rows += row;
+  }
+  rows += "540001,LATE,X,1,2011-01-04 13:00:00,1.5,12001.0,UK\n";
+  write_file(retail_path, rows);
+  CsvOptions r = retail();
+  handed = 0;
+  r.on_op = [&](const ImportOp&) { ++handed; };
+  ImportFile g = read_ok(retail_path, r);
+  EXPECT_FALSE(g.streamed);
+  ASSERT_EQ(g.ops.size(), 300u);
+  EXPECT_EQ(g.ops[1].order.lines.size(), 2u);
 }
 
 }  // namespace
