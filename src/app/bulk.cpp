@@ -88,22 +88,37 @@ Result<BulkReport> run_bulk(Writer& writer, std::span<const Command* const> comm
 BulkFeed::BulkFeed(Writer& writer, const BulkOptions& options)
     : limit_(std::max<std::size_t>(options.per_transaction, 1)), events_(options.events) {
   PATRON_ASSERT(!options.strict);
-  done_ = writer.submit_exclusive([this](Writer::Session& session) { return run(session); });
+  done_ = writer.submit_exclusive([this](Writer::Session& session) {
+    auto r = run(session);
+    if (!r) {
+      std::lock_guard lock(mutex_);
+      gave_up_ = true;
+    }
+    return r;
+  });
 }
 
 BulkFeed::~BulkFeed() {
   if (!finished_) (void)finish(false);
 }
 
-void BulkFeed::push(const Command& command) {
+bool BulkFeed::push(const Command& command) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
     PATRON_ASSERT(!closed_);
-    wake = queue_.empty();
-    queue_.push_back(&command);
+    if (gave_up_) return false;
+    if (++pushed_ > limit_) {
+      gave_up_ = true;
+      queue_.clear();
+      wake = true;
+    } else {
+      wake = queue_.empty();
+      queue_.push_back(&command);
+    }
   }
   if (wake) wake_.notify_one();
+  return pushed_ <= limit_;
 }
 
 Result<BulkFeed::Report> BulkFeed::finish(bool keep) {
@@ -124,35 +139,29 @@ Result<BulkFeed::Report> BulkFeed::finish(bool keep) {
 Result<std::string> BulkFeed::run(Writer::Session& session) {
   if (auto r = session.begin(); !r) return std::unexpected(r.error());
   std::vector<const Command*> batch;
+  std::size_t taken = 0;
   for (;;) {
-    batch.clear();
-    bool commit = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return closed_ || (!queue_.empty() && report_.taken < limit_); });
-      if (closed_ && !keep_) break;
-      if (report_.taken < limit_ && !queue_.empty()) {
-        std::size_t n = std::min(queue_.size(), limit_ - report_.taken);
-        batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-      } else {
-        commit = true;  // closed with keep, and nothing more to take
+      wake_.wait(lock, [&] { return closed_ || gave_up_ || !queue_.empty(); });
+      if (gave_up_ || (closed_ && !keep_)) break;
+      if (queue_.empty()) {  // closed with keep, and everything taken
+        lock.unlock();
+        if (auto r = session.commit(); !r) return std::unexpected(r.error());
+        report_.committed = true;
+        return std::string();
       }
-    }
-    if (commit) {
-      if (auto r = session.commit(); !r) return std::unexpected(r.error());
-      report_.committed = true;
-      return std::string();
+      batch.swap(queue_);
     }
     for (const Command* c : batch) {
-      auto step = run_one(session, *c, report_.taken, events_, report_.failures);
+      auto step = run_one(session, *c, taken++, events_, report_.failures);
       if (!step) {
         session.rollback();
         return std::unexpected(step.error());
       }
-      ++report_.taken;
       if (*step == Step::kApplied) ++report_.applied;
     }
+    batch.clear();
   }
   session.rollback();
   return std::string();

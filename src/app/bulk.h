@@ -51,18 +51,19 @@ Result<BulkReport> run_bulk(Writer& writer, std::span<const Command* const> comm
 // Commands applied while they are still being produced (an import applies a
 // file's ops as it reads them): one transaction on the writer thread takes
 // commands as they are pushed, and commits them only when the producer says
-// they were right (finish(true)); finish(false) rolls them all back. At most
-// `per_transaction` commands go into that transaction (strict is not
-// supported); the caller runs the rest with run_bulk after finish. While the
-// feed runs it holds the writer's exclusive turn, so nothing else may be
-// submitted to the writer from the producer's thread until finish.
+// they were right (finish(true)); finish(false) rolls them all back. The
+// transaction holds at most `per_transaction` commands: a push past that, or
+// a storage failure, makes the feed give up (it rolls back at once, so the
+// write lock is never held longer than for one chunk of the sorted path, and
+// push returns false); the producer then runs everything the usual way.
+// While the feed runs it holds the writer's exclusive turn: nothing else may
+// be submitted to the writer from the producer's thread until finish.
 class BulkFeed {
  public:
   struct Report {
-    std::size_t taken = 0;  // the first `taken` pushed commands ran (applied or failed)
+    bool committed = false;  // false: nothing stays (dropped, or the feed gave up)
     std::size_t applied = 0;
     std::vector<BulkFailure> failures;  // index = position among the pushed commands
-    bool committed = false;
   };
 
   BulkFeed(Writer& writer, const BulkOptions& options);
@@ -70,10 +71,11 @@ class BulkFeed {
   BulkFeed(const BulkFeed&) = delete;
   BulkFeed& operator=(const BulkFeed&) = delete;
 
-  // `command` must stay where it is until finish returns.
-  void push(const Command& command);
-  // No more pushes. keep: commit what ran; else roll it back (Report with
-  // committed false and nothing taken). A storage failure is an error.
+  // `command` must stay where it is until finish returns. False: the feed
+  // gave up; further pushes are ignored.
+  bool push(const Command& command);
+  // No more pushes. keep: commit every pushed command; else roll back. A
+  // storage failure is an error (nothing stays).
   Result<Report> finish(bool keep);
 
  private:
@@ -84,6 +86,8 @@ class BulkFeed {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<const Command*> queue_;  // pushed, not yet taken by the writer
+  std::size_t pushed_ = 0;
+  bool gave_up_ = false;  // over the limit, or the writer failed
   bool closed_ = false;
   bool keep_ = false;
   bool finished_ = false;

@@ -98,26 +98,37 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
                         (*program)->program.currency + " (apply examples/online-retail-gbp.toml)");
       }
       // Apply ops while the file is read (the writer thread takes them as
-      // they come) when the file turns out to be in time order; otherwise
-      // the feed is rolled back and every op runs after the read.
-      std::deque<app::Command> commands;
-      std::vector<int64_t> line_of;  // file line of each command's op
+      // they come), in one transaction that commits only if the file turns
+      // out to be in time order (docs/import.md "Applied while read").
+      // Otherwise, or past one chunk, or with --strict, every op runs after
+      // the read, sorted by time.
+      std::deque<app::Command> commands;  // stable addresses: the feed holds pointers
+      std::vector<int64_t> line_of;       // file line of each command's op
       std::optional<app::BulkFeed> feed;
+      bool streaming = !strict;
       app::BulkOptions bulk;
       bulk.strict = strict;
       // Few, large transactions: each commit rewrites the pages it touched
       // into the WAL, and an import touches the same member pages again and
-      // again. A server on the same database waits at most one chunk (or,
-      // for the first chunk, the time it takes to read the file).
+      // again. A server on the same database waits at most one chunk.
       bulk.per_transaction = 25'000;
-      if (!strict) {
-        feed.emplace(*ctx.writer, bulk);
+      auto stop_streaming = [&] {
+        streaming = false;
+        if (feed) (void)feed->finish(false);  // rolls back now: frees the write lock
+        feed.reset();
+      };
+      if (streaming) {
         options.on_op = [&](const importers::ImportOp& op) {
+          if (!streaming) return;
+          if (!feed) feed.emplace(*ctx.writer, bulk);
           std::size_t before = commands.size();
           commands_for(importers::ImportOp(op), ctx, commands);
           line_of.resize(commands.size(), op.first_line);
-          for (std::size_t i = before; i < commands.size(); ++i) feed->push(commands[i]);
+          for (std::size_t i = before; i < commands.size() && streaming; ++i) {
+            if (!feed->push(commands[i])) stop_streaming();
+          }
         };
+        options.on_stop = stop_streaming;
       }
       auto file = importers::read_orders_csv(path, options);
       if (!file) return std::unexpected(file.error());
@@ -143,14 +154,18 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       app::BulkReport report;
       std::size_t streamed = 0;  // commands applied while the file was read
       if (feed) {
-        auto fed = feed->finish(file->streamed);
-        if (!fed) return std::unexpected(fed.error());
-        streamed = fed->taken;
-        report.applied = fed->applied;
-        report.failures = std::move(fed->failures);
+        // A feed that failed (a storage error) or was dropped leaves nothing:
+        // the sorted path below runs everything and reports its own errors.
+        auto fed = feed->finish(file->streamed && streaming);
+        if (fed && fed->committed) {
+          streamed = commands.size();
+          report.applied = fed->applied;
+          report.failures = std::move(fed->failures);
+        }
+        feed.reset();
       }
       double apply_s = lap();  // the writer finishing what was streamed
-      if (!file->streamed) {
+      if (streamed == 0) {
         commands.clear();
         line_of.clear();
         for (auto& op : file->ops) {

@@ -346,12 +346,17 @@ class Builder {
     if (pending_op_ != kNone && pending_op_ < bound) flush_pending();
     for (std::size_t i = sealed_; i < bound && !broken_; ++i) {
       if (i > 0 && out_.ops[i].at < out_.ops[i - 1].at) {
-        broken_ = true;
+        stop();
         break;
       }
       if (options_.on_op) options_.on_op(out_.ops[i]);
     }
     sealed_ = std::max(sealed_, bound);
+  }
+  void stop() {
+    if (broken_) return;
+    broken_ = true;
+    if (options_.on_stop) options_.on_stop();
   }
   void seal_old() {
     if (out_.ops.size() > sealed_ + kStreamLag) seal(out_.ops.size() - kStreamLag);
@@ -360,7 +365,7 @@ class Builder {
   // An op is about to change: if it was handed out already, the file cannot
   // be streamed.
   void touch(std::size_t op) {
-    if (op < sealed_) broken_ = true;
+    if (op < sealed_) stop();
   }
 
   std::string_view get(int column) const {

@@ -99,6 +99,9 @@ struct CsvOptions {
   // Each op as soon as it is final, while the file is read (see above). The
   // reference is valid during the call only.
   std::function<void(const ImportOp&)> on_op;
+  // Called once, during the read, when the calls to on_op stop before the
+  // end of the file: what was done with them must be dropped.
+  std::function<void()> on_stop;
 };
 
 // Units of an earlier order line given back.
@@ -133,7 +136,8 @@ struct ImportFile {
   int64_t skipped_rows = 0;            // rows deliberately dropped as not sales (see above)
   int64_t unmatched_return_units = 0;  // Online Retail: returned units with no earlier purchase
   // The file was in time order and every op went to on_op as it is in `ops`
-  // (set whether or not on_op was given).
+  // (computed whether or not on_op was given: a caller that gave none must
+  // still apply `ops` itself).
   bool streamed = false;
 };
 

@@ -327,7 +327,7 @@ TEST_P(AppTest, ABulkFeedCommitsOnlyWhenKept) {
     auto dropped = feed.finish(false);
     ASSERT_TRUE(dropped) << dropped.error().message;
     EXPECT_FALSE(dropped->committed);
-    EXPECT_EQ(dropped->taken, 0u);
+    EXPECT_EQ(dropped->applied, 0u);
   }
   EXPECT_EQ(wallet("m1").at("available").as_int64(), 0) << "rolled back: nothing stays";
   EXPECT_EQ(transfer_count("m1"), 0);
@@ -337,7 +337,6 @@ TEST_P(AppTest, ABulkFeedCommitsOnlyWhenKept) {
   auto kept = feed.finish(true);
   ASSERT_TRUE(kept) << kept.error().message;
   EXPECT_TRUE(kept->committed);
-  EXPECT_EQ(kept->taken, 10u);
   EXPECT_EQ(kept->applied, 10u);
   EXPECT_EQ(wallet("m1").at("available").as_int64(), 55);
   EXPECT_EQ(transfer_count("m1"), 10);
@@ -346,35 +345,52 @@ TEST_P(AppTest, ABulkFeedCommitsOnlyWhenKept) {
   expect_verified();
 }
 
-TEST_P(AppTest, ABulkFeedTakesOneChunkAndListsFailuresByPosition) {
+TEST_P(AppTest, ABulkFeedListsFailuresByPosition) {
   ok(cmd("m1", app::UpsertMember{}));
   std::deque<Command> commands;
   commands.push_back(at_now(cmd("m1", grant(10))));
   commands.push_back(at_now(cmd("m1", ledger::Spend{50, "O1", {}})));  // more than there is
   for (int i = 0; i < 4; ++i) commands.push_back(at_now(cmd("m1", grant(1))));
   app::BulkOptions options;
-  options.per_transaction = 4;
+  options.per_transaction = 6;
   app::BulkFeed feed(*writer_, options);
   // Pushed from another thread while the writer takes them, as an import does.
   std::thread producer([&] {
-    for (const auto& c : commands) feed.push(c);
+    for (const auto& c : commands) EXPECT_TRUE(feed.push(c));
   });
   producer.join();
   auto report = feed.finish(true);
   ASSERT_TRUE(report) << report.error().message;
-  EXPECT_EQ(report->taken, 4u) << "one chunk; the caller runs the rest";
-  EXPECT_EQ(report->applied, 3u);
+  EXPECT_TRUE(report->committed);
+  EXPECT_EQ(report->applied, 5u);
   ASSERT_EQ(report->failures.size(), 1u);
   EXPECT_EQ(report->failures[0].index, 1u);
   EXPECT_EQ(report->failures[0].error.code, ErrorCode::kInsufficientFunds);
-  EXPECT_EQ(wallet("m1").at("available").as_int64(), 12);
-
-  std::vector<const Command*> rest;
-  for (std::size_t i = report->taken; i < commands.size(); ++i) rest.push_back(&commands[i]);
-  auto ran = app::run_bulk(*writer_, rest, options);
-  ASSERT_TRUE(ran);
-  EXPECT_EQ(ran->applied, 2u);
   EXPECT_EQ(wallet("m1").at("available").as_int64(), 14);
+  expect_verified();
+}
+
+// Past one chunk the feed gives up at once: the write lock is never held
+// for more than a chunk, and the caller runs everything the usual way.
+TEST_P(AppTest, ABulkFeedGivesUpPastOneChunk) {
+  ok(cmd("m1", app::UpsertMember{}));
+  std::deque<Command> commands;
+  for (int i = 0; i < 6; ++i) commands.push_back(at_now(cmd("m1", grant(1))));
+  app::BulkOptions options;
+  options.per_transaction = 4;
+  app::BulkFeed feed(*writer_, options);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(feed.push(commands[i]));
+  EXPECT_FALSE(feed.push(commands[4]));
+  EXPECT_FALSE(feed.push(commands[5]));
+  ok(cmd("m1", grant(100)));  // the writer is free before finish
+  auto report = feed.finish(true);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_FALSE(report->committed);
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 100) << "the chunk was rolled back";
+  std::vector<const Command*> all;
+  for (const auto& c : commands) all.push_back(&c);
+  ASSERT_TRUE(app::run_bulk(*writer_, all, options));
+  EXPECT_EQ(wallet("m1").at("available").as_int64(), 106);
   expect_verified();
 }
 
@@ -698,6 +714,46 @@ TEST(WriterFaults, AStorageFailureOnlyFailsItsOwnCommand) {
   EXPECT_TRUE(reader->load_wallet("default", "cursed", "credit", {})->lots.empty());
   auto report = app::verify(*reader, writer->programs());
   EXPECT_TRUE(report->problems.empty());
+}
+
+// A storage failure inside a feed rolls everything back and is an error at
+// finish; later pushes are refused.
+TEST(WriterFaults, AStorageFailureInABulkFeedLeavesNothing) {
+  FailingFactory factory;
+  app::FixedClock clock(t0());
+  auto writer = std::move(*app::Writer::start(factory, clock));
+  auto reader = std::move(*factory.open());
+  std::deque<Command> commands;
+  for (const char* m : {"a", "cursed", "b"}) {
+    Command c;
+    c.member_id = m;
+    c.body = app::UpsertMember{};
+    ASSERT_TRUE(writer->execute(c));
+    ledger::Grant g;
+    g.amount = 10;
+    g.source = "signup";
+    c.wallet = "credit";
+    c.body = g;
+    c.now = t0();
+    commands.push_back(c);
+  }
+  app::BulkFeed feed(*writer, {});
+  for (const auto& c : commands) feed.push(c);
+  // The writer fails on "cursed"; wait until the feed has given up.
+  bool refused = false;
+  for (int i = 0; i < 2000 && !refused; ++i) {
+    refused = !feed.push(commands[0]);
+    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(refused);
+  auto report = feed.finish(true);
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().code, ErrorCode::kStorage);
+  EXPECT_TRUE(reader->load_wallet("default", "a", "credit", {})->lots.empty());
+  EXPECT_TRUE(reader->load_wallet("default", "b", "credit", {})->lots.empty());
+  Command c = commands[0];
+  c.now.reset();
+  EXPECT_TRUE(writer->execute(c)) << "the writer is free again";
 }
 
 // A member created by their first order has no rows yet (ledger rows, rule

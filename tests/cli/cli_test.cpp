@@ -554,6 +554,47 @@ TEST_F(Cli, ImportGivesTheSameLedgerWhetherTheFileStreamsOrNot) {
   EXPECT_EQ(patron({"--program", "b", "verify"}).code, 0);
 }
 
+// --strict never streams: a clean file in time order is imported whole, in
+// one transaction after the read (a regression: it once imported nothing).
+TEST_F(Cli, StrictImportOfACleanFileImportsEverything) {
+  ok({"program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"});
+  std::string csv =
+      write_file("clean.csv",
+                 "order_id,member_id,placed_at,line_id,sku,category,quantity,unit_price,status\n"
+                 "S1,m1,2026-03-03 12:00:00,1,TEE,tops,2,600,paid\n"
+                 "S2,m2,2026-03-04 09:00:00,1,TEE,tops,5,600,paid\n"
+                 "S3,m1,2026-03-05 10:00:00,1,COAT,outer,1,1000,paid\n");
+  json::object report = ok({"--json", "import", "orders", csv, "--strict"}).json().as_object();
+  EXPECT_EQ(report.at("commands").as_int64(), 3);
+  EXPECT_EQ(report.at("applied").as_int64(), 3);
+  EXPECT_EQ(report.at("streamed").as_int64(), 0);
+  for (const char* id : {"S1", "S2", "S3"}) EXPECT_EQ(patron({"order", "show", id}).code, 0) << id;
+  expect_verified();
+}
+
+// A file in time order with more commands than one chunk (25,000) does not
+// stream (the write lock is held at most one chunk) and imports whole.
+TEST_F(Cli, ImportOfMoreThanOneChunkRunsAfterTheRead) {
+  ok({"program", "apply", std::string(PATRON_EXAMPLES) + "/taiwan-fashion.toml"});
+  constexpr int kOrders = 25'050;
+  std::string text = "order_id,member_id,placed_at,line_id,sku,category,quantity,unit_price\n";
+  for (int i = 0; i < kOrders; ++i) {
+    int t = i * 60;  // a minute apart from 2026-03-01 00:00
+    char row[160];
+    std::snprintf(row, sizeof row, "B%d,m%d,2026-03-%02dT%02d:%02d:00+08:00,1,TEE,tops,1,%d\n", i,
+                  i % 5000, 1 + t / 86400, t / 3600 % 24, t / 60 % 60, 500 + i % 700);
+    text += row;
+  }
+  json::object report =
+      ok({"--json", "import", "orders", write_file("big.csv", text)}).json().as_object();
+  EXPECT_EQ(report.at("orders").as_int64(), kOrders);
+  EXPECT_EQ(report.at("applied").as_int64(), kOrders);
+  EXPECT_EQ(report.at("failed").as_int64(), 0);
+  EXPECT_EQ(report.at("streamed").as_int64(), 0);
+  EXPECT_EQ(patron({"order", "show", "B25049"}).code, 0);
+  expect_verified();
+}
+
 TEST_F(Cli, ImportOnlineRetailSlice) {
   std::string gbp = std::string(PATRON_EXAMPLES) + "/online-retail-gbp.toml";
   ok({"--program", "uk", "program", "apply", gbp});
