@@ -117,8 +117,16 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
         if (feed) (void)feed->finish(false);  // rolls back now: frees the write lock
         feed.reset();
       };
+      // On a terminal: a count while the file is read and applied, then the
+      // bar for whatever runs after the read.
+      const bool terminal = isatty(STDERR_FILENO) && !ctx.json_output;
+      std::size_t ops_read = 0;
       if (streaming) {
         options.on_op = [&](const importers::ImportOp& op) {
+          if (terminal && ++ops_read % 1000 == 0) {
+            std::fprintf(stderr, "\r%zu orders and returns read", ops_read);
+            std::fflush(stderr);
+          }
           if (!streaming) return;
           if (!feed) feed.emplace(*ctx.writer, bulk);
           std::size_t before = commands.size();
@@ -131,6 +139,7 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
         options.on_stop = stop_streaming;
       }
       auto file = importers::read_orders_csv(path, options);
+      if (terminal && ops_read >= 1000) std::fputc('\n', stderr);
       if (!file) return std::unexpected(file.error());
       auto lap = [last = started]() mutable {
         auto now = std::chrono::steady_clock::now();
@@ -182,7 +191,7 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       rest.reserve(commands.size() - streamed);
       for (std::size_t i = streamed; i < commands.size(); ++i) rest.push_back(&commands[i]);
       double prepare_s = lap();
-      if (isatty(STDERR_FILENO) && !ctx.json_output) bulk.progress = progress_bar;
+      if (terminal) bulk.progress = progress_bar;
       auto ran = app::run_bulk(*ctx.writer, rest, bulk);
       if (!ran) return std::unexpected(ran.error());
       report.applied += ran->applied;
