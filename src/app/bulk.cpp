@@ -86,7 +86,9 @@ Result<BulkReport> run_bulk(Writer& writer, std::span<const Command* const> comm
 // BulkFeed
 
 BulkFeed::BulkFeed(Writer& writer, const BulkOptions& options)
-    : limit_(std::max<std::size_t>(options.per_transaction, 1)), events_(options.events) {
+    : limit_(std::max<std::size_t>(options.per_transaction, 1)),
+      events_(options.events),
+      wait_max_(options.feed_wait_max) {
   PATRON_ASSERT(!options.strict);
   done_ = writer.submit_exclusive([this](Writer::Session& session) {
     auto r = run(session);
@@ -103,22 +105,24 @@ BulkFeed::~BulkFeed() {
 }
 
 bool BulkFeed::push(const Command& command) {
-  bool wake = false;
+  bool wake = false, accepted = false;
   {
     std::lock_guard lock(mutex_);
     PATRON_ASSERT(!closed_);
     if (gave_up_) return false;
     if (++pushed_ > limit_) {
       gave_up_ = true;
+      abandon_ = true;
       queue_.clear();
       wake = true;
     } else {
       wake = queue_.empty();
       queue_.push_back(&command);
+      accepted = true;
     }
   }
   if (wake) wake_.notify_one();
-  return pushed_ <= limit_;
+  return accepted;
 }
 
 Result<BulkFeed::Report> BulkFeed::finish(bool keep) {
@@ -128,6 +132,7 @@ Result<BulkFeed::Report> BulkFeed::finish(bool keep) {
     std::lock_guard lock(mutex_);
     closed_ = true;
     keep_ = keep;
+    if (!keep) abandon_ = true;
   }
   wake_.notify_one();
   auto done = done_.get();
@@ -140,20 +145,34 @@ Result<std::string> BulkFeed::run(Writer::Session& session) {
   if (auto r = session.begin(); !r) return std::unexpected(r.error());
   std::vector<const Command*> batch;
   std::size_t taken = 0;
+  auto waited = std::chrono::steady_clock::duration::zero();
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return closed_ || gave_up_ || !queue_.empty(); });
+      auto ready = [&] { return closed_ || gave_up_ || !queue_.empty(); };
+      if (!ready()) {
+        auto start = std::chrono::steady_clock::now();
+        wake_.wait_for(lock, wait_max_ - waited, ready);
+        waited += std::chrono::steady_clock::now() - start;
+        if (!ready()) {  // the producer is too slow to hold the write lock for
+          gave_up_ = true;
+          abandon_ = true;
+        }
+      }
       if (gave_up_ || (closed_ && !keep_)) break;
       if (queue_.empty()) {  // closed with keep, and everything taken
         lock.unlock();
-        if (auto r = session.commit(); !r) return std::unexpected(r.error());
+        if (auto r = session.commit(); !r) {
+          commit_failed_ = true;
+          return std::unexpected(r.error());
+        }
         report_.committed = true;
         return std::string();
       }
       batch.swap(queue_);
     }
     for (const Command* c : batch) {
+      if (abandon_.load(std::memory_order_relaxed)) break;
       auto step = run_one(session, *c, taken++, events_, report_.failures);
       if (!step) {
         session.rollback();

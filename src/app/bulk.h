@@ -4,6 +4,8 @@
 // clock: an import replays history at the times it happened).
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <future>
@@ -26,6 +28,9 @@ struct BulkOptions {
   // Outbox events of the commands (docs/webhooks.md). Off for imports of
   // history and simulations: old rebates and signups are not news.
   bool events = false;
+  // BulkFeed: how long its open transaction may wait for commands in all
+  // (a slow or stalled producer) before it gives up.
+  std::chrono::milliseconds feed_wait_max{2000};
 };
 
 struct BulkFailure {
@@ -52,12 +57,13 @@ Result<BulkReport> run_bulk(Writer& writer, std::span<const Command* const> comm
 // file's ops as it reads them): one transaction on the writer thread takes
 // commands as they are pushed, and commits them only when the producer says
 // they were right (finish(true)); finish(false) rolls them all back. The
-// transaction holds at most `per_transaction` commands: a push past that, or
-// a storage failure, makes the feed give up (it rolls back at once, so the
-// write lock is never held longer than for one chunk of the sorted path, and
-// push returns false); the producer then runs everything the usual way.
-// While the feed runs it holds the writer's exclusive turn: nothing else may
-// be submitted to the writer from the producer's thread until finish.
+// feed gives up (rolls back at once, and push returns false) past
+// `per_transaction` commands, after waiting `feed_wait_max` in all for
+// commands, or on a storage failure: the write lock is held for no more than
+// the sorted path's chunk would hold it plus that wait. The producer then
+// runs everything the usual way. While the feed runs it holds the writer's
+// exclusive turn: nothing else may be submitted to the writer, and the
+// Writer must not be destroyed, from the producer's thread until finish.
 class BulkFeed {
  public:
   struct Report {
@@ -75,14 +81,19 @@ class BulkFeed {
   // gave up; further pushes are ignored.
   bool push(const Command& command);
   // No more pushes. keep: commit every pushed command; else roll back. A
-  // storage failure is an error (nothing stays).
+  // storage failure is an error: nothing stays, unless commit_failed() (the
+  // COMMIT itself failed: what stays is the store's to say).
   Result<Report> finish(bool keep);
+  bool commit_failed() const { return commit_failed_; }
 
  private:
   Result<std::string> run(Writer::Session& session);
 
   std::size_t limit_;
   bool events_;
+  std::chrono::milliseconds wait_max_;
+  std::atomic<bool> abandon_{false};  // gave up, or closed without keep: stop at once
+  bool commit_failed_ = false;        // written on the writer thread, read after done_
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<const Command*> queue_;  // pushed, not yet taken by the writer

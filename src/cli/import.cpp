@@ -110,17 +110,25 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       bulk.strict = strict;
       // Few, large transactions: each commit rewrites the pages it touched
       // into the WAL, and an import touches the same member pages again and
-      // again. A server on the same database waits at most one chunk.
+      // again. A server on the same database waits at most one chunk (plus,
+      // while streaming, at most BulkOptions::feed_wait_max for the reader).
       bulk.per_transaction = 25'000;
-      auto stop_streaming = [&] {
-        streaming = false;
-        if (feed) (void)feed->finish(false);  // rolls back now: frees the write lock
-        feed.reset();
-      };
       // On a terminal: a count while the file is read and applied, then the
       // bar for whatever runs after the read.
       const bool terminal = isatty(STDERR_FILENO) && !ctx.json_output;
       std::size_t ops_read = 0;
+      auto stop_streaming = [&] {
+        streaming = false;
+        if (!feed) return;
+        auto r = feed->finish(false);  // rolls back now: frees the write lock
+        if (!r) {
+          std::cerr << "\nimport: applying while reading failed (" << r.error().message
+                    << "); everything is applied after the read instead\n";
+        } else if (terminal) {
+          std::fprintf(stderr, "\n(applying after the read)\n");
+        }
+        feed.reset();
+      };
       if (streaming) {
         options.on_op = [&](const importers::ImportOp& op) {
           if (terminal && ++ops_read % 1000 == 0) {
@@ -163,10 +171,15 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       app::BulkReport report;
       std::size_t streamed = 0;  // commands applied while the file was read
       if (feed) {
-        // A feed that failed (a storage error) or was dropped leaves nothing:
-        // the sorted path below runs everything and reports its own errors.
-        auto fed = feed->finish(file->streamed && streaming);
-        if (fed && fed->committed) {
+        // A feed that was dropped, gave up or failed before its COMMIT leaves
+        // nothing: the sorted path below runs everything. A failed COMMIT is
+        // an error, as it is for the sorted path's chunks.
+        auto fed = feed->finish(file->streamed);
+        if (!fed && feed->commit_failed()) return std::unexpected(fed.error());
+        if (!fed) {
+          std::cerr << "import: applying while reading failed (" << fed.error().message
+                    << "); everything is applied after the read instead\n";
+        } else if (fed->committed) {
           streamed = commands.size();
           report.applied = fed->applied;
           report.failures = std::move(fed->failures);

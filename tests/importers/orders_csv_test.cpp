@@ -763,16 +763,29 @@ TEST(OrdersCsvStreaming, OpsOfAFileInTimeOrderAreHandedOverFinalAndInOrder) {
 TEST(OrdersCsvStreaming, AnOpEarlierThanTheOneBeforeStopsTheStream) {
   TempDir dir;
   std::string path = dir.file("orders.csv");
-  std::string text = minute_orders(400);
-  text += "late,m1,2026-03-08T00:30:30Z,1,S1,,1,1,\n";  // between o30 and o31
+  // 800 orders a minute apart; after o300 one from 00:30:30 (between o30
+  // and o31), so the stream stops half way through the file.
+  std::string text = minute_orders(800);
+  text.insert(text.find("o301,"), "late,m1,2026-03-08T00:30:30Z,1,S1,,1,1,\n");
   write_file(path, text);
   CsvOptions options = canonical();
   std::vector<std::string> handed;
-  options.on_op = [&](const ImportOp& op) { handed.push_back(op.order.id); };
+  int stops = 0;
+  std::size_t handed_at_stop = 0;
+  options.on_op = [&](const ImportOp& op) {
+    EXPECT_EQ(stops, 0) << "no op after the stop";
+    handed.push_back(op.order.id);
+  };
+  options.on_stop = [&] {
+    ++stops;
+    handed_at_stop = handed.size();
+  };
   ImportFile f = read_ok(path, options);
   EXPECT_FALSE(f.streamed);
-  EXPECT_EQ(handed.size(), 400u) << "every op before the late one, then no more";
-  ASSERT_EQ(f.ops.size(), 401u);
+  EXPECT_EQ(stops, 1);
+  EXPECT_EQ(handed_at_stop, 301u) << "o0..o300, then the late op stops the stream";
+  EXPECT_EQ(handed.size(), 301u);
+  ASSERT_EQ(f.ops.size(), 801u);
   EXPECT_EQ(f.ops[31].order.id, "late") << "ops are still sorted by time";
   for (std::size_t i = 1; i < f.ops.size(); ++i) EXPECT_LE(f.ops[i - 1].at, f.ops[i].at);
 }
