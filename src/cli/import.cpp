@@ -117,13 +117,16 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
       // bar for whatever runs after the read.
       const bool terminal = isatty(STDERR_FILENO) && !ctx.json_output;
       std::size_t ops_read = 0;
+      auto fell_back = [](const Error& e) {
+        std::cerr << "\nimport: applying while reading failed (" << e.message
+                  << "); everything is applied after the read instead\n";
+      };
       auto stop_streaming = [&] {
         streaming = false;
         if (!feed) return;
         auto r = feed->finish(false);  // rolls back now: frees the write lock
         if (!r) {
-          std::cerr << "\nimport: applying while reading failed (" << r.error().message
-                    << "); everything is applied after the read instead\n";
+          fell_back(r.error());
         } else if (terminal) {
           std::fprintf(stderr, "\n(applying after the read)\n");
         }
@@ -177,8 +180,7 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
         auto fed = feed->finish(file->streamed);
         if (!fed && feed->commit_failed()) return std::unexpected(fed.error());
         if (!fed) {
-          std::cerr << "import: applying while reading failed (" << fed.error().message
-                    << "); everything is applied after the read instead\n";
+          fell_back(fed.error());
         } else if (fed->committed) {
           streamed = commands.size();
           report.applied = fed->applied;
@@ -187,7 +189,8 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
         feed.reset();
       }
       double apply_s = lap();  // the writer finishing what was streamed
-      if (streamed == 0) {
+      double prepare_s = 0;
+      if (streamed == 0) {  // everything runs after the read, sorted
         commands.clear();
         line_of.clear();
         for (auto& op : file->ops) {
@@ -195,23 +198,18 @@ void add_import_commands(CLI::App& cli, Context& ctx, std::function<Result<int>(
           commands_for(std::move(op), ctx, commands);
           line_of.resize(commands.size(), first_line);
         }
+        std::vector<const app::Command*> all;
+        all.reserve(commands.size());
+        for (const auto& c : commands) all.push_back(&c);
+        prepare_s = lap();
+        if (terminal) bulk.progress = progress_bar;
+        auto ran = app::run_bulk(*ctx.writer, all, bulk);
+        if (!ran) return std::unexpected(ran.error());
+        report = std::move(*ran);
       }
       std::size_t orders_count = 0, returns_count = 0;
       for (const auto& op : file->ops) {
         (op.kind == importers::ImportOp::Kind::kOrder ? orders_count : returns_count) += 1;
-      }
-      std::vector<const app::Command*> rest;
-      rest.reserve(commands.size() - streamed);
-      for (std::size_t i = streamed; i < commands.size(); ++i) rest.push_back(&commands[i]);
-      double prepare_s = lap();
-      if (terminal) bulk.progress = progress_bar;
-      auto ran = app::run_bulk(*ctx.writer, rest, bulk);
-      if (!ran) return std::unexpected(ran.error());
-      report.applied += ran->applied;
-      report.rolled_back = ran->rolled_back;
-      for (auto& f : ran->failures) {
-        f.index += streamed;
-        report.failures.push_back(std::move(f));
       }
       for (std::size_t i = 0; i < report.failures.size() && i < 20; ++i) {
         const auto& f = report.failures[i];

@@ -115,6 +115,12 @@ int64_t query_int(const std::string& path, const char* sql) {
   return value;
 }
 
+// Whether SQLite's integrity check finds the database file at `path` sound.
+bool integrity_ok(const std::string& path) {
+  return query_int(path,
+                   "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") == 1;
+}
+
 // A write that upserts member `id` of the default program.
 app::CommandWrite member_write(std::string id, Instant updated_at) {
   app::CommandWrite w;
@@ -251,18 +257,12 @@ TEST(SqliteStore, TheWalBufferKeepsEveryCommittedFrameAndNothingElse) {
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t"), 40001);
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t WHERE k LIKE '%-b'"), 0);
   EXPECT_EQ(query_int(path, "SELECT SUM(LENGTH(v)) FROM t"), 40000 * 200 + 1);
-  EXPECT_EQ(query_int(path,
-                      "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = "
-                      "'ok'"),
-            1);
+  EXPECT_TRUE(integrity_ok(path));
   // And after the log is copied back and started over.
   run_sql(db, "PRAGMA wal_checkpoint(TRUNCATE); INSERT INTO t VALUES ('after', x'01')");
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t"), 40002);
   sqlite3_close(db);
-  EXPECT_EQ(query_int(path,
-                      "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = "
-                      "'ok'"),
-            1);
+  EXPECT_TRUE(integrity_ok(path));
 }
 
 // Frames still buffered when a connection releases the WAL write lock (a
@@ -362,10 +362,7 @@ TEST(SqliteStore, TheWalBufferKeepsAnotherWritersCommit) {
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t WHERE k LIKE '%-a'"), 0);
   EXPECT_EQ(query_int(path, "SELECT COUNT(*) FROM t"), 10001);
   EXPECT_EQ(query_int(path, "SELECT SUM(LENGTH(v)) FROM t"), 10000 * 1000 + 1);
-  EXPECT_EQ(query_int(path,
-                      "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = "
-                      "'ok'"),
-            1);
+  EXPECT_TRUE(integrity_ok(path));
 }
 
 TEST(SqliteStore, UpgradesAVersion1DatabaseAndKeepsItsData) {
