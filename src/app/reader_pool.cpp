@@ -20,10 +20,11 @@ Result<std::unique_ptr<ReaderPool>> ReaderPool::start(StoreFactory& factory, std
 
 ReaderPool::ReaderPool(std::vector<std::unique_ptr<Store>> stores, std::size_t queue_max)
     : stores_(std::move(stores)), queue_max_(queue_max) {
-  for (auto& store : stores_) {
-    threads_.emplace_back([this, s = store.get()] {
+  for (auto& store : stores_) idle_.push_back(store.get());
+  for (std::size_t i = 0; i < stores_.size(); ++i) {
+    threads_.emplace_back([this] {
       pthread_setname_np(pthread_self(), "patron-reader");
-      loop(*s);
+      loop();
     });
   }
 }
@@ -47,22 +48,46 @@ bool ReaderPool::post(Task task) {
   return true;
 }
 
+bool ReaderPool::try_run_here(Task& task) {
+  Store* store = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || !queue_.empty() || idle_.empty()) return false;
+    store = idle_.back();
+    idle_.pop_back();
+  }
+  task(*store);
+  bool waiting = false;
+  {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(store);
+    waiting = !queue_.empty();
+  }
+  if (waiting) wake_.notify_one();
+  return true;
+}
+
 std::size_t ReaderPool::queued() const {
   std::lock_guard lock(mutex_);
   return queue_.size();
 }
 
-void ReaderPool::loop(Store& store) {
+void ReaderPool::loop() {
   for (;;) {
     Task task;
+    Store* store = nullptr;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      wake_.wait(lock, [&] { return (stopping_ || !queue_.empty()) && !idle_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
       task = std::move(queue_.front());
       queue_.pop_front();
+      store = idle_.back();
+      idle_.pop_back();
     }
-    task(store);
+    task(*store);
+    std::lock_guard lock(mutex_);
+    idle_.push_back(store);
   }
 }
 

@@ -1,8 +1,10 @@
-// Threads that each own a read connection to the store. Adapters (the HTTP
-// server) hand reads to the pool so their I/O threads never wait on the
-// database; each task gets the connection of the thread that runs it.
+// Reader threads and as many read connections to the store. Adapters (the
+// HTTP server) hand reads to the pool so their I/O threads never wait on the
+// database; each task gets a connection no other thread is using while it
+// runs. try_run_here() lends an idle connection to the caller instead.
 //
-// Thread safety: post() may be called from any thread. The queue is bounded:
+// Thread safety: post() and try_run_here() may be called from any thread;
+// mutex_ guards the queue and the idle connections. The queue is bounded:
 // post() returns false when it is full (the caller answers 503).
 #pragma once
 
@@ -30,17 +32,22 @@ class ReaderPool {
   ReaderPool& operator=(const ReaderPool&) = delete;
 
   bool post(Task task);
+  // Runs `task` on the calling thread, on a connection no reader is using,
+  // when nothing is queued: for a caller with no other work, two thread hops
+  // cost more than the read. false (task untouched): post() it instead.
+  bool try_run_here(Task& task);
   std::size_t queued() const;
 
  private:
   ReaderPool(std::vector<std::unique_ptr<Store>> stores, std::size_t queue_max);
-  void loop(Store& store);
+  void loop();
 
   std::vector<std::unique_ptr<Store>> stores_;
   std::size_t queue_max_;
   mutable std::mutex mutex_;  // guards queue_, stopping_
   std::condition_variable wake_;
   std::deque<Task> queue_;
+  std::vector<Store*> idle_;  // connections no thread is using
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

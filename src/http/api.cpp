@@ -74,6 +74,7 @@ Api::Api(app::Writer& writer, app::ReaderPool& readers, const app::Clock& clock,
 
 void Api::handle(Request request, Respond respond) {
   auto started = std::chrono::steady_clock::now();
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
   // Find the route first, so metrics and the log can name it.
   std::vector<std::string> segments;
   std::multimap<std::string, std::string> query;
@@ -102,7 +103,8 @@ void Api::handle(Request request, Respond respond) {
     allowed += allowed.empty() ? "" : ", ";
     allowed += routes()[i].method;
   }
-  Respond measured = [route, started, respond = std::move(respond)](Reply reply) mutable {
+  Respond measured = [this, route, started, respond = std::move(respond)](Reply reply) mutable {
+    in_flight_.fetch_sub(1, std::memory_order_relaxed);
     reply.route_index = route;
     reply.started = started;
     respond(std::move(reply));
@@ -199,26 +201,27 @@ void Api::dispatch(Call&& call, std::size_t route) {
     std::lock_guard lock(keys_mutex_);
     epoch = revocations_;
   }
-  bool posted = readers_.post([this, shared, route, hash, epoch](app::Store& store) {
-    auto found = store.find_api_key(hash);
-    if (!found) return shared->respond(problem(found.error()));
-    if (!*found) {
-      Reply reply = problem(401, "unauthorized", "Authorization", "unknown API key");
-      reply.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-      return shared->respond(std::move(reply));
-    }
-    {
-      std::lock_guard lock(keys_mutex_);
-      // Bounded: only keys that exist are cached, and there are few of them.
-      // A revocation during the lookup may have been read before it
-      // committed: then do not cache what was read.
-      if (revocations_ == epoch) keys_[hash] = CachedKey{**found, std::chrono::steady_clock::now()};
-    }
-    authenticated(std::move(*shared), route, **found);
-  });
-  if (!posted) {
-    shared->respond(problem(503, "overloaded", "", "too many requests are waiting; retry later"));
-  }
+  run_read(
+      [this, shared, route, hash, epoch](app::Store& store) {
+        auto found = store.find_api_key(hash);
+        if (!found) return shared->respond(problem(found.error()));
+        if (!*found) {
+          Reply reply = problem(401, "unauthorized", "Authorization", "unknown API key");
+          reply.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+          return shared->respond(std::move(reply));
+        }
+        {
+          std::lock_guard lock(keys_mutex_);
+          // Bounded: only keys that exist are cached, and there are few of
+          // them. A revocation during the lookup may have been read before
+          // it committed: then do not cache what was read.
+          if (revocations_ == epoch) {
+            keys_[hash] = CachedKey{**found, std::chrono::steady_clock::now()};
+          }
+        }
+        authenticated(std::move(*shared), route, **found);
+      },
+      true, shared->respond);
 }
 
 void Api::authenticated(Call&& call, std::size_t route, const app::ApiKey& key) {
@@ -245,16 +248,39 @@ void Api::authenticated(Call&& call, std::size_t route, const app::ApiKey& key) 
   r.handler(*this, std::move(call));
 }
 
-void Api::read(Call&& call, ReadWork work) {
-  auto shared = std::make_shared<std::pair<Call, ReadWork>>(std::move(call), std::move(work));
-  bool posted = readers_.post([shared](app::Store& store) {
-    Reply reply = shared->second(store, shared->first);
-    shared->first.respond(std::move(reply));
-  });
-  if (!posted) {
-    shared->first.respond(
-        problem(503, "overloaded", "", "too many requests are waiting; retry later"));
+bool Api::alone() const {
+  return metrics_.open_connections() == 1 && in_flight_.load(std::memory_order_relaxed) == 1;
+}
+
+void Api::run_read(app::ReaderPool::Task task, bool point, Respond& overloaded) {
+  if (point && alone()) {
+    app::ReaderPool::Task counted = [this, &task](app::Store& store) {
+      metrics_.read_here();  // before the reply leaves
+      task(store);
+    };
+    if (readers_.try_run_here(counted)) return;
   }
+  if (!readers_.post(std::move(task))) {
+    overloaded(problem(503, "overloaded", "", "too many requests are waiting; retry later"));
+  }
+}
+
+void Api::read(Call&& call, ReadWork work) {
+  read_on(std::move(call), std::move(work), false);
+}
+
+void Api::point_read(Call&& call, ReadWork work) {
+  read_on(std::move(call), std::move(work), true);
+}
+
+void Api::read_on(Call&& call, ReadWork work, bool point) {
+  auto shared = std::make_shared<std::pair<Call, ReadWork>>(std::move(call), std::move(work));
+  run_read(
+      [shared](app::Store& store) {
+        Reply reply = shared->second(store, shared->first);
+        shared->first.respond(std::move(reply));
+      },
+      point, shared->first.respond);
 }
 
 void Api::write(Call&& call, app::Command command, ReplyMaker make) {

@@ -8,6 +8,7 @@
 // (tenant isolation): a record of another program is reported as not found.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -72,6 +73,11 @@ class Api {
   // For handlers.
   using ReadWork = std::move_only_function<Reply(app::Store&, Call&)>;
   void read(Call&& call, ReadWork work);
+  // A read of a few rows by key (a member, a quote): like read(), but when
+  // the server has a single open connection and nothing else in flight it
+  // runs on the calling I/O thread, where nobody else waits for it (two
+  // thread hops cost more than the read; docs/decisions/0007).
+  void point_read(Call&& call, ReadWork work);
   // Turns a successful command response (JSON) into a reply.
   using ReplyMaker = std::move_only_function<Reply(const app::Response&)>;
   void write(Call&& call, app::Command command, ReplyMaker make);
@@ -89,12 +95,18 @@ class Api {
   void dispatch(Call&& call, std::size_t route);
   void authenticated(Call&& call, std::size_t route, const app::ApiKey& key);
   std::optional<app::ApiKey> cached_key(const std::string& hash);
+  bool alone() const;  // one open connection, one request in flight
+  void read_on(Call&& call, ReadWork work, bool point);
+  // Runs `task` on a reader (or here: point_read), or answers 503 through
+  // `overloaded` when the readers' queue is full.
+  void run_read(app::ReaderPool::Task task, bool point, Respond& overloaded);
 
   app::Writer& writer_;
   app::ReaderPool& readers_;
   const app::Clock& clock_;
   ApiOptions options_;
   Metrics metrics_;
+  std::atomic<int> in_flight_{0};  // requests handled and not yet answered
   std::atomic<bool> ready_{true};
 
   struct CachedKey {

@@ -87,6 +87,9 @@ std::string Metrics::render(const app::WriterStats& writer, std::size_t reader_q
   line("# HELP patron_reader_queue Reads waiting for a reader thread.");
   line("# TYPE patron_reader_queue gauge");
   line("patron_reader_queue " + std::to_string(reader_queue));
+  line("# HELP patron_reads_on_io_thread_total Point reads run on the I/O thread, not a reader.");
+  line("# TYPE patron_reads_on_io_thread_total counter");
+  line("patron_reads_on_io_thread_total " + std::to_string(reads_here_.load()));
   line("# HELP patron_job_runs_total Job runs by outcome.");
   line("# TYPE patron_job_runs_total counter");
   line("patron_job_runs_total{outcome=\"ok\"} " + std::to_string(jobs_ok_.load()));

@@ -23,6 +23,8 @@ class Metrics {
   void job_run(bool ok);
   void connection_opened();
   void connection_closed();
+  int64_t open_connections() const { return connections_.load(std::memory_order_relaxed); }
+  void read_here() { reads_here_.fetch_add(1, std::memory_order_relaxed); }
 
   std::string render(const app::WriterStats& writer, std::size_t reader_queue) const;
 
@@ -46,6 +48,7 @@ class Metrics {
   std::atomic<uint64_t> jobs_failed_{0};
   std::atomic<int64_t> connections_{0};
   std::atomic<uint64_t> connections_total_{0};
+  std::atomic<uint64_t> reads_here_{0};
 };
 
 }  // namespace patron::http

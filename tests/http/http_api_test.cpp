@@ -125,6 +125,44 @@ TEST_F(HttpApi, HealthReadinessMetricsAndOpenApiArePublic) {
   EXPECT_NE(metrics.body.find("patron_writer_commits_total"), std::string::npos);
 }
 
+// A metric from /metrics: the value on the line that starts with `name `.
+int64_t metric(HttpClient& client, const std::string& name) {
+  auto r = client.request("GET", "/metrics");
+  std::size_t at = r.body.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(r.body.substr(at + name.size() + 2));
+}
+
+// Point reads (a member, a quote) run on the I/O thread only while the
+// server has this one connection and nothing else in flight; otherwise, and
+// for every other read, on a reader thread. The answers are the same.
+TEST_F(HttpApi, PointReadsRunOnTheIoThreadOnlyWhenTheServerHasOneConnection) {
+  put_member("m-alone");
+  credit("m-alone", 700);
+  // Earlier tests' connections may still be closing on the server.
+  for (int i = 0; i < 200 && metric(client_, "patron_http_connections") != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(metric(client_, "patron_http_connections"), 1);
+  const std::string counter = "patron_reads_on_io_thread_total";
+  int64_t before = metric(client_, counter);
+  ASSERT_GE(before, 0);
+  auto alone = admin("GET", "/v1/members/m-alone");
+  ASSERT_EQ(alone.status, 200) << alone.body;
+  EXPECT_EQ(alone.json().at("wallets").at("credit").at("available").as_int64(), 700);
+  EXPECT_EQ(metric(client_, counter), before + 1);
+  // A scan (the ledger) always goes to a reader.
+  EXPECT_EQ(admin("GET", "/v1/members/m-alone/ledger").status, 200);
+  EXPECT_EQ(metric(client_, counter), before + 1);
+
+  HttpClient second(server_->port());
+  ASSERT_EQ(second.request("GET", "/healthz").status, 200);  // accepted and counted
+  auto shared = admin("GET", "/v1/members/m-alone");
+  ASSERT_EQ(shared.status, 200) << shared.body;
+  EXPECT_EQ(shared.body, alone.body);
+  EXPECT_EQ(metric(client_, counter), before + 1) << "two connections: the read went to a reader";
+}
+
 TEST_F(HttpApi, MemberUpsertGetAndTheContractShape) {
   auto created =
       admin("PUT", "/v1/members/m-shape", R"({"birthday":"1990-02-28","email":"a@b.tw"})");

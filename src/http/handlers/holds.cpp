@@ -120,14 +120,14 @@ void checkout_quote(Api& api, Call&& call) {
   if (!member_id) return call.respond(problem(member_id.error()));
   auto request = checkout_request(api, call, *body, false);
   if (!request) return call.respond(problem(request.error()));
-  api.read(std::move(call),
-           [&api, member = std::move(*member_id), request = std::move(*request)](app::Store& store,
-                                                                                 Call& c) -> Reply {
-             auto view = app::quote_view(store, api.writer().programs(), c.key.program_id, member,
-                                         request, api.clock().now());
-             if (!view) return problem(view.error());
-             return json_reply(std::move(*view));
-           });
+  api.point_read(std::move(call),
+                 [&api, member = std::move(*member_id), request = std::move(*request)](
+                     app::Store& store, Call& c) -> Reply {
+                   auto view = app::quote_view(store, api.writer().programs(), c.key.program_id,
+                                               member, request, api.clock().now());
+                   if (!view) return problem(view.error());
+                   return json_reply(std::move(*view));
+                 });
 }
 
 void hold_reserve(Api& api, Call&& call) {

@@ -143,7 +143,7 @@ void member_event(Api& api, Call&& call) {
 }
 
 void member_get(Api& api, Call&& call) {
-  api.read(std::move(call), [&api](app::Store& store, Call& c) -> Reply {
+  api.point_read(std::move(call), [&api](app::Store& store, Call& c) -> Reply {
     auto view = app::member_view(store, api.writer().programs(), c.key.program_id, c.params[0],
                                  api.clock().now());
     if (!view) return problem(view.error());
