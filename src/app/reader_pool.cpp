@@ -4,6 +4,14 @@
 
 namespace patron::app {
 
+namespace {
+thread_local bool t_reader_thread = false;
+}  // namespace
+
+bool ReaderPool::on_reader_thread() {
+  return t_reader_thread;
+}
+
 Result<std::unique_ptr<ReaderPool>> ReaderPool::start(StoreFactory& factory, std::size_t threads,
                                                       std::size_t queue_max) {
   if (threads == 0 || threads > 64) {
@@ -24,18 +32,21 @@ ReaderPool::ReaderPool(std::vector<std::unique_ptr<Store>> stores, std::size_t q
   for (std::size_t i = 0; i < stores_.size(); ++i) {
     threads_.emplace_back([this] {
       pthread_setname_np(pthread_self(), "patron-reader");
+      t_reader_thread = true;
       loop();
     });
   }
 }
 
 ReaderPool::~ReaderPool() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
+  std::unique_lock lock(mutex_);
+  stopping_ = true;
+  lock.unlock();
   wake_.notify_all();
   for (auto& t : threads_) t.join();
+  // A connection lent by try_run_here comes back before the stores go.
+  lock.lock();
+  wake_.wait(lock, [&] { return idle_.size() == stores_.size(); });
 }
 
 bool ReaderPool::post(Task task) {
@@ -56,15 +67,31 @@ bool ReaderPool::try_run_here(Task& task) {
     store = idle_.back();
     idle_.pop_back();
   }
+  // Given back however the task ends (a throw too).
+  struct GiveBack {
+    ReaderPool& pool;
+    Store* store;
+    ~GiveBack() { pool.give_back(store); }
+  } give_back{*this, store};
   task(*store);
-  bool waiting = false;
+  return true;
+}
+
+void ReaderPool::give_back(Store* store) {
+  bool queued = false;
+  bool stopping = false;
   {
     std::lock_guard lock(mutex_);
     idle_.push_back(store);
-    waiting = !queue_.empty();
+    queued = !queue_.empty();
+    stopping = stopping_;
   }
-  if (waiting) wake_.notify_one();
-  return true;
+  // A reader may be waiting for a connection, or the destructor for all of them.
+  if (stopping) {
+    wake_.notify_all();
+  } else if (queued) {
+    wake_.notify_one();
+  }
 }
 
 std::size_t ReaderPool::queued() const {
@@ -78,7 +105,9 @@ void ReaderPool::loop() {
     Store* store = nullptr;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return (stopping_ || !queue_.empty()) && !idle_.empty(); });
+      wake_.wait(lock, [&] {
+        return (!queue_.empty() && !idle_.empty()) || (stopping_ && queue_.empty());
+      });
       if (queue_.empty()) return;  // stopping and drained
       task = std::move(queue_.front());
       queue_.pop_front();

@@ -27,7 +27,8 @@ class ReaderPool {
   // Opens `threads` connections; fails if any cannot be opened.
   static Result<std::unique_ptr<ReaderPool>> start(StoreFactory& factory, std::size_t threads,
                                                    std::size_t queue_max);
-  ~ReaderPool();  // runs what is queued, then stops
+  // Runs what is queued, waits for connections lent by try_run_here, then stops.
+  ~ReaderPool();
   ReaderPool(const ReaderPool&) = delete;
   ReaderPool& operator=(const ReaderPool&) = delete;
 
@@ -36,15 +37,17 @@ class ReaderPool {
   // when nothing is queued: for a caller with no other work, two thread hops
   // cost more than the read. false (task untouched): post() it instead.
   bool try_run_here(Task& task);
+  static bool on_reader_thread();  // true on the pool's own threads
   std::size_t queued() const;
 
  private:
   ReaderPool(std::vector<std::unique_ptr<Store>> stores, std::size_t queue_max);
   void loop();
+  void give_back(Store* store);
 
   std::vector<std::unique_ptr<Store>> stores_;
   std::size_t queue_max_;
-  mutable std::mutex mutex_;  // guards queue_, stopping_
+  mutable std::mutex mutex_;  // guards queue_, idle_, stopping_
   std::condition_variable wake_;
   std::deque<Task> queue_;
   std::vector<Store*> idle_;  // connections no thread is using

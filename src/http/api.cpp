@@ -255,7 +255,9 @@ bool Api::alone() const {
 void Api::run_read(app::ReaderPool::Task task, bool point, Respond& overloaded) {
   if (point && alone()) {
     app::ReaderPool::Task counted = [this, &task](app::Store& store) {
-      metrics_.read_here();  // before the reply leaves
+      // Before the reply leaves. Not counted when a reader thread (a key
+      // lookup's continuation) borrows a second connection: no I/O thread.
+      if (!app::ReaderPool::on_reader_thread()) metrics_.read_here();
       task(store);
     };
     if (readers_.try_run_here(counted)) return;

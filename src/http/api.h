@@ -76,7 +76,7 @@ class Api {
   // A read of a few rows by key (a member, a quote): like read(), but when
   // the server has a single open connection and nothing else in flight it
   // runs on the calling I/O thread, where nobody else waits for it (two
-  // thread hops cost more than the read; docs/decisions/0007).
+  // thread hops cost more than the read; docs/decisions/0003).
   void point_read(Call&& call, ReadWork work);
   // Turns a successful command response (JSON) into a reply.
   using ReplyMaker = std::move_only_function<Reply(const app::Response&)>;

@@ -114,9 +114,37 @@ TEST(ReaderPool, ConnectionsAreNeverSharedUnderLoad) {
     });
   }
   for (auto& c : callers) c.join();
+  // Every task runs without the destructor's wake-up (a lost wake-up would
+  // leave one queued).
+  for (int i = 0; i < 5000 && done.load() < 900; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(done.load(), 900);
   pool.reset();
   EXPECT_FALSE(shared);
-  EXPECT_EQ(done.load(), 900);
+}
+
+// The pool outlives a connection it lent: its destructor waits for the
+// caller to give it back (with one reader, it used to wait forever; with
+// two, it freed the connection under the caller).
+TEST(ReaderPool, DestructionWaitsForALentConnection) {
+  for (std::size_t readers : {1u, 2u}) {
+    SCOPED_TRACE(std::to_string(readers) + " readers");
+    auto pool = start_pool(readers);
+    std::promise<void> lent;
+    std::atomic<bool> finished{false};
+    std::thread caller([&] {
+      ReaderPool::Task task = [&](Store& store) {
+        lent.set_value();
+        std::this_thread::sleep_for(100ms);
+        EXPECT_TRUE(store.programs()) << "the lent connection still works";
+        finished = true;
+      };
+      EXPECT_TRUE(pool->try_run_here(task));
+    });
+    lent.get_future().wait();
+    pool.reset();
+    EXPECT_TRUE(finished) << "destroyed while the connection was out";
+    caller.join();
+  }
 }
 
 }  // namespace
