@@ -934,8 +934,9 @@ class SqliteStore final : public app::Store {
   Result<app::UseTotals> member_rule_uses(const std::string& program_id,
                                           const std::string& member_id, const std::string& rule_id,
                                           Instant since) override {
-    // Served by the covering index rule_uses_by_member. Instant::min() binds
-    // as INT64_MIN (to_unix_seconds is the plain count), below every row.
+    // Served by the primary key range (program, member, rule), filtered by
+    // time (migration 0015). Instant::min() binds as INT64_MIN
+    // (to_unix_seconds is the plain count), below every row.
     auto q = prepare(
         "SELECT COUNT(*), COALESCE(SUM(value), 0) FROM rule_uses "
         "WHERE program_id = ? AND member_id = ? AND rule_id = ? AND at >= ?");
