@@ -74,7 +74,6 @@ Api::Api(app::Writer& writer, app::ReaderPool& readers, const app::Clock& clock,
 
 void Api::handle(Request request, Respond respond) {
   auto started = std::chrono::steady_clock::now();
-  in_flight_.fetch_add(1, std::memory_order_relaxed);
   // Find the route first, so metrics and the log can name it.
   std::vector<std::string> segments;
   std::multimap<std::string, std::string> query;
@@ -103,8 +102,7 @@ void Api::handle(Request request, Respond respond) {
     allowed += allowed.empty() ? "" : ", ";
     allowed += routes()[i].method;
   }
-  Respond measured = [this, route, started, respond = std::move(respond)](Reply reply) mutable {
-    in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  Respond measured = [route, started, respond = std::move(respond)](Reply reply) mutable {
     reply.route_index = route;
     reply.started = started;
     respond(std::move(reply));
@@ -249,7 +247,10 @@ void Api::authenticated(Call&& call, std::size_t route, const app::ApiKey& key) 
 }
 
 bool Api::alone() const {
-  return metrics_.open_connections() == 1 && in_flight_.load(std::memory_order_relaxed) == 1;
+  // A connection reads its next request only once the last one is answered,
+  // and is counted closed only after that: one open connection means this
+  // request is the only one in flight.
+  return metrics_.open_connections() == 1;
 }
 
 void Api::run_read(app::ReaderPool::Task task, bool point, Respond& overloaded) {

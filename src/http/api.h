@@ -95,7 +95,7 @@ class Api {
   void dispatch(Call&& call, std::size_t route);
   void authenticated(Call&& call, std::size_t route, const app::ApiKey& key);
   std::optional<app::ApiKey> cached_key(const std::string& hash);
-  bool alone() const;  // one open connection, one request in flight
+  bool alone() const;  // one open connection, so one request in flight
   void read_on(Call&& call, ReadWork work, bool point);
   // Runs `task` on a reader (or here: point_read), or answers 503 through
   // `overloaded` when the readers' queue is full.
@@ -106,7 +106,6 @@ class Api {
   const app::Clock& clock_;
   ApiOptions options_;
   Metrics metrics_;
-  std::atomic<int> in_flight_{0};  // requests handled and not yet answered
   std::atomic<bool> ready_{true};
 
   struct CachedKey {
