@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev sqlite3 zlib1g-dev libjemalloc-dev
   libssl-dev libcurl4-openssl-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  curl wrk
+  curl wrk jq
   libcli11-dev libtomlplusplus-dev
   libhowardhinnant-date-dev
   libgtest-dev libgmock-dev libbenchmark-dev
