@@ -11,7 +11,9 @@ src=$2
 dir=$(mktemp -d "${TMPDIR:-/tmp}/patron-make-run.XXXXXX")
 pid=""
 cleanup() {
-  [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null || true
+  # The whole group: demo.sh, its data loaders, the server.
+  [[ -n "$pid" ]] && kill -KILL -- "-$pid" 2>/dev/null || true
+  [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -21,6 +23,9 @@ fail() {
   cat "$dir/out" >&2 || true
   exit 1
 }
+
+command -v jq >/dev/null && command -v curl >/dev/null && command -v setsid >/dev/null ||
+  fail "needs jq, curl and setsid (scripts/setup.sh installs them)"
 
 # demo.sh needs a fixed port: a free one outside the ephemeral range.
 port=""
@@ -33,8 +38,9 @@ for _ in $(seq 50); do
 done
 [[ -n "$port" ]] || fail "no free port found"
 
-PATRON_LISTEN="127.0.0.1:$port" bash "$src/scripts/demo.sh" "$patron" "$dir/demo.db" \
-  >"$dir/out" 2>&1 &
+# In a process group of its own, so that a failure stops all of it.
+PATRON_LISTEN="127.0.0.1:$port" setsid bash "$src/scripts/demo.sh" "$patron" "$dir/demo.db" \
+  >"$dir/out" 2>&1 </dev/null &
 pid=$!  # demo.sh ends with `exec patron serve`: this is the server
 for _ in $(seq 1200); do
   grep -q "patron: listening on http://127.0.0.1:$port" "$dir/out" && break
@@ -43,17 +49,17 @@ for _ in $(seq 1200); do
 done
 grep -q "patron: listening on" "$dir/out" || fail "the server did not start within 300 s"
 
-key=$(grep -A1 "Admin API key" "$dir/out" | tail -n 1 | tr -d ' ')
+key=$(grep -A1 "Admin API key" "$dir/out" | tail -n 1 | tr -d ' ' || true)
 [[ "$key" =~ ^pat_[0-9a-f]{16}_[0-9a-f]{64}$ ]] || fail "no admin key printed (got '$key')"
 
 # The commands under "Try, in another terminal:", continuation lines joined.
 commands=$(awk '/Try, in another terminal:/ {on = 1; next} /The CLI works/ {on = 0} on' "$dir/out" |
   sed 's/^ *//' | awk '/\\$/ {sub(/\\$/, ""); line = line $0; next} {print line $0; line = ""}' |
-  grep '^curl ')
-count=$(wc -l <<<"$commands")
+  grep '^curl ' || true)
+count=$(grep -c . <<<"$commands" || true)
 ((count >= 4)) || fail "expected at least 4 curl commands, found $count"
 while IFS= read -r command; do
-  printed=$(bash -c "$command") || fail "failed: $command"
+  printed=$(timeout 30 bash -c "$command") || fail "failed: $command"
   [[ -n "$printed" ]] || fail "printed nothing: $command"
   if [[ "$command" == *"/metrics"* ]]; then
     grep -q '^patron_http_requests_total{route="GET /v1/members/{member_id}",status="200"}' \
@@ -66,12 +72,17 @@ $printed"
 done <<<"$commands"
 
 # The CLI on the same file, while the server runs.
-cli=$(grep "The CLI works on the same file:" "$dir/out" | sed 's/.*same file: //')
+cli=$(grep "The CLI works on the same file:" "$dir/out" | sed 's/.*same file: //' || true)
 [[ "$cli" == "$patron --db "* ]] || fail "no CLI command printed (got '$cli')"
-bash -c "$cli" >"$dir/cli.out" || fail "failed: $cli"
+timeout 60 bash -c "$cli" >"$dir/cli.out" || fail "failed: $cli"
 grep -q "^credit:" "$dir/cli.out" || fail "'$cli' printed no credit wallet: $(cat "$dir/cli.out")"
 
 kill -TERM "$pid"
+for _ in $(seq 120); do
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.25
+done
+kill -0 "$pid" 2>/dev/null && fail "the server was still running 30 s after SIGTERM"
 status=0
 wait "$pid" || status=$?
 pid=""
